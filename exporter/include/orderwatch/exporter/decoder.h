@@ -1,0 +1,39 @@
+// EventDecoder: payload bytes -> Event, per the config's event section.
+//
+// Owns a reusable padded buffer and a simdjson parser, so decode() does no heap allocation
+// in the steady state. Never throws on any input. NOT thread-safe: use one decoder per
+// delivery thread.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "orderwatch/exporter/event.h"
+#include "orderwatch/sla/config.h"
+
+namespace orderwatch::exporter {
+
+class EventDecoder {
+ public:
+  explicit EventDecoder(const sla::Config& config);
+  ~EventDecoder();
+  EventDecoder(const EventDecoder&) = delete;
+  EventDecoder& operator=(const EventDecoder&) = delete;
+
+  // Decodes `payload`. On success fills `out` (views valid until the next call) and returns
+  // nullopt; otherwise returns the reason. `now_ms` (Unix ms) is used for the future-skew check.
+  std::optional<RejectReason> decode(std::string_view payload, std::int64_t now_ms, Event& out);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Parses an event time: RFC 3339 ("2024-05-01T12:00:00.123+02:00", "...Z"), or epoch seconds
+// / milliseconds given as a number or numeric string (values >= 1e11 are milliseconds).
+// Returns Unix ms, or nullopt when unparsable.
+std::optional<std::int64_t> parse_time_text(std::string_view text);
+std::optional<std::int64_t> epoch_number_to_ms(double value);
+
+}  // namespace orderwatch::exporter

@@ -1,0 +1,156 @@
+// The SLA config model: the validated, immutable description of one workflow that every
+// other part of orderwatch (exporter, rule/alertmanager/grafana renderers, CLI) reads.
+//
+// A Config is built only by sla::load_file / sla::load_string (loader.h), which reject any
+// invalid input, so code holding a Config may rely on the invariants documented here.
+// Plain value types: safe to share read-only between threads.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace orderwatch::sla {
+
+// All durations are whole milliseconds (the config accepts "500ms", "90s", "1h30m", "7d").
+using Duration = std::chrono::milliseconds;
+
+// One SLA tier of a status: an order that has sat in the status for at least `after` is past
+// this tier. tiers[0] is the base SLA (severity "warning" unless set); later tiers are
+// escalations with strictly increasing `after` and distinct severities.
+struct Tier {
+  Duration after{0};
+  std::string severity;  // e.g. warning, page, critical
+  std::string team;      // owning team for routing; empty = the config's default team
+};
+
+struct Status {
+  std::string name;
+  bool terminal = false;    // terminal statuses have no tiers
+  std::vector<Tier> tiers;  // empty for terminal statuses and statuses without an SLA
+};
+
+// An event field copied into a label. Values beyond max_values distinct ones become "other";
+// an event without the field gets "unknown".
+struct Dimension {
+  std::string field;  // dotted path in the event, e.g. "data.region"
+  std::string label;  // label name; defaults to the last path segment
+  std::uint32_t max_values = 0;
+};
+
+enum class EventFormat { kJson, kCloudEvents };
+
+struct EventConfig {
+  EventFormat format = EventFormat::kJson;
+  // Dotted paths from the document root. Defaults: json: orderId/status/timestamp;
+  // cloudevents: data.orderId/data.status/time.
+  std::string id_field;
+  std::string status_field;
+  std::string time_field;
+  std::vector<Dimension> dimensions;
+  Duration max_future_skew{std::chrono::minutes(5)};  // events further ahead are rejected
+  std::uint32_t max_payload_bytes = 64 * 1024;         // larger payloads: rejected unparsed
+};
+
+struct JetStreamConfig {
+  std::string stream;
+  std::string durable;
+  Duration ack_wait{std::chrono::seconds(30)};
+  std::int64_t max_ack_pending = 10000;
+  std::int64_t max_deliver = 5;
+};
+
+struct NatsConfig {
+  std::string url = "nats://127.0.0.1:4222";
+  std::string subject;      // required; NATS wildcards allowed
+  std::string queue_group;  // empty = plain subscription
+  std::optional<JetStreamConfig> jetstream;
+  // Authentication and TLS; secrets are only ever read from files.
+  std::string user;
+  std::string password_file;
+  std::string token_file;
+  std::string credentials_file;  // NATS .creds (JWT + nkey seed)
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::uint32_t pending_messages_limit = 1'000'000;  // per-subscription buffer before drops
+};
+
+struct Turnaround {
+  bool enabled = false;
+  Duration sla{0};          // first seen -> terminal
+  double objective = 99.0;  // percent of orders that must finish within sla
+  Duration window{std::chrono::hours(24 * 28)};
+};
+
+// A receiver Alertmanager notifies. `settings` holds the type's fields in file order
+// (e.g. routing_key_file for pagerduty, api_url_file + channel for slack, url for webhook).
+// Secrets are only accepted as *_file references; inline secrets are refused by the loader.
+struct Receiver {
+  std::string name;
+  std::string type;  // pagerduty | opsgenie | slack | webhook | email
+  std::vector<std::pair<std::string, std::string>> settings;
+};
+
+// Routes alerts with the given team and/or severity (empty = any) to a receiver.
+struct Route {
+  std::string team;
+  std::string severity;
+  std::string receiver;
+};
+
+struct Alerting {
+  Duration for_duration{std::chrono::minutes(2)};
+  std::uint32_t min_overdue = 1;
+  std::string runbook_url;     // may contain Prometheus template syntax ({{ $labels.status }})
+  std::string dashboard_url;   // base URL of the Grafana dashboard, optional
+  std::string exporter_url;    // where humans reach orderwatch (drill-down links), optional
+  std::string job = "orderwatch";  // Prometheus job label of the exporter (meta-alerts)
+  std::string default_team;        // team label for tiers without one
+  Duration no_events_for{std::chrono::minutes(10)};  // "no events" meta-alert
+  std::string default_receiver;
+  std::vector<Route> routes;
+  std::vector<Receiver> receivers;
+  Duration group_wait{std::chrono::seconds(30)};
+  Duration group_interval{std::chrono::minutes(5)};
+  Duration repeat_interval{std::chrono::hours(4)};
+};
+
+struct Retention {
+  Duration max_age{std::chrono::hours(24 * 30)};       // older orders are evicted + counted
+  Duration tombstone_ttl{std::chrono::minutes(10)};    // how long finished ids are remembered
+};
+
+struct Config {
+  int version = 1;
+  std::string service;               // [a-z0-9_-]+, used in alert names, labels, titles
+  std::string metric_prefix = "order";
+  NatsConfig nats;
+  EventConfig event;
+  std::vector<Status> statuses;      // in workflow order; names unique
+  Turnaround turnaround;
+  Alerting alerting;
+  Retention retention;
+  std::string source_path;           // file the config was loaded from ("" for strings)
+
+  // Index of the status with this name, or -1.
+  int status_index(std::string_view name) const;
+};
+
+// "1h30m", "15m", "90s" -> canonical Prometheus-style text: largest units first, no zero
+// parts ("5400000ms" -> "1h30m", 0 -> "0s"). Byte-stable; used by every renderer.
+std::string format_duration(Duration d);
+
+// Human text for descriptions: "2h", "1h30m", "45s" (same as format_duration today).
+inline std::string human_duration(Duration d) { return format_duration(d); }
+
+// Parses "500ms", "90s", "15m", "2h", "7d", "1w", "1h30m". Returns nullopt on bad input.
+std::optional<Duration> parse_duration(std::string_view text);
+
+// Seconds as a double, for bucket bounds and PromQL thresholds.
+inline double seconds(Duration d) { return static_cast<double>(d.count()) / 1000.0; }
+
+}  // namespace orderwatch::sla
