@@ -1,0 +1,92 @@
+// StatusIndex: the orders of one status ordered by entry time, as a two-level chunked sorted
+// array (a flat B-tree: a vector of fixed-size sorted chunks plus a vector of each chunk's
+// first key). It answers, in O(log n) + O(answer):
+//   - the oldest entry (for order_status_oldest_entered_timestamp_seconds),
+//   - the entries with entry time in (a, b] (tier crossings between two deadline ticks),
+//   - the entries from the oldest on (retention eviction, drill-down pages).
+// Insertion at the newest end (the common case on a live stream) is O(1); out-of-order
+// insertion costs a binary search and a short memmove inside one chunk.
+//
+// ~16 B per entry at full chunks; chunks are merged when they run low, so memory follows
+// the number of orders. Not thread-safe: owned by OrderTracker.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace orderwatch::exporter {
+
+struct IndexEntry {
+  std::int64_t t;    // entry time, Unix ms
+  std::uint32_t idx; // record index (tie-breaker: entries are unique)
+  friend bool operator<(const IndexEntry& a, const IndexEntry& b) {
+    return a.t < b.t || (a.t == b.t && a.idx < b.idx);
+  }
+  friend bool operator==(const IndexEntry& a, const IndexEntry& b) {
+    return a.t == b.t && a.idx == b.idx;
+  }
+};
+
+class StatusIndex {
+ public:
+  static constexpr std::uint32_t kChunkCapacity = 128;
+
+  StatusIndex();
+  ~StatusIndex();
+  StatusIndex(StatusIndex&&) noexcept;
+  StatusIndex& operator=(StatusIndex&&) noexcept;
+
+  void insert(IndexEntry e);
+  // Removes an entry that is present (asserted in debug builds).
+  void erase(IndexEntry e);
+
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const IndexEntry& oldest() const;  // precondition: !empty()
+
+  // Calls f(entry) for every entry with lo < t <= hi, oldest first. f must not modify the index.
+  template <typename F>
+  void for_each_in(std::int64_t lo, std::int64_t hi, F&& f) const {
+    if (size_ == 0 || lo >= hi) return;
+    auto [c, i] = upper_bound_time(lo);
+    for (; c < chunks_.size(); ++c, i = 0) {
+      const Chunk& ch = *chunks_[c];
+      for (; i < ch.size; ++i) {
+        if (ch.entries[i].t > hi) return;
+        f(ch.entries[i]);
+      }
+    }
+  }
+
+  // Calls f(entry) from the oldest on while f returns true. f must not modify the index.
+  template <typename F>
+  void for_each_from_oldest(F&& f) const {
+    for (const auto& ch : chunks_) {
+      for (std::uint32_t i = 0; i < ch->size; ++i) {
+        if (!f(ch->entries[i])) return;
+      }
+    }
+  }
+
+  // Number of entries with t <= cutoff (O(#chunks)); used when thresholds change (reload).
+  std::size_t count_at_or_before(std::int64_t cutoff) const;
+
+  std::size_t memory_bytes() const;
+
+ private:
+  struct Chunk {
+    std::uint32_t size = 0;
+    IndexEntry entries[kChunkCapacity];
+  };
+  // First position (chunk, offset) with t > time.
+  std::pair<std::size_t, std::uint32_t> upper_bound_time(std::int64_t time) const;
+  std::size_t chunk_for(const IndexEntry& e) const;
+  void remove_chunk(std::size_t c);
+
+  std::vector<std::unique_ptr<Chunk>> chunks_;
+  std::vector<IndexEntry> firsts_;  // firsts_[c] == chunks_[c]->entries[0]
+  std::size_t size_ = 0;
+};
+
+}  // namespace orderwatch::exporter

@@ -1,0 +1,109 @@
+// OrderTracker: the state of every in-flight order and every count the metric contract
+// exports. It applies decoded events with the semantics of DESIGN.md ("Event semantics"):
+// mid-flight start, transitions observed with event-time stays, duplicates, stale events,
+// terminal statuses with turnaround and a tombstone, retention eviction, capped dimensions.
+//
+// Overdue orders are found by a deadline index, not by scans: each status keeps its orders
+// ordered by entry time (StatusIndex) and each tier a cutoff (last tick's now - threshold).
+// An order is past tier k iff entered <= cutoff_k, so tick() only visits the orders whose
+// entry time lies between the old and the new cutoff: work proportional to crossings.
+//
+// Time is always passed in (`now_ms`, Unix ms), so tests drive the clock exactly.
+// Not thread-safe: callers serialise apply()/tick()/snapshot() with one mutex (see
+// TrackerService); nothing here allocates per event once an order's dimension values are known.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "orderwatch/exporter/event.h"
+#include "orderwatch/sla/config.h"
+
+namespace orderwatch::exporter {
+
+enum class ApplyResult : std::uint8_t { kApplied, kDuplicate, kStale, kRejected, kCount };
+inline constexpr std::string_view kApplyResultNames[] = {"applied", "duplicate", "stale",
+                                                         "rejected"};
+
+// Cumulative-bucket histogram values as Prometheus exposes them.
+struct HistogramValues {
+  std::vector<std::uint64_t> cumulative;  // one per bound, then +Inf (== count)
+  double sum_seconds = 0;
+  std::uint64_t count = 0;
+};
+
+// One label set of the per-status families (status x dimension values).
+struct SeriesValues {
+  std::uint8_t status = 0;
+  std::uint16_t combo = 0;  // index into TrackerSnapshot::combos
+  std::int64_t in_status = 0;
+  std::vector<std::int64_t> overdue;  // per tier of the status
+  HistogramValues duration;
+};
+
+// A consistent copy of every exported count, taken under the tracker's lock and rendered
+// into metric families outside it. Size depends on series, never on orders.
+struct TrackerSnapshot {
+  std::vector<double> duration_bounds_seconds;
+  std::vector<double> turnaround_bounds_seconds;
+  std::vector<std::vector<std::string>> combos;  // combo -> value per dimension
+  std::vector<SeriesValues> series;              // non-terminal statuses x known combos
+  std::vector<std::vector<std::uint64_t>> breaches;  // [status][tier]
+  std::vector<std::uint64_t> transitions;            // [from * statuses + to]
+  std::vector<std::optional<std::int64_t>> oldest_entered_ms;  // [status]
+  std::vector<HistogramValues> turnaround;                     // [status], terminal ones used
+  std::uint64_t events[static_cast<int>(ApplyResult::kCount)] = {};
+  std::uint64_t rejected[static_cast<int>(RejectReason::kCount)] = {};
+  std::uint64_t tracked = 0;
+  std::uint64_t tombstones = 0;
+  std::uint64_t evictions = 0;
+  std::int64_t last_event_ms = 0;  // wall clock of the last event handled, 0 = none yet
+};
+
+// One order's state, for the drill-down API.
+struct OrderView {
+  std::string id;
+  std::uint8_t status = 0;
+  std::int64_t entered_ms = 0;
+  std::int64_t first_seen_ms = 0;
+  int tiers_crossed = 0;
+  std::vector<std::string> dims;
+};
+
+class OrderTracker {
+ public:
+  explicit OrderTracker(const sla::Config& config);
+  ~OrderTracker();
+  OrderTracker(const OrderTracker&) = delete;
+  OrderTracker& operator=(const OrderTracker&) = delete;
+
+  // Applies one decoded event at wall-clock time now_ms.
+  ApplyResult apply(const Event& event, std::int64_t now_ms);
+  // Counts an event the decoder refused.
+  void reject(RejectReason reason, std::int64_t now_ms);
+  // Advances the deadline index to now_ms (tier crossings + breaches), evicts orders past
+  // retention and expires tombstones. Idempotent for the same now; ignores a clock going back.
+  void tick(std::int64_t now_ms);
+
+  void snapshot(TrackerSnapshot& out) const;
+  std::optional<OrderView> find(std::string_view id) const;
+
+  std::size_t tracked() const;
+  // Heap bytes held by the order state (records, hash slots, indexes, tombstones).
+  std::size_t memory_bytes() const;
+  // Pre-sizes for `orders` in-flight orders (avoids rehash pauses during a replay).
+  void reserve(std::size_t orders);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Histogram bucket bounds in ms: the ladder 1s..7d plus every value in `extra`, sorted, unique.
+std::vector<std::int64_t> bucket_bounds_ms(const std::vector<sla::Duration>& extra);
+
+}  // namespace orderwatch::exporter

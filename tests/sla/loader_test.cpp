@@ -1,0 +1,218 @@
+// Every validation rule of the SLA config, with the location it is reported at.
+#include "orderwatch/sla/loader.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+namespace orderwatch::sla {
+namespace {
+
+// A valid config; tests replace one line (by its marker) to break one rule.
+const std::string kBase = R"(version: 1
+service: checkout
+nats:
+  subject: orders.status.>
+event:
+  dimensions:
+    - {field: region, max_values: 20}
+statuses:
+  - {name: Placed, sla: 15m}
+  - name: Authorized
+    sla: 1h
+    escalations:
+      - {after: 2h, severity: page, team: payments}
+  - {name: Delivered, terminal: true}
+turnaround: {sla: 72h, objective: 99.5, window: 28d}
+)";
+
+std::vector<Problem> problems_of(const std::string& yaml) {
+  try {
+    load_string(yaml, "sla.yaml");
+  } catch (const ConfigError& e) {
+    return e.problems();
+  }
+  return {};
+}
+
+std::string replace(std::string text, const std::string& from, const std::string& to) {
+  auto pos = text.find(from);
+  EXPECT_NE(pos, std::string::npos) << from;
+  if (pos != std::string::npos) text.replace(pos, from.size(), to);
+  return text;
+}
+
+// Expects exactly one problem, at line:column, whose path and message contain the given text.
+void expect_one(const std::string& yaml, int line, int column, const std::string& path,
+                const std::string& message) {
+  auto problems = problems_of(yaml);
+  ASSERT_EQ(problems.size(), 1u) << (problems.empty() ? "no problem" : problems[0].to_string() +
+                                                                           " (+more)");
+  EXPECT_EQ(problems[0].line, line) << problems[0].to_string();
+  EXPECT_EQ(problems[0].column, column) << problems[0].to_string();
+  EXPECT_EQ(problems[0].path, path);
+  EXPECT_NE(problems[0].message.find(message), std::string::npos) << problems[0].message;
+}
+
+TEST(Loader, ValidConfigLoadsWithDefaults) {
+  Config c = load_string(kBase);
+  EXPECT_EQ(c.service, "checkout");
+  EXPECT_EQ(c.metric_prefix, "order");
+  ASSERT_EQ(c.statuses.size(), 3u);
+  ASSERT_EQ(c.statuses[1].tiers.size(), 2u);
+  EXPECT_EQ(c.statuses[1].tiers[0].severity, "warning");
+  EXPECT_EQ(c.statuses[1].tiers[0].after, std::chrono::hours(1));
+  EXPECT_EQ(c.statuses[1].tiers[1].severity, "page");
+  EXPECT_EQ(c.statuses[1].tiers[1].team, "payments");
+  EXPECT_TRUE(c.statuses[2].terminal);
+  EXPECT_EQ(c.event.id_field, "orderId");
+  EXPECT_EQ(c.event.time_field, "timestamp");
+  EXPECT_EQ(c.event.dimensions[0].label, "region");
+  EXPECT_EQ(c.event.max_future_skew, std::chrono::minutes(5));
+  EXPECT_TRUE(c.turnaround.enabled);
+  EXPECT_DOUBLE_EQ(c.turnaround.objective, 99.5);
+  EXPECT_EQ(c.status_index("Authorized"), 1);
+  EXPECT_EQ(c.status_index("Nope"), -1);
+}
+
+TEST(Loader, CloudEventsDefaultsPointIntoData) {
+  Config c = load_string(replace(kBase, "event:\n", "event:\n  format: cloudevents\n"));
+  EXPECT_EQ(c.event.format, EventFormat::kCloudEvents);
+  EXPECT_EQ(c.event.id_field, "data.orderId");
+  EXPECT_EQ(c.event.status_field, "data.status");
+  EXPECT_EQ(c.event.time_field, "time");
+}
+
+TEST(Loader, ExampleFilesAreValid) {
+  for (const char* path : {ORDERWATCH_SOURCE_DIR "/examples/sla.yaml"}) {
+    EXPECT_NO_THROW(load_file(path)) << path;
+  }
+}
+
+TEST(Loader, BadDuration) {
+  expect_one(replace(kBase, "sla: 15m}", "sla: 15mins}"), 9, 25, "statuses[0].sla",
+             "\"15mins\" is not a duration");
+}
+
+TEST(Loader, UnknownKey) {
+  expect_one(replace(kBase, "sla: 15m}", "sla: 15m, colour: red}"), 9, 30, "statuses[0].colour",
+             "unknown key");
+  expect_one(replace(kBase, "version: 1\n", "version: 1\nfoo: bar\n"), 2, 1, "foo", "unknown key");
+}
+
+TEST(Loader, DuplicateStatus) {
+  expect_one(replace(kBase, "name: Delivered", "name: Placed"), 14, 12, "statuses[2].name",
+             "duplicate status \"Placed\"");
+}
+
+TEST(Loader, TierNotAfterTheOneBefore) {
+  expect_one(replace(kBase, "after: 2h", "after: 30m"), 13, 17,
+             "statuses[1].escalations[0].after", "must be after the tier before it (1h)");
+}
+
+TEST(Loader, SeverityUsedTwiceInOneStatus) {
+  expect_one(replace(kBase, "severity: page", "severity: warning"), 13, 31,
+             "statuses[1].escalations[0].severity", "already used");
+}
+
+TEST(Loader, TerminalStatusWithAnSla) {
+  expect_one(replace(kBase, "terminal: true}", "terminal: true, sla: 1h}"), 14, 44,
+             "statuses[2].sla", "terminal status cannot have an SLA");
+}
+
+TEST(Loader, EscalationsWithoutAnSla) {
+  expect_one(replace(kBase, "    sla: 1h\n", ""), 12, 7, "statuses[1].escalations",
+             "needs an \"sla\"");
+}
+
+TEST(Loader, DimensionCapOfZero) {
+  expect_one(replace(kBase, "max_values: 20", "max_values: 0"), 7, 35,
+             "event.dimensions[0].max_values", "between 1 and 1000");
+}
+
+TEST(Loader, DimensionWithoutCap) {
+  expect_one(replace(kBase, "{field: region, max_values: 20}", "{field: region}"), 7, 7,
+             "event.dimensions[0]", "max_values");
+}
+
+TEST(Loader, DimensionTakingAReservedLabel) {
+  expect_one(replace(kBase, "field: region", "field: data.status"), 7, 15,
+             "event.dimensions[0].label", "orderwatch sets itself");
+}
+
+TEST(Loader, MissingService) {
+  expect_one(replace(kBase, "service: checkout\n", ""), 1, 1, "", "\"service\"");
+}
+
+TEST(Loader, BadServiceName) {
+  expect_one(replace(kBase, "service: checkout", "service: Check Out"), 2, 10, "service",
+             "must match");
+}
+
+TEST(Loader, BadSubject) {
+  expect_one(replace(kBase, "orders.status.>", "orders.>.status"), 4, 12, "nats.subject",
+             "not a valid NATS subject");
+}
+
+TEST(Loader, InlineSecretsAreRefused) {
+  expect_one(replace(kBase, "nats:\n", "nats:\n  token: s3cret\n"), 4, 10, "nats.token",
+             "use token_file");
+}
+
+TEST(Loader, BadTimeFormatAndObjective) {
+  expect_one(replace(kBase, "objective: 99.5", "objective: 100"), 15, 35, "turnaround.objective",
+             "between 0 and 100");
+  expect_one(replace(kBase, "event:\n", "event:\n  format: xml\n"), 6, 11, "event.format",
+             "not a format");
+}
+
+TEST(Loader, ReceiversAndRoutes) {
+  const std::string alerting = R"(alerting:
+  default_receiver: slack
+  routes:
+    - {team: payments, receiver: pager}
+  receivers:
+    - {name: slack, type: slack, api_url_file: /s}
+    - {name: pd, type: pagerduty, routing_key: abc}
+)";
+  auto problems = problems_of(kBase + alerting);
+  ASSERT_EQ(problems.size(), 3u);
+  EXPECT_EQ(problems[0].path, "alerting.routes[0].receiver");
+  EXPECT_NE(problems[0].message.find("\"pager\" is not defined"), std::string::npos);
+  EXPECT_EQ(problems[1].path, "alerting.receivers[1]");
+  EXPECT_NE(problems[1].message.find("needs routing_key_file"), std::string::npos);
+  EXPECT_EQ(problems[2].path, "alerting.receivers[1].routing_key");
+  EXPECT_NE(problems[2].message.find("use routing_key_file"), std::string::npos);
+}
+
+TEST(Loader, EveryProblemIsReportedAtOnceInFileOrder) {
+  std::string yaml = replace(kBase, "sla: 15m}", "sla: nope}");
+  yaml = replace(yaml, "name: Delivered", "name: Placed");
+  yaml = replace(yaml, "max_values: 20", "max_values: 0");
+  auto problems = problems_of(yaml);
+  ASSERT_EQ(problems.size(), 3u);
+  EXPECT_EQ(problems[0].line, 7);
+  EXPECT_EQ(problems[1].line, 9);
+  EXPECT_EQ(problems[2].line, 14);
+  EXPECT_EQ(problems[1].to_string(),
+            "sla.yaml:9:25: statuses[0].sla: \"nope\" is not a duration (use e.g. 90s, 15m, 2h, "
+            "7d, 1h30m)");
+}
+
+TEST(Loader, YamlSyntaxErrorHasALocation) {
+  auto problems = problems_of("service: [unclosed\n");
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_GT(problems[0].line, 0);
+}
+
+TEST(Loader, MissingFile) {
+  try {
+    load_file("/nonexistent/sla.yaml");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/sla.yaml: cannot read"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace orderwatch::sla
