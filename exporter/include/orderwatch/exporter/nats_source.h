@@ -1,0 +1,59 @@
+// NatsSource: feeds the TrackerService from a core NATS subscription. Connects with retries
+// in the background (the exporter starts and serves /metrics while NATS is down), reconnects
+// forever with jittered backoff, and keeps SelfStats (connected, reconnects, slow consumer,
+// dropped messages) current. Each message is decoded on the client's delivery thread and
+// applied under the service lock; nothing throws across the C callbacks.
+// Construction and destruction are not thread-safe; callbacks are.
+#pragma once
+
+#include <nats/nats.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "orderwatch/exporter/decoder.h"
+#include "orderwatch/exporter/log.h"
+#include "orderwatch/exporter/service.h"
+
+
+namespace orderwatch::exporter {
+
+class NatsSource {
+ public:
+  // `url` overrides config.nats.url when not empty. Throws std::runtime_error on invalid
+  // options (unreadable secret files, bad TLS files).
+  NatsSource(TrackerService& service, std::string url);
+  ~NatsSource();
+  NatsSource(const NatsSource&) = delete;
+  NatsSource& operator=(const NatsSource&) = delete;
+
+  // Starts connecting and subscribes; returns at once even when the server is unreachable.
+  void start();
+  // Copies the client's dropped-message count into SelfStats (called before each scrape).
+  void poll_stats();
+  const std::string& url() const { return url_; }
+
+  // Handles one payload as if it arrived from NATS (used by the callback and by tests).
+  void handle_payload(std::string_view payload);
+
+ private:
+  static void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* self);
+  static void on_connected(natsConnection*, void* self);
+  static void on_disconnected(natsConnection*, void* self);
+  static void on_reconnected(natsConnection*, void* self);
+  static void on_closed(natsConnection*, void* self);
+  static void on_error(natsConnection*, natsSubscription*, natsStatus status, void* self);
+
+  TrackerService& service_;
+  std::string url_;
+  natsOptions* opts_ = nullptr;
+  natsConnection* conn_ = nullptr;
+  natsSubscription* sub_ = nullptr;
+  std::mutex decode_mu_;
+  EventDecoder decoder_;
+  log::RateLimited bad_input_log_{10'000};
+  log::RateLimited slow_log_{10'000};
+};
+
+}  // namespace orderwatch::exporter

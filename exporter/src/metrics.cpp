@@ -1,0 +1,187 @@
+#include "orderwatch/exporter/metrics.h"
+
+#include <prometheus/text_serializer.h>
+
+#include <limits>
+#include <sstream>
+
+namespace orderwatch::exporter {
+
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+MetricFamily family(std::string name, std::string help, MetricType type) {
+  MetricFamily f;
+  f.name = std::move(name);
+  f.help = std::move(help);
+  f.type = type;
+  return f;
+}
+
+ClientMetric& add(MetricFamily& f, std::vector<ClientMetric::Label> labels, double value) {
+  ClientMetric m;
+  m.label = std::move(labels);
+  if (f.type == MetricType::Counter) {
+    m.counter.value = value;
+  } else {
+    m.gauge.value = value;
+  }
+  f.metric.push_back(std::move(m));
+  return f.metric.back();
+}
+
+void add_histogram(MetricFamily& f, std::vector<ClientMetric::Label> labels,
+                   const std::vector<double>& bounds, const HistogramValues& h) {
+  ClientMetric m;
+  m.label = std::move(labels);
+  m.histogram.sample_count = h.count;
+  m.histogram.sample_sum = h.sum_seconds;
+  m.histogram.bucket.reserve(bounds.size() + 1);
+  for (std::size_t b = 0; b < bounds.size(); ++b) {
+    m.histogram.bucket.push_back({h.cumulative[b], bounds[b]});
+  }
+  m.histogram.bucket.push_back({h.count, std::numeric_limits<double>::infinity()});
+  f.metric.push_back(std::move(m));
+}
+
+double d(std::uint64_t v) { return static_cast<double>(v); }
+double d(std::int64_t v) { return static_cast<double>(v); }
+
+}  // namespace
+
+MetricsCollector::MetricsCollector(TrackerService& service, std::string version)
+    : service_(service), version_(std::move(version)) {}
+
+std::vector<MetricFamily> MetricsCollector::Collect() const {
+  if (before_collect_) before_collect_();
+  TrackerSnapshot snap;
+  service_.snapshot(snap);
+  const sla::Config& cfg = service_.config();
+  const std::string& p = cfg.metric_prefix;
+  const auto& statuses = cfg.statuses;
+
+  auto series_labels = [&](const SeriesValues& v) {
+    std::vector<ClientMetric::Label> labels{{"status", statuses[v.status].name}};
+    for (std::size_t i = 0; i < cfg.event.dimensions.size(); ++i) {
+      labels.push_back({cfg.event.dimensions[i].label, snap.combos[v.combo][i]});
+    }
+    return labels;
+  };
+
+  auto duration = family(p + "_status_duration_seconds",
+                         "Time orders spent in a status, observed when they leave it.",
+                         MetricType::Histogram);
+  auto in_status = family(p + "_in_status", "Orders currently in the status.", MetricType::Gauge);
+  auto overdue = family(p + "_overdue",
+                        "Orders in the status now past the SLA tier (cumulative over tiers).",
+                        MetricType::Gauge);
+  for (const auto& v : snap.series) {
+    auto labels = series_labels(v);
+    add_histogram(duration, labels, snap.duration_bounds_seconds, v.duration);
+    add(in_status, labels, d(v.in_status));
+    const auto& tiers = statuses[v.status].tiers;
+    for (std::size_t k = 0; k < tiers.size(); ++k) {
+      auto with_severity = labels;
+      with_severity.insert(with_severity.begin() + 1, {"severity", tiers[k].severity});
+      add(overdue, std::move(with_severity), d(v.overdue[k]));
+    }
+  }
+
+  auto oldest = family(p + "_status_oldest_entered_timestamp_seconds",
+                       "Entry time of the oldest order in the status (absent when empty).",
+                       MetricType::Gauge);
+  auto breaches = family(p + "_sla_breaches_total",
+                         "Stays that ran past an SLA tier, counted once per stay per tier.",
+                         MetricType::Counter);
+  auto transitions =
+      family(p + "_transitions_total", "Status changes of tracked orders.", MetricType::Counter);
+  auto turnaround = family(p + "_turnaround_seconds",
+                           "Time from an order's first event to its terminal status.",
+                           MetricType::Histogram);
+  for (std::size_t s = 0; s < statuses.size(); ++s) {
+    const auto& st = statuses[s];
+    if (snap.oldest_entered_ms[s]) {
+      add(oldest, {{"status", st.name}}, static_cast<double>(*snap.oldest_entered_ms[s]) / 1000.0);
+    }
+    for (std::size_t k = 0; k < st.tiers.size(); ++k) {
+      add(breaches, {{"status", st.name}, {"severity", st.tiers[k].severity}},
+          d(snap.breaches[s][k]));
+    }
+    if (st.terminal) {
+      add_histogram(turnaround, {{"outcome", st.name}}, snap.turnaround_bounds_seconds,
+                    snap.turnaround[s]);
+      continue;
+    }
+    for (std::size_t to = 0; to < statuses.size(); ++to) {
+      if (to == s) continue;
+      add(transitions, {{"from", st.name}, {"to", statuses[to].name}},
+          d(snap.transitions[s * statuses.size() + to]));
+    }
+  }
+
+  auto events = family(p + "_events_total", "Events handled, by result.", MetricType::Counter);
+  for (std::size_t r = 0; r < static_cast<std::size_t>(ApplyResult::kCount); ++r) {
+    add(events, {{"result", std::string(kApplyResultNames[r])}}, d(snap.events[r]));
+  }
+  auto rejected =
+      family(p + "_events_rejected_total", "Events rejected, by reason.", MetricType::Counter);
+  for (std::size_t r = 0; r < static_cast<std::size_t>(RejectReason::kCount); ++r) {
+    add(rejected, {{"reason", std::string(kRejectReasonNames[r])}}, d(snap.rejected[r]));
+  }
+
+  SelfStats& st = service_.stats();
+  std::vector<MetricFamily> out;
+  out.reserve(24);
+  for (auto* f : {&duration, &in_status, &overdue, &oldest, &breaches, &transitions, &turnaround,
+                  &events, &rejected}) {
+    out.push_back(std::move(*f));
+  }
+  auto gauge = [&](const char* name, const char* help, double value) {
+    auto f = family(name, help, MetricType::Gauge);
+    add(f, {}, value);
+    out.push_back(std::move(f));
+  };
+  auto counter = [&](const char* name, const char* help, double value) {
+    auto f = family(name, help, MetricType::Counter);
+    add(f, {}, value);
+    out.push_back(std::move(f));
+  };
+  {
+    auto f = family("orderwatch_build_info", "orderwatch build information.", MetricType::Gauge);
+    add(f, {{"version", version_}}, 1);
+    out.push_back(std::move(f));
+  }
+  gauge("orderwatch_nats_connected", "1 when connected to NATS.", st.nats_connected ? 1 : 0);
+  counter("orderwatch_nats_reconnects_total", "Reconnections to NATS.", d(st.nats_reconnects.load()));
+  counter("orderwatch_nats_slow_consumer_total",
+          "Times the NATS client reported this subscriber as a slow consumer.",
+          d(st.nats_slow_consumer.load()));
+  counter("orderwatch_nats_dropped_messages_total",
+          "Messages the NATS client dropped because the pending buffer was full.",
+          d(st.nats_dropped.load()));
+  gauge("orderwatch_tracked_orders", "Orders currently tracked (in flight).", d(snap.tracked));
+  gauge("orderwatch_tombstones", "Finished order ids remembered to ignore late events.",
+        d(snap.tombstones));
+  counter("orderwatch_evictions_total", "Orders evicted after retention.max_age.",
+          d(snap.evictions));
+  gauge("orderwatch_last_event_timestamp_seconds",
+        "Wall-clock time the last event was received (0 before the first).",
+        static_cast<double>(snap.last_event_ms) / 1000.0);
+  gauge("orderwatch_config_last_reload_successful", "1 if the last config (re)load succeeded.",
+        st.config_reload_ok ? 1 : 0);
+  gauge("orderwatch_config_last_reload_success_timestamp_seconds",
+        "Time of the last successful config load.",
+        static_cast<double>(st.config_reload_success_ms.load()) / 1000.0);
+  return out;
+}
+
+std::string render_text(const std::vector<MetricFamily>& families) {
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, families);
+  return out.str();
+}
+
+}  // namespace orderwatch::exporter
