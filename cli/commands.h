@@ -13,5 +13,4 @@ inline constexpr int kExitUsage = 2;
 
 void add_check(CLI::App& app, int& exit_code);
 
-
 }  // namespace orderwatch::cli

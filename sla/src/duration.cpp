@@ -15,8 +15,8 @@ struct Unit {
 };
 
 // Longest suffixes first so "ms" is not read as "m" + garbage.
-constexpr Unit kUnits[] = {{"ms", 1},           {"s", 1000},           {"m", 60'000},
-                           {"h", 3'600'000},    {"d", 86'400'000},     {"w", 604'800'000}};
+constexpr Unit kUnits[] = {{"ms", 1},        {"s", 1000},       {"m", 60'000},
+                           {"h", 3'600'000}, {"d", 86'400'000}, {"w", 604'800'000}};
 
 }  // namespace
 
@@ -62,8 +62,8 @@ std::string format_duration(Duration d) {
     ms = -ms;
   }
   // Weeks are not used on output: "7d" reads better than "1w" next to SLAs in hours.
-  static constexpr Unit kOut[] = {{"d", 86'400'000}, {"h", 3'600'000}, {"m", 60'000},
-                                  {"s", 1000},       {"ms", 1}};
+  static constexpr Unit kOut[] = {
+      {"d", 86'400'000}, {"h", 3'600'000}, {"m", 60'000}, {"s", 1000}, {"ms", 1}};
   for (const auto& unit : kOut) {
     if (ms >= unit.ms) {
       out += std::to_string(ms / unit.ms);

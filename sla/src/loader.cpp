@@ -59,8 +59,8 @@ bool valid_metric_name(std::string_view s) {
 }
 bool valid_label_name(std::string_view s) {
   return !s.starts_with("__") && matches(s, [](char c, bool first) {
-           return is_alpha(c) || c == '_' || (!first && is_digit(c));
-         });
+    return is_alpha(c) || c == '_' || (!first && is_digit(c));
+  });
 }
 bool valid_status_name(std::string_view s) {
   return matches(s, [](char c, bool first) {
@@ -79,8 +79,8 @@ bool valid_path(std::string_view s) {
 
 // Labels the exporter itself sets; a dimension may not take one of these names.
 const std::set<std::string, std::less<>> kReservedLabels = {
-    "status", "severity", "le", "from", "to", "outcome", "result", "reason",
-    "service", "team", "job", "instance", "tier", "alertname"};
+    "status", "severity", "le",   "from", "to",       "outcome", "result",
+    "reason", "service",  "team", "job",  "instance", "tier",    "alertname"};
 
 struct ReceiverType {
   std::string_view name;
@@ -129,8 +129,9 @@ class Loader {
       add(root, "", "expected a mapping at the top level");
       throw ConfigError(problems_);
     }
-    keys(root, "", {"version", "service", "metric_prefix", "nats", "event", "statuses",
-                    "turnaround", "alerting", "retention"});
+    keys(root, "",
+         {"version", "service", "metric_prefix", "nats", "event", "statuses", "turnaround",
+          "alerting", "retention"});
 
     if (auto v = root["version"]) {
       auto n = integer(v, "version");
@@ -227,8 +228,8 @@ class Loader {
       auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
       if (ec == std::errc() && ptr == s.data() + s.size()) return v;
     }
-    add(node, path, quote(node.IsScalar() ? node.Scalar() : "<non-scalar>") +
-                        " is not a whole number");
+    add(node, path,
+        quote(node.IsScalar() ? node.Scalar() : "<non-scalar>") + " is not a whole number");
     return std::nullopt;
   }
   std::optional<double> number(const YAML::Node& node, const std::string& path) {
@@ -305,14 +306,16 @@ class Loader {
         st.name = scalar(v, join(path, "name"));
         if (!st.name.empty() && !valid_status_name(st.name)) {
           add(v, join(path, "name"),
-              quote(st.name) + " must start with a letter and contain only letters, digits, _ or -");
+              quote(st.name) +
+                  " must start with a letter and contain only letters, digits, _ or -");
         } else if (!st.name.empty() && !seen.insert(st.name).second) {
           add(v, join(path, "name"), "duplicate status " + quote(st.name));
         }
       } else {
         add(node, path, "missing required key \"name\"");
       }
-      if (auto v = node["terminal"]) st.terminal = boolean(v, join(path, "terminal")).value_or(false);
+      if (auto v = node["terminal"])
+        st.terminal = boolean(v, join(path, "terminal")).value_or(false);
       if (st.terminal) {
         for (const char* key : {"sla", "severity", "escalations"}) {
           if (auto v = node[key])
@@ -453,8 +456,8 @@ class Loader {
           }
         }
         set_duration(js, "ack_wait", p, cfg.ack_wait);
-        for (auto [key, out] :
-             {std::pair{"max_ack_pending", &cfg.max_ack_pending}, {"max_deliver", &cfg.max_deliver}}) {
+        for (auto [key, out] : {std::pair{"max_ack_pending", &cfg.max_ack_pending},
+                                {"max_deliver", &cfg.max_deliver}}) {
           if (auto v = js[key]) {
             auto n = integer(v, join(p, key));
             if (n && *n < 1) add(v, join(p, key), "must be at least 1");
@@ -470,13 +473,14 @@ class Loader {
     std::size_t start = 0;
     while (true) {
       auto dot = s.find('.', start);
-      auto token = s.substr(start, dot == std::string_view::npos ? std::string_view::npos
-                                                                  : dot - start);
+      auto token =
+          s.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
       if (token.empty()) return false;
       for (char c : token) {
         if (c == ' ' || c == '\t' || c == '\r' || c == '\n') return false;
       }
-      if (token.find('>') != std::string_view::npos && (token != ">" || dot != std::string_view::npos))
+      if (token.find('>') != std::string_view::npos &&
+          (token != ">" || dot != std::string_view::npos))
         return false;
       if (token.find('*') != std::string_view::npos && token != "*") return false;
       if (dot == std::string_view::npos) return true;
@@ -537,7 +541,8 @@ class Loader {
         Dimension dim;
         if (auto v = d["field"]) {
           dim.field = scalar(v, join(p, "field"));
-          if (!valid_path(dim.field)) add(v, join(p, "field"), quote(dim.field) + " is not a field path");
+          if (!valid_path(dim.field))
+            add(v, join(p, "field"), quote(dim.field) + " is not a field path");
         } else {
           add(d, p, "missing required key \"field\"");
         }
@@ -558,7 +563,8 @@ class Loader {
         if (auto v = d["max_values"]) {
           auto n = integer(v, join(p, "max_values"));
           if (n && (*n < 1 || *n > 1000))
-            add(v, join(p, "max_values"), "must be between 1 and 1000 (a cap of 0 exports nothing)");
+            add(v, join(p, "max_values"),
+                "must be between 1 and 1000 (a cap of 0 exports nothing)");
           else if (n)
             dim.max_values = static_cast<std::uint32_t>(*n);
         } else {
@@ -600,14 +606,16 @@ class Loader {
     if (!is_map(node, path)) return;
     keys(node, path,
          {"for", "min_overdue", "runbook_url", "dashboard_url", "exporter_url", "job",
-          "default_team", "no_events_for", "default_receiver", "routes", "receivers",
-          "group_wait", "group_interval", "repeat_interval"});
+          "default_team", "no_events_for", "default_receiver", "routes", "receivers", "group_wait",
+          "group_interval", "repeat_interval"});
     auto& a = cfg.alerting;
     set_duration(node, "for", path, a.for_duration, /*allow_zero=*/true);
     if (auto v = node["min_overdue"]) {
       auto n = integer(v, "alerting.min_overdue");
-      if (n && *n < 1) add(v, "alerting.min_overdue", "must be at least 1");
-      else if (n) a.min_overdue = static_cast<std::uint32_t>(*n);
+      if (n && *n < 1)
+        add(v, "alerting.min_overdue", "must be at least 1");
+      else if (n)
+        a.min_overdue = static_cast<std::uint32_t>(*n);
     }
     set_string(node, "runbook_url", path, a.runbook_url);
     set_string(node, "dashboard_url", path, a.dashboard_url);
@@ -639,7 +647,8 @@ class Loader {
       if (!name.empty() && !names.count(name))
         add(n, p, "receiver " + quote(name) + " is not defined under alerting.receivers");
     };
-    if (auto v = node["default_receiver"]) check_receiver(v, "alerting.default_receiver", a.default_receiver);
+    if (auto v = node["default_receiver"])
+      check_receiver(v, "alerting.default_receiver", a.default_receiver);
     if (auto list = node["routes"]) {
       if (!list.IsSequence()) {
         add(list, "alerting.routes", "expected a list of {team, severity, receiver}");
@@ -659,7 +668,8 @@ class Loader {
             add(r, p, "missing required key \"receiver\"");
           }
           if (route.team.empty() && route.severity.empty())
-            add(r, p, "a route needs a team, a severity or both (use default_receiver for the rest)");
+            add(r, p,
+                "a route needs a team, a severity or both (use default_receiver for the rest)");
           a.routes.push_back(std::move(route));
         }
       }

@@ -52,7 +52,7 @@ struct EventConfig {
   std::string time_field;
   std::vector<Dimension> dimensions;
   Duration max_future_skew{std::chrono::minutes(5)};  // events further ahead are rejected
-  std::uint32_t max_payload_bytes = 64 * 1024;         // larger payloads: rejected unparsed
+  std::uint32_t max_payload_bytes = 64 * 1024;        // larger payloads: rejected unparsed
 };
 
 struct JetStreamConfig {
@@ -105,9 +105,9 @@ struct Route {
 struct Alerting {
   Duration for_duration{std::chrono::minutes(2)};
   std::uint32_t min_overdue = 1;
-  std::string runbook_url;     // may contain Prometheus template syntax ({{ $labels.status }})
-  std::string dashboard_url;   // base URL of the Grafana dashboard, optional
-  std::string exporter_url;    // where humans reach orderwatch (drill-down links), optional
+  std::string runbook_url;         // may contain Prometheus template syntax ({{ $labels.status }})
+  std::string dashboard_url;       // base URL of the Grafana dashboard, optional
+  std::string exporter_url;        // where humans reach orderwatch (drill-down links), optional
   std::string job = "orderwatch";  // Prometheus job label of the exporter (meta-alerts)
   std::string default_team;        // team label for tiers without one
   Duration no_events_for{std::chrono::minutes(10)};  // "no events" meta-alert
@@ -120,21 +120,21 @@ struct Alerting {
 };
 
 struct Retention {
-  Duration max_age{std::chrono::hours(24 * 30)};       // older orders are evicted + counted
-  Duration tombstone_ttl{std::chrono::minutes(10)};    // how long finished ids are remembered
+  Duration max_age{std::chrono::hours(24 * 30)};     // older orders are evicted + counted
+  Duration tombstone_ttl{std::chrono::minutes(10)};  // how long finished ids are remembered
 };
 
 struct Config {
   int version = 1;
-  std::string service;               // [a-z0-9_-]+, used in alert names, labels, titles
+  std::string service;  // [a-z0-9_-]+, used in alert names, labels, titles
   std::string metric_prefix = "order";
   NatsConfig nats;
   EventConfig event;
-  std::vector<Status> statuses;      // in workflow order; names unique
+  std::vector<Status> statuses;  // in workflow order; names unique
   Turnaround turnaround;
   Alerting alerting;
   Retention retention;
-  std::string source_path;           // file the config was loaded from ("" for strings)
+  std::string source_path;  // file the config was loaded from ("" for strings)
 
   // Index of the status with this name, or -1.
   int status_index(std::string_view name) const;
