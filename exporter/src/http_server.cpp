@@ -13,13 +13,20 @@ namespace {
 
 const char* reason_phrase(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "";
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "";
   }
 }
 
@@ -40,12 +47,13 @@ std::once_flag g_init;
 std::string to_civetweb_ports(const std::string& listen) {
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos) {
-    throw std::invalid_argument("--listen \"" + listen + "\": expected HOST:PORT, e.g. 127.0.0.1:9464");
+    throw std::invalid_argument("--listen \"" + listen +
+                                "\": expected HOST:PORT, e.g. 127.0.0.1:9464");
   }
   const std::string host = listen.substr(0, colon);
   const std::string port = listen.substr(colon + 1);
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoi(port) > 65535) {
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {
     throw std::invalid_argument("--listen \"" + listen + "\": \"" + port + "\" is not a port");
   }
   if (host.empty() || host == "0.0.0.0") return port;
@@ -62,11 +70,9 @@ HttpServer::HttpServer(const std::string& listen, std::map<std::string, HttpHand
   std::call_once(g_init, [] { mg_init_library(0); });
   const std::string ports = to_civetweb_ports(listen);
   const std::string nthreads = std::to_string(threads);
-  const char* options[] = {"listening_ports", ports.c_str(),
-                           "num_threads", nthreads.c_str(),
-                           "request_timeout_ms", "10000",
-                           "enable_keep_alive", "yes",
-                           nullptr};
+  const char* options[] = {
+      "listening_ports", ports.c_str(),       "num_threads", nthreads.c_str(), "request_timeout_ms",
+      "10000",           "enable_keep_alive", "yes",         nullptr};
   mg_callbacks callbacks{};
   char error_text[256] = {0};
   mg_init_data init{};

@@ -71,13 +71,13 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
     return labels;
   };
 
-  auto duration = family(p + "_status_duration_seconds",
-                         "Time orders spent in a status, observed when they leave it.",
-                         MetricType::Histogram);
+  auto duration =
+      family(p + "_status_duration_seconds",
+             "Time orders spent in a status, observed when they leave it.", MetricType::Histogram);
   auto in_status = family(p + "_in_status", "Orders currently in the status.", MetricType::Gauge);
-  auto overdue = family(p + "_overdue",
-                        "Orders in the status now past the SLA tier (cumulative over tiers).",
-                        MetricType::Gauge);
+  auto overdue =
+      family(p + "_overdue", "Orders in the status now past the SLA tier (cumulative over tiers).",
+             MetricType::Gauge);
   for (const auto& v : snap.series) {
     auto labels = series_labels(v);
     add_histogram(duration, labels, snap.duration_bounds_seconds, v.duration);
@@ -98,9 +98,9 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
                          MetricType::Counter);
   auto transitions =
       family(p + "_transitions_total", "Status changes of tracked orders.", MetricType::Counter);
-  auto turnaround = family(p + "_turnaround_seconds",
-                           "Time from an order's first event to its terminal status.",
-                           MetricType::Histogram);
+  auto turnaround =
+      family(p + "_turnaround_seconds", "Time from an order's first event to its terminal status.",
+             MetricType::Histogram);
   for (std::size_t s = 0; s < statuses.size(); ++s) {
     const auto& st = statuses[s];
     if (snap.oldest_entered_ms[s]) {
@@ -155,7 +155,8 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
     out.push_back(std::move(f));
   }
   gauge("orderwatch_nats_connected", "1 when connected to NATS.", st.nats_connected ? 1 : 0);
-  counter("orderwatch_nats_reconnects_total", "Reconnections to NATS.", d(st.nats_reconnects.load()));
+  counter("orderwatch_nats_reconnects_total", "Reconnections to NATS.",
+          d(st.nats_reconnects.load()));
   counter("orderwatch_nats_slow_consumer_total",
           "Times the NATS client reported this subscriber as a slow consumer.",
           d(st.nats_slow_consumer.load()));

@@ -2,6 +2,7 @@
 
 #include <nats/nats.h>
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -83,9 +84,9 @@ NatsSource::NatsSource(TrackerService& service, std::string url)
             "nats tls ca " + n.tls_ca_file);
     }
     if (!n.tls_cert_file.empty()) {
-      check(natsOptions_LoadCertificatesChain(opts_, n.tls_cert_file.c_str(),
-                                              n.tls_key_file.c_str()),
-            "nats tls cert " + n.tls_cert_file);
+      check(
+          natsOptions_LoadCertificatesChain(opts_, n.tls_cert_file.c_str(), n.tls_key_file.c_str()),
+          "nats tls cert " + n.tls_cert_file);
     }
   }
 }
@@ -97,6 +98,9 @@ NatsSource::~NatsSource() {
   }
   if (conn_ != nullptr) {
     natsConnection_Close(conn_);
+    std::unique_lock lock(closed_mu_);
+    closed_cv_.wait_for(lock, std::chrono::seconds(5), [this] { return closed_; });
+    lock.unlock();
     natsConnection_Destroy(conn_);
   }
   if (opts_ != nullptr) natsOptions_Destroy(opts_);
@@ -187,7 +191,11 @@ void NatsSource::on_reconnected(natsConnection*, void* self) {
 }
 
 void NatsSource::on_closed(natsConnection*, void* self) {
-  static_cast<NatsSource*>(self)->service_.stats().nats_connected = false;
+  auto* source = static_cast<NatsSource*>(self);
+  source->service_.stats().nats_connected = false;
+  std::lock_guard lock(source->closed_mu_);
+  source->closed_ = true;
+  source->closed_cv_.notify_all();  // under the lock: the destructor cannot run ahead of us
 }
 
 void NatsSource::on_error(natsConnection*, natsSubscription*, natsStatus status, void* self) {

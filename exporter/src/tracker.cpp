@@ -297,9 +297,9 @@ struct OrderTracker::Impl {
     out.oldest_entered_ms.assign(n, std::nullopt);
     out.turnaround.assign(n, {});
     for (std::size_t s = 0; s < n; ++s) {
-      out.breaches[s].assign(breaches.begin() + static_cast<std::ptrdiff_t>(s * max_tiers),
-                             breaches.begin() + static_cast<std::ptrdiff_t>(
-                                                    s * max_tiers + threshold_ms[s].size()));
+      out.breaches[s].assign(
+          breaches.begin() + static_cast<std::ptrdiff_t>(s * max_tiers),
+          breaches.begin() + static_cast<std::ptrdiff_t>(s * max_tiers + threshold_ms[s].size()));
       if (!index[s].empty()) out.oldest_entered_ms[s] = index[s].oldest().t;
       if (terminal[s]) fill(out.turnaround[s], &turn_hist[s * ntb], ntb, turn_sum_ms[s]);
     }
@@ -317,8 +317,8 @@ struct OrderTracker::Impl {
   std::size_t max_tiers = 1;
   std::vector<bool> terminal;
   std::vector<std::vector<std::int64_t>> threshold_ms;  // [status][tier]
-  std::vector<std::vector<std::int64_t>> cutoff;        // [status][tier]: crossed iff entered <= cutoff
-  std::vector<StatusIndex> index;                       // [status]
+  std::vector<std::vector<std::int64_t>> cutoff;  // [status][tier]: crossed iff entered <= cutoff
+  std::vector<StatusIndex> index;                 // [status]
   OrderTable table;
   TombstoneSet tombstones;
 
@@ -329,14 +329,14 @@ struct OrderTracker::Impl {
 
   std::vector<std::int64_t> duration_bounds, turnaround_bounds;
   std::size_t nb = 0, ntb = 0;
-  std::vector<std::int64_t> in_status;    // [series]
-  std::vector<std::int64_t> overdue;      // [series * max_tiers + tier]
-  std::vector<std::uint64_t> hist;        // [series * nb + bucket], not cumulative
-  std::vector<std::int64_t> hist_sum_ms;  // [series]
-  std::vector<std::uint64_t> breaches;    // [status * max_tiers + tier]
-  std::vector<std::uint64_t> transitions; // [from * n + to]
-  std::vector<std::uint64_t> turn_hist;   // [status * ntb + bucket]
-  std::vector<std::int64_t> turn_sum_ms;  // [status]
+  std::vector<std::int64_t> in_status;     // [series]
+  std::vector<std::int64_t> overdue;       // [series * max_tiers + tier]
+  std::vector<std::uint64_t> hist;         // [series * nb + bucket], not cumulative
+  std::vector<std::int64_t> hist_sum_ms;   // [series]
+  std::vector<std::uint64_t> breaches;     // [status * max_tiers + tier]
+  std::vector<std::uint64_t> transitions;  // [from * n + to]
+  std::vector<std::uint64_t> turn_hist;    // [status * ntb + bucket]
+  std::vector<std::int64_t> turn_sum_ms;   // [status]
   std::uint64_t events[static_cast<int>(ApplyResult::kCount)] = {};
   std::uint64_t rejected[static_cast<int>(RejectReason::kCount)] = {};
   std::uint64_t evictions = 0;

@@ -46,8 +46,8 @@ std::string replace(std::string text, const std::string& from, const std::string
 void expect_one(const std::string& yaml, int line, int column, const std::string& path,
                 const std::string& message) {
   auto problems = problems_of(yaml);
-  ASSERT_EQ(problems.size(), 1u) << (problems.empty() ? "no problem" : problems[0].to_string() +
-                                                                           " (+more)");
+  ASSERT_EQ(problems.size(), 1u) << (problems.empty() ? "no problem"
+                                                      : problems[0].to_string() + " (+more)");
   EXPECT_EQ(problems[0].line, line) << problems[0].to_string();
   EXPECT_EQ(problems[0].column, column) << problems[0].to_string();
   EXPECT_EQ(problems[0].path, path);
@@ -106,8 +106,8 @@ TEST(Loader, DuplicateStatus) {
 }
 
 TEST(Loader, TierNotAfterTheOneBefore) {
-  expect_one(replace(kBase, "after: 2h", "after: 30m"), 13, 17,
-             "statuses[1].escalations[0].after", "must be after the tier before it (1h)");
+  expect_one(replace(kBase, "after: 2h", "after: 30m"), 13, 17, "statuses[1].escalations[0].after",
+             "must be after the tier before it (1h)");
 }
 
 TEST(Loader, SeverityUsedTwiceInOneStatus) {

@@ -58,8 +58,9 @@ TEST(StatusIndex, MatchesAnOrderedSetUnderRandomChurn) {
     } else {
       // Mostly the oldest (FIFO-like), sometimes anywhere.
       std::size_t pos = rng() % 4 == 0 ? rng() % live.size() : 0;
-      if (pos == 0) pos = static_cast<std::size_t>(std::distance(
-                        live.begin(), std::find(live.begin(), live.end(), *ref.begin())));
+      if (pos == 0)
+        pos = static_cast<std::size_t>(
+            std::distance(live.begin(), std::find(live.begin(), live.end(), *ref.begin())));
       IndexEntry e = live[pos];
       live[pos] = live.back();
       live.pop_back();

@@ -259,7 +259,7 @@ TEST_F(TrackerTest, OrdersPastRetentionAreEvictedAndCounted) {
   auto s = snap();
   EXPECT_EQ(s.evictions, 1u);
   EXPECT_EQ(in_status(Placed), 1);
-  EXPECT_EQ(overdue(Placed, 0), 1);  // o2 is still overdue; o1's overdue count went with it
+  EXPECT_EQ(overdue(Placed, 0), 1);       // o2 is still overdue; o1's overdue count went with it
   EXPECT_EQ(duration(Placed).count, 0u);  // an eviction is not a stay
   EXPECT_EQ(s.oldest_entered_ms[Placed], T0 + 3600 * kS);
 }
@@ -339,7 +339,8 @@ TEST_F(TrackerTest, OverdueCountsMatchABruteForceScan) {
             ++in;
             if (now - r.entered >= tiers[k].after.count()) ++expect;
           }
-          ASSERT_EQ(overdue(s, k), expect) << "status " << int(s) << " tier " << k << " step " << step;
+          ASSERT_EQ(overdue(s, k), expect)
+              << "status " << int(s) << " tier " << k << " step " << step;
           ASSERT_EQ(in_status(s), in);
         }
       }

@@ -10,6 +10,7 @@
 #include <string>
 
 struct mg_context;
+struct mg_connection;
 
 namespace orderwatch::exporter {
 
@@ -34,8 +35,7 @@ std::string to_civetweb_ports(const std::string& listen);
 class HttpServer {
  public:
   // Throws std::runtime_error when the address cannot be bound.
-  HttpServer(const std::string& listen, std::map<std::string, HttpHandler> routes,
-             int threads = 4);
+  HttpServer(const std::string& listen, std::map<std::string, HttpHandler> routes, int threads = 4);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -43,7 +43,7 @@ class HttpServer {
   int port() const { return port_; }
 
  private:
-  static int dispatch(struct mg_connection* conn, void* self);
+  static int dispatch(::mg_connection* conn, void* self);
   std::map<std::string, HttpHandler> routes_;
   mg_context* ctx_ = nullptr;
   int port_ = 0;

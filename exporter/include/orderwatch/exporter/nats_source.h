@@ -8,6 +8,7 @@
 
 #include <nats/nats.h>
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -15,7 +16,6 @@
 #include "orderwatch/exporter/decoder.h"
 #include "orderwatch/exporter/log.h"
 #include "orderwatch/exporter/service.h"
-
 
 namespace orderwatch::exporter {
 
@@ -50,6 +50,11 @@ class NatsSource {
   natsOptions* opts_ = nullptr;
   natsConnection* conn_ = nullptr;
   natsSubscription* sub_ = nullptr;
+  // The client calls back from its own threads until the closed callback: the destructor
+  // waits for it so no callback can outlive this object.
+  std::mutex closed_mu_;
+  std::condition_variable closed_cv_;
+  bool closed_ = false;
   std::mutex decode_mu_;
   EventDecoder decoder_;
   log::RateLimited bad_input_log_{10'000};

@@ -18,8 +18,8 @@
 namespace orderwatch::exporter {
 
 struct IndexEntry {
-  std::int64_t t;    // entry time, Unix ms
-  std::uint32_t idx; // record index (tie-breaker: entries are unique)
+  std::int64_t t;     // entry time, Unix ms
+  std::uint32_t idx;  // record index (tie-breaker: entries are unique)
   friend bool operator<(const IndexEntry& a, const IndexEntry& b) {
     return a.t < b.t || (a.t == b.t && a.idx < b.idx);
   }

@@ -50,8 +50,8 @@ struct SeriesValues {
 struct TrackerSnapshot {
   std::vector<double> duration_bounds_seconds;
   std::vector<double> turnaround_bounds_seconds;
-  std::vector<std::vector<std::string>> combos;  // combo -> value per dimension
-  std::vector<SeriesValues> series;              // non-terminal statuses x known combos
+  std::vector<std::vector<std::string>> combos;      // combo -> value per dimension
+  std::vector<SeriesValues> series;                  // non-terminal statuses x known combos
   std::vector<std::vector<std::uint64_t>> breaches;  // [status][tier]
   std::vector<std::uint64_t> transitions;            // [from * statuses + to]
   std::vector<std::optional<std::int64_t>> oldest_entered_ms;  // [status]
