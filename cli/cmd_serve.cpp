@@ -75,7 +75,9 @@ int serve(const ServeOptions& o) {
       return ex::HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
                               ex::render_text(collector->Collect())};
     };
-    routes["/healthz"] = [](const ex::HttpRequest&) { return ex::HttpResponse{200, "text/plain", "ok\n"}; };
+    routes["/healthz"] = [](const ex::HttpRequest&) {
+      return ex::HttpResponse{200, "text/plain", "ok\n"};
+    };
     routes["/readyz"] = [&service](const ex::HttpRequest&) {
       if (service.stats().nats_connected) return ex::HttpResponse{200, "text/plain", "ready\n"};
       return ex::HttpResponse{503, "text/plain", "not ready: not connected to NATS\n"};
@@ -119,7 +121,8 @@ int serve(const ServeOptions& o) {
         break;
       }
       if (sig == SIGHUP) {
-        ex::log::warn("serve", "SIGHUP: live reload is not implemented yet; restart to apply changes");
+        ex::log::warn("serve",
+                      "SIGHUP: live reload is not implemented yet; restart to apply changes");
       }
       service.tick();
     }

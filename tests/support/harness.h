@@ -1,0 +1,89 @@
+// Test harness for integration tests: child processes started and stopped by pid, free
+// loopback ports, a temp directory, a tiny HTTP client and a Prometheus text parser.
+// Everything talks to 127.0.0.1 only.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace orderwatch::testing {
+
+// A free TCP port on 127.0.0.1 (bound to port 0 and released; tiny race, fine for tests).
+int free_port();
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string write(const std::string& name, const std::string& content) const;
+
+ private:
+  std::string path_;
+};
+
+// A child process with stdout+stderr captured to a log file. The destructor stops it
+// (SIGTERM, then SIGKILL after a grace period) — only this pid, never by name.
+class Process {
+ public:
+  Process(std::vector<std::string> argv, std::string log_path);
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  pid_t pid() const { return pid_; }
+  // Sends `sig` and waits up to `grace` for exit; returns the exit status (or -1).
+  int stop(int sig = 15, std::chrono::milliseconds grace = std::chrono::seconds(10));
+  bool running();
+  std::string log() const;
+  const std::string& log_path() const { return log_path_; }
+
+ private:
+  pid_t pid_ = -1;
+  int status_ = -1;
+  std::string log_path_;
+};
+
+// Polls `ready` every 50 ms until it returns true or `timeout` passes.
+bool wait_until(const std::function<bool()>& ready, std::chrono::milliseconds timeout);
+
+struct HttpResult {
+  int status = 0;  // 0 = could not connect
+  std::string body;
+};
+HttpResult http_get(int port, const std::string& path);
+
+// Samples of a Prometheus text exposition, keyed exactly as printed: name{labels}.
+std::map<std::string, double> parse_metrics(const std::string& text);
+
+// The installed nats-server binary (CMake passes its path as NATS_SERVER_BIN).
+const char* nats_server_bin();
+// The orderwatch binary under test (ORDERWATCH_BIN).
+const char* orderwatch_bin();
+
+// A nats-server on 127.0.0.1:port with its own store dir; restartable on the same port.
+class NatsServer {
+ public:
+  explicit NatsServer(const TempDir& dir, int port = 0, bool jetstream = false);
+  ~NatsServer();
+  int port() const { return port_; }
+  std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
+  void start();
+  void kill_hard();  // SIGKILL, as a crash would
+  void stop();
+
+ private:
+  const TempDir& dir_;
+  int port_;
+  bool jetstream_;
+  int generation_ = 0;
+  std::optional<Process> process_;
+};
+
+}  // namespace orderwatch::testing
