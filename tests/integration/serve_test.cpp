@@ -42,9 +42,7 @@ class Publisher {
   explicit Publisher(const std::string& url) {
     EXPECT_EQ(natsConnection_ConnectTo(&conn_, url.c_str()), NATS_OK);
   }
-  ~Publisher() {
-    natsConnection_Destroy(conn_);
-  }
+  ~Publisher() { natsConnection_Destroy(conn_); }
   void send(const std::string& payload, const std::string& subject = "orders.status.x") {
     ASSERT_EQ(natsConnection_PublishString(conn_, subject.c_str(), payload.c_str()), NATS_OK);
   }
@@ -64,10 +62,10 @@ class ServeTest : public ::testing::Test {
   void SetUp() override {
     nats_.emplace(dir_);
     const std::string config = dir_.write("sla.yaml", kConfig);
-    exporter_.emplace(std::vector<std::string>{orderwatch_bin(), "serve", "--config", config,
-                                               "--nats-url", nats_->url(), "--listen",
-                                               "127.0.0.1:0"},
-                      dir_.path() + "/orderwatch.log");
+    exporter_.emplace(
+        std::vector<std::string>{orderwatch_bin(), "serve", "--config", config, "--nats-url",
+                                 nats_->url(), "--listen", "127.0.0.1:0"},
+        dir_.path() + "/orderwatch.log");
     ASSERT_TRUE(wait_until([&] { return parse_port(); }, seconds(10))) << exporter_->log();
     ASSERT_TRUE(wait_until([&] { return http_get(port_, "/readyz").status == 200; }, seconds(10)))
         << exporter_->log();
@@ -111,7 +109,8 @@ TEST_F(ServeTest, MetricsFollowEventsAndSurviveANatsRestart) {
   const auto before = scrape();
   // Every status and tier is there with 0 before any event.
   EXPECT_EQ(before.at(R"(order_in_status{status="Shipped",region="unknown"})"), 0);
-  EXPECT_EQ(before.at(R"(order_overdue{status="Authorized",severity="critical",region="unknown"})"), 0);
+  EXPECT_EQ(before.at(R"(order_overdue{status="Authorized",severity="critical",region="unknown"})"),
+            0);
   EXPECT_EQ(before.at(R"(order_sla_breaches_total{status="Placed",severity="warning"})"), 0);
   EXPECT_EQ(before.at("orderwatch_nats_connected"), 1);
 
@@ -119,14 +118,14 @@ TEST_F(ServeTest, MetricsFollowEventsAndSurviveANatsRestart) {
   const std::int64_t min = 60'000;
   {
     Publisher pub(nats_->url());
-    pub.event("o1", "Placed", now - 30 * min, "eu");         // past the 10m SLA
-    pub.event("o2", "Authorized", now - 180 * min, "us");    // past 1h and 2h, not 6h
+    pub.event("o1", "Placed", now - 30 * min, "eu");       // past the 10m SLA
+    pub.event("o2", "Authorized", now - 180 * min, "us");  // past 1h and 2h, not 6h
     pub.event("o3", "Placed", now - 20'000, "eu");
-    pub.event("o3", "Authorized", now - 10'000, "eu");       // 10s stay in Placed
-    pub.event("o4", "Placed", now - 120 * min, "ap");        // third region: "other"
-    pub.event("o4", "Delivered", now - 60 * min, "ap");      // 1h stay, 1h turnaround
-    pub.event("o1", "Placed", now - 30 * min, "eu");         // duplicate
-    pub.event("o2", "Placed", now - 240 * min, "us");        // stale: older than its entry
+    pub.event("o3", "Authorized", now - 10'000, "eu");   // 10s stay in Placed
+    pub.event("o4", "Placed", now - 120 * min, "ap");    // third region: "other"
+    pub.event("o4", "Delivered", now - 60 * min, "ap");  // 1h stay, 1h turnaround
+    pub.event("o1", "Placed", now - 30 * min, "eu");     // duplicate
+    pub.event("o2", "Placed", now - 240 * min, "us");    // stale: older than its entry
     pub.send("this is not json");
     pub.send(R"({"orderId":"x","status":"Lost","timestamp":1})");
     pub.send(R"({"status":"Placed","timestamp":1})");
@@ -159,8 +158,10 @@ TEST_F(ServeTest, MetricsFollowEventsAndSurviveANatsRestart) {
   EXPECT_EQ(m[R"(order_status_duration_seconds_sum{status="Placed",region="eu"})"], 10);
   EXPECT_EQ(m[R"(order_status_duration_seconds_bucket{status="Placed",region="eu",le="5"})"], 0);
   EXPECT_EQ(m[R"(order_status_duration_seconds_bucket{status="Placed",region="eu",le="15"})"], 1);
-  EXPECT_EQ(m[R"(order_status_duration_seconds_bucket{status="Placed",region="other",le="1800"})"], 0);
-  EXPECT_EQ(m[R"(order_status_duration_seconds_bucket{status="Placed",region="other",le="3600"})"], 1);
+  EXPECT_EQ(m[R"(order_status_duration_seconds_bucket{status="Placed",region="other",le="1800"})"],
+            0);
+  EXPECT_EQ(m[R"(order_status_duration_seconds_bucket{status="Placed",region="other",le="3600"})"],
+            1);
   EXPECT_EQ(m[R"(order_turnaround_seconds_count{outcome="Delivered"})"], 1);
   EXPECT_EQ(m[R"(order_turnaround_seconds_sum{outcome="Delivered"})"], 3600);
   EXPECT_EQ(m[R"(order_status_oldest_entered_timestamp_seconds{status="Authorized"})"],

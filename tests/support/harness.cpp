@@ -183,16 +183,18 @@ void NatsServer::start() {
   }
   process_.emplace(argv, dir_.path() + "/nats-" + std::to_string(generation_++) + ".log");
   const int port = port_;
-  if (!wait_until([port] {
-        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        addr.sin_port = htons(static_cast<std::uint16_t>(port));
-        const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-        ::close(fd);
-        return ok;
-      }, std::chrono::seconds(10))) {
+  if (!wait_until(
+          [port] {
+            int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+            sockaddr_in addr{};
+            addr.sin_family = AF_INET;
+            addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            addr.sin_port = htons(static_cast<std::uint16_t>(port));
+            const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+            ::close(fd);
+            return ok;
+          },
+          std::chrono::seconds(10))) {
     throw std::runtime_error("nats-server did not start: " + process_->log());
   }
 }

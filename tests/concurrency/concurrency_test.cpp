@@ -1,0 +1,82 @@
+// NATS delivery threads against scrape and ticker threads, through the same objects serve
+// uses (NatsSource::handle_payload, MetricsCollector::Collect, TrackerService::tick).
+// Built and run under ThreadSanitizer in CI (label concurrency); any report fails it.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "orderwatch/exporter/metrics.h"
+#include "orderwatch/exporter/nats_source.h"
+#include "orderwatch/exporter/service.h"
+#include "orderwatch/sla/loader.h"
+
+namespace orderwatch::exporter {
+namespace {
+
+const char* kConfig = R"(service: race
+nats: {subject: "orders.>"}
+event:
+  dimensions: [{field: region, max_values: 3}]
+statuses:
+  - {name: Placed, sla: 1s}
+  - name: Authorized
+    sla: 2s
+    escalations: [{after: 3s, severity: page}]
+  - {name: Delivered, terminal: true}
+)";
+
+TEST(Concurrency, DeliveryThreadsAgainstScrapesAndTicks) {
+  const auto config = sla::load_string(kConfig);
+  TrackerService service(config, system_now_ms);
+  NatsSource source(service, "nats://127.0.0.1:1");  // never started: payloads fed directly
+  MetricsCollector collector(service, "test");
+  std::atomic<bool> done{false};
+  constexpr int kThreads = 3;
+  constexpr int kOrdersPerThread = 3000;
+
+  std::vector<std::thread> producers;
+  for (int t = 0; t < kThreads; ++t) {
+    producers.emplace_back([&, t] {
+      const char* statuses[] = {"Placed", "Authorized", "Delivered"};
+      const char* regions[] = {"eu", "us", "ap", "sa"};
+      const std::int64_t base = system_now_ms() - 10'000;
+      for (int i = 0; i < kOrdersPerThread; ++i) {
+        const std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
+        for (int s = 0; s < 3; ++s) {
+          source.handle_payload(R"({"orderId":")" + id + R"(","status":")" + statuses[s] +
+                                R"(","timestamp":)" + std::to_string(base + i + s * 1000) +
+                                R"(,"region":")" + regions[i % 4] + R"("})");
+        }
+        if (i % 100 == 0) source.handle_payload("{not json");
+      }
+    });
+  }
+  std::thread scraper([&] {
+    while (!done) {
+      const std::string text = render_text(collector.Collect());
+      ASSERT_NE(text.find("order_in_status"), std::string::npos);
+    }
+  });
+  std::thread ticker([&] {
+    while (!done) {
+      service.tick();
+      std::this_thread::yield();
+    }
+  });
+  for (auto& p : producers) p.join();
+  done = true;
+  scraper.join();
+  ticker.join();
+
+  TrackerSnapshot snap;
+  service.snapshot(snap);
+  const std::uint64_t orders = kThreads * kOrdersPerThread;
+  EXPECT_EQ(snap.events[static_cast<int>(ApplyResult::kApplied)], orders * 3);
+  EXPECT_EQ(snap.events[static_cast<int>(ApplyResult::kRejected)], kThreads * kOrdersPerThread / 100);
+  EXPECT_EQ(snap.tracked, 0u);
+  EXPECT_EQ(snap.turnaround[2].count, orders);
+}
+
+}  // namespace
+}  // namespace orderwatch::exporter
