@@ -2,16 +2,63 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstddef>
 #include <cstring>
 
 namespace orderwatch::exporter {
+
+namespace {
+
+inline bool less(std::int64_t t, std::uint32_t idx, const IndexEntry& e) {
+  return t < e.t || (t == e.t && idx < e.idx);
+}
+
+}  // namespace
+
+std::uint32_t StatusIndex::Chunk::lower_bound(const IndexEntry& e) const {
+  // Branchless binary search: the comparisons become conditional moves, so a random key
+  // costs cache misses but no branch mispredictions.
+  std::uint32_t base = 0;
+  std::uint32_t n = size;
+  while (n > 1) {
+    const std::uint32_t half = n / 2;
+    base = less(t[base + half - 1], idx[base + half - 1], e) ? base + half : base;
+    n -= half;
+  }
+  return (n == 1 && less(t[base], idx[base], e)) ? base + 1 : base;
+}
+
+std::uint32_t StatusIndex::Chunk::upper_bound(const IndexEntry& e) const {
+  std::uint32_t base = 0;
+  std::uint32_t n = size;
+  while (n > 1) {
+    const std::uint32_t half = n / 2;
+    base = !less(e.t, e.idx, at(base + half - 1)) ? base + half : base;
+    n -= half;
+  }
+  return (n == 1 && !less(e.t, e.idx, at(base))) ? base + 1 : base;
+}
+
+void StatusIndex::Chunk::insert_at(std::uint32_t pos, const IndexEntry& e) {
+  std::memmove(t + pos + 1, t + pos, (size - pos) * sizeof(std::int64_t));
+  std::memmove(idx + pos + 1, idx + pos, (size - pos) * sizeof(std::uint32_t));
+  t[pos] = e.t;
+  idx[pos] = e.idx;
+  ++size;
+}
+
+void StatusIndex::Chunk::erase_at(std::uint32_t pos) {
+  std::memmove(t + pos, t + pos + 1, (size - pos - 1) * sizeof(std::int64_t));
+  std::memmove(idx + pos, idx + pos + 1, (size - pos - 1) * sizeof(std::uint32_t));
+  --size;
+}
 
 StatusIndex::StatusIndex() = default;
 StatusIndex::~StatusIndex() = default;
 StatusIndex::StatusIndex(StatusIndex&&) noexcept = default;
 StatusIndex& StatusIndex::operator=(StatusIndex&&) noexcept = default;
 
-const IndexEntry& StatusIndex::oldest() const { return chunks_.front()->entries[0]; }
+const IndexEntry& StatusIndex::oldest() const { return firsts_.front(); }
 
 std::size_t StatusIndex::chunk_for(const IndexEntry& e) const {
   // Last chunk whose first entry is <= e (chunk 0 when e precedes everything).
@@ -19,26 +66,33 @@ std::size_t StatusIndex::chunk_for(const IndexEntry& e) const {
   return it == firsts_.begin() ? 0 : static_cast<std::size_t>(it - firsts_.begin() - 1);
 }
 
+void StatusIndex::prefetch(IndexEntry e) const {
+  if (chunks_.empty()) return;
+  const Chunk* ch = chunks_[chunk_for(e)].get();
+  const char* p = reinterpret_cast<const char*>(ch);
+  for (std::size_t off = 0; off < offsetof(Chunk, idx); off += 64) __builtin_prefetch(p + off);
+}
+
 void StatusIndex::insert(IndexEntry e) {
   ++size_;
   if (chunks_.empty()) {
     chunks_.push_back(std::make_unique<Chunk>());
-    chunks_[0]->entries[0] = e;
-    chunks_[0]->size = 1;
+    chunks_[0]->insert_at(0, e);
     firsts_.push_back(e);
     return;
   }
   // Fast path: newest so far, appended to the last chunk.
   std::size_t c = chunks_.size() - 1;
   Chunk* ch = chunks_[c].get();
-  if (!(e < ch->entries[ch->size - 1])) {
+  if (!(e < ch->at(ch->size - 1))) {
     if (ch->size < kChunkCapacity) {
-      ch->entries[ch->size++] = e;
+      ch->t[ch->size] = e.t;
+      ch->idx[ch->size] = e.idx;
+      ++ch->size;
       return;
     }
     auto fresh = std::make_unique<Chunk>();
-    fresh->entries[0] = e;
-    fresh->size = 1;
+    fresh->insert_at(0, e);
     chunks_.push_back(std::move(fresh));
     firsts_.push_back(e);
     return;
@@ -49,10 +103,11 @@ void StatusIndex::insert(IndexEntry e) {
     // Split in half; the new chunk takes the upper half.
     auto upper = std::make_unique<Chunk>();
     constexpr std::uint32_t half = kChunkCapacity / 2;
-    std::memcpy(upper->entries, ch->entries + half, (kChunkCapacity - half) * sizeof(IndexEntry));
+    std::memcpy(upper->t, ch->t + half, (kChunkCapacity - half) * sizeof(std::int64_t));
+    std::memcpy(upper->idx, ch->idx + half, (kChunkCapacity - half) * sizeof(std::uint32_t));
     upper->size = kChunkCapacity - half;
     ch->size = half;
-    const IndexEntry upper_first = upper->entries[0];
+    const IndexEntry upper_first = upper->at(0);
     chunks_.insert(chunks_.begin() + static_cast<std::ptrdiff_t>(c + 1), std::move(upper));
     firsts_.insert(firsts_.begin() + static_cast<std::ptrdiff_t>(c + 1), upper_first);
     if (!(e < upper_first)) {
@@ -60,13 +115,8 @@ void StatusIndex::insert(IndexEntry e) {
       ch = chunks_[c].get();
     }
   }
-  IndexEntry* begin = ch->entries;
-  IndexEntry* end = ch->entries + ch->size;
-  IndexEntry* pos = std::upper_bound(begin, end, e);
-  std::memmove(pos + 1, pos, static_cast<std::size_t>(end - pos) * sizeof(IndexEntry));
-  *pos = e;
-  ++ch->size;
-  firsts_[c] = ch->entries[0];
+  ch->insert_at(ch->upper_bound(e), e);
+  firsts_[c] = ch->at(0);
 }
 
 void StatusIndex::remove_chunk(std::size_t c) {
@@ -77,25 +127,23 @@ void StatusIndex::remove_chunk(std::size_t c) {
 void StatusIndex::erase(IndexEntry e) {
   const std::size_t c = chunk_for(e);
   Chunk* ch = chunks_[c].get();
-  IndexEntry* begin = ch->entries;
-  IndexEntry* end = ch->entries + ch->size;
-  IndexEntry* pos = std::lower_bound(begin, end, e);
-  assert(pos != end && *pos == e);
-  if (pos == end || !(*pos == e)) return;  // not present: leave the index untouched
-  std::memmove(pos, pos + 1, static_cast<std::size_t>(end - pos - 1) * sizeof(IndexEntry));
-  --ch->size;
+  const std::uint32_t pos = ch->lower_bound(e);
+  assert(pos < ch->size && ch->at(pos) == e);
+  if (pos >= ch->size || !(ch->at(pos) == e)) return;  // not present: leave the index untouched
+  ch->erase_at(pos);
   --size_;
   if (ch->size == 0) {
     remove_chunk(c);
     return;
   }
-  firsts_[c] = ch->entries[0];
+  firsts_[c] = ch->at(0);
   // Keep chunks reasonably full when removals are scattered: merge a quarter-full chunk into
   // its right neighbour when both fit in half a chunk.
   if (ch->size < kChunkCapacity / 4 && c + 1 < chunks_.size()) {
     Chunk* next = chunks_[c + 1].get();
     if (ch->size + next->size <= kChunkCapacity / 2) {
-      std::memcpy(ch->entries + ch->size, next->entries, next->size * sizeof(IndexEntry));
+      std::memcpy(ch->t + ch->size, next->t, next->size * sizeof(std::int64_t));
+      std::memcpy(ch->idx + ch->size, next->idx, next->size * sizeof(std::uint32_t));
       ch->size += next->size;
       remove_chunk(c + 1);
     }
@@ -107,8 +155,7 @@ std::pair<std::size_t, std::uint32_t> StatusIndex::upper_bound_time(std::int64_t
   const IndexEntry probe{time, 0xFFFFFFFFu};
   std::size_t c = chunk_for(probe);
   const Chunk& ch = *chunks_[c];
-  auto pos = std::upper_bound(ch.entries, ch.entries + ch.size, probe);
-  auto off = static_cast<std::uint32_t>(pos - ch.entries);
+  const std::uint32_t off = ch.upper_bound(probe);
   if (off == ch.size) return {c + 1, 0};
   return {c, off};
 }

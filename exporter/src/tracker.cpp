@@ -202,6 +202,8 @@ struct OrderTracker::Impl {
     }
     OrderRecord& r = table.at(idx);
     if (r.status == e.status) return count(ApplyResult::kDuplicate);
+    // The index chunk holding this order is a likely cache miss: start loading it now.
+    index[r.status].prefetch(IndexEntry{r.entered_ms, idx});
     // Older than the current stay, or simultaneous but earlier in the workflow: out of order.
     if (e.time_ms < r.entered_ms || (e.time_ms == r.entered_ms && e.status < r.status)) {
       return count(ApplyResult::kStale);

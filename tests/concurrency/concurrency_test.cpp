@@ -73,7 +73,8 @@ TEST(Concurrency, DeliveryThreadsAgainstScrapesAndTicks) {
   service.snapshot(snap);
   const std::uint64_t orders = kThreads * kOrdersPerThread;
   EXPECT_EQ(snap.events[static_cast<int>(ApplyResult::kApplied)], orders * 3);
-  EXPECT_EQ(snap.events[static_cast<int>(ApplyResult::kRejected)], kThreads * kOrdersPerThread / 100);
+  EXPECT_EQ(snap.events[static_cast<int>(ApplyResult::kRejected)],
+            kThreads * kOrdersPerThread / 100);
   EXPECT_EQ(snap.tracked, 0u);
   EXPECT_EQ(snap.turnaround[2].count, orders);
 }

@@ -1,0 +1,214 @@
+// Tracker throughput, deadline ticks and /metrics rendering, each against a baseline measured
+// in the same run:
+//   BM_TrackerApply / BM_NaiveMapApply   events/s with 1,000,000 orders in flight; the naive
+//                                        baseline is std::unordered_map<std::string, state>
+//                                        doing the same bookkeeping without the deadline index
+//   BM_TickNothingCrossing / BM_ScanOverdue   one deadline tick at 10,000,000 orders when no
+//                                        order crosses, vs. the full scan it replaces
+//   BM_RenderMetrics/0 and /10000000     Collect()+text rendering with 0 and 10M orders
+#include <benchmark/benchmark.h>
+
+#include <unordered_map>
+
+#include "orderwatch/exporter/metrics.h"
+#include "orderwatch/exporter/service.h"
+#include "orderwatch/exporter/tracker.h"
+#include "workload.h"
+
+namespace orderwatch::bench {
+namespace {
+
+constexpr std::int64_t kT0 = 1'700'000'000'000;
+
+const sla::Config& shop() {
+  static const sla::Config config = sla::load_string(kShopConfig);
+  return config;
+}
+
+const Workload& walk_1m() {
+  static const Workload w = make_walk(1'000'000, 4'000'000, kT0);
+  return w;
+}
+
+void BM_TrackerApply(benchmark::State& state) {
+  const Workload& w = walk_1m();
+  exporter::OrderTracker tracker(shop());
+  tracker.reserve(1'100'000);
+  for (auto id : w.initial) tracker.apply(to_event(w, {id, 0, kT0 - 1}), kT0);
+  tracker.tick(kT0);
+  std::size_t i = 0;
+  std::int64_t last_tick = kT0;
+  for (auto _ : state) {
+    const auto& s = w.steps[i];
+    benchmark::DoNotOptimize(tracker.apply(to_event(w, s), s.time_ms));
+    if (s.time_ms - last_tick >= 1000) tracker.tick(last_tick = s.time_ms);
+    ++i;  // 3M iterations stay within the ~5M-step walk: every event is a real move
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["in_flight"] = static_cast<double>(tracker.tracked());
+}
+BENCHMARK(BM_TrackerApply)->Iterations(3'000'000)->Unit(benchmark::kNanosecond);
+
+// The realistic shop (time-ordered, exponential stays) at ~1,000,000 in flight. Warm-up
+// events (before kT0) are applied untimed; the measured part is the steady state.
+void BM_TrackerApplyShop(benchmark::State& state) {
+  static const Workload w = make_shop(1'000'000, 3'000'000, kT0);
+  exporter::OrderTracker tracker(shop());
+  tracker.reserve(1'200'000);
+  std::size_t i = 0;
+  std::int64_t last_tick = 0;
+  for (; w.steps[i].time_ms < kT0; ++i) {
+    tracker.apply(to_event(w, w.steps[i]), w.steps[i].time_ms);
+    if (w.steps[i].time_ms - last_tick >= 1000) tracker.tick(last_tick = w.steps[i].time_ms);
+  }
+  const std::size_t warm = i;
+  for (auto _ : state) {
+    const auto& s = w.steps[i];
+    benchmark::DoNotOptimize(tracker.apply(to_event(w, s), s.time_ms));
+    // The service ticks once a second of wall clock; here event time stands in for it.
+    if (s.time_ms - last_tick >= 1000) tracker.tick(last_tick = s.time_ms);
+    if (++i == w.steps.size()) i = warm;  // not reached at 2M iterations
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["in_flight"] = static_cast<double>(tracker.tracked());
+}
+BENCHMARK(BM_TrackerApplyShop)->Iterations(2'000'000)->Unit(benchmark::kNanosecond);
+
+// The obvious implementation: a node-based map from id string to state, the same duration
+// and transition bookkeeping, no ordered index, no tombstones.
+void BM_NaiveMapApply(benchmark::State& state) {
+  struct Naive {
+    std::uint8_t status;
+    std::int64_t entered;
+    std::int64_t first_seen;
+  };
+  const Workload& w = walk_1m();
+  std::unordered_map<std::string, Naive> orders;
+  orders.reserve(1'100'000);
+  std::vector<std::uint64_t> hist(5 * 24), transitions(25), in_status(5);
+  for (auto id : w.initial) orders.emplace(w.ids[id], Naive{0, kT0 - 1, kT0 - 1});
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const auto& s = w.steps[i];
+    const auto e = to_event(w, s);
+    auto it = orders.find(std::string(e.id));
+    if (it == orders.end()) {
+      orders.emplace(std::string(e.id), Naive{e.status, e.time_ms, e.time_ms});
+      ++in_status[e.status];
+    } else if (it->second.status != e.status && e.time_ms >= it->second.entered) {
+      const auto stay = e.time_ms - it->second.entered;
+      ++hist[it->second.status * 24 + static_cast<std::size_t>(std::min<std::int64_t>(stay / 60000, 23))];
+      ++transitions[it->second.status * 5 + e.status];
+      --in_status[it->second.status];
+      if (e.status >= 3) {
+        orders.erase(it);
+      } else {
+        it->second.status = e.status;
+        it->second.entered = e.time_ms;
+        ++in_status[e.status];
+      }
+    }
+    ++i;
+  }
+  benchmark::DoNotOptimize(hist.data());
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_NaiveMapApply)->Iterations(3'000'000)->Unit(benchmark::kNanosecond);
+
+// 10M orders entered over the last hour before kT0 + 1h; ticks advance 1 ms at a time from
+// kT0 + 1h, so no order reaches even the 15m SLA: the tick's work is pure overhead.
+exporter::OrderTracker& tracker_10m() {
+  static exporter::OrderTracker* tracker = [] {
+    auto* t = new exporter::OrderTracker(shop());
+    t->reserve(10'000'000);
+    std::mt19937_64 rng(9);
+    for (std::size_t i = 0; i < 10'000'000; ++i) {
+      const std::string id = random_id(rng) + std::to_string(i % 7);
+      exporter::Event e;
+      e.id = id;
+      e.status = static_cast<std::uint8_t>(i % 3);
+      e.time_ms = kT0 + 3'600'000 - static_cast<std::int64_t>(i % 600'000);
+      e.dims[0] = "eu-west";
+      e.has_dim[0] = true;
+      t->apply(e, kT0 + 3'600'000);
+    }
+    t->tick(kT0 + 3'600'000);
+    return t;
+  }();
+  return *tracker;
+}
+
+void BM_TickNothingCrossing(benchmark::State& state) {
+  auto& tracker = tracker_10m();
+  std::int64_t now = kT0 + 3'600'000;
+  for (auto _ : state) tracker.tick(++now);
+  state.counters["orders"] = static_cast<double>(tracker.tracked());
+}
+BENCHMARK(BM_TickNothingCrossing)->Iterations(100'000)->Unit(benchmark::kMicrosecond);
+
+// What a scan-based design pays per tick: visit every order's entry time.
+void BM_ScanOverdue(benchmark::State& state) {
+  std::vector<std::int64_t> entered(10'000'000);
+  for (std::size_t i = 0; i < entered.size(); ++i) entered[i] = kT0 - static_cast<std::int64_t>(i % 600'000);
+  std::int64_t now = kT0;
+  for (auto _ : state) {
+    std::size_t overdue = 0;
+    const std::int64_t cutoff = ++now - 900'000;
+    for (auto t : entered) overdue += t <= cutoff;
+    benchmark::DoNotOptimize(overdue);
+  }
+}
+BENCHMARK(BM_ScanOverdue)->Iterations(20)->Unit(benchmark::kMicrosecond);
+
+void BM_RenderMetrics(benchmark::State& state) {
+  const auto orders = static_cast<std::size_t>(state.range(0));
+  exporter::TrackerService service(shop(), [] { return kT0 + 3'600'000; });
+  if (orders > 0) {
+    service.reserve(orders);
+    std::mt19937_64 rng(11);
+    const char* regions[] = {"eu-west", "eu-north", "us-east", "us-west", "ap-south"};
+    for (std::size_t i = 0; i < orders; ++i) {
+      const std::string id = random_id(rng) + std::to_string(i % 7);
+      exporter::Event e;
+      e.id = id;
+      e.status = static_cast<std::uint8_t>(i % 3);
+      e.time_ms = kT0 + 3'600'000 - static_cast<std::int64_t>(i % 600'000);
+      e.dims[0] = regions[i % 5];
+      e.has_dim[0] = true;
+      service.apply(e);
+    }
+  } else {
+    // Same label sets as the loaded run, so only the number of orders differs.
+    const char* regions[] = {"eu-west", "eu-north", "us-east", "us-west", "ap-south"};
+    for (int s = 0; s < 3; ++s) {
+      for (const char* r : regions) {
+        exporter::Event e;
+        const std::string id = std::string("warm-") + r + std::to_string(s);
+        e.id = id;
+        e.status = static_cast<std::uint8_t>(s);
+        e.time_ms = kT0;
+        e.dims[0] = r;
+        e.has_dim[0] = true;
+        service.apply(e);
+        e.status = 3;
+        e.time_ms = kT0 + 1;
+        service.apply(e);
+      }
+    }
+  }
+  exporter::MetricsCollector collector(service, "bench");
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    const std::string text = exporter::render_text(collector.Collect());
+    bytes = text.size();
+    benchmark::DoNotOptimize(text.data());
+  }
+  state.counters["bytes"] = static_cast<double>(bytes);
+  state.counters["orders"] = static_cast<double>(service.tracked());
+}
+BENCHMARK(BM_RenderMetrics)->Arg(0)->Arg(10'000'000)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace orderwatch::bench
+
+BENCHMARK_MAIN();
