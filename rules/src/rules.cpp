@@ -275,9 +275,11 @@ void emit_alert(std::ostream& out, const Alert& alert) {
   emit_map(out, "annotations", alert.annotations);
 }
 
-void emit_record(std::ostream& out, const std::string& name, const std::string& expr) {
+void emit_record(std::ostream& out, const std::string& name, const std::string& expr,
+                 const detail::Labels& labels = {}) {
   out << "      - record: " << name << "\n";
   emit_expr(out, {expr});
+  emit_map(out, "labels", labels);
 }
 
 std::string rate_sum(const std::string& by, const std::string& series, const std::string& range) {
@@ -313,7 +315,10 @@ void render_rules(const sla::Config& config, std::ostream& out) {
                          "5m") +
                     " / " +
                     rate_sum("job, status",
-                             selector(duration + "_count", config, {{"status", status.name}}), "5m"));
+                             selector(duration + "_count", config, {{"status", status.name}}), "5m"),
+                // Same value as the series' own label; it tells the per-status rules apart
+                // for promtool's duplicate-rule lint.
+                {{"status", status.name}});
   }
   if (config.turnaround.enabled) {
     const std::string le = sla::seconds_text(config.turnaround.sla);
