@@ -3,8 +3,8 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <optional>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "commands.h"
@@ -88,8 +88,8 @@ int run_generate(const std::string& config_path, const fs::path& out_dir, bool c
   if (check_only) {
     if (drifted > 0) {
       std::cerr << drifted << " generated file" << (drifted == 1 ? "" : "s")
-                << " out of date; run: orderwatch generate --config " << config_path
-                << " --out " << out_dir.string() << "\n";
+                << " out of date; run: orderwatch generate --config " << config_path << " --out "
+                << out_dir.string() << "\n";
       return kExitInvalid;
     }
     std::cout << out_dir.string() << ": up to date with " << config_path << "\n";

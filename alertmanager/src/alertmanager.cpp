@@ -18,7 +18,9 @@ std::string matcher(const std::string& label, const std::string& value) {
   return yaml_quote(label + "=" + promql_string(value));
 }
 
+// label=~"a|b"; a single value is written as an equality matcher.
 std::string regex_matcher(const std::string& label, const std::vector<std::string>& values) {
+  if (values.size() == 1) return matcher(label, values.front());
   std::string alternatives;
   for (const auto& v : values) alternatives += (alternatives.empty() ? "" : "|") + v;
   return yaml_quote(label + "=~" + promql_string(alternatives));
@@ -135,21 +137,19 @@ void render_alertmanager_config(const sla::Config& config, std::ostream& out) {
                         {"service", "status"});
   }
   if (config.turnaround.enabled) {
-    render_inhibit_rule(
-        out,
-        {matcher("alertname", names.turnaround_burn), service_matcher,
-         matcher("severity", rules::kSeverityPage)},
-        {matcher("alertname", names.turnaround_burn), service_matcher,
-         matcher("severity", rules::kSeverityTicket)},
-        {"service"});
+    render_inhibit_rule(out,
+                        {matcher("alertname", names.turnaround_burn), service_matcher,
+                         matcher("severity", rules::kSeverityPage)},
+                        {matcher("alertname", names.turnaround_burn), service_matcher,
+                         matcher("severity", rules::kSeverityTicket)},
+                        {"service"});
   }
   // Without the exporter every other alert of the service is noise or stale.
-  render_inhibit_rule(out,
-                      {regex_matcher("alertname", {names.exporter_down, names.exporter_absent}),
-                       service_matcher},
-                      {regex_matcher("alertname", names.silenced_when_exporter_down()),
-                       service_matcher},
-                      {"service"});
+  render_inhibit_rule(
+      out,
+      {regex_matcher("alertname", {names.exporter_down, names.exporter_absent}), service_matcher},
+      {regex_matcher("alertname", names.silenced_when_exporter_down()), service_matcher},
+      {"service"});
   // No NATS connection explains the missing events.
   render_inhibit_rule(out, {matcher("alertname", names.nats_disconnected), service_matcher},
                       {matcher("alertname", names.no_events), service_matcher}, {"service"});

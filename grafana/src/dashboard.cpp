@@ -67,10 +67,11 @@ class DashboardBuilder {
           {"legend", {{"displayMode", "list"}, {"placement", "bottom"}, {"showLegend", true}}},
           {"tooltip", {{"mode", "multi"}, {"sort", "desc"}}}};
     } else {
-      panel["options"] = {{"reduceOptions", {{"calcs", {"lastNotNull"}}, {"fields", ""}, {"values", false}}},
-                          {"colorMode", "value"},
-                          {"graphMode", "area"},
-                          {"textMode", "auto"}};
+      panel["options"] = {
+          {"reduceOptions", {{"calcs", {"lastNotNull"}}, {"fields", ""}, {"values", false}}},
+          {"colorMode", "value"},
+          {"graphMode", "area"},
+          {"textMode", "auto"}};
     }
     column_ += width;
     panels_.push_back(std::move(panel));
@@ -103,7 +104,8 @@ void threshold_lines(json& panel, const std::vector<std::pair<double, std::strin
 void stat_thresholds(json& panel, const std::string& base, double at, const std::string& above) {
   panel["fieldConfig"]["defaults"]["thresholds"] = {
       {"mode", "absolute"},
-      {"steps", json::array({{{"color", base}, {"value", nullptr}}, {{"color", above}, {"value", at}}})}};
+      {"steps",
+       json::array({{{"color", base}, {"value", nullptr}}, {{"color", above}, {"value", at}}})}};
 }
 
 double seconds(sla::Duration d) { return static_cast<double>(d.count()) / 1000.0; }
@@ -157,12 +159,12 @@ void render_dashboard(const sla::Config& config, std::ostream& out) {
             "{{status}}"}},
           "s");
   {
-    auto& panel = b.panel("timeseries", "Share of stays within SLA",
-                          "Of the orders that left each status in the last 5m, the share that "
-                          "left within the status's SLA.",
-                          {{rules::status_within_sla_record(config) + "{" + status_filter + "}",
-                            "{{status}}"}},
-                          "percentunit");
+    auto& panel = b.panel(
+        "timeseries", "Share of stays within SLA",
+        "Of the orders that left each status in the last 5m, the share that "
+        "left within the status's SLA.",
+        {{rules::status_within_sla_record(config) + "{" + status_filter + "}", "{{status}}"}},
+        "percentunit");
     panel["fieldConfig"]["defaults"]["min"] = 0;
     panel["fieldConfig"]["defaults"]["max"] = 1;
   }
@@ -172,8 +174,8 @@ void render_dashboard(const sla::Config& config, std::ostream& out) {
     if (status.terminal) continue;
     std::vector<Query> queries;
     for (const char* q : {"p50", "p95", "p99"}) {
-      queries.push_back({rules::status_quantile_record(config, q) + "{" + job + ",status=" +
-                             rules::promql_string(status.name) + "}",
+      queries.push_back({rules::status_quantile_record(config, q) + "{" + job +
+                             ",status=" + rules::promql_string(status.name) + "}",
                          q});
     }
     std::string title = "Time in " + status.name;
@@ -194,8 +196,8 @@ void render_dashboard(const sla::Config& config, std::ostream& out) {
 
   b.row("Flow and turnaround");
   b.panel("timeseries", "Transitions per second", "Status changes, by from and to status.",
-          {{"sum by (from, to) (" + rate(m("transitions_total") + "{" + job + ",from=~\"$status\"}") +
-                ")",
+          {{"sum by (from, to) (" +
+                rate(m("transitions_total") + "{" + job + ",from=~\"$status\"}") + ")",
             "{{from}} → {{to}}"}},
           "ops");
   if (config.turnaround.enabled) {
@@ -206,19 +208,19 @@ void render_dashboard(const sla::Config& config, std::ostream& out) {
                              rate(m("turnaround_seconds_bucket") + "{" + job + "}") + "))",
                          name});
     }
-    auto& quantiles = b.panel("timeseries", "Turnaround (SLA " + sla::human_duration(t.sla) + ")",
-                              "First event to a terminal status. The line is the turnaround SLA.",
-                              queries, "s");
+    auto& quantiles =
+        b.panel("timeseries", "Turnaround (SLA " + sla::human_duration(t.sla) + ")",
+                "First event to a terminal status. The line is the turnaround SLA.", queries, "s");
     threshold_lines(quantiles, {{seconds(t.sla), "red"}});
 
     const std::string objective_text = rules::shortest_double(t.objective);
     const double objective_ratio = 1.0 - std::stod(rules::error_budget_text(t.objective));
-    auto& share = b.panel(
-        "timeseries", "Turnaround within SLA (objective " + objective_text + "%)",
-        "Share of orders finishing within " + sla::human_duration(t.sla) +
-            " over the last 5m; the line is the objective.",
-        {{rules::turnaround_within_sla_record(config) + "{" + job + "}", "within SLA"}},
-        "percentunit");
+    auto& share =
+        b.panel("timeseries", "Turnaround within SLA (objective " + objective_text + "%)",
+                "Share of orders finishing within " + sla::human_duration(t.sla) +
+                    " over the last 5m; the line is the objective.",
+                {{rules::turnaround_within_sla_record(config) + "{" + job + "}", "within SLA"}},
+                "percentunit");
     threshold_lines(share, {{objective_ratio, "red"}});
 
     std::vector<Query> burn;
@@ -245,32 +247,33 @@ void render_dashboard(const sla::Config& config, std::ostream& out) {
             "{{reason}}"}},
           "ops");
   {
-    auto& panel = b.panel("stat", "Exporter targets up", "Scraped orderwatch instances that are up.",
-                          {{"sum(up{" + job + "})", "up"}}, "short", 6);
+    auto& panel =
+        b.panel("stat", "Exporter targets up", "Scraped orderwatch instances that are up.",
+                {{"sum(up{" + job + "})", "up"}}, "short", 6);
     stat_thresholds(panel, "red", 1, "green");
   }
   {
-    auto& panel = b.panel("stat", "NATS connected",
-                          "1 when every orderwatch instance is connected to NATS.",
-                          {{"min(orderwatch_nats_connected{" + job + "})", "connected"}}, "short",
-                          6);
+    auto& panel =
+        b.panel("stat", "NATS connected", "1 when every orderwatch instance is connected to NATS.",
+                {{"min(orderwatch_nats_connected{" + job + "})", "connected"}}, "short", 6);
     stat_thresholds(panel, "red", 1, "green");
   }
   {
     auto& panel = b.panel(
         "stat", "Time since last event", "Wall clock time since the last order event arrived.",
-        {{"time() - max(orderwatch_last_event_timestamp_seconds{" + job + "})", "since last"}},
-        "s", 6);
+        {{"time() - max(orderwatch_last_event_timestamp_seconds{" + job + "})", "since last"}}, "s",
+        6);
     stat_thresholds(panel, "green", seconds(config.alerting.no_events_for), "red");
   }
   b.panel("stat", "Tracked orders", "Orders orderwatch holds in memory.",
           {{"sum(orderwatch_tracked_orders{" + job + "})", "orders"}}, "short", 6);
-  b.panel("timeseries", "NATS trouble",
-          "Reconnects, slow-consumer events and messages dropped by the client.",
-          {{"sum(" + rate("orderwatch_nats_reconnects_total{" + job + "}") + ")", "reconnects"},
-           {"sum(" + rate("orderwatch_nats_slow_consumer_total{" + job + "}") + ")", "slow consumer"},
-           {"sum(" + rate("orderwatch_nats_dropped_messages_total{" + job + "}") + ")", "dropped"}},
-          "ops");
+  b.panel(
+      "timeseries", "NATS trouble",
+      "Reconnects, slow-consumer events and messages dropped by the client.",
+      {{"sum(" + rate("orderwatch_nats_reconnects_total{" + job + "}") + ")", "reconnects"},
+       {"sum(" + rate("orderwatch_nats_slow_consumer_total{" + job + "}") + ")", "slow consumer"},
+       {"sum(" + rate("orderwatch_nats_dropped_messages_total{" + job + "}") + ")", "dropped"}},
+      "ops");
   b.panel("timeseries", "Evictions and config reloads",
           "Orders evicted past retention.max_age, and whether the last config reload worked.",
           {{"sum(" + rate("orderwatch_evictions_total{" + job + "}") + ")", "evictions/s"},

@@ -196,10 +196,13 @@ void status_recording_tests(const sla::Config& config, TestWriter& w) {
     for (const char* instance : kInstances) {
       Labels labels = with({{"instance", instance}, {"status", status.name}}, w.dimension_labels());
       if (at != bounds.begin())
-        w.series(metric + "_bucket", with(labels, {{"le", sla::seconds_text(*(at - 1))}}), "0+0x10");
-      w.series(metric + "_bucket", with(labels, {{"le", sla::seconds_text(sla_bound)}}), "0+22.5x10");
+        w.series(metric + "_bucket", with(labels, {{"le", sla::seconds_text(*(at - 1))}}),
+                 "0+0x10");
+      w.series(metric + "_bucket", with(labels, {{"le", sla::seconds_text(sla_bound)}}),
+               "0+22.5x10");
       if (at + 1 != bounds.end())
-        w.series(metric + "_bucket", with(labels, {{"le", sla::seconds_text(*(at + 1))}}), "0+30x10");
+        w.series(metric + "_bucket", with(labels, {{"le", sla::seconds_text(*(at + 1))}}),
+                 "0+30x10");
       w.series(metric + "_bucket", with(labels, {{"le", "+Inf"}}), "0+30x10");
       w.series(metric + "_count", labels, "0+30x10");
     }
@@ -208,8 +211,8 @@ void status_recording_tests(const sla::Config& config, TestWriter& w) {
     if (at + 1 != bounds.end()) buckets.emplace_back(to_seconds(*(at + 1)), 1.0);
     buckets.emplace_back(INFINITY, 1.0);
 
-    const std::string labels =
-        "{job=" + promql_string(config.alerting.job) + ",status=" + promql_string(status.name) + "}";
+    const std::string labels = "{job=" + promql_string(config.alerting.job) +
+                               ",status=" + promql_string(status.name) + "}";
     for (const auto& [name, q] : detail::kQuantiles) {
       const std::string record = status_quantile_record(config, name);
       w.expect_value(record + "{status=" + promql_string(status.name) + "}", 10, record + labels,
@@ -235,16 +238,15 @@ void turnaround_recording_tests(const sla::Config& config, TestWriter& w) {
                 " and the SLO error ratio");
   for (const char* instance : kInstances) {
     const Labels labels{{"instance", instance}, {"outcome", outcome}};
-    w.series(metric + "_bucket",
-             with(labels, {{"le", sla::seconds_text(config.turnaround.sla)}}), "0+22.5x10");
+    w.series(metric + "_bucket", with(labels, {{"le", sla::seconds_text(config.turnaround.sla)}}),
+             "0+22.5x10");
     w.series(metric + "_bucket", with(labels, {{"le", "+Inf"}}), "0+30x10");
     w.series(metric + "_count", labels, "0+30x10");
   }
   const std::string job = "{job=" + promql_string(config.alerting.job) + "}";
-  w.expect_value(turnaround_within_sla_record(config), 10, turnaround_within_sla_record(config) + job,
-                 0.75);
-  const std::string error_ratio =
-      turnaround_error_ratio_record(config, std::chrono::minutes(5));
+  w.expect_value(turnaround_within_sla_record(config), 10,
+                 turnaround_within_sla_record(config) + job, 0.75);
+  const std::string error_ratio = turnaround_error_ratio_record(config, std::chrono::minutes(5));
   w.expect_value(error_ratio, 10, error_ratio + job, 0.25);
 }
 
@@ -253,9 +255,8 @@ void overdue_alert_test(const sla::Config& config, const Alert& alert, TestWrite
   const std::int64_t fires_at = 5 + minutes_until_firing(alert.for_duration);
   const std::int64_t last = fires_at + 2;
   w.begin_group(alert.status + ", " + alert.tier->severity + " tier (" +
-                sla::human_duration(alert.tier->after) + "): " +
-                std::to_string(min_overdue) + " overdue from 5m, fires at " +
-                minutes_text(fires_at));
+                sla::human_duration(alert.tier->after) + "): " + std::to_string(min_overdue) +
+                " overdue from 5m, fires at " + minutes_text(fires_at));
   // Two exporter instances: one steady at min_overdue - 1, one adding an order at 5m, so the
   // alert also proves it sums across instances and dimensions.
   const std::string metric = sla::metric(config, "overdue");
@@ -268,11 +269,11 @@ void overdue_alert_test(const sla::Config& config, const Alert& alert, TestWrite
   Labels annotations;
   for (const auto& [name, value] : alert.annotations) {
     if (name == "description") {
-      annotations.emplace_back(
-          name, (min_overdue == 1 ? std::string("1 order has")
-                                  : std::to_string(min_overdue) + " orders have") +
-                    " been in " + alert.status + " for more than " +
-                    sla::human_duration(alert.tier->after) + ".");
+      annotations.emplace_back(name,
+                               (min_overdue == 1 ? std::string("1 order has")
+                                                 : std::to_string(min_overdue) + " orders have") +
+                                   " been in " + alert.status + " for more than " +
+                                   sla::human_duration(alert.tier->after) + ".");
     } else {
       annotations.emplace_back(name, expand(value, series_labels));
     }
@@ -302,8 +303,7 @@ const Alert* find(const std::vector<Alert>& alerts, const std::string& name,
   return nullptr;
 }
 
-void burn_alert_test(const sla::Config& config, const std::vector<Alert>& alerts,
-                     TestWriter& w) {
+void burn_alert_test(const sla::Config& config, const std::vector<Alert>& alerts, TestWriter& w) {
   if (!config.turnaround.enabled) return;
   const AlertNames names = alert_names(config);
   const std::string metric = sla::metric(config, "turnaround_seconds");
@@ -324,8 +324,7 @@ void burn_alert_test(const sla::Config& config, const std::vector<Alert>& alerts
   w.expect_firing(names.turnaround_burn, 2, firing);
 }
 
-void meta_alert_tests(const sla::Config& config, const std::vector<Alert>& alerts,
-                      TestWriter& w) {
+void meta_alert_tests(const sla::Config& config, const std::vector<Alert>& alerts, TestWriter& w) {
   const AlertNames names = alert_names(config);
   const Labels instance{{"instance", kInstances[0]}};
   const Labels job_instance{{"instance", kInstances[0]}, {"job", config.alerting.job}};
@@ -367,7 +366,8 @@ void meta_alert_tests(const sla::Config& config, const std::vector<Alert>& alert
     const std::string samples = std::to_string(fires_at + 2);
     w.series(sla::metric(config, "events_total"), with(instance, {{"result", "applied"}}),
              "0+100x" + samples);
-    w.series(sla::metric(config, "events_rejected_total"), with(instance, {{"reason", "malformed"}}),
+    w.series(sla::metric(config, "events_rejected_total"),
+             with(instance, {{"reason", "malformed"}}),
              "0x10 50+50x" + std::to_string(fires_at - 8));
     w.expect_silent(alert.name, fires_at - 1);
     w.expect_firing(alert.name, fires_at, {expected(alert, {{"reason", "malformed"}})});

@@ -33,9 +33,10 @@ std::vector<BurnWindow> burn_windows(const sla::Config& config) {
     // factor = budget_percent/100 * window / long_window, rounded half up to 3 decimals,
     // computed on integers so the text is exact ("13.44", not 13.440000000000001).
     const std::int64_t long_ms = w.long_window.count();
-    const std::int64_t thousandths = (w.budget_percent * window_ms * 10 * 2 + long_ms) / (2 * long_ms);
-    windows.push_back(
-        {w.severity, w.long_window, w.short_window, w.budget_percent, decimal_text(thousandths, 3)});
+    const std::int64_t thousandths =
+        (w.budget_percent * window_ms * 10 * 2 + long_ms) / (2 * long_ms);
+    windows.push_back({w.severity, w.long_window, w.short_window, w.budget_percent,
+                       decimal_text(thousandths, 3)});
   }
   return windows;
 }
@@ -120,7 +121,8 @@ std::vector<Alert> alerts(const sla::Config& config) {
                     ") >= " + std::to_string(config.alerting.min_overdue)};
       alert.for_duration = config.alerting.for_duration;
       alert.labels = {{"service", service}, {"status", status.name}, {"severity", tier.severity}};
-      if (auto owner = tier_team(config, tier); !owner.empty()) alert.labels.emplace_back("team", owner);
+      if (auto owner = tier_team(config, tier); !owner.empty())
+        alert.labels.emplace_back("team", owner);
       alert.annotations = {
           {"summary", service + ": orders stuck in " + status.name + " for more than " +
                           sla::human_duration(tier.after) + " (" + tier.severity + " tier)"},
@@ -150,22 +152,22 @@ std::vector<Alert> alerts(const sla::Config& config) {
         const std::string threshold = " > (" + w.factor + " * " + budget + ")";
         if (!first) alert.expr.push_back("or");
         alert.expr.push_back("(");
-        alert.expr.push_back("  " +
-                             selector(turnaround_error_ratio_record(config, w.long_window), config, {}) +
-                             threshold);
+        alert.expr.push_back(
+            "  " + selector(turnaround_error_ratio_record(config, w.long_window), config, {}) +
+            threshold);
         alert.expr.push_back("  and");
-        alert.expr.push_back("  " +
-                             selector(turnaround_error_ratio_record(config, w.short_window), config, {}) +
-                             threshold);
+        alert.expr.push_back(
+            "  " + selector(turnaround_error_ratio_record(config, w.short_window), config, {}) +
+            threshold);
         alert.expr.push_back(")");
         first = false;
       }
       alert.labels = base_labels(severity);
       alert.labels.emplace_back("slo", "turnaround");
-      alert.annotations = meta_annotations(
-          service + ": turnaround error budget burning " +
-              (std::string(severity) == kSeverityPage ? "fast" : "slowly"),
-          burn_description(config, severity));
+      alert.annotations =
+          meta_annotations(service + ": turnaround error budget burning " +
+                               (std::string(severity) == kSeverityPage ? "fast" : "slowly"),
+                           burn_description(config, severity));
       list.push_back(std::move(alert));
     }
   }
@@ -177,10 +179,10 @@ std::vector<Alert> alerts(const sla::Config& config) {
     alert.expr = {up + " == 0"};
     alert.for_duration = config.alerting.for_duration;
     alert.labels = base_labels(kSeverityPage);
-    alert.annotations = meta_annotations(
-        service + ": orderwatch exporter down",
-        "Prometheus cannot scrape {{ $labels.instance }} (job " + config.alerting.job +
-            "): order SLAs of " + service + " are not being watched.");
+    alert.annotations = meta_annotations(service + ": orderwatch exporter down",
+                                         "Prometheus cannot scrape {{ $labels.instance }} (job " +
+                                             config.alerting.job + "): order SLAs of " + service +
+                                             " are not being watched.");
     list.push_back(std::move(alert));
   }
   {
@@ -189,10 +191,10 @@ std::vector<Alert> alerts(const sla::Config& config) {
     alert.expr = {"absent(" + up + ")"};
     alert.for_duration = config.alerting.for_duration;
     alert.labels = base_labels(kSeverityPage);
-    alert.annotations = meta_annotations(
-        service + ": no orderwatch exporter is scraped",
-        "Prometheus has no target for job " + config.alerting.job + ": order SLAs of " + service +
-            " are not being watched.");
+    alert.annotations =
+        meta_annotations(service + ": no orderwatch exporter is scraped",
+                         "Prometheus has no target for job " + config.alerting.job +
+                             ": order SLAs of " + service + " are not being watched.");
     list.push_back(std::move(alert));
   }
   {
@@ -214,12 +216,11 @@ std::vector<Alert> alerts(const sla::Config& config) {
   {
     Alert alert;
     alert.name = names.events_rejected;
-    alert.expr = {"sum by (reason) (rate(" +
-                      selector(sla::metric(config, "events_rejected_total"), config, {}) +
-                      "[10m]))",
-                  "  / on () group_left ()",
-                  "sum(rate(" + selector(sla::metric(config, "events_total"), config, {}) +
-                      "[10m])) > 0.01"};
+    alert.expr = {
+        "sum by (reason) (rate(" +
+            selector(sla::metric(config, "events_rejected_total"), config, {}) + "[10m]))",
+        "  / on () group_left ()",
+        "sum(rate(" + selector(sla::metric(config, "events_total"), config, {}) + "[10m])) > 0.01"};
     alert.for_duration = config.alerting.for_duration;
     alert.labels = base_labels(kSeverityWarning);
     alert.annotations = meta_annotations(
@@ -235,10 +236,10 @@ std::vector<Alert> alerts(const sla::Config& config) {
     alert.expr = {selector("orderwatch_nats_connected", config, {}) + " == 0"};
     alert.for_duration = config.alerting.for_duration;
     alert.labels = base_labels(kSeverityPage);
-    alert.annotations = meta_annotations(
-        service + ": orderwatch lost its NATS connection",
-        "{{ $labels.instance }} is not connected to NATS (" + config.nats.url +
-            "): no order events arrive and overdue counts go stale.");
+    alert.annotations =
+        meta_annotations(service + ": orderwatch lost its NATS connection",
+                         "{{ $labels.instance }} is not connected to NATS (" + config.nats.url +
+                             "): no order events arrive and overdue counts go stale.");
     list.push_back(std::move(alert));
   }
   return list;
@@ -264,13 +265,15 @@ void emit_expr(std::ostream& out, const std::vector<std::string>& lines) {
 void emit_map(std::ostream& out, const char* key, const detail::Labels& entries) {
   if (entries.empty()) return;
   out << "        " << key << ":\n";
-  for (const auto& [name, value] : entries) out << "          " << name << ": " << yaml_quote(value) << "\n";
+  for (const auto& [name, value] : entries)
+    out << "          " << name << ": " << yaml_quote(value) << "\n";
 }
 
 void emit_alert(std::ostream& out, const Alert& alert) {
   out << "      - alert: " << alert.name << "\n";
   emit_expr(out, alert.expr);
-  if (alert.for_duration.count() > 0) out << "        for: " << sla::format_duration(alert.for_duration) << "\n";
+  if (alert.for_duration.count() > 0)
+    out << "        for: " << sla::format_duration(alert.for_duration) << "\n";
   emit_map(out, "labels", alert.labels);
   emit_map(out, "annotations", alert.annotations);
 }
@@ -303,36 +306,39 @@ void render_rules(const sla::Config& config, std::ostream& out) {
   for (const auto& [quantile, q] : detail::kQuantiles) {
     emit_record(out, status_quantile_record(config, quantile),
                 "histogram_quantile(" + std::string(q) + ", " +
-                    rate_sum("job, status, le", selector(duration + "_bucket", config, {}), "5m") + ")");
+                    rate_sum("job, status, le", selector(duration + "_bucket", config, {}), "5m") +
+                    ")");
   }
   for (const auto& status : config.statuses) {
     if (status.tiers.empty()) continue;
     // The SLA is a bucket bound (metric contract), so this ratio is exact, not interpolated.
     const std::string le = sla::seconds_text(status.tiers.front().after);
-    emit_record(out, status_within_sla_record(config),
-                rate_sum("job, status",
-                         selector(duration + "_bucket", config, {{"status", status.name}, {"le", le}}),
-                         "5m") +
-                    " / " +
-                    rate_sum("job, status",
-                             selector(duration + "_count", config, {{"status", status.name}}), "5m"),
-                // Same value as the series' own label; it tells the per-status rules apart
-                // for promtool's duplicate-rule lint.
-                {{"status", status.name}});
+    emit_record(
+        out, status_within_sla_record(config),
+        rate_sum("job, status",
+                 selector(duration + "_bucket", config, {{"status", status.name}, {"le", le}}),
+                 "5m") +
+            " / " +
+            rate_sum("job, status",
+                     selector(duration + "_count", config, {{"status", status.name}}), "5m"),
+        // Same value as the series' own label; it tells the per-status rules apart
+        // for promtool's duplicate-rule lint.
+        {{"status", status.name}});
   }
   if (config.turnaround.enabled) {
     const std::string le = sla::seconds_text(config.turnaround.sla);
     emit_record(out, turnaround_within_sla_record(config),
-                rate_sum("job", selector(turnaround + "_bucket", config, {{"le", le}}), "5m") + " / " +
-                    rate_sum("job", selector(turnaround + "_count", config, {}), "5m"));
+                rate_sum("job", selector(turnaround + "_bucket", config, {{"le", le}}), "5m") +
+                    " / " + rate_sum("job", selector(turnaround + "_count", config, {}), "5m"));
 
     out << "  - name: " << config.service << ".turnaround-slo\n";
     out << "    rules:\n";
     for (const auto& window : detail::error_ratio_windows(config)) {
       const std::string range = sla::format_duration(window);
-      emit_record(out, turnaround_error_ratio_record(config, window),
-                  "1 - (" + rate_sum("job", selector(turnaround + "_bucket", config, {{"le", le}}), range) +
-                      " / " + rate_sum("job", selector(turnaround + "_count", config, {}), range) + ")");
+      emit_record(
+          out, turnaround_error_ratio_record(config, window),
+          "1 - (" + rate_sum("job", selector(turnaround + "_bucket", config, {{"le", le}}), range) +
+              " / " + rate_sum("job", selector(turnaround + "_count", config, {}), range) + ")");
     }
     for (const auto& alert : all_alerts) {
       if (alert.group == Group::kTurnaround) emit_alert(out, alert);

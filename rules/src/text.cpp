@@ -64,7 +64,8 @@ std::string decimal_text(std::int64_t value, int scale) {
 
 std::string shortest_double(double value) {
   char buffer[64];
-  auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed);
+  auto [end, error] =
+      std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed);
   if (error != std::errc()) throw std::runtime_error("cannot format a number");
   return std::string(buffer, end);
 }

@@ -15,10 +15,10 @@ const std::vector<Duration>& bucket_ladder() {
   using std::chrono::hours;
   using std::chrono::minutes;
   using std::chrono::seconds;
-  static const std::vector<Duration> ladder = {
-      seconds(1),  seconds(5),  seconds(15), seconds(30), minutes(1), minutes(5),
-      minutes(15), minutes(30), hours(1),    hours(2),    hours(6),   hours(12),
-      hours(24),   hours(48),   hours(72),   hours(168)};
+  static const std::vector<Duration> ladder = {seconds(1), seconds(5), seconds(15), seconds(30),
+                                               minutes(1), minutes(5), minutes(15), minutes(30),
+                                               hours(1),   hours(2),   hours(6),    hours(12),
+                                               hours(24),  hours(48),  hours(72),   hours(168)};
   return ladder;
 }
 

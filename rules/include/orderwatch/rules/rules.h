@@ -19,8 +19,8 @@ struct BurnWindow {
   std::string severity;  // page or ticket
   sla::Duration long_window;
   sla::Duration short_window;
-  int budget_percent;      // share of the window's budget the long window may consume
-  std::string factor;      // budget_percent% x window / long_window, 3 decimals, e.g. "13.44"
+  int budget_percent;  // share of the window's budget the long window may consume
+  std::string factor;  // budget_percent% x window / long_window, 3 decimals, e.g. "13.44"
 };
 
 // The four workbook conditions scaled to turnaround.window (see README).
