@@ -87,6 +87,7 @@ struct ReceiverType {
   std::vector<std::string_view> allowed;    // non-secret and *_file keys
   std::vector<std::string_view> one_of;     // at least one of these is required
   std::vector<std::string_view> forbidden;  // inline secrets
+  std::vector<std::string_view> required;   // every one of these is required
 };
 
 const std::vector<ReceiverType>& receiver_types() {
@@ -94,15 +95,21 @@ const std::vector<ReceiverType>& receiver_types() {
       {"pagerduty",
        {"routing_key_file", "service_key_file", "url", "send_resolved"},
        {"routing_key_file", "service_key_file"},
-       {"routing_key", "service_key"}},
-      {"opsgenie", {"api_key_file", "api_url", "send_resolved"}, {"api_key_file"}, {"api_key"}},
-      {"slack", {"api_url_file", "channel", "send_resolved"}, {"api_url_file"}, {"api_url"}},
-      {"webhook", {"url", "url_file", "send_resolved", "max_alerts"}, {"url", "url_file"}, {}},
+       {"routing_key", "service_key"},
+       {}},
+      {"opsgenie", {"api_key_file", "api_url", "send_resolved"}, {"api_key_file"}, {"api_key"}, {}},
+      {"slack", {"api_url_file", "channel", "send_resolved"}, {"api_url_file"}, {"api_url"}, {}},
+      // Alertmanager 0.25 (Debian bookworm) has no webhook url_file (added in 0.26), so the
+      // webhook URL is written inline: point it at an internal relay, not at a secret URL.
+      {"webhook", {"url", "send_resolved", "max_alerts"}, {"url"}, {}, {}},
+      // The generated alertmanager.yml has no global SMTP section, so each email receiver
+      // must name its own sender and relay (amtool rejects it otherwise).
       {"email",
        {"to", "from", "smarthost", "auth_username", "auth_password_file", "require_tls",
         "send_resolved"},
        {"to"},
-       {"auth_password", "auth_secret"}},
+       {"auth_password", "auth_secret"},
+       {"from", "smarthost"}},
   };
   return types;
 }
@@ -717,6 +724,10 @@ class Loader {
       if (std::find(type->one_of.begin(), type->one_of.end(), key) != type->one_of.end())
         has_required = true;
       r.settings.emplace_back(key, scalar(kv.second, p));
+    }
+    for (auto key : type->required) {
+      if (!node[std::string(key)])
+        add(node, path, "a " + r.type + " receiver needs \"" + std::string(key) + "\"");
     }
     if (!has_required) {
       std::string list;

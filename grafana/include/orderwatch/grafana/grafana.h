@@ -1,0 +1,33 @@
+// Grafana rendering: the per-service overview dashboard (JSON) and the provisioning files
+// that make Grafana load it with a Prometheus datasource.
+//
+// The dashboard is built as nlohmann::json, whose objects keep keys sorted, and dumped with
+// fixed indentation, so the same Config always yields the same bytes. Panel queries use only
+// metrics of the exporter's contract and series recorded by the generated rules. Pure
+// functions of the model; thread-safe.
+#pragma once
+
+#include <ostream>
+#include <string>
+
+#include "orderwatch/sla/config.h"
+
+namespace orderwatch::grafana {
+
+// Shared by every service's output, so several services can be generated into one folder.
+inline constexpr const char* kDatasourceFileName = "orderwatch.yml";
+inline constexpr const char* kDashboardProviderFileName = "orderwatch.yml";
+inline constexpr const char* kDatasourceUid = "orderwatch-prometheus";
+inline constexpr const char* kDatasourceName = "Prometheus (orderwatch)";
+// Where the dashboard provider looks for dashboards: copy DIR/grafana/dashboards/ there.
+inline constexpr const char* kDashboardsPath = "/var/lib/grafana/dashboards/orderwatch";
+
+// "orderwatch-<service>", shortened with a stable hash when longer than Grafana's 40 chars.
+std::string dashboard_uid(const sla::Config& config);
+std::string dashboard_file_name(const sla::Config& config);  // <service>-overview.json
+
+void render_dashboard(const sla::Config& config, std::ostream& out);
+void render_datasource_provisioning(const sla::Config& config, std::ostream& out);
+void render_dashboard_provisioning(const sla::Config& config, std::ostream& out);
+
+}  // namespace orderwatch::grafana

@@ -1,0 +1,335 @@
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <cstdio>
+
+#include "orderwatch/grafana/grafana.h"
+#include "orderwatch/rules/names.h"
+#include "orderwatch/rules/rules.h"
+#include "orderwatch/rules/text.h"
+#include "orderwatch/sla/metrics.h"
+
+namespace orderwatch::grafana {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr int kGridWidth = 24;
+constexpr int kPanelHeight = 8;
+const char* const kTierColors[] = {"orange", "red", "dark-red", "purple", "dark-purple"};
+
+json datasource_ref() { return {{"type", "prometheus"}, {"uid", "${datasource}"}}; }
+
+struct Query {
+  std::string expr;
+  std::string legend;
+};
+
+// Lays panels out left to right, two per row, in the order they are added.
+class DashboardBuilder {
+ public:
+  void row(const std::string& title) {
+    if (column_ != 0) next_line();
+    panels_.push_back({{"type", "row"},
+                       {"title", title},
+                       {"id", next_id_++},
+                       {"collapsed", false},
+                       {"panels", json::array()},
+                       {"gridPos", {{"h", 1}, {"w", kGridWidth}, {"x", 0}, {"y", y_}}}});
+    y_ += 1;
+  }
+
+  // kind: timeseries or stat. width: 12 (half) or 6 (quarter).
+  json& panel(const std::string& kind, const std::string& title, const std::string& description,
+              const std::vector<Query>& queries, const std::string& unit, int width = 12) {
+    if (column_ + width > kGridWidth) next_line();
+    json targets = json::array();
+    char ref = 'A';
+    for (const auto& q : queries) {
+      targets.push_back({{"datasource", datasource_ref()},
+                         {"expr", q.expr},
+                         {"legendFormat", q.legend},
+                         {"refId", std::string(1, ref++)}});
+    }
+    json panel = {
+        {"type", kind},
+        {"title", title},
+        {"description", description},
+        {"id", next_id_++},
+        {"datasource", datasource_ref()},
+        {"targets", targets},
+        {"gridPos", {{"h", kPanelHeight}, {"w", width}, {"x", column_}, {"y", y_}}},
+        {"fieldConfig", {{"defaults", {{"unit", unit}}}, {"overrides", json::array()}}},
+    };
+    if (kind == "timeseries") {
+      panel["options"] = {
+          {"legend", {{"displayMode", "list"}, {"placement", "bottom"}, {"showLegend", true}}},
+          {"tooltip", {{"mode", "multi"}, {"sort", "desc"}}}};
+    } else {
+      panel["options"] = {
+          {"reduceOptions", {{"calcs", {"lastNotNull"}}, {"fields", ""}, {"values", false}}},
+          {"colorMode", "value"},
+          {"graphMode", "area"},
+          {"textMode", "auto"}};
+    }
+    column_ += width;
+    panels_.push_back(std::move(panel));
+    return panels_.back();
+  }
+
+  json panels() const { return panels_; }
+
+ private:
+  void next_line() {
+    column_ = 0;
+    y_ += kPanelHeight;
+  }
+
+  json panels_ = json::array();
+  int next_id_ = 1;
+  int column_ = 0;
+  int y_ = 0;
+};
+
+// Threshold lines drawn on a time series (thresholdsStyle "line"): one step per value.
+void threshold_lines(json& panel, const std::vector<std::pair<double, std::string>>& lines) {
+  json steps = json::array({{{"color", "transparent"}, {"value", nullptr}}});
+  for (const auto& [value, color] : lines) steps.push_back({{"color", color}, {"value", value}});
+  auto& defaults = panel["fieldConfig"]["defaults"];
+  defaults["thresholds"] = {{"mode", "absolute"}, {"steps", steps}};
+  defaults["custom"] = {{"thresholdsStyle", {{"mode", "line"}}}};
+}
+
+void stat_thresholds(json& panel, const std::string& base, double at, const std::string& above) {
+  panel["fieldConfig"]["defaults"]["thresholds"] = {
+      {"mode", "absolute"},
+      {"steps",
+       json::array({{{"color", base}, {"value", nullptr}}, {{"color", above}, {"value", at}}})}};
+}
+
+double seconds(sla::Duration d) { return static_cast<double>(d.count()) / 1000.0; }
+
+std::uint32_t fnv1a(const std::string& text) {
+  std::uint32_t hash = 2166136261u;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 16777619u;
+  }
+  return hash;
+}
+
+}  // namespace
+
+std::string dashboard_uid(const sla::Config& config) {
+  const std::string uid = "orderwatch-" + config.service;
+  constexpr std::size_t kMaxUid = 40;  // Grafana's limit
+  if (uid.size() <= kMaxUid) return uid;
+  char hash[9];
+  std::snprintf(hash, sizeof hash, "%08x", fnv1a(config.service));
+  return uid.substr(0, kMaxUid - 9) + "-" + hash;
+}
+
+std::string dashboard_file_name(const sla::Config& config) {
+  return config.service + "-overview.json";
+}
+
+void render_dashboard(const sla::Config& config, std::ostream& out) {
+  const std::string job = rules::job_matcher(config);
+  const std::string status_filter = job + ",status=~\"$status\"";
+  auto m = [&](std::string_view suffix) { return sla::metric(config, suffix); };
+  auto rate = [](const std::string& series) { return "rate(" + series + "[$__rate_interval])"; };
+
+  DashboardBuilder b;
+  b.row("Orders in flight");
+  b.panel("timeseries", "Orders in each status",
+          "Orders currently in each status (all dimensions summed).",
+          {{"sum by (status) (" + m("in_status") + "{" + status_filter + "})", "{{status}}"}},
+          "short");
+  b.panel("timeseries", "Overdue orders by status and tier",
+          "Orders now past each SLA tier. Cumulative: an order past a later tier also counts in "
+          "the earlier ones.",
+          {{"sum by (status, severity) (" + m("overdue") + "{" + status_filter + "})",
+            "{{status}} {{severity}}"}},
+          "short");
+  b.panel("timeseries", "Oldest order age by status",
+          "How long the oldest order in each status has been there. Empty statuses show no line.",
+          {{"time() - min by (status) (" + m("status_oldest_entered_timestamp_seconds") + "{" +
+                status_filter + "})",
+            "{{status}}"}},
+          "s");
+  {
+    auto& panel = b.panel(
+        "timeseries", "Share of stays within SLA",
+        "Of the orders that left each status in the last 5m, the share that "
+        "left within the status's SLA.",
+        {{rules::status_within_sla_record(config) + "{" + status_filter + "}", "{{status}}"}},
+        "percentunit");
+    panel["fieldConfig"]["defaults"]["min"] = 0;
+    panel["fieldConfig"]["defaults"]["max"] = 1;
+  }
+
+  b.row("Time in status (p50 / p95 / p99 against the SLA tiers)");
+  for (const auto& status : config.statuses) {
+    if (status.terminal) continue;
+    std::vector<Query> queries;
+    for (const char* q : {"p50", "p95", "p99"}) {
+      queries.push_back({rules::status_quantile_record(config, q) + "{" + job +
+                             ",status=" + rules::promql_string(status.name) + "}",
+                         q});
+    }
+    std::string title = "Time in " + status.name;
+    std::string description = "Time orders spent in " + status.name + " before leaving it.";
+    if (!status.tiers.empty()) {
+      title += " (SLA " + sla::human_duration(status.tiers.front().after) + ")";
+      description += " Lines mark the SLA tiers:";
+      for (const auto& tier : status.tiers)
+        description += " " + tier.severity + " " + sla::human_duration(tier.after);
+      description += ".";
+    }
+    auto& panel = b.panel("timeseries", title, description, queries, "s");
+    std::vector<std::pair<double, std::string>> lines;
+    for (std::size_t i = 0; i < status.tiers.size(); ++i)
+      lines.emplace_back(seconds(status.tiers[i].after), kTierColors[std::min<std::size_t>(i, 4)]);
+    if (!lines.empty()) threshold_lines(panel, lines);
+  }
+
+  b.row("Flow and turnaround");
+  b.panel("timeseries", "Transitions per second", "Status changes, by from and to status.",
+          {{"sum by (from, to) (" +
+                rate(m("transitions_total") + "{" + job + ",from=~\"$status\"}") + ")",
+            "{{from}} → {{to}}"}},
+          "ops");
+  if (config.turnaround.enabled) {
+    const auto& t = config.turnaround;
+    std::vector<Query> queries;
+    for (const auto& [name, q] : {std::pair{"p50", "0.5"}, {"p95", "0.95"}, {"p99", "0.99"}}) {
+      queries.push_back({std::string("histogram_quantile(") + q + ", sum by (le) (" +
+                             rate(m("turnaround_seconds_bucket") + "{" + job + "}") + "))",
+                         name});
+    }
+    auto& quantiles =
+        b.panel("timeseries", "Turnaround (SLA " + sla::human_duration(t.sla) + ")",
+                "First event to a terminal status. The line is the turnaround SLA.", queries, "s");
+    threshold_lines(quantiles, {{seconds(t.sla), "red"}});
+
+    const std::string objective_text = rules::shortest_double(t.objective);
+    const double objective_ratio = 1.0 - std::stod(rules::error_budget_text(t.objective));
+    auto& share =
+        b.panel("timeseries", "Turnaround within SLA (objective " + objective_text + "%)",
+                "Share of orders finishing within " + sla::human_duration(t.sla) +
+                    " over the last 5m; the line is the objective.",
+                {{rules::turnaround_within_sla_record(config) + "{" + job + "}", "within SLA"}},
+                "percentunit");
+    threshold_lines(share, {{objective_ratio, "red"}});
+
+    std::vector<Query> burn;
+    const std::string budget = rules::error_budget_text(t.objective);
+    for (const auto& w : rules::burn_windows(config)) {
+      burn.push_back({rules::turnaround_error_ratio_record(config, w.long_window) + "{" + job +
+                          "} / " + budget,
+                      sla::format_duration(w.long_window)});
+    }
+    b.panel("timeseries", "Turnaround error budget burn rate",
+            "How fast the " + sla::human_duration(t.window) +
+                " error budget burns (1 = exactly on budget). Pages at 14.4x over 1h for a 30d "
+                "window, scaled to the configured window.",
+            burn, "short");
+  }
+
+  b.row("Exporter health");
+  b.panel("timeseries", "Events per second by result", "Applied, duplicate, stale, rejected.",
+          {{"sum by (result) (" + rate(m("events_total") + "{" + job + "}") + ")", "{{result}}"}},
+          "ops");
+  b.panel("timeseries", "Rejected events by reason",
+          "Events orderwatch could not use; the exporter log has rate-limited examples.",
+          {{"sum by (reason) (" + rate(m("events_rejected_total") + "{" + job + "}") + ")",
+            "{{reason}}"}},
+          "ops");
+  {
+    auto& panel =
+        b.panel("stat", "Exporter targets up", "Scraped orderwatch instances that are up.",
+                {{"sum(up{" + job + "})", "up"}}, "short", 6);
+    stat_thresholds(panel, "red", 1, "green");
+  }
+  {
+    auto& panel =
+        b.panel("stat", "NATS connected", "1 when every orderwatch instance is connected to NATS.",
+                {{"min(orderwatch_nats_connected{" + job + "})", "connected"}}, "short", 6);
+    stat_thresholds(panel, "red", 1, "green");
+  }
+  {
+    auto& panel = b.panel(
+        "stat", "Time since last event", "Wall clock time since the last order event arrived.",
+        {{"time() - max(orderwatch_last_event_timestamp_seconds{" + job + "})", "since last"}}, "s",
+        6);
+    stat_thresholds(panel, "green", seconds(config.alerting.no_events_for), "red");
+  }
+  b.panel("stat", "Tracked orders", "Orders orderwatch holds in memory.",
+          {{"sum(orderwatch_tracked_orders{" + job + "})", "orders"}}, "short", 6);
+  b.panel(
+      "timeseries", "NATS trouble",
+      "Reconnects, slow-consumer events and messages dropped by the client.",
+      {{"sum(" + rate("orderwatch_nats_reconnects_total{" + job + "}") + ")", "reconnects"},
+       {"sum(" + rate("orderwatch_nats_slow_consumer_total{" + job + "}") + ")", "slow consumer"},
+       {"sum(" + rate("orderwatch_nats_dropped_messages_total{" + job + "}") + ")", "dropped"}},
+      "ops");
+  b.panel("timeseries", "Evictions and config reloads",
+          "Orders evicted past retention.max_age, and whether the last config reload worked.",
+          {{"sum(" + rate("orderwatch_evictions_total{" + job + "}") + ")", "evictions/s"},
+           {"min(orderwatch_config_last_reload_successful{" + job + "})", "last reload ok"}},
+          "short");
+
+  json status_variable = {
+      {"name", "status"},
+      {"label", "Status"},
+      {"type", "query"},
+      {"datasource", datasource_ref()},
+      {"definition", "label_values(" + m("in_status") + "{" + job + "}, status)"},
+      {"query",
+       {{"query", "label_values(" + m("in_status") + "{" + job + "}, status)"},
+        {"refId", "StandardVariableQuery"}}},
+      {"includeAll", true},
+      {"allValue", ".*"},
+      {"multi", true},
+      {"current", {{"selected", true}, {"text", {"All"}}, {"value", {"$__all"}}}},
+      {"refresh", 2},
+      {"sort", 1},
+      {"hide", 0},
+      {"regex", ""},
+  };
+  json datasource_variable = {
+      {"name", "datasource"},
+      {"label", "Data source"},
+      {"type", "datasource"},
+      {"query", "prometheus"},
+      {"current", {{"selected", false}, {"text", kDatasourceName}, {"value", kDatasourceUid}}},
+      {"refresh", 1},
+      {"hide", 0},
+      {"regex", ""},
+  };
+
+  json dashboard = {
+      {"uid", dashboard_uid(config)},
+      {"title", "orderwatch: " + config.service},
+      {"description", "Orders of " + config.service +
+                          " by status against their SLAs. Generated by orderwatch generate; "
+                          "edit the SLA file, not this dashboard."},
+      {"tags", {"orderwatch", config.service}},
+      {"schemaVersion", 39},
+      {"version", 1},
+      {"editable", false},
+      {"graphTooltip", 1},
+      {"refresh", "1m"},
+      {"time", {{"from", "now-6h"}, {"to", "now"}}},
+      {"timepicker", json::object()},
+      {"timezone", ""},
+      {"links", json::array()},
+      {"annotations", {{"list", json::array()}}},
+      {"templating", {{"list", {datasource_variable, status_variable}}}},
+      {"panels", b.panels()},
+  };
+  out << dashboard.dump(2) << "\n";
+}
+
+}  // namespace orderwatch::grafana

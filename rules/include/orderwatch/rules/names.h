@@ -1,0 +1,60 @@
+// The names the generated Prometheus artefacts share: alert names, recording rule names,
+// file names, severities of the alerts orderwatch adds on top of the SLA tiers, and the
+// `job` selector every expression carries.
+//
+// The rules renderer defines these series and alerts; the Alertmanager renderer (inhibition)
+// and the Grafana renderer (panels) refer to them, so they are spelled only here.
+// Alert names are CamelCase from the service and stable across config edits: one
+// <Service>OrdersOverdue alert told apart by its status/severity labels, not one name per
+// status, so adding a status never renames an alert. Pure functions; thread-safe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "orderwatch/sla/config.h"
+
+namespace orderwatch::rules {
+
+// Severities of alerts that do not come from an SLA tier.
+inline constexpr const char* kSeverityPage = "page";      // wake someone up
+inline constexpr const char* kSeverityTicket = "ticket";  // slow burn, next working day
+inline constexpr const char* kSeverityWarning = "warning";
+
+struct AlertNames {
+  std::string overdue;            // one per status and tier (labels status, severity)
+  std::string turnaround_burn;    // multi-window multi-burn-rate, severity page or ticket
+  std::string exporter_down;      // up == 0
+  std::string exporter_absent;    // no `up` series for the job at all
+  std::string no_events;          // nothing received for alerting.no_events_for
+  std::string events_rejected;    // rejected share rising, by reason
+  std::string nats_disconnected;  // orderwatch lost its NATS connection
+
+  // Every alert that an unreachable exporter makes meaningless (inhibited by exporter_down /
+  // exporter_absent): all of the above except those two.
+  std::vector<std::string> silenced_when_exporter_down() const;
+};
+
+AlertNames alert_names(const sla::Config& config);
+
+// `job="orderwatch"`: part of every selector so two services sharing a prefix never mix.
+std::string job_matcher(const sla::Config& config);
+
+// Recording rules, level:metric:operation.
+// job_status:<P>_status_duration_seconds:p95_rate5m (quantile "p50", "p95", "p99")
+std::string status_quantile_record(const sla::Config& config, const std::string& quantile);
+// job_status:<P>_status_duration_seconds:within_sla_ratio_rate5m
+std::string status_within_sla_record(const sla::Config& config);
+// job:<P>_turnaround_seconds:within_sla_ratio_rate5m
+std::string turnaround_within_sla_record(const sla::Config& config);
+// job:<P>_turnaround_seconds:slo_error_ratio_rate<window>, e.g. ..._rate1h
+std::string turnaround_error_ratio_record(const sla::Config& config, sla::Duration window);
+
+// File names under DIR/rules/.
+std::string rules_file_name(const sla::Config& config);       // <service>-rules.yml
+std::string rule_tests_file_name(const sla::Config& config);  // <service>-rules.test.yml
+
+// Team label of a tier: the tier's team, else alerting.default_team (may be empty).
+std::string tier_team(const sla::Config& config, const sla::Tier& tier);
+
+}  // namespace orderwatch::rules

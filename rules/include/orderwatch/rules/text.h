@@ -1,0 +1,34 @@
+// Text helpers shared by the renderers (rules, alertmanager, grafana): quoting for YAML and
+// PromQL, CamelCase names, and exact decimal formatting.
+//
+// Renderer output must be byte-stable and free of binary rounding noise, so numbers that come
+// from the config are formatted from integers wherever possible. Stateless; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace orderwatch::rules {
+
+// A single-quoted YAML scalar: 'it''s'. Safe for any text without newlines, including
+// PromQL with double quotes and Go templates with {{ }}.
+std::string yaml_quote(std::string_view text);
+
+// A double-quoted PromQL string literal (label values in selectors): "a\"b".
+std::string promql_string(std::string_view text);
+
+// "checkout" -> "Checkout", "loan-origination" -> "LoanOrigination", "b2b_orders" -> "B2bOrders".
+std::string camel_case(std::string_view text);
+
+// value * 10^-scale as the shortest exact decimal: (1344, 2) -> "13.44", (500, 3) -> "0.5".
+std::string decimal_text(std::int64_t value, int scale);
+
+// Shortest text that reads back as the same double (std::to_chars), never in exponent form.
+std::string shortest_double(double value);
+
+// Exact decimal of 1 - objective/100 for an objective in percent given as the shortest
+// decimal of the double (99.5 -> "0.005", 99.95 -> "0.0005"); avoids 1 - 0.995 noise.
+std::string error_budget_text(double objective_percent);
+
+}  // namespace orderwatch::rules

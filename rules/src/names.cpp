@@ -1,0 +1,58 @@
+#include "orderwatch/rules/names.h"
+
+#include "orderwatch/rules/text.h"
+#include "orderwatch/sla/metrics.h"
+
+namespace orderwatch::rules {
+
+std::vector<std::string> AlertNames::silenced_when_exporter_down() const {
+  return {overdue, turnaround_burn, no_events, events_rejected, nats_disconnected};
+}
+
+AlertNames alert_names(const sla::Config& config) {
+  const std::string service = camel_case(config.service);
+  AlertNames names;
+  names.overdue = service + "OrdersOverdue";
+  names.turnaround_burn = service + "TurnaroundErrorBudgetBurn";
+  names.exporter_down = service + "ExporterDown";
+  names.exporter_absent = service + "ExporterAbsent";
+  names.no_events = service + "NoOrderEvents";
+  names.events_rejected = service + "OrderEventsRejected";
+  names.nats_disconnected = service + "NatsDisconnected";
+  return names;
+}
+
+std::string job_matcher(const sla::Config& config) {
+  return "job=" + promql_string(config.alerting.job);
+}
+
+std::string status_quantile_record(const sla::Config& config, const std::string& quantile) {
+  return "job_status:" + sla::metric(config, "status_duration_seconds") + ":" + quantile +
+         "_rate5m";
+}
+
+std::string status_within_sla_record(const sla::Config& config) {
+  return "job_status:" + sla::metric(config, "status_duration_seconds") +
+         ":within_sla_ratio_rate5m";
+}
+
+std::string turnaround_within_sla_record(const sla::Config& config) {
+  return "job:" + sla::metric(config, "turnaround_seconds") + ":within_sla_ratio_rate5m";
+}
+
+std::string turnaround_error_ratio_record(const sla::Config& config, sla::Duration window) {
+  return "job:" + sla::metric(config, "turnaround_seconds") + ":slo_error_ratio_rate" +
+         sla::format_duration(window);
+}
+
+std::string rules_file_name(const sla::Config& config) { return config.service + "-rules.yml"; }
+
+std::string rule_tests_file_name(const sla::Config& config) {
+  return config.service + "-rules.test.yml";
+}
+
+std::string tier_team(const sla::Config& config, const sla::Tier& tier) {
+  return tier.team.empty() ? config.alerting.default_team : tier.team;
+}
+
+}  // namespace orderwatch::rules

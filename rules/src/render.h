@@ -1,0 +1,42 @@
+// Private to the rules renderer: the alert model shared by render_rules and
+// render_rule_tests, so a test is always generated from the very rule it checks.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "orderwatch/sla/config.h"
+
+namespace orderwatch::rules::detail {
+
+using Labels = std::vector<std::pair<std::string, std::string>>;  // in output order
+
+enum class Group { kOverdue, kTurnaround, kMeta };
+
+struct Alert {
+  Group group = Group::kMeta;
+  std::string name;
+  std::vector<std::string> expr;  // lines; one line is written as a quoted scalar
+  sla::Duration for_duration{0};
+  Labels labels;
+  Labels annotations;
+  // Overdue alerts only: which status and tier the rule watches.
+  std::string status;
+  std::optional<sla::Tier> tier;
+};
+
+inline constexpr std::pair<const char*, const char*> kQuantiles[] = {
+    {"p50", "0.5"}, {"p95", "0.95"}, {"p99", "0.99"}};
+
+// Every alert of the rules file, in file order within its group.
+std::vector<Alert> alerts(const sla::Config& config);
+
+// Windows the turnaround error ratio is recorded over: every long and short burn window.
+std::vector<sla::Duration> error_ratio_windows(const sla::Config& config);
+
+std::string selector(const std::string& metric, const sla::Config& config,
+                     const std::vector<std::pair<std::string, std::string>>& matchers);
+
+}  // namespace orderwatch::rules::detail

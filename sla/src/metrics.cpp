@@ -1,0 +1,67 @@
+#include "orderwatch/sla/metrics.h"
+
+#include <algorithm>
+
+namespace orderwatch::sla {
+
+std::string metric(const Config& config, std::string_view suffix) {
+  std::string name = config.metric_prefix;
+  name += '_';
+  name += suffix;
+  return name;
+}
+
+const std::vector<Duration>& bucket_ladder() {
+  using std::chrono::hours;
+  using std::chrono::minutes;
+  using std::chrono::seconds;
+  static const std::vector<Duration> ladder = {seconds(1), seconds(5), seconds(15), seconds(30),
+                                               minutes(1), minutes(5), minutes(15), minutes(30),
+                                               hours(1),   hours(2),   hours(6),    hours(12),
+                                               hours(24),  hours(48),  hours(72),   hours(168)};
+  return ladder;
+}
+
+namespace {
+
+std::vector<Duration> sorted_unique(std::vector<Duration> bounds) {
+  std::sort(bounds.begin(), bounds.end());
+  bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
+  return bounds;
+}
+
+}  // namespace
+
+std::vector<Duration> status_duration_buckets(const Config& config) {
+  std::vector<Duration> bounds = bucket_ladder();
+  for (const auto& status : config.statuses) {
+    for (const auto& tier : status.tiers) bounds.push_back(tier.after);
+  }
+  return sorted_unique(std::move(bounds));
+}
+
+std::vector<Duration> turnaround_buckets(const Config& config) {
+  std::vector<Duration> bounds = bucket_ladder();
+  if (config.turnaround.enabled) bounds.push_back(config.turnaround.sla);
+  return sorted_unique(std::move(bounds));
+}
+
+std::string seconds_text(Duration d) {
+  auto ms = d.count();
+  std::string text;
+  if (ms < 0) {
+    text.push_back('-');  // not text = "-": GCC 12 -Wrestrict false positive
+    ms = -ms;
+  }
+  text += std::to_string(ms / 1000);
+  if (auto fraction = ms % 1000; fraction != 0) {
+    std::string digits = std::to_string(fraction);
+    digits.insert(0, 3 - digits.size(), '0');
+    while (digits.back() == '0') digits.pop_back();
+    text += '.';
+    text += digits;
+  }
+  return text;
+}
+
+}  // namespace orderwatch::sla

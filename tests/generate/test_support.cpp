@@ -1,0 +1,210 @@
+#include "test_support.h"
+
+#include <sys/wait.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "orderwatch/sla/metrics.h"
+
+namespace orderwatch::testing {
+
+CommandResult run(const std::string& command_line) {
+  CommandResult result;
+  FILE* pipe = popen((command_line + " 2>&1").c_str(), "r");
+  if (!pipe) throw std::runtime_error("cannot run: " + command_line);
+  std::array<char, 4096> buffer{};
+  std::size_t n = 0;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    result.output.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::string shell_quote(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+fs::path source_dir() { return ORDERWATCH_SOURCE_DIR; }
+fs::path example_path(const std::string& name) {
+  return source_dir() / "examples" / (name + ".yaml");
+}
+fs::path golden_dir(const std::string& name) { return source_dir() / "tests" / "golden" / name; }
+
+fs::path fresh_out_dir(const std::string& name) {
+  const fs::path dir = fs::path(GENERATE_TEST_OUT) / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::vector<std::string> example_names() {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(source_dir() / "examples")) {
+    if (entry.path().extension() == ".yaml") names.push_back(entry.path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+fs::path generate_fresh(const std::string& name, const std::string& tag) {
+  const fs::path dir = fresh_out_dir("fresh-" + name + "-" + tag);
+  const auto result =
+      run(shell_quote(ORDERWATCH_BIN) + " generate --config " +
+          shell_quote(example_path(name).string()) + " --out " + shell_quote(dir.string()));
+  if (result.exit_code != 0)
+    throw std::runtime_error("orderwatch generate failed for " + name + ":\n" + result.output);
+  return dir;
+}
+
+namespace {
+
+bool ident_start(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':';
+}
+bool ident_char(char c) { return ident_start(c) || (c >= '0' && c <= '9'); }
+
+std::size_t skip_string(std::string_view s, std::size_t i) {
+  const char quote = s[i++];
+  while (i < s.size() && s[i] != quote) i += (s[i] == '\\' && quote != '`') ? 2 : 1;
+  return i + 1;
+}
+
+// Index just past the bracket closing the one at i, skipping strings inside.
+std::size_t skip_group(std::string_view s, std::size_t i, char open, char close) {
+  int depth = 0;
+  while (i < s.size()) {
+    const char c = s[i];
+    if (c == '"' || c == '\'' || c == '`') {
+      i = skip_string(s, i);
+      continue;
+    }
+    if (c == open) ++depth;
+    if (c == close && --depth == 0) return i + 1;
+    ++i;
+  }
+  return i;
+}
+
+const std::set<std::string, std::less<>> kAggregations = {
+    "sum",    "min",  "max",     "avg",      "count",        "stddev",
+    "stdvar", "topk", "bottomk", "quantile", "count_values", "group"};
+const std::set<std::string, std::less<>> kKeywords = {
+    "and",      "or",         "unless",      "bool", "offset", "by",  "without", "on",
+    "ignoring", "group_left", "group_right", "inf",  "nan",    "Inf", "NaN"};
+const std::set<std::string, std::less<>> kLabelLists = {"by",       "without",    "on",
+                                                        "ignoring", "group_left", "group_right"};
+
+}  // namespace
+
+std::vector<Selector> metric_selectors(std::string_view s) {
+  std::vector<Selector> found;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const char c = s[i];
+    if (c == '"' || c == '\'' || c == '`') {
+      i = skip_string(s, i);
+    } else if (c == '{') {
+      i = skip_group(s, i, '{', '}');
+    } else if (c == '[') {
+      i = skip_group(s, i, '[', ']');
+    } else if ((c >= '0' && c <= '9') || c == '.') {
+      while (i < s.size() && (ident_char(s[i]) || s[i] == '.')) ++i;
+    } else if (ident_start(c)) {
+      const std::size_t start = i;
+      while (i < s.size() && ident_char(s[i])) ++i;
+      const std::string ident(s.substr(start, i - start));
+      std::size_t next = i;
+      while (next < s.size() && s[next] == ' ') ++next;
+      const char following = next < s.size() ? s[next] : '\0';
+      if (kLabelLists.count(ident)) {
+        if (following == '(') i = skip_group(s, next, '(', ')');
+      } else if (following == '(' || kAggregations.count(ident) || kKeywords.count(ident)) {
+        // a function call, an aggregation (its `by (...)` is handled above) or a keyword
+      } else {
+        Selector selector{ident, ""};
+        if (following == '{') {
+          const std::size_t end = skip_group(s, next, '{', '}');
+          selector.matchers = std::string(s.substr(next + 1, end - next - 2));
+          i = end;
+        }
+        found.push_back(std::move(selector));
+      }
+    } else {
+      ++i;
+    }
+  }
+  return found;
+}
+
+std::set<std::string> contract_series(const sla::Config& config) {
+  std::set<std::string> names;
+  for (const char* histogram : {"status_duration_seconds", "turnaround_seconds"}) {
+    for (const char* suffix : {"_bucket", "_count", "_sum"})
+      names.insert(sla::metric(config, histogram) + suffix);
+  }
+  for (const char* plain :
+       {"in_status", "overdue", "status_oldest_entered_timestamp_seconds", "sla_breaches_total",
+        "transitions_total", "events_total", "events_rejected_total"})
+    names.insert(sla::metric(config, plain));
+  for (const char* self :
+       {"orderwatch_build_info", "orderwatch_nats_connected", "orderwatch_nats_reconnects_total",
+        "orderwatch_nats_slow_consumer_total", "orderwatch_nats_dropped_messages_total",
+        "orderwatch_tracked_orders", "orderwatch_tombstones", "orderwatch_evictions_total",
+        "orderwatch_last_event_timestamp_seconds", "orderwatch_config_last_reload_successful",
+        "orderwatch_config_last_reload_success_timestamp_seconds"})
+    names.insert(self);
+  names.insert("up");  // written by Prometheus for every scrape target
+  return names;
+}
+
+std::set<std::string> recorded_series(const fs::path& rules_file) {
+  std::set<std::string> names;
+  const YAML::Node root = YAML::LoadFile(rules_file.string());
+  for (const auto& group : root["groups"]) {
+    for (const auto& rule : group["rules"]) {
+      if (rule["record"]) names.insert(rule["record"].as<std::string>());
+    }
+  }
+  return names;
+}
+
+std::vector<std::string> rule_expressions(const fs::path& rules_file) {
+  std::vector<std::string> exprs;
+  const YAML::Node root = YAML::LoadFile(rules_file.string());
+  for (const auto& group : root["groups"]) {
+    for (const auto& rule : group["rules"]) exprs.push_back(rule["expr"].as<std::string>());
+  }
+  return exprs;
+}
+
+}  // namespace orderwatch::testing
