@@ -45,9 +45,9 @@ double measure_tracker(std::size_t orders) {
   }
   tracker.tick(kT0);
   const long after = rss_bytes();
-  std::fprintf(stderr, "tracker: %zu orders tracked, heap estimate %.1f B/order\n",
-               tracker.tracked(),
-               static_cast<double>(tracker.memory_bytes()) / static_cast<double>(tracker.tracked()));
+  std::fprintf(
+      stderr, "tracker: %zu orders tracked, heap estimate %.1f B/order\n", tracker.tracked(),
+      static_cast<double>(tracker.memory_bytes()) / static_cast<double>(tracker.tracked()));
   return static_cast<double>(after - before) / static_cast<double>(tracker.tracked());
 }
 
@@ -62,9 +62,9 @@ double measure_naive(std::size_t orders) {
   const long before = rss_bytes();
   std::unordered_map<std::string, Naive> map;
   for (std::size_t i = 0; i < orders; ++i) {
-    map.emplace(bench::random_id(rng), Naive{static_cast<std::uint8_t>(i % 3),
-                                             kT0 - static_cast<std::int64_t>(rng() % 86'400'000),
-                                             kT0, "eu-west"});
+    map.emplace(bench::random_id(rng),
+                Naive{static_cast<std::uint8_t>(i % 3),
+                      kT0 - static_cast<std::int64_t>(rng() % 86'400'000), kT0, "eu-west"});
   }
   const long after = rss_bytes();
   return static_cast<double>(after - before) / static_cast<double>(map.size());

@@ -97,7 +97,8 @@ void BM_NaiveMapApply(benchmark::State& state) {
       ++in_status[e.status];
     } else if (it->second.status != e.status && e.time_ms >= it->second.entered) {
       const auto stay = e.time_ms - it->second.entered;
-      ++hist[it->second.status * 24 + static_cast<std::size_t>(std::min<std::int64_t>(stay / 60000, 23))];
+      ++hist[it->second.status * 24 +
+             static_cast<std::size_t>(std::min<std::int64_t>(stay / 60000, 23))];
       ++transitions[it->second.status * 5 + e.status];
       --in_status[it->second.status];
       if (e.status >= 3) {
@@ -149,7 +150,8 @@ BENCHMARK(BM_TickNothingCrossing)->Iterations(100'000)->Unit(benchmark::kMicrose
 // What a scan-based design pays per tick: visit every order's entry time.
 void BM_ScanOverdue(benchmark::State& state) {
   std::vector<std::int64_t> entered(10'000'000);
-  for (std::size_t i = 0; i < entered.size(); ++i) entered[i] = kT0 - static_cast<std::int64_t>(i % 600'000);
+  for (std::size_t i = 0; i < entered.size(); ++i)
+    entered[i] = kT0 - static_cast<std::int64_t>(i % 600'000);
   std::int64_t now = kT0;
   for (auto _ : state) {
     std::size_t overdue = 0;

@@ -8,6 +8,7 @@
 #include "orderwatch/exporter/order_table.h"
 #include "orderwatch/exporter/status_index.h"
 #include "orderwatch/exporter/tombstones.h"
+#include "orderwatch/sla/metrics.h"
 
 namespace orderwatch::exporter {
 
@@ -52,37 +53,31 @@ struct DimensionValues {
 
 }  // namespace
 
-std::vector<std::int64_t> bucket_bounds_ms(const std::vector<sla::Duration>& extra) {
-  static constexpr std::int64_t kLadderSeconds[] = {
-      1, 5, 15, 30, 60, 300, 900, 1800, 3600, 7200, 21600, 43200, 86400, 172800, 259200, 604800};
-  std::vector<std::int64_t> bounds;
-  for (auto s : kLadderSeconds) bounds.push_back(s * 1000);
-  for (auto d : extra) {
-    if (d.count() > 0) bounds.push_back(d.count());
-  }
-  std::sort(bounds.begin(), bounds.end());
-  bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
-  return bounds;
+namespace {
+std::vector<std::int64_t> to_ms(const std::vector<sla::Duration>& bounds) {
+  std::vector<std::int64_t> out;
+  for (auto d : bounds) out.push_back(d.count());
+  return out;
 }
+}  // namespace
 
 struct OrderTracker::Impl {
   explicit Impl(const sla::Config& c) : cfg(c), n(c.statuses.size()) {
-    std::vector<sla::Duration> thresholds;
     max_tiers = 1;
     for (const auto& st : cfg.statuses) {
       terminal.push_back(st.terminal);
       std::vector<std::int64_t> t;
       for (const auto& tier : st.tiers) {
         t.push_back(tier.after.count());
-        thresholds.push_back(tier.after);
       }
       max_tiers = std::max(max_tiers, t.size());
       threshold_ms.push_back(std::move(t));
     }
     for (std::size_t s = 0; s < n; ++s) cutoff.emplace_back(threshold_ms[s].size(), kNever);
     index.resize(n);
-    duration_bounds = bucket_bounds_ms(thresholds);
-    turnaround_bounds = bucket_bounds_ms({cfg.turnaround.sla});
+    // The same bounds the generated rules assume (sla/metrics.h): every threshold is a bound.
+    duration_bounds = to_ms(sla::status_duration_buckets(cfg));
+    turnaround_bounds = to_ms(sla::turnaround_buckets(cfg));
     nb = duration_bounds.size() + 1;
     ntb = turnaround_bounds.size() + 1;
     breaches.assign(n * max_tiers, 0);

@@ -103,7 +103,4 @@ class OrderTracker {
   std::unique_ptr<Impl> impl_;
 };
 
-// Histogram bucket bounds in ms: the ladder 1s..7d plus every value in `extra`, sorted, unique.
-std::vector<std::int64_t> bucket_bounds_ms(const std::vector<sla::Duration>& extra);
-
 }  // namespace orderwatch::exporter
