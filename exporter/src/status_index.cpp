@@ -61,9 +61,16 @@ StatusIndex& StatusIndex::operator=(StatusIndex&&) noexcept = default;
 const IndexEntry& StatusIndex::oldest() const { return firsts_.front(); }
 
 std::size_t StatusIndex::chunk_for(const IndexEntry& e) const {
-  // Last chunk whose first entry is <= e (chunk 0 when e precedes everything).
-  auto it = std::upper_bound(firsts_.begin(), firsts_.end(), e);
-  return it == firsts_.begin() ? 0 : static_cast<std::size_t>(it - firsts_.begin() - 1);
+  // Last chunk whose first entry is <= e (chunk 0 when e precedes everything). Branchless:
+  // the directory is searched for every event that moves an order, with random keys.
+  const IndexEntry* base = firsts_.data();
+  std::size_t n = firsts_.size();
+  while (n > 1) {
+    const std::size_t half = n / 2;
+    base = less(base[half].t, base[half].idx, e) || base[half] == e ? base + half : base;
+    n -= half;
+  }
+  return static_cast<std::size_t>(base - firsts_.data());
 }
 
 void StatusIndex::prefetch(IndexEntry e) const {

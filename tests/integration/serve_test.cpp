@@ -193,6 +193,27 @@ TEST_F(ServeTest, MetricsFollowEventsAndSurviveANatsRestart) {
   EXPECT_EQ(exporter_->stop(), 0) << exporter_->log();
 }
 
+// The exposition passes promtool's linter, with dimensions and every family populated.
+TEST_F(ServeTest, MetricsPassPromtoolCheckMetrics) {
+  {
+    Publisher pub(nats_->url());
+    const std::int64_t now = now_ms();
+    pub.event("a", "Placed", now - 3'600'000, "eu");
+    pub.event("a", "Authorized", now - 1'800'000, "eu");
+    pub.event("a", "Delivered", now - 60'000, "eu");
+    pub.event("b", "Shipped", now - 1000, "us");
+    pub.send("{}");
+    pub.flush();
+  }
+  scrape_when(R"(order_events_total{result="applied"})", 4);
+  const auto r = http_get(port_, "/metrics");
+  ASSERT_EQ(r.status, 200);
+  const std::string input = dir_.write("metrics.txt", r.body);
+  Process promtool({promtool_bin(), "check", "metrics"}, dir_.path() + "/promtool.log", input);
+  EXPECT_EQ(promtool.wait(std::chrono::seconds(30)), 0) << promtool.log();
+  EXPECT_EQ(promtool.log(), "") << "promtool lint findings";
+}
+
 TEST_F(ServeTest, UnknownPathsAre404) {
   EXPECT_EQ(http_get(port_, "/nope").status, 404);
   EXPECT_EQ(http_get(port_, "/healthz").body, "ok\n");

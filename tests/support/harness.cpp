@@ -54,14 +54,14 @@ std::string TempDir::write(const std::string& name, const std::string& content) 
   return p;
 }
 
-Process::Process(std::vector<std::string> argv, std::string log_path)
+Process::Process(std::vector<std::string> argv, std::string log_path, std::string stdin_path)
     : log_path_(std::move(log_path)) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND,
                                    0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 0, stdin_path.c_str(), O_RDONLY, 0);
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
@@ -167,6 +167,7 @@ std::map<std::string, double> parse_metrics(const std::string& text) {
 
 const char* nats_server_bin() { return NATS_SERVER_BIN; }
 const char* orderwatch_bin() { return ORDERWATCH_BIN; }
+const char* promtool_bin() { return PROMTOOL_BIN; }
 
 NatsServer::NatsServer(const TempDir& dir, int port, bool jetstream)
     : dir_(dir), port_(port == 0 ? free_port() : port), jetstream_(jetstream) {

@@ -32,7 +32,8 @@ class TempDir {
 // (SIGTERM, then SIGKILL after a grace period) — only this pid, never by name.
 class Process {
  public:
-  Process(std::vector<std::string> argv, std::string log_path);
+  // stdin_path: file fed to the child's standard input (default /dev/null).
+  Process(std::vector<std::string> argv, std::string log_path, std::string stdin_path = "/dev/null");
   ~Process();
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
@@ -40,6 +41,8 @@ class Process {
   pid_t pid() const { return pid_; }
   // Sends `sig` and waits up to `grace` for exit; returns the exit status (or -1).
   int stop(int sig = 15, std::chrono::milliseconds grace = std::chrono::seconds(10));
+  // Waits for the process to exit by itself (SIGKILL after the timeout).
+  int wait(std::chrono::milliseconds timeout) { return stop(0, timeout); }
   bool running();
   std::string log() const;
   const std::string& log_path() const { return log_path_; }
@@ -66,6 +69,8 @@ std::map<std::string, double> parse_metrics(const std::string& text);
 const char* nats_server_bin();
 // The orderwatch binary under test (ORDERWATCH_BIN).
 const char* orderwatch_bin();
+// promtool (PROMTOOL_BIN).
+const char* promtool_bin();
 
 // A nats-server on 127.0.0.1:port with its own store dir; restartable on the same port.
 class NatsServer {
