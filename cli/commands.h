@@ -12,5 +12,6 @@ inline constexpr int kExitInvalid = 1;
 inline constexpr int kExitUsage = 2;
 
 void add_check(CLI::App& app, int& exit_code);
+void add_publish(CLI::App& app, int& exit_code);
 
 }  // namespace orderwatch::cli

@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = orderwatch::cli::kExitOk;
   orderwatch::cli::add_check(app, exit_code);
+  orderwatch::cli::add_publish(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
