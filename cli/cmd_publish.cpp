@@ -211,7 +211,8 @@ int run_publish(const PublishFlags& f) {
     while (!expired()) {
       const auto now = Clock::now();
       if (now >= until) return true;
-      std::this_thread::sleep_for(std::min<Clock::duration>(until - now, std::chrono::milliseconds(100)));
+      std::this_thread::sleep_for(
+          std::min<Clock::duration>(until - now, std::chrono::milliseconds(100)));
     }
     return false;
   };
@@ -229,7 +230,8 @@ int run_publish(const PublishFlags& f) {
                                static_cast<int>(payload.size()));
     if (s != NATS_OK) {
       // Typically the reconnect buffer is full while the server is away: count, back off.
-      if (errors++ == 0) std::cerr << "orderwatch publish: publish failed: " << nats_error(s) << "\n";
+      if (errors++ == 0)
+        std::cerr << "orderwatch publish: publish failed: " << nats_error(s) << "\n";
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
       continue;
     }
@@ -275,7 +277,8 @@ void add_publish(CLI::App& app, int& exit_code) {
   cmd->add_option("--subject-prefix", f->subject_prefix,
                   "publish to <prefix><Status> (default: the config subject without its trailing "
                   "wildcard, e.g. orders.status.)");
-  cmd->add_option("--rate", f->rate, "events per second, an upper bound; 0 = as fast as possible. In real time the "
+  cmd->add_option("--rate", f->rate,
+                  "events per second, an upper bound; 0 = as fast as possible. In real time the "
                   "shop's own pace (--arrival-rate and the stays) decides")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1e9));

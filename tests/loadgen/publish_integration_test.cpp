@@ -63,7 +63,8 @@ struct Received {
 void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
   auto* r = static_cast<Received*>(closure);
   orderwatch::exporter::Event ev;
-  const std::string_view data(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+  const std::string_view data(natsMsg_GetData(msg),
+                              static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
   const std::string subject = natsMsg_GetSubject(msg);
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
@@ -168,8 +169,8 @@ TEST(PublishCli, UnreachableServerExitsTwo) {
 
 TEST(PublishCli, BadFlagsExitTwo) {
   const std::string base = std::string(ORDERWATCH_BIN) + " publish --config " + EXAMPLE_CONFIG;
-  for (const char* flags : {" --rate -5", " --bad-fraction 2", " --duration 5x",
-                            " --backfill soon", " --time-format iso", " --no-such-flag"}) {
+  for (const char* flags : {" --rate -5", " --bad-fraction 2", " --duration 5x", " --backfill soon",
+                            " --time-format iso", " --no-such-flag"}) {
     const auto r = run(base + flags);
     EXPECT_EQ(r.exit_code, 2) << flags << "\n" << r.output;
   }
