@@ -14,5 +14,6 @@ inline constexpr int kExitUsage = 2;
 void add_check(CLI::App& app, int& exit_code);
 void add_serve(CLI::App& app, int& exit_code);
 void add_generate(CLI::App& app, int& exit_code);
+void add_publish(CLI::App& app, int& exit_code);
 
 }  // namespace orderwatch::cli

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   orderwatch::cli::add_check(app, exit_code);
   orderwatch::cli::add_serve(app, exit_code);
   orderwatch::cli::add_generate(app, exit_code);
+  orderwatch::cli::add_publish(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

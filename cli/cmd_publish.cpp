@@ -1,0 +1,311 @@
+// `orderwatch publish`: sends a simulated shop's order-status events (loadgen::FlowGenerator)
+// to NATS at a chosen rate, for the demo and the benchmarks.
+//
+// Pacing: events leave in event-time order. With --backfill D the virtual clock starts D in
+// the past and runs as fast as --rate allows (a time-compressed replay whose timestamps carry
+// true durations) until it reaches the wall clock; from then on, and without --backfill, an
+// event is never sent before its own timestamp, so the stream is real time.
+#include <nats/nats.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "commands.h"
+#include "orderwatch/loadgen/flow.h"
+#include "orderwatch/sla/loader.h"
+
+namespace orderwatch::cli {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_stop_signal(int) { g_stop.store(true); }
+
+struct PublishFlags {
+  std::string config;
+  std::string nats_url;
+  std::string subject_prefix;
+  double rate = 100;
+  std::optional<double> arrival_rate;
+  std::uint64_t orders = 0;
+  std::string duration;
+  std::uint64_t events = 0;
+  double stuck_fraction = 0.02;
+  double bad_fraction = 0;
+  std::uint64_t seed = 1;
+  std::string backfill;
+  std::string time_format = "rfc3339";
+};
+
+// Where events go: <prefix><Status>. The default prefix is the config's subject with its
+// trailing wildcard token removed ("orders.status.>" -> "orders.status."); other `*` tokens
+// become "loadgen". A subject without a trailing wildcard receives every event as is.
+struct SubjectPlan {
+  std::string prefix;
+  bool per_status = true;
+  std::string subject_for(const std::string& status) const {
+    return per_status ? prefix + status : prefix;
+  }
+};
+
+SubjectPlan plan_subjects(const std::string& config_subject, const std::string& flag_prefix) {
+  if (!flag_prefix.empty()) return {flag_prefix, true};
+  std::vector<std::string> tokens;
+  std::stringstream in(config_subject);
+  for (std::string t; std::getline(in, t, '.');) tokens.push_back(t);
+  const bool trailing_wildcard = !tokens.empty() && (tokens.back() == ">" || tokens.back() == "*");
+  if (trailing_wildcard) tokens.pop_back();
+  std::string joined;
+  for (auto& t : tokens) {
+    if (t == "*") t = "loadgen";
+    joined += t + ".";
+  }
+  if (!trailing_wildcard) {
+    joined.pop_back();  // the exact subject
+    return {joined, false};
+  }
+  return {joined, true};
+}
+
+std::string read_secret(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+// Connection options from the config's nats section (URL overridable), reconnecting forever:
+// a server restart during a long demo run must not end it.
+natsStatus make_options(const sla::NatsConfig& nc, const std::string& url, natsOptions** out) {
+  natsOptions* o = nullptr;
+  natsStatus s = natsOptions_Create(&o);
+  if (s == NATS_OK) s = natsOptions_SetURL(o, url.c_str());
+  if (s == NATS_OK) s = natsOptions_SetTimeout(o, 2000);
+  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(o, -1);
+  if (s == NATS_OK) s = natsOptions_SetReconnectWait(o, 500);
+  if (s == NATS_OK) s = natsOptions_SetReconnectBufSize(o, 32 * 1024 * 1024);
+  if (s == NATS_OK && !nc.user.empty()) {
+    const std::string pw = nc.password_file.empty() ? "" : read_secret(nc.password_file);
+    s = natsOptions_SetUserInfo(o, nc.user.c_str(), pw.c_str());
+  }
+  if (s == NATS_OK && !nc.token_file.empty()) {
+    s = natsOptions_SetToken(o, read_secret(nc.token_file).c_str());
+  }
+  if (s == NATS_OK && !nc.credentials_file.empty()) {
+    s = natsOptions_SetUserCredentialsFromFiles(o, nc.credentials_file.c_str(), nullptr);
+  }
+  if (s == NATS_OK && !nc.tls_ca_file.empty()) {
+    s = natsOptions_SetSecure(o, true);
+    if (s == NATS_OK) s = natsOptions_LoadCATrustedCertificates(o, nc.tls_ca_file.c_str());
+  }
+  if (s == NATS_OK && !nc.tls_cert_file.empty()) {
+    s = natsOptions_LoadCertificatesChain(o, nc.tls_cert_file.c_str(), nc.tls_key_file.c_str());
+  }
+  if (s != NATS_OK) {
+    natsOptions_Destroy(o);
+    return s;
+  }
+  *out = o;
+  return NATS_OK;
+}
+
+std::string nats_error(natsStatus s) {
+  const char* last = nats_GetLastError(nullptr);
+  return last && *last ? last : natsStatus_GetText(s);
+}
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int run_publish(const PublishFlags& f) {
+  using Clock = std::chrono::steady_clock;
+  sla::Config cfg;
+  try {
+    cfg = sla::load_file(f.config);
+  } catch (const sla::ConfigError& e) {
+    for (const auto& p : e.problems()) std::cerr << p.to_string() << "\n";
+    return kExitUsage;
+  }
+  std::optional<sla::Duration> duration, backfill;
+  if (!f.duration.empty() && !(duration = sla::parse_duration(f.duration))) {
+    std::cerr << "orderwatch publish: --duration: \"" << f.duration << "\" is not a duration\n";
+    return kExitUsage;
+  }
+  if (!f.backfill.empty() && !(backfill = sla::parse_duration(f.backfill))) {
+    std::cerr << "orderwatch publish: --backfill: \"" << f.backfill << "\" is not a duration\n";
+    return kExitUsage;
+  }
+  loadgen::FlowOptions opt;
+  if (f.time_format == "rfc3339") {
+    opt.time_format = loadgen::TimeFormat::kRfc3339;
+  } else if (f.time_format == "epoch_ms") {
+    opt.time_format = loadgen::TimeFormat::kEpochMillis;
+  } else if (f.time_format == "epoch_s") {
+    opt.time_format = loadgen::TimeFormat::kEpochSeconds;
+  } else {
+    std::cerr << "orderwatch publish: --time-format: \"" << f.time_format
+              << "\" is not one of rfc3339, epoch_ms, epoch_s\n";
+    return kExitUsage;
+  }
+  // Default arrival rate: enough new orders that, once flows are under way, the event rate
+  // matches --rate (each order sends about one event per status it visits).
+  std::size_t visits = 1;
+  for (const auto& s : cfg.statuses) visits += s.terminal ? 0 : 1;
+  opt.arrival_rate = f.arrival_rate ? *f.arrival_rate
+                     : f.rate > 0   ? f.rate / static_cast<double>(visits)
+                                    : 1000.0;
+  opt.seed = f.seed;
+  opt.stuck_fraction = f.stuck_fraction;
+  opt.bad_fraction = f.bad_fraction;
+  opt.max_orders = f.orders;
+  const std::int64_t start_wall_ms = wall_ms();
+  opt.start_ms = start_wall_ms - (backfill ? backfill->count() : 0);
+
+  const std::string url = f.nats_url.empty() ? cfg.nats.url : f.nats_url;
+  const SubjectPlan subjects = plan_subjects(cfg.nats.subject, f.subject_prefix);
+  std::vector<std::string> status_subjects;
+  for (const auto& s : cfg.statuses) status_subjects.push_back(subjects.subject_for(s.name));
+
+  natsOptions* nopts = nullptr;
+  natsConnection* conn = nullptr;
+  natsStatus s = NATS_OK;
+  try {
+    s = make_options(cfg.nats, url, &nopts);
+  } catch (const std::exception& e) {
+    std::cerr << "orderwatch publish: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  if (s == NATS_OK) s = natsConnection_Connect(&conn, nopts);
+  natsOptions_Destroy(nopts);
+  if (s != NATS_OK) {
+    std::cerr << "orderwatch publish: cannot connect to " << url << ": " << nats_error(s) << "\n";
+    nats_Close();
+    return kExitUsage;
+  }
+
+  g_stop.store(false);
+  auto old_int = std::signal(SIGINT, on_stop_signal);
+  auto old_term = std::signal(SIGTERM, on_stop_signal);
+
+  loadgen::FlowGenerator gen(cfg, opt);
+  loadgen::FlowEvent ev;
+  std::string payload;
+  std::uint64_t sent = 0, bad = 0, errors = 0;
+  const auto t0 = Clock::now();
+  const auto deadline = duration ? std::optional(t0 + *duration) : std::nullopt;
+  auto expired = [&] { return g_stop.load() || (deadline && Clock::now() >= *deadline); };
+  // Sleeps until `until` in short slices so Ctrl-C and --duration stay responsive.
+  auto wait_until = [&](Clock::time_point until) {
+    while (!expired()) {
+      const auto now = Clock::now();
+      if (now >= until) return true;
+      std::this_thread::sleep_for(
+          std::min<Clock::duration>(until - now, std::chrono::milliseconds(100)));
+    }
+    return false;
+  };
+  while (!expired() && (f.events == 0 || sent < f.events) && gen.next(ev)) {
+    // Real time once the virtual clock has caught up with the wall clock.
+    const std::int64_t ahead_ms = ev.time_ms - wall_ms();
+    if (ahead_ms > 0 && !wait_until(Clock::now() + std::chrono::milliseconds(ahead_ms))) break;
+    if (f.rate > 0) {
+      const auto due = t0 + std::chrono::duration_cast<Clock::duration>(
+                                std::chrono::duration<double>(static_cast<double>(sent) / f.rate));
+      if (!wait_until(due)) break;
+    }
+    gen.serialize(ev, payload);
+    s = natsConnection_Publish(conn, status_subjects[ev.status].c_str(), payload.data(),
+                               static_cast<int>(payload.size()));
+    if (s != NATS_OK) {
+      // Typically the reconnect buffer is full while the server is away: count, back off.
+      if (errors++ == 0)
+        std::cerr << "orderwatch publish: publish failed: " << nats_error(s) << "\n";
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      continue;
+    }
+    ++sent;
+    bad += ev.bad != loadgen::BadKind::kNone;
+  }
+  const natsStatus flushed = natsConnection_FlushTimeout(conn, 10'000);
+  const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+  std::signal(SIGINT, old_int);
+  std::signal(SIGTERM, old_term);
+  natsConnection_Destroy(conn);
+  nats_Close();
+
+  char line[512];
+  std::snprintf(line, sizeof line,
+                "published %llu events (%llu bad) in %.3fs: %.0f events/s; %llu orders started, "
+                "%zu in flight; virtual clock at %s",
+                static_cast<unsigned long long>(sent), static_cast<unsigned long long>(bad),
+                elapsed, elapsed > 0 ? static_cast<double>(sent) / elapsed : 0.0,
+                static_cast<unsigned long long>(gen.orders_started()), gen.orders_in_flight(),
+                loadgen::format_rfc3339_ms(gen.now_ms()).c_str());
+  std::cout << line;
+  if (errors) std::cout << "; " << errors << " publish errors";
+  std::cout << "\n";
+  if (flushed != NATS_OK) {
+    std::cerr << "orderwatch publish: final flush failed: " << natsStatus_GetText(flushed)
+              << " (some events may not have reached the server)\n";
+    return kExitInvalid;
+  }
+  return errors ? kExitInvalid : kExitOk;
+}
+
+}  // namespace
+
+void add_publish(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand(
+      "publish", "Send a simulated shop's order-status events to NATS (demo and load tests)");
+  auto f = std::make_shared<PublishFlags>();
+  cmd->add_option("--config,-c", f->config, "SLA config file (YAML)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--nats-url", f->nats_url, "NATS server URL (overrides the config)");
+  cmd->add_option("--subject-prefix", f->subject_prefix,
+                  "publish to <prefix><Status> (default: the config subject without its trailing "
+                  "wildcard, e.g. orders.status.)");
+  cmd->add_option("--rate", f->rate,
+                  "events per second, an upper bound; 0 = as fast as possible. In real time the "
+                  "shop's own pace (--arrival-rate and the stays) decides")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e9));
+  cmd->add_option("--arrival-rate", f->arrival_rate,
+                  "new orders per virtual second (default: --rate / events per order, or 1000 "
+                  "with --rate 0)")
+      ->check(CLI::Range(1e-9, 1e9));
+  cmd->add_option("--orders", f->orders, "start at most N orders, then finish their flows");
+  cmd->add_option("--duration", f->duration, "stop after this wall-clock time (e.g. 30s, 5m)");
+  cmd->add_option("--events", f->events, "stop after N events");
+  cmd->add_option("--stuck-fraction", f->stuck_fraction,
+                  "chance an order gets stuck (past every tier) in each status")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--bad-fraction", f->bad_fraction,
+                  "share of deliberately bad messages (malformed, unknown status, missing "
+                  "field, bad time)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--seed", f->seed, "PRNG seed: the same seed sends the same events")
+      ->capture_default_str();
+  cmd->add_option("--backfill", f->backfill,
+                  "start the virtual clock this far in the past and replay it time-compressed "
+                  "(e.g. 6h)");
+  cmd->add_option("--time-format", f->time_format, "rfc3339, epoch_ms or epoch_s")
+      ->capture_default_str();
+  cmd->callback([f, &exit_code] { exit_code = run_publish(*f); });
+}
+
+}  // namespace orderwatch::cli

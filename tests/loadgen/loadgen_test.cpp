@@ -1,0 +1,227 @@
+// Unit tests of the load generator: determinism, decodability of everything it sends,
+// workflow order of every simulated order, and the stuck fraction.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "orderwatch/exporter/decoder.h"
+#include "orderwatch/loadgen/flow.h"
+#include "orderwatch/sla/loader.h"
+
+namespace orderwatch::loadgen {
+namespace {
+
+using exporter::RejectReason;
+
+constexpr std::int64_t kStart = 1714564800000;  // 2024-05-01T12:00:00Z
+
+const char* const kStatuses =
+    "statuses:\n"
+    "  - {name: Placed, sla: 15m}\n"
+    "  - name: Authorized\n"
+    "    sla: 1h\n"
+    "    escalations: [{after: 2h, severity: page}]\n"
+    "  - {name: Shipped, sla: 48h}\n"
+    "  - {name: Delivered, terminal: true}\n"
+    "  - {name: Cancelled, terminal: true}\n"
+    "  - {name: Returned, terminal: true}\n";
+
+sla::Config make_config(const std::string& event_yaml) {
+  return sla::load_string("version: 1\nservice: shop\nnats: {subject: orders.status.>}\n" +
+                          event_yaml + kStatuses);
+}
+
+sla::Config plain() {
+  return make_config(
+      "event:\n  dimensions: [{field: region, max_values: 20}, {field: channel, max_values: 5}]\n");
+}
+
+std::vector<std::string> payloads(const sla::Config& cfg, FlowOptions opt, int n) {
+  FlowGenerator gen(cfg, opt);
+  FlowEvent ev;
+  std::string buf;
+  std::vector<std::string> out;
+  for (int i = 0; i < n && gen.next(ev); ++i) {
+    gen.serialize(ev, buf);
+    out.push_back(buf);
+  }
+  return out;
+}
+
+TEST(FlowGenerator, SameSeedSameEventsOtherSeedOthers) {
+  const auto cfg = plain();
+  FlowOptions opt{.seed = 7, .start_ms = kStart, .arrival_rate = 50, .bad_fraction = 0.05};
+  const auto a = payloads(cfg, opt, 5000);
+  const auto b = payloads(cfg, opt, 5000);
+  ASSERT_EQ(a.size(), 5000u);
+  EXPECT_EQ(a, b);
+  opt.seed = 8;
+  EXPECT_NE(a, payloads(cfg, opt, 5000));
+}
+
+void expect_decodes(const sla::Config& cfg, FlowOptions opt) {
+  FlowGenerator gen(cfg, opt);
+  exporter::EventDecoder decoder(cfg);
+  FlowEvent ev;
+  exporter::Event out;
+  std::string buf;
+  std::map<BadKind, int> bad_seen;
+  for (int i = 0; i < 20000; ++i) {
+    ASSERT_TRUE(gen.next(ev));
+    gen.serialize(ev, buf);
+    const auto r = decoder.decode(buf, ev.time_ms, out);
+    switch (ev.bad) {
+      case BadKind::kNone:
+        ASSERT_EQ(r, std::nullopt) << buf;
+        EXPECT_EQ(out.id, ev.id);
+        EXPECT_EQ(out.status, ev.status);
+        // RFC 3339 and epoch ms carry ms exactly; epoch seconds are written with 3 decimals.
+        EXPECT_EQ(out.time_ms, ev.time_ms) << buf;
+        for (std::size_t d = 0; d < cfg.event.dimensions.size(); ++d) {
+          EXPECT_TRUE(out.has_dim[d]);
+          EXPECT_EQ(out.dims[d], ev.dims[d]);
+        }
+        break;
+      case BadKind::kMalformed:
+        EXPECT_EQ(r, RejectReason::kMalformed) << buf;
+        break;
+      case BadKind::kUnknownStatus:
+        EXPECT_EQ(r, RejectReason::kUnknownStatus) << buf;
+        break;
+      case BadKind::kMissingField:
+        EXPECT_EQ(r, RejectReason::kMissingField) << buf;
+        break;
+      case BadKind::kBadTime:
+        EXPECT_EQ(r, RejectReason::kBadTime) << buf;
+        break;
+    }
+    ++bad_seen[ev.bad];
+  }
+  EXPECT_EQ(bad_seen.size(), 5u) << "every bad kind was produced";
+  EXPECT_NEAR(bad_seen[BadKind::kNone] / 20000.0, 1 - opt.bad_fraction, 0.01);
+}
+
+TEST(FlowGenerator, EveryEventDecodesExceptTheIntendedBadOnes) {
+  expect_decodes(plain(), {.seed = 1, .start_ms = kStart, .bad_fraction = 0.1});
+}
+
+TEST(FlowGenerator, CloudEventsWithNestedPathsAndEpochMillis) {
+  const auto cfg = make_config(
+      "event:\n"
+      "  format: cloudevents\n"
+      "  id_field: data.order.id\n"
+      "  dimensions: [{field: data.order.region, max_values: 20}, {field: data.channel, "
+      "max_values: 5}]\n");
+  expect_decodes(cfg, {.seed = 2,
+                       .start_ms = kStart,
+                       .bad_fraction = 0.1,
+                       .time_format = TimeFormat::kEpochMillis});
+}
+
+TEST(FlowGenerator, EpochSecondsWithFractions) {
+  expect_decodes(make_config("event: {time_field: meta.ts}\n"),
+                 {.seed = 3,
+                  .start_ms = kStart,
+                  .bad_fraction = 0.1,
+                  .time_format = TimeFormat::kEpochSeconds});
+}
+
+struct Visit {
+  std::uint8_t status;
+  std::int64_t time_ms;
+  bool stuck;
+};
+
+// Runs a bounded simulation to completion and returns every order's events.
+std::map<std::string, std::vector<Visit>> run_to_completion(const sla::Config& cfg,
+                                                            FlowOptions opt) {
+  FlowGenerator gen(cfg, opt);
+  FlowEvent ev;
+  std::map<std::string, std::vector<Visit>> orders;
+  std::int64_t last = 0;
+  while (gen.next(ev)) {
+    EXPECT_GE(ev.time_ms, last) << "events come in event-time order";
+    last = ev.time_ms;
+    orders[ev.id].push_back({ev.status, ev.time_ms, ev.stuck});
+  }
+  EXPECT_EQ(gen.orders_in_flight(), 0u);
+  return orders;
+}
+
+TEST(FlowGenerator, EveryOrderWalksTheWorkflowAndEnds) {
+  const auto cfg = plain();
+  const auto orders = run_to_completion(
+      cfg, {.seed = 4, .start_ms = kStart, .arrival_rate = 20, .max_orders = 3000});
+  ASSERT_EQ(orders.size(), 3000u) << "ids are unique per order";
+  std::map<std::uint8_t, int> endings;
+  for (const auto& [id, visits] : orders) {
+    ASSERT_GE(visits.size(), 2u) << id;
+    EXPECT_EQ(id.size(), 12u);
+    EXPECT_TRUE(id.starts_with("ord-"));
+    const auto last = visits.back().status;
+    ASSERT_TRUE(cfg.statuses[last].terminal) << id;
+    ++endings[last];
+    for (std::size_t i = 0; i + 1 < visits.size(); ++i) {
+      EXPECT_EQ(visits[i].status, i) << id << ": non-terminal statuses in workflow order";
+      EXPECT_GT(visits[i + 1].time_ms, visits[i].time_ms) << id;
+    }
+    if (last == 3) {
+      EXPECT_EQ(visits.size(), 4u) << id << ": Delivered after all of the walk";
+    }
+  }
+  // Mostly the first terminal (Delivered); ~10% the others, split between them.
+  EXPECT_NEAR(endings[3] / 3000.0, 0.9, 0.03);
+  EXPECT_GT(endings[4], 50);
+  EXPECT_GT(endings[5], 50);
+}
+
+TEST(FlowGenerator, StuckFractionIsRoughlyHonouredAndStuckMeansPastTheLastTier) {
+  const auto cfg = plain();
+  const auto orders = run_to_completion(cfg, {.seed = 5,
+                                              .start_ms = kStart,
+                                              .arrival_rate = 20,
+                                              .stuck_fraction = 0.1,
+                                              .other_terminal_fraction = 0,
+                                              .max_orders = 4000});
+  std::map<std::uint8_t, int> stays, stuck;
+  for (const auto& [id, visits] : orders) {
+    for (std::size_t i = 0; i + 1 < visits.size(); ++i) {
+      const auto& tiers = cfg.statuses[visits[i].status].tiers;
+      const auto stay = visits[i + 1].time_ms - visits[i].time_ms;
+      ++stays[visits[i].status];
+      if (visits[i].stuck) {
+        ++stuck[visits[i].status];
+        EXPECT_GT(stay, tiers.back().after.count()) << id;
+      } else {
+        EXPECT_LT(stay, tiers.front().after.count()) << id << ": good stays stay within the SLA";
+      }
+    }
+  }
+  for (std::uint8_t s = 0; s < 3; ++s) {
+    ASSERT_EQ(stays[s], 4000);
+    EXPECT_NEAR(stuck[s] / 4000.0, 0.1, 0.02) << cfg.statuses[s].name;
+  }
+}
+
+TEST(FlowGenerator, ArrivalRateIsHonouredOnTheVirtualClock) {
+  FlowGenerator gen(plain(), {.seed = 6, .start_ms = kStart, .arrival_rate = 100});
+  FlowEvent ev;
+  while (gen.orders_started() < 10000) ASSERT_TRUE(gen.next(ev));
+  // 10,000 Poisson arrivals at 100/s take ~100 virtual seconds.
+  EXPECT_NEAR(static_cast<double>(gen.now_ms() - kStart) / 1000.0, 100.0, 5.0);
+}
+
+TEST(FormatRfc3339, RoundTripsThroughTheDecoderParser) {
+  EXPECT_EQ(format_rfc3339_ms(kStart + 7), "2024-05-01T12:00:00.007Z");
+  EXPECT_EQ(format_rfc3339_ms(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(format_rfc3339_ms(951868799999), "2000-02-29T23:59:59.999Z");
+  std::mt19937_64 rng(1);
+  for (int i = 0; i < 100000; ++i) {
+    const auto ms = static_cast<std::int64_t>(rng() % exporter::kMaxEventTimeMs);
+    ASSERT_EQ(exporter::parse_time_text(format_rfc3339_ms(ms)), ms) << ms;
+  }
+}
+
+}  // namespace
+}  // namespace orderwatch::loadgen

@@ -1,0 +1,180 @@
+// Integration test of `orderwatch publish` against a real nats-server on a free loopback
+// port: a subscriber in the test counts and decodes every message the publisher sends.
+// Paths come from CMake: ORDERWATCH_BIN, NATS_SERVER_BIN, EXAMPLE_CONFIG.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <nats/nats.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "orderwatch/exporter/decoder.h"
+#include "orderwatch/sla/loader.h"
+
+namespace {
+
+// Binds 127.0.0.1:0 to let the kernel pick a free port, then releases it for the server.
+int free_loopback_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return -1;
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+struct RunResult {
+  int exit_code = -1;
+  std::string output;
+};
+
+RunResult run(const std::string& command) {
+  RunResult r;
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  while (std::fgets(buf.data(), static_cast<int>(buf.size()), p)) r.output += buf.data();
+  const int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+struct Received {
+  orderwatch::sla::Config config = orderwatch::sla::load_file(EXAMPLE_CONFIG);
+  orderwatch::exporter::EventDecoder decoder{config};  // only used on the delivery thread
+  std::mutex mu;
+  std::uint64_t messages = 0, good = 0, rejected = 0, foreign_subject = 0;
+};
+
+void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+  auto* r = static_cast<Received*>(closure);
+  orderwatch::exporter::Event ev;
+  const std::string_view data(natsMsg_GetData(msg),
+                              static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+  const std::string subject = natsMsg_GetSubject(msg);
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  const auto reason = r->decoder.decode(data, now, ev);
+  {
+    std::lock_guard lock(r->mu);
+    ++r->messages;
+    ++(reason ? r->rejected : r->good);
+    const std::string prefix = "orders.status.";
+    if (subject.rfind(prefix, 0) != 0 ||
+        r->config.status_index(subject.substr(prefix.size())) < 0) {
+      ++r->foreign_subject;
+    }
+    // A good event travels on its own status's subject.
+    if (!reason && subject != prefix + r->config.statuses[ev.status].name) ++r->foreign_subject;
+  }
+  natsMsg_Destroy(msg);
+}
+
+class PublishIntegration : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    port_ = free_loopback_port();
+    ASSERT_GT(port_, 0);
+    url_ = "nats://127.0.0.1:" + std::to_string(port_);
+    server_ = fork();
+    ASSERT_GE(server_, 0);
+    if (server_ == 0) {
+      const std::string port = std::to_string(port_);
+      execl(NATS_SERVER_BIN, NATS_SERVER_BIN, "-a", "127.0.0.1", "-p", port.c_str(),
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    // Wait (bounded) for the server to accept connections.
+    for (int i = 0; i < 100 && !conn_; ++i) {
+      if (natsConnection_ConnectTo(&conn_, url_.c_str()) != NATS_OK) {
+        conn_ = nullptr;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+    ASSERT_NE(conn_, nullptr) << "nats-server did not come up on " << url_;
+  }
+
+  void TearDown() override {
+    if (sub_) natsSubscription_Destroy(sub_);
+    if (conn_) natsConnection_Destroy(conn_);
+    if (server_ > 0) {
+      kill(server_, SIGTERM);  // only the server this test started
+      waitpid(server_, nullptr, 0);
+    }
+  }
+
+  int port_ = 0;
+  std::string url_;
+  pid_t server_ = -1;
+  natsConnection* conn_ = nullptr;
+  natsSubscription* sub_ = nullptr;
+};
+
+TEST_F(PublishIntegration, SubscriberReceivesEveryPublishedEvent) {
+  Received received;
+  ASSERT_EQ(natsConnection_Subscribe(&sub_, conn_, "orders.>", on_message, &received), NATS_OK);
+  ASSERT_EQ(natsSubscription_SetPendingLimits(sub_, -1, -1), NATS_OK);
+  ASSERT_EQ(natsConnection_Flush(conn_), NATS_OK);  // the subscription is live on the server
+
+  constexpr int kEvents = 5000;
+  const auto r = run(std::string(ORDERWATCH_BIN) + " publish --config " + EXAMPLE_CONFIG +
+                     " --nats-url " + url_ + " --rate 0 --events " + std::to_string(kEvents) +
+                     " --backfill 2h --bad-fraction 0.05 --seed 11");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("published 5000 events"), std::string::npos) << r.output;
+
+  // The publisher flushed before exiting, so the server has routed everything; wait (bounded)
+  // for our delivery thread to drain.
+  ASSERT_EQ(natsConnection_Flush(conn_), NATS_OK);
+  for (int i = 0; i < 200; ++i) {
+    {
+      std::lock_guard lock(received.mu);
+      if (received.messages >= kEvents) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::lock_guard lock(received.mu);
+  EXPECT_EQ(received.messages, static_cast<std::uint64_t>(kEvents));
+  EXPECT_EQ(received.foreign_subject, 0u);
+  // About 5% bad messages, every other one decodes.
+  EXPECT_GT(received.rejected, kEvents * 0.02);
+  EXPECT_LT(received.rejected, kEvents * 0.08);
+  EXPECT_EQ(received.good + received.rejected, static_cast<std::uint64_t>(kEvents));
+  EXPECT_NE(r.output.find("(" + std::to_string(received.rejected) + " bad)"), std::string::npos)
+      << r.output;
+}
+
+TEST(PublishCli, UnreachableServerExitsTwo) {
+  const int port = free_loopback_port();  // nothing listens there once released
+  const auto r = run(std::string(ORDERWATCH_BIN) + " publish --config " + EXAMPLE_CONFIG +
+                     " --nats-url nats://127.0.0.1:" + std::to_string(port) + " --events 1");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("cannot connect to nats://127.0.0.1:"), std::string::npos) << r.output;
+}
+
+TEST(PublishCli, BadFlagsExitTwo) {
+  const std::string base = std::string(ORDERWATCH_BIN) + " publish --config " + EXAMPLE_CONFIG;
+  for (const char* flags : {" --rate -5", " --bad-fraction 2", " --duration 5x", " --backfill soon",
+                            " --time-format iso", " --no-such-flag"}) {
+    const auto r = run(base + flags);
+    EXPECT_EQ(r.exit_code, 2) << flags << "\n" << r.output;
+  }
+  EXPECT_EQ(run(std::string(ORDERWATCH_BIN) + " publish --config /nonexistent.yaml").exit_code, 2);
+}
+
+}  // namespace
