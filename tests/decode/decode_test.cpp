@@ -109,6 +109,14 @@ TEST_F(DecodeTest, IntegerIdsAreRenderedAsDecimalText) {
   EXPECT_EQ(event.dims[0], "99") << "id text and dimension text must not share storage";
 }
 
+TEST_F(DecodeTest, DuplicateKeysFirstOneCounts) {
+  ASSERT_EQ(decode(R"({"orderId":"first","orderId":"second","status":"Placed","status":"Nope",)"
+                   R"("timestamp":1714564800})"),
+            std::nullopt);
+  EXPECT_EQ(event.id, "first");
+  EXPECT_EQ(event.status, 0);
+}
+
 TEST_F(DecodeTest, EscapedStringsAreUnescaped) {
   ASSERT_EQ(decode(R"({"orderId":"a\"b\u00e9","status":"Pl\u0061ced","timestamp":1714564800})"),
             std::nullopt);

@@ -5,7 +5,8 @@
 // and a seeded PRNG; the same config, options and seed always yield the same event sequence.
 // Time is virtual: events carry the simulated clock, which starts at FlowOptions::start_ms and
 // advances with the events; pacing against the wall clock is the caller's business.
-// Memory: ~32 bytes per simulated in-flight order (arrival rate x mean lifetime).
+// Memory: 24 bytes per simulated in-flight order (arrival rate x mean lifetime), plus a copy
+// of the config.
 // Not thread-safe; a plain value type otherwise.
 #pragma once
 
@@ -103,7 +104,7 @@ class FlowGenerator {
   void add_leaf(std::string_view path, int slot, std::string constant = {});
   void write(const Node& node, const FlowEvent& e, std::string& out) const;
 
-  const sla::Config& config_;
+  sla::Config config_;  // a copy: callers may pass a temporary
   FlowOptions options_;
   std::mt19937_64 rng_;
   std::vector<std::uint8_t> nonterminal_;  // status indices in workflow order
