@@ -84,7 +84,7 @@ void OrderTable::place(std::uint64_t slot_value) {
 }
 
 void OrderTable::grow() {
-  std::vector<std::uint64_t> old;
+  std::vector<std::uint64_t, HugePageAllocator<std::uint64_t>> old;
   old.swap(slots_);
   ++bits_;
   slots_.assign(std::size_t{1} << bits_, 0);

@@ -73,11 +73,12 @@ std::size_t StatusIndex::chunk_for(const IndexEntry& e) const {
   return static_cast<std::size_t>(base - firsts_.data());
 }
 
-void StatusIndex::prefetch(IndexEntry e) const {
-  if (chunks_.empty()) return;
-  const Chunk* ch = chunks_[chunk_for(e)].get();
-  const char* p = reinterpret_cast<const char*>(ch);
+std::size_t StatusIndex::prefetch(IndexEntry e) const {
+  if (chunks_.empty()) return kNoHint;
+  const std::size_t c = chunk_for(e);
+  const char* p = reinterpret_cast<const char*>(chunks_[c].get());
   for (std::size_t off = 0; off < offsetof(Chunk, idx); off += 64) __builtin_prefetch(p + off);
+  return c;
 }
 
 void StatusIndex::insert(IndexEntry e) {
@@ -131,8 +132,8 @@ void StatusIndex::remove_chunk(std::size_t c) {
   firsts_.erase(firsts_.begin() + static_cast<std::ptrdiff_t>(c));
 }
 
-void StatusIndex::erase(IndexEntry e) {
-  const std::size_t c = chunk_for(e);
+void StatusIndex::erase(IndexEntry e, std::size_t hint) {
+  const std::size_t c = hint < chunks_.size() ? hint : chunk_for(e);
   Chunk* ch = chunks_[c].get();
   const std::uint32_t pos = ch->lower_bound(e);
   assert(pos < ch->size && ch->at(pos) == e);

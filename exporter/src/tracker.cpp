@@ -140,7 +140,8 @@ struct OrderTracker::Impl {
 
   // The order leaves its status; `leave_ms` is the event time of the next status, or nullopt
   // for an eviction (the stay is unknown, so nothing is observed).
-  void leave(std::uint32_t idx, const OrderRecord& r, std::optional<std::int64_t> leave_ms) {
+  void leave(std::uint32_t idx, const OrderRecord& r, std::optional<std::int64_t> leave_ms,
+             std::size_t index_hint = StatusIndex::kNoHint) {
     const std::uint8_t s = r.status;
     const std::size_t ser = series(r.combo, s);
     const auto& cut = cutoff[s];
@@ -158,7 +159,7 @@ struct OrderTracker::Impl {
       observe(&hist[ser * nb], duration_bounds, stay);
       hist_sum_ms[ser] += stay;
     }
-    index[s].erase(IndexEntry{r.entered_ms, idx});
+    index[s].erase(IndexEntry{r.entered_ms, idx}, index_hint);
     --in_status[ser];
   }
 
@@ -198,12 +199,12 @@ struct OrderTracker::Impl {
     OrderRecord& r = table.at(idx);
     if (r.status == e.status) return count(ApplyResult::kDuplicate);
     // The index chunk holding this order is a likely cache miss: start loading it now.
-    index[r.status].prefetch(IndexEntry{r.entered_ms, idx});
+    const std::size_t hint = index[r.status].prefetch(IndexEntry{r.entered_ms, idx});
     // Older than the current stay, or simultaneous but earlier in the workflow: out of order.
     if (e.time_ms < r.entered_ms || (e.time_ms == r.entered_ms && e.status < r.status)) {
       return count(ApplyResult::kStale);
     }
-    leave(idx, r, e.time_ms);
+    leave(idx, r, e.time_ms, hint);
     ++transitions[r.status * n + e.status];
     if (terminal[e.status]) {
       const std::int64_t turnaround = e.time_ms - r.first_seen_ms;

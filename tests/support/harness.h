@@ -33,7 +33,8 @@ class TempDir {
 class Process {
  public:
   // stdin_path: file fed to the child's standard input (default /dev/null).
-  Process(std::vector<std::string> argv, std::string log_path, std::string stdin_path = "/dev/null");
+  Process(std::vector<std::string> argv, std::string log_path,
+          std::string stdin_path = "/dev/null");
   ~Process();
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "orderwatch/exporter/huge_page_allocator.h"
+
 namespace orderwatch::exporter {
 
 // 64-bit hash of an order id (fast, not flood-resistant: ids come from the shop's own services).
@@ -64,10 +66,10 @@ class OrderTable {
   void grow();
   void place(std::uint64_t slot_value);
 
-  std::vector<OrderRecord> records_;
+  std::vector<OrderRecord, HugePageAllocator<OrderRecord>> records_;
   std::vector<std::uint32_t> free_records_;
   // Slot: (tag << 32) | (record index + 1); 0 = empty.
-  std::vector<std::uint64_t> slots_;
+  std::vector<std::uint64_t, HugePageAllocator<std::uint64_t>> slots_;
   unsigned bits_ = 0;
   std::size_t size_ = 0;
   std::vector<std::string> long_ids_;

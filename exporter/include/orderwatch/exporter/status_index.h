@@ -38,10 +38,12 @@ class StatusIndex {
   StatusIndex& operator=(StatusIndex&&) noexcept;
 
   void insert(IndexEntry e);
-  // Starts loading the chunk that holds `e` into cache; call early, erase() later.
-  void prefetch(IndexEntry e) const;
-  // Removes an entry that is present (asserted in debug builds).
-  void erase(IndexEntry e);
+  static constexpr std::size_t kNoHint = ~std::size_t{0};
+  // Starts loading the chunk that holds `e` into cache; call early, erase() later. Returns a
+  // hint for erase() that stays valid while the index is not modified.
+  std::size_t prefetch(IndexEntry e) const;
+  // Removes an entry that is present (asserted in debug builds). `hint`: from prefetch().
+  void erase(IndexEntry e, std::size_t hint = kNoHint);
 
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
