@@ -126,8 +126,10 @@ int serve(const ServeOptions& o) {
       }
       service.tick();
     }
-    nats.reset();
+    // HTTP first: its workers call into the NATS source (poll_stats) while scraping, and
+    // stopping civetweb waits for them. Then NATS, whose callbacks feed the service.
     http.reset();
+    nats.reset();
   }
   nats_Close();
   return exit_code;

@@ -34,7 +34,8 @@ struct HugePageAllocator {
     const std::uintptr_t aligned = (base + kHugePage - 1) & ~(kHugePage - 1);
     if (aligned > base) ::munmap(raw, aligned - base);
     const std::uintptr_t end = base + rounded + kHugePage;
-    if (end > aligned + rounded) ::munmap(reinterpret_cast<void*>(aligned + rounded), end - aligned - rounded);
+    if (end > aligned + rounded)
+      ::munmap(reinterpret_cast<void*>(aligned + rounded), end - aligned - rounded);
     ::madvise(reinterpret_cast<void*>(aligned), rounded, MADV_HUGEPAGE);
     return reinterpret_cast<T*>(aligned);
   }
@@ -49,7 +50,9 @@ struct HugePageAllocator {
   }
 
   template <typename U>
-  bool operator==(const HugePageAllocator<U>&) const noexcept { return true; }
+  bool operator==(const HugePageAllocator<U>&) const noexcept {
+    return true;
+  }
 };
 
 }  // namespace orderwatch::exporter
