@@ -57,7 +57,14 @@ std::string to_civetweb_ports(const std::string& listen) {
     throw std::invalid_argument("--listen \"" + listen + "\": \"" + port + "\" is not a port");
   }
   if (host.empty() || host == "0.0.0.0") return port;
-  if (host.front() == '[' && host.back() == ']') return host + ":" + port;  // IPv6 literal
+  if (host.front() == '[' && host.back() == ']') {  // IPv6 literal
+    if (mg_check_feature(8) == 0) {
+      throw std::invalid_argument("--listen \"" + listen +
+                                  "\": this civetweb build has no IPv6 support; listen on an "
+                                  "IPv4 address (e.g. 127.0.0.1:9464) or \":9464\"");
+    }
+    return host + ":" + port;
+  }
   if (host.find(':') != std::string::npos) {
     throw std::invalid_argument("--listen \"" + listen + "\": write IPv6 addresses as [::1]:9464");
   }
