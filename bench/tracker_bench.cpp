@@ -177,7 +177,7 @@ void BM_RenderMetrics(benchmark::State& state) {
       e.time_ms = kT0 + 3'600'000 - static_cast<std::int64_t>(i % 600'000);
       e.dims[0] = regions[i % 5];
       e.has_dim[0] = true;
-      service.apply(e);
+      service.apply(e, kT0 + 3'600'000);
     }
   } else {
     // Same label sets as the loaded run, so only the number of orders differs.
@@ -191,10 +191,10 @@ void BM_RenderMetrics(benchmark::State& state) {
         e.time_ms = kT0;
         e.dims[0] = r;
         e.has_dim[0] = true;
-        service.apply(e);
+        service.apply(e, kT0 + 3'600'000);
         e.status = 3;
         e.time_ms = kT0 + 1;
-        service.apply(e);
+        service.apply(e, kT0 + 3'600'000);
       }
     }
   }

@@ -62,6 +62,21 @@ std::optional<std::int64_t> in_range(std::int64_t ms) {
   return ms;
 }
 
+// An optional ".ddd…" at s[p]: thousandths in frac_ms (extra digits truncated), p moved past
+// it. False for a dot without digits.
+bool parse_fraction_ms(std::string_view s, std::size_t& p, std::int64_t& frac_ms) {
+  if (p >= s.size() || s[p] != '.') return true;
+  ++p;
+  int digits = 0;
+  while (p < s.size() && is_digit(s[p])) {
+    if (digits < 3) frac_ms = frac_ms * 10 + (s[p] - '0');
+    ++digits;
+    ++p;
+  }
+  for (int i = digits; i < 3; ++i) frac_ms *= 10;
+  return digits > 0;
+}
+
 // RFC 3339 date-time: YYYY-MM-DD(T|t| )hh:mm:ss[.fraction](Z|z|+hh:mm|-hh:mm).
 // A space separator is accepted (RFC 3339 5.6 allows it "for readability", and SQL-ish
 // producers emit it). A time without an offset is rejected: local time would make the
@@ -83,17 +98,7 @@ std::optional<std::int64_t> parse_rfc3339(std::string_view s) {
     return std::nullopt;
   }
   std::int64_t frac_ms = 0;
-  if (p < s.size() && s[p] == '.') {
-    ++p;
-    int digits = 0;
-    while (p < s.size() && is_digit(s[p])) {
-      if (digits < 3) frac_ms = frac_ms * 10 + (s[p] - '0');
-      ++digits;
-      ++p;
-    }
-    if (digits == 0) return std::nullopt;
-    for (int i = digits; i < 3; ++i) frac_ms *= 10;
-  }
+  if (!parse_fraction_ms(s, p, frac_ms)) return std::nullopt;
   if (p >= s.size()) return std::nullopt;  // no offset: local time, refused (see above)
   std::int64_t offset_min = 0;
   const char z = s[p++];
@@ -132,17 +137,7 @@ std::optional<std::int64_t> parse_epoch_text(std::string_view s) {
   }
   if (int_digits == 0) return std::nullopt;
   std::int64_t frac_ms = 0;  // the fraction scaled to thousandths of the unit
-  if (p < s.size() && s[p] == '.') {
-    ++p;
-    int digits = 0;
-    while (p < s.size() && is_digit(s[p])) {
-      if (digits < 3) frac_ms = frac_ms * 10 + (s[p] - '0');
-      ++digits;
-      ++p;
-    }
-    if (digits == 0) return std::nullopt;
-    for (int i = digits; i < 3; ++i) frac_ms *= 10;
-  }
+  if (!parse_fraction_ms(s, p, frac_ms)) return std::nullopt;
   if (p != s.size()) return std::nullopt;
   if (whole >= 100'000'000'000) return in_range(whole);  // milliseconds; sub-ms truncated
   return in_range(whole * 1000 + frac_ms);

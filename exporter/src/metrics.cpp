@@ -5,6 +5,8 @@
 #include <limits>
 #include <sstream>
 
+#include "orderwatch/sla/metrics.h"
+
 namespace orderwatch::exporter {
 
 namespace {
@@ -60,7 +62,6 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
   TrackerSnapshot snap;
   service_.snapshot(snap);
   const sla::Config& cfg = service_.config();
-  const std::string& p = cfg.metric_prefix;
   const auto& statuses = cfg.statuses;
 
   auto series_labels = [&](const SeriesValues& v) {
@@ -72,12 +73,13 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
   };
 
   auto duration =
-      family(p + "_status_duration_seconds",
+      family(sla::metric(cfg, "status_duration_seconds"),
              "Time orders spent in a status, observed when they leave it.", MetricType::Histogram);
-  auto in_status = family(p + "_in_status", "Orders currently in the status.", MetricType::Gauge);
-  auto overdue =
-      family(p + "_overdue", "Orders in the status now past the SLA tier (cumulative over tiers).",
-             MetricType::Gauge);
+  auto in_status =
+      family(sla::metric(cfg, "in_status"), "Orders currently in the status.", MetricType::Gauge);
+  auto overdue = family(sla::metric(cfg, "overdue"),
+                        "Orders in the status now past the SLA tier (cumulative over tiers).",
+                        MetricType::Gauge);
   for (const auto& v : snap.series) {
     auto labels = series_labels(v);
     add_histogram(duration, labels, snap.duration_bounds_seconds, v.duration);
@@ -90,17 +92,17 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
     }
   }
 
-  auto oldest = family(p + "_status_oldest_entered_timestamp_seconds",
+  auto oldest = family(sla::metric(cfg, "status_oldest_entered_timestamp_seconds"),
                        "Entry time of the oldest order in the status (absent when empty).",
                        MetricType::Gauge);
-  auto breaches = family(p + "_sla_breaches_total",
+  auto breaches = family(sla::metric(cfg, "sla_breaches_total"),
                          "Stays that ran past an SLA tier, counted once per stay per tier.",
                          MetricType::Counter);
-  auto transitions =
-      family(p + "_transitions_total", "Status changes of tracked orders.", MetricType::Counter);
+  auto transitions = family(sla::metric(cfg, "transitions_total"),
+                            "Status changes of tracked orders.", MetricType::Counter);
   auto turnaround =
-      family(p + "_turnaround_seconds", "Time from an order's first event to its terminal status.",
-             MetricType::Histogram);
+      family(sla::metric(cfg, "turnaround_seconds"),
+             "Time from an order's first event to its terminal status.", MetricType::Histogram);
   for (std::size_t s = 0; s < statuses.size(); ++s) {
     const auto& st = statuses[s];
     if (snap.oldest_entered_ms[s]) {
@@ -122,12 +124,13 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
     }
   }
 
-  auto events = family(p + "_events_total", "Events handled, by result.", MetricType::Counter);
+  auto events =
+      family(sla::metric(cfg, "events_total"), "Events handled, by result.", MetricType::Counter);
   for (std::size_t r = 0; r < static_cast<std::size_t>(ApplyResult::kCount); ++r) {
     add(events, {{"result", std::string(kApplyResultNames[r])}}, d(snap.events[r]));
   }
-  auto rejected =
-      family(p + "_events_rejected_total", "Events rejected, by reason.", MetricType::Counter);
+  auto rejected = family(sla::metric(cfg, "events_rejected_total"), "Events rejected, by reason.",
+                         MetricType::Counter);
   for (std::size_t r = 0; r < static_cast<std::size_t>(RejectReason::kCount); ++r) {
     add(rejected, {{"reason", std::string(kRejectReasonNames[r])}}, d(snap.rejected[r]));
   }

@@ -140,22 +140,23 @@ void NatsSource::poll_stats() {
 }
 
 void NatsSource::handle_payload(std::string_view payload) {
+  const std::int64_t now = service_.now_ms();  // one clock read per event
   std::optional<RejectReason> reason;
   {
     std::lock_guard lock(decode_mu_);
     Event event;
-    reason = decoder_.decode(payload, service_.now_ms(), event);
+    reason = decoder_.decode(payload, now, event);
     if (!reason) {
-      service_.apply(event);
+      service_.apply(event, now);
       return;
     }
   }
-  service_.reject(*reason);
+  service_.reject(*reason, now);
   std::string sample(payload.substr(0, 200));
   for (char& c : sample) {
     if (c == '\n' || c == '\r') c = ' ';
   }
-  bad_input_log_.warn(service_.now_ms(), "decode",
+  bad_input_log_.warn(now, "decode",
                       "rejected event (" + std::string(to_string(*reason)) + "): " + sample);
 }
 

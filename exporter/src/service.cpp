@@ -15,16 +15,14 @@ TrackerService::TrackerService(const sla::Config& config, Clock clock)
   stats_.config_reload_success_ms = clock_();
 }
 
-ApplyResult TrackerService::apply(const Event& event) {
-  const std::int64_t now = clock_();
+ApplyResult TrackerService::apply(const Event& event, std::int64_t now_ms) {
   std::lock_guard lock(mu_);
-  return tracker_.apply(event, now);
+  return tracker_.apply(event, now_ms);
 }
 
-void TrackerService::reject(RejectReason reason) {
-  const std::int64_t now = clock_();
+void TrackerService::reject(RejectReason reason, std::int64_t now_ms) {
   std::lock_guard lock(mu_);
-  tracker_.reject(reason, now);
+  tracker_.reject(reason, now_ms);
 }
 
 void TrackerService::tick() {
@@ -38,11 +36,6 @@ void TrackerService::snapshot(TrackerSnapshot& out) {
   std::lock_guard lock(mu_);
   tracker_.tick(now);
   tracker_.snapshot(out);
-}
-
-std::optional<OrderView> TrackerService::find(std::string_view id) {
-  std::lock_guard lock(mu_);
-  return tracker_.find(id);
 }
 
 std::size_t TrackerService::tracked() {

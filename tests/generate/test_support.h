@@ -11,18 +11,11 @@
 
 #include "orderwatch/sla/config.h"
 
+#include "harness.h"  // run, shell_quote
+
 namespace orderwatch::testing {
 
 namespace fs = std::filesystem;
-
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr, interleaved
-};
-
-// Runs a shell command line; arguments must already be quoted with shell_quote.
-CommandResult run(const std::string& command_line);
-std::string shell_quote(std::string_view text);
 
 std::string read_text(const fs::path& path);
 void write_text(const fs::path& path, const std::string& text);

@@ -1,57 +1,23 @@
 // Integration test of `orderwatch publish` against a real nats-server on a free loopback
 // port: a subscriber in the test counts and decodes every message the publisher sends.
-// Paths come from CMake: ORDERWATCH_BIN, NATS_SERVER_BIN, EXAMPLE_CONFIG.
-#include <arpa/inet.h>
+// Processes, ports and the server come from tests/support/harness.h.
 #include <gtest/gtest.h>
 #include <nats/nats.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <array>
-#include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
+#include "harness.h"
 #include "orderwatch/exporter/decoder.h"
 #include "orderwatch/sla/loader.h"
 
 namespace {
 
-// Binds 127.0.0.1:0 to let the kernel pick a free port, then releases it for the server.
-int free_loopback_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return -1;
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-struct RunResult {
-  int exit_code = -1;
-  std::string output;
-};
-
-RunResult run(const std::string& command) {
-  RunResult r;
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  while (std::fgets(buf.data(), static_cast<int>(buf.size()), p)) r.output += buf.data();
-  const int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using orderwatch::testing::free_port;
+using orderwatch::testing::run;
 
 struct Received {
   orderwatch::sla::Config config = orderwatch::sla::load_file(EXAMPLE_CONFIG);
@@ -88,39 +54,19 @@ void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure)
 class PublishIntegration : public ::testing::Test {
  protected:
   void SetUp() override {
-    port_ = free_loopback_port();
-    ASSERT_GT(port_, 0);
-    url_ = "nats://127.0.0.1:" + std::to_string(port_);
-    server_ = fork();
-    ASSERT_GE(server_, 0);
-    if (server_ == 0) {
-      const std::string port = std::to_string(port_);
-      execl(NATS_SERVER_BIN, NATS_SERVER_BIN, "-a", "127.0.0.1", "-p", port.c_str(),
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    // Wait (bounded) for the server to accept connections.
-    for (int i = 0; i < 100 && !conn_; ++i) {
-      if (natsConnection_ConnectTo(&conn_, url_.c_str()) != NATS_OK) {
-        conn_ = nullptr;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-    }
-    ASSERT_NE(conn_, nullptr) << "nats-server did not come up on " << url_;
+    nats_.emplace(dir_);
+    url_ = nats_->url();
+    ASSERT_EQ(natsConnection_ConnectTo(&conn_, url_.c_str()), NATS_OK) << url_;
   }
 
   void TearDown() override {
     if (sub_) natsSubscription_Destroy(sub_);
     if (conn_) natsConnection_Destroy(conn_);
-    if (server_ > 0) {
-      kill(server_, SIGTERM);  // only the server this test started
-      waitpid(server_, nullptr, 0);
-    }
   }
 
-  int port_ = 0;
+  orderwatch::testing::TempDir dir_;
+  std::optional<orderwatch::testing::NatsServer> nats_;  // stopped (by pid) on destruction
   std::string url_;
-  pid_t server_ = -1;
   natsConnection* conn_ = nullptr;
   natsSubscription* sub_ = nullptr;
 };
@@ -160,7 +106,7 @@ TEST_F(PublishIntegration, SubscriberReceivesEveryPublishedEvent) {
 }
 
 TEST(PublishCli, UnreachableServerExitsTwo) {
-  const int port = free_loopback_port();  // nothing listens there once released
+  const int port = free_port();  // nothing listens there once released
   const auto r = run(std::string(ORDERWATCH_BIN) + " publish --config " + EXAMPLE_CONFIG +
                      " --nats-url nats://127.0.0.1:" + std::to_string(port) + " --events 1");
   EXPECT_EQ(r.exit_code, 2) << r.output;

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace orderwatch::testing {
@@ -53,6 +54,14 @@ class Process {
   int status_ = -1;
   std::string log_path_;
 };
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr, interleaved
+};
+// Runs a shell command line; arguments must already be quoted with shell_quote.
+CommandResult run(const std::string& command_line);
+std::string shell_quote(std::string_view text);
 
 // Polls `ready` every 50 ms until it returns true or `timeout` passes.
 bool wait_until(const std::function<bool()>& ready, std::chrono::milliseconds timeout);

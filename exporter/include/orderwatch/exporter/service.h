@@ -37,12 +37,12 @@ class TrackerService {
   std::int64_t now_ms() const { return clock_(); }
   SelfStats& stats() { return stats_; }
 
-  ApplyResult apply(const Event& event);
-  void reject(RejectReason reason);
+  // now_ms: the wall clock the caller read once for this event (decode used it too).
+  ApplyResult apply(const Event& event, std::int64_t now_ms);
+  void reject(RejectReason reason, std::int64_t now_ms);
   void tick();
   // Ticks to now, then copies every count.
   void snapshot(TrackerSnapshot& out);
-  std::optional<OrderView> find(std::string_view id);
   std::size_t tracked();
   void reserve(std::size_t orders);
 
