@@ -114,6 +114,15 @@ int HttpServer::dispatch(mg_connection* conn, void* self_ptr) {
   req.path = info->local_uri ? info->local_uri : "/";
   req.query = info->query_string ? info->query_string : "";
   HttpResponse resp;
+  if (info->content_length > static_cast<long long>(kMaxRequestBody)) {
+    send(conn, {413, "text/plain; charset=utf-8", "request body too large\n"});
+    return 413;
+  }
+  char chunk[8192];
+  int got;
+  while (req.body.size() < kMaxRequestBody && (got = mg_read(conn, chunk, sizeof chunk)) > 0) {
+    req.body.append(chunk, static_cast<std::size_t>(got));
+  }
   try {
     auto it = self->routes_.find(req.path);
     if (it == self->routes_.end()) {

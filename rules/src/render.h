@@ -20,6 +20,7 @@ struct Alert {
   std::string name;
   std::vector<std::string> expr;  // lines; one line is written as a quoted scalar
   sla::Duration for_duration{0};
+  sla::Duration keep_firing_for{0};
   Labels labels;
   Labels annotations;
   // Overdue alerts only: which status and tier the rule watches.

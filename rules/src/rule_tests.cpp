@@ -254,17 +254,22 @@ void overdue_alert_test(const sla::Config& config, const Alert& alert, TestWrite
   const auto min_overdue = static_cast<std::int64_t>(config.alerting.min_overdue);
   const std::int64_t fires_at = 5 + minutes_until_firing(alert.for_duration);
   const std::int64_t last = fires_at + 2;
+  // The exporter vanishes after `last` (its series go stale, as when a scrape fails): the
+  // alert keeps firing for keep_firing_for, so exporter-down can inhibit it before it resolves.
+  const std::int64_t gone = last + 1;
+  const std::int64_t keep_minutes = minutes_until_firing(alert.keep_firing_for);
   w.begin_group(alert.status + ", " + alert.tier->severity + " tier (" +
                 sla::human_duration(alert.tier->after) + "): " + std::to_string(min_overdue) +
-                " overdue from 5m, fires at " + minutes_text(fires_at));
+                " overdue from 5m, fires at " + minutes_text(fires_at) + "; series stale at " +
+                minutes_text(gone) + ", resolves at " + minutes_text(gone + keep_minutes));
   // Two exporter instances: one steady at min_overdue - 1, one adding an order at 5m, so the
   // alert also proves it sums across instances and dimensions.
   const std::string metric = sla::metric(config, "overdue");
   const Labels series_labels{{"status", alert.status}, {"severity", alert.tier->severity}};
   w.series(metric, with(with({{"instance", kInstances[0]}}, series_labels), w.dimension_labels()),
-           std::to_string(min_overdue - 1) + "x" + std::to_string(last));
+           std::to_string(min_overdue - 1) + "x" + std::to_string(last) + " stale");
   w.series(metric, with(with({{"instance", kInstances[1]}}, series_labels), w.dimension_labels()),
-           "0x4 1x" + std::to_string(last - 5));
+           "0x4 1x" + std::to_string(last - 5) + " stale");
   w.expect_silent(alert.name, fires_at - 1);
   Labels annotations;
   for (const auto& [name, value] : alert.annotations) {
@@ -279,6 +284,9 @@ void overdue_alert_test(const sla::Config& config, const Alert& alert, TestWrite
     }
   }
   w.expect_firing(alert.name, fires_at, {{alert.labels, annotations}});
+  if (keep_minutes > 0)
+    w.expect_firing(alert.name, gone + keep_minutes - 1, {{alert.labels, annotations}});
+  w.expect_silent(alert.name, gone + keep_minutes);
 }
 
 TestWriter::Expected expected(const Alert& alert, const Labels& expr_labels,

@@ -120,6 +120,7 @@ std::vector<Alert> alerts(const sla::Config& config) {
                              {{"status", status.name}, {"severity", tier.severity}}) +
                     ") >= " + std::to_string(config.alerting.min_overdue)};
       alert.for_duration = config.alerting.for_duration;
+      alert.keep_firing_for = config.alerting.effective_keep_firing_for();
       alert.labels = {{"service", service}, {"status", status.name}, {"severity", tier.severity}};
       if (auto owner = tier_team(config, tier); !owner.empty())
         alert.labels.emplace_back("team", owner);
@@ -274,6 +275,8 @@ void emit_alert(std::ostream& out, const Alert& alert) {
   emit_expr(out, alert.expr);
   if (alert.for_duration.count() > 0)
     out << "        for: " << sla::format_duration(alert.for_duration) << "\n";
+  if (alert.keep_firing_for.count() > 0)
+    out << "        keep_firing_for: " << sla::format_duration(alert.keep_firing_for) << "\n";
   emit_map(out, "labels", alert.labels);
   emit_map(out, "annotations", alert.annotations);
 }

@@ -612,11 +612,15 @@ class Loader {
     const std::string path = "alerting";
     if (!is_map(node, path)) return;
     keys(node, path,
-         {"for", "min_overdue", "runbook_url", "dashboard_url", "exporter_url", "job",
-          "default_team", "no_events_for", "default_receiver", "routes", "receivers", "group_wait",
-          "group_interval", "repeat_interval"});
+         {"for", "keep_firing_for", "min_overdue", "runbook_url", "dashboard_url", "exporter_url",
+          "job", "default_team", "no_events_for", "default_receiver", "routes", "receivers",
+          "group_wait", "group_interval", "repeat_interval"});
     auto& a = cfg.alerting;
     set_duration(node, "for", path, a.for_duration, /*allow_zero=*/true);
+    if (auto v = node["keep_firing_for"]) {
+      if (auto d = duration(v, "alerting.keep_firing_for", /*allow_zero=*/true))
+        a.keep_firing_for = *d;
+    }
     if (auto v = node["min_overdue"]) {
       auto n = integer(v, "alerting.min_overdue");
       if (n && *n < 1)

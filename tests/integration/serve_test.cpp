@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "harness.h"
+#include "nats_publisher.h"
 
 namespace orderwatch::testing {
 namespace {
@@ -30,32 +31,6 @@ statuses:
   - {name: Cancelled, terminal: true}
 turnaround: {sla: 72h, objective: 99}
 )";
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-class Publisher {
- public:
-  explicit Publisher(const std::string& url) {
-    EXPECT_EQ(natsConnection_ConnectTo(&conn_, url.c_str()), NATS_OK);
-  }
-  ~Publisher() { natsConnection_Destroy(conn_); }
-  void send(const std::string& payload, const std::string& subject = "orders.status.x") {
-    ASSERT_EQ(natsConnection_PublishString(conn_, subject.c_str(), payload.c_str()), NATS_OK);
-  }
-  void event(const std::string& id, const std::string& status, std::int64_t t_ms,
-             const std::string& region) {
-    send(R"({"orderId":")" + id + R"(","status":")" + status + R"(","timestamp":)" +
-         std::to_string(t_ms) + R"(,"region":")" + region + R"("})");
-  }
-  void flush() { ASSERT_EQ(natsConnection_FlushTimeout(conn_, 5000), NATS_OK); }
-
- private:
-  natsConnection* conn_ = nullptr;
-};
 
 class ServeTest : public ::testing::Test {
  protected:
@@ -114,10 +89,10 @@ TEST_F(ServeTest, MetricsFollowEventsAndSurviveANatsRestart) {
   EXPECT_EQ(before.at(R"(order_sla_breaches_total{status="Placed",severity="warning"})"), 0);
   EXPECT_EQ(before.at("orderwatch_nats_connected"), 1);
 
-  const std::int64_t now = now_ms();
+  const std::int64_t now = unix_now_ms();
   const std::int64_t min = 60'000;
   {
-    Publisher pub(nats_->url());
+    NatsPublisher pub(nats_->url());
     pub.event("o1", "Placed", now - 30 * min, "eu");       // past the 10m SLA
     pub.event("o2", "Authorized", now - 180 * min, "us");  // past 1h and 2h, not 6h
     pub.event("o3", "Placed", now - 20'000, "eu");
@@ -183,8 +158,8 @@ TEST_F(ServeTest, MetricsFollowEventsAndSurviveANatsRestart) {
   EXPECT_GE(scrape()["orderwatch_nats_reconnects_total"], 1);
   EXPECT_EQ(http_get(port_, "/readyz").status, 200);
   {
-    Publisher pub(nats_->url());
-    pub.event("o5", "Placed", now_ms() - 1000, "eu");
+    NatsPublisher pub(nats_->url());
+    pub.event("o5", "Placed", unix_now_ms() - 1000, "eu");
     pub.flush();
   }
   m = scrape_when(R"(order_events_total{result="applied"})", 7);
@@ -196,8 +171,8 @@ TEST_F(ServeTest, MetricsFollowEventsAndSurviveANatsRestart) {
 // The exposition passes promtool's linter, with dimensions and every family populated.
 TEST_F(ServeTest, MetricsPassPromtoolCheckMetrics) {
   {
-    Publisher pub(nats_->url());
-    const std::int64_t now = now_ms();
+    NatsPublisher pub(nats_->url());
+    const std::int64_t now = unix_now_ms();
     pub.event("a", "Placed", now - 3'600'000, "eu");
     pub.event("a", "Authorized", now - 1'800'000, "eu");
     pub.event("a", "Delivered", now - 60'000, "eu");

@@ -75,6 +75,16 @@ TEST(Loader, ValidConfigLoadsWithDefaults) {
   EXPECT_EQ(c.status_index("Nope"), -1);
 }
 
+TEST(Loader, KeepFiringForDefaultsToForPlusAMinute) {
+  EXPECT_EQ(load_string(kBase).alerting.effective_keep_firing_for(), std::chrono::minutes(3));
+  Config c = load_string(kBase + "alerting: {for: 10s, keep_firing_for: 45s}\n");
+  EXPECT_EQ(c.alerting.effective_keep_firing_for(), std::chrono::seconds(45));
+  c = load_string(kBase + "alerting: {for: 10s}\n");
+  EXPECT_EQ(c.alerting.effective_keep_firing_for(), std::chrono::seconds(70));
+  expect_one(kBase + "alerting: {keep_firing_for: soon}\n", 16, 29, "alerting.keep_firing_for",
+             "is not a duration");
+}
+
 TEST(Loader, CloudEventsDefaultsPointIntoData) {
   Config c = load_string(replace(kBase, "event:\n", "event:\n  format: cloudevents\n"));
   EXPECT_EQ(c.event.format, EventFormat::kCloudEvents);

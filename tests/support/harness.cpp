@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -147,7 +148,25 @@ bool wait_until(const std::function<bool()>& ready, std::chrono::milliseconds ti
   }
 }
 
-HttpResult http_get(int port, const std::string& path) {
+HttpResult http_get(int port, const std::string& path) { return http_request(port, "GET", path); }
+
+std::string url_encode(std::string_view text) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+HttpResult http_request(int port, const std::string& method, const std::string& path,
+                        const std::string& body, const std::string& content_type) {
   HttpResult result;
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   timeval tv{5, 0};
@@ -160,7 +179,12 @@ HttpResult http_get(int port, const std::string& path) {
     ::close(fd);
     return result;
   }
-  const std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  std::string req = method + " " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n";
+  if (!body.empty() || method == "POST" || method == "PUT") {
+    req += "Content-Type: " + content_type + "\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\n";
+  }
+  req += "\r\n" + body;
   if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) < 0) {
     ::close(fd);
     return result;
@@ -193,6 +217,8 @@ std::map<std::string, double> parse_metrics(const std::string& text) {
 const char* nats_server_bin() { return NATS_SERVER_BIN; }
 const char* orderwatch_bin() { return ORDERWATCH_BIN; }
 const char* promtool_bin() { return PROMTOOL_BIN; }
+const char* prometheus_bin() { return PROMETHEUS_BIN; }
+const char* alertmanager_bin() { return ALERTMANAGER_BIN; }
 
 NatsServer::NatsServer(const TempDir& dir, int port, bool jetstream)
     : dir_(dir), port_(port == 0 ? free_port() : port), jetstream_(jetstream) {

@@ -71,6 +71,12 @@ struct HttpResult {
   std::string body;
 };
 HttpResult http_get(int port, const std::string& path);
+// Any method, with an optional body (sent as application/json unless content_type says otherwise).
+HttpResult http_request(int port, const std::string& method, const std::string& path,
+                        const std::string& body = "",
+                        const std::string& content_type = "application/json");
+// Percent-encodes everything but unreserved characters (for query parameters).
+std::string url_encode(std::string_view text);
 
 // Samples of a Prometheus text exposition, keyed exactly as printed: name{labels}.
 std::map<std::string, double> parse_metrics(const std::string& text);
@@ -81,6 +87,9 @@ const char* nats_server_bin();
 const char* orderwatch_bin();
 // promtool (PROMTOOL_BIN).
 const char* promtool_bin();
+// prometheus and Alertmanager servers (PROMETHEUS_BIN, ALERTMANAGER_BIN), for the e2e tests.
+const char* prometheus_bin();
+const char* alertmanager_bin();
 
 // A nats-server on 127.0.0.1:port with its own store dir; restartable on the same port.
 class NatsServer {

@@ -4,6 +4,7 @@
 // the destructor.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <memory>
@@ -18,7 +19,10 @@ struct HttpRequest {
   std::string method;
   std::string path;
   std::string query;  // raw query string without '?'
+  std::string body;   // request body (POST), at most kMaxRequestBody bytes
 };
+
+inline constexpr std::size_t kMaxRequestBody = 1 << 20;
 
 struct HttpResponse {
   int status = 200;

@@ -104,7 +104,15 @@ struct Route {
 
 struct Alerting {
   Duration for_duration{std::chrono::minutes(2)};
+  // How long an overdue alert keeps firing after its series vanish. When the exporter dies,
+  // Prometheus marks its series stale at once, so without this the order alerts would resolve
+  // (a false all-clear) before the exporter-down alert, which waits `for`, can inhibit them.
+  // Unset: for_duration + 1m (one default evaluation interval of margin).
+  std::optional<Duration> keep_firing_for;
   std::uint32_t min_overdue = 1;
+  Duration effective_keep_firing_for() const {
+    return keep_firing_for.value_or(for_duration + std::chrono::minutes(1));
+  }
   std::string runbook_url;         // may contain Prometheus template syntax ({{ $labels.status }})
   std::string dashboard_url;       // base URL of the Grafana dashboard, optional
   std::string exporter_url;        // where humans reach orderwatch (drill-down links), optional
