@@ -1,0 +1,487 @@
+// The whole chain, end to end, with the real programs: order events on nats-server ->
+// `orderwatch serve` -> Prometheus (scrape and rule evaluation every second, loaded with the
+// rules `orderwatch generate` wrote) -> Alertmanager (the generated configuration) -> webhook
+// receivers run by this test. SLAs are seconds long, so the story plays out in about a minute:
+// stuck orders page the right team with the right labels, the next tier escalates and inhibits
+// the lower one, moving the orders on resolves the alerts, the recording rules and every
+// dashboard query return data, and stopping the exporter pages "exporter down" while the order
+// alerts stay quiet (no false all-clear). Everything listens on 127.0.0.1 free ports.
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "harness.h"
+#include "nats_publisher.h"
+#include "orderwatch/exporter/http_server.h"
+
+namespace orderwatch::testing {
+namespace {
+
+using json = nlohmann::json;
+using Labels = std::map<std::string, std::string>;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr std::int64_t kWarningMs = 3'000;  // Authorized: warning tier
+constexpr std::int64_t kPageMs = 10'000;    // Authorized: page tier
+constexpr int kKeepFiringSeconds = 10;
+
+// The SLA file under test; @NATS@, @EXPORTER@ and @SINK@ are replaced by the ports.
+const char* kSla = R"(version: 1
+service: shop
+nats:
+  url: nats://127.0.0.1:@NATS@
+  subject: orders.status.>
+event:
+  dimensions:
+    - {field: region, max_values: 5}
+statuses:
+  - {name: Placed, sla: 10m, team: checkout}
+  - name: Authorized
+    sla: 3s
+    team: payments
+    escalations:
+      - {after: 10s, severity: page, team: payments}
+  - {name: Delivered, terminal: true}
+turnaround: {sla: 20s, objective: 99, window: 1h}
+alerting:
+  for: 1s
+  keep_firing_for: 10s
+  min_overdue: 1
+  runbook_url: "https://runbooks.example/shop/{{ $labels.status }}"
+  exporter_url: "http://127.0.0.1:@EXPORTER@"
+  job: orderwatch
+  default_team: checkout
+  no_events_for: 10m
+  default_receiver: checkout-hook
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 1h
+  routes:
+    - {team: payments, severity: page, receiver: payments-pager}
+    - {team: payments, receiver: payments-chat}
+  receivers:
+    - {name: checkout-hook, type: webhook, url: "http://127.0.0.1:@SINK@/checkout"}
+    - {name: payments-chat, type: webhook, url: "http://127.0.0.1:@SINK@/payments-chat"}
+    - {name: payments-pager, type: webhook, url: "http://127.0.0.1:@SINK@/payments-pager"}
+)";
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  return text;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Alertmanager's webhook notifications, as received, in order.
+class WebhookSink {
+ public:
+  struct Notification {
+    std::string path;
+    json body;
+    std::int64_t received_ms = 0;
+  };
+
+  WebhookSink() {
+    std::map<std::string, exporter::HttpHandler> routes;
+    for (const char* path : {"/checkout", "/payments-chat", "/payments-pager"}) {
+      routes[path] = [this](const exporter::HttpRequest& req) {
+        auto body = json::parse(req.body, nullptr, false);
+        std::lock_guard lock(mu_);
+        received_.push_back({req.path, std::move(body), unix_now_ms()});
+        return exporter::HttpResponse{200, "text/plain", "ok\n"};
+      };
+    }
+    server_.emplace("127.0.0.1:0", std::move(routes));
+  }
+
+  int port() const { return server_->port(); }
+
+  std::vector<Notification> at(const std::string& path, std::size_t from = 0) {
+    std::lock_guard lock(mu_);
+    std::vector<Notification> out;
+    for (std::size_t i = from; i < received_.size(); ++i)
+      if (received_[i].path == path) out.push_back(received_[i]);
+    return out;
+  }
+  std::size_t size() {
+    std::lock_guard lock(mu_);
+    return received_.size();
+  }
+  std::string dump() {
+    std::lock_guard lock(mu_);
+    std::string out;
+    for (const auto& n : received_) out += n.path + " " + n.body.dump() + "\n";
+    return out;
+  }
+
+  // The first notification at `path` (counting from index `from`) whose body has an alert with
+  // these labels in this state ("firing" or "resolved").
+  std::optional<Notification> wait_for(const std::string& path, const Labels& labels,
+                                       const std::string& state, milliseconds timeout,
+                                       std::size_t from = 0) {
+    std::optional<Notification> found;
+    wait_until(
+        [&] {
+          for (auto& n : at(path, from)) {
+            if (find_alert(n.body, labels, state) != nullptr) {
+              found = n;
+              return true;
+            }
+          }
+          return false;
+        },
+        timeout);
+    return found;
+  }
+
+  static const json* find_alert(const json& body, const Labels& labels, const std::string& state) {
+    if (!body.is_object() || !body.contains("alerts")) return nullptr;
+    for (const auto& alert : body["alerts"]) {
+      if (alert.value("status", "") != state) continue;
+      bool all = true;
+      for (const auto& [k, v] : labels) all = all && alert["labels"].value(k, "") == v;
+      if (all) return &alert;
+    }
+    return nullptr;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<Notification> received_;
+  std::optional<exporter::HttpServer> server_;  // last: stops before the state it writes
+};
+
+// Prometheus instant query; the result vector, or null when the query failed.
+json prom_query(int port, const std::string& expr) {
+  auto r = http_get(port, "/api/v1/query?query=" + url_encode(expr));
+  auto j = json::parse(r.body, nullptr, false);
+  if (r.status != 200 || j.is_discarded() || j.value("status", "") != "success") return nullptr;
+  return j["data"]["result"];
+}
+
+// Alertmanager's view of the alerts with these labels (active, suppressed or unprocessed).
+json am_alerts(int port, const Labels& labels) {
+  std::string path = "/api/v2/alerts?";
+  for (const auto& [k, v] : labels) path += "filter=" + url_encode(k + "=\"" + v + "\"") + "&";
+  auto r = http_get(port, path);
+  auto j = json::parse(r.body, nullptr, false);
+  return r.status == 200 && j.is_array() ? j : json::array();
+}
+
+// True when Alertmanager holds an alert with `target` labels that is suppressed by inhibition
+// from an alert with `source` labels (matched by fingerprint).
+bool inhibited_by(int am_port, const Labels& target, const Labels& source) {
+  std::set<std::string> sources;
+  for (const auto& a : am_alerts(am_port, source)) sources.insert(a.value("fingerprint", ""));
+  for (const auto& a : am_alerts(am_port, target)) {
+    if (a["status"]["state"] != "suppressed") continue;
+    for (const auto& by : a["status"]["inhibitedBy"])
+      if (sources.count(by.get<std::string>()) != 0) return true;
+  }
+  return false;
+}
+
+// Every `expr` of every panel (rows nest panels) of a Grafana dashboard.
+void collect_exprs(const json& panels, std::vector<std::string>& out) {
+  for (const auto& p : panels) {
+    if (p.contains("panels")) collect_exprs(p["panels"], out);
+    if (!p.contains("targets")) continue;
+    for (const auto& t : p["targets"])
+      if (t.contains("expr")) out.push_back(t["expr"].get<std::string>());
+  }
+}
+
+// Metric names an expression reads (identifiers followed by a selector's '{').
+std::set<std::string> metric_names(const std::string& expr) {
+  static const std::regex name(R"(([a-zA-Z_:][a-zA-Z0-9_:]*)\{)");
+  std::set<std::string> out;
+  for (std::sregex_iterator it(expr.begin(), expr.end(), name), end; it != end; ++it)
+    out.insert((*it)[1]);
+  return out;
+}
+
+class EndToEnd : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    nats_.emplace(dir_);
+    nats_->start();
+    exporter_port_ = free_port();
+    prom_port_ = free_port();
+    am_port_ = free_port();
+    std::string sla = replace_all(kSla, "@NATS@", std::to_string(nats_->port()));
+    sla = replace_all(sla, "@EXPORTER@", std::to_string(exporter_port_));
+    sla = replace_all(sla, "@SINK@", std::to_string(sink_.port()));
+    sla_path_ = dir_.write("shop.yaml", sla);
+    out_ = dir_.path() + "/generated";
+    auto gen = run(shell_quote(orderwatch_bin()) + " generate --config " + shell_quote(sla_path_) +
+                   " --out " + shell_quote(out_));
+    ASSERT_EQ(gen.exit_code, 0) << gen.output;
+
+    const std::string prom_config =
+        dir_.write("prometheus.yml",
+                   "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+                   "  evaluation_interval: 1s\n"
+                   "rule_files: ['" +
+                       out_ +
+                       "/rules/shop-rules.yml']\n"
+                       "alerting:\n  alertmanagers:\n    - static_configs:\n"
+                       "        - targets: ['127.0.0.1:" +
+                       std::to_string(am_port_) +
+                       "']\n"
+                       "scrape_configs:\n  - job_name: orderwatch\n    static_configs:\n"
+                       "      - targets: ['127.0.0.1:" +
+                       std::to_string(exporter_port_) + "']\n");
+    start_exporter();
+    am_.emplace(
+        std::vector<std::string>{alertmanager_bin(),
+                                 "--config.file=" + out_ + "/alertmanager/alertmanager.yml",
+                                 "--storage.path=" + dir_.path() + "/am",
+                                 "--web.listen-address=127.0.0.1:" + std::to_string(am_port_),
+                                 "--cluster.listen-address="},
+        dir_.path() + "/alertmanager.log");
+    prom_.emplace(
+        std::vector<std::string>{prometheus_bin(), "--config.file=" + prom_config,
+                                 "--storage.tsdb.path=" + dir_.path() + "/tsdb",
+                                 "--web.listen-address=127.0.0.1:" + std::to_string(prom_port_)},
+        dir_.path() + "/prometheus.log");
+    ASSERT_TRUE(
+        wait_until([&] { return http_get(exporter_port_, "/readyz").status == 200; }, seconds(30)))
+        << exporter_->log();
+    ASSERT_TRUE(
+        wait_until([&] { return http_get(am_port_, "/-/ready").status == 200; }, seconds(30)))
+        << am_->log();
+    ASSERT_TRUE(
+        wait_until([&] { return http_get(prom_port_, "/-/ready").status == 200; }, seconds(30)))
+        << prom_->log();
+    // Prometheus scrapes the exporter and has loaded every generated rule group.
+    ASSERT_TRUE(wait_until(
+        [&] {
+          auto r = prom_query(prom_port_, "up{job=\"orderwatch\"} == 1");
+          return r.is_array() && r.size() == 1;
+        },
+        seconds(30)))
+        << prom_->log();
+    auto rules = json::parse(http_get(prom_port_, "/api/v1/rules").body, nullptr, false);
+    ASSERT_FALSE(rules.is_discarded());
+    EXPECT_GE(rules["data"]["groups"].size(), 3u) << rules.dump();
+  }
+
+  void start_exporter() {
+    exporter_.emplace(
+        std::vector<std::string>{orderwatch_bin(), "serve", "--config", sla_path_, "--listen",
+                                 "127.0.0.1:" + std::to_string(exporter_port_)},
+        dir_.path() + "/exporter.log");
+  }
+
+  std::string logs() {
+    return "\n--- webhooks:\n" + sink_.dump() + "--- exporter:\n" +
+           (exporter_ ? exporter_->log() : "") + "--- alertmanager (tail):\n" + tail(am_->log()) +
+           "--- prometheus (tail):\n" + tail(prom_->log());
+  }
+  static std::string tail(const std::string& s) {
+    return s.size() > 3000 ? s.substr(s.size() - 3000) : s;
+  }
+
+  TempDir dir_;
+  WebhookSink sink_;
+  std::optional<NatsServer> nats_;
+  int exporter_port_ = 0, prom_port_ = 0, am_port_ = 0;
+  std::string sla_path_, out_;
+  std::optional<Process> exporter_, am_, prom_;
+};
+
+TEST_F(EndToEnd, StuckOrdersPageTheRightPeopleAndOnlyThem) {
+  NatsPublisher pub(nats_->url());
+  const std::int64_t t0 = unix_now_ms();
+  // Orders that flow through (turnaround and time-in-status data for the recording rules and
+  // dashboards), one that took 60s end to end (burns turnaround error budget), one malformed.
+  for (int i = 0; i < 10; ++i) {
+    const std::string id = "ok-" + std::to_string(i);
+    pub.event(id, "Placed", t0 - 2000, "eu");
+    pub.event(id, "Authorized", t0 - 1000, "eu");
+    pub.event(id, "Delivered", t0, "eu");
+  }
+  pub.event("late-1", "Placed", t0 - 60'000, "us");
+  pub.event("late-1", "Authorized", t0 - 59'000, "us");
+  pub.event("late-1", "Delivered", t0, "us");
+  pub.send("this is not json");
+  pub.event("waiting-1", "Placed", t0, "us");  // within its 10m SLA all along
+
+  // Two orders get stuck in Authorized; a third passes through it in time.
+  const std::int64_t stuck_at = unix_now_ms();
+  pub.event("stuck-1", "Authorized", stuck_at, "eu");
+  pub.event("stuck-2", "Authorized", stuck_at, "eu");
+  pub.event("quick-1", "Authorized", stuck_at, "us");
+  pub.event("quick-1", "Delivered", stuck_at + 500, "us");
+  pub.flush();
+
+  // 1. The warning tier reaches the payments chat, with the labels and annotations on-call
+  //    reads, and not before the SLA ran out.
+  const Labels warning{
+      {"alertname", "ShopOrdersOverdue"}, {"status", "Authorized"}, {"severity", "warning"}};
+  auto first = sink_.wait_for("/payments-chat", warning, "firing", seconds(40));
+  ASSERT_TRUE(first) << "no warning notification for Authorized" << logs();
+  EXPECT_GE(first->received_ms, stuck_at + kWarningMs);
+  const json& alert = *WebhookSink::find_alert(first->body, warning, "firing");
+  EXPECT_EQ(alert["labels"]["service"], "shop");
+  EXPECT_EQ(alert["labels"]["team"], "payments");
+  EXPECT_EQ(first->body["receiver"], "payments-chat");
+  EXPECT_EQ(alert["annotations"]["description"],
+            "2 orders have been in Authorized for more than 3s.");
+  EXPECT_EQ(alert["annotations"]["runbook_url"], "https://runbooks.example/shop/Authorized");
+  EXPECT_EQ(alert["annotations"]["drilldown_url"],
+            "http://127.0.0.1:" + std::to_string(exporter_port_) +
+                "/?status=Authorized&severity=warning");
+  EXPECT_NE(alert["annotations"]["summary"].get<std::string>().find("Authorized"),
+            std::string::npos);
+  // The order inside its SLA never alerted; the page tier had not come yet.
+  for (const auto& n : sink_.at("/payments-chat")) {
+    EXPECT_EQ(WebhookSink::find_alert(n.body, {{"status", "Placed"}}, "firing"), nullptr);
+  }
+  if (unix_now_ms() < stuck_at + kPageMs) {
+    EXPECT_TRUE(sink_.at("/payments-pager").empty());
+  }
+
+  // The malformed event raised the rejected-events meta alert to the default team.
+  EXPECT_TRUE(sink_.wait_for("/checkout",
+                             {{"alertname", "ShopOrderEventsRejected"}, {"reason", "malformed"}},
+                             "firing", seconds(30)))
+      << logs();
+
+  // 2. Past the next tier, the pager gets the page-tier alert and inhibition silences the
+  //    warning tier of the same status.
+  const Labels page{
+      {"alertname", "ShopOrdersOverdue"}, {"status", "Authorized"}, {"severity", "page"}};
+  auto paged = sink_.wait_for("/payments-pager", page, "firing", seconds(40));
+  ASSERT_TRUE(paged) << "no page-tier notification" << logs();
+  EXPECT_GE(paged->received_ms, stuck_at + kPageMs);
+  EXPECT_EQ(paged->body["receiver"], "payments-pager");
+  EXPECT_EQ(WebhookSink::find_alert(paged->body, page, "firing")->at("labels").at("team"),
+            "payments");
+  EXPECT_TRUE(wait_until([&] { return inhibited_by(am_port_, warning, page); }, seconds(10)))
+      << am_alerts(am_port_, warning).dump() << logs();
+
+  // 3. The stuck orders move on: the alerts resolve, and the pager hears it.
+  const std::size_t before_resolve = sink_.size();
+  pub.event("stuck-1", "Delivered", unix_now_ms(), "eu");
+  pub.event("stuck-2", "Delivered", unix_now_ms(), "eu");
+  pub.flush();
+  EXPECT_TRUE(sink_.wait_for("/payments-pager", page, "resolved", seconds(kKeepFiringSeconds + 30),
+                             before_resolve))
+      << "no resolved notification" << logs();
+
+  // 4. Recording rules (time in status, share within SLA, turnaround burn rates) produce
+  //    values, and every metric a rule reads is one the exporter really exposes.
+  const std::string rules_text = read_file(out_ + "/rules/shop-rules.yml");
+  const YAML::Node rules = YAML::Load(rules_text);
+  std::set<std::string> records, read_names;
+  for (const auto& group : rules["groups"]) {
+    for (const auto& rule : group["rules"]) {
+      const auto expr = rule["expr"].as<std::string>();
+      for (const auto& name : metric_names(expr)) read_names.insert(name);
+      if (rule["record"]) records.insert(rule["record"].as<std::string>());
+    }
+  }
+  ASSERT_FALSE(records.empty());
+  for (const auto& record : records) {
+    json result;
+    EXPECT_TRUE(wait_until(
+        [&] {
+          result = prom_query(prom_port_, record);
+          return result.is_array() && !result.empty();
+        },
+        seconds(20)))
+        << record << " has no value" << logs();
+    if (result.is_array() && !result.empty() && record.find("turnaround") != std::string::npos) {
+      const double v = std::stod(result[0]["value"][1].get<std::string>());
+      EXPECT_TRUE(std::isfinite(v)) << record << " = " << v;
+    }
+  }
+  // The late order burnt budget: of the 14 finished orders, late-1 took 60s (over the 20s
+  // SLA); stuck-1 and stuck-2 may have too, depending on how fast the chain ran.
+  auto burn = prom_query(prom_port_, "job:order_turnaround_seconds:slo_error_ratio_rate5m");
+  ASSERT_TRUE(burn.is_array() && !burn.empty()) << logs();
+  const double error_ratio = std::stod(burn[0]["value"][1].get<std::string>());
+  EXPECT_GE(error_ratio, 1.0 / 14.0 - 1e-9) << burn.dump();
+  EXPECT_LE(error_ratio, 3.0 / 14.0 + 1e-9) << burn.dump();
+  const std::string scrape = http_get(exporter_port_, "/metrics").body;
+  for (const auto& name : read_names) {
+    if (records.count(name) != 0 || name == "up") continue;
+    EXPECT_NE(scrape.find("\n" + name), std::string::npos)
+        << "the rules read " << name << ", which /metrics does not expose";
+  }
+
+  // 5. Every query of every dashboard panel returns data (Grafana's $status = All, i.e. ".*").
+  const auto dashboard =
+      json::parse(read_file(out_ + "/grafana/dashboards/shop-overview.json"), nullptr, false);
+  ASSERT_FALSE(dashboard.is_discarded());
+  std::vector<std::string> exprs;
+  collect_exprs(dashboard["panels"], exprs);
+  ASSERT_GT(exprs.size(), 10u);
+  for (const auto& raw : exprs) {
+    const std::string expr =
+        replace_all(replace_all(raw, "$status", ".*"), "$__rate_interval", "1m");
+    json result;
+    EXPECT_TRUE(wait_until(
+        [&] {
+          result = prom_query(prom_port_, expr);
+          return result.is_array() && !result.empty();
+        },
+        seconds(10)))
+        << "dashboard panel query returns nothing: " << expr;
+  }
+  for (const auto& var : dashboard["templating"]["list"]) {
+    if (var.value("type", "") != "query") continue;
+    const std::string q = var["query"]["query"];
+    const std::string match = q.substr(q.find('(') + 1, q.rfind(',') - q.find('(') - 1);
+    auto r = json::parse(http_get(prom_port_, "/api/v1/series?match[]=" + url_encode(match)).body,
+                         nullptr, false);
+    EXPECT_FALSE(r.is_discarded() || r["data"].empty()) << "variable " << var["name"] << ": " << q;
+  }
+
+  // 6. An order gets stuck again; then the exporter stops. Exporter-down pages the default
+  //    team, and the order alert is inhibited instead of announcing a false "resolved".
+  const std::size_t before_restuck = sink_.size();
+  pub.event("stuck-3", "Authorized", unix_now_ms(), "eu");
+  pub.flush();
+  ASSERT_TRUE(sink_.wait_for("/payments-chat", warning, "firing", seconds(40), before_restuck))
+      << logs();
+  const std::size_t before_stop = sink_.size();
+  const std::int64_t stopped_at = unix_now_ms();
+  EXPECT_EQ(exporter_->stop(), 0);
+  const Labels down{{"alertname", "ShopExporterDown"},
+                    {"service", "shop"},
+                    {"severity", "page"},
+                    {"team", "checkout"}};
+  ASSERT_TRUE(sink_.wait_for("/checkout", down, "firing", seconds(40), before_stop)) << logs();
+  EXPECT_TRUE(wait_until([&] { return inhibited_by(am_port_, warning, down); }, seconds(5)))
+      << am_alerts(am_port_, warning).dump() << logs();
+  // Past keep_firing_for the order alert resolves in Prometheus; its notification stays muted.
+  std::this_thread::sleep_for(
+      milliseconds(stopped_at + (kKeepFiringSeconds + 8) * 1000 - unix_now_ms()));
+  for (const auto& n : sink_.at("/payments-chat", before_stop))
+    ADD_FAILURE() << "order alert notified while the exporter was down: " << n.body.dump();
+}
+
+}  // namespace
+}  // namespace orderwatch::testing
