@@ -54,6 +54,12 @@ std::string seconds_text(std::int64_t ms) {
   return buf;
 }
 
+std::string micros_text(std::int64_t us) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6fs", static_cast<double>(us) / 1e6);
+  return buf;
+}
+
 // Loads the snapshot at startup. Returns false (after logging why) when it exists but cannot
 // be used: the exporter then refuses to start and never overwrites the file.
 bool load_snapshot(ex::TrackerService& service, const std::string& path) {
@@ -95,9 +101,8 @@ bool save_snapshot(ex::TrackerService& service, const std::string& path, const c
     const ex::SnapshotMeta m = service.save_snapshot(path, &t);
     ex::log::info("snapshot", std::string(why) + ": wrote " + std::to_string(m.orders) +
                                   " orders, stream seq " + std::to_string(m.stream_seq) + ", " +
-                                  std::to_string(m.bytes) + " bytes in " +
-                                  seconds_text(t.total_us / 1000) + " (lock held " +
-                                  seconds_text(t.lock_hold_us / 1000) + ")");
+                                  std::to_string(m.bytes) + " bytes in " + micros_text(t.total_us) +
+                                  " (lock held " + micros_text(t.lock_hold_us) + ")");
     return true;
   } catch (const std::exception& e) {
     ex::log::error("snapshot", std::string(why) + ": " + e.what());

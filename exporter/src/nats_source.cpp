@@ -143,7 +143,10 @@ void NatsSource::poll_stats() {
 
 bool NatsSource::stop_consuming(std::chrono::milliseconds timeout) {
   if (sub_ == nullptr) return true;
-  if (natsSubscription_Drain(sub_) != NATS_OK) {
+  // A drain needs the server's acknowledgement: while disconnected it cannot complete, and
+  // nothing more can arrive anyway.
+  if (natsConnection_Status(conn_) != NATS_CONN_STATUS_CONNECTED ||
+      natsSubscription_Drain(sub_) != NATS_OK) {
     natsSubscription_Unsubscribe(sub_);  // not connected: nothing more can arrive anyway
     return true;
   }

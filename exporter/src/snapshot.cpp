@@ -33,7 +33,7 @@ constexpr auto kTable = make_table();
 
 #if defined(__x86_64__)
 __attribute__((target("sse4.2"))) std::uint32_t crc32c_sse42(std::string_view data,
-                                                              std::uint32_t crc) {
+                                                             std::uint32_t crc) {
   std::uint64_t c = ~crc;
   const char* p = data.data();
   std::size_t n = data.size();
@@ -58,12 +58,14 @@ void put_u64(char* p, std::uint64_t v) {
 }
 std::uint32_t get_u32(const char* p) {
   std::uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(p[i])) << (8 * i);
+  for (int i = 0; i < 4; ++i)
+    v |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(p[i])) << (8 * i);
   return v;
 }
 std::uint64_t get_u64(const char* p) {
   std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(p[i])) << (8 * i);
+  for (int i = 0; i < 8; ++i)
+    v |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(p[i])) << (8 * i);
   return v;
 }
 
@@ -147,7 +149,8 @@ std::string_view open_snapshot(std::string_view image, const std::string& name) 
   const std::uint32_t actual = crc32c(image.substr(0, body_end));
   if (stored != actual) {
     char buf[64];
-    std::snprintf(buf, sizeof buf, "checksum mismatch (stored %08x, computed %08x)", stored, actual);
+    std::snprintf(buf, sizeof buf, "checksum mismatch (stored %08x, computed %08x)", stored,
+                  actual);
     throw SnapshotError(prefix + buf);
   }
   return image.substr(kSnapshotHeaderBytes, body_end - kSnapshotHeaderBytes);

@@ -64,7 +64,8 @@ class Writer {
 
 class Reader {
  public:
-  Reader(std::string_view in, const std::string& name) : p_(in.data()), end_(p_ + in.size()), name_(name) {}
+  Reader(std::string_view in, const std::string& name)
+      : p_(in.data()), end_(p_ + in.size()), name_(name) {}
 
   [[noreturn]] void fail(const std::string& what) const {
     throw SnapshotError(name_ + ": corrupt snapshot: " + what);
@@ -88,13 +89,15 @@ class Reader {
   // count cannot make the loader reserve huge memory.
   std::uint64_t count(const char* what, std::size_t min_bytes = 1) {
     const std::uint64_t n = varint(what);
-    if (n > remaining() / std::max<std::size_t>(min_bytes, 1)) fail(std::string(what) + " too large");
+    if (n > remaining() / std::max<std::size_t>(min_bytes, 1))
+      fail(std::string(what) + " too large");
     return n;
   }
   std::uint64_t fixed64(const char* what) {
     if (remaining() < 8) fail(std::string("truncated ") + what);
     std::uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(p_[i])) << (8 * i);
+    for (int i = 0; i < 8; ++i)
+      v |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(p_[i])) << (8 * i);
     p_ += 8;
     return v;
   }

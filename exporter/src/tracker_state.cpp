@@ -122,7 +122,6 @@ void OrderTracker::save_state(std::string& image, std::uint64_t stream_seq,
   });
 }
 
-
 RestoreReport OrderTracker::load_state(std::string_view image, const std::string& name) {
   Impl& m = *impl_;
   if (m.table.size() != 0 || m.tombstones.size() != 0) {
@@ -170,7 +169,9 @@ RestoreReport OrderTracker::load_state(std::string_view image, const std::string
     ComboKey key{};
     for (const auto& d : old_dims) {
       const std::uint64_t v = r.varint("combo value");
-      if (v >= d.values.size()) r.fail("combo names dimension value " + std::to_string(v) + " of " + std::to_string(d.values.size()));
+      if (v >= d.values.size())
+        r.fail("combo names dimension value " + std::to_string(v) + " of " +
+               std::to_string(d.values.size()));
       if (d.target >= 0) key[d.target] = m.dims[d.target].intern(d.values[v]);
     }
     mapped = m.combo_for(key);
@@ -217,7 +218,8 @@ RestoreReport OrderTracker::load_state(std::string_view image, const std::string
   m.last_tick = last_tick;
   if (last_tick != kNever) {
     for (std::size_t s = 0; s < m.n; ++s) {
-      for (std::size_t k = 0; k < m.cutoff[s].size(); ++k) m.cutoff[s][k] = last_tick - m.threshold_ms[s][k];
+      for (std::size_t k = 0; k < m.cutoff[s].size(); ++k)
+        m.cutoff[s][k] = last_tick - m.threshold_ms[s][k];
     }
   }
 
@@ -233,12 +235,14 @@ RestoreReport OrderTracker::load_state(std::string_view image, const std::string
         entered = r.svarint("entry time");
       } else {
         const std::uint64_t delta = r.varint("entry time delta");
-        if (delta > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max() - entered)) r.fail("entry time out of range");
+        if (delta > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max() - entered))
+          r.fail("entry time out of range");
         entered += static_cast<std::int64_t>(delta);
       }
       const std::int64_t stay = r.svarint("time since first seen");
       const std::uint64_t combo = r.varint("combo");
-      if (combo >= ncombos) r.fail("order names combo " + std::to_string(combo) + " of " + std::to_string(ncombos));
+      if (combo >= ncombos)
+        r.fail("order names combo " + std::to_string(combo) + " of " + std::to_string(ncombos));
       const std::string_view id = r.string("order id");
       if (id.empty()) r.fail("empty order id");
       if (!os.keep_orders) {
@@ -246,7 +250,8 @@ RestoreReport OrderTracker::load_state(std::string_view image, const std::string
         continue;
       }
       const std::uint64_t h = hash_order_id(id);
-      if (m.table.find(id, h) != OrderTable::kNotFound) r.fail("order id \"" + std::string(id) + "\" appears twice");
+      if (m.table.find(id, h) != OrderTable::kNotFound)
+        r.fail("order id \"" + std::string(id) + "\" appears twice");
       const std::uint32_t idx = m.table.insert(id, h);
       OrderRecord& rec = m.table.at(idx);
       rec.status = s;
@@ -266,14 +271,18 @@ RestoreReport OrderTracker::load_state(std::string_view image, const std::string
       }
     }
   }
-  if (read_orders != orders) r.fail("order count " + std::to_string(orders) + " but " + std::to_string(read_orders) + " orders");
+  if (read_orders != orders)
+    r.fail("order count " + std::to_string(orders) + " but " + std::to_string(read_orders) +
+           " orders");
 
   if (r.count("tombstone count", 10) != tombstones) r.fail("tombstone count mismatch");
   std::int64_t expiry = 0;
   for (std::uint64_t i = 0; i < tombstones; ++i) {
     const std::uint64_t hash = r.fixed64("tombstone");
     const std::uint64_t status = r.varint("tombstone status");
-    if (status >= nstatuses) r.fail("tombstone names status " + std::to_string(status) + " of " + std::to_string(nstatuses));
+    if (status >= nstatuses)
+      r.fail("tombstone names status " + std::to_string(status) + " of " +
+             std::to_string(nstatuses));
     expiry += r.svarint("tombstone expiry");
     const int target = old_statuses[status].target;
     if (target < 0) {
@@ -318,16 +327,19 @@ void OrderTracker::carry_counters_from(const OrderTracker& previous) {
   // counter reset Prometheus handles) rather than mixing bucket layouts.
   if (o.duration_bounds == m.duration_bounds) {
     std::vector<int> dim_map(o.ndims);
-    for (std::size_t i = 0; i < o.ndims; ++i) dim_map[i] = dimension_by_field(m.cfg, o.cfg.event.dimensions[i].field);
+    for (std::size_t i = 0; i < o.ndims; ++i)
+      dim_map[i] = dimension_by_field(m.cfg, o.cfg.event.dimensions[i].field);
     for (std::size_t c = 0; c < o.combos.size(); ++c) {
       ComboKey key{};
       for (std::size_t i = 0; i < o.ndims; ++i) {
-        if (dim_map[i] >= 0) key[dim_map[i]] = m.dims[dim_map[i]].intern(o.dims[i].names[o.combos[c][i]]);
+        if (dim_map[i] >= 0)
+          key[dim_map[i]] = m.dims[dim_map[i]].intern(o.dims[i].names[o.combos[c][i]]);
       }
       const std::uint16_t nc = m.combo_for(key);
       for (std::size_t s = 0; s < o.n; ++s) {
         if (status_map[s] < 0) continue;
-        const std::size_t from = o.series(static_cast<std::uint16_t>(c), static_cast<std::uint8_t>(s));
+        const std::size_t from =
+            o.series(static_cast<std::uint16_t>(c), static_cast<std::uint8_t>(s));
         const std::size_t to = m.series(nc, static_cast<std::uint8_t>(status_map[s]));
         for (std::size_t b = 0; b < m.nb; ++b) m.hist[to * m.nb + b] += o.hist[from * o.nb + b];
         m.hist_sum_ms[to] += o.hist_sum_ms[from];
@@ -338,7 +350,8 @@ void OrderTracker::carry_counters_from(const OrderTracker& previous) {
     for (std::size_t s = 0; s < o.n; ++s) {
       if (status_map[s] < 0) continue;
       const auto to = static_cast<std::size_t>(status_map[s]);
-      for (std::size_t b = 0; b < m.ntb; ++b) m.turn_hist[to * m.ntb + b] += o.turn_hist[s * o.ntb + b];
+      for (std::size_t b = 0; b < m.ntb; ++b)
+        m.turn_hist[to * m.ntb + b] += o.turn_hist[s * o.ntb + b];
       m.turn_sum_ms[to] += o.turn_sum_ms[s];
     }
   }

@@ -147,7 +147,9 @@ bool wait_until(const std::function<bool()>& ready, std::chrono::milliseconds ti
   }
 }
 
-HttpResult http_get(int port, const std::string& path) {
+HttpResult http_get(int port, const std::string& path) { return http_request(port, "GET", path); }
+
+HttpResult http_request(int port, const std::string& method, const std::string& path) {
   HttpResult result;
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   timeval tv{5, 0};
@@ -160,7 +162,8 @@ HttpResult http_get(int port, const std::string& path) {
     ::close(fd);
     return result;
   }
-  const std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  const std::string req =
+      method + " " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n";
   if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) < 0) {
     ::close(fd);
     return result;

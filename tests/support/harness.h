@@ -71,6 +71,8 @@ struct HttpResult {
   std::string body;
 };
 HttpResult http_get(int port, const std::string& path);
+// Any method, empty body (e.g. POST /-/reload).
+HttpResult http_request(int port, const std::string& method, const std::string& path);
 
 // Samples of a Prometheus text exposition, keyed exactly as printed: name{labels}.
 std::map<std::string, double> parse_metrics(const std::string& text);

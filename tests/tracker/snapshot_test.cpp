@@ -183,7 +183,8 @@ TEST_F(SnapshotTest, RoundTripRestoresEveryOrderTombstoneAndGauge) {
   EXPECT_EQ(sealed_image(loaded, 42, T0 + 7), image);
 
   // Tombstones still answer: a late event for a finished order does not re-create it.
-  EXPECT_EQ(loaded.apply(event("o-done", Delivered, T0 - 5 * kS), T0 + kS), ApplyResult::kDuplicate);
+  EXPECT_EQ(loaded.apply(event("o-done", Delivered, T0 - 5 * kS), T0 + kS),
+            ApplyResult::kDuplicate);
   EXPECT_EQ(loaded.apply(event("o-done", Shipped, T0 - 6 * kS), T0 + kS), ApplyResult::kStale);
   EXPECT_EQ(loaded.apply(event("o-cancel-first-sight", Cancelled, T0), T0 + kS),
             ApplyResult::kDuplicate);
@@ -262,7 +263,8 @@ TEST_F(SnapshotTest, CorruptImagesAreRefusedWithAClearMessage) {
   refused(length, "bytes");
 
   // Structural damage behind a valid checksum (a writer bug, a crafted file).
-  refused(reseal(good.substr(0, good.size() - 20) + good.substr(good.size() - 4)), "corrupt snapshot");
+  refused(reseal(good.substr(0, good.size() - 20) + good.substr(good.size() - 4)),
+          "corrupt snapshot");
   std::string extra = good;
   extra.insert(extra.size() - kSnapshotTrailerBytes, "\x01");
   refused(reseal(extra), "unexpected bytes");
@@ -319,9 +321,7 @@ TEST_F(SnapshotTest, ServiceWritesAtomicallyAndRefusesWithoutChangingAnything) {
   // A damaged file: refused, the running state and the file stay as they were.
   std::string image = read_snapshot_file(path);
   image[image.size() / 2] ^= 1;
-  {
-    std::ofstream(path, std::ios::binary | std::ios::trunc) << image;
-  }
+  { std::ofstream(path, std::ios::binary | std::ios::trunc) << image; }
   TrackerService c(config_, [&] { return now; });
   c.apply(event("x", Placed, T0), T0, 5);
   EXPECT_THROW(c.load_snapshot(path), SnapshotError);
@@ -368,7 +368,7 @@ TEST_F(SnapshotTest, LoadsUnderAnEditedConfigByName) {
   const auto edited = sla::load_string(kEditedConfig);
   OrderTracker loaded(edited);
   const RestoreReport r = loaded.load_state(sealed_image(tracker_), "t");
-  EXPECT_EQ(r.orders_dropped, 1u);  // s-1: Shipped is terminal now
+  EXPECT_EQ(r.orders_dropped, 1u);      // s-1: Shipped is terminal now
   EXPECT_EQ(r.tombstones_dropped, 1u);  // Cancelled is gone
   EXPECT_EQ(r.dimensions_dropped, 1u);  // region
   EXPECT_EQ(r.dropped_statuses, "Shipped,Cancelled");
@@ -387,7 +387,7 @@ TEST_F(SnapshotTest, LoadsUnderAnEditedConfigByName) {
   EXPECT_EQ(g["overdue Placed/web/unknown warning"], 1);    // 30s
   EXPECT_EQ(g["overdue Placed/other/unknown warning"], 0);  // 15s
   EXPECT_EQ(g["overdue Authorized/web/unknown warning"], 1);
-  EXPECT_EQ(g["overdue Authorized/web/unknown page"], 0);  // 200s < 250s
+  EXPECT_EQ(g["overdue Authorized/web/unknown page"], 0);    // 200s < 250s
   EXPECT_EQ(g["overdue Authorized/other/unknown page"], 1);  // 260s
   EXPECT_EQ(loaded.find("a-200")->dims, (std::vector<std::string>{"web", "unknown"}));
   // Breaches: a tier the old thresholds had already put an order past is not new (Placed

@@ -46,11 +46,11 @@ struct SnapshotMeta {
 // no place for is dropped and counted (never silently).
 struct RestoreReport {
   SnapshotMeta meta;
-  std::string writer;                     // "orderwatch 0.1.0" of the process that wrote it
-  std::uint64_t orders_dropped = 0;       // their status is gone or now terminal
-  std::uint64_t tombstones_dropped = 0;   // their status is gone
-  std::uint64_t dimensions_dropped = 0;   // dimensions (by field) no longer configured
-  std::string dropped_statuses;           // comma-separated names, for the log
+  std::string writer;                    // "orderwatch 0.1.0" of the process that wrote it
+  std::uint64_t orders_dropped = 0;      // their status is gone or now terminal
+  std::uint64_t tombstones_dropped = 0;  // their status is gone
+  std::uint64_t dimensions_dropped = 0;  // dimensions (by field) no longer configured
+  std::string dropped_statuses;          // comma-separated names, for the log
 };
 
 inline constexpr std::uint32_t kSnapshotVersion = 1;
