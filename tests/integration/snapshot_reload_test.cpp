@@ -53,10 +53,9 @@ class Exporter {
   Exporter(const TempDir& dir, const std::string& nats_url, const std::string& config,
            const std::string& snapshot, const std::string& log_name,
            std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv{orderwatch_bin(), "serve",         "--config",
-                                  config,           "--nats-url",    nats_url,
-                                  "--listen",       "127.0.0.1:0",   "--snapshot.file",
-                                  snapshot};
+    std::vector<std::string> argv{orderwatch_bin(),  "serve",  "--config", config,
+                                  "--nats-url",      nats_url, "--listen", "127.0.0.1:0",
+                                  "--snapshot.file", snapshot};
     argv.insert(argv.end(), extra.begin(), extra.end());
     process.emplace(argv, dir.path() + "/" + log_name);
   }
@@ -142,7 +141,7 @@ TEST_F(SnapshotServeTest, StateSurvivesARestart) {
     Publisher pub(nats_.url());
     pub.event("p1", "Placed", t0 - 30 * kMin, "eu");  // past 10m
     pub.event("p2", "Placed", t0 - 1 * kMin, "us");
-    pub.event("a1", "Authorized", t0 - 90 * kMin, "eu");  // past 1h
+    pub.event("a1", "Authorized", t0 - 90 * kMin, "eu");   // past 1h
     pub.event("a2", "Authorized", t0 - 150 * kMin, "us");  // past 1h and 2h
     pub.event("an-order-id-well-over-twenty-three-bytes", "Authorized", t0 - 5 * kMin, "ap");
     pub.event("d1", "Placed", t0 - 20 * kMin, "eu");
@@ -233,9 +232,9 @@ TEST_F(SnapshotServeTest, SigtermDuringABurstExitsCleanlyWithALoadableSnapshot) 
     pub.flush();
   });
   // Mid-burst: events are flowing in when the signal arrives.
-  ASSERT_TRUE(wait_until(
-      [&] { return ex.scrape()[R"(order_events_total{result="applied"})"] >= 20'000; },
-      seconds(30)));
+  ASSERT_TRUE(
+      wait_until([&] { return ex.scrape()[R"(order_events_total{result="applied"})"] >= 20'000; },
+                 seconds(30)));
   const auto start = std::chrono::steady_clock::now();
   const int rc = ex.process->stop(SIGTERM, seconds(20));
   const auto took = std::chrono::steady_clock::now() - start;
@@ -320,9 +319,9 @@ TEST_F(SnapshotServeTest, ReloadAppliesAGoodFileAtOnceAndKeepsTheOldConfigOnABad
   write_file(config_, kBadConfig);
   r = http_request(ex.port, "POST", "/-/reload");
   EXPECT_EQ(r.status, 400);
-  const std::regex located(std::regex_replace(config_, std::regex(R"([.^$|()\[\]{}*+?\\])"),
-                                              R"(\$&)") +
-                           R"(:4:\d+: statuses\[0\]\.sla: .*3hr)");
+  const std::regex located(
+      std::regex_replace(config_, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)") +
+      R"(:4:\d+: statuses\[0\]\.sla: .*3hr)");
   EXPECT_TRUE(std::regex_search(r.body, located)) << r.body;
   EXPECT_NE(r.body.find("duplicate"), std::string::npos) << r.body;
   m = ex.scrape();
