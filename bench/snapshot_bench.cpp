@@ -54,11 +54,11 @@ State& state() {
     st->service = std::make_unique<exporter::TrackerService>(config(), [] { return kT0; });
     st->service->reserve(g_orders);
     std::mt19937_64 rng(7);
-    const char* regions[20] = {"eu-west", "eu-north", "eu-central", "us-east", "us-west",
-                               "us-central", "ap-south", "ap-east", "ap-northeast", "sa-east",
-                               "af-south", "me-central", "ca-central", "eu-south", "eu-west-2",
-                               "us-east-2", "ap-southeast", "ap-southeast-2", "mx-central",
-                               "il-central"};
+    const char* regions[20] = {"eu-west",      "eu-north",       "eu-central", "us-east",
+                               "us-west",      "us-central",     "ap-south",   "ap-east",
+                               "ap-northeast", "sa-east",        "af-south",   "me-central",
+                               "ca-central",   "eu-south",       "eu-west-2",  "us-east-2",
+                               "ap-southeast", "ap-southeast-2", "mx-central", "il-central"};
     std::exponential_distribution<double> auth_stay(1 / 30e3), ship_stay(1 / 600e3);
     char id[32];
     const std::size_t finished = g_orders / 100;
@@ -98,10 +98,10 @@ State& state() {
     st->path = g_dir + "/orderwatch-snapshot-bench.snap";
     st->service->save_snapshot(st->path);
     st->image = exporter::read_snapshot_file(st->path);
-    std::fprintf(stderr, "snapshot_bench: %zu orders tracked, snapshot %zu bytes (%.1f B/order)\n",
-                 st->service->tracked(), st->image.size(),
-                 static_cast<double>(st->image.size()) /
-                     static_cast<double>(st->service->tracked()));
+    std::fprintf(
+        stderr, "snapshot_bench: %zu orders tracked, snapshot %zu bytes (%.1f B/order)\n",
+        st->service->tracked(), st->image.size(),
+        static_cast<double>(st->image.size()) / static_cast<double>(st->service->tracked()));
     g_state = st;
     return st;
   }();

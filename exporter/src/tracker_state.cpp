@@ -3,6 +3,7 @@
 // touched by it.
 #include <stdexcept>
 
+#include "orderwatch/exporter/decoder.h"
 #include "orderwatch/exporter/snapshot.h"
 #include "snapshot_codec.h"
 #include "tracker_impl.h"
@@ -32,6 +33,18 @@ int tier_by_severity(const sla::Status& status, std::string_view severity) {
     if (status.tiers[k].severity == severity) return static_cast<int>(k);
   }
   return -1;
+}
+
+// a - b and a + b, refusing a file whose values would overflow (only a crafted one can).
+std::int64_t minus(std::int64_t a, std::int64_t b, const Reader& r) {
+  std::int64_t out;
+  if (__builtin_sub_overflow(a, b, &out)) r.fail("time out of range");
+  return out;
+}
+std::int64_t plus(std::int64_t a, std::int64_t b, const Reader& r) {
+  std::int64_t out;
+  if (__builtin_add_overflow(a, b, &out)) r.fail("time out of range");
+  return out;
 }
 
 }  // namespace
@@ -207,7 +220,7 @@ RestoreReport OrderTracker::load_state(std::string_view image, const std::string
     for (std::size_t k = 0; k < st.tiers.size(); ++k) {
       for (const auto& [severity, threshold] : tiers) {
         if (severity == st.tiers[k].severity && last_tick != kNever) {
-          os.old_cutoff[k] = last_tick - threshold;
+          os.old_cutoff[k] = minus(last_tick, threshold, r);
         }
       }
     }
@@ -219,7 +232,7 @@ RestoreReport OrderTracker::load_state(std::string_view image, const std::string
   if (last_tick != kNever) {
     for (std::size_t s = 0; s < m.n; ++s) {
       for (std::size_t k = 0; k < m.cutoff[s].size(); ++k)
-        m.cutoff[s][k] = last_tick - m.threshold_ms[s][k];
+        m.cutoff[s][k] = minus(last_tick, m.threshold_ms[s][k], r);
     }
   }
 
@@ -256,7 +269,13 @@ RestoreReport OrderTracker::load_state(std::string_view image, const std::string
       OrderRecord& rec = m.table.at(idx);
       rec.status = s;
       rec.entered_ms = entered;
-      rec.first_seen_ms = entered - stay;
+      rec.first_seen_ms = minus(entered, stay, r);
+      // Event times come from the decoder, which only accepts [1970, 9999]: anything else is
+      // damage (and would overflow the stay arithmetic later).
+      if (entered < 0 || entered > kMaxEventTimeMs || rec.first_seen_ms < 0 ||
+          rec.first_seen_ms > entered) {
+        r.fail("order \"" + std::string(id) + "\" has times out of range");
+      }
       rec.combo = combo_map[combo];
       // As Impl::enter, except that a tier the writer had already seen crossed is not a new
       // breach (its stay was counted before the snapshot).
@@ -283,7 +302,7 @@ RestoreReport OrderTracker::load_state(std::string_view image, const std::string
     if (status >= nstatuses)
       r.fail("tombstone names status " + std::to_string(status) + " of " +
              std::to_string(nstatuses));
-    expiry += r.svarint("tombstone expiry");
+    expiry = plus(expiry, r.svarint("tombstone expiry"), r);
     const int target = old_statuses[status].target;
     if (target < 0) {
       ++rep.tombstones_dropped;
