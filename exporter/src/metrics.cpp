@@ -60,8 +60,9 @@ MetricsCollector::MetricsCollector(TrackerService& service, std::string version)
 std::vector<MetricFamily> MetricsCollector::Collect() const {
   if (before_collect_) before_collect_();
   TrackerSnapshot snap;
-  service_.snapshot(snap);
-  const sla::Config& cfg = service_.config();
+  // The config the counts were taken under (a reload may swap it at any time).
+  const std::shared_ptr<const sla::Config> config = service_.snapshot(snap);
+  const sla::Config& cfg = *config;
   const auto& statuses = cfg.statuses;
 
   auto series_labels = [&](const SeriesValues& v) {
@@ -179,6 +180,16 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
   gauge("orderwatch_config_last_reload_success_timestamp_seconds",
         "Time of the last successful config load.",
         static_cast<double>(st.config_reload_success_ms.load()) / 1000.0);
+  gauge("orderwatch_snapshot_last_success_timestamp_seconds",
+        "Time the last snapshot file was written (0 = none yet).",
+        static_cast<double>(st.snapshot_success_ms.load()) / 1000.0);
+  gauge("orderwatch_snapshot_duration_seconds",
+        "Time the last successful snapshot write took (encode, checksum, write, fsync, rename).",
+        static_cast<double>(st.snapshot_duration_us.load()) / 1e6);
+  gauge("orderwatch_snapshot_bytes", "Size of the last snapshot file written.",
+        d(st.snapshot_bytes.load()));
+  counter("orderwatch_snapshot_failures_total", "Snapshot writes that failed.",
+          d(st.snapshot_failures.load()));
   return out;
 }
 

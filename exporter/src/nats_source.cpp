@@ -46,14 +46,15 @@ std::string redact(const std::string& url) {
 
 }  // namespace
 
-NatsSource::NatsSource(TrackerService& service, std::string url)
-    : service_(service), decoder_(service.config()) {
-  const auto& n = service.config().nats;
+NatsSource::NatsSource(TrackerService& service, std::string url) : service_(service) {
+  // Connection settings are taken once: a reload does not reconnect (documented).
+  const auto config = service.config();
+  const auto& n = config->nats;
   url_ = url.empty() ? n.url : std::move(url);
   check(natsOptions_Create(&opts_), "nats options");
   check(natsOptions_SetServers(opts_, nullptr, 0), "nats servers");
   check(natsOptions_SetURL(opts_, url_.c_str()), "nats url " + redact(url_));
-  natsOptions_SetName(opts_, ("orderwatch " + service.config().service).c_str());
+  natsOptions_SetName(opts_, ("orderwatch " + config->service).c_str());
   natsOptions_SetMaxReconnect(opts_, -1);  // forever
   natsOptions_SetReconnectWait(opts_, 1000);
   natsOptions_SetReconnectJitter(opts_, 500, 2000);
@@ -116,7 +117,8 @@ void NatsSource::start() {
   } else {
     check(s, "nats connect " + redact(url_));
   }
-  const auto& n = service_.config().nats;
+  const auto config = service_.config();
+  const auto& n = config->nats;
   if (n.queue_group.empty()) {
     check(natsConnection_Subscribe(&sub_, conn_, n.subject.c_str(), &NatsSource::on_message, this),
           "nats subscribe " + n.subject);
@@ -139,19 +141,40 @@ void NatsSource::poll_stats() {
   }
 }
 
-void NatsSource::handle_payload(std::string_view payload) {
+bool NatsSource::stop_consuming(std::chrono::milliseconds timeout) {
+  if (sub_ == nullptr) return true;
+  // A drain needs the server's acknowledgement: while disconnected it cannot complete, and
+  // nothing more can arrive anyway.
+  if (natsConnection_Status(conn_) != NATS_CONN_STATUS_CONNECTED ||
+      natsSubscription_Drain(sub_) != NATS_OK) {
+    natsSubscription_Unsubscribe(sub_);  // not connected: nothing more can arrive anyway
+    return true;
+  }
+  return natsSubscription_WaitForDrainCompletion(sub_, timeout.count()) == NATS_OK;
+}
+
+void NatsSource::handle_payload(std::string_view payload, std::uint64_t stream_seq) {
   const std::int64_t now = service_.now_ms();  // one clock read per event
   std::optional<RejectReason> reason;
   {
     std::lock_guard lock(decode_mu_);
-    Event event;
-    reason = decoder_.decode(payload, now, event);
-    if (!reason) {
-      service_.apply(event, now);
-      return;
+    // Decode with the current config; if a reload lands between decode and apply, the
+    // event's status index may mean another status (or none) now: decode it again.
+    for (;;) {
+      if (decoder_ == nullptr || decoder_generation_ != service_.config_generation()) {
+        const ConfigView view = service_.config_view();
+        decoder_ = std::make_unique<EventDecoder>(*view.config);
+        decoder_generation_ = view.generation;
+      }
+      Event event;
+      reason = decoder_->decode(payload, now, event);
+      if (!reason) {
+        if (service_.apply(event, now, stream_seq, decoder_generation_)) return;
+        continue;
+      }
+      if (service_.reject(*reason, now, stream_seq, decoder_generation_)) break;
     }
   }
-  service_.reject(*reason, now);
   std::string sample(payload.substr(0, 200));
   for (char& c : sample) {
     if (c == '\n' || c == '\r') c = ' ';

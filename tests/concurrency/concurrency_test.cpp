@@ -3,7 +3,10 @@
 // Built and run under ThreadSanitizer in CI (label concurrency); any report fails it.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdio>
 #include <thread>
 
 #include "orderwatch/exporter/metrics.h"
@@ -77,6 +80,92 @@ TEST(Concurrency, DeliveryThreadsAgainstScrapesAndTicks) {
             kThreads * kOrdersPerThread / 100);
   EXPECT_EQ(snap.tracked, 0u);
   EXPECT_EQ(snap.turnaround[2].count, orders);
+}
+
+// The same config with a status inserted in front: every status index shifts by one, so an
+// event decoded under one and applied under the other would land in the wrong status.
+std::string shifted_config() {
+  std::string text = kConfig;
+  text.replace(text.find("  - {name: Placed"), 0, "  - {name: Received}\n");
+  return text;
+}
+
+// Reloads (flipping between the two configs) race delivery threads, scrapes, ticks and
+// snapshot writes. Nothing may be lost or land in the wrong status, and TSan must stay quiet.
+TEST(Concurrency, ReloadsRaceDeliveryScrapesAndSnapshots) {
+  const auto plain = sla::load_string(kConfig);
+  const auto shifted = sla::load_string(shifted_config());
+  TrackerService service(plain, system_now_ms);
+  NatsSource source(service, "nats://127.0.0.1:1");
+  MetricsCollector collector(service, "test");
+  char dir_template[] = "/tmp/ow-concurrency-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir_template), nullptr);
+  const std::string snapshot = std::string(dir_template) + "/state.snap";
+  std::atomic<bool> done{false};
+  constexpr int kThreads = 2;
+  constexpr int kOrdersPerThread = 5000;
+
+  std::vector<std::thread> producers;
+  for (int t = 0; t < kThreads; ++t) {
+    producers.emplace_back([&, t] {
+      const char* statuses[] = {"Placed", "Authorized", "Delivered"};
+      const std::int64_t base = system_now_ms() - 10'000;
+      for (int i = 0; i < kOrdersPerThread; ++i) {
+        const std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
+        for (int s = 0; s < 3; ++s) {
+          source.handle_payload(R"({"orderId":")" + id + R"(","status":")" + statuses[s] +
+                                R"(","timestamp":)" + std::to_string(base + i + s * 1000) +
+                                R"(,"region":"eu"})");
+        }
+      }
+    });
+  }
+  std::atomic<int> reloads{0};
+  std::thread reloader([&] {
+    while (!done) {
+      service.reload(reloads % 2 == 0 ? shifted : plain);
+      ++reloads;
+    }
+  });
+  std::thread scraper([&] {
+    while (!done) {
+      const std::string text = render_text(collector.Collect());
+      ASSERT_NE(text.find("order_in_status"), std::string::npos);
+    }
+  });
+  std::thread saver([&] {
+    while (!done) {
+      service.save_snapshot(snapshot);
+      service.tick();
+    }
+  });
+  for (auto& p : producers) p.join();
+  done = true;
+  reloader.join();
+  scraper.join();
+  saver.join();
+  EXPECT_GT(reloads.load(), 0);
+
+  TrackerSnapshot snap;
+  const auto cfg = service.snapshot(snap);
+  const std::uint64_t orders = kThreads * kOrdersPerThread;
+  const auto n = cfg->statuses.size();
+  const auto placed = static_cast<std::size_t>(cfg->status_index("Placed"));
+  const auto authorized = static_cast<std::size_t>(cfg->status_index("Authorized"));
+  const auto delivered = static_cast<std::size_t>(cfg->status_index("Delivered"));
+  EXPECT_EQ(snap.events[static_cast<int>(ApplyResult::kApplied)], orders * 3);
+  EXPECT_EQ(snap.tracked, 0u);
+  EXPECT_EQ(snap.transitions[placed * n + authorized], orders);
+  EXPECT_EQ(snap.transitions[authorized * n + delivered], orders);
+  EXPECT_EQ(snap.turnaround[delivered].count, orders);
+  std::uint64_t all_transitions = 0;
+  for (auto v : snap.transitions) all_transitions += v;
+  EXPECT_EQ(all_transitions, orders * 2);
+
+  TrackerService loaded(plain, system_now_ms);
+  EXPECT_NO_THROW(loaded.load_snapshot(snapshot));
+  std::remove(snapshot.c_str());
+  ::rmdir(dir_template);
 }
 
 }  // namespace

@@ -2,12 +2,15 @@
 // in the background (the exporter starts and serves /metrics while NATS is down), reconnects
 // forever with jittered backoff, and keeps SelfStats (connected, reconnects, slow consumer,
 // dropped messages) current. Each message is decoded on the client's delivery thread and
-// applied under the service lock; nothing throws across the C callbacks.
+// applied under the service lock; nothing throws across the C callbacks. The decoder follows
+// config reloads: it is rebuilt when the service's config generation changes, and an event
+// decoded with a config that was replaced before it could be applied is decoded again.
 // Construction and destruction are not thread-safe; callbacks are.
 #pragma once
 
 #include <nats/nats.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -30,12 +33,17 @@ class NatsSource {
 
   // Starts connecting and subscribes; returns at once even when the server is unreachable.
   void start();
+  // Stops consuming before shutdown: drains the subscription (messages already received are
+  // still applied) for at most `timeout`, so a final snapshot covers everything taken in.
+  // Returns false when the drain did not complete in time.
+  bool stop_consuming(std::chrono::milliseconds timeout);
   // Copies the client's dropped-message count into SelfStats (called before each scrape).
   void poll_stats();
   const std::string& url() const { return url_; }
 
   // Handles one payload as if it arrived from NATS (used by the callback and by tests).
-  void handle_payload(std::string_view payload);
+  // `stream_seq`: its stream sequence (JetStream), recorded with its effects; 0 = none.
+  void handle_payload(std::string_view payload, std::uint64_t stream_seq = 0);
 
  private:
   static void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* self);
@@ -56,7 +64,8 @@ class NatsSource {
   std::condition_variable closed_cv_;
   bool closed_ = false;
   std::mutex decode_mu_;
-  EventDecoder decoder_;
+  std::unique_ptr<EventDecoder> decoder_;  // built from config generation decoder_generation_
+  std::uint64_t decoder_generation_ = 0;
   log::RateLimited bad_input_log_{10'000};
   log::RateLimited slow_log_{10'000};
 };

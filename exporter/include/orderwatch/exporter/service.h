@@ -1,7 +1,16 @@
 // TrackerService: the thread-safe face of the order state. NATS delivery threads apply
-// decoded events; HTTP scrape threads take snapshots; a ticker advances the deadline index.
-// One mutex guards the OrderTracker; each call holds it only for the O(1) apply or the
-// O(series) snapshot, so scrapes never wait on order counts.
+// decoded events; HTTP scrape threads take snapshots; a ticker advances the deadline index;
+// the main thread writes snapshot files and reloads the config.
+// One mutex guards the OrderTracker, the config it was built from, the config generation and
+// the stream sequence; each call holds it only for the O(1) apply or the O(series) snapshot,
+// so scrapes never wait on order counts. Saving a snapshot holds it while the state is
+// encoded into memory (O(orders)); the checksum and the file I/O run outside it. A reload holds
+// it for the whole swap, so no event can fall between the old and the new tracker.
+//
+// The config is a shared_ptr swapped by reload(): readers keep the one they got for as long as
+// they use it. Events are decoded outside the lock with a decoder built from some config
+// generation; apply()/reject() with a generation refuse (return nullopt/false, changing
+// nothing) when a reload happened since, and the caller decodes again.
 //
 // SelfStats are lock-free atomics written by the NATS callbacks and read by scrapes.
 #pragma once
@@ -9,8 +18,12 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 
+#include "orderwatch/exporter/snapshot.h"
 #include "orderwatch/exporter/tracker.h"
 #include "orderwatch/sla/config.h"
 
@@ -27,30 +40,82 @@ struct SelfStats {
   std::atomic<std::uint64_t> nats_dropped{0};  // messages the client dropped (slow consumer)
   std::atomic<bool> config_reload_ok{true};
   std::atomic<std::int64_t> config_reload_success_ms{0};
+  std::atomic<std::int64_t> snapshot_success_ms{0};   // 0 = none written yet
+  std::atomic<std::int64_t> snapshot_duration_us{0};  // last successful write, end to end
+  std::atomic<std::uint64_t> snapshot_bytes{0};       // size of the last one written
+  std::atomic<std::uint64_t> snapshot_failures{0};
+};
+
+// A config and the generation number it has in this service (1 for the first).
+struct ConfigView {
+  std::shared_ptr<const sla::Config> config;
+  std::uint64_t generation = 0;
+};
+
+// What a save_snapshot() call did, beyond SnapshotMeta: for logs and benchmarks.
+struct SaveTimings {
+  std::int64_t lock_hold_us = 0;  // encoding the state under the service lock
+  std::int64_t total_us = 0;      // encode + checksum + write + fsync + rename
 };
 
 class TrackerService {
  public:
   TrackerService(const sla::Config& config, Clock clock);
+  ~TrackerService();
 
-  const sla::Config& config() const { return config_; }
+  // The current config (swapped by reload(); keep the pointer while using it).
+  std::shared_ptr<const sla::Config> config() const;
+  ConfigView config_view() const;
+  // The current generation without taking the lock (a hint: apply() checks under the lock).
+  std::uint64_t config_generation() const { return generation_.load(std::memory_order_acquire); }
   std::int64_t now_ms() const { return clock_(); }
   SelfStats& stats() { return stats_; }
 
   // now_ms: the wall clock the caller read once for this event (decode used it too).
+  // Callers that decode with a config that may be reloaded use the generation overloads.
   ApplyResult apply(const Event& event, std::int64_t now_ms);
+  // Applies and records `stream_seq` (when not 0) under one lock acquisition, so a snapshot
+  // never records a sequence whose event is not in it.
+  ApplyResult apply(const Event& event, std::int64_t now_ms, std::uint64_t stream_seq);
+  // As above, if `generation` (of the config the event was decoded with) is still current;
+  // nullopt, changing nothing, when a reload came in between.
+  std::optional<ApplyResult> apply(const Event& event, std::int64_t now_ms,
+                                   std::uint64_t stream_seq, std::uint64_t generation);
   void reject(RejectReason reason, std::int64_t now_ms);
+  // Records `stream_seq` (when not 0) with the reject; false (nothing changed) if reloaded.
+  bool reject(RejectReason reason, std::int64_t now_ms, std::uint64_t stream_seq,
+              std::uint64_t generation);
   void tick();
-  // Ticks to now, then copies every count.
-  void snapshot(TrackerSnapshot& out);
+  // Ticks to now, then copies every count; returns the config the counts belong to.
+  std::shared_ptr<const sla::Config> snapshot(TrackerSnapshot& out);
   std::size_t tracked();
   void reserve(std::size_t orders);
 
+  // The last stream sequence whose effects are in the tracker (0 = none / core NATS).
+  void set_stream_seq(std::uint64_t seq);
+  std::uint64_t stream_seq();
+
+  // Writes the state to `path` atomically (see write_file_atomically) and updates SelfStats
+  // (a failure counts in snapshot_failures). Throws std::runtime_error on I/O errors.
+  SnapshotMeta save_snapshot(const std::string& path, SaveTimings* timings = nullptr);
+  // Replaces the (normally still empty) state with the snapshot at `path`, including the
+  // stream sequence. Throws SnapshotError; on failure nothing changes.
+  RestoreReport load_snapshot(const std::string& path);
+
+  // Swaps in a new config: the live state goes through a snapshot image into a tracker built
+  // from `config` (statuses and dimensions matched by name; new SLAs and tiers apply at once,
+  // overdue counts are recomputed), counters are carried over (OrderTracker::
+  // carry_counters_from), the generation advances and the config_reload stats are set.
+  RestoreReport reload(const sla::Config& config);
+
  private:
-  const sla::Config config_;
+  std::shared_ptr<const sla::Config> config_;
+  std::atomic<std::uint64_t> generation_{1};  // written under mu_
+  std::uint64_t stream_seq_ = 0;
   Clock clock_;
-  std::mutex mu_;
-  OrderTracker tracker_;
+  mutable std::mutex mu_;
+  std::unique_ptr<OrderTracker> tracker_;
+  std::mutex save_mu_;  // one snapshot file write at a time (they share the temp file)
   SelfStats stats_;
 };
 

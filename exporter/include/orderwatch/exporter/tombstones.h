@@ -25,6 +25,16 @@ class TombstoneSet {
   std::size_t size() const { return size_; }
   std::size_t memory_bytes() const;
 
+  // Calls f(hash, status, expires_ms) for every live entry, in expiry order (snapshots).
+  template <typename F>
+  void for_each(F&& f) const {
+    for (const Pending& p : fifo_) {
+      const Slot& s = slots_[locate(p.hash)];
+      // Only the queue element that set the live expiry names the entry (see expire()).
+      if (s.hash == p.hash && s.expires_ms == p.expires_ms) f(s.hash, s.status, s.expires_ms);
+    }
+  }
+
  private:
   struct Slot {
     std::uint64_t hash = 0;  // 0 = empty (a real hash of 0 is stored as 1)

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "orderwatch/exporter/event.h"
+#include "orderwatch/exporter/snapshot.h"
 #include "orderwatch/sla/config.h"
 
 namespace orderwatch::exporter {
@@ -97,6 +98,23 @@ class OrderTracker {
   std::size_t memory_bytes() const;
   // Pre-sizes for `orders` in-flight orders (avoids rehash pauses during a replay).
   void reserve(std::size_t orders);
+
+  // Persistence (tracker_state.cpp; the format is described in snapshot.h).
+  // Appends a snapshot image of the order state (orders, tombstones, dimension values, the
+  // deadline position) without its checksum: call seal_snapshot() on it, outside the lock.
+  // Counters are not part of it (a restart resets them, as Prometheus expects).
+  void save_state(std::string& image, std::uint64_t stream_seq, std::int64_t written_ms) const;
+  // Loads a sealed image into this tracker, which must be new (nothing applied yet).
+  // Statuses, tiers and dimensions are matched by name against this tracker's config: orders
+  // whose status is gone (or now terminal) are dropped and counted, overdue counts follow the
+  // current thresholds, and a tier the current thresholds put an order past for the first time
+  // counts as a breach. Throws SnapshotError; after a throw, discard this tracker.
+  RestoreReport load_state(std::string_view image, const std::string& name);
+  // After load_state of `previous`'s image under a new config (a live reload): takes over the
+  // counters that keep their meaning -- events, rejects, evictions; transitions and breaches
+  // by status name (and tier severity); duration and turnaround histograms by status name
+  // when the bucket bounds are unchanged (otherwise they restart from 0).
+  void carry_counters_from(const OrderTracker& previous);
 
  private:
   struct Impl;
