@@ -92,10 +92,7 @@ NatsSource::NatsSource(TrackerService& service, std::string url)
 }
 
 NatsSource::~NatsSource() {
-  if (sub_ != nullptr) {
-    natsSubscription_Unsubscribe(sub_);
-    natsSubscription_Destroy(sub_);
-  }
+  stop();
   if (conn_ != nullptr) {
     natsConnection_Close(conn_);
     std::unique_lock lock(closed_mu_);
@@ -117,6 +114,14 @@ void NatsSource::start() {
     check(s, "nats connect " + redact(url_));
   }
   const auto& n = service_.config().nats;
+  if (n.jetstream) {
+    jetstream_ = std::make_unique<JetStreamConsumer>(*this, service_, *n.jetstream, n.subject);
+    jetstream_->start(conn_);
+    log::info("nats", "JetStream mode: stream " + n.jetstream->stream + ", durable consumer " +
+                          n.jetstream->durable + ", subject " + n.subject);
+    return;
+  }
+  std::lock_guard lock(sub_mu_);
   if (n.queue_group.empty()) {
     check(natsConnection_Subscribe(&sub_, conn_, n.subject.c_str(), &NatsSource::on_message, this),
           "nats subscribe " + n.subject);
@@ -131,7 +136,18 @@ void NatsSource::start() {
                         (n.queue_group.empty() ? "" : " (queue group " + n.queue_group + ")"));
 }
 
+void NatsSource::stop() {
+  if (jetstream_) jetstream_->stop();
+  std::lock_guard lock(sub_mu_);  // a scrape may be in poll_stats
+  if (sub_ != nullptr) {
+    natsSubscription_Unsubscribe(sub_);
+    natsSubscription_Destroy(sub_);
+    sub_ = nullptr;
+  }
+}
+
 void NatsSource::poll_stats() {
+  std::lock_guard lock(sub_mu_);
   if (sub_ == nullptr) return;
   int64_t dropped = 0;
   if (natsSubscription_GetDropped(sub_, &dropped) == NATS_OK && dropped >= 0) {
@@ -139,7 +155,8 @@ void NatsSource::poll_stats() {
   }
 }
 
-void NatsSource::handle_payload(std::string_view payload) {
+bool NatsSource::handle_payload(std::string_view payload,
+                                std::optional<std::uint64_t> stream_seq) {
   const std::int64_t now = service_.now_ms();  // one clock read per event
   std::optional<RejectReason> reason;
   {
@@ -147,8 +164,12 @@ void NatsSource::handle_payload(std::string_view payload) {
     Event event;
     reason = decoder_.decode(payload, now, event);
     if (!reason) {
-      service_.apply(event, now);
-      return;
+      if (stream_seq) {
+        service_.apply(event, now, *stream_seq);
+      } else {
+        service_.apply(event, now);
+      }
+      return true;
     }
   }
   service_.reject(*reason, now);
@@ -158,6 +179,7 @@ void NatsSource::handle_payload(std::string_view payload) {
   }
   bad_input_log_.warn(now, "decode",
                       "rejected event (" + std::string(to_string(*reason)) + "): " + sample);
+  return false;
 }
 
 void NatsSource::on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* self) {

@@ -20,6 +20,23 @@ ApplyResult TrackerService::apply(const Event& event, std::int64_t now_ms) {
   return tracker_.apply(event, now_ms);
 }
 
+ApplyResult TrackerService::apply(const Event& event, std::int64_t now_ms,
+                                  std::uint64_t stream_seq) {
+  std::lock_guard lock(mu_);
+  stream_seq_ = stream_seq;
+  return tracker_.apply(event, now_ms);
+}
+
+void TrackerService::set_stream_seq(std::uint64_t seq) {
+  std::lock_guard lock(mu_);
+  stream_seq_ = seq;
+}
+
+std::uint64_t TrackerService::stream_seq() {
+  std::lock_guard lock(mu_);
+  return stream_seq_;
+}
+
 void TrackerService::reject(RejectReason reason, std::int64_t now_ms) {
   std::lock_guard lock(mu_);
   tracker_.reject(reason, now_ms);

@@ -1,9 +1,11 @@
-// NatsSource: feeds the TrackerService from a core NATS subscription. Connects with retries
-// in the background (the exporter starts and serves /metrics while NATS is down), reconnects
-// forever with jittered backoff, and keeps SelfStats (connected, reconnects, slow consumer,
-// dropped messages) current. Each message is decoded on the client's delivery thread and
-// applied under the service lock; nothing throws across the C callbacks.
-// Construction and destruction are not thread-safe; callbacks are.
+// NatsSource: feeds the TrackerService from NATS. Connects with retries in the background
+// (the exporter starts and serves /metrics while NATS is down), reconnects forever with
+// jittered backoff, and keeps SelfStats (connected, reconnects, slow consumer, dropped
+// messages) current. Core mode (no nats.jetstream): a plain or queue subscription; each
+// message is decoded on the client's delivery thread. JetStream mode: a JetStreamConsumer
+// (jetstream.h) on its own thread uses this connection and this decode path. Either way each
+// event is applied under the service lock; nothing throws across the C callbacks.
+// Construction, start(), stop() and destruction are not thread-safe; callbacks are.
 #pragma once
 
 #include <nats/nats.h>
@@ -11,9 +13,11 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "orderwatch/exporter/decoder.h"
+#include "orderwatch/exporter/jetstream.h"
 #include "orderwatch/exporter/log.h"
 #include "orderwatch/exporter/service.h"
 
@@ -28,14 +32,21 @@ class NatsSource {
   NatsSource(const NatsSource&) = delete;
   NatsSource& operator=(const NatsSource&) = delete;
 
-  // Starts connecting and subscribes; returns at once even when the server is unreachable.
+  // Starts connecting and subscribes (or starts the JetStream consumer); returns at once even
+  // when the server is unreachable.
   void start();
+  // Stops consuming (JetStream: fetched, unapplied messages are NAKed) but stays connected;
+  // after it returns no more events are applied. Called before a final snapshot.
+  void stop();
   // Copies the client's dropped-message count into SelfStats (called before each scrape).
   void poll_stats();
   const std::string& url() const { return url_; }
 
-  // Handles one payload as if it arrived from NATS (used by the callback and by tests).
-  void handle_payload(std::string_view payload);
+  // Handles one payload as if it arrived from NATS (used by the callbacks and by tests).
+  // stream_seq: JetStream only, the resume point recorded with the event (see jetstream.h).
+  // Returns false when the payload was rejected (counted by reason; poison in JetStream).
+  bool handle_payload(std::string_view payload,
+                      std::optional<std::uint64_t> stream_seq = std::nullopt);
 
  private:
   static void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* self);
@@ -49,7 +60,9 @@ class NatsSource {
   std::string url_;
   natsOptions* opts_ = nullptr;
   natsConnection* conn_ = nullptr;
+  std::mutex sub_mu_;  // guards sub_ between stop() and poll_stats() (scrape threads)
   natsSubscription* sub_ = nullptr;
+  std::unique_ptr<JetStreamConsumer> jetstream_;
   // The client calls back from its own threads until the closed callback: the destructor
   // waits for it so no callback can outlive this object.
   std::mutex closed_mu_;
