@@ -283,9 +283,14 @@ bool JetStreamConsumer::replay(const ResumePlan& plan) {
     if (s == NATS_TIMEOUT) {
       // Nothing came: done if nothing is left (the rest was deleted or filtered out).
       jsConsumerInfo* ci = nullptr;
-      if (natsSubscription_GetConsumerInfo(&ci, sub, nullptr, &err) == NATS_OK) {
+      const natsStatus is = natsSubscription_GetConsumerInfo(&ci, sub, nullptr, &err);
+      if (is == NATS_OK) {
         done = ci->NumPending == 0 && ci->NumAckPending == 0;
         jsConsumerInfo_Destroy(ci);
+      } else {
+        error_log_.warn(service_.now_ms(), "jetstream",
+                        "re-reading: cannot tell whether the stream has more: " +
+                            status_text(is, err));
       }
       continue;
     }
@@ -414,7 +419,13 @@ void JetStreamConsumer::poll_consumer_info() {
   last_poll_ms_ = service_.now_ms();
   jsConsumerInfo* ci = nullptr;
   jsErrCode err = static_cast<jsErrCode>(0);
-  if (natsSubscription_GetConsumerInfo(&ci, sub_, nullptr, &err) != NATS_OK) return;
+  // By name: the library's per-subscription info call rejects pull subscriptions.
+  const natsStatus s = js_GetConsumerInfo(&ci, js_, config_.stream.c_str(),
+                                          config_.durable.c_str(), nullptr, &err);
+  if (s != NATS_OK) {
+    error_log_.warn(last_poll_ms_, "jetstream", "cannot read consumer info: " + status_text(s, err));
+    return;
+  }
   ack_floor_ = ci->AckFloor.Stream;
   service_.stats().jetstream_pending = ci->NumPending;
   service_.stats().jetstream_ack_pending = static_cast<std::uint64_t>(ci->NumAckPending);
