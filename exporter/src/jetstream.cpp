@@ -9,10 +9,10 @@ namespace orderwatch::exporter {
 
 namespace {
 
-constexpr int kFetchWaitMs = 500;      // a stop is noticed within this
-constexpr int kMaxBatch = 1024;        // messages per fetch, also bounded by max_ack_pending
-constexpr int kInfoPollMs = 1000;      // lag and ack floor refresh
-constexpr int kRetryMs = 2000;         // between attempts to bind while the stream is missing
+constexpr int kFetchWaitMs = 500;  // a stop is noticed within this
+constexpr int kMaxBatch = 1024;    // messages per fetch, also bounded by max_ack_pending
+constexpr int kInfoPollMs = 1000;  // lag and ack floor refresh
+constexpr int kRetryMs = 2000;     // between attempts to bind while the stream is missing
 constexpr std::int64_t kNakDelayMs = 1000;
 
 std::int64_t to_ns(sla::Duration d) { return static_cast<std::int64_t>(d.count()) * 1'000'000; }
@@ -27,14 +27,15 @@ std::string status_text(natsStatus s, jsErrCode err) {
 
 }  // namespace
 
-ResumePlan plan_resume(std::uint64_t covered, std::uint64_t stream_first,
-                       std::uint64_t stream_last, std::optional<std::uint64_t> durable_delivered) {
+ResumePlan plan_resume(std::uint64_t covered, std::uint64_t stream_first, std::uint64_t stream_last,
+                       std::optional<std::uint64_t> durable_delivered) {
   ResumePlan plan;
   // A state ahead of the stream comes from another incarnation of it (deleted and created
   // again): its sequence means nothing here, so rebuild from what the stream holds.
   if (covered > stream_last) covered = 0;
   const bool empty = stream_last == 0 || stream_first > stream_last;
-  const std::uint64_t held_from = empty ? stream_last + 1 : std::max<std::uint64_t>(stream_first, 1);
+  const std::uint64_t held_from =
+      empty ? stream_last + 1 : std::max<std::uint64_t>(stream_first, 1);
   if (!durable_delivered) {
     plan.durable_start = covered == 0 ? 0 : covered + 1;
     if (covered > 0 && held_from > covered + 1) plan.lost = held_from - covered - 1;
@@ -60,7 +61,10 @@ ResumePlan plan_resume(std::uint64_t covered, std::uint64_t stream_first,
 
 JetStreamConsumer::JetStreamConsumer(NatsSource& source, TrackerService& service,
                                      sla::JetStreamConfig config, std::string subject)
-    : source_(source), service_(service), config_(std::move(config)), subject_(std::move(subject)) {}
+    : source_(source),
+      service_(service),
+      config_(std::move(config)),
+      subject_(std::move(subject)) {}
 
 JetStreamConsumer::~JetStreamConsumer() { stop(); }
 
@@ -218,19 +222,19 @@ bool JetStreamConsumer::bind() {
     s = js_AddConsumer(&ci, js_, stream, &cc, nullptr, &err);
     if (s != NATS_OK) {
       error_log_.warn(service_.now_ms(), "jetstream",
-                      "cannot create consumer " + config_.durable + " on stream " +
-                          config_.stream + ": " + status_text(s, err));
+                      "cannot create consumer " + config_.durable + " on stream " + config_.stream +
+                          ": " + status_text(s, err));
       return false;
     }
     ack_floor_ = ci->AckFloor.Stream;
     service_.stats().jetstream_pending = ci->NumPending;
     jsConsumerInfo_Destroy(ci);
-    log::info("jetstream", "created durable consumer " + config_.durable + " on stream " +
-                               config_.stream + " (filter " + subject_ + ", from " +
-                               (plan.durable_start == 0
-                                    ? std::string("the start of the stream")
-                                    : "sequence " + std::to_string(plan.durable_start)) +
-                               ")");
+    log::info("jetstream",
+              "created durable consumer " + config_.durable + " on stream " + config_.stream +
+                  " (filter " + subject_ + ", from " +
+                  (plan.durable_start == 0 ? std::string("the start of the stream")
+                                           : "sequence " + std::to_string(plan.durable_start)) +
+                  ")");
   }
   if (plan.replay_from != 0 && !replay(plan)) return false;
 
@@ -288,9 +292,9 @@ bool JetStreamConsumer::replay(const ResumePlan& plan) {
         done = ci->NumPending == 0 && ci->NumAckPending == 0;
         jsConsumerInfo_Destroy(ci);
       } else {
-        error_log_.warn(service_.now_ms(), "jetstream",
-                        "re-reading: cannot tell whether the stream has more: " +
-                            status_text(is, err));
+        error_log_.warn(
+            service_.now_ms(), "jetstream",
+            "re-reading: cannot tell whether the stream has more: " + status_text(is, err));
       }
       continue;
     }
@@ -326,17 +330,16 @@ bool JetStreamConsumer::replay(const ResumePlan& plan) {
   }
   natsSubscription_Unsubscribe(sub);
   natsSubscription_Destroy(sub);
-  const double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!done) {
     if (!stopping()) {
-      log::warn("jetstream", "re-reading stopped after " + std::to_string(count) +
-                                 " messages (" + status_text(s, err) + "); retrying");
+      log::warn("jetstream", "re-reading stopped after " + std::to_string(count) + " messages (" +
+                                 status_text(s, err) + "); retrying");
     }
     return false;
   }
-  log::info("jetstream", "re-read " + std::to_string(count) + " messages in " +
-                             std::to_string(secs) + "s");
+  log::info("jetstream",
+            "re-read " + std::to_string(count) + " messages in " + std::to_string(secs) + "s");
   return true;
 }
 
@@ -399,7 +402,8 @@ void JetStreamConsumer::handle(natsMsg* msg) {
     // See the header: never record more than the ack floor, so a late delivery acknowledged
     // after a snapshot is still re-read on the next start.
     accepted = source_.handle_payload(
-        std::string_view(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
+        std::string_view(natsMsg_GetData(msg),
+                         static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
         std::min(seq, ack_floor_));
   } catch (...) {
     natsMsg_NakWithDelay(msg, kNakDelayMs, nullptr);  // transient (allocation): try again later
@@ -420,10 +424,11 @@ void JetStreamConsumer::poll_consumer_info() {
   jsConsumerInfo* ci = nullptr;
   jsErrCode err = static_cast<jsErrCode>(0);
   // By name: the library's per-subscription info call rejects pull subscriptions.
-  const natsStatus s = js_GetConsumerInfo(&ci, js_, config_.stream.c_str(),
-                                          config_.durable.c_str(), nullptr, &err);
+  const natsStatus s =
+      js_GetConsumerInfo(&ci, js_, config_.stream.c_str(), config_.durable.c_str(), nullptr, &err);
   if (s != NATS_OK) {
-    error_log_.warn(last_poll_ms_, "jetstream", "cannot read consumer info: " + status_text(s, err));
+    error_log_.warn(last_poll_ms_, "jetstream",
+                    "cannot read consumer info: " + status_text(s, err));
     return;
   }
   ack_floor_ = ci->AckFloor.Stream;

@@ -155,8 +155,7 @@ void NatsSource::poll_stats() {
   }
 }
 
-bool NatsSource::handle_payload(std::string_view payload,
-                                std::optional<std::uint64_t> stream_seq) {
+bool NatsSource::handle_payload(std::string_view payload, std::optional<std::uint64_t> stream_seq) {
   const std::int64_t now = service_.now_ms();  // one clock read per event
   std::optional<RejectReason> reason;
   {

@@ -76,10 +76,11 @@ class Exporter {
   }
 
   void start() {
-    std::vector<std::string> argv{orderwatch_bin(), "serve",      "--config", config_,
-                                  "--nats-url",     url_,         "--listen", "127.0.0.1:0"};
+    std::vector<std::string> argv{orderwatch_bin(), "serve", "--config", config_,
+                                  "--nats-url",     url_,    "--listen", "127.0.0.1:0"};
     argv.insert(argv.end(), extra_.begin(), extra_.end());
-    const std::string log = dir_.path() + "/" + name_ + "-" + std::to_string(generation_++) + ".log";
+    const std::string log =
+        dir_.path() + "/" + name_ + "-" + std::to_string(generation_++) + ".log";
     process_.emplace(argv, log);
     port_ = 0;
     ASSERT_TRUE(wait_until([&] { return parse_port(); }, seconds(15))) << process_->log();
@@ -197,8 +198,8 @@ class JetStreamTest : public ::testing::Test {
                                   "--bad-fraction",
                                   "0.002"};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    return std::make_unique<Process>(argv, dir_.path() + "/publish-" +
-                                               std::to_string(publishes_++) + ".log");
+    return std::make_unique<Process>(
+        argv, dir_.path() + "/publish-" + std::to_string(publishes_++) + ".log");
   }
 
   // Waits until the durable has nothing pending or unacknowledged and the stream is complete.
@@ -221,8 +222,8 @@ class JetStreamTest : public ::testing::Test {
   // The counts of `got` (a function scraping one or more exporters) must settle equal to
   // `want`'s. Tier crossings happen on the wall clock for both at the same instant, so a
   // mismatch caught between two scrapes clears on the next round; a real loss never does.
-  void expect_converge(const std::function<std::map<std::string, double>()>& got,
-                       Exporter& want, std::uint64_t events) {
+  void expect_converge(const std::function<std::map<std::string, double>()>& got, Exporter& want,
+                       std::uint64_t events) {
     std::map<std::string, double> g, w;
     const bool equal = wait_until(
         [&] {
@@ -282,9 +283,7 @@ class JetStreamTest : public ::testing::Test {
   int publishes_ = 0;
 };
 
-TEST_F(JetStreamTest, KilledMidStreamWithoutSnapshotRebuildsFromTheStream) {
-  crash_mid_stream({});
-}
+TEST_F(JetStreamTest, KilledMidStreamWithoutSnapshotRebuildsFromTheStream) { crash_mid_stream({}); }
 
 TEST_F(JetStreamTest, KilledMidStreamResumesAfterItsSnapshot) {
   if (!binary_supports("--snapshot.file")) {
@@ -393,8 +392,8 @@ TEST_F(JetStreamTest, MissingStreamIsWaitedForAndLagIsExported) {
   yaml.replace(yaml.find("stream: ORDERS"), std::string("stream: ORDERS").size(), "stream: OTHER");
   const std::string config = dir_.write("other.yaml", yaml);
   Exporter a(dir_, "waiting", config, nats_->url());
-  ASSERT_TRUE(wait_until([&] { return a.log().find("does not exist") != std::string::npos; },
-                         seconds(15)))
+  ASSERT_TRUE(
+      wait_until([&] { return a.log().find("does not exist") != std::string::npos; }, seconds(15)))
       << a.log();
   EXPECT_FALSE(a.ready());
   EXPECT_EQ(a.value("orderwatch_jetstream_consumer_bound"), 0);
@@ -411,8 +410,7 @@ TEST_F(JetStreamTest, MissingStreamIsWaitedForAndLagIsExported) {
   EXPECT_EQ(consumer_state(nats_->url(), "OTHER", "lagging").num_pending, last);
   a.start();
   const std::string lag_line = ": " + std::to_string(last) + " pending,";
-  ASSERT_TRUE(wait_until([&] { return a.log().find(lag_line) != std::string::npos; },
-                         seconds(15)))
+  ASSERT_TRUE(wait_until([&] { return a.log().find(lag_line) != std::string::npos; }, seconds(15)))
       << a.log();
   ConsumerState st;
   ASSERT_TRUE(wait_until(
@@ -457,8 +455,10 @@ TEST_F(ScaleOutTest, TwoPartitionsSumToOneInstance) {
   ASSERT_EQ(publish(events, config_, {"--subject-with-id"})->wait(consume_timeout(events)), 0);
   const std::uint64_t last = stream_last_seq(nats_->url(), "ORDERS");
   ASSERT_GE(last, events);
-  Exporter p0(dir_, "p0", dir_.write("p0.yaml", config_yaml("orders.part.0.>", "p0")), nats_->url());
-  Exporter p1(dir_, "p1", dir_.write("p1.yaml", config_yaml("orders.part.1.>", "p1")), nats_->url());
+  Exporter p0(dir_, "p0", dir_.write("p0.yaml", config_yaml("orders.part.0.>", "p0")),
+              nats_->url());
+  Exporter p1(dir_, "p1", dir_.write("p1.yaml", config_yaml("orders.part.1.>", "p1")),
+              nats_->url());
   Exporter all(dir_, "all", dir_.write("all.yaml", config_yaml("orders.part.>", "all")),
                nats_->url());
   // Each partition's consumer sees only its share of the stream; "all" sees every message.

@@ -318,7 +318,8 @@ std::uint64_t stream_last_seq(const std::string& url, const std::string& stream)
   JetStreamAdmin admin(url);
   jsStreamInfo* si = nullptr;
   const natsStatus s = js_GetStreamInfo(&si, admin.js(), stream.c_str(), nullptr, nullptr);
-  if (s != NATS_OK) throw std::runtime_error("stream info " + stream + ": " + natsStatus_GetText(s));
+  if (s != NATS_OK)
+    throw std::runtime_error("stream info " + stream + ": " + natsStatus_GetText(s));
   const std::uint64_t last = si->State.LastSeq;
   jsStreamInfo_Destroy(si);
   return last;

@@ -60,8 +60,8 @@ struct ResumePlan {
 // stream_first/stream_last: the stream's state (first > last when empty).
 // durable_delivered: the durable consumer's last delivered stream sequence, or nullopt when
 // the consumer does not exist yet.
-ResumePlan plan_resume(std::uint64_t covered, std::uint64_t stream_first,
-                       std::uint64_t stream_last, std::optional<std::uint64_t> durable_delivered);
+ResumePlan plan_resume(std::uint64_t covered, std::uint64_t stream_first, std::uint64_t stream_last,
+                       std::optional<std::uint64_t> durable_delivered);
 
 class JetStreamConsumer {
  public:
