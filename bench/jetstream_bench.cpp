@@ -122,7 +122,8 @@ void BM_CoreNatsConsume(benchmark::State& state) {
     }
     natsConnection_Flush(pub);
     if (!wait_handled(service, e.events.size())) state.SkipWithError("core: events lost");
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     state.SetIterationTime(secs);
     g_core_rate = static_cast<double>(e.events.size()) / secs;
     natsConnection_Destroy(pub);
@@ -142,7 +143,8 @@ void BM_JetStreamConsume(benchmark::State& state) {
     exporter::NatsSource source(service, e.nats.url());
     source.start();
     if (!wait_handled(service, e.events.size())) state.SkipWithError("jetstream: events lost");
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     state.SetIterationTime(secs);
     g_js_rate = static_cast<double>(e.events.size()) / secs;
     source.stop();
@@ -169,9 +171,10 @@ int main(int argc, char** argv) {
   using orderwatch::bench::g_core_rate;
   using orderwatch::bench::g_js_rate;
   if (g_core_rate > 0 && g_js_rate > 0) {
-    std::printf("events %llu: core NATS %.0f events/s, JetStream with acks %.0f events/s, ratio %.2f\n",
-                static_cast<unsigned long long>(orderwatch::bench::g_events), g_core_rate,
-                g_js_rate, g_js_rate / g_core_rate);
+    std::printf(
+        "events %llu: core NATS %.0f events/s, JetStream with acks %.0f events/s, ratio %.2f\n",
+        static_cast<unsigned long long>(orderwatch::bench::g_events), g_core_rate, g_js_rate,
+        g_js_rate / g_core_rate);
   }
   nats_Close();
   return 0;

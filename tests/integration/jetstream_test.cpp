@@ -316,6 +316,7 @@ TEST_F(JetStreamTest, NatsServerKilledMidStream) {
   wait_consumed("reference", last, events, reference);
   expect_converge([&] { return order_counts(a.scrape()); }, reference, events);
   EXPECT_EQ(a.stop(), 0) << a.log();
+  EXPECT_EQ(reference.stop(), 0) << reference.log();
 }
 
 // A previous incarnation applied and acknowledged the first messages, then died before any
@@ -383,6 +384,7 @@ TEST_F(JetStreamTest, AcknowledgedButUnsavedEventsAreReReadAndRedeliveriesAreHar
   EXPECT_GT(m.at(R"(order_events_total{result="duplicate"})"),
             reference.scrape().at(R"(order_events_total{result="duplicate"})"));
   EXPECT_EQ(a.stop(), 0) << a.log();
+  EXPECT_EQ(reference.stop(), 0) << reference.log();
 }
 
 // A missing stream is reported and waited for (never created), with /readyz 503 meanwhile;
@@ -480,6 +482,9 @@ TEST_F(ScaleOutTest, TwoPartitionsSumToOneInstance) {
   EXPECT_GT(t0, 0.3 * (t0 + t1));
   EXPECT_GT(t1, 0.3 * (t0 + t1));
   EXPECT_EQ(t0 + t1, all.value("orderwatch_tracked_orders"));
+  EXPECT_EQ(p0.stop(), 0) << p0.log();
+  EXPECT_EQ(p1.stop(), 0) << p1.log();
+  EXPECT_EQ(all.stop(), 0) << all.log();
 }
 
 }  // namespace
