@@ -200,6 +200,12 @@ class JetStreamPublisher {
         todo.swap(failed_);
       }
       if (!todo.empty()) {
+        if (retries_ == 0) {
+          std::lock_guard lock(mu_);
+          std::cerr << "orderwatch publish: " << todo.size() << " events not confirmed ("
+                    << (last_error_.empty() ? "no acknowledgement in 5s" : last_error_)
+                    << "); resending until stored (Ctrl-C to stop)\n";
+        }
         retries_ += todo.size();
         if (stop.load()) {
           for (natsMsg* m : todo) natsMsg_Destroy(m);
@@ -215,6 +221,7 @@ class JetStreamPublisher {
   static void on_error(jsCtx*, jsPubAckErr* pae, void* self) {
     auto* p = static_cast<JetStreamPublisher*>(self);
     std::lock_guard lock(p->mu_);
+    p->last_error_ = pae->ErrText != nullptr ? pae->ErrText : natsStatus_GetText(pae->Err);
     p->failed_.push_back(pae->Msg);
     pae->Msg = nullptr;  // keep it: the library then does not destroy it
   }
@@ -225,6 +232,7 @@ class JetStreamPublisher {
   std::vector<natsMsg*> batch_;
   std::mutex mu_;
   std::vector<natsMsg*> failed_;  // guarded by mu_ (the error handler runs on a client thread)
+  std::string last_error_;        // guarded by mu_
   std::uint64_t retries_ = 0;
 };
 
