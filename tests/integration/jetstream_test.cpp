@@ -11,6 +11,7 @@
 #include <nats/nats.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <thread>
@@ -261,6 +262,13 @@ class JetStreamTest : public ::testing::Test {
     expect_converge([&] { return order_counts(a.scrape()); }, reference, events);
 
     const auto m = a.scrape();
+    const auto counts = order_counts(m);
+    std::printf(
+        "stream %llu messages; compared %zu series: %.0f in flight, %.0f overdue "
+        "(all tiers); after the kill: %.0f re-read, %.0f redelivered\n",
+        static_cast<unsigned long long>(last), counts.size(), total(counts, "order_in_status{"),
+        total(counts, "order_overdue{"), m.at("orderwatch_jetstream_replayed_messages_total"),
+        m.at("orderwatch_jetstream_redelivered_total"));
     EXPECT_GT(m.at("orderwatch_jetstream_replayed_messages_total"), 0)
         << "the restart re-read nothing: the kill came too late to test anything";
     EXPECT_EQ(m.at("orderwatch_jetstream_lost_messages_total"), 0);
