@@ -1,6 +1,11 @@
 // `orderwatch publish`: sends a simulated shop's order-status events (loadgen::FlowGenerator)
 // to NATS at a chosen rate, for the demo and the benchmarks.
 //
+// --jetstream publishes with JetStream acknowledgements: every event is confirmed stored by a
+// stream (which the user creates), and events not confirmed (server restarting, no stream
+// yet) are sent again with the same Nats-Msg-Id so the stream's duplicate window drops the
+// copies that did arrive. Nothing is lost, but retried events may land out of order.
+//
 // Pacing: events leave in event-time order. With --backfill D the virtual clock starts D in
 // the past and runs as fast as --rate allows (a time-compressed replay whose timestamps carry
 // true durations) until it reaches the wall clock; from then on, and without --backfill, an
@@ -14,7 +19,9 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -43,6 +50,8 @@ struct PublishFlags {
   std::uint64_t seed = 1;
   std::string backfill;
   std::string time_format = "rfc3339";
+  bool jetstream = false;
+  bool subject_with_id = false;
 };
 
 // Where events go: <prefix><Status>. The default prefix is the config's subject with its
@@ -129,6 +138,104 @@ std::int64_t wall_ms() {
       .count();
 }
 
+// Publishes with JetStream acks in batches: a batch is complete when every message in it is
+// acknowledged; what failed or timed out is resent (same message id) until it is stored.
+class JetStreamPublisher {
+ public:
+  explicit JetStreamPublisher(natsConnection* conn) {
+    jsOptions o;
+    jsOptions_Init(&o);
+    o.PublishAsync.ErrHandler = &JetStreamPublisher::on_error;
+    o.PublishAsync.ErrHandlerClosure = this;
+    natsConnection_JetStream(&js_, conn, &o);
+    std::random_device rd;
+    run_id_ = std::to_string((static_cast<std::uint64_t>(rd()) << 32) | rd());
+  }
+  ~JetStreamPublisher() {
+    for (natsMsg* m : batch_) natsMsg_Destroy(m);
+    for (natsMsg* m : failed_) natsMsg_Destroy(m);
+    jsCtx_Destroy(js_);
+  }
+  bool ok() const { return js_ != nullptr; }
+  std::uint64_t retries() const { return retries_; }
+
+  void add(const std::string& subject, const std::string& payload) {
+    natsMsg* m = nullptr;
+    natsMsg_Create(&m, subject.c_str(), nullptr, payload.data(), static_cast<int>(payload.size()));
+    // Unique per run: a second run with the same seed must not be dropped as duplicates.
+    natsMsgHeader_Set(m, "Nats-Msg-Id", (run_id_ + "-" + std::to_string(next_id_++)).c_str());
+    batch_.push_back(m);
+  }
+  std::size_t pending() const { return batch_.size(); }
+
+  // Sends the batch and waits until all of it is stored; false only when asked to stop.
+  bool flush(const std::atomic<bool>& stop) {
+    std::vector<natsMsg*> todo;
+    todo.swap(batch_);
+    while (!todo.empty()) {
+      for (natsMsg*& m : todo) {
+        if (js_PublishMsgAsync(js_, &m, nullptr) != NATS_OK) {
+          std::lock_guard lock(mu_);
+          failed_.push_back(m);  // still ours
+        }
+        m = nullptr;
+      }
+      todo.clear();
+      jsPubOptions po;
+      jsPubOptions_Init(&po);
+      po.MaxWait = 5000;
+      if (js_PublishAsyncComplete(js_, &po) != NATS_OK) {
+        natsMsgList pending{};
+        if (js_PublishAsyncGetPendingList(&pending, js_) == NATS_OK) {
+          std::lock_guard lock(mu_);
+          for (int i = 0; i < pending.Count; ++i) {
+            failed_.push_back(pending.Msgs[i]);
+            pending.Msgs[i] = nullptr;
+          }
+          natsMsgList_Destroy(&pending);
+        }
+      }
+      {
+        std::lock_guard lock(mu_);
+        todo.swap(failed_);
+      }
+      if (!todo.empty()) {
+        if (retries_ == 0) {
+          std::lock_guard lock(mu_);
+          std::cerr << "orderwatch publish: " << todo.size() << " events not confirmed ("
+                    << (last_error_.empty() ? "no acknowledgement in 5s" : last_error_)
+                    << "); resending until stored (Ctrl-C to stop)\n";
+        }
+        retries_ += todo.size();
+        if (stop.load()) {
+          for (natsMsg* m : todo) natsMsg_Destroy(m);
+          return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
+    }
+    return true;
+  }
+
+ private:
+  static void on_error(jsCtx*, jsPubAckErr* pae, void* self) {
+    auto* p = static_cast<JetStreamPublisher*>(self);
+    std::lock_guard lock(p->mu_);
+    p->last_error_ = pae->ErrText != nullptr ? pae->ErrText : natsStatus_GetText(pae->Err);
+    p->failed_.push_back(pae->Msg);
+    pae->Msg = nullptr;  // keep it: the library then does not destroy it
+  }
+
+  jsCtx* js_ = nullptr;
+  std::string run_id_;
+  std::uint64_t next_id_ = 0;
+  std::vector<natsMsg*> batch_;
+  std::mutex mu_;
+  std::vector<natsMsg*> failed_;  // guarded by mu_ (the error handler runs on a client thread)
+  std::string last_error_;        // guarded by mu_
+  std::uint64_t retries_ = 0;
+};
+
 int run_publish(const PublishFlags& f) {
   using Clock = std::chrono::steady_clock;
   sla::Config cfg;
@@ -199,6 +306,22 @@ int run_publish(const PublishFlags& f) {
   auto old_int = std::signal(SIGINT, on_stop_signal);
   auto old_term = std::signal(SIGTERM, on_stop_signal);
 
+  std::optional<JetStreamPublisher> jsp;
+  if (f.jetstream) {
+    jsp.emplace(conn);
+    if (!jsp->ok()) {
+      std::cerr << "orderwatch publish: cannot use JetStream on " << url << "\n";
+      std::signal(SIGINT, old_int);
+      std::signal(SIGTERM, old_term);
+      jsp.reset();
+      natsConnection_Destroy(conn);
+      nats_Close();
+      return kExitUsage;
+    }
+  }
+  constexpr std::size_t kJetStreamBatch = 1000;
+  bool stopped_unsent = false;
+
   loadgen::FlowGenerator gen(cfg, opt);
   loadgen::FlowEvent ev;
   std::string payload;
@@ -226,7 +349,19 @@ int run_publish(const PublishFlags& f) {
       if (!wait_until(due)) break;
     }
     gen.serialize(ev, payload);
-    s = natsConnection_Publish(conn, status_subjects[ev.status].c_str(), payload.data(),
+    // With the id in the subject, a server-side partition() mapping can spread orders over
+    // instances while keeping each order's events together.
+    const std::string& base = status_subjects[ev.status];
+    const std::string with_id = f.subject_with_id ? base + "." + ev.id : std::string();
+    const std::string& subject = f.subject_with_id ? with_id : base;
+    if (jsp) {
+      jsp->add(subject, payload);
+      ++sent;
+      bad += ev.bad != loadgen::BadKind::kNone;
+      if (jsp->pending() >= kJetStreamBatch && !jsp->flush(g_stop)) stopped_unsent = true;
+      continue;
+    }
+    s = natsConnection_Publish(conn, subject.c_str(), payload.data(),
                                static_cast<int>(payload.size()));
     if (s != NATS_OK) {
       // Typically the reconnect buffer is full while the server is away: count, back off.
@@ -238,6 +373,9 @@ int run_publish(const PublishFlags& f) {
     ++sent;
     bad += ev.bad != loadgen::BadKind::kNone;
   }
+  if (jsp && !jsp->flush(g_stop)) stopped_unsent = true;
+  const std::uint64_t retries = jsp ? jsp->retries() : 0;
+  jsp.reset();
   const natsStatus flushed = natsConnection_FlushTimeout(conn, 10'000);
   const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
   std::signal(SIGINT, old_int);
@@ -255,7 +393,12 @@ int run_publish(const PublishFlags& f) {
                 loadgen::format_rfc3339_ms(gen.now_ms()).c_str());
   std::cout << line;
   if (errors) std::cout << "; " << errors << " publish errors";
+  if (f.jetstream) std::cout << "; stored by JetStream (" << retries << " resent)";
   std::cout << "\n";
+  if (stopped_unsent) {
+    std::cerr << "orderwatch publish: stopped before every event was stored\n";
+    return kExitInvalid;
+  }
   if (flushed != NATS_OK) {
     std::cerr << "orderwatch publish: final flush failed: " << natsStatus_GetText(flushed)
               << " (some events may not have reached the server)\n";
@@ -305,6 +448,12 @@ void add_publish(CLI::App& app, int& exit_code) {
                   "(e.g. 6h)");
   cmd->add_option("--time-format", f->time_format, "rfc3339, epoch_ms or epoch_s")
       ->capture_default_str();
+  cmd->add_flag("--jetstream", f->jetstream,
+                "publish with JetStream acknowledgements (a stream must capture the subjects); "
+                "unconfirmed events are resent with the same message id, so none is lost");
+  cmd->add_flag("--subject-with-id", f->subject_with_id,
+                "append the order id to the subject (<prefix><Status>.<id>), for partition() "
+                "subject mappings");
   cmd->callback([f, &exit_code] { exit_code = run_publish(*f); });
 }
 

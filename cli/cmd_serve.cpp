@@ -224,9 +224,19 @@ int serve(const ServeOptions& o) {
     routes["/healthz"] = [](const ex::HttpRequest&) {
       return ex::HttpResponse{200, "text/plain", "ok\n"};
     };
+    // JetStream mode is ready once bound to the durable consumer with the start-up re-read
+    // done; lag is not readiness (catching up is normal after downtime): alert on the metric.
     routes["/readyz"] = [&service](const ex::HttpRequest&) {
-      if (service.stats().nats_connected) return ex::HttpResponse{200, "text/plain", "ready\n"};
-      return ex::HttpResponse{503, "text/plain", "not ready: not connected to NATS\n"};
+      auto& st = service.stats();
+      if (!st.nats_connected) {
+        return ex::HttpResponse{503, "text/plain", "not ready: not connected to NATS\n"};
+      }
+      if (service.config()->nats.jetstream && !st.jetstream_bound) {
+        return ex::HttpResponse{
+            503, "text/plain",
+            "not ready: JetStream consumer not bound yet (re-reading the stream or waiting)\n"};
+      }
+      return ex::HttpResponse{200, "text/plain", "ready\n"};
     };
     // Like Prometheus's /-/reload: POST (or PUT) only, and only with --web.enable-lifecycle
     // (anyone who can reach the port could otherwise make the exporter re-read its file).
@@ -303,6 +313,8 @@ int serve(const ServeOptions& o) {
     }
     // HTTP first: its workers call into the NATS source (poll_stats) while scraping, and
     // stopping civetweb waits for them. Then NATS, whose callbacks feed the service.
+    // Consuming stops first so that a final snapshot (taken here) has every applied event.
+    nats->stop();
     http.reset();
     nats.reset();
     ex::log::info("serve", "stopped in " + seconds_text(steady_ms() - stop_start));

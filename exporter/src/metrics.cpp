@@ -190,6 +190,29 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
         d(st.snapshot_bytes.load()));
   counter("orderwatch_snapshot_failures_total", "Snapshot writes that failed.",
           d(st.snapshot_failures.load()));
+  if (cfg.nats.jetstream) {
+    gauge("orderwatch_jetstream_consumer_pending_messages",
+          "Stream messages the durable consumer has not delivered yet (lag), polled each second.",
+          d(st.jetstream_pending.load()));
+    gauge("orderwatch_jetstream_ack_pending_messages",
+          "Messages delivered to the exporter and not yet acknowledged, polled each second.",
+          d(st.jetstream_ack_pending.load()));
+    counter("orderwatch_jetstream_redelivered_total",
+            "Messages received again (NumDelivered > 1); applying them again changes nothing.",
+            d(st.jetstream_redelivered.load()));
+    counter("orderwatch_jetstream_terminated_total",
+            "Poison messages (rejected by the decoder) terminated so they are never redelivered.",
+            d(st.jetstream_terminated.load()));
+    counter("orderwatch_jetstream_replayed_messages_total",
+            "Messages re-read from the stream on start, after the sequence the state covers.",
+            d(st.jetstream_replayed.load()));
+    counter("orderwatch_jetstream_lost_messages_total",
+            "Stream sequences a resume needed that the stream no longer held (events lost).",
+            d(st.jetstream_lost.load()));
+    gauge("orderwatch_jetstream_consumer_bound",
+          "1 when the durable consumer is bound and the start-up re-read is done.",
+          st.jetstream_bound ? 1 : 0);
+  }
   return out;
 }
 

@@ -93,10 +93,7 @@ NatsSource::NatsSource(TrackerService& service, std::string url) : service_(serv
 }
 
 NatsSource::~NatsSource() {
-  if (sub_ != nullptr) {
-    natsSubscription_Unsubscribe(sub_);
-    natsSubscription_Destroy(sub_);
-  }
+  stop();
   if (conn_ != nullptr) {
     natsConnection_Close(conn_);
     std::unique_lock lock(closed_mu_);
@@ -119,6 +116,14 @@ void NatsSource::start() {
   }
   const auto config = service_.config();
   const auto& n = config->nats;
+  if (n.jetstream) {
+    jetstream_ = std::make_unique<JetStreamConsumer>(*this, service_, *n.jetstream, n.subject);
+    jetstream_->start(conn_);
+    log::info("nats", "JetStream mode: stream " + n.jetstream->stream + ", durable consumer " +
+                          n.jetstream->durable + ", subject " + n.subject);
+    return;
+  }
+  std::lock_guard lock(sub_mu_);
   if (n.queue_group.empty()) {
     check(natsConnection_Subscribe(&sub_, conn_, n.subject.c_str(), &NatsSource::on_message, this),
           "nats subscribe " + n.subject);
@@ -133,7 +138,18 @@ void NatsSource::start() {
                         (n.queue_group.empty() ? "" : " (queue group " + n.queue_group + ")"));
 }
 
+void NatsSource::stop() {
+  if (jetstream_) jetstream_->stop();
+  std::lock_guard lock(sub_mu_);  // a scrape may be in poll_stats
+  if (sub_ != nullptr) {
+    natsSubscription_Unsubscribe(sub_);
+    natsSubscription_Destroy(sub_);
+    sub_ = nullptr;
+  }
+}
+
 void NatsSource::poll_stats() {
+  std::lock_guard lock(sub_mu_);
   if (sub_ == nullptr) return;
   int64_t dropped = 0;
   if (natsSubscription_GetDropped(sub_, &dropped) == NATS_OK && dropped >= 0) {
@@ -142,24 +158,34 @@ void NatsSource::poll_stats() {
 }
 
 bool NatsSource::stop_consuming(std::chrono::milliseconds timeout) {
-  if (sub_ == nullptr) return true;
+  if (jetstream_) {
+    jetstream_->stop();
+    return true;
+  }
+  natsSubscription* sub = nullptr;
+  {
+    std::lock_guard lock(sub_mu_);
+    sub = sub_;
+  }
+  if (sub == nullptr) return true;
   // A drain needs the server's acknowledgement: while disconnected it cannot complete, and
   // nothing more can arrive anyway.
   if (natsConnection_Status(conn_) != NATS_CONN_STATUS_CONNECTED ||
-      natsSubscription_Drain(sub_) != NATS_OK) {
-    natsSubscription_Unsubscribe(sub_);  // not connected: nothing more can arrive anyway
+      natsSubscription_Drain(sub) != NATS_OK) {
+    natsSubscription_Unsubscribe(sub);
     return true;
   }
-  return natsSubscription_WaitForDrainCompletion(sub_, timeout.count()) == NATS_OK;
+  return natsSubscription_WaitForDrainCompletion(sub, timeout.count()) == NATS_OK;
 }
 
-void NatsSource::handle_payload(std::string_view payload, std::uint64_t stream_seq) {
+bool NatsSource::handle_payload(std::string_view payload, std::optional<std::uint64_t> stream_seq) {
   const std::int64_t now = service_.now_ms();  // one clock read per event
   std::optional<RejectReason> reason;
   {
     std::lock_guard lock(decode_mu_);
     // Decode with the current config; if a reload lands between decode and apply, the
     // event's status index may mean another status (or none) now: decode it again.
+    const std::uint64_t seq = stream_seq.value_or(0);
     for (;;) {
       if (decoder_ == nullptr || decoder_generation_ != service_.config_generation()) {
         const ConfigView view = service_.config_view();
@@ -169,10 +195,10 @@ void NatsSource::handle_payload(std::string_view payload, std::uint64_t stream_s
       Event event;
       reason = decoder_->decode(payload, now, event);
       if (!reason) {
-        if (service_.apply(event, now, stream_seq, decoder_generation_)) return;
+        if (service_.apply(event, now, seq, decoder_generation_)) return true;
         continue;
       }
-      if (service_.reject(*reason, now, stream_seq, decoder_generation_)) break;
+      if (service_.reject(*reason, now, seq, decoder_generation_)) break;
     }
   }
   std::string sample(payload.substr(0, 200));
@@ -181,6 +207,7 @@ void NatsSource::handle_payload(std::string_view payload, std::uint64_t stream_s
   }
   bad_input_log_.warn(now, "decode",
                       "rejected event (" + std::string(to_string(*reason)) + "): " + sample);
+  return false;
 }
 
 void NatsSource::on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* self) {

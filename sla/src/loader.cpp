@@ -472,6 +472,13 @@ class Loader {
           }
         }
         nats.jetstream = cfg;
+        // A queue group would split one durable's messages over instances that each keep
+        // only part of an order's events; scale-out uses partition subjects instead.
+        if (auto q = node["queue_group"]; q && !nats.queue_group.empty()) {
+          add(q, "nats.queue_group",
+              "does not apply with jetstream: give each instance its own durable and "
+              "partition subject");
+        }
       }
     }
   }

@@ -164,6 +164,21 @@ TEST(Loader, BadSubject) {
              "not a valid NATS subject");
 }
 
+TEST(Loader, JetStreamSettingsAndNoQueueGroupWithThem) {
+  Config c = load_string(replace(
+      kBase, "  subject: orders.status.>\n",
+      "  subject: orders.status.>\n  jetstream: {stream: ORDERS, durable: ow, ack_wait: 10s}\n"));
+  ASSERT_TRUE(c.nats.jetstream);
+  EXPECT_EQ(c.nats.jetstream->stream, "ORDERS");
+  EXPECT_EQ(c.nats.jetstream->durable, "ow");
+  EXPECT_EQ(c.nats.jetstream->ack_wait, std::chrono::seconds(10));
+  EXPECT_EQ(c.nats.jetstream->max_deliver, 5);
+  expect_one(replace(kBase, "  subject: orders.status.>\n",
+                     "  subject: orders.status.>\n  queue_group: q\n"
+                     "  jetstream: {stream: ORDERS, durable: ow}\n"),
+             5, 16, "nats.queue_group", "does not apply with jetstream");
+}
+
 TEST(Loader, InlineSecretsAreRefused) {
   expect_one(replace(kBase, "nats:\n", "nats:\n  token: s3cret\n"), 4, 10, "nats.token",
              "use token_file");

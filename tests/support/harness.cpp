@@ -9,7 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <nats/nats.h>
 #include <cctype>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -220,8 +222,11 @@ const char* promtool_bin() { return PROMTOOL_BIN; }
 const char* prometheus_bin() { return PROMETHEUS_BIN; }
 const char* alertmanager_bin() { return ALERTMANAGER_BIN; }
 
-NatsServer::NatsServer(const TempDir& dir, int port, bool jetstream)
-    : dir_(dir), port_(port == 0 ? free_port() : port), jetstream_(jetstream) {
+NatsServer::NatsServer(const TempDir& dir, int port, bool jetstream, std::string config_file)
+    : dir_(dir),
+      port_(port == 0 ? free_port() : port),
+      jetstream_(jetstream),
+      config_file_(std::move(config_file)) {
   start();
 }
 
@@ -233,6 +238,7 @@ void NatsServer::start() {
   if (jetstream_) {
     argv.insert(argv.end(), {"-js", "-sd", dir_.path() + "/jetstream"});
   }
+  if (!config_file_.empty()) argv.insert(argv.end(), {"-c", config_file_});
   process_.emplace(argv, dir_.path() + "/nats-" + std::to_string(generation_++) + ".log");
   const int port = port_;
   if (!wait_until(
@@ -259,6 +265,90 @@ void NatsServer::kill_hard() {
 void NatsServer::stop() {
   if (process_) process_->stop(SIGTERM);
   process_.reset();
+}
+
+namespace {
+
+// A connection + JetStream context for one management call.
+class JetStreamAdmin {
+ public:
+  explicit JetStreamAdmin(const std::string& url) {
+    natsStatus s = natsConnection_ConnectTo(&conn_, url.c_str());
+    if (s == NATS_OK) s = natsConnection_JetStream(&js_, conn_, nullptr);
+    if (s != NATS_OK) {
+      close();
+      throw std::runtime_error("JetStream at " + url + ": " + natsStatus_GetText(s));
+    }
+  }
+  ~JetStreamAdmin() { close(); }
+  jsCtx* js() { return js_; }
+
+ private:
+  void close() {
+    jsCtx_Destroy(js_);
+    natsConnection_Destroy(conn_);
+    js_ = nullptr;
+    conn_ = nullptr;
+  }
+  natsConnection* conn_ = nullptr;
+  jsCtx* js_ = nullptr;
+};
+
+}  // namespace
+
+void create_stream(const std::string& url, const std::string& name,
+                   const std::vector<std::string>& subjects) {
+  JetStreamAdmin admin(url);
+  js_DeleteStream(admin.js(), name.c_str(), nullptr, nullptr);
+  std::vector<const char*> subs;
+  for (const auto& sub : subjects) subs.push_back(sub.c_str());
+  jsStreamConfig cfg;
+  jsStreamConfig_Init(&cfg);
+  cfg.Name = name.c_str();
+  cfg.Subjects = subs.data();
+  cfg.SubjectsLen = static_cast<int>(subs.size());
+  cfg.Storage = js_FileStorage;
+  cfg.Retention = js_LimitsPolicy;
+  jsStreamInfo* si = nullptr;
+  jsErrCode err = static_cast<jsErrCode>(0);
+  const natsStatus s = js_AddStream(&si, admin.js(), &cfg, nullptr, &err);
+  jsStreamInfo_Destroy(si);
+  if (s != NATS_OK) {
+    throw std::runtime_error("create stream " + name + ": " + natsStatus_GetText(s) + " (" +
+                             std::to_string(static_cast<int>(err)) + ")");
+  }
+}
+
+ConsumerState consumer_state(const std::string& url, const std::string& stream,
+                             const std::string& durable) {
+  JetStreamAdmin admin(url);
+  jsConsumerInfo* ci = nullptr;
+  jsErrCode err = static_cast<jsErrCode>(0);
+  ConsumerState out;
+  const natsStatus s =
+      js_GetConsumerInfo(&ci, admin.js(), stream.c_str(), durable.c_str(), nullptr, &err);
+  if (s == NATS_OK) {
+    out.exists = true;
+    out.num_pending = ci->NumPending;
+    out.num_ack_pending = ci->NumAckPending;
+    out.delivered_stream_seq = ci->Delivered.Stream;
+    out.ack_floor_stream_seq = ci->AckFloor.Stream;
+    jsConsumerInfo_Destroy(ci);
+  } else if (err != JSConsumerNotFoundErr) {
+    throw std::runtime_error("consumer info " + durable + ": " + natsStatus_GetText(s));
+  }
+  return out;
+}
+
+std::uint64_t stream_last_seq(const std::string& url, const std::string& stream) {
+  JetStreamAdmin admin(url);
+  jsStreamInfo* si = nullptr;
+  const natsStatus s = js_GetStreamInfo(&si, admin.js(), stream.c_str(), nullptr, nullptr);
+  if (s != NATS_OK)
+    throw std::runtime_error("stream info " + stream + ": " + natsStatus_GetText(s));
+  const std::uint64_t last = si->State.LastSeq;
+  jsStreamInfo_Destroy(si);
+  return last;
 }
 
 }  // namespace orderwatch::testing

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -92,9 +93,11 @@ const char* prometheus_bin();
 const char* alertmanager_bin();
 
 // A nats-server on 127.0.0.1:port with its own store dir; restartable on the same port.
+// config_file: an optional nats-server config (e.g. subject mappings), passed with -c.
 class NatsServer {
  public:
-  explicit NatsServer(const TempDir& dir, int port = 0, bool jetstream = false);
+  explicit NatsServer(const TempDir& dir, int port = 0, bool jetstream = false,
+                      std::string config_file = "");
   ~NatsServer();
   int port() const { return port_; }
   std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
@@ -106,8 +109,25 @@ class NatsServer {
   const TempDir& dir_;
   int port_;
   bool jetstream_;
+  std::string config_file_;
   int generation_ = 0;
   std::optional<Process> process_;
 };
+
+// JetStream management for tests (orderwatch itself never creates streams). Each call
+// opens its own short connection to `url`; failures throw std::runtime_error.
+// A file-backed stream with limits retention capturing `subjects` (replaced if it exists).
+void create_stream(const std::string& url, const std::string& name,
+                   const std::vector<std::string>& subjects);
+struct ConsumerState {
+  bool exists = false;
+  std::uint64_t num_pending = 0;
+  std::int64_t num_ack_pending = 0;
+  std::uint64_t delivered_stream_seq = 0;
+  std::uint64_t ack_floor_stream_seq = 0;
+};
+ConsumerState consumer_state(const std::string& url, const std::string& stream,
+                             const std::string& durable);
+std::uint64_t stream_last_seq(const std::string& url, const std::string& stream);
 
 }  // namespace orderwatch::testing

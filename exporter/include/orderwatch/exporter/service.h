@@ -44,6 +44,15 @@ struct SelfStats {
   std::atomic<std::int64_t> snapshot_duration_us{0};  // last successful write, end to end
   std::atomic<std::uint64_t> snapshot_bytes{0};       // size of the last one written
   std::atomic<std::uint64_t> snapshot_failures{0};
+  // JetStream mode only (exported when nats.jetstream is configured). Lag figures are polled
+  // from the consumer's info about once a second, not counted per message.
+  std::atomic<bool> jetstream_bound{false};         // replay done and bound to the durable consumer
+  std::atomic<std::uint64_t> jetstream_pending{0};  // stream messages not yet delivered
+  std::atomic<std::uint64_t> jetstream_ack_pending{0};  // delivered, not yet acknowledged
+  std::atomic<std::uint64_t> jetstream_redelivered{0};  // messages received with NumDelivered > 1
+  std::atomic<std::uint64_t> jetstream_terminated{0};  // poison messages terminated (never retried)
+  std::atomic<std::uint64_t> jetstream_replayed{0};    // messages re-read from the stream on start
+  std::atomic<std::uint64_t> jetstream_lost{0};        // re-read needed, no longer in the stream
 };
 
 // A config and the generation number it has in this service (1 for the first).
