@@ -7,11 +7,13 @@
 #include <memory>
 
 #include "commands.h"
+#include "orderwatch/exporter/drilldown.h"
 #include "orderwatch/exporter/http_server.h"
 #include "orderwatch/exporter/log.h"
 #include "orderwatch/exporter/metrics.h"
 #include "orderwatch/exporter/nats_source.h"
 #include "orderwatch/exporter/service.h"
+#include "orderwatch/exporter/web_config.h"
 #include "orderwatch/sla/loader.h"
 
 namespace orderwatch::cli {
@@ -25,6 +27,8 @@ struct ServeOptions {
   std::string nats_url;
   std::string listen = "127.0.0.1:9464";
   std::string log_level = "info";
+  std::string web_config;  // --web.config.file: TLS + basic auth for every endpoint
+  bool disable_api = false;
 };
 
 int serve(const ServeOptions& o) {
@@ -46,6 +50,15 @@ int serve(const ServeOptions& o) {
   } catch (const std::invalid_argument& e) {
     std::cerr << "orderwatch serve: " << e.what() << "\n";
     return kExitUsage;
+  }
+  ex::WebConfig web;
+  if (!o.web_config.empty()) {
+    try {
+      web = ex::load_web_config(o.web_config);
+    } catch (const std::exception& e) {
+      std::cerr << "orderwatch serve: --web.config.file " << e.what() << "\n";
+      return kExitInvalid;
+    }
   }
 
   // Signals are taken synchronously by the main thread; block them before any thread starts
@@ -82,17 +95,25 @@ int serve(const ServeOptions& o) {
       if (service.stats().nats_connected) return ex::HttpResponse{200, "text/plain", "ready\n"};
       return ex::HttpResponse{503, "text/plain", "not ready: not connected to NATS\n"};
     };
-    routes["/"] = [&config](const ex::HttpRequest&) {
-      return ex::HttpResponse{200, "text/html; charset=utf-8",
-                              "<!doctype html><title>orderwatch " + config.service +
-                                  "</title><h1>orderwatch: " + config.service +
-                                  "</h1><ul><li><a href=\"/metrics\">/metrics</a></li>"
-                                  "<li><a href=\"/healthz\">/healthz</a></li>"
-                                  "<li><a href=\"/readyz\">/readyz</a></li></ul>\n"};
-    };
+    const ex::DrilldownApi drilldown(service, config.service);
+    if (o.disable_api) {
+      // No order ids anywhere: only the index of the remaining endpoints.
+      routes["/"] = [&config](const ex::HttpRequest&) {
+        return ex::HttpResponse{200, "text/html; charset=utf-8",
+                                "<!doctype html><title>orderwatch " + config.service +
+                                    "</title><h1>orderwatch: " + config.service +
+                                    "</h1><p>The drill-down API is disabled "
+                                    "(--web.disable-api).</p><ul><li><a "
+                                    "href=\"/metrics\">/metrics</a></li>"
+                                    "<li><a href=\"/healthz\">/healthz</a></li>"
+                                    "<li><a href=\"/readyz\">/readyz</a></li></ul>\n"};
+      };
+    } else {
+      drilldown.add_routes(routes);
+    }
     std::unique_ptr<ex::HttpServer> http;
     try {
-      http = std::make_unique<ex::HttpServer>(o.listen, std::move(routes));
+      http = std::make_unique<ex::HttpServer>(o.listen, std::move(routes), web);
     } catch (const std::exception& e) {
       std::cerr << "orderwatch serve: " << e.what() << "\n";
       return kExitUsage;
@@ -100,8 +121,11 @@ int serve(const ServeOptions& o) {
     const auto colon = o.listen.rfind(':');
     std::string host = o.listen.substr(0, colon);
     if (host.empty()) host = "0.0.0.0";
-    ex::log::info("http", "listening on http://" + host + ":" + std::to_string(http->port()) +
-                              " (/metrics, /healthz, /readyz)");
+    ex::log::info("http", std::string("listening on ") + (http->tls() ? "https" : "http") + "://" +
+                              host + ":" + std::to_string(http->port()) +
+                              (o.disable_api ? " (/metrics, /healthz, /readyz; API disabled)"
+                                             : " (/metrics, /healthz, /readyz, /api/v1, /)") +
+                              (web.basic_auth_users.empty() ? "" : "; basic auth on"));
     ex::log::info("serve", "service " + config.service + ": " + sla::summary(config));
     try {
       nats->start();
@@ -147,6 +171,12 @@ void add_serve(CLI::App& app, int& exit_code) {
   cmd->add_option("--listen", o->listen, "HTTP listen address (HOST:PORT; port 0 = any)")
       ->capture_default_str();
   cmd->add_option("--log-level", o->log_level, "debug, info, warn or error")->capture_default_str();
+  cmd->add_option("--web.config.file", o->web_config,
+                  "TLS and basic-auth settings for every HTTP endpoint (Prometheus web config "
+                  "format: tls_server_config, basic_auth_users)")
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--web.disable-api", o->disable_api,
+                "Serve no drill-down API (/api/v1/...) nor page: no order ids over HTTP");
   cmd->callback([o, &exit_code] { exit_code = serve(*o); });
 }
 

@@ -1,6 +1,8 @@
 #include "orderwatch/exporter/http_server.h"
 
 #include <civetweb.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include <mutex>
 #include <stdexcept>
@@ -17,6 +19,8 @@ const char* reason_phrase(int status) {
       return "OK";
     case 400:
       return "Bad Request";
+    case 401:
+      return "Unauthorized";
     case 404:
       return "Not Found";
     case 405:
@@ -31,16 +35,27 @@ const char* reason_phrase(int status) {
 }
 
 void send(mg_connection* conn, const HttpResponse& r) {
-  mg_printf(conn,
-            "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-            "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n\r\n",
-            r.status, reason_phrase(r.status), r.content_type.c_str(), r.body.size());
+  mg_printf(
+      conn,
+      "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+      "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n%s\r\n",
+      r.status, reason_phrase(r.status), r.content_type.c_str(), r.body.size(),
+      r.status == 401 ? "WWW-Authenticate: Basic realm=\"orderwatch\", charset=\"UTF-8\"\r\n" : "");
   if (std::string_view(mg_get_request_info(conn)->request_method) != "HEAD") {
     mg_write(conn, r.body.data(), r.body.size());
   }
 }
 
-std::once_flag g_init;
+std::mutex g_init_mu;  // mg_init_library is not thread-safe
+
+std::string openssl_error() {
+  char buf[256] = {0};
+  const unsigned long code = ERR_get_error();
+  if (code == 0) return "unknown error";
+  ERR_error_string_n(code, buf, sizeof buf);
+  ERR_clear_error();
+  return buf;
+}
 
 }  // namespace
 
@@ -72,15 +87,32 @@ std::string to_civetweb_ports(const std::string& listen) {
 }
 
 HttpServer::HttpServer(const std::string& listen, std::map<std::string, HttpHandler> routes,
-                       int threads)
-    : routes_(std::move(routes)) {
-  std::call_once(g_init, [] { mg_init_library(0); });
-  const std::string ports = to_civetweb_ports(listen);
+                       const WebConfig& web, int threads)
+    : web_(web), auth_(web.basic_auth_users) {
+  for (auto& [path, handler] : routes) {
+    if (path.size() > 1 && path.ends_with("/*")) {
+      prefix_routes_.emplace(path.substr(0, path.size() - 1), std::move(handler));
+    } else {
+      routes_.emplace(path, std::move(handler));
+    }
+  }
+  if (web_.tls() && mg_check_feature(2) == 0) {
+    throw std::runtime_error(
+        "TLS was asked for (tls_server_config) but this civetweb build has no TLS support");
+  }
+  {
+    std::lock_guard lock(g_init_mu);
+    // Feature 2 = TLS: civetweb loads OpenSSL (libssl.so, libcrypto.so) on demand.
+    mg_init_library(web_.tls() ? 2 : 0);
+  }
+  std::string ports = to_civetweb_ports(listen);
+  if (web_.tls()) ports += "s";
   const std::string nthreads = std::to_string(threads);
   const char* options[] = {
       "listening_ports", ports.c_str(),       "num_threads", nthreads.c_str(), "request_timeout_ms",
       "10000",           "enable_keep_alive", "yes",         nullptr};
   mg_callbacks callbacks{};
+  if (web_.tls()) callbacks.init_ssl = &HttpServer::init_tls;
   char error_text[256] = {0};
   mg_init_data init{};
   init.callbacks = &callbacks;
@@ -93,6 +125,7 @@ HttpServer::HttpServer(const std::string& listen, std::map<std::string, HttpHand
   error.text_buffer_size = sizeof error_text;
   ctx_ = mg_start2(&init, &error);
   if (ctx_ == nullptr) {
+    if (!tls_error_.empty()) throw std::runtime_error(tls_error_);
     throw std::runtime_error("cannot listen on " + listen + ": " +
                              (error_text[0] ? error_text : "unknown error"));
   }
@@ -100,6 +133,33 @@ HttpServer::HttpServer(const std::string& listen, std::map<std::string, HttpHand
   mg_server_port server_ports[4];
   const int n = mg_get_server_ports(ctx_, 4, server_ports);
   if (n > 0) port_ = server_ports[0].port;
+}
+
+int HttpServer::init_tls(void* ssl_ctx, void* self_ptr) {
+  // Certificate and key come from two files (exporter-toolkit style); civetweb's own option
+  // wants both in one PEM, so the context is set up here and civetweb told so (return 1).
+  auto* self = static_cast<HttpServer*>(self_ptr);
+  auto* ctx = static_cast<SSL_CTX*>(ssl_ctx);
+  const WebConfig& web = self->web_;
+  if (SSL_CTX_use_certificate_chain_file(ctx, web.cert_file.c_str()) != 1) {
+    self->tls_error_ = "TLS certificate " + web.cert_file + ": " + openssl_error();
+    return -1;
+  }
+  if (SSL_CTX_use_PrivateKey_file(ctx, web.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    self->tls_error_ = "TLS key " + web.key_file + ": " + openssl_error();
+    return -1;
+  }
+  if (SSL_CTX_check_private_key(ctx) != 1) {
+    self->tls_error_ = "TLS key " + web.key_file + " does not match the certificate " +
+                       web.cert_file + ": " + openssl_error();
+    return -1;
+  }
+  const int min = web.min_tls_version == "TLS13" ? TLS1_3_VERSION : TLS1_2_VERSION;
+  if (SSL_CTX_set_min_proto_version(ctx, min) != 1) {
+    self->tls_error_ = "TLS: cannot set the minimum version: " + openssl_error();
+    return -1;
+  }
+  return 1;
 }
 
 HttpServer::~HttpServer() {
@@ -111,17 +171,36 @@ int HttpServer::dispatch(mg_connection* conn, void* self_ptr) {
   const mg_request_info* info = mg_get_request_info(conn);
   HttpRequest req;
   req.method = info->request_method ? info->request_method : "";
-  req.path = info->local_uri ? info->local_uri : "/";
+  // local_uri_raw: URL-decoded but not "cleaned", so an order id like "a/../b" reaches the
+  // handler as sent.
+  req.path = info->local_uri_raw ? info->local_uri_raw : (info->local_uri ? info->local_uri : "/");
   req.query = info->query_string ? info->query_string : "";
   HttpResponse resp;
   try {
-    auto it = self->routes_.find(req.path);
-    if (it == self->routes_.end()) {
+    // Every route, /metrics included, sits behind the same auth (Prometheus convention).
+    const AuthResult auth = self->auth_.check(mg_get_header(conn, "Authorization"));
+    const HttpHandler* handler = nullptr;
+    if (auto it = self->routes_.find(req.path); it != self->routes_.end()) {
+      handler = &it->second;
+    } else {
+      // The longest matching prefix wins.
+      for (auto& [prefix, h] : self->prefix_routes_) {
+        if (req.path.size() > prefix.size() && req.path.starts_with(prefix)) {
+          handler = &h;
+          req.rest = req.path.substr(prefix.size());
+        }
+      }
+    }
+    if (auth == AuthResult::kDenied) {
+      resp = {401, "text/plain; charset=utf-8", "401 unauthorized\n"};
+    } else if (auth == AuthResult::kBusy) {
+      resp = {503, "text/plain; charset=utf-8", "503 busy checking credentials; retry\n"};
+    } else if (handler == nullptr) {
       resp = {404, "text/plain; charset=utf-8", "404 page not found\n"};
     } else if (req.method != "GET" && req.method != "HEAD" && req.method != "POST") {
       resp = {405, "text/plain; charset=utf-8", "method not allowed\n"};
     } else {
-      resp = it->second(req);
+      resp = (*handler)(req);
     }
   } catch (const std::exception& e) {
     resp = {500, "text/plain; charset=utf-8", std::string("internal error: ") + e.what() + "\n"};
