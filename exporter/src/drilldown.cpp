@@ -183,7 +183,8 @@ HttpResponse DrilldownApi::overdue(const HttpRequest& req) const {
   const OverduePage page = service_.overdue(q);
   if (!page.error.empty()) return json_error(400, page.error);
   json orders = json::array();
-  for (const auto& v : page.orders) orders.push_back(order_json(v, page.dimension_labels, page.now_ms));
+  for (const auto& v : page.orders)
+    orders.push_back(order_json(v, page.dimension_labels, page.now_ms));
   json body{{"now", format_rfc3339(page.now_ms)},
             {"status", f.status.empty() ? json(nullptr) : json(f.status)},
             {"severity", f.severity.empty() ? json(nullptr) : json(f.severity)},
@@ -228,7 +229,8 @@ HttpResponse DrilldownApi::summary(const HttpRequest& req) const {
     json top = json::object();
     for (const auto& d : s.top_overdue) {
       json values = json::array();
-      for (const auto& [value, count] : d.values) values.push_back({{"value", value}, {"count", count}});
+      for (const auto& [value, count] : d.values)
+        values.push_back({{"value", value}, {"count", count}});
       top[d.label] = std::move(values);
     }
     statuses.push_back(
@@ -239,8 +241,9 @@ HttpResponse DrilldownApi::summary(const HttpRequest& req) const {
          {"oldest_entered",
           s.oldest_entered_ms ? json(format_rfc3339(*s.oldest_entered_ms)) : json(nullptr)},
          {"oldest_age_seconds",
-          s.oldest_entered_ms ? json(static_cast<double>(sum.now_ms - *s.oldest_entered_ms) / 1000.0)
-                              : json(nullptr)},
+          s.oldest_entered_ms
+              ? json(static_cast<double>(sum.now_ms - *s.oldest_entered_ms) / 1000.0)
+              : json(nullptr)},
          {"top_overdue", std::move(top)}});
   }
   return json_response(200, json{{"now", format_rfc3339(sum.now_ms)},

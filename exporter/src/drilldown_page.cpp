@@ -84,14 +84,16 @@ nav a{margin-right:1em}
 HttpResponse DrilldownApi::page(const HttpRequest& req) const {
   drilldown::Filters f;
   const std::string bad = drilldown::parse_filters(req.query, false, f);
-  std::string html = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                     "<meta name=\"viewport\" content=\"width=device-width\">"
-                     "<title>orderwatch " +
-                     esc(service_name_) + ": who is stuck</title>" + kStyle + "</head><body>\n";
+  std::string html =
+      "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width\">"
+      "<title>orderwatch " +
+      esc(service_name_) + ": who is stuck</title>" + kStyle + "</head><body>\n";
   html += "<h1>orderwatch: " + esc(service_name_) + "</h1>\n";
-  html += "<nav><a href=\"/\">overview</a><a href=\"/api/v1/summary\">/api/v1/summary</a>"
-          "<a href=\"/metrics\">/metrics</a><a href=\"/healthz\">/healthz</a>"
-          "<a href=\"/readyz\">/readyz</a></nav>\n";
+  html +=
+      "<nav><a href=\"/\">overview</a><a href=\"/api/v1/summary\">/api/v1/summary</a>"
+      "<a href=\"/metrics\">/metrics</a><a href=\"/healthz\">/healthz</a>"
+      "<a href=\"/readyz\">/readyz</a></nav>\n";
   auto finish = [&](int status) {
     html += "</body></html>\n";
     return HttpResponse{status, "text/html; charset=utf-8", std::move(html)};
@@ -106,8 +108,9 @@ HttpResponse DrilldownApi::page(const HttpRequest& req) const {
           esc(format_rfc3339(sum.now_ms)) + "</p>\n";
 
   // Summary: one row per non-terminal status.
-  html += "<h2>Summary</h2>\n<table id=\"summary\"><tr><th>Status</th><th>In flight</th>"
-          "<th>Overdue (per tier)</th><th>Oldest</th><th>Common among overdue</th></tr>\n";
+  html +=
+      "<h2>Summary</h2>\n<table id=\"summary\"><tr><th>Status</th><th>In flight</th>"
+      "<th>Overdue (per tier)</th><th>Oldest</th><th>Common among overdue</th></tr>\n";
   for (const auto& s : sum.statuses) {
     if (s.terminal) continue;
     html += "<tr><td><a href=\"" + esc(link(s.name, "")) + "\">" + esc(s.name) + "</a></td>";
@@ -146,8 +149,9 @@ HttpResponse DrilldownApi::page(const HttpRequest& req) const {
       html += "<p class=\"muted\">No overdue orders.</p>\n";
       return;
     }
-    html += "<table class=\"orders\"><tr><th>Order</th><th>Status</th><th>Entered (UTC)</th>"
-            "<th>Age</th><th>Tier</th>";
+    html +=
+        "<table class=\"orders\"><tr><th>Order</th><th>Status</th><th>Entered (UTC)</th>"
+        "<th>Age</th><th>Tier</th>";
     for (const auto& label : page.dimension_labels) html += "<th>" + esc(label) + "</th>";
     html += "</tr>\n";
     for (const auto& v : page.orders) {

@@ -111,10 +111,9 @@ OverduePage OrderTracker::overdue(const OverdueQuery& q) const {
   // millisecond (see OrderCursor).
   IndexEntry after{kNever, 0};
   if (q.after) {
-    after = q.after->epoch == impl.epoch ? IndexEntry{q.after->entered_ms, q.after->slot}
-            : q.after->entered_ms == kNever
-                ? IndexEntry{kNever, 0}
-                : IndexEntry{q.after->entered_ms - 1, 0xFFFFFFFFu};
+    after = q.after->epoch == impl.epoch    ? IndexEntry{q.after->entered_ms, q.after->slot}
+            : q.after->entered_ms == kNever ? IndexEntry{kNever, 0}
+                                            : IndexEntry{q.after->entered_ms - 1, 0xFFFFFFFFu};
   }
   std::vector<Source> sources;
   sources.reserve(selected.size());
@@ -161,7 +160,8 @@ TrackerSummary OrderTracker::summary(std::size_t top_values) const {
     // Overdue (first tier) count per value of each dimension, from the per-combo counters.
     std::vector<std::map<std::uint16_t, std::int64_t>> by_value(impl.ndims);
     for (std::size_t c = 0; c < impl.combos.size(); ++c) {
-      const std::size_t ser = impl.series(static_cast<std::uint16_t>(c), static_cast<std::uint8_t>(s));
+      const std::size_t ser =
+          impl.series(static_cast<std::uint16_t>(c), static_cast<std::uint8_t>(s));
       sum.in_flight += impl.in_status[ser];
       for (std::size_t k = 0; k < per_tier.size(); ++k) {
         per_tier[k] += impl.overdue[ser * impl.max_tiers + k];

@@ -18,7 +18,8 @@ namespace {
 [[noreturn]] void fail(const std::string& path, const YAML::Node& node, const std::string& what) {
   std::string where = path;
   if (node && node.Mark().line >= 0) {
-    where += ":" + std::to_string(node.Mark().line + 1) + ":" + std::to_string(node.Mark().column + 1);
+    where +=
+        ":" + std::to_string(node.Mark().line + 1) + ":" + std::to_string(node.Mark().column + 1);
   }
   throw std::runtime_error(where + ": " + what);
 }
@@ -118,8 +119,9 @@ WebConfig load_web_config(const std::string& path) {
             fail(path, t.second, p + ": must be TLS12 or TLS13");
           }
         } else {
-          fail(path, t.first, p + ": not supported by orderwatch (supported: cert_file, "
-                              "key_file, min_version)");
+          fail(path, t.first,
+               p + ": not supported by orderwatch (supported: cert_file, "
+                   "key_file, min_version)");
         }
       }
       if (web.cert_file.empty() || web.key_file.empty()) {
@@ -145,8 +147,10 @@ WebConfig load_web_config(const std::string& path) {
         web.basic_auth_users[user] = hash;
       }
     } else {
-      fail(path, kv.first, key + ": not supported by orderwatch (supported: tls_server_config, "
-                           "basic_auth_users)");
+      fail(path, kv.first,
+           key +
+               ": not supported by orderwatch (supported: tls_server_config, "
+               "basic_auth_users)");
     }
   }
   return web;
