@@ -96,8 +96,8 @@ class QueryTest : public ::testing::Test {
 };
 
 TEST_F(QueryTest, OldestFirstMergedAcrossStatuses) {
-  apply("p-new", Placed, now_ - 5 * kS);     // not overdue (10s)
-  apply("p-old", Placed, now_ - 500 * kS);   // overdue
+  apply("p-new", Placed, now_ - 5 * kS);      // not overdue (10s)
+  apply("p-old", Placed, now_ - 500 * kS);    // overdue
   apply("a-61", Authorized, now_ - 61 * kS);  // warning only
   apply("a-400", Authorized, now_ - 400 * kS);
   apply("s-2h", Shipped, now_ - 7200 * kS);   // page
@@ -144,9 +144,9 @@ TEST_F(QueryTest, RefusesUnknownNamesAndAnswersEmptyForStatusesWithoutTiers) {
   EXPECT_EQ(query("Nope").error, "unknown status \"Nope\"");
   EXPECT_EQ(query("placed").error, "unknown status \"placed\"");  // names are case-sensitive
   EXPECT_EQ(query("", "sev9").error, "unknown severity \"sev9\"");
-  EXPECT_EQ(query("Placed", "page").error,
-            "status \"Placed\" has no tier with severity \"page\"");
-  EXPECT_EQ(query(std::string(500, 'x')).error, "unknown status \"" + std::string(64, 'x') + "...\"");
+  EXPECT_EQ(query("Placed", "page").error, "status \"Placed\" has no tier with severity \"page\"");
+  EXPECT_EQ(query(std::string(500, 'x')).error,
+            "unknown status \"" + std::string(64, 'x') + "...\"");
   for (auto status : {"Held", "Delivered"}) {
     auto p = query(status);
     EXPECT_EQ(p.error, "") << status;
@@ -210,7 +210,8 @@ TEST_F(QueryTest, CursorSurvivesInsertsRemovalsAndSlotReuse) {
   EXPECT_EQ(seen.count("o6"), 0u);
   EXPECT_EQ(seen.count("older"), 0u);
   EXPECT_LE(seen.count("reuse"), 1u);
-  EXPECT_EQ(std::vector<std::string>(rest.end() - 1, rest.end()), std::vector<std::string>{"newer"});
+  EXPECT_EQ(std::vector<std::string>(rest.end() - 1, rest.end()),
+            std::vector<std::string>{"newer"});
 }
 
 TEST_F(QueryTest, RandomChurnBetweenPagesNeverRepeatsOrSkipsAStayingOrder) {
@@ -266,7 +267,8 @@ TEST_F(QueryTest, CursorFromAnotherTrackerResumesAtItsMillisecond) {
 }
 
 TEST_F(QueryTest, IdBudgetEndsAPageEarlyWithACursor) {
-  for (int i = 0; i < 5; ++i) apply(std::string(100, static_cast<char>('a' + i)), Placed, now_ - (50 - i) * kS);
+  for (int i = 0; i < 5; ++i)
+    apply(std::string(100, static_cast<char>('a' + i)), Placed, now_ - (50 - i) * kS);
   tracker_.tick(now_);
   OverdueQuery q;
   q.max_id_bytes = 250;
