@@ -1,8 +1,10 @@
 #include "orderwatch/exporter/http_server.h"
 
 #include <civetweb.h>
+#include <dlfcn.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <unistd.h>
 
 #include <mutex>
 #include <stdexcept>
@@ -57,6 +59,37 @@ std::string openssl_error() {
   return buf;
 }
 
+// Makes sure the libssl civetweb is about to dlopen has every function it calls; loads the
+// shim of tls_compat.cpp when the system's does not (OpenSSL 3). Throws when TLS cannot work.
+// Call with g_init_mu held, before civetweb's TLS initialisation.
+void prepare_civetweb_tls() {
+  static bool done = false;
+  if (done) return;
+  // Try the shim first: once a library with SONAME libssl.so is loaded, civetweb's
+  // dlopen("libssl.so") returns it. Next to the executable for an installed binary, else the
+  // build tree's copy.
+  std::string exe(4096, '\0');
+  const ssize_t n = ::readlink("/proc/self/exe", exe.data(), exe.size() - 1);
+  exe.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  const std::string beside = exe.substr(0, exe.rfind('/') + 1) + "liborderwatch_tls_compat.so";
+  for (const std::string& path : {beside, std::string(ORDERWATCH_TLS_COMPAT)}) {
+    if (::access(path.c_str(), R_OK) == 0 && ::dlopen(path.c_str(), RTLD_NOW) != nullptr) break;
+  }
+  // What civetweb will get, and whether it has what civetweb calls on every connection.
+  void* ssl = ::dlopen("libssl.so", RTLD_NOW);
+  if (ssl == nullptr) {
+    throw std::runtime_error(std::string("TLS: cannot load libssl.so (install libssl-dev): ") +
+                             ::dlerror());
+  }
+  if (::dlsym(ssl, "SSL_get_peer_certificate") == nullptr) {
+    throw std::runtime_error(
+        "TLS: this civetweb calls SSL_get_peer_certificate, which OpenSSL 3's libssl.so lacks, "
+        "and the compatibility library liborderwatch_tls_compat.so was not found next to the "
+        "orderwatch binary");
+  }
+  done = true;
+}
+
 }  // namespace
 
 std::string to_civetweb_ports(const std::string& listen) {
@@ -103,6 +136,7 @@ HttpServer::HttpServer(const std::string& listen, std::map<std::string, HttpHand
   {
     std::lock_guard lock(g_init_mu);
     // Feature 2 = TLS: civetweb loads OpenSSL (libssl.so, libcrypto.so) on demand.
+    if (web_.tls()) prepare_civetweb_tls();
     mg_init_library(web_.tls() ? 2 : 0);
   }
   std::string ports = to_civetweb_ports(listen);
@@ -146,7 +180,10 @@ int HttpServer::init_tls(void* ssl_ctx, void* self_ptr) {
     return -1;
   }
   if (SSL_CTX_use_PrivateKey_file(ctx, web.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
-    self->tls_error_ = "TLS key " + web.key_file + ": " + openssl_error();
+    self->tls_error_ = "TLS key " + web.key_file +
+                       ": cannot load it or it does not match the "
+                       "certificate " +
+                       web.cert_file + ": " + openssl_error();
     return -1;
   }
   if (SSL_CTX_check_private_key(ctx) != 1) {

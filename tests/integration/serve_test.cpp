@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "harness.h"
+#include "publisher.h"
 
 namespace orderwatch::testing {
 namespace {
@@ -36,26 +37,6 @@ std::int64_t now_ms() {
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
-
-class Publisher {
- public:
-  explicit Publisher(const std::string& url) {
-    EXPECT_EQ(natsConnection_ConnectTo(&conn_, url.c_str()), NATS_OK);
-  }
-  ~Publisher() { natsConnection_Destroy(conn_); }
-  void send(const std::string& payload, const std::string& subject = "orders.status.x") {
-    ASSERT_EQ(natsConnection_PublishString(conn_, subject.c_str(), payload.c_str()), NATS_OK);
-  }
-  void event(const std::string& id, const std::string& status, std::int64_t t_ms,
-             const std::string& region) {
-    send(R"({"orderId":")" + id + R"(","status":")" + status + R"(","timestamp":)" +
-         std::to_string(t_ms) + R"(,"region":")" + region + R"("})");
-  }
-  void flush() { ASSERT_EQ(natsConnection_FlushTimeout(conn_, 5000), NATS_OK); }
-
- private:
-  natsConnection* conn_ = nullptr;
-};
 
 class ServeTest : public ::testing::Test {
  protected:

@@ -51,7 +51,9 @@ class ApiTest : public ::testing::Test {
                          const std::string& rest = "") {
     return HttpRequest{"GET", path, query, rest};
   }
-  HttpResponse overdue(const std::string& query) { return api_.overdue(get("/api/v1/overdue", query)); }
+  HttpResponse overdue(const std::string& query) {
+    return api_.overdue(get("/api/v1/overdue", query));
+  }
   json body(const HttpResponse& r) { return json::parse(r.body); }
 
   sla::Config config_;
@@ -77,7 +79,8 @@ TEST_F(ApiTest, OverdueAnswersExactlyAndPagesWithTheCursor) {
      "tiers_crossed":2,"severity":"page","dims":{"region":"us"}},
     {"id":"p-old","status":"Placed","entered":"2023-11-14T22:11:40.000Z","age_seconds":100.0,
      "tiers_crossed":1,"severity":"warning","dims":{"region":"eu"}}],
-    "next_cursor":")" + cursor + R"("})"));
+    "next_cursor":")" + cursor +
+                           R"("})"));
   // Key order is fixed (readable with curl): id first.
   EXPECT_EQ(r.body.rfind(R"({"now":"2023-11-14T22:13:20.000Z","status":null)", 0), 0u);
 
@@ -100,12 +103,29 @@ TEST_F(ApiTest, OverdueAnswersExactlyAndPagesWithTheCursor) {
 TEST_F(ApiTest, BadRequestsGet400WithAJsonError) {
   apply("a", 1, kNow - 100 * kS);
   const std::string long_cursor(65, '1');
-  for (const std::string& q : std::vector<std::string>{"limit=0", "limit=-1", "limit=1001", "limit=abc", "limit=", "limit=1.5", "limit=+5",
-        "limit=99999999999999999999999", "cursor=zz", "cursor=1_2", "cursor=1_2_3",
-        "cursor=1_-2_0000000000000000", "cursor=1__0000000000000000",
-        "cursor=1_2_00000000000000000", "cursor=" + long_cursor, "status=Nope", "severity=sev",
-        "status=Placed&severity=page", "statsu=Placed", "status=%zz", "status=%4",
-        "status=" + std::string(129, 'a'), "limit=5&" + std::string(5000, 'x')}) {
+  for (const std::string& q : std::vector<std::string>{"limit=0",
+                                                       "limit=-1",
+                                                       "limit=1001",
+                                                       "limit=abc",
+                                                       "limit=",
+                                                       "limit=1.5",
+                                                       "limit=+5",
+                                                       "limit=99999999999999999999999",
+                                                       "cursor=zz",
+                                                       "cursor=1_2",
+                                                       "cursor=1_2_3",
+                                                       "cursor=1_-2_0000000000000000",
+                                                       "cursor=1__0000000000000000",
+                                                       "cursor=1_2_00000000000000000",
+                                                       "cursor=" + long_cursor,
+                                                       "status=Nope",
+                                                       "severity=sev",
+                                                       "status=Placed&severity=page",
+                                                       "statsu=Placed",
+                                                       "status=%zz",
+                                                       "status=%4",
+                                                       "status=" + std::string(129, 'a'),
+                                                       "limit=5&" + std::string(5000, 'x')}) {
     auto r = overdue(q);
     EXPECT_EQ(r.status, 400) << q;
     EXPECT_EQ(r.content_type, "application/json") << q;
@@ -180,7 +200,8 @@ TEST_F(ApiTest, PageShowsTheOrdersEscapedWithFilterLinks) {
   ASSERT_EQ(filtered.status, 200);
   EXPECT_NE(filtered.body.find("plain-1"), std::string::npos);
   EXPECT_EQ(filtered.body.find("plain-2"), std::string::npos);  // on the next page
-  const auto next = filtered.body.find(R"(<a id="next" href="/?status=Authorized&amp;severity=warning&amp;limit=2&amp;cursor=)");
+  const auto next = filtered.body.find(
+      R"(<a id="next" href="/?status=Authorized&amp;severity=warning&amp;limit=2&amp;cursor=)");
   ASSERT_NE(next, std::string::npos);
   const auto start = filtered.body.find("cursor=", next) + 7;
   const std::string cursor = filtered.body.substr(start, filtered.body.find('"', start) - start);

@@ -65,10 +65,14 @@ TEST_F(WebConfigTest, LoadsTlsAndUsersWithPathsRelativeToTheFile) {
   write("server.crt", "x");
   write("server.key", "x");
   const std::string hash = bcrypt("secret");
-  auto web = load_web_config(write("web.yml", "tls_server_config:\n  cert_file: server.crt\n"
-                                              "  key_file: " + dir_ + "/server.key\n"
-                                              "  min_version: TLS13\n"
-                                              "basic_auth_users:\n  alice: " + hash + "\n"));
+  auto web = load_web_config(write("web.yml",
+                                   "tls_server_config:\n  cert_file: server.crt\n"
+                                   "  key_file: " +
+                                       dir_ +
+                                       "/server.key\n"
+                                       "  min_version: TLS13\n"
+                                       "basic_auth_users:\n  alice: " +
+                                       hash + "\n"));
   EXPECT_TRUE(web.tls());
   EXPECT_EQ(web.cert_file, dir_ + "/server.crt");
   EXPECT_EQ(web.key_file, dir_ + "/server.key");
@@ -87,16 +91,19 @@ TEST_F(WebConfigTest, ErrorsNameTheFileAndTheProblem) {
   EXPECT_EQ(error_of("tls_server_config: {cert_file: server.crt, key_file: nope.key}"),
             path + ":1:20: " + dir_ + "/nope.key: cannot read the file");
   EXPECT_EQ(error_of("tls_server_config:\n  cert_file: server.crt\n  client_ca_file: ca.crt\n"),
-            path + ":3:3: tls_server_config.client_ca_file: not supported by orderwatch "
-                   "(supported: cert_file, key_file, min_version)");
+            path +
+                ":3:3: tls_server_config.client_ca_file: not supported by orderwatch "
+                "(supported: cert_file, key_file, min_version)");
   EXPECT_EQ(error_of("tls_server_config: {min_version: TLS10}"),
             path + ":1:34: tls_server_config.min_version: must be TLS12 or TLS13");
   EXPECT_EQ(error_of("http_server_config: {http2: true}"),
-            path + ":1:1: http_server_config: not supported by orderwatch (supported: "
-                   "tls_server_config, basic_auth_users)");
+            path +
+                ":1:1: http_server_config: not supported by orderwatch (supported: "
+                "tls_server_config, basic_auth_users)");
   EXPECT_EQ(error_of("basic_auth_users: {alice: plaintext}"),
-            path + ":1:27: basic_auth_users.alice: expected a bcrypt hash ($2y$..., e.g. from "
-                   "`htpasswd -nbB user pass`)");
+            path +
+                ":1:27: basic_auth_users.alice: expected a bcrypt hash ($2y$..., e.g. from "
+                "`htpasswd -nbB user pass`)");
   EXPECT_EQ(error_of("basic_auth_users: [alice]"),
             path + ":1:19: basic_auth_users: expected a mapping of user: bcrypt-hash");
   EXPECT_NE(error_of("basic_auth_users: {alice: [unclosed"), "");
