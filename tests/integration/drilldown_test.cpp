@@ -89,7 +89,7 @@ class DrilldownServe : public ::testing::Test {
   // Starts the exporter; waits until it listens and is connected.
   void start(std::vector<std::string> extra = {}) {
     config_path_ = dir_.write("sla.yaml", kConfig);
-    std::vector<std::string> argv{orderwatch_bin(), "serve",  "--config",  config_path_,
+    std::vector<std::string> argv{orderwatch_bin(), "serve",      "--config", config_path_,
                                   "--nats-url",     nats_->url(), "--listen", "127.0.0.1:0"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     exporter_.emplace(argv, dir_.path() + "/orderwatch.log");
@@ -205,8 +205,8 @@ TEST_F(DrilldownServe, OverdueAnswersExactlyAndPagesWhileOrdersComeAndGo) {
   }
   ASSERT_TRUE(wait_until([&] { return http_get(port_, "/api/v1/orders/early").status == 200; },
                          seconds(15)));
-  ASSERT_TRUE(wait_until(
-      [&] { return http_get(port_, "/api/v1/orders/a1").status == 404; }, seconds(15)));
+  ASSERT_TRUE(
+      wait_until([&] { return http_get(port_, "/api/v1/orders/a1").status == 404; }, seconds(15)));
   std::vector<std::string> rest;
   std::string cursor = p1["next_cursor"];
   for (int pages = 0; pages < 10 && !cursor.empty(); ++pages) {
@@ -239,7 +239,8 @@ TEST_F(DrilldownServe, OverdueAnswersExactlyAndPagesWhileOrdersComeAndGo) {
   const json& auth = sum["statuses"][1];
   EXPECT_EQ(auth["status"], "Authorized");
   EXPECT_EQ(auth["in_flight"], 11);
-  EXPECT_EQ(auth["overdue"], json::parse(R"([{"severity":"warning","count":11},{"severity":"page","count":10}])"));
+  EXPECT_EQ(auth["overdue"],
+            json::parse(R"([{"severity":"warning","count":11},{"severity":"page","count":10}])"));
   EXPECT_EQ(auth["oldest_entered"], rfc3339(t0 - 300 * kMin));
   // Among the 11 overdue: us = a0, a3, a9; eu = the other 8.
   EXPECT_EQ(auth["top_overdue"],
@@ -257,8 +258,7 @@ TEST_F(DrilldownServe, BadRequestsGet400AndNothingCrashesTheExporter) {
   wait_for_tracked(1);
   for (const std::string q :
        {"status=Nope", "severity=urgent", "status=Placed&severity=page", "limit=0", "limit=-1",
-        "limit=1001", "limit=abc", "cursor=bogus", "cursor=1_2_xyz", "colour=red",
-        "status=%ZZ"}) {
+        "limit=1001", "limit=abc", "cursor=bogus", "cursor=1_2_xyz", "colour=red", "status=%ZZ"}) {
     auto r = http_get(port_, "/api/v1/overdue?" + q);
     EXPECT_EQ(r.status, 400) << q;
     json j = json::parse(r.body, nullptr, false);
@@ -320,14 +320,14 @@ TEST_F(DrilldownServe, HeadlessChromiumRendersTheTable) {
   {
     Publisher pub(nats_->url());
     for (int i = 0; i < 6; ++i) {
-      pub.event("ord-" + std::to_string(1000 + i), "Authorized",
-                now_ms() - (200 - i) * kMin, i % 2 ? "eu-west" : "us-east");
+      pub.event("ord-" + std::to_string(1000 + i), "Authorized", now_ms() - (200 - i) * kMin,
+                i % 2 ? "eu-west" : "us-east");
     }
     pub.flush();
   }
   wait_for_tracked(6);
-  const std::string url = "http://127.0.0.1:" + std::to_string(port_) +
-                          "/?status=Authorized&severity=page";
+  const std::string url =
+      "http://127.0.0.1:" + std::to_string(port_) + "/?status=Authorized&severity=page";
   const std::string chromium = std::string(CHROMIUM_BIN) +
                                " --headless --no-sandbox --disable-gpu --disable-dev-shm-usage "
                                "--no-first-run --hide-scrollbars --user-data-dir=" +
@@ -355,7 +355,8 @@ TEST_F(DrilldownServe, HeadlessChromiumRendersTheTable) {
   ASSERT_GT(png.size(), 24u);
   EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
   auto be32 = [&](std::size_t at) {
-    return (static_cast<unsigned char>(png[at]) << 24) | (static_cast<unsigned char>(png[at + 1]) << 16) |
+    return (static_cast<unsigned char>(png[at]) << 24) |
+           (static_cast<unsigned char>(png[at + 1]) << 16) |
            (static_cast<unsigned char>(png[at + 2]) << 8) | static_cast<unsigned char>(png[at + 3]);
   };
   EXPECT_EQ(be32(16), 1200);  // IHDR width
@@ -388,9 +389,11 @@ void make_certificate(const TempDir& dir, const std::string& name) {
 
 TEST_F(DrilldownServe, TlsAndBasicAuthGuardEveryEndpoint) {
   make_certificate(dir_, "server");
-  const std::string web = dir_.write(
-      "web.yml", "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
-                 "basic_auth_users:\n  alice: " + bcrypt("wonder land") + "\n");
+  const std::string web =
+      dir_.write("web.yml",
+                 "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
+                 "basic_auth_users:\n  alice: " +
+                     bcrypt("wonder land") + "\n");
   tls_ = auth_ = true;
   start({"--web.config.file", web});
   {
@@ -401,12 +404,11 @@ TEST_F(DrilldownServe, TlsAndBasicAuthGuardEveryEndpoint) {
   const std::string base = "https://127.0.0.1:" + std::to_string(port_);
   const std::string ca = "--cacert " + shell_quote(dir_.path() + "/server.crt") + " ";
   const std::string right = "-u " + shell_quote("alice:wonder land") + " ";
-  for (const char* path : {"/metrics", "/api/v1/overdue", "/api/v1/orders/secret-1", "/",
-                           "/healthz", "/nope"}) {
+  for (const char* path :
+       {"/metrics", "/api/v1/overdue", "/api/v1/orders/secret-1", "/", "/healthz", "/nope"}) {
     EXPECT_EQ(curl(dir_, ca + shell_quote(base + path)).status, 401) << path;
     EXPECT_EQ(curl(dir_, ca + "-u alice:wrong " + shell_quote(base + path)).status, 401) << path;
-    EXPECT_EQ(curl(dir_, ca + "-u mallory:wonder " + shell_quote(base + path)).status, 401)
-        << path;
+    EXPECT_EQ(curl(dir_, ca + "-u mallory:wonder " + shell_quote(base + path)).status, 401) << path;
   }
   auto unauthorized = curl(dir_, ca + "-i " + shell_quote(base + "/metrics"));
   EXPECT_NE(unauthorized.body.find("WWW-Authenticate: Basic realm=\"orderwatch\""),
@@ -421,7 +423,10 @@ TEST_F(DrilldownServe, TlsAndBasicAuthGuardEveryEndpoint) {
       seconds(15)));
   EXPECT_EQ(curl(dir_, ca + right + shell_quote(base + "/api/v1/overdue?limit=0")).status, 400);
   // Without TLS, or with a CA that did not sign the certificate: no answer.
-  EXPECT_EQ(curl(dir_, right + shell_quote("http://127.0.0.1:" + std::to_string(port_) + "/metrics")).status, 0);
+  EXPECT_EQ(
+      curl(dir_, right + shell_quote("http://127.0.0.1:" + std::to_string(port_) + "/metrics"))
+          .status,
+      0);
   make_certificate(dir_, "other");
   EXPECT_EQ(curl(dir_, "--cacert " + shell_quote(dir_.path() + "/other.crt") + " " + right +
                            shell_quote(base + "/metrics"))

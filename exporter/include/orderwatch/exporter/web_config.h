@@ -11,8 +11,9 @@
 //
 // BasicAuth checks an Authorization header against the users. bcrypt is slow by design, so a
 // successful check is cached under a SHA-256 of the header (never the password itself) and at
-// most one bcrypt runs at a time: a flood of wrong passwords costs one core, never all
-// workers, and cached credentials (Prometheus's scrapes) skip bcrypt altogether.
+// most one bcrypt runs at a time: a flood of wrong passwords costs one core, not all of them
+// (a check waits at most 1 s for its turn), and cached credentials (Prometheus's scrapes)
+// skip bcrypt altogether.
 // BasicAuth is thread-safe; WebConfig is a plain value.
 #pragma once
 
