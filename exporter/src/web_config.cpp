@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 namespace orderwatch::exporter {
@@ -186,8 +187,14 @@ AuthResult BasicAuth::check(const char* authorization) {
   const auto it = users_.find(user);
   bool ok = false;
   {
-    std::unique_lock lock(bcrypt_mu_, std::chrono::seconds(1));
-    if (!lock.owns_lock()) return AuthResult::kBusy;
+    // Polled try_lock rather than a timed mutex: libstdc++ 12's timed_mutex uses
+    // pthread_mutex_clocklock, which ThreadSanitizer does not understand.
+    std::unique_lock lock(bcrypt_mu_, std::defer_lock);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    while (!lock.try_lock()) {
+      if (std::chrono::steady_clock::now() >= deadline) return AuthResult::kBusy;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     const bool match = bcrypt_verify(password, it != users_.end() ? it->second : kDummyHash);
     ok = match && it != users_.end();
   }

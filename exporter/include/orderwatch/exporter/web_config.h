@@ -51,7 +51,7 @@ class BasicAuth {
 
  private:
   std::map<std::string, std::string> users_;
-  std::timed_mutex bcrypt_mu_;  // one bcrypt at a time
+  std::mutex bcrypt_mu_;  // one bcrypt at a time
   std::mutex cache_mu_;
   std::unordered_set<std::string> verified_;  // SHA-256 of headers that passed
 };
