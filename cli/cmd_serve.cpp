@@ -14,12 +14,14 @@
 #include <mutex>
 
 #include "commands.h"
+#include "orderwatch/exporter/drilldown.h"
 #include "orderwatch/exporter/http_server.h"
 #include "orderwatch/exporter/log.h"
 #include "orderwatch/exporter/metrics.h"
 #include "orderwatch/exporter/nats_source.h"
 #include "orderwatch/exporter/service.h"
 #include "orderwatch/exporter/snapshot.h"
+#include "orderwatch/exporter/web_config.h"
 #include "orderwatch/sla/loader.h"
 
 namespace orderwatch::cli {
@@ -36,6 +38,8 @@ struct ServeOptions {
   std::string snapshot_file;
   std::string snapshot_interval = "30s";
   bool enable_lifecycle = false;
+  std::string web_config;  // --web.config.file: TLS + basic auth for every endpoint
+  bool disable_api = false;
 };
 
 // How long shutdown waits for messages already received to be applied before the final
@@ -150,6 +154,15 @@ int serve(const ServeOptions& o) {
       return kExitUsage;
     }
   }
+  ex::WebConfig web;
+  if (!o.web_config.empty()) {
+    try {
+      web = ex::load_web_config(o.web_config);
+    } catch (const std::exception& e) {
+      std::cerr << "orderwatch serve: --web.config.file " << e.what() << "\n";
+      return kExitInvalid;
+    }
+  }
 
   // Signals are taken synchronously by the main thread; block them before any thread starts
   // so NATS and HTTP threads inherit the mask.
@@ -252,18 +265,25 @@ int serve(const ServeOptions& o) {
       const ReloadOutcome r = reload("POST /-/reload");
       return ex::HttpResponse{r.http_status, "text/plain; charset=utf-8", r.message};
     };
-    routes["/"] = [&service](const ex::HttpRequest&) {
-      const std::string name = service.config()->service;
-      return ex::HttpResponse{200, "text/html; charset=utf-8",
-                              "<!doctype html><title>orderwatch " + name +
-                                  "</title><h1>orderwatch: " + name +
-                                  "</h1><ul><li><a href=\"/metrics\">/metrics</a></li>"
-                                  "<li><a href=\"/healthz\">/healthz</a></li>"
-                                  "<li><a href=\"/readyz\">/readyz</a></li></ul>\n"};
-    };
+    const ex::DrilldownApi drilldown(service, config.service);
+    if (o.disable_api) {
+      // No order ids anywhere: only the index of the remaining endpoints.
+      routes["/"] = [&config](const ex::HttpRequest&) {
+        return ex::HttpResponse{200, "text/html; charset=utf-8",
+                                "<!doctype html><title>orderwatch " + config.service +
+                                    "</title><h1>orderwatch: " + config.service +
+                                    "</h1><p>The drill-down API is disabled "
+                                    "(--web.disable-api).</p><ul><li><a "
+                                    "href=\"/metrics\">/metrics</a></li>"
+                                    "<li><a href=\"/healthz\">/healthz</a></li>"
+                                    "<li><a href=\"/readyz\">/readyz</a></li></ul>\n"};
+      };
+    } else {
+      drilldown.add_routes(routes);
+    }
     std::unique_ptr<ex::HttpServer> http;
     try {
-      http = std::make_unique<ex::HttpServer>(o.listen, std::move(routes));
+      http = std::make_unique<ex::HttpServer>(o.listen, std::move(routes), web);
     } catch (const std::exception& e) {
       std::cerr << "orderwatch serve: " << e.what() << "\n";
       return kExitUsage;
@@ -271,8 +291,11 @@ int serve(const ServeOptions& o) {
     const auto colon = o.listen.rfind(':');
     std::string host = o.listen.substr(0, colon);
     if (host.empty()) host = "0.0.0.0";
-    ex::log::info("http", "listening on http://" + host + ":" + std::to_string(http->port()) +
-                              " (/metrics, /healthz, /readyz)");
+    ex::log::info("http", std::string("listening on ") + (http->tls() ? "https" : "http") + "://" +
+                              host + ":" + std::to_string(http->port()) +
+                              (o.disable_api ? " (/metrics, /healthz, /readyz; API disabled)"
+                                             : " (/metrics, /healthz, /readyz, /api/v1, /)") +
+                              (web.basic_auth_users.empty() ? "" : "; basic auth on"));
     ex::log::info("serve", "service " + config.service + ": " + sla::summary(config));
     try {
       nats->start();
@@ -342,6 +365,12 @@ void add_serve(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_flag("--web.enable-lifecycle", o->enable_lifecycle,
                 "Enable POST /-/reload (re-read the SLA file, like SIGHUP)");
+  cmd->add_option("--web.config.file", o->web_config,
+                  "TLS and basic-auth settings for every HTTP endpoint (Prometheus web config "
+                  "format: tls_server_config, basic_auth_users)")
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--web.disable-api", o->disable_api,
+                "Serve no drill-down API (/api/v1/...) nor page: no order ids over HTTP");
   cmd->callback([o, &exit_code] { exit_code = serve(*o); });
 }
 

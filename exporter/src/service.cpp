@@ -93,6 +93,34 @@ std::size_t TrackerService::tracked() {
   return tracker_->tracked();
 }
 
+FoundOrder TrackerService::find(std::string_view id) {
+  FoundOrder out;
+  out.now_ms = clock_();
+  std::lock_guard lock(mu_);
+  tracker_->tick(out.now_ms);
+  out.order = tracker_->find(id);
+  if (out.order) out.dimension_labels = tracker_->dimension_labels();
+  return out;
+}
+
+OverduePage TrackerService::overdue(const OverdueQuery& query) {
+  const std::int64_t now = clock_();
+  std::lock_guard lock(mu_);
+  tracker_->tick(now);
+  OverduePage page = tracker_->overdue(query);
+  page.now_ms = now;
+  return page;
+}
+
+TrackerSummary TrackerService::summary() {
+  const std::int64_t now = clock_();
+  std::lock_guard lock(mu_);
+  tracker_->tick(now);
+  TrackerSummary s = tracker_->summary();
+  s.now_ms = now;
+  return s;
+}
+
 void TrackerService::reserve(std::size_t orders) {
   std::lock_guard lock(mu_);
   tracker_->reserve(orders);

@@ -168,6 +168,14 @@ std::pair<std::size_t, std::uint32_t> StatusIndex::upper_bound_time(std::int64_t
   return {c, off};
 }
 
+StatusIndex::Walker StatusIndex::walk_after(IndexEntry e) const {
+  if (chunks_.empty()) return Walker(this, 0, 0);
+  const std::size_t c = chunk_for(e);
+  const std::uint32_t off = chunks_[c]->upper_bound(e);
+  if (off == chunks_[c]->size) return Walker(this, c + 1, 0);
+  return Walker(this, c, off);
+}
+
 std::size_t StatusIndex::count_at_or_before(std::int64_t cutoff) const {
   if (size_ == 0) return 0;
   auto [c, i] = upper_bound_time(cutoff);

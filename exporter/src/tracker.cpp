@@ -28,20 +28,4 @@ std::size_t OrderTracker::memory_bytes() const {
   return bytes;
 }
 
-std::optional<OrderView> OrderTracker::find(std::string_view id) const {
-  const auto& t = impl_->table;
-  const std::uint32_t idx = t.find(id, hash_order_id(id));
-  if (idx == OrderTable::kNotFound) return std::nullopt;
-  const OrderRecord& r = t.at(idx);
-  OrderView v;
-  v.id = std::string(t.id(idx));
-  v.status = r.status;
-  v.entered_ms = r.entered_ms;
-  v.first_seen_ms = r.first_seen_ms;
-  for (auto c : impl_->cutoff[r.status]) v.tiers_crossed += r.entered_ms <= c ? 1 : 0;
-  const auto& key = impl_->combos[r.combo];
-  for (std::size_t i = 0; i < impl_->ndims; ++i) v.dims.push_back(impl_->dims[i].names[key[i]]);
-  return v;
-}
-
 }  // namespace orderwatch::exporter

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <random>
 #include <unordered_map>
 
 #include "orderwatch/exporter/order_table.h"
@@ -262,6 +263,9 @@ struct OrderTracker::Impl {
     out.sum_seconds = static_cast<double>(sum_ms) / 1000.0;
   }
 
+  // The drill-down view of the order in record `idx` (tracker_query.cpp).
+  OrderView view(std::uint32_t idx) const;
+
   void snapshot(TrackerSnapshot& out) const {
     auto to_seconds = [](const std::vector<std::int64_t>& ms) {
       std::vector<double> s;
@@ -340,6 +344,10 @@ struct OrderTracker::Impl {
   std::uint64_t evictions = 0;
   std::int64_t last_event_ms = 0;
   std::int64_t last_tick = kNever;
+  // Names this instance for drill-down cursors (OrderCursor::epoch): slots mean nothing to
+  // another instance.
+  const std::uint64_t epoch =
+      (std::uint64_t{std::random_device{}()} << 32) | std::random_device{}();
 };
 
 }  // namespace orderwatch::exporter

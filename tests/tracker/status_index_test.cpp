@@ -76,5 +76,41 @@ TEST(StatusIndex, MatchesAnOrderedSetUnderRandomChurn) {
   EXPECT_LT(index.memory_bytes(), 16 * sizeof(IndexEntry) * (ref.size() + 1000));
 }
 
+TEST(StatusIndex, WalkAfterStartsStrictlyAfterAnyKey) {
+  std::mt19937_64 rng(11);
+  StatusIndex index;
+  std::set<IndexEntry> ref;
+  for (std::uint32_t i = 0; i < 5000; ++i) {
+    // Few distinct times and shuffled slots: many ties, out-of-order inserts, split chunks.
+    IndexEntry e{static_cast<std::int64_t>(rng() % 300),
+                 static_cast<std::uint32_t>(rng() % 100000)};
+    if (ref.insert(e).second) index.insert(e);
+  }
+  auto walk = [](StatusIndex::Walker w, std::size_t max) {
+    std::vector<IndexEntry> out;
+    for (; !w.done() && out.size() < max; w.next()) out.push_back(w.entry());
+    return out;
+  };
+  EXPECT_EQ(walk(index.walk(), 100000).size(), ref.size());
+  for (int probe = 0; probe < 2000; ++probe) {
+    // Present keys, absent keys, and keys before/after everything.
+    IndexEntry key{static_cast<std::int64_t>(rng() % 320) - 10,
+                   static_cast<std::uint32_t>(rng() % 100000)};
+    if (probe % 3 == 0) {
+      auto it = ref.begin();
+      std::advance(it, static_cast<long>(rng() % ref.size()));
+      key = *it;
+    }
+    auto got = walk(index.walk_after(key), 70);  // crosses chunk boundaries
+    std::vector<IndexEntry> want;
+    for (auto it = ref.upper_bound(key); it != ref.end() && want.size() < 70; ++it)
+      want.push_back(*it);
+    ASSERT_EQ(got, want) << key.t << "," << key.idx;
+  }
+  StatusIndex empty;
+  EXPECT_TRUE(empty.walk_after({5, 5}).done());
+  EXPECT_TRUE(empty.walk().done());
+}
+
 }  // namespace
 }  // namespace orderwatch::exporter

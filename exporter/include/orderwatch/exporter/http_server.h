@@ -1,7 +1,8 @@
-// HttpServer: a small civetweb-based server with exact-path GET/POST handlers. Handlers run on
+// HttpServer: a small civetweb-based server with exact-path GET/POST handlers, plus prefix
+// routes ("/api/v1/orders/*": the rest of the path is handed to the handler). Handlers run on
 // civetweb's worker threads and must be thread-safe; an exception in a handler becomes a 500.
-// The server binds at construction (so the real port of ":0" is known at once) and stops in
-// the destructor.
+// A WebConfig (web_config.h) puts every route behind TLS and/or basic auth. The server binds
+// at construction (so the real port of ":0" is known at once) and stops in the destructor.
 #pragma once
 
 #include <cstddef>
@@ -9,6 +10,8 @@
 #include <map>
 #include <memory>
 #include <string>
+
+#include "orderwatch/exporter/web_config.h"
 
 struct mg_context;
 struct mg_connection;
@@ -19,6 +22,7 @@ struct HttpRequest {
   std::string method;
   std::string path;
   std::string query;  // raw query string without '?'
+  std::string rest;   // prefix routes: the (URL-decoded) path after the prefix
   std::string body;   // request body (POST), at most kMaxRequestBody bytes
 };
 
@@ -38,17 +42,25 @@ std::string to_civetweb_ports(const std::string& listen);
 
 class HttpServer {
  public:
-  // Throws std::runtime_error when the address cannot be bound.
-  HttpServer(const std::string& listen, std::map<std::string, HttpHandler> routes, int threads = 4);
+  // Throws std::runtime_error when the address cannot be bound, or TLS is asked for and cannot
+  // be set up (civetweb without TLS, unreadable or mismatched certificate and key).
+  HttpServer(const std::string& listen, std::map<std::string, HttpHandler> routes,
+             const WebConfig& web = {}, int threads = 4);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
   int port() const { return port_; }
+  bool tls() const { return web_.tls(); }
 
  private:
   static int dispatch(::mg_connection* conn, void* self);
+  static int init_tls(void* ssl_ctx, void* self);
   std::map<std::string, HttpHandler> routes_;
+  std::map<std::string, HttpHandler> prefix_routes_;  // key: the prefix, without '*'
+  WebConfig web_;
+  BasicAuth auth_;
+  std::string tls_error_;
   mg_context* ctx_ = nullptr;
   int port_ = 0;
 };

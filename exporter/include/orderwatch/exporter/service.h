@@ -2,8 +2,9 @@
 // decoded events; HTTP scrape threads take snapshots; a ticker advances the deadline index;
 // the main thread writes snapshot files and reloads the config.
 // One mutex guards the OrderTracker, the config it was built from, the config generation and
-// the stream sequence; each call holds it only for the O(1) apply or the O(series) snapshot,
-// so scrapes never wait on order counts. Saving a snapshot holds it while the state is
+// the stream sequence; each call holds it only for the O(1) apply, the O(series) snapshot or
+// summary, or the O(log orders + page) drill-down page, so neither scrapes nor API calls ever
+// wait on order counts. Saving a snapshot holds it while the state is
 // encoded into memory (O(orders)); the checksum and the file I/O run outside it. A reload holds
 // it for the whole swap, so no event can fall between the old and the new tracker.
 //
@@ -22,6 +23,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "orderwatch/exporter/snapshot.h"
 #include "orderwatch/exporter/tracker.h"
@@ -32,6 +35,13 @@ namespace orderwatch::exporter {
 // Wall clock in Unix ms; injectable for tests.
 using Clock = std::function<std::int64_t()>;
 std::int64_t system_now_ms();
+
+// One order for GET /api/v1/orders/{id}, with the clock and labels it was read with.
+struct FoundOrder {
+  std::int64_t now_ms = 0;
+  std::vector<std::string> dimension_labels;
+  std::optional<OrderView> order;
+};
 
 struct SelfStats {
   std::atomic<bool> nats_connected{false};
@@ -98,6 +108,12 @@ class TrackerService {
   // Ticks to now, then copies every count; returns the config the counts belong to.
   std::shared_ptr<const sla::Config> snapshot(TrackerSnapshot& out);
   std::size_t tracked();
+
+  // Drill-down queries. Each ticks to now first, so answers agree with a scrape taken at the
+  // same moment; status and severity names are resolved under the same lock as the query.
+  FoundOrder find(std::string_view id);
+  OverduePage overdue(const OverdueQuery& query);
+  TrackerSummary summary();
   void reserve(std::size_t orders);
 
   // The last stream sequence whose effects are in the tracker (0 = none / core NATS).

@@ -3,7 +3,8 @@
 // first key). It answers, in O(log n) + O(answer):
 //   - the oldest entry (for order_status_oldest_entered_timestamp_seconds),
 //   - the entries with entry time in (a, b] (tier crossings between two deadline ticks),
-//   - the entries from the oldest on (retention eviction, drill-down pages).
+//   - the entries from the oldest on (retention eviction),
+//   - the entries after a given key, oldest first (drill-down pages resume from a cursor).
 // Insertion at the newest end (the common case on a live stream) is O(1); out-of-order
 // insertion costs a binary search and a short memmove inside one chunk.
 //
@@ -72,6 +73,32 @@ class StatusIndex {
       }
     }
   }
+
+  // A forward walk over the entries in key order, from a position found in O(log n). Valid
+  // only while the index is not modified (drill-down pages are read under the tracker lock).
+  class Walker {
+   public:
+    bool done() const { return c_ >= index_->chunks_.size(); }
+    IndexEntry entry() const { return index_->chunks_[c_]->at(i_); }  // precondition: !done()
+    void next() {
+      if (++i_ == index_->chunks_[c_]->size) {
+        ++c_;
+        i_ = 0;
+      }
+    }
+
+   private:
+    friend class StatusIndex;
+    Walker(const StatusIndex* index, std::size_t c, std::uint32_t i)
+        : index_(index), c_(c), i_(i) {}
+    const StatusIndex* index_;
+    std::size_t c_;
+    std::uint32_t i_;
+  };
+  // From the oldest entry.
+  Walker walk() const { return Walker(this, 0, 0); }
+  // From the first entry strictly after `e` (which need not be present).
+  Walker walk_after(IndexEntry e) const;
 
   // Number of entries with t <= cutoff (O(#chunks)); used when thresholds change (reload).
   std::size_t count_at_or_before(std::int64_t cutoff) const;

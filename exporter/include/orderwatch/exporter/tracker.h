@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "orderwatch/exporter/event.h"
@@ -65,14 +66,71 @@ struct TrackerSnapshot {
   std::int64_t last_event_ms = 0;  // wall clock of the last event handled, 0 = none yet
 };
 
-// One order's state, for the drill-down API.
+// One order's state, for the drill-down API. Names are resolved under the tracker's lock, so
+// a view stays meaningful whatever the caller's copy of the config says.
 struct OrderView {
   std::string id;
   std::uint8_t status = 0;
+  std::string status_name;
   std::int64_t entered_ms = 0;
   std::int64_t first_seen_ms = 0;
   int tiers_crossed = 0;
-  std::vector<std::string> dims;
+  std::string severity;           // of the highest tier crossed; "" when none
+  std::vector<std::string> dims;  // value per dimension, in config order
+};
+
+// A position in drill-down order: entry time, then record slot. (entered, slot) is unique
+// among all tracked orders (an order sits in one status, a slot holds one order), so it orders
+// orders of every status at once. A page resumes strictly after the cursor: an order that stays
+// in its status while the client pages is returned exactly once, whatever is inserted or removed
+// meanwhile (a slot freed and reused only gives a *new* order a key). `epoch` names the tracker
+// instance; slots mean nothing to another one (after a restart), so such a cursor resumes at
+// its millisecond instead: orders entered in that very millisecond may repeat, none is skipped.
+struct OrderCursor {
+  std::int64_t entered_ms = 0;
+  std::uint32_t slot = 0;
+  std::uint64_t epoch = 0;
+};
+
+struct OverdueQuery {
+  std::string_view status;    // "" = every status (merged oldest first)
+  std::string_view severity;  // tier by severity name; "" = the first tier (every overdue order)
+  std::size_t limit = 100;
+  std::optional<OrderCursor> after;
+  // Response budget: the page stops early (with a cursor) once its ids exceed this many bytes.
+  std::size_t max_id_bytes = std::size_t{1} << 20;
+};
+
+struct OverduePage {
+  std::string error;  // non-empty: refused (unknown status or severity); nothing else is set
+  std::int64_t now_ms = 0;
+  std::vector<std::string> dimension_labels;
+  std::vector<OrderView> orders;    // oldest first
+  std::optional<OrderCursor> next;  // set when more orders follow
+  std::uint64_t total = 0;          // all orders matching the filters, not just this page
+};
+
+// What the overdue orders of a status have in common: the most frequent values of one
+// dimension among them (first tier), most frequent first.
+struct DimensionTop {
+  std::string label;
+  std::vector<std::pair<std::string, std::int64_t>> values;
+};
+
+struct StatusSummary {
+  std::string name;
+  bool terminal = false;
+  std::int64_t in_flight = 0;
+  std::vector<std::pair<std::string, std::int64_t>> overdue;  // (severity, count) per tier
+  std::optional<std::int64_t> oldest_entered_ms;
+  std::vector<DimensionTop> top_overdue;  // per dimension; empty when nothing is overdue
+};
+
+struct TrackerSummary {
+  std::int64_t now_ms = 0;
+  std::uint64_t tracked = 0;
+  std::vector<std::string> dimension_labels;
+  std::vector<StatusSummary> statuses;  // config order
 };
 
 class OrderTracker {
@@ -91,7 +149,13 @@ class OrderTracker {
   void tick(std::int64_t now_ms);
 
   void snapshot(TrackerSnapshot& out) const;
+
+  // Drill-down queries, as of the last tick(). Cost: O(log orders + page) for overdue(),
+  // O(1) for find(), O(series) for summary() -- never a scan of the orders.
   std::optional<OrderView> find(std::string_view id) const;
+  OverduePage overdue(const OverdueQuery& query) const;
+  TrackerSummary summary(std::size_t top_values = 5) const;
+  std::vector<std::string> dimension_labels() const;  // config order, as in OrderView::dims
 
   std::size_t tracked() const;
   // Heap bytes held by the order state (records, hash slots, indexes, tombstones).

@@ -1,0 +1,235 @@
+// The drill-down API and page handlers called directly (no sockets) over a TrackerService with
+// a fixed clock: exact JSON answers, cursor paging, every 400, and HTML escaping.
+#include "orderwatch/exporter/drilldown.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "orderwatch/sla/loader.h"
+
+namespace orderwatch::exporter {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::int64_t kS = 1000;
+constexpr std::int64_t kNow = 1'700'000'000'000;  // 2023-11-14T22:13:20.000Z
+
+const char* kConfig = R"(
+service: shop
+nats: {subject: orders.>}
+event:
+  dimensions: [{field: region, max_values: 10}]
+statuses:
+  - {name: Placed, sla: 10s}
+  - name: Authorized
+    sla: 60s
+    escalations: [{after: 120s, severity: page}]
+  - {name: Delivered, terminal: true}
+)";
+
+class ApiTest : public ::testing::Test {
+ protected:
+  ApiTest()
+      : config_(sla::load_string(kConfig)),
+        service_(config_, [] { return kNow; }),
+        api_(service_, "shop") {}
+
+  void apply(const std::string& id, std::uint8_t status, std::int64_t t,
+             std::string_view region = "eu") {
+    Event e;
+    e.id = id;
+    e.status = status;
+    e.time_ms = t;
+    e.dims[0] = region;
+    e.has_dim[0] = true;
+    ASSERT_EQ(service_.apply(e, kNow), ApplyResult::kApplied);
+  }
+
+  static HttpRequest get(const std::string& path, const std::string& query = "",
+                         const std::string& rest = "") {
+    return HttpRequest{"GET", path, query, rest, ""};
+  }
+  HttpResponse overdue(const std::string& query) {
+    return api_.overdue(get("/api/v1/overdue", query));
+  }
+  json body(const HttpResponse& r) { return json::parse(r.body); }
+
+  sla::Config config_;
+  TrackerService service_;
+  DrilldownApi api_;
+};
+
+TEST_F(ApiTest, OverdueAnswersExactlyAndPagesWithTheCursor) {
+  apply("a-old", 1, kNow - 150 * kS, "us");
+  apply("p-old", 0, kNow - 100 * kS);
+  apply("a-new", 1, kNow - 61'500, "eu");
+  apply("a-fresh", 1, kNow - 5 * kS);
+
+  auto r = overdue("limit=2");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "application/json");
+  json b = body(r);
+  ASSERT_TRUE(b["next_cursor"].is_string());
+  const std::string cursor = b["next_cursor"];
+  EXPECT_EQ(b, json::parse(R"({"now":"2023-11-14T22:13:20.000Z","status":null,"severity":null,
+    "limit":2,"total":3,"orders":[
+    {"id":"a-old","status":"Authorized","entered":"2023-11-14T22:10:50.000Z","age_seconds":150.0,
+     "tiers_crossed":2,"severity":"page","dims":{"region":"us"}},
+    {"id":"p-old","status":"Placed","entered":"2023-11-14T22:11:40.000Z","age_seconds":100.0,
+     "tiers_crossed":1,"severity":"warning","dims":{"region":"eu"}}],
+    "next_cursor":")" + cursor +
+                           R"("})"));
+  // Key order is fixed (readable with curl): id first.
+  EXPECT_EQ(r.body.rfind(R"({"now":"2023-11-14T22:13:20.000Z","status":null)", 0), 0u);
+
+  json b2 = body(overdue("limit=2&cursor=" + cursor));
+  EXPECT_EQ(b2["orders"].size(), 1u);
+  EXPECT_EQ(b2["orders"][0]["id"], "a-new");
+  EXPECT_EQ(b2["orders"][0]["age_seconds"], 61.5);
+  EXPECT_TRUE(b2["next_cursor"].is_null());
+
+  json page_only = body(overdue("status=Authorized&severity=page"));
+  EXPECT_EQ(page_only["status"], "Authorized");
+  EXPECT_EQ(page_only["severity"], "page");
+  EXPECT_EQ(page_only["total"], 1);
+  EXPECT_EQ(page_only["orders"][0]["id"], "a-old");
+  // An empty cursor and empty filters mean "none" (what an HTML form sends).
+  EXPECT_EQ(body(overdue("status=&severity=&cursor=&limit=100"))["total"], 3);
+  EXPECT_EQ(body(overdue("status=Delivered"))["orders"], json::array());
+}
+
+TEST_F(ApiTest, BadRequestsGet400WithAJsonError) {
+  apply("a", 1, kNow - 100 * kS);
+  const std::string long_cursor(65, '1');
+  for (const std::string& q : std::vector<std::string>{"limit=0",
+                                                       "limit=-1",
+                                                       "limit=1001",
+                                                       "limit=abc",
+                                                       "limit=",
+                                                       "limit=1.5",
+                                                       "limit=+5",
+                                                       "limit=99999999999999999999999",
+                                                       "cursor=zz",
+                                                       "cursor=1_2",
+                                                       "cursor=1_2_3",
+                                                       "cursor=1_-2_0000000000000000",
+                                                       "cursor=1__0000000000000000",
+                                                       "cursor=1_2_00000000000000000",
+                                                       "cursor=" + long_cursor,
+                                                       "status=Nope",
+                                                       "severity=sev",
+                                                       "status=Placed&severity=page",
+                                                       "statsu=Placed",
+                                                       "status=%zz",
+                                                       "status=%4",
+                                                       "status=" + std::string(129, 'a'),
+                                                       "limit=5&" + std::string(5000, 'x')}) {
+    auto r = overdue(q);
+    EXPECT_EQ(r.status, 400) << q;
+    EXPECT_EQ(r.content_type, "application/json") << q;
+    json b = json::parse(r.body, nullptr, false);
+    ASSERT_FALSE(b.is_discarded()) << q;
+    EXPECT_TRUE(b["error"].is_string()) << q;
+  }
+  EXPECT_EQ(body(overdue("limit=0"))["error"], "limit must be an integer from 1 to 1000");
+  EXPECT_EQ(body(overdue("status=Nope"))["error"], "unknown status \"Nope\"");
+  EXPECT_EQ(body(overdue("severity=sev"))["error"], "unknown severity \"sev\"");
+  EXPECT_EQ(body(overdue("cursor=zz"))["error"],
+            "malformed cursor (use next_cursor from a previous page)");
+  // Percent-encoding and '+' decode before the names are checked.
+  EXPECT_EQ(overdue("status=Author%69zed&limit=1%30").status, 200);
+  EXPECT_EQ(overdue("limit=1000").status, 200);
+  EXPECT_EQ(overdue("limit=1").status, 200);
+}
+
+TEST_F(ApiTest, OrderLookup) {
+  apply("o/1 x", 0, kNow - 3 * kS);
+  apply("o/1 x", 1, kNow - 2 * kS);
+  auto r = api_.order(get("/api/v1/orders/o/1 x", "", "o/1 x"));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(body(r), json::parse(R"({"id":"o/1 x","status":"Authorized",
+    "entered":"2023-11-14T22:13:18.000Z","age_seconds":2.0,"tiers_crossed":0,"severity":null,
+    "dims":{"region":"eu"},"first_seen":"2023-11-14T22:13:17.000Z",
+    "now":"2023-11-14T22:13:20.000Z"})"));
+  auto missing = api_.order(get("", "", "nope"));
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(body(missing)["error"], "order not tracked (unknown, finished or evicted)");
+  EXPECT_EQ(api_.order(get("", "", std::string(kMaxOrderIdBytes, 'x'))).status, 404);
+  auto too_long = api_.order(get("", "", std::string(kMaxOrderIdBytes + 1, 'x')));
+  EXPECT_EQ(too_long.status, 400);
+  EXPECT_EQ(body(too_long)["error"], "order id longer than 1024 bytes");
+  EXPECT_EQ(api_.order(get("", "", "")).status, 400);
+}
+
+TEST_F(ApiTest, SummaryAnswersExactly) {
+  apply("a1", 1, kNow - 150 * kS, "us");
+  apply("a2", 1, kNow - 70 * kS, "us");
+  apply("a3", 1, kNow - 65 * kS, "eu");
+  apply("a4", 1, kNow - 1 * kS, "ap");
+  auto r = api_.summary(get("/api/v1/summary"));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(body(r), json::parse(R"({"now":"2023-11-14T22:13:20.000Z","tracked":4,"statuses":[
+    {"status":"Placed","terminal":false,"in_flight":0,"overdue":[{"severity":"warning","count":0}],
+     "oldest_entered":null,"oldest_age_seconds":null,"top_overdue":{}},
+    {"status":"Authorized","terminal":false,"in_flight":4,
+     "overdue":[{"severity":"warning","count":3},{"severity":"page","count":1}],
+     "oldest_entered":"2023-11-14T22:10:50.000Z","oldest_age_seconds":150.0,
+     "top_overdue":{"region":[{"value":"us","count":2},{"value":"eu","count":1}]}},
+    {"status":"Delivered","terminal":true,"in_flight":0,"overdue":[],
+     "oldest_entered":null,"oldest_age_seconds":null,"top_overdue":{}}]})"));
+  EXPECT_EQ(api_.summary(get("/api/v1/summary", "limit=3")).status, 400);
+}
+
+TEST_F(ApiTest, PageShowsTheOrdersEscapedWithFilterLinks) {
+  apply("<script>alert(1)</script>", 1, kNow - 150 * kS, "\"eu&");
+  apply("plain-1", 1, kNow - 100 * kS);
+  apply("plain-2", 1, kNow - 90 * kS);
+  auto r = api_.page(get("/", ""));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
+  EXPECT_EQ(r.body.find("<script>"), std::string::npos);
+  EXPECT_NE(r.body.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
+  EXPECT_NE(r.body.find("&quot;eu&amp;"), std::string::npos);
+  EXPECT_NE(r.body.find(R"(href="/?status=Authorized&amp;severity=page")"), std::string::npos);
+  EXPECT_NE(r.body.find("Authorized: 3 overdue"), std::string::npos);
+  EXPECT_NE(r.body.find("plain-2"), std::string::npos);
+
+  auto filtered = api_.page(get("/", "status=Authorized&severity=warning&limit=2"));
+  ASSERT_EQ(filtered.status, 200);
+  EXPECT_NE(filtered.body.find("plain-1"), std::string::npos);
+  EXPECT_EQ(filtered.body.find("plain-2"), std::string::npos);  // on the next page
+  const auto next = filtered.body.find(
+      R"(<a id="next" href="/?status=Authorized&amp;severity=warning&amp;limit=2&amp;cursor=)");
+  ASSERT_NE(next, std::string::npos);
+  const auto start = filtered.body.find("cursor=", next) + 7;
+  const std::string cursor = filtered.body.substr(start, filtered.body.find('"', start) - start);
+  auto second = api_.page(get("/", "status=Authorized&severity=warning&limit=2&cursor=" + cursor));
+  EXPECT_NE(second.body.find("plain-2"), std::string::npos);
+  EXPECT_EQ(second.body.find("plain-1"), std::string::npos);
+
+  EXPECT_EQ(api_.page(get("/", "limit=0")).status, 400);
+  EXPECT_EQ(api_.page(get("/", "status=Nope")).status, 400);
+  EXPECT_EQ(api_.page(get("/", "utm_source=x")).status, 200);  // the page ignores extras
+}
+
+TEST(DrilldownFormat, Rfc3339AndCursorRoundTrip) {
+  EXPECT_EQ(format_rfc3339(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(format_rfc3339(-1), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(format_rfc3339(1'700'000'000'123), "2023-11-14T22:13:20.123Z");
+  for (OrderCursor c : {OrderCursor{0, 0, 0}, OrderCursor{-5, 7, 1},
+                        OrderCursor{1'700'000'000'123, 0xFFFFFFFFu, ~std::uint64_t{0}}}) {
+    auto back = parse_cursor(format_cursor(c));
+    ASSERT_TRUE(back) << format_cursor(c);
+    EXPECT_EQ(back->entered_ms, c.entered_ms);
+    EXPECT_EQ(back->slot, c.slot);
+    EXPECT_EQ(back->epoch, c.epoch);
+  }
+  EXPECT_FALSE(parse_cursor(""));
+  EXPECT_FALSE(parse_cursor("1_2_000000000000000g"));
+  EXPECT_FALSE(parse_cursor("1_4294967296_0000000000000000"));  // slot overflows 32 bits
+}
+
+}  // namespace
+}  // namespace orderwatch::exporter
