@@ -39,12 +39,17 @@ const char* reason_phrase(int status) {
 }
 
 void send(mg_connection* conn, const HttpResponse& r) {
-  mg_printf(
-      conn,
-      "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-      "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n%s\r\n",
-      r.status, reason_phrase(r.status), r.content_type.c_str(), r.body.size(),
-      r.status == 401 ? "WWW-Authenticate: Basic realm=\"orderwatch\", charset=\"UTF-8\"\r\n" : "");
+  const char* auth =
+      r.status == 401 ? "WWW-Authenticate: Basic realm=\"orderwatch\", charset=\"UTF-8\"\r\n" : "";
+  // Pages carry shop data (order ids, dimension values): no scripts, no framing.
+  const char* csp = r.content_type.starts_with("text/html")
+                        ? "Content-Security-Policy: default-src 'none'; style-src "
+                          "'unsafe-inline'; frame-ancestors 'none'\r\n"
+                        : "";
+  mg_printf(conn,
+            "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+            "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n%s%s\r\n",
+            r.status, reason_phrase(r.status), r.content_type.c_str(), r.body.size(), auth, csp);
   if (std::string_view(mg_get_request_info(conn)->request_method) != "HEAD") {
     mg_write(conn, r.body.data(), r.body.size());
   }
