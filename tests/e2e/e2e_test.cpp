@@ -354,6 +354,25 @@ TEST_F(EndToEnd, StuckOrdersPageTheRightPeopleAndOnlyThem) {
                 "/?status=Authorized&severity=warning");
   EXPECT_NE(alert["annotations"]["summary"].get<std::string>().find("Authorized"),
             std::string::npos);
+  // On-call follows the alert's link: orderwatch's page lists exactly the stuck orders.
+  {
+    const std::string link = alert["annotations"]["drilldown_url"];
+    const std::string origin = "http://127.0.0.1:" + std::to_string(exporter_port_);
+    ASSERT_EQ(link.rfind(origin, 0), 0u) << link;
+    const auto page = http_get(exporter_port_, link.substr(origin.size()));
+    EXPECT_EQ(page.status, 200) << page.body;
+    for (const char* id : {"stuck-1", "stuck-2"})
+      EXPECT_NE(page.body.find(id), std::string::npos) << id << " not on " << link;
+    for (const char* id : {"quick-1", "waiting-1", "ok-0"})
+      EXPECT_EQ(page.body.find(id), std::string::npos) << id << " wrongly on " << link;
+    auto api = json::parse(
+        http_get(exporter_port_, "/api/v1/overdue?status=Authorized&severity=warning").body,
+        nullptr, false);
+    ASSERT_FALSE(api.is_discarded());
+    std::set<std::string> ids;
+    for (const auto& o : api["orders"]) ids.insert(o["id"].get<std::string>());
+    EXPECT_EQ(ids, (std::set<std::string>{"stuck-1", "stuck-2"})) << api.dump();
+  }
   // The order inside its SLA never alerted; the page tier had not come yet.
   for (const auto& n : sink_.at("/payments-chat")) {
     EXPECT_EQ(WebhookSink::find_alert(n.body, {{"status", "Placed"}}, "firing"), nullptr);
