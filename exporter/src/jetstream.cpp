@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <string_view>
+#include <vector>
 
 #include "orderwatch/exporter/nats_source.h"
 
@@ -238,18 +240,22 @@ bool JetStreamConsumer::bind() {
   }
   if (plan.replay_from != 0 && !replay(plan)) return false;
 
-  jsSubOptions so;
-  jsSubOptions_Init(&so);
-  so.Stream = stream;
-  so.Consumer = durable;  // bind only: a consumer the library created, it would delete
-  err = static_cast<jsErrCode>(0);
-  s = js_PullSubscribe(&sub_, js_, subject_.c_str(), durable, nullptr, &so, &err);
+  // Pull by hand: a plain subscription on our own inbox and CONSUMER.MSG.NEXT requests.
+  // libnats 3.4's natsSubscription_Fetch overruns its message array when the connection is
+  // re-established during a fetch (heap corruption seen under ASan in the server-restart test).
+  natsInbox* inbox = nullptr;
+  if (natsInbox_Create(&inbox) != NATS_OK) return false;
+  inbox_ = inbox;
+  natsInbox_Destroy(inbox);
+  s = natsConnection_SubscribeSync(&sub_, conn_, inbox_.c_str());
   if (s != NATS_OK) {
     sub_ = nullptr;
     error_log_.warn(service_.now_ms(), "jetstream",
-                    "cannot bind to consumer " + config_.durable + ": " + status_text(s, err));
+                    "cannot subscribe for consumer " + config_.durable + ": " +
+                        status_text(s, static_cast<jsErrCode>(0)));
     return false;
   }
+  natsSubscription_SetPendingLimits(sub_, -1, -1);
   service_.stats().jetstream_bound = true;
   log::info("jetstream", "consuming " + where + ": " +
                              std::to_string(service_.stats().jetstream_pending.load()) +
@@ -346,56 +352,92 @@ bool JetStreamConsumer::replay(const ResumePlan& plan) {
 void JetStreamConsumer::consume() {
   const int batch =
       static_cast<int>(std::clamp<std::int64_t>(config_.max_ack_pending, 1, kMaxBatch));
+  const std::string next_subject =
+      "$JS.API.CONSUMER.MSG.NEXT." + config_.stream + "." + config_.durable;
+  // The server ends a request after `expires` with a 408 status message; we wait a little
+  // longer so a lost request (e.g. across a reconnect) is simply re-issued.
+  const std::string request = "{\"batch\":" + std::to_string(batch) +
+                              ",\"expires\":" + std::to_string(kFetchWaitMs * 1'000'000LL) + "}";
   poll_consumer_info();
   while (!stopping()) {
     if (service_.now_ms() - last_poll_ms_ >= kInfoPollMs) poll_consumer_info();
-    natsMsgList list{};
-    jsErrCode err = static_cast<jsErrCode>(0);
-    const natsStatus s = natsSubscription_Fetch(&list, sub_, batch, kFetchWaitMs, &err);
-    if (s == NATS_OK) {
-      for (int i = 0; i < list.Count; ++i) {
-        natsMsg* msg = list.Msgs[i];
-        list.Msgs[i] = nullptr;
-        if (stopping()) {
-          natsMsg_Nak(msg, nullptr);  // redelivered at once to whoever consumes next
-          natsMsg_Destroy(msg);
-        } else {
-          handle(msg);
-        }
-      }
-      natsMsgList_Destroy(&list);
-      continue;
-    }
-    natsMsgList_Destroy(&list);
-    if (s == NATS_TIMEOUT) continue;
     if (natsConnection_Status(conn_) != NATS_CONN_STATUS_CONNECTED) {
-      pause(100);  // the client reconnects; the pull subscription survives it
+      pause(100);  // the client reconnects and re-subscribes the inbox
       continue;
     }
-    // Connected but failing: the consumer may have been deleted. Rebind if so.
-    jsConsumerInfo* ci = nullptr;
-    jsErrCode ierr = static_cast<jsErrCode>(0);
-    const natsStatus is = js_GetConsumerInfo(&ci, js_, config_.stream.c_str(),
-                                             config_.durable.c_str(), nullptr, &ierr);
-    if (is == NATS_OK) jsConsumerInfo_Destroy(ci);
-    if (is != NATS_OK && ierr == JSConsumerNotFoundErr) {
-      log::warn("jetstream", "consumer " + config_.durable + " disappeared; recreating it");
-      return;
+    if (natsConnection_PublishRequestString(conn_, next_subject.c_str(), inbox_.c_str(),
+                                            request.c_str()) != NATS_OK) {
+      pause(200);
+      continue;
     }
-    error_log_.warn(service_.now_ms(), "jetstream", "fetch failed: " + status_text(s, err));
-    pause(200);
+    for (int received = 0; received < batch;) {
+      natsMsg* msg = nullptr;
+      const natsStatus s = natsSubscription_NextMsg(&msg, sub_, kFetchWaitMs + 200);
+      if (s != NATS_OK) break;  // timeout or connection trouble: issue a new request
+      const char* status = nullptr;
+      if (natsMsgHeader_Get(msg, "Status", &status) == NATS_OK && status != nullptr &&
+          natsMsg_GetDataLength(msg) == 0) {
+        const std::string code(status);
+        natsMsg_Destroy(msg);
+        if (code == "100") continue;  // heartbeat
+        if (code != "404" && code != "408") {
+          error_log_.warn(service_.now_ms(), "jetstream", "pull request ended with " + code);
+          // The consumer may have been deleted: let bind() find out and recreate it.
+          if (code == "409") return;
+        }
+        break;  // 404 no messages / 408 expired: ask again
+      }
+      ++received;
+      if (stopping()) {
+        const char* reply = natsMsg_GetReply(msg);
+        if (reply != nullptr) natsConnection_PublishString(conn_, reply, "-NAK");
+        natsMsg_Destroy(msg);
+      } else {
+        handle(msg);
+      }
+    }
   }
 }
 
+namespace {
+
+// Stream sequence and delivery count from a JetStream ack subject:
+// $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending> or,
+// with a domain and account hash, $JS.ACK.<domain>.<hash>.<stream>.<consumer>.<delivered>...
+bool parse_ack_subject(std::string_view reply, std::uint64_t& seq, std::uint64_t& delivered) {
+  std::vector<std::string_view> tokens;
+  for (std::size_t start = 0;;) {
+    const auto dot = reply.find('.', start);
+    tokens.push_back(reply.substr(start, dot == std::string_view::npos ? dot : dot - start));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  if (tokens.size() < 9 || tokens[0] != "$JS" || tokens[1] != "ACK") return false;
+  const std::size_t at = tokens.size() == 9 ? 4 : 6;  // index of <delivered>
+  if (tokens.size() != 9 && tokens.size() < 11) return false;
+  auto number = [](std::string_view t, std::uint64_t& out) {
+    if (t.empty()) return false;
+    out = 0;
+    for (char c : t) {
+      if (c < '0' || c > '9') return false;
+      out = out * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return true;
+  };
+  return number(tokens[at], delivered) && number(tokens[at + 1], seq);
+}
+
+}  // namespace
+
 void JetStreamConsumer::handle(natsMsg* msg) {
-  jsMsgMetaData* meta = nullptr;
-  if (natsMsg_GetMetaData(&meta, msg) != NATS_OK) {
-    natsMsg_Destroy(msg);  // not a stream message (cannot happen on a pull subscription)
+  const char* reply = natsMsg_GetReply(msg);
+  std::uint64_t seq = 0;
+  std::uint64_t deliveries = 0;
+  if (reply == nullptr || !parse_ack_subject(reply, seq, deliveries)) {
+    natsMsg_Destroy(msg);  // not a stream message
     return;
   }
-  const std::uint64_t seq = meta->Sequence.Stream;
-  const std::uint64_t deliveries = meta->NumDelivered;
-  jsMsgMetaData_Destroy(meta);
+  const std::string ack_subject(reply);
   if (deliveries > 1) ++service_.stats().jetstream_redelivered;
   bool accepted = false;
   try {
@@ -406,14 +448,17 @@ void JetStreamConsumer::handle(natsMsg* msg) {
                          static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
         std::min(seq, ack_floor_));
   } catch (...) {
-    natsMsg_NakWithDelay(msg, kNakDelayMs, nullptr);  // transient (allocation): try again later
+    // Transient (allocation): try again later.
+    const std::string nak = "-NAK {\"delay\":" + std::to_string(kNakDelayMs * 1'000'000LL) + "}";
+    natsConnection_PublishString(conn_, ack_subject.c_str(), nak.c_str());
     natsMsg_Destroy(msg);
     return;
   }
   if (accepted) {
-    natsMsg_Ack(msg, nullptr);  // not AckSync: a lost ack means a harmless redelivery
+    // Not a synchronous ack: a lost ack means a harmless redelivery.
+    natsConnection_PublishString(conn_, ack_subject.c_str(), "+ACK");
   } else {
-    natsMsg_Term(msg, nullptr);  // poison: counted as rejected, never redelivered
+    natsConnection_PublishString(conn_, ack_subject.c_str(), "+TERM");  // poison: never again
     ++service_.stats().jetstream_terminated;
   }
   natsMsg_Destroy(msg);

@@ -96,7 +96,8 @@ class JetStreamConsumer {
   const std::string subject_;
   natsConnection* conn_ = nullptr;
   jsCtx* js_ = nullptr;
-  natsSubscription* sub_ = nullptr;
+  natsSubscription* sub_ = nullptr;  // core subscription on inbox_, where pulled messages land
+  std::string inbox_;
   std::uint64_t ack_floor_ = 0;  // consumer ack floor (stream seq) from the last info poll
   std::int64_t last_poll_ms_ = 0;
   std::uint64_t lost_reported_for_ = UINT64_MAX;  // a retried bind must not count a gap twice
