@@ -399,11 +399,6 @@ void JetStreamConsumer::consume() {
   }
 }
 
-namespace {
-
-// Stream sequence and delivery count from a JetStream ack subject:
-// $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending> or,
-// with a domain and account hash, $JS.ACK.<domain>.<hash>.<stream>.<consumer>.<delivered>...
 bool parse_ack_subject(std::string_view reply, std::uint64_t& seq, std::uint64_t& delivered) {
   std::vector<std::string_view> tokens;
   for (std::size_t start = 0;;) {
@@ -426,8 +421,6 @@ bool parse_ack_subject(std::string_view reply, std::uint64_t& seq, std::uint64_t
   };
   return number(tokens[at], delivered) && number(tokens[at + 1], seq);
 }
-
-}  // namespace
 
 void JetStreamConsumer::handle(natsMsg* msg) {
   const char* reply = natsMsg_GetReply(msg);

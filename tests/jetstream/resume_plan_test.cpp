@@ -90,3 +90,21 @@ TEST(ResumePlan, ReplayNeverRunsPastTheStreamEnd) {
 
 }  // namespace
 }  // namespace orderwatch::exporter
+
+TEST(AckSubject, GivesStreamSequenceAndDeliveryCount) {
+  using orderwatch::exporter::parse_ack_subject;
+  std::uint64_t seq = 0, delivered = 0;
+  ASSERT_TRUE(parse_ack_subject("$JS.ACK.ORDERS.orderwatch.3.1234.77.1700000000000000000.5", seq,
+                                delivered));
+  EXPECT_EQ(seq, 1234u);
+  EXPECT_EQ(delivered, 3u);
+  // With domain and account hash (and a trailing random token).
+  ASSERT_TRUE(parse_ack_subject(
+      "$JS.ACK.hub.ACCHASH.ORDERS.orderwatch.1.99.98.1700000000000000000.0.xyz", seq, delivered));
+  EXPECT_EQ(seq, 99u);
+  EXPECT_EQ(delivered, 1u);
+  for (const char* bad : {"", "_INBOX.abc", "$JS.ACK.ORDERS.orderwatch.x.1.1.1.1",
+                          "$JS.ACK.ORDERS.orderwatch.1.2.3", "$JS.API.ORDERS.c.1.2.3.4.5"}) {
+    EXPECT_FALSE(parse_ack_subject(bad, seq, delivered)) << bad;
+  }
+}
