@@ -83,27 +83,12 @@ class DrilldownServe : public ::testing::Test {
   // Starts the exporter; waits until it listens and is connected.
   void start(std::vector<std::string> extra = {}) {
     config_path_ = dir_.write("sla.yaml", kConfig);
-    std::vector<std::string> argv{orderwatch_bin(), "serve",      "--config", config_path_,
-                                  "--nats-url",     nats_->url(), "--listen", "127.0.0.1:0"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    exporter_.emplace(argv, dir_.path() + "/orderwatch.log");
-    ASSERT_TRUE(wait_until([&] { return parse_port(); }, seconds(10))) << exporter_->log();
+    exporter_.emplace(config_path_, nats_->url(), dir_.path() + "/orderwatch.log", extra);
+    ASSERT_TRUE(exporter_->wait_for_port(seconds(10))) << exporter_->log();
+    port_ = exporter_->port();
     if (tls_ || auth_) return;  // those tests wait through curl
     ASSERT_TRUE(wait_until([&] { return http_get(port_, "/readyz").status == 200; }, seconds(10)))
         << exporter_->log();
-  }
-
-  bool parse_port() {
-    const std::string log = exporter_->log();
-    for (const char* scheme : {"http", "https"}) {
-      const std::string marker = std::string("listening on ") + scheme + "://127.0.0.1:";
-      const auto pos = log.find(marker);
-      if (pos != std::string::npos) {
-        port_ = std::atoi(log.c_str() + pos + marker.size());
-        return port_ > 0;
-      }
-    }
-    return false;
   }
 
   json get_json(const std::string& path, int expect_status = 200) {
@@ -133,7 +118,7 @@ class DrilldownServe : public ::testing::Test {
 
   TempDir dir_;
   std::optional<NatsServer> nats_;
-  std::optional<Process> exporter_;
+  std::optional<ExporterProcess> exporter_;
   std::string config_path_;
   int port_ = 0;
   bool tls_ = false;
@@ -239,7 +224,7 @@ TEST_F(DrilldownServe, OverdueAnswersExactlyAndPagesWhileOrdersComeAndGo) {
   // Among the 11 overdue: us = a0, a3, a9; eu = the other 8.
   EXPECT_EQ(auth["top_overdue"],
             json::parse(R"({"region":[{"value":"eu","count":8},{"value":"us","count":3}]})"));
-  EXPECT_EQ(exporter_->stop(), 0) << exporter_->log();
+  EXPECT_EQ(exporter_->process().stop(), 0) << exporter_->log();
 }
 
 TEST_F(DrilldownServe, BadRequestsGet400AndNothingCrashesTheExporter) {
@@ -277,8 +262,8 @@ TEST_F(DrilldownServe, BadRequestsGet400AndNothingCrashesTheExporter) {
   EXPECT_EQ(http_get(port_, "/api/v1/orders/%00%ff%fe").status, 404);
   EXPECT_EQ(http_get(port_, "/?status=%3Cscript%3E").status, 400);
   EXPECT_EQ(http_get(port_, "/healthz").status, 200);
-  EXPECT_TRUE(exporter_->running());
-  EXPECT_EQ(exporter_->stop(), 0) << exporter_->log();
+  EXPECT_TRUE(exporter_->process().running());
+  EXPECT_EQ(exporter_->process().stop(), 0) << exporter_->log();
 }
 
 TEST_F(DrilldownServe, GeneratedAlertLinkOpensThePageWithTheStuckOrder) {
@@ -306,7 +291,7 @@ TEST_F(DrilldownServe, GeneratedAlertLinkOpensThePageWithTheStuckOrder) {
   ASSERT_EQ(page.status, 200);
   EXPECT_NE(page.body.find(">stuck-7</a>"), std::string::npos) << page.body;
   EXPECT_EQ(page.body.find(">slow-1</a>"), std::string::npos);  // not past the page tier
-  EXPECT_EQ(exporter_->stop(), 0) << exporter_->log();
+  EXPECT_EQ(exporter_->process().stop(), 0) << exporter_->log();
 }
 
 TEST_F(DrilldownServe, HeadlessChromiumRendersTheTable) {
@@ -359,7 +344,7 @@ TEST_F(DrilldownServe, HeadlessChromiumRendersTheTable) {
   if (const char* keep = std::getenv("ORDERWATCH_KEEP_SCREENSHOT")) {
     std::ofstream(keep, std::ios::binary) << png;
   }
-  EXPECT_EQ(exporter_->stop(), 0) << exporter_->log();
+  EXPECT_EQ(exporter_->process().stop(), 0) << exporter_->log();
 }
 
 std::string bcrypt(const std::string& password) {
@@ -426,7 +411,7 @@ TEST_F(DrilldownServe, TlsAndBasicAuthGuardEveryEndpoint) {
                            shell_quote(base + "/metrics"))
                 .status,
             0);
-  EXPECT_EQ(exporter_->stop(), 0) << exporter_->log();
+  EXPECT_EQ(exporter_->process().stop(), 0) << exporter_->log();
 }
 
 TEST_F(DrilldownServe, DisabledApiServesNoOrders) {
@@ -444,7 +429,7 @@ TEST_F(DrilldownServe, DisabledApiServesNoOrders) {
   EXPECT_EQ(index.body.find("hidden-1"), std::string::npos);
   EXPECT_NE(index.body.find("disabled"), std::string::npos);
   EXPECT_EQ(http_get(port_, "/metrics").status, 200);
-  EXPECT_EQ(exporter_->stop(), 0) << exporter_->log();
+  EXPECT_EQ(exporter_->process().stop(), 0) << exporter_->log();
 }
 
 TEST_F(DrilldownServe, BadWebConfigsAreRefusedAtStartWithAClearError) {

@@ -77,23 +77,16 @@ class Exporter {
   }
 
   void start() {
-    std::vector<std::string> argv{orderwatch_bin(), "serve", "--config", config_,
-                                  "--nats-url",     url_,    "--listen", "127.0.0.1:0"};
-    argv.insert(argv.end(), extra_.begin(), extra_.end());
     const std::string log =
         dir_.path() + "/" + name_ + "-" + std::to_string(generation_++) + ".log";
-    process_.emplace(argv, log);
-    port_ = 0;
-    ASSERT_TRUE(wait_until([&] { return parse_port(); }, seconds(15))) << process_->log();
+    process_.emplace(config_, url_, log, extra_);
+    ASSERT_TRUE(process_->wait_for_port()) << process_->log();
   }
-  void kill9() { process_->stop(SIGKILL); }
-  int stop() { return process_->stop(SIGTERM); }
+  void kill9() { process_->process().stop(SIGKILL); }
+  int stop() { return process_->process().stop(SIGTERM); }
   std::string log() const { return process_->log(); }
 
-  std::map<std::string, double> scrape() {
-    const auto r = http_get(port_, "/metrics");
-    return r.status == 200 ? parse_metrics(r.body) : std::map<std::string, double>{};
-  }
+  std::map<std::string, double> scrape() { return process_->scrape(); }
   double value(const std::string& series) {
     auto m = scrape();
     return m.count(series) ? m[series] : -1;
@@ -106,24 +99,14 @@ class Exporter {
     }
     return sum;
   }
-  bool ready() { return http_get(port_, "/readyz").status == 200; }
+  bool ready() { return http_get(process_->port(), "/readyz").status == 200; }
 
  private:
-  bool parse_port() {
-    const std::string log = process_->log();
-    const std::string marker = "listening on http://127.0.0.1:";
-    const auto pos = log.find(marker);
-    if (pos == std::string::npos) return false;
-    port_ = std::atoi(log.c_str() + pos + marker.size());
-    return port_ > 0;
-  }
-
   const TempDir& dir_;
   std::string name_, config_, url_;
   std::vector<std::string> extra_;
   int generation_ = 0;
-  int port_ = 0;
-  std::optional<Process> process_;
+  std::optional<ExporterProcess> process_;
 };
 
 // The series the issue compares: in-flight and overdue, per status, tier and region.

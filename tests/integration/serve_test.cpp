@@ -37,47 +37,18 @@ class ServeTest : public ::testing::Test {
   void SetUp() override {
     nats_.emplace(dir_);
     const std::string config = dir_.write("sla.yaml", kConfig);
-    exporter_.emplace(
-        std::vector<std::string>{orderwatch_bin(), "serve", "--config", config, "--nats-url",
-                                 nats_->url(), "--listen", "127.0.0.1:0"},
-        dir_.path() + "/orderwatch.log");
-    ASSERT_TRUE(wait_until([&] { return parse_port(); }, seconds(10))) << exporter_->log();
-    ASSERT_TRUE(wait_until([&] { return http_get(port_, "/readyz").status == 200; }, seconds(10)))
-        << exporter_->log();
+    exporter_.emplace(config, nats_->url(), dir_.path() + "/orderwatch.log");
+    ASSERT_TRUE(exporter_->wait_ready(seconds(10))) << exporter_->log();
   }
 
-  bool parse_port() {
-    const std::string log = exporter_->log();
-    const std::string marker = "listening on http://127.0.0.1:";
-    const auto pos = log.find(marker);
-    if (pos == std::string::npos) return false;
-    port_ = std::atoi(log.c_str() + pos + marker.size());
-    return port_ > 0;
-  }
-
-  std::map<std::string, double> scrape() {
-    auto r = http_get(port_, "/metrics");
-    EXPECT_EQ(r.status, 200);
-    return parse_metrics(r.body);
-  }
-
-  // Waits until `series` has `value` (bounded), then returns the whole scrape.
+  std::map<std::string, double> scrape() { return exporter_->scrape(); }
   std::map<std::string, double> scrape_when(const std::string& series, double value) {
-    std::map<std::string, double> m;
-    const bool ok = wait_until(
-        [&] {
-          m = scrape();
-          return m.count(series) && m[series] == value;
-        },
-        seconds(15));
-    EXPECT_TRUE(ok) << series << " never reached " << value << "; log:\n" << exporter_->log();
-    return m;
+    return exporter_->scrape_when(series, value, seconds(15));
   }
 
   TempDir dir_;
   std::optional<NatsServer> nats_;
-  std::optional<Process> exporter_;
-  int port_ = 0;
+  std::optional<ExporterProcess> exporter_;
 };
 
 TEST_F(ServeTest, MetricsFollowEventsAndSurviveANatsRestart) {
@@ -149,14 +120,14 @@ TEST_F(ServeTest, MetricsFollowEventsAndSurviveANatsRestart) {
   // The broker dies: the exporter stays up, reports it, and is not ready.
   nats_->kill_hard();
   scrape_when("orderwatch_nats_connected", 0);
-  EXPECT_EQ(http_get(port_, "/readyz").status, 503);
-  EXPECT_EQ(http_get(port_, "/healthz").status, 200);
+  EXPECT_EQ(http_get(exporter_->port(), "/readyz").status, 503);
+  EXPECT_EQ(http_get(exporter_->port(), "/healthz").status, 200);
 
   // It comes back on the same port: reconnect, ready again, events counted again.
   nats_->start();
   scrape_when("orderwatch_nats_connected", 1);
   EXPECT_GE(scrape()["orderwatch_nats_reconnects_total"], 1);
-  EXPECT_EQ(http_get(port_, "/readyz").status, 200);
+  EXPECT_EQ(http_get(exporter_->port(), "/readyz").status, 200);
   {
     NatsPublisher pub(nats_->url());
     pub.event("o5", "Placed", unix_now_ms() - 1000, "eu");
@@ -165,7 +136,7 @@ TEST_F(ServeTest, MetricsFollowEventsAndSurviveANatsRestart) {
   m = scrape_when(R"(order_events_total{result="applied"})", 7);
   EXPECT_EQ(m[R"(order_in_status{status="Placed",region="eu"})"], 2);
 
-  EXPECT_EQ(exporter_->stop(), 0) << exporter_->log();
+  EXPECT_EQ(exporter_->process().stop(), 0) << exporter_->log();
 }
 
 // The exposition passes promtool's linter, with dimensions and every family populated.
@@ -181,7 +152,7 @@ TEST_F(ServeTest, MetricsPassPromtoolCheckMetrics) {
     pub.flush();
   }
   scrape_when(R"(order_events_total{result="applied"})", 4);
-  const auto r = http_get(port_, "/metrics");
+  const auto r = http_get(exporter_->port(), "/metrics");
   ASSERT_EQ(r.status, 200);
   const std::string input = dir_.write("metrics.txt", r.body);
   Process promtool({promtool_bin(), "check", "metrics"}, dir_.path() + "/promtool.log", input);
@@ -190,8 +161,8 @@ TEST_F(ServeTest, MetricsPassPromtoolCheckMetrics) {
 }
 
 TEST_F(ServeTest, UnknownPathsAre404) {
-  EXPECT_EQ(http_get(port_, "/nope").status, 404);
-  EXPECT_EQ(http_get(port_, "/healthz").body, "ok\n");
+  EXPECT_EQ(http_get(exporter_->port(), "/nope").status, 404);
+  EXPECT_EQ(http_get(exporter_->port(), "/healthz").body, "ok\n");
 }
 
 }  // namespace

@@ -47,55 +47,23 @@ void write_file(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
 }
 
-// One `orderwatch serve` process; knows its HTTP port once it logged it.
-class Exporter {
+std::vector<std::string> with_snapshot(const std::string& snapshot,
+                                       std::vector<std::string> extra) {
+  extra.insert(extra.begin(), {"--snapshot.file", snapshot});
+  return extra;
+}
+
+// One `orderwatch serve` process with a snapshot file.
+class Exporter : public ExporterProcess {
  public:
   Exporter(const TempDir& dir, const std::string& nats_url, const std::string& config,
            const std::string& snapshot, const std::string& log_name,
-           std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv{orderwatch_bin(),  "serve",  "--config", config,
-                                  "--nats-url",      nats_url, "--listen", "127.0.0.1:0",
-                                  "--snapshot.file", snapshot};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    process.emplace(argv, dir.path() + "/" + log_name);
-  }
+           std::vector<std::string> extra = {})
+      : ExporterProcess(config, nats_url, dir.path() + "/" + log_name,
+                        with_snapshot(snapshot, std::move(extra))) {}
 
   // Waits until HTTP is up and NATS connected.
-  bool ready() {
-    if (!wait_until([&] { return parse_port(); }, seconds(15))) return false;
-    return wait_until([&] { return http_get(port, "/readyz").status == 200; }, seconds(15));
-  }
-
-  std::map<std::string, double> scrape() {
-    auto r = http_get(port, "/metrics");
-    EXPECT_EQ(r.status, 200);
-    return parse_metrics(r.body);
-  }
-
-  std::map<std::string, double> scrape_when(const std::string& series, double value) {
-    std::map<std::string, double> m;
-    const bool ok = wait_until(
-        [&] {
-          m = scrape();
-          return m.count(series) && m[series] == value;
-        },
-        seconds(20));
-    EXPECT_TRUE(ok) << series << " never reached " << value << "; log:\n" << process->log();
-    return m;
-  }
-
-  std::optional<Process> process;
-  int port = 0;
-
- private:
-  bool parse_port() {
-    const std::string log = process->log();
-    const std::string marker = "listening on http://127.0.0.1:";
-    const auto pos = log.find(marker);
-    if (pos == std::string::npos) return false;
-    port = std::atoi(log.c_str() + pos + marker.size());
-    return port > 0;
-  }
+  bool ready() { return wait_ready(); }
 };
 
 // The per-order gauges (in flight, overdue, oldest entry) of a scrape.
@@ -137,7 +105,7 @@ TEST_F(SnapshotServeTest, StateSurvivesARestart) {
   std::map<std::string, double> before;
   {
     Exporter ex(dir_, nats_.url(), config_, snapshot_, "run1.log");
-    ASSERT_TRUE(ex.ready()) << ex.process->log();
+    ASSERT_TRUE(ex.ready()) << ex.process().log();
     NatsPublisher pub(nats_.url());
     pub.event("p1", "Placed", t0 - 30 * kMin, "eu");  // past 10m
     pub.event("p2", "Placed", t0 - 1 * kMin, "us");
@@ -151,16 +119,16 @@ TEST_F(SnapshotServeTest, StateSurvivesARestart) {
     EXPECT_EQ(before["orderwatch_tracked_orders"], 5);
     EXPECT_EQ(before[R"(order_overdue{status="Authorized",severity="page",region="us"})"], 1);
     // Without --web.enable-lifecycle the reload endpoint is closed.
-    EXPECT_EQ(http_request(ex.port, "POST", "/-/reload").status, 403);
-    EXPECT_EQ(ex.process->stop(SIGTERM, seconds(15)), 0) << ex.process->log();
-    const std::string log = ex.process->log();
+    EXPECT_EQ(http_request(ex.port(), "POST", "/-/reload").status, 403);
+    EXPECT_EQ(ex.process().stop(SIGTERM, seconds(15)), 0) << ex.process().log();
+    const std::string log = ex.process().log();
     EXPECT_EQ(logged_orders(log, "final snapshot"), 5) << log;
     EXPECT_NE(log.find("serve: stopped in "), std::string::npos) << log;
   }
   {
     Exporter ex(dir_, nats_.url(), config_, snapshot_, "run2.log");
-    ASSERT_TRUE(ex.ready()) << ex.process->log();
-    const std::string log = ex.process->log();
+    ASSERT_TRUE(ex.ready()) << ex.process().log();
+    const std::string log = ex.process().log();
     EXPECT_NE(log.find("snapshot: loaded " + snapshot_ + ": 5 orders, 1 tombstones, stream seq 0"),
               std::string::npos)
         << log;
@@ -176,19 +144,19 @@ TEST_F(SnapshotServeTest, StateSurvivesARestart) {
     EXPECT_EQ(m[R"(order_events_total{result="duplicate"})"], 1);
     EXPECT_EQ(m[R"(order_status_duration_seconds_sum{status="Placed",region="eu"})"], 1800);
     EXPECT_EQ(m["orderwatch_tracked_orders"], 5);
-    EXPECT_EQ(ex.process->stop(SIGTERM, seconds(15)), 0) << ex.process->log();
+    EXPECT_EQ(ex.process().stop(SIGTERM, seconds(15)), 0) << ex.process().log();
   }
 }
 
 TEST_F(SnapshotServeTest, CorruptSnapshotIsRefusedAndLeftAlone) {
   {
     Exporter ex(dir_, nats_.url(), config_, snapshot_, "seed.log");
-    ASSERT_TRUE(ex.ready()) << ex.process->log();
+    ASSERT_TRUE(ex.ready()) << ex.process().log();
     NatsPublisher pub(nats_.url());
     for (int i = 0; i < 50; ++i) pub.event("o" + std::to_string(i), "Placed", unix_now_ms(), "eu");
     pub.flush();
     ex.scrape_when("orderwatch_tracked_orders", 50);
-    ASSERT_EQ(ex.process->stop(SIGTERM, seconds(15)), 0) << ex.process->log();
+    ASSERT_EQ(ex.process().stop(SIGTERM, seconds(15)), 0) << ex.process().log();
   }
   const std::string good = read_file(snapshot_);
   ASSERT_GT(good.size(), 50u * 4);
@@ -207,8 +175,8 @@ TEST_F(SnapshotServeTest, CorruptSnapshotIsRefusedAndLeftAlone) {
   for (const auto& [bytes, message] : cases) {
     write_file(snapshot_, bytes);
     Exporter ex(dir_, nats_.url(), config_, snapshot_, "corrupt" + std::to_string(n++) + ".log");
-    EXPECT_EQ(ex.process->wait(seconds(15)), 1) << ex.process->log();
-    const std::string log = ex.process->log();
+    EXPECT_EQ(ex.process().wait(seconds(15)), 1) << ex.process().log();
+    const std::string log = ex.process().log();
     EXPECT_NE(log.find("error snapshot: " + snapshot_ + ": "), std::string::npos) << log;
     EXPECT_NE(log.find(message), std::string::npos) << log;
     EXPECT_NE(log.find("refusing to start"), std::string::npos) << log;
@@ -218,7 +186,7 @@ TEST_F(SnapshotServeTest, CorruptSnapshotIsRefusedAndLeftAlone) {
 
 TEST_F(SnapshotServeTest, SigtermDuringABurstExitsCleanlyWithALoadableSnapshot) {
   Exporter ex(dir_, nats_.url(), config_, snapshot_, "burst.log", {"--snapshot.interval", "1s"});
-  ASSERT_TRUE(ex.ready()) << ex.process->log();
+  ASSERT_TRUE(ex.ready()) << ex.process().log();
   std::atomic<bool> stop{false};
   std::atomic<long> sent{0};
   std::thread publisher([&] {
@@ -236,11 +204,11 @@ TEST_F(SnapshotServeTest, SigtermDuringABurstExitsCleanlyWithALoadableSnapshot) 
       wait_until([&] { return ex.scrape()[R"(order_events_total{result="applied"})"] >= 20'000; },
                  seconds(30)));
   const auto start = std::chrono::steady_clock::now();
-  const int rc = ex.process->stop(SIGTERM, seconds(20));
+  const int rc = ex.process().stop(SIGTERM, seconds(20));
   const auto took = std::chrono::steady_clock::now() - start;
   stop = true;
   publisher.join();
-  const std::string log = ex.process->log();
+  const std::string log = ex.process().log();
   EXPECT_EQ(rc, 0) << log;
   // The bound: drain (5s at most) + the final snapshot; far below the 20s grace.
   EXPECT_LT(took, seconds(15)) << log;
@@ -248,9 +216,9 @@ TEST_F(SnapshotServeTest, SigtermDuringABurstExitsCleanlyWithALoadableSnapshot) 
   ASSERT_GT(orders, 0) << log;
 
   Exporter again(dir_, nats_.url(), config_, snapshot_, "burst2.log");
-  ASSERT_TRUE(again.ready()) << again.process->log();
+  ASSERT_TRUE(again.ready()) << again.process().log();
   EXPECT_EQ(again.scrape()["orderwatch_tracked_orders"], static_cast<double>(orders));
-  EXPECT_EQ(again.process->stop(SIGTERM, seconds(15)), 0) << again.process->log();
+  EXPECT_EQ(again.process().stop(SIGTERM, seconds(15)), 0) << again.process().log();
 }
 
 const char* kEditedConfig = R"(service: itest
@@ -277,7 +245,7 @@ statuses:
 
 TEST_F(SnapshotServeTest, ReloadAppliesAGoodFileAtOnceAndKeepsTheOldConfigOnABadOne) {
   Exporter ex(dir_, nats_.url(), config_, snapshot_, "reload.log", {"--web.enable-lifecycle"});
-  ASSERT_TRUE(ex.ready()) << ex.process->log();
+  ASSERT_TRUE(ex.ready()) << ex.process().log();
   const std::int64_t t0 = unix_now_ms();
   {
     NatsPublisher pub(nats_.url());
@@ -295,9 +263,9 @@ TEST_F(SnapshotServeTest, ReloadAppliesAGoodFileAtOnceAndKeepsTheOldConfigOnABad
   EXPECT_EQ(m[R"(order_overdue{status="Authorized",severity="warning",region="eu"})"], 0);
   EXPECT_EQ(m.count(R"(order_in_status{status="Packed",region="eu"})"), 0u);
 
-  EXPECT_EQ(http_request(ex.port, "GET", "/-/reload").status, 405);
+  EXPECT_EQ(http_request(ex.port(), "GET", "/-/reload").status, 405);
   write_file(config_, kEditedConfig);
-  auto r = http_request(ex.port, "POST", "/-/reload");
+  auto r = http_request(ex.port(), "POST", "/-/reload");
   EXPECT_EQ(r.status, 200) << r.body;
   // No waiting: the new thresholds apply to the tracked orders at once.
   m = ex.scrape();
@@ -317,7 +285,7 @@ TEST_F(SnapshotServeTest, ReloadAppliesAGoodFileAtOnceAndKeepsTheOldConfigOnABad
 
   // A bad file over HTTP: 400 with every problem located; the running config stays.
   write_file(config_, kBadConfig);
-  r = http_request(ex.port, "POST", "/-/reload");
+  r = http_request(ex.port(), "POST", "/-/reload");
   EXPECT_EQ(r.status, 400);
   const std::regex located(
       std::regex_replace(config_, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)") +
@@ -330,22 +298,22 @@ TEST_F(SnapshotServeTest, ReloadAppliesAGoodFileAtOnceAndKeepsTheOldConfigOnABad
   EXPECT_EQ(order_gauges(m), good);
 
   // The same by SIGHUP: the problems go to the log.
-  ::kill(ex.process->pid(), SIGHUP);
+  ::kill(ex.process().pid(), SIGHUP);
   ASSERT_TRUE(wait_until(
       [&] {
-        const std::string log = ex.process->log();
+        const std::string log = ex.process().log();
         return log.find("SIGHUP: " + config_ + " is invalid") != std::string::npos;
       },
       seconds(10)))
-      << ex.process->log();
-  EXPECT_TRUE(std::regex_search(ex.process->log(), located)) << ex.process->log();
+      << ex.process().log();
+  EXPECT_TRUE(std::regex_search(ex.process().log(), located)) << ex.process().log();
   EXPECT_EQ(order_gauges(ex.scrape()), good);
 
   // Fixed again: SIGHUP reloads it and the flag recovers.
   write_file(config_, kEditedConfig);
-  ::kill(ex.process->pid(), SIGHUP);
+  ::kill(ex.process().pid(), SIGHUP);
   ex.scrape_when("orderwatch_config_last_reload_successful", 1);
-  EXPECT_EQ(ex.process->stop(SIGTERM, seconds(15)), 0) << ex.process->log();
+  EXPECT_EQ(ex.process().stop(SIGTERM, seconds(15)), 0) << ex.process().log();
 }
 
 }  // namespace

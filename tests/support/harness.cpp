@@ -1,5 +1,7 @@
 #include "harness.h"
 
+#include <gtest/gtest.h>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -349,6 +351,59 @@ std::uint64_t stream_last_seq(const std::string& url, const std::string& stream)
   const std::uint64_t last = si->State.LastSeq;
   jsStreamInfo_Destroy(si);
   return last;
+}
+
+namespace {
+std::vector<std::string> serve_argv(const std::string& config, const std::string& nats_url,
+                                    const std::vector<std::string>& extra) {
+  std::vector<std::string> argv{orderwatch_bin(), "serve",  "--config", config,
+                                "--nats-url",     nats_url, "--listen", "127.0.0.1:0"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return argv;
+}
+}  // namespace
+
+ExporterProcess::ExporterProcess(const std::string& config, const std::string& nats_url,
+                                 const std::string& log_path, const std::vector<std::string>& extra)
+    : process_(serve_argv(config, nats_url, extra), log_path) {}
+
+bool ExporterProcess::wait_for_port(std::chrono::milliseconds timeout) {
+  return wait_until(
+      [&] {
+        const std::string log = process_.log();
+        for (const char* scheme : {"http", "https"}) {
+          const std::string marker = std::string("listening on ") + scheme + "://127.0.0.1:";
+          if (const auto pos = log.find(marker); pos != std::string::npos) {
+            port_ = std::atoi(log.c_str() + pos + marker.size());
+            return port_ > 0;
+          }
+        }
+        return false;
+      },
+      timeout);
+}
+
+bool ExporterProcess::wait_ready(std::chrono::milliseconds timeout) {
+  return wait_for_port(timeout) &&
+         wait_until([&] { return http_get(port_, "/readyz").status == 200; }, timeout);
+}
+
+std::map<std::string, double> ExporterProcess::scrape() {
+  const auto r = http_get(port_, "/metrics");
+  return r.status == 200 ? parse_metrics(r.body) : std::map<std::string, double>{};
+}
+
+std::map<std::string, double> ExporterProcess::scrape_when(const std::string& series, double value,
+                                                           std::chrono::milliseconds timeout) {
+  std::map<std::string, double> m;
+  const bool ok = wait_until(
+      [&] {
+        m = scrape();
+        return m.count(series) != 0 && m[series] == value;
+      },
+      timeout);
+  EXPECT_TRUE(ok) << series << " never reached " << value << "; log:\n" << process_.log();
+  return m;
 }
 
 }  // namespace orderwatch::testing

@@ -130,4 +130,32 @@ ConsumerState consumer_state(const std::string& url, const std::string& stream,
                              const std::string& durable);
 std::uint64_t stream_last_seq(const std::string& url, const std::string& stream);
 
+// `orderwatch serve --config CONFIG --nats-url URL --listen 127.0.0.1:0 EXTRA...`, its output in
+// `log_path`. The HTTP port (http or https) is known once the exporter has logged it.
+class ExporterProcess {
+ public:
+  ExporterProcess(const std::string& config, const std::string& nats_url,
+                  const std::string& log_path, const std::vector<std::string>& extra = {});
+
+  // Waits (bounded) until the exporter has logged the port it listens on.
+  bool wait_for_port(std::chrono::milliseconds timeout = std::chrono::seconds(15));
+  // wait_for_port, then until /readyz answers 200 (NATS connected).
+  bool wait_ready(std::chrono::milliseconds timeout = std::chrono::seconds(15));
+  int port() const { return port_; }
+  Process& process() { return process_; }
+  std::string log() const { return process_.log(); }
+
+  // /metrics, parsed; empty when it did not answer 200.
+  std::map<std::string, double> scrape();
+  // Polls until `series` has `value` (a gtest failure with the log if it never does within
+  // `timeout`) and returns that scrape.
+  std::map<std::string, double> scrape_when(
+      const std::string& series, double value,
+      std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+ private:
+  Process process_;
+  int port_ = 0;
+};
+
 }  // namespace orderwatch::testing
