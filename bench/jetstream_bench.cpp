@@ -19,6 +19,7 @@
 #include "orderwatch/exporter/service.h"
 #include "orderwatch/loadgen/flow.h"
 #include "orderwatch/sla/loader.h"
+#include "workload.h"
 
 namespace orderwatch::bench {
 namespace {
@@ -30,21 +31,16 @@ std::uint64_t g_events = 500'000;
 double g_core_rate = 0;
 double g_js_rate = 0;
 
+// The shop of the other benchmarks (workload.h) on `subject`, optionally in JetStream mode.
 std::string config_yaml(const std::string& subject, bool jetstream) {
-  return "service: bench\nnats: {subject: \"" + subject + "\"" +
-         (jetstream ? ", jetstream: {stream: BENCH, durable: bench, max_ack_pending: 10000}" : "") +
-         R"(}
-event:
-  dimensions: [{field: region, max_values: 20}]
-statuses:
-  - {name: Placed, sla: 15m}
-  - name: Authorized
-    sla: 1h
-    escalations: [{after: 2h, severity: page}, {after: 6h, severity: critical}]
-  - {name: Shipped, sla: 48h}
-  - {name: Delivered, terminal: true}
-  - {name: Cancelled, terminal: true}
-)";
+  std::string yaml = kShopConfig;
+  const std::string from = "nats: {subject: \"orders.>\"}";
+  const std::string to =
+      "nats: {subject: \"" + subject + "\"" +
+      (jetstream ? ", jetstream: {stream: BENCH, durable: bench, max_ack_pending: 10000}" : "") +
+      "}";
+  yaml.replace(yaml.find(from), from.size(), to);
+  return yaml;
 }
 
 struct Env {
