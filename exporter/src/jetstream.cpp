@@ -1,9 +1,10 @@
 #include "orderwatch/exporter/jetstream.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <span>
 #include <string_view>
-#include <vector>
 
 #include "orderwatch/exporter/nats_source.h"
 
@@ -400,13 +401,17 @@ void JetStreamConsumer::consume() {
 }
 
 bool parse_ack_subject(std::string_view reply, std::uint64_t& seq, std::uint64_t& delivered) {
-  std::vector<std::string_view> tokens;
+  // No allocation: this runs for every message.
+  std::array<std::string_view, 16> token;
+  std::size_t count = 0;
   for (std::size_t start = 0;;) {
+    if (count == token.size()) return false;
     const auto dot = reply.find('.', start);
-    tokens.push_back(reply.substr(start, dot == std::string_view::npos ? dot : dot - start));
+    token[count++] = reply.substr(start, dot == std::string_view::npos ? dot : dot - start);
     if (dot == std::string_view::npos) break;
     start = dot + 1;
   }
+  const std::span<const std::string_view> tokens(token.data(), count);
   if (tokens.size() < 9 || tokens[0] != "$JS" || tokens[1] != "ACK") return false;
   const std::size_t at = tokens.size() == 9 ? 4 : 6;  // index of <delivered>
   if (tokens.size() != 9 && tokens.size() < 11) return false;
@@ -430,7 +435,6 @@ void JetStreamConsumer::handle(natsMsg* msg) {
     natsMsg_Destroy(msg);  // not a stream message
     return;
   }
-  const std::string ack_subject(reply);
   if (deliveries > 1) ++service_.stats().jetstream_redelivered;
   bool accepted = false;
   try {
@@ -443,15 +447,15 @@ void JetStreamConsumer::handle(natsMsg* msg) {
   } catch (...) {
     // Transient (allocation): try again later.
     const std::string nak = "-NAK {\"delay\":" + std::to_string(kNakDelayMs * 1'000'000LL) + "}";
-    natsConnection_PublishString(conn_, ack_subject.c_str(), nak.c_str());
+    natsConnection_PublishString(conn_, reply, nak.c_str());
     natsMsg_Destroy(msg);
     return;
   }
   if (accepted) {
     // Not a synchronous ack: a lost ack means a harmless redelivery.
-    natsConnection_PublishString(conn_, ack_subject.c_str(), "+ACK");
+    natsConnection_PublishString(conn_, reply, "+ACK");
   } else {
-    natsConnection_PublishString(conn_, ack_subject.c_str(), "+TERM");  // poison: never again
+    natsConnection_PublishString(conn_, reply, "+TERM");  // poison: never again
     ++service_.stats().jetstream_terminated;
   }
   natsMsg_Destroy(msg);
