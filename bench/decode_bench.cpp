@@ -17,13 +17,13 @@
 #include <string>
 #include <vector>
 
-#include "orderwatch/exporter/decoder.h"
+#include "orderwatch/events/decoder.h"
 #include "orderwatch/sla/loader.h"
 
 namespace {
 
-using orderwatch::exporter::Event;
-using orderwatch::exporter::EventDecoder;
+using orderwatch::events::Event;
+using orderwatch::events::EventDecoder;
 
 constexpr std::int64_t kNow = 1714564800000 + 86'400'000;  // a day after the first event
 
@@ -146,7 +146,7 @@ void BM_ParseTimeText(benchmark::State& state) {
   const char* times[] = {"2024-05-01T12:00:00.123Z", "2024-05-01T14:00:00+02:00", "1714564800123",
                          "2024-05-01T12:00:00.123456789-05:30"};
   for (auto _ : state) {
-    auto t = orderwatch::exporter::parse_time_text(times[i++ & 3]);
+    auto t = orderwatch::events::parse_time_text(times[i++ & 3]);
     benchmark::DoNotOptimize(t);
   }
   state.SetItemsProcessed(state.iterations());

@@ -17,8 +17,8 @@
 #include <memory>
 #include <random>
 
-#include "orderwatch/exporter/drilldown.h"
-#include "orderwatch/exporter/service.h"
+#include "orderwatch/tracking/service.h"
+#include "orderwatch/web/drilldown.h"
 #include "workload.h"
 
 namespace orderwatch::bench {
@@ -35,7 +35,7 @@ const sla::Config& shop() {
 // N orders spread over Placed/Authorized/Shipped with entry times uniform over the last 10 h,
 // applied in random time order (so index chunks are split and merged as in real traffic).
 struct Loaded {
-  std::unique_ptr<exporter::TrackerService> service;
+  std::unique_ptr<tracking::TrackerService> service;
   std::vector<std::string> ids;
 };
 
@@ -44,14 +44,14 @@ Loaded& loaded(std::size_t n) {
   auto [it, fresh] = cache.try_emplace(n);
   if (!fresh) return it->second;
   Loaded& l = it->second;
-  l.service = std::make_unique<exporter::TrackerService>(shop(), [] { return kNow; });
+  l.service = std::make_unique<tracking::TrackerService>(shop(), [] { return kNow; });
   l.service->reserve(n);
   std::mt19937_64 rng(5);
   const char* regions[] = {"eu-west", "eu-north", "us-east", "us-west", "ap-south"};
   l.ids.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
     l.ids.push_back(random_id(rng) + std::to_string(i));
-    exporter::Event e;
+    events::Event e;
     e.id = l.ids.back();
     e.status = static_cast<std::uint8_t>(i % 3);
     e.time_ms = kNow - static_cast<std::int64_t>(rng() % (10 * kHour));
@@ -89,7 +89,7 @@ void timed(benchmark::State& state, const char* family, F&& body) {
 
 void BM_OverduePage(benchmark::State& state) {
   auto& l = loaded(static_cast<std::size_t>(state.range(0)));
-  exporter::OverdueQuery q;
+  tracking::OverdueQuery q;
   q.status = "Placed";  // 15m SLA: ~97% of Placed orders are overdue
   q.limit = 100;
   std::size_t got = 0;
@@ -103,12 +103,12 @@ void BM_OverduePage(benchmark::State& state) {
 
 void BM_OverduePageAtCursor(benchmark::State& state) {
   auto& l = loaded(static_cast<std::size_t>(state.range(0)));
-  exporter::OverdueQuery q;
+  tracking::OverdueQuery q;
   q.status = "Authorized";
   q.limit = 100;
   // A cursor 5 h back, half-way through the overdue orders (the epoch is not this tracker's,
   // so the page resumes at the cursor's millisecond: the same seek, by time).
-  q.after = exporter::OrderCursor{kNow - 5 * kHour, 0, 0};
+  q.after = tracking::OrderCursor{kNow - 5 * kHour, 0, 0};
   std::size_t got = 0;
   timed(state, "cursor", [&] {
     auto page = l.service->overdue(q);
@@ -120,7 +120,7 @@ void BM_OverduePageAtCursor(benchmark::State& state) {
 
 void BM_OverduePageAllStatuses(benchmark::State& state) {
   auto& l = loaded(static_cast<std::size_t>(state.range(0)));
-  exporter::OverdueQuery q;
+  tracking::OverdueQuery q;
   q.limit = 100;
   std::size_t got = 0;
   timed(state, "merge", [&] {
@@ -133,8 +133,8 @@ void BM_OverduePageAllStatuses(benchmark::State& state) {
 
 void BM_OverdueJson(benchmark::State& state) {
   auto& l = loaded(static_cast<std::size_t>(state.range(0)));
-  exporter::DrilldownApi api(*l.service, "bench");
-  const exporter::HttpRequest req{"GET", "/api/v1/overdue", "status=Placed&limit=100", "", ""};
+  web::DrilldownApi api(*l.service, "bench");
+  const web::HttpRequest req{"GET", "/api/v1/overdue", "status=Placed&limit=100", "", ""};
   std::size_t bytes = 0;
   timed(state, "json", [&] {
     auto r = api.overdue(req);

@@ -15,10 +15,10 @@
 #include <thread>
 
 #include "harness.h"
-#include "orderwatch/exporter/nats_source.h"
-#include "orderwatch/exporter/service.h"
+#include "orderwatch/ingest/nats_source.h"
 #include "orderwatch/loadgen/flow.h"
 #include "orderwatch/sla/loader.h"
+#include "orderwatch/tracking/service.h"
 #include "workload.h"
 
 namespace orderwatch::bench {
@@ -83,15 +83,15 @@ Env& env() {
   return e;
 }
 
-std::uint64_t handled(exporter::TrackerService& service) {
-  exporter::TrackerSnapshot snap;
+std::uint64_t handled(tracking::TrackerService& service) {
+  tracking::TrackerSnapshot snap;
   service.snapshot(snap);
   std::uint64_t n = 0;
   for (auto v : snap.events) n += v;
   return n;
 }
 
-bool wait_handled(exporter::TrackerService& service, std::uint64_t n) {
+bool wait_handled(tracking::TrackerService& service, std::uint64_t n) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
   while (handled(service) < n) {
     if (std::chrono::steady_clock::now() > deadline) return false;
@@ -104,8 +104,8 @@ void BM_CoreNatsConsume(benchmark::State& state) {
   Env& e = env();
   const sla::Config cfg = sla::load_string(config_yaml("core.orders.>", false));
   for (auto _ : state) {
-    exporter::TrackerService service(cfg, exporter::system_now_ms);
-    exporter::NatsSource source(service, e.nats.url());
+    tracking::TrackerService service(cfg, tracking::system_now_ms);
+    ingest::NatsSource source(service, e.nats.url());
     source.start();
     natsConnection* pub = nullptr;
     natsConnection_ConnectTo(&pub, e.nats.url().c_str());
@@ -134,9 +134,9 @@ void BM_JetStreamConsume(benchmark::State& state) {
   for (auto _ : state) {
     sla::Config cfg = sla::load_string(config_yaml("js.orders.>", true));
     cfg.nats.jetstream->durable = "bench-" + std::to_string(run++);
-    exporter::TrackerService service(cfg, exporter::system_now_ms);
+    tracking::TrackerService service(cfg, tracking::system_now_ms);
     const auto t0 = std::chrono::steady_clock::now();
-    exporter::NatsSource source(service, e.nats.url());
+    ingest::NatsSource source(service, e.nats.url());
     source.start();
     if (!wait_handled(service, e.events.size())) state.SkipWithError("jetstream: events lost");
     const double secs =
@@ -144,7 +144,7 @@ void BM_JetStreamConsume(benchmark::State& state) {
     state.SetIterationTime(secs);
     g_js_rate = static_cast<double>(e.events.size()) / secs;
     source.stop();
-    state.counters["redelivered"] = static_cast<double>(service.stats().jetstream_redelivered);
+    state.counters["redelivered"] = static_cast<double>(source.stats().jetstream_redelivered);
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(e.events.size()));
 }
@@ -160,7 +160,7 @@ int main(int argc, char** argv) {
     ++argv;
     --argc;
   }
-  orderwatch::exporter::log::set_level(orderwatch::exporter::log::Level::kWarn);
+  orderwatch::log::set_level(orderwatch::log::Level::kWarn);
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

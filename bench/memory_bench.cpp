@@ -12,7 +12,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "orderwatch/exporter/tracker.h"
+#include "orderwatch/tracking/tracker.h"
 #include "workload.h"
 
 namespace {
@@ -32,10 +32,10 @@ double measure_tracker(std::size_t orders) {
   const sla::Config config = sla::load_string(bench::kShopConfig);
   std::mt19937_64 rng(5);
   const long before = rss_bytes();
-  exporter::OrderTracker tracker(config);
+  tracking::OrderTracker tracker(config);
   for (std::size_t i = 0; i < orders; ++i) {
     const std::string id = bench::random_id(rng);
-    exporter::Event e;
+    events::Event e;
     e.id = id;
     e.status = static_cast<std::uint8_t>(i % 3);
     e.time_ms = kT0 - static_cast<std::int64_t>(rng() % 86'400'000);  // a day of entries, unordered

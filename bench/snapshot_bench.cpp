@@ -23,8 +23,8 @@
 #include <string>
 #include <vector>
 
-#include "orderwatch/exporter/service.h"
-#include "orderwatch/exporter/snapshot.h"
+#include "orderwatch/tracking/service.h"
+#include "orderwatch/tracking/snapshot.h"
 #include "workload.h"
 
 namespace {
@@ -41,7 +41,7 @@ const sla::Config& config() {
 }
 
 struct State {
-  std::unique_ptr<exporter::TrackerService> service;
+  std::unique_ptr<tracking::TrackerService> service;
   std::string path;
   std::string image;  // a sealed image of the state, for the I/O baselines
 };
@@ -51,7 +51,7 @@ State* g_state = nullptr;
 State& state() {
   static State* s = [] {
     auto* st = new State;
-    st->service = std::make_unique<exporter::TrackerService>(config(), [] { return kT0; });
+    st->service = std::make_unique<tracking::TrackerService>(config(), [] { return kT0; });
     st->service->reserve(g_orders);
     std::mt19937_64 rng(7);
     const char* regions[20] = {"eu-west",      "eu-north",       "eu-central", "us-east",
@@ -65,7 +65,7 @@ State& state() {
     for (std::size_t i = 0; i < g_orders + finished; ++i) {
       std::snprintf(id, sizeof id, "ord-%012llx",
                     static_cast<unsigned long long>(rng() & 0xFFFFFFFFFFFFull));
-      exporter::Event e;
+      events::Event e;
       e.id = id;
       e.dims[0] = regions[rng() % 20];
       e.has_dim[0] = true;
@@ -97,7 +97,7 @@ State& state() {
     st->service->tick();
     st->path = g_dir + "/orderwatch-snapshot-bench.snap";
     st->service->save_snapshot(st->path);
-    st->image = exporter::read_snapshot_file(st->path);
+    st->image = tracking::read_snapshot_file(st->path);
     std::fprintf(
         stderr, "snapshot_bench: %zu orders tracked, snapshot %zu bytes (%.1f B/order)\n",
         st->service->tracked(), st->image.size(),
@@ -119,7 +119,7 @@ void BM_SnapshotEncode(benchmark::State& bs) {
   auto& st = state();
   std::size_t bytes = 0;
   for (auto _ : bs) {
-    exporter::SaveTimings t;
+    tracking::SaveTimings t;
     // save_snapshot measures its own lock hold; the encode is that part.
     st.service->save_snapshot(st.path, &t);
     bs.SetIterationTime(static_cast<double>(t.lock_hold_us) / 1e6);
@@ -133,7 +133,7 @@ void BM_SnapshotWrite(benchmark::State& bs) {
   std::int64_t hold_us = 0;
   std::size_t bytes = 0;
   for (auto _ : bs) {
-    exporter::SaveTimings t;
+    tracking::SaveTimings t;
     const auto meta = st.service->save_snapshot(st.path, &t);
     hold_us = t.lock_hold_us;
     bytes = meta.bytes;
@@ -145,7 +145,7 @@ void BM_SnapshotWrite(benchmark::State& bs) {
 void BM_WriteImageOnly(benchmark::State& bs) {
   auto& st = state();
   const std::string path = st.path + ".baseline";
-  for (auto _ : bs) exporter::write_file_atomically(path, st.image);
+  for (auto _ : bs) tracking::write_file_atomically(path, st.image);
   std::remove(path.c_str());
   report(bs, st.image.size());
 }
@@ -155,7 +155,7 @@ void BM_WriteNaive48(benchmark::State& bs) {
   const std::string path = st.path + ".naive";
   const std::size_t bytes = st.service->tracked() * 48;
   std::string records(bytes, '\x5a');  // the record array's size; contents do not matter here
-  for (auto _ : bs) exporter::write_file_atomically(path, records);
+  for (auto _ : bs) tracking::write_file_atomically(path, records);
   std::remove(path.c_str());
   report(bs, bytes);
 }
@@ -164,7 +164,7 @@ void BM_SnapshotLoad(benchmark::State& bs) {
   auto& st = state();
   std::size_t bytes = 0;
   for (auto _ : bs) {
-    auto fresh = std::make_unique<exporter::TrackerService>(config(), [] { return kT0; });
+    auto fresh = std::make_unique<tracking::TrackerService>(config(), [] { return kT0; });
     const auto report_ = fresh->load_snapshot(st.path);
     bytes = report_.meta.bytes;
     bs.PauseTiming();
@@ -177,7 +177,7 @@ void BM_SnapshotLoad(benchmark::State& bs) {
 void BM_ReadFileOnly(benchmark::State& bs) {
   auto& st = state();
   for (auto _ : bs) {
-    std::string bytes = exporter::read_snapshot_file(st.path);
+    std::string bytes = tracking::read_snapshot_file(st.path);
     benchmark::DoNotOptimize(bytes.data());
   }
   report(bs, st.image.size());

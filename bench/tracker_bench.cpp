@@ -10,9 +10,9 @@
 
 #include <unordered_map>
 
-#include "orderwatch/exporter/metrics.h"
-#include "orderwatch/exporter/service.h"
-#include "orderwatch/exporter/tracker.h"
+#include "orderwatch/metrics/collector.h"
+#include "orderwatch/tracking/service.h"
+#include "orderwatch/tracking/tracker.h"
 #include "workload.h"
 
 namespace orderwatch::bench {
@@ -32,7 +32,7 @@ const Workload& walk_1m() {
 
 void BM_TrackerApply(benchmark::State& state) {
   const Workload& w = walk_1m();
-  exporter::OrderTracker tracker(shop());
+  tracking::OrderTracker tracker(shop());
   tracker.reserve(1'100'000);
   for (auto id : w.initial) tracker.apply(to_event(w, {id, 0, kT0 - 1}), kT0);
   tracker.tick(kT0);
@@ -53,7 +53,7 @@ BENCHMARK(BM_TrackerApply)->Iterations(3'000'000)->Unit(benchmark::kNanosecond);
 // events (before kT0) are applied untimed; the measured part is the steady state.
 void BM_TrackerApplyShop(benchmark::State& state) {
   static const Workload w = make_shop(1'000'000, 3'000'000, kT0);
-  exporter::OrderTracker tracker(shop());
+  tracking::OrderTracker tracker(shop());
   tracker.reserve(1'200'000);
   std::size_t i = 0;
   std::int64_t last_tick = 0;
@@ -118,14 +118,14 @@ BENCHMARK(BM_NaiveMapApply)->Iterations(3'000'000)->Unit(benchmark::kNanosecond)
 
 // 10M orders entered over the last hour before kT0 + 1h; ticks advance 1 ms at a time from
 // kT0 + 1h, so no order reaches even the 15m SLA: the tick's work is pure overhead.
-exporter::OrderTracker& tracker_10m() {
-  static exporter::OrderTracker* tracker = [] {
-    auto* t = new exporter::OrderTracker(shop());
+tracking::OrderTracker& tracker_10m() {
+  static tracking::OrderTracker* tracker = [] {
+    auto* t = new tracking::OrderTracker(shop());
     t->reserve(10'000'000);
     std::mt19937_64 rng(9);
     for (std::size_t i = 0; i < 10'000'000; ++i) {
       const std::string id = random_id(rng) + std::to_string(i % 7);
-      exporter::Event e;
+      events::Event e;
       e.id = id;
       e.status = static_cast<std::uint8_t>(i % 3);
       e.time_ms = kT0 + 3'600'000 - static_cast<std::int64_t>(i % 600'000);
@@ -164,14 +164,14 @@ BENCHMARK(BM_ScanOverdue)->Iterations(20)->Unit(benchmark::kMicrosecond);
 
 void BM_RenderMetrics(benchmark::State& state) {
   const auto orders = static_cast<std::size_t>(state.range(0));
-  exporter::TrackerService service(shop(), [] { return kT0 + 3'600'000; });
+  tracking::TrackerService service(shop(), [] { return kT0 + 3'600'000; });
   if (orders > 0) {
     service.reserve(orders);
     std::mt19937_64 rng(11);
     const char* regions[] = {"eu-west", "eu-north", "us-east", "us-west", "ap-south"};
     for (std::size_t i = 0; i < orders; ++i) {
       const std::string id = random_id(rng) + std::to_string(i % 7);
-      exporter::Event e;
+      events::Event e;
       e.id = id;
       e.status = static_cast<std::uint8_t>(i % 3);
       e.time_ms = kT0 + 3'600'000 - static_cast<std::int64_t>(i % 600'000);
@@ -184,7 +184,7 @@ void BM_RenderMetrics(benchmark::State& state) {
     const char* regions[] = {"eu-west", "eu-north", "us-east", "us-west", "ap-south"};
     for (int s = 0; s < 3; ++s) {
       for (const char* r : regions) {
-        exporter::Event e;
+        events::Event e;
         const std::string id = std::string("warm-") + r + std::to_string(s);
         e.id = id;
         e.status = static_cast<std::uint8_t>(s);
@@ -198,10 +198,10 @@ void BM_RenderMetrics(benchmark::State& state) {
       }
     }
   }
-  exporter::MetricsCollector collector(service, "bench");
+  metrics::OrderCollector collector(service, "bench");
   std::size_t bytes = 0;
   for (auto _ : state) {
-    const std::string text = exporter::render_text(collector.Collect());
+    const std::string text = metrics::render_text(collector.Collect());
     bytes = text.size();
     benchmark::DoNotOptimize(text.data());
   }

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "orderwatch/exporter/event.h"
+#include "orderwatch/events/event.h"
 #include "orderwatch/sla/loader.h"
 
 namespace orderwatch::bench {
@@ -132,9 +132,9 @@ inline Workload make_shop(std::size_t in_flight, std::size_t events, std::int64_
   return w;
 }
 
-inline exporter::Event to_event(const Workload& w, const Workload::Step& s,
-                                std::string_view region = "eu-west") {
-  exporter::Event e;
+inline events::Event to_event(const Workload& w, const Workload::Step& s,
+                              std::string_view region = "eu-west") {
+  events::Event e;
   e.id = w.ids[s.id];
   e.status = s.status;
   e.time_ms = s.time_ms;

@@ -26,6 +26,8 @@
 #include <thread>
 
 #include "commands.h"
+#include "orderwatch/events/time.h"
+#include "orderwatch/ingest/connection.h"
 #include "orderwatch/loadgen/flow.h"
 #include "orderwatch/sla/loader.h"
 
@@ -82,49 +84,6 @@ SubjectPlan plan_subjects(const std::string& config_subject, const std::string& 
     return {joined, false};
   }
   return {joined, true};
-}
-
-std::string read_secret(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  return s;
-}
-
-// Connection options from the config's nats section (URL overridable), reconnecting forever:
-// a server restart during a long demo run must not end it.
-natsStatus make_options(const sla::NatsConfig& nc, const std::string& url, natsOptions** out) {
-  natsOptions* o = nullptr;
-  natsStatus s = natsOptions_Create(&o);
-  if (s == NATS_OK) s = natsOptions_SetURL(o, url.c_str());
-  if (s == NATS_OK) s = natsOptions_SetTimeout(o, 2000);
-  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(o, -1);
-  if (s == NATS_OK) s = natsOptions_SetReconnectWait(o, 500);
-  if (s == NATS_OK) s = natsOptions_SetReconnectBufSize(o, 32 * 1024 * 1024);
-  if (s == NATS_OK && !nc.user.empty()) {
-    const std::string pw = nc.password_file.empty() ? "" : read_secret(nc.password_file);
-    s = natsOptions_SetUserInfo(o, nc.user.c_str(), pw.c_str());
-  }
-  if (s == NATS_OK && !nc.token_file.empty()) {
-    s = natsOptions_SetToken(o, read_secret(nc.token_file).c_str());
-  }
-  if (s == NATS_OK && !nc.credentials_file.empty()) {
-    s = natsOptions_SetUserCredentialsFromFiles(o, nc.credentials_file.c_str(), nullptr);
-  }
-  if (s == NATS_OK && !nc.tls_ca_file.empty()) {
-    s = natsOptions_SetSecure(o, true);
-    if (s == NATS_OK) s = natsOptions_LoadCATrustedCertificates(o, nc.tls_ca_file.c_str());
-  }
-  if (s == NATS_OK && !nc.tls_cert_file.empty()) {
-    s = natsOptions_LoadCertificatesChain(o, nc.tls_cert_file.c_str(), nc.tls_key_file.c_str());
-  }
-  if (s != NATS_OK) {
-    natsOptions_Destroy(o);
-    return s;
-  }
-  *out = o;
-  return NATS_OK;
 }
 
 std::string nats_error(natsStatus s) {
@@ -285,17 +244,19 @@ int run_publish(const PublishFlags& f) {
   std::vector<std::string> status_subjects;
   for (const auto& s : cfg.statuses) status_subjects.push_back(subjects.subject_for(s.name));
 
-  natsOptions* nopts = nullptr;
   natsConnection* conn = nullptr;
   natsStatus s = NATS_OK;
   try {
-    s = make_options(cfg.nats, url, &nopts);
+    // Reconnecting forever (the shared default): a server restart during a long demo run
+    // must not end it; a large reconnect buffer keeps publishing through it.
+    ingest::NatsOptionsPtr nopts = ingest::make_nats_options(cfg.nats, url);
+    natsOptions_SetReconnectWait(nopts.get(), 500);
+    natsOptions_SetReconnectBufSize(nopts.get(), 32 * 1024 * 1024);
+    s = natsConnection_Connect(&conn, nopts.get());
   } catch (const std::exception& e) {
     std::cerr << "orderwatch publish: " << e.what() << "\n";
     return kExitUsage;
   }
-  if (s == NATS_OK) s = natsConnection_Connect(&conn, nopts);
-  natsOptions_Destroy(nopts);
   if (s != NATS_OK) {
     std::cerr << "orderwatch publish: cannot connect to " << url << ": " << nats_error(s) << "\n";
     nats_Close();
@@ -390,7 +351,7 @@ int run_publish(const PublishFlags& f) {
                 static_cast<unsigned long long>(sent), static_cast<unsigned long long>(bad),
                 elapsed, elapsed > 0 ? static_cast<double>(sent) / elapsed : 0.0,
                 static_cast<unsigned long long>(gen.orders_started()), gen.orders_in_flight(),
-                loadgen::format_rfc3339_ms(gen.now_ms()).c_str());
+                events::format_rfc3339_ms(gen.now_ms()).c_str());
   std::cout << line;
   if (errors) std::cout << "; " << errors << " publish errors";
   if (f.jetstream) std::cout << "; stored by JetStream (" << retries << " resent)";

@@ -1,5 +1,7 @@
 #include "orderwatch/loadgen/flow.h"
 
+#include "orderwatch/events/time.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -40,44 +42,6 @@ void append_2(std::string& out, unsigned v) {
   out.push_back(static_cast<char>('0' + v % 10));
 }
 
-// Civil date from days since 1970-01-01 (Howard Hinnant's civil_from_days).
-void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0);
-}
-
-void append_rfc3339(std::string& out, std::int64_t ms) {
-  const std::int64_t days = ms >= 0 ? ms / 86'400'000 : (ms - 86'399'999) / 86'400'000;
-  const std::int64_t in_day = ms - days * 86'400'000;
-  std::int64_t y = 0;
-  unsigned mo = 0, d = 0;
-  civil_from_days(days, y, mo, d);
-  append_int(out, y);
-  out.push_back('-');
-  append_2(out, mo);
-  out.push_back('-');
-  append_2(out, d);
-  out.push_back('T');
-  const auto secs = static_cast<unsigned>(in_day / 1000);
-  append_2(out, secs / 3600);
-  out.push_back(':');
-  append_2(out, secs / 60 % 60);
-  out.push_back(':');
-  append_2(out, secs % 60);
-  out.push_back('.');
-  const auto frac = static_cast<unsigned>(in_day % 1000);
-  out.push_back(static_cast<char>('0' + frac / 100));
-  append_2(out, frac % 100);
-  out.push_back('Z');
-}
-
 std::vector<std::string> values_for(const std::string& label) {
   if (label == "region") return {"eu-west", "eu-central", "us-east", "us-west", "ap-south"};
   if (label == "channel") return {"web", "app", "pos", "api"};
@@ -90,12 +54,6 @@ std::vector<std::string> values_for(const std::string& label) {
 }
 
 }  // namespace
-
-std::string format_rfc3339_ms(std::int64_t unix_ms) {
-  std::string s;
-  append_rfc3339(s, unix_ms);
-  return s;
-}
 
 FlowGenerator::FlowGenerator(const sla::Config& config, FlowOptions options)
     : config_(config), options_(options), rng_(options.seed) {
@@ -297,7 +255,7 @@ void FlowGenerator::write(const Node& node, const FlowEvent& e, std::string& out
           append_2(out, frac % 100);
         } else {
           out.push_back('"');
-          append_rfc3339(out, e.time_ms);
+          events::append_rfc3339_ms(out, e.time_ms);
           out.push_back('"');
         }
         break;

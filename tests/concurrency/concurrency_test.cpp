@@ -1,5 +1,5 @@
 // NATS delivery threads against scrape and ticker threads, through the same objects serve
-// uses (NatsSource::handle_payload, MetricsCollector::Collect, TrackerService::tick).
+// uses (IngestPipeline::handle, OrderCollector::Collect, TrackerService::tick).
 // Built and run under ThreadSanitizer in CI (label concurrency); any report fails it.
 #include <gtest/gtest.h>
 
@@ -9,12 +9,15 @@
 #include <cstdio>
 #include <thread>
 
-#include "orderwatch/exporter/metrics.h"
-#include "orderwatch/exporter/nats_source.h"
-#include "orderwatch/exporter/service.h"
+#include "orderwatch/ingest/nats_source.h"
+#include "orderwatch/metrics/collector.h"
 #include "orderwatch/sla/loader.h"
+#include "orderwatch/tracking/service.h"
 
-namespace orderwatch::exporter {
+namespace orderwatch::ingest {
+using namespace orderwatch::tracking;
+using namespace orderwatch::events;
+using namespace orderwatch::metrics;
 namespace {
 
 const char* kConfig = R"(service: race
@@ -33,7 +36,7 @@ TEST(Concurrency, DeliveryThreadsAgainstScrapesAndTicks) {
   const auto config = sla::load_string(kConfig);
   TrackerService service(config, system_now_ms);
   NatsSource source(service, "nats://127.0.0.1:1");  // never started: payloads fed directly
-  MetricsCollector collector(service, "test");
+  OrderCollector collector(service, "test");
   std::atomic<bool> done{false};
   constexpr int kThreads = 3;
   constexpr int kOrdersPerThread = 3000;
@@ -47,11 +50,11 @@ TEST(Concurrency, DeliveryThreadsAgainstScrapesAndTicks) {
       for (int i = 0; i < kOrdersPerThread; ++i) {
         const std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
         for (int s = 0; s < 3; ++s) {
-          source.handle_payload(R"({"orderId":")" + id + R"(","status":")" + statuses[s] +
-                                R"(","timestamp":)" + std::to_string(base + i + s * 1000) +
-                                R"(,"region":")" + regions[i % 4] + R"("})");
+          source.pipeline().handle(R"({"orderId":")" + id + R"(","status":")" + statuses[s] +
+                                   R"(","timestamp":)" + std::to_string(base + i + s * 1000) +
+                                   R"(,"region":")" + regions[i % 4] + R"("})");
         }
-        if (i % 100 == 0) source.handle_payload("{not json");
+        if (i % 100 == 0) source.pipeline().handle("{not json");
       }
     });
   }
@@ -97,7 +100,7 @@ TEST(Concurrency, ReloadsRaceDeliveryScrapesAndSnapshots) {
   const auto shifted = sla::load_string(shifted_config());
   TrackerService service(plain, system_now_ms);
   NatsSource source(service, "nats://127.0.0.1:1");
-  MetricsCollector collector(service, "test");
+  OrderCollector collector(service, "test");
   char dir_template[] = "/tmp/ow-concurrency-XXXXXX";
   ASSERT_NE(::mkdtemp(dir_template), nullptr);
   const std::string snapshot = std::string(dir_template) + "/state.snap";
@@ -113,9 +116,9 @@ TEST(Concurrency, ReloadsRaceDeliveryScrapesAndSnapshots) {
       for (int i = 0; i < kOrdersPerThread; ++i) {
         const std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
         for (int s = 0; s < 3; ++s) {
-          source.handle_payload(R"({"orderId":")" + id + R"(","status":")" + statuses[s] +
-                                R"(","timestamp":)" + std::to_string(base + i + s * 1000) +
-                                R"(,"region":"eu"})");
+          source.pipeline().handle(R"({"orderId":")" + id + R"(","status":")" + statuses[s] +
+                                   R"(","timestamp":)" + std::to_string(base + i + s * 1000) +
+                                   R"(,"region":"eu"})");
         }
       }
     });
@@ -169,4 +172,4 @@ TEST(Concurrency, ReloadsRaceDeliveryScrapesAndSnapshots) {
 }
 
 }  // namespace
-}  // namespace orderwatch::exporter
+}  // namespace orderwatch::ingest

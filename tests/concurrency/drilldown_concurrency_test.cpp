@@ -6,13 +6,16 @@
 #include <atomic>
 #include <thread>
 
-#include "orderwatch/exporter/drilldown.h"
-#include "orderwatch/exporter/nats_source.h"
-#include "orderwatch/exporter/service.h"
-#include "orderwatch/exporter/web_config.h"
+#include "orderwatch/ingest/nats_source.h"
 #include "orderwatch/sla/loader.h"
+#include "orderwatch/tracking/service.h"
+#include "orderwatch/web/drilldown.h"
+#include "orderwatch/web/web_config.h"
 
-namespace orderwatch::exporter {
+namespace orderwatch::web {
+using namespace orderwatch::tracking;
+using namespace orderwatch::events;
+using namespace orderwatch::ingest;
 namespace {
 
 const char* kConfig = R"(service: race
@@ -46,9 +49,9 @@ TEST(Concurrency, DrilldownReadersAgainstDeliveryAndTicks) {
       for (int i = 0; i < 3000; ++i) {
         const std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
         for (int s = 0; s < 3; ++s) {
-          source.handle_payload(R"({"orderId":")" + id + R"(","status":")" + statuses[s] +
-                                R"(","timestamp":)" + std::to_string(base + i + s * 1000) +
-                                R"(,"region":"eu"})");
+          source.pipeline().handle(R"({"orderId":")" + id + R"(","status":")" + statuses[s] +
+                                   R"(","timestamp":)" + std::to_string(base + i + s * 1000) +
+                                   R"(,"region":"eu"})");
         }
       }
     });
@@ -92,4 +95,4 @@ TEST(Concurrency, DrilldownReadersAgainstDeliveryAndTicks) {
 }
 
 }  // namespace
-}  // namespace orderwatch::exporter
+}  // namespace orderwatch::web

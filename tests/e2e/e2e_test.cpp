@@ -25,7 +25,7 @@
 
 #include "harness.h"
 #include "nats_publisher.h"
-#include "orderwatch/exporter/http_server.h"
+#include "orderwatch/web/http_server.h"
 
 namespace orderwatch::testing {
 namespace {
@@ -102,13 +102,13 @@ class WebhookSink {
   };
 
   WebhookSink() {
-    std::map<std::string, exporter::HttpHandler> routes;
+    std::map<std::string, web::HttpHandler> routes;
     for (const char* path : {"/checkout", "/payments-chat", "/payments-pager"}) {
-      routes[path] = [this](const exporter::HttpRequest& req) {
+      routes[path] = [this](const web::HttpRequest& req) {
         auto body = json::parse(req.body, nullptr, false);
         std::lock_guard lock(mu_);
         received_.push_back({req.path, std::move(body), unix_now_ms()});
-        return exporter::HttpResponse{200, "text/plain", "ok\n"};
+        return web::HttpResponse{200, "text/plain", "ok\n"};
       };
     }
     server_.emplace("127.0.0.1:0", std::move(routes));
@@ -168,7 +168,7 @@ class WebhookSink {
  private:
   std::mutex mu_;
   std::vector<Notification> received_;
-  std::optional<exporter::HttpServer> server_;  // last: stops before the state it writes
+  std::optional<web::HttpServer> server_;  // last: stops before the state it writes
 };
 
 // Prometheus instant query; the result vector, or null when the query failed.

@@ -9,13 +9,13 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "orderwatch/exporter/decoder.h"
+#include "orderwatch/events/decoder.h"
 #include "orderwatch/sla/loader.h"
 
 namespace {
 
-using orderwatch::exporter::Event;
-using orderwatch::exporter::EventDecoder;
+using orderwatch::events::Event;
+using orderwatch::events::EventDecoder;
 
 constexpr std::int64_t kNow = 1714564800000;  // 2024-05-01T12:00:00Z
 
@@ -45,7 +45,7 @@ void run(Target& t, std::string_view payload) {
   check(!ev.id.empty());
   check(ev.status < t.config.statuses.size());
   check(ev.time_ms >= 0 && ev.time_ms <= kNow + t.config.event.max_future_skew.count());
-  for (std::size_t i = 0; i < orderwatch::exporter::kMaxDimensions; ++i) {
+  for (std::size_t i = 0; i < orderwatch::events::kMaxDimensions; ++i) {
     check(ev.has_dim[i] == !ev.dims[i].empty());
     if (i >= t.config.event.dimensions.size()) check(!ev.has_dim[i]);
   }
@@ -66,8 +66,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   run(plain, input);
   run(nested, input);
-  if (auto t = orderwatch::exporter::parse_time_text(input)) {
-    check(*t >= 0 && *t <= orderwatch::exporter::kMaxEventTimeMs);
+  if (auto t = orderwatch::events::parse_time_text(input)) {
+    check(*t >= 0 && *t <= orderwatch::events::kMaxEventTimeMs);
   }
   return 0;
 }

@@ -5,14 +5,14 @@
 #include <map>
 #include <set>
 
-#include "orderwatch/exporter/decoder.h"
+#include "orderwatch/events/decoder.h"
 #include "orderwatch/loadgen/flow.h"
 #include "orderwatch/sla/loader.h"
 
 namespace orderwatch::loadgen {
 namespace {
 
-using exporter::RejectReason;
+using events::RejectReason;
 
 constexpr std::int64_t kStart = 1714564800000;  // 2024-05-01T12:00:00Z
 
@@ -62,9 +62,9 @@ TEST(FlowGenerator, SameSeedSameEventsOtherSeedOthers) {
 
 void expect_decodes(const sla::Config& cfg, FlowOptions opt) {
   FlowGenerator gen(cfg, opt);
-  exporter::EventDecoder decoder(cfg);
+  events::EventDecoder decoder(cfg);
   FlowEvent ev;
-  exporter::Event out;
+  events::Event out;
   std::string buf;
   std::map<BadKind, int> bad_seen;
   for (int i = 0; i < 20000; ++i) {
@@ -213,13 +213,13 @@ TEST(FlowGenerator, ArrivalRateIsHonouredOnTheVirtualClock) {
 }
 
 TEST(FormatRfc3339, RoundTripsThroughTheDecoderParser) {
-  EXPECT_EQ(format_rfc3339_ms(kStart + 7), "2024-05-01T12:00:00.007Z");
-  EXPECT_EQ(format_rfc3339_ms(0), "1970-01-01T00:00:00.000Z");
-  EXPECT_EQ(format_rfc3339_ms(951868799999), "2000-02-29T23:59:59.999Z");
+  EXPECT_EQ(events::format_rfc3339_ms(kStart + 7), "2024-05-01T12:00:00.007Z");
+  EXPECT_EQ(events::format_rfc3339_ms(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(events::format_rfc3339_ms(951868799999), "2000-02-29T23:59:59.999Z");
   std::mt19937_64 rng(1);
   for (int i = 0; i < 100000; ++i) {
-    const auto ms = static_cast<std::int64_t>(rng() % exporter::kMaxEventTimeMs);
-    ASSERT_EQ(exporter::parse_time_text(format_rfc3339_ms(ms)), ms) << ms;
+    const auto ms = static_cast<std::int64_t>(rng() % events::kMaxEventTimeMs);
+    ASSERT_EQ(events::parse_time_text(events::format_rfc3339_ms(ms)), ms) << ms;
   }
 }
 

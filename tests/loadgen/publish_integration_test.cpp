@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "harness.h"
-#include "orderwatch/exporter/decoder.h"
+#include "orderwatch/events/decoder.h"
 #include "orderwatch/sla/loader.h"
 
 namespace {
@@ -21,14 +21,14 @@ using orderwatch::testing::run;
 
 struct Received {
   orderwatch::sla::Config config = orderwatch::sla::load_file(EXAMPLE_CONFIG);
-  orderwatch::exporter::EventDecoder decoder{config};  // only used on the delivery thread
+  orderwatch::events::EventDecoder decoder{config};  // only used on the delivery thread
   std::mutex mu;
   std::uint64_t messages = 0, good = 0, rejected = 0, foreign_subject = 0;
 };
 
 void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
   auto* r = static_cast<Received*>(closure);
-  orderwatch::exporter::Event ev;
+  orderwatch::events::Event ev;
   const std::string_view data(natsMsg_GetData(msg),
                               static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
   const std::string subject = natsMsg_GetSubject(msg);

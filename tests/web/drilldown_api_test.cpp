@@ -1,6 +1,7 @@
 // The drill-down API and page handlers called directly (no sockets) over a TrackerService with
 // a fixed clock: exact JSON answers, cursor paging, every 400, and HTML escaping.
-#include "orderwatch/exporter/drilldown.h"
+#include "orderwatch/events/time.h"
+#include "orderwatch/web/drilldown.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +9,9 @@
 
 #include "orderwatch/sla/loader.h"
 
-namespace orderwatch::exporter {
+namespace orderwatch::web {
+using namespace orderwatch::tracking;
+using namespace orderwatch::events;
 namespace {
 
 using nlohmann::json;
@@ -215,9 +218,9 @@ TEST_F(ApiTest, PageShowsTheOrdersEscapedWithFilterLinks) {
 }
 
 TEST(DrilldownFormat, Rfc3339AndCursorRoundTrip) {
-  EXPECT_EQ(format_rfc3339(0), "1970-01-01T00:00:00.000Z");
-  EXPECT_EQ(format_rfc3339(-1), "1969-12-31T23:59:59.999Z");
-  EXPECT_EQ(format_rfc3339(1'700'000'000'123), "2023-11-14T22:13:20.123Z");
+  EXPECT_EQ(events::format_rfc3339_ms(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(events::format_rfc3339_ms(-1), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(events::format_rfc3339_ms(1'700'000'000'123), "2023-11-14T22:13:20.123Z");
   for (OrderCursor c : {OrderCursor{0, 0, 0}, OrderCursor{-5, 7, 1},
                         OrderCursor{1'700'000'000'123, 0xFFFFFFFFu, ~std::uint64_t{0}}}) {
     auto back = parse_cursor(format_cursor(c));
@@ -232,4 +235,4 @@ TEST(DrilldownFormat, Rfc3339AndCursorRoundTrip) {
 }
 
 }  // namespace
-}  // namespace orderwatch::exporter
+}  // namespace orderwatch::web

@@ -1,6 +1,6 @@
 // Web config loading (every error names the file and the problem) and basic auth against
 // bcrypt hashes made here with libxcrypt.
-#include "orderwatch/exporter/web_config.h"
+#include "orderwatch/web/web_config.h"
 
 #include <crypt.h>
 #include <gtest/gtest.h>
@@ -8,7 +8,7 @@
 #include <fstream>
 #include <stdexcept>
 
-namespace orderwatch::exporter {
+namespace orderwatch::web {
 namespace {
 
 std::string bcrypt(const std::string& password, const char* prefix = "$2y$") {
@@ -149,4 +149,4 @@ TEST(BasicAuth, ChecksTheAuthorizationHeader) {
 }
 
 }  // namespace
-}  // namespace orderwatch::exporter
+}  // namespace orderwatch::web

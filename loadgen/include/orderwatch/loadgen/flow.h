@@ -119,7 +119,4 @@ class FlowGenerator {
   Node root_;
 };
 
-// Formats Unix ms as RFC 3339 UTC with milliseconds: "2024-05-01T12:00:00.123Z".
-std::string format_rfc3339_ms(std::int64_t unix_ms);
-
 }  // namespace orderwatch::loadgen

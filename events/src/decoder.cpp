@@ -1,0 +1,260 @@
+// EventDecoder: simdjson DOM parse of one payload, then field lookups by pre-split dotted
+// paths. The DOM parser is used (not On Demand) because it validates the whole document:
+// `{"orderId":"a", "junk": tru}` must be rejected as malformed even though no wanted field
+// sits in the broken part, and On Demand only validates what it visits.
+#include "orderwatch/events/decoder.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace orderwatch::events {
+
+namespace {
+
+// A dotted path split into its segments once, at construction.
+using Path = std::vector<std::string>;
+
+Path split_path(std::string_view dotted) {
+  Path out;
+  std::size_t start = 0;
+  while (true) {
+    const auto dot = dotted.find('.', start);
+    out.emplace_back(
+        dotted.substr(start, dot == std::string_view::npos ? dotted.npos : dot - start));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return out;
+}
+
+// Holds the decimal text of a number value so the Event's string_view outlives the parse
+// (until the next decode()). 32 bytes fit any int64/uint64 and any shortest double.
+struct NumberText {
+  std::array<char, 32> buf{};
+  std::string_view render_int(std::int64_t v) {
+    auto r = std::to_chars(buf.data(), buf.data() + buf.size(), v);
+    return {buf.data(), static_cast<std::size_t>(r.ptr - buf.data())};
+  }
+  std::string_view render_uint(std::uint64_t v) {
+    auto r = std::to_chars(buf.data(), buf.data() + buf.size(), v);
+    return {buf.data(), static_cast<std::size_t>(r.ptr - buf.data())};
+  }
+  std::string_view render_double(double v) {
+    auto r = std::to_chars(buf.data(), buf.data() + buf.size(), v);
+    if (r.ec != std::errc()) return {};
+    return {buf.data(), static_cast<std::size_t>(r.ptr - buf.data())};
+  }
+};
+
+}  // namespace
+
+struct EventDecoder::Impl {
+  explicit Impl(const sla::Config& config)
+      : cloudevents(config.event.format == sla::EventFormat::kCloudEvents),
+        max_payload(config.event.max_payload_bytes),
+        max_future_skew_ms(config.event.max_future_skew.count()),
+        id_path(split_path(config.event.id_field)),
+        status_path(split_path(config.event.status_field)),
+        time_path(split_path(config.event.time_field)) {
+    for (const auto& s : config.statuses) statuses.push_back(s.name);
+    const auto n = std::min(config.event.dimensions.size(), kMaxDimensions);
+    for (std::size_t i = 0; i < n; ++i)
+      dim_paths.push_back(split_path(config.event.dimensions[i].field));
+    auto under_data = [](const Path& p) { return p.size() > 1 && p.front() == "data"; };
+    needs_data = under_data(id_path) || under_data(status_path) || under_data(time_path) ||
+                 std::any_of(dim_paths.begin(), dim_paths.end(), under_data);
+    // Typical events are a few hundred bytes; start there and grow (doubling) on demand.
+    grow(std::min<std::size_t>(max_payload, 4096));
+  }
+
+  // Makes room for a payload of `len` bytes. Allocates only when a payload is larger than
+  // any seen before, so the steady state allocates nothing.
+  bool grow(std::size_t len) {
+    if (len <= capacity && buffer) return true;
+    std::size_t cap = std::max<std::size_t>(capacity * 2, 512);
+    while (cap < len) cap *= 2;
+    cap = std::min<std::size_t>(cap, std::max<std::size_t>(max_payload, len));
+    buffer.reset(new (std::nothrow) char[cap + simdjson::SIMDJSON_PADDING]);
+    if (!buffer) return false;
+    if (parser.allocate(cap) != simdjson::SUCCESS) return false;
+    if (doc.allocate(cap) != simdjson::SUCCESS) return false;
+    capacity = cap;
+    return true;
+  }
+
+  // The element at `path`, or an error when any segment is absent or a non-object is crossed.
+  simdjson::simdjson_result<simdjson::dom::element> lookup(simdjson::dom::object root,
+                                                           const Path& path) const {
+    simdjson::dom::object obj = root;
+    for (std::size_t i = 0;; ++i) {
+      simdjson::dom::element e;
+      if (auto err = obj.at_key(path[i]).get(e)) return err;
+      if (i + 1 == path.size()) return e;
+      if (auto err = e.get_object().get(obj)) return err;
+    }
+  }
+
+  // Statuses are few (a workflow has ~3-10), so a length-then-bytes linear scan beats hashing.
+  int find_status(std::string_view name) const {
+    for (std::size_t i = 0; i < statuses.size(); ++i) {
+      const auto& s = statuses[i];
+      if (s.size() == name.size() && std::memcmp(s.data(), name.data(), name.size()) == 0) {
+        return static_cast<int>(i);
+      }
+    }
+    return -1;
+  }
+
+  // Renders a scalar as label/id text; empty view when the element is not a scalar.
+  static std::string_view scalar_text(simdjson::dom::element e, NumberText& text) {
+    using T = simdjson::dom::element_type;
+    switch (e.type()) {
+      case T::STRING: {
+        std::string_view v;
+        return e.get_string().get(v) ? std::string_view{} : v;
+      }
+      case T::INT64:
+        return text.render_int(e.get_int64().value_unsafe());
+      case T::UINT64:
+        return text.render_uint(e.get_uint64().value_unsafe());
+      case T::DOUBLE:
+        return text.render_double(e.get_double().value_unsafe());
+      case T::BOOL:
+        return e.get_bool().value_unsafe() ? "true" : "false";
+      default:
+        return {};
+    }
+  }
+
+  std::optional<RejectReason> decode(std::string_view payload, std::int64_t now_ms, Event& out) {
+    if (payload.size() > max_payload) return RejectReason::kTooLarge;
+    if (!grow(payload.size())) return RejectReason::kTooLarge;
+    std::memcpy(buffer.get(), payload.data(), payload.size());
+    // simdjson reads up to SIMDJSON_PADDING bytes past the end; zero them so the bytes it sees
+    // are deterministic (keeps valgrind/MSan quiet).
+    std::memset(buffer.get() + payload.size(), 0, simdjson::SIMDJSON_PADDING);
+
+    simdjson::dom::element root;
+    if (parser.parse_into_document(doc, buffer.get(), payload.size(), false).get(root)) {
+      return RejectReason::kMalformed;
+    }
+    simdjson::dom::object obj;
+    if (root.get_object().get(obj)) return RejectReason::kMalformed;
+
+    if (cloudevents) {
+      std::string_view version;
+      if (obj.at_key("specversion").get_string().get(version) || version != "1.0") {
+        return RejectReason::kMalformed;
+      }
+      if (needs_data) {
+        simdjson::dom::object data;
+        if (obj.at_key("data").get_object().get(data)) return RejectReason::kMalformed;
+      }
+    }
+
+    out = Event{};
+    simdjson::dom::element e;
+    // Id: a non-empty string, or an integer rendered as decimal text into id_text.
+    if (lookup(obj, id_path).get(e)) return RejectReason::kMissingField;
+    switch (e.type()) {
+      case simdjson::dom::element_type::STRING:
+        out.id = e.get_string().value_unsafe();
+        break;
+      case simdjson::dom::element_type::INT64:
+        out.id = id_text.render_int(e.get_int64().value_unsafe());
+        break;
+      case simdjson::dom::element_type::UINT64:
+        out.id = id_text.render_uint(e.get_uint64().value_unsafe());
+        break;
+      default:
+        return RejectReason::kMissingField;
+    }
+    if (out.id.empty()) return RejectReason::kMissingField;
+
+    std::string_view status;
+    if (lookup(obj, status_path).get(e) || e.get_string().get(status)) {
+      return RejectReason::kMissingField;
+    }
+    simdjson::dom::element time_el;
+    if (lookup(obj, time_path).get(time_el)) return RejectReason::kMissingField;
+
+    const int idx = find_status(status);
+    if (idx < 0) return RejectReason::kUnknownStatus;
+    out.status = static_cast<std::uint8_t>(idx);
+
+    std::optional<std::int64_t> t;
+    switch (time_el.type()) {
+      case simdjson::dom::element_type::STRING:
+        t = parse_time_text(time_el.get_string().value_unsafe());
+        break;
+      case simdjson::dom::element_type::INT64:
+        t = epoch_number_to_ms(static_cast<double>(time_el.get_int64().value_unsafe()));
+        break;
+      case simdjson::dom::element_type::UINT64:
+        t = epoch_number_to_ms(static_cast<double>(time_el.get_uint64().value_unsafe()));
+        break;
+      case simdjson::dom::element_type::DOUBLE:
+        t = epoch_number_to_ms(time_el.get_double().value_unsafe());
+        break;
+      default:
+        return RejectReason::kMissingField;  // null, bool, object, array: wrong type
+    }
+    if (!t) return RejectReason::kBadTime;
+    // now_ms + skew cannot overflow for any sane clock; saturate anyway for hostile callers.
+    const std::int64_t limit =
+        now_ms > std::numeric_limits<std::int64_t>::max() - max_future_skew_ms
+            ? std::numeric_limits<std::int64_t>::max()
+            : now_ms + max_future_skew_ms;
+    if (*t > limit) return RejectReason::kFutureTime;
+    out.time_ms = *t;
+
+    for (std::size_t i = 0; i < dim_paths.size(); ++i) {
+      if (lookup(obj, dim_paths[i]).get(e)) continue;
+      // Empty values are treated as absent: Prometheus cannot tell an empty label from a
+      // missing one, and the tracker labels absent dimensions "unknown".
+      const std::string_view v = scalar_text(e, dim_text[i]);
+      if (v.empty()) continue;
+      out.dims[i] = v;
+      out.has_dim[i] = true;
+    }
+    return std::nullopt;
+  }
+
+  const bool cloudevents;
+  const std::size_t max_payload;
+  const std::int64_t max_future_skew_ms;
+  Path id_path, status_path, time_path;
+  std::vector<Path> dim_paths;
+  bool needs_data = false;  // cloudevents: some field lives under `data`, so it must be an object
+  std::vector<std::string> statuses;
+
+  std::unique_ptr<char[]> buffer;  // capacity + SIMDJSON_PADDING bytes
+  std::size_t capacity = 0;
+  simdjson::dom::parser parser;
+  simdjson::dom::document doc;
+  NumberText id_text;
+  std::array<NumberText, kMaxDimensions> dim_text;
+};
+
+EventDecoder::EventDecoder(const sla::Config& config) : impl_(std::make_unique<Impl>(config)) {}
+EventDecoder::~EventDecoder() = default;
+
+std::optional<RejectReason> EventDecoder::decode(std::string_view payload, std::int64_t now_ms,
+                                                 Event& out) {
+  try {
+    return impl_->decode(payload, now_ms, out);
+  } catch (...) {
+    // simdjson's error-code API does not throw; this guards the promise "never throws" should a
+    // future change introduce an allocating path.
+    return RejectReason::kMalformed;
+  }
+}
+
+}  // namespace orderwatch::events

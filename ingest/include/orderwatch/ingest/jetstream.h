@@ -1,0 +1,118 @@
+// JetStream mode of the NATS source: consumes the user's stream through a durable pull
+// consumer that outlives the process, so nothing published while the exporter is down or
+// restarting is lost.
+//
+// Owns one consumer thread. The thread binds to the durable consumer (creating it with the
+// management API when missing; it is never deleted), first re-reads from the stream what
+// the loaded state may lack (see plan_resume), then fetches batches, decodes and applies
+// each message through the IngestPipeline and acknowledges it only after it is applied. Poison
+// (undecodable) messages are counted as rejected and terminated; a message whose handling failed
+// for a transient reason is NAKed with a delay. About once a second it polls the consumer's info
+// into IngestStats (lag, ack pending).
+//
+// Resume point. Every applied event records with it (tracking::TrackerService::apply's stream_seq)
+// min(its stream sequence, the consumer's ack floor last polled). Every message at or below
+// the consumer's ack floor was acknowledged after being applied, so it is in the state and
+// in any snapshot taken later; a message delivered late (a redelivery after a lost fetch)
+// can only be acknowledged above the ack floor polled before it. So a snapshot's sequence S
+// never claims an acknowledged event it lacks, and re-reading S+1 .. the consumer's last
+// delivered sequence from the stream on start restores everything that was acknowledged.
+// Re-applied events are duplicates or stale: harmless. This needs the stream to still hold
+// S+1 (limits retention, the default, with a max_age longer than the longest outage); a gap
+// is logged and counted (orderwatch_jetstream_lost_messages_total).
+//
+// Thread-safety: start()/stop() from one thread (the owner, NatsSource); the consumer thread
+// touches only IngestStats atomics, the service (thread-safe) and the pipeline (which
+// serialises itself).
+#pragma once
+
+#include <nats/nats.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "orderwatch/ingest/pipeline.h"
+#include "orderwatch/ingest/stats.h"
+#include "orderwatch/log/log.h"
+#include "orderwatch/sla/config.h"
+#include "orderwatch/tracking/service.h"
+
+namespace orderwatch::ingest {
+
+// What to re-read from the stream before consuming from the durable consumer.
+struct ResumePlan {
+  std::uint64_t replay_from = 0;  // first stream sequence to re-read; 0 = no replay
+  std::uint64_t replay_to = 0;    // last one, inclusive
+  // Stream sequences the resume needed that the stream no longer holds (aged out or purged).
+  // Counted over sequences, so messages of other subjects in the same range count too.
+  std::uint64_t lost = 0;
+  // Where a newly created durable consumer starts: 0 = the whole stream, else this sequence.
+  std::uint64_t durable_start = 0;
+};
+
+// covered: the state's stream sequence (tracking::TrackerService::stream_seq(); 0 = the state holds
+// no stream position, e.g. no snapshot: rebuild from everything the stream holds).
+// stream_first/stream_last: the stream's state (first > last when empty).
+// durable_delivered: the durable consumer's last delivered stream sequence, or nullopt when
+// the consumer does not exist yet.
+// Stream sequence and delivery count of a pulled message, from its ack subject
+// ($JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>, or
+// the form with domain and account hash after ACK). False when it is not one.
+bool parse_ack_subject(std::string_view reply, std::uint64_t& seq, std::uint64_t& delivered);
+
+ResumePlan plan_resume(std::uint64_t covered, std::uint64_t stream_first, std::uint64_t stream_last,
+                       std::optional<std::uint64_t> durable_delivered);
+
+class JetStreamConsumer {
+ public:
+  // Feeds `pipeline` (and through it the service); `subject` becomes the durable consumer's
+  // filter subject.
+  JetStreamConsumer(IngestPipeline& pipeline, IngestStats& stats, sla::JetStreamConfig config,
+                    std::string subject);
+  ~JetStreamConsumer();
+  JetStreamConsumer(const JetStreamConsumer&) = delete;
+  JetStreamConsumer& operator=(const JetStreamConsumer&) = delete;
+
+  void start(natsConnection* conn);
+  // Stops fetching; messages fetched and not yet applied are NAKed (redelivered at once to the
+  // next run). Returns when the thread has exited. Idempotent.
+  void stop();
+
+ private:
+  void run();
+  bool bind();     // stream + durable consumer + replay + pull subscription; false: retry later
+  void consume();  // fetch loop until stop or a fatal subscription error
+  bool replay(const ResumePlan& plan);
+  void handle(natsMsg* msg);
+  void poll_consumer_info();
+  void unbind();
+  // Sleeps up to `ms` or until stop(); false when stopping.
+  bool pause(int ms);
+  bool stopping() const { return stop_.load(std::memory_order_relaxed); }
+
+  IngestPipeline& pipeline_;
+  tracking::TrackerService& service_;
+  IngestStats& stats_;
+  const sla::JetStreamConfig config_;
+  const std::string subject_;
+  natsConnection* conn_ = nullptr;
+  jsCtx* js_ = nullptr;
+  natsSubscription* sub_ = nullptr;  // core subscription on inbox_, where pulled messages land
+  std::string inbox_;
+  std::uint64_t ack_floor_ = 0;  // consumer ack floor (stream seq) from the last info poll
+  std::int64_t last_poll_ms_ = 0;
+  std::uint64_t lost_reported_for_ = UINT64_MAX;  // a retried bind must not count a gap twice
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::thread thread_;
+  log::RateLimited error_log_{10'000};
+};
+
+}  // namespace orderwatch::ingest

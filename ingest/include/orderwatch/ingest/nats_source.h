@@ -1,0 +1,78 @@
+// NatsSource: feeds the tracking::TrackerService from NATS. Connects with retries in the background
+// (the exporter starts and serves /metrics while NATS is down), reconnects forever with
+// jittered backoff, and owns the ingest room's IngestStats (connected, reconnects, slow
+// consumer, dropped messages, JetStream lag). Core mode (no nats.jetstream): a plain or queue
+// subscription whose callback hands each payload to the IngestPipeline on the client's
+// delivery thread. JetStream mode: a JetStreamConsumer (jetstream.h) on its own thread, on
+// this connection, feeding the same pipeline. Nothing throws across the C callbacks.
+// Construction, start(), stop_consuming(), stop() and destruction are not thread-safe;
+// callbacks are.
+#pragma once
+
+#include <nats/nats.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "orderwatch/ingest/jetstream.h"
+#include "orderwatch/ingest/pipeline.h"
+#include "orderwatch/ingest/stats.h"
+#include "orderwatch/log/log.h"
+#include "orderwatch/tracking/service.h"
+
+namespace orderwatch::ingest {
+
+class NatsSource {
+ public:
+  // `url` overrides config.nats.url when not empty. Throws std::runtime_error on invalid
+  // options (unreadable secret files, bad TLS files).
+  NatsSource(tracking::TrackerService& service, std::string url);
+  ~NatsSource();
+  NatsSource(const NatsSource&) = delete;
+  NatsSource& operator=(const NatsSource&) = delete;
+
+  // Starts connecting and subscribes (or starts the JetStream consumer); returns at once even
+  // when the server is unreachable.
+  void start();
+  // Stops consuming before shutdown; after it returns no more events are applied. Core mode:
+  // drains the subscription (messages already received are still applied) for at most
+  // `timeout`; false when the drain did not complete in time. JetStream: fetched, unapplied
+  // messages are NAKed (redelivered to the next run).
+  bool stop_consuming(std::chrono::milliseconds timeout);
+  // Releases the subscription (idempotent); stays connected until destruction.
+  void stop();
+  // The ingest self-metrics, with the client's dropped-message count read now (scrape threads).
+  const IngestStats& stats();
+  const std::string& url() const { return url_; }
+  IngestPipeline& pipeline() { return pipeline_; }
+
+ private:
+  static void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* self);
+  static void on_connected(natsConnection*, void* self);
+  static void on_disconnected(natsConnection*, void* self);
+  static void on_reconnected(natsConnection*, void* self);
+  static void on_closed(natsConnection*, void* self);
+  static void on_error(natsConnection*, natsSubscription*, natsStatus status, void* self);
+
+  tracking::TrackerService& service_;
+  IngestPipeline pipeline_;
+  IngestStats stats_;
+  std::string url_;
+  natsOptions* opts_ = nullptr;
+  natsConnection* conn_ = nullptr;
+  std::mutex sub_mu_;  // guards sub_ between stop() and stats() (scrape threads)
+  natsSubscription* sub_ = nullptr;
+  std::unique_ptr<JetStreamConsumer> jetstream_;
+  // The client calls back from its own threads until the closed callback: the destructor
+  // waits for it so no callback can outlive this object.
+  std::mutex closed_mu_;
+  std::condition_variable closed_cv_;
+  bool closed_ = false;
+  log::RateLimited slow_log_{10'000};
+};
+
+}  // namespace orderwatch::ingest

@@ -1,0 +1,202 @@
+#include "orderwatch/metrics/collector.h"
+
+#include <prometheus/text_serializer.h>
+
+#include <limits>
+#include <sstream>
+
+#include "family.h"
+#include "orderwatch/sla/metrics.h"
+
+namespace orderwatch::metrics {
+
+OrderCollector::OrderCollector(tracking::TrackerService& service, std::string version)
+    : service_(service), version_(std::move(version)) {}
+
+std::vector<MetricFamily> OrderCollector::Collect() const {
+  tracking::TrackerSnapshot snap;
+  // The config the counts were taken under (a reload may swap it at any time).
+  const std::shared_ptr<const sla::Config> config = service_.snapshot(snap);
+  const sla::Config& cfg = *config;
+  const auto& statuses = cfg.statuses;
+
+  auto series_labels = [&](const tracking::SeriesValues& v) {
+    std::vector<ClientMetric::Label> labels{{"status", statuses[v.status].name}};
+    for (std::size_t i = 0; i < cfg.event.dimensions.size(); ++i) {
+      labels.push_back({cfg.event.dimensions[i].label, snap.combos[v.combo][i]});
+    }
+    return labels;
+  };
+
+  auto duration =
+      family(sla::metric(cfg, "status_duration_seconds"),
+             "Time orders spent in a status, observed when they leave it.", MetricType::Histogram);
+  auto in_status =
+      family(sla::metric(cfg, "in_status"), "Orders currently in the status.", MetricType::Gauge);
+  auto overdue = family(sla::metric(cfg, "overdue"),
+                        "Orders in the status now past the SLA tier (cumulative over tiers).",
+                        MetricType::Gauge);
+  for (const auto& v : snap.series) {
+    auto labels = series_labels(v);
+    add_histogram(duration, labels, snap.duration_bounds_seconds, v.duration);
+    add(in_status, labels, d(v.in_status));
+    const auto& tiers = statuses[v.status].tiers;
+    for (std::size_t k = 0; k < tiers.size(); ++k) {
+      auto with_severity = labels;
+      with_severity.insert(with_severity.begin() + 1, {"severity", tiers[k].severity});
+      add(overdue, std::move(with_severity), d(v.overdue[k]));
+    }
+  }
+
+  auto oldest = family(sla::metric(cfg, "status_oldest_entered_timestamp_seconds"),
+                       "Entry time of the oldest order in the status (absent when empty).",
+                       MetricType::Gauge);
+  auto breaches = family(sla::metric(cfg, "sla_breaches_total"),
+                         "Stays that ran past an SLA tier, counted once per stay per tier.",
+                         MetricType::Counter);
+  auto transitions = family(sla::metric(cfg, "transitions_total"),
+                            "Status changes of tracked orders.", MetricType::Counter);
+  auto turnaround =
+      family(sla::metric(cfg, "turnaround_seconds"),
+             "Time from an order's first event to its terminal status.", MetricType::Histogram);
+  for (std::size_t s = 0; s < statuses.size(); ++s) {
+    const auto& st = statuses[s];
+    if (snap.oldest_entered_ms[s]) {
+      add(oldest, {{"status", st.name}}, static_cast<double>(*snap.oldest_entered_ms[s]) / 1000.0);
+    }
+    for (std::size_t k = 0; k < st.tiers.size(); ++k) {
+      add(breaches, {{"status", st.name}, {"severity", st.tiers[k].severity}},
+          d(snap.breaches[s][k]));
+    }
+    if (st.terminal) {
+      add_histogram(turnaround, {{"outcome", st.name}}, snap.turnaround_bounds_seconds,
+                    snap.turnaround[s]);
+      continue;
+    }
+    for (std::size_t to = 0; to < statuses.size(); ++to) {
+      if (to == s) continue;
+      add(transitions, {{"from", st.name}, {"to", statuses[to].name}},
+          d(snap.transitions[s * statuses.size() + to]));
+    }
+  }
+
+  auto events =
+      family(sla::metric(cfg, "events_total"), "Events handled, by result.", MetricType::Counter);
+  for (std::size_t r = 0; r < static_cast<std::size_t>(tracking::ApplyResult::kCount); ++r) {
+    add(events, {{"result", std::string(tracking::kApplyResultNames[r])}}, d(snap.events[r]));
+  }
+  auto rejected = family(sla::metric(cfg, "events_rejected_total"), "Events rejected, by reason.",
+                         MetricType::Counter);
+  for (std::size_t r = 0; r < static_cast<std::size_t>(events::RejectReason::kCount); ++r) {
+    add(rejected, {{"reason", std::string(events::kRejectReasonNames[r])}}, d(snap.rejected[r]));
+  }
+
+  tracking::ServiceStats& st = service_.stats();
+  std::vector<MetricFamily> out;
+  out.reserve(24);
+  for (auto* f : {&duration, &in_status, &overdue, &oldest, &breaches, &transitions, &turnaround,
+                  &events, &rejected}) {
+    out.push_back(std::move(*f));
+  }
+  auto gauge = [&](const char* name, const char* help, double value) {
+    add_single(out, name, help, MetricType::Gauge, value);
+  };
+  auto counter = [&](const char* name, const char* help, double value) {
+    add_single(out, name, help, MetricType::Counter, value);
+  };
+  {
+    auto f = family("orderwatch_build_info", "orderwatch build information.", MetricType::Gauge);
+    add(f, {{"version", version_}}, 1);
+    out.push_back(std::move(f));
+  }
+  gauge("orderwatch_tracked_orders", "Orders currently tracked (in flight).", d(snap.tracked));
+  gauge("orderwatch_tombstones", "Finished order ids remembered to ignore late events.",
+        d(snap.tombstones));
+  counter("orderwatch_evictions_total", "Orders evicted after retention.max_age.",
+          d(snap.evictions));
+  gauge("orderwatch_last_event_timestamp_seconds",
+        "Wall-clock time the last event was received (0 before the first).",
+        static_cast<double>(snap.last_event_ms) / 1000.0);
+  gauge("orderwatch_config_last_reload_successful", "1 if the last config (re)load succeeded.",
+        st.config_reload_ok ? 1 : 0);
+  gauge("orderwatch_config_last_reload_success_timestamp_seconds",
+        "Time of the last successful config load.",
+        static_cast<double>(st.config_reload_success_ms.load()) / 1000.0);
+  gauge("orderwatch_snapshot_last_success_timestamp_seconds",
+        "Time the last snapshot file was written (0 = none yet).",
+        static_cast<double>(st.snapshot_success_ms.load()) / 1000.0);
+  gauge("orderwatch_snapshot_duration_seconds",
+        "Time the last successful snapshot write took (encode, checksum, write, fsync, rename).",
+        static_cast<double>(st.snapshot_duration_us.load()) / 1e6);
+  gauge("orderwatch_snapshot_bytes", "Size of the last snapshot file written.",
+        d(st.snapshot_bytes.load()));
+  counter("orderwatch_snapshot_failures_total", "Snapshot writes that failed.",
+          d(st.snapshot_failures.load()));
+  return out;
+}
+
+IngestCollector::IngestCollector(ingest::NatsSource& source, bool jetstream)
+    : source_(source), jetstream_(jetstream) {}
+
+std::vector<MetricFamily> IngestCollector::Collect() const {
+  const ingest::IngestStats& st = source_.stats();
+  std::vector<MetricFamily> out;
+  out.reserve(12);
+  auto gauge = [&](const char* name, const char* help, double value) {
+    add_single(out, name, help, MetricType::Gauge, value);
+  };
+  auto counter = [&](const char* name, const char* help, double value) {
+    add_single(out, name, help, MetricType::Counter, value);
+  };
+  gauge("orderwatch_nats_connected", "1 when connected to NATS.", st.nats_connected ? 1 : 0);
+  counter("orderwatch_nats_reconnects_total", "Reconnections to NATS.",
+          d(st.nats_reconnects.load()));
+  counter("orderwatch_nats_slow_consumer_total",
+          "Times the NATS client reported this subscriber as a slow consumer.",
+          d(st.nats_slow_consumer.load()));
+  counter("orderwatch_nats_dropped_messages_total",
+          "Messages the NATS client dropped because the pending buffer was full.",
+          d(st.nats_dropped.load()));
+  if (jetstream_) {
+    gauge("orderwatch_jetstream_consumer_pending_messages",
+          "Stream messages the durable consumer has not delivered yet (lag), polled each second.",
+          d(st.jetstream_pending.load()));
+    gauge("orderwatch_jetstream_ack_pending_messages",
+          "Messages delivered to the exporter and not yet acknowledged, polled each second.",
+          d(st.jetstream_ack_pending.load()));
+    counter("orderwatch_jetstream_redelivered_total",
+            "Messages received again (NumDelivered > 1); applying them again changes nothing.",
+            d(st.jetstream_redelivered.load()));
+    counter("orderwatch_jetstream_terminated_total",
+            "Poison messages (rejected by the decoder) terminated so they are never redelivered.",
+            d(st.jetstream_terminated.load()));
+    counter("orderwatch_jetstream_replayed_messages_total",
+            "Messages re-read from the stream on start, after the sequence the state covers.",
+            d(st.jetstream_replayed.load()));
+    counter("orderwatch_jetstream_lost_messages_total",
+            "Stream sequences a resume needed that the stream no longer held (events lost).",
+            d(st.jetstream_lost.load()));
+    gauge("orderwatch_jetstream_consumer_bound",
+          "1 when the durable consumer is bound and the start-up re-read is done.",
+          st.jetstream_bound ? 1 : 0);
+  }
+  return out;
+}
+
+std::string render_text(const std::vector<const prometheus::Collectable*>& collectables) {
+  std::vector<MetricFamily> families;
+  for (const auto* c : collectables) {
+    auto more = c->Collect();
+    families.insert(families.end(), std::make_move_iterator(more.begin()),
+                    std::make_move_iterator(more.end()));
+  }
+  return render_text(families);
+}
+
+std::string render_text(const std::vector<MetricFamily>& families) {
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, families);
+  return out.str();
+}
+
+}  // namespace orderwatch::metrics

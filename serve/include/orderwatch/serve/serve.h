@@ -1,0 +1,73 @@
+// The composition root of `orderwatch serve`: builds the tracking service, the NATS source,
+// the HTTP server with its routes and the metrics collectors, and owns their order of
+// start-up and shutdown. The CLI parses flags into Options and calls run(); tests can start a
+// Server in-process.
+//
+// Start: config, web config and flags are checked, the snapshot (if any) is loaded before
+// anything can apply events, then HTTP listens, then NATS connects (in the background).
+// Shutdown: consuming stops first (messages already received are applied), then the final
+// snapshot is written (so it covers everything this process took in), then HTTP stops (its
+// workers read the NATS source's stats while scraping), then the NATS source goes.
+//
+// Thread-safety: one thread drives a Server (construction, step(), reload(), shutdown());
+// reload() may also come from an HTTP worker (POST /-/reload) and serialises itself.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace orderwatch::serve {
+
+// Exit codes, like promtool: 0 ok, 1 the input is invalid, 2 usage error.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitInvalid = 1;
+inline constexpr int kExitUsage = 2;
+
+struct Options {
+  std::string config;
+  std::string nats_url;
+  std::string listen = "127.0.0.1:9464";
+  std::string log_level = "info";
+  std::string snapshot_file;
+  std::string snapshot_interval = "30s";
+  bool enable_lifecycle = false;
+  std::string web_config;  // --web.config.file: TLS + basic auth for every endpoint
+  bool disable_api = false;
+};
+
+// A refused start: the message for stderr and the exit code.
+struct StartError {
+  int exit_code = kExitUsage;
+  std::string message;
+};
+
+class Server {
+ public:
+  // Starts everything (see above). Throws StartError.
+  explicit Server(const Options& options);
+  ~Server();  // shutdown() if not done
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  int http_port() const;
+  // One turn of the main loop: advance the deadline index, write a periodic snapshot when due.
+  void step();
+  // Re-reads the SLA file; an invalid one keeps the running config. Returns the HTTP status
+  // (200, 400 invalid, 500 failed) and the message.
+  std::pair<int, std::string> reload(const std::string& trigger);
+  // Orderly shutdown; returns the exit code (kExitInvalid when the final snapshot failed).
+  int shutdown();
+  // kExitOk, or the code of a failure after start (NATS options refused by the client).
+  int status() const;
+
+ private:
+  struct Parts;
+  std::unique_ptr<Parts> parts_;
+};
+
+// The CLI entry point: starts a Server and runs its main loop until SIGINT or SIGTERM (SIGHUP
+// reloads). Returns the process exit code; messages for a refused start go to stderr.
+int run(const Options& options);
+
+}  // namespace orderwatch::serve

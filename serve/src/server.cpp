@@ -1,0 +1,234 @@
+#include <nats/nats.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <mutex>
+
+#include "orderwatch/ingest/nats_source.h"
+#include "orderwatch/log/log.h"
+#include "orderwatch/metrics/collector.h"
+#include "orderwatch/serve/serve.h"
+#include "orderwatch/sla/loader.h"
+#include "orderwatch/tracking/service.h"
+#include "orderwatch/web/drilldown.h"
+#include "orderwatch/web/http_server.h"
+#include "orderwatch/web/web_config.h"
+#include "persistence.h"
+#include "routes.h"
+
+namespace orderwatch::serve {
+
+namespace {
+
+// How long shutdown waits for messages already received to be applied before the final
+// snapshot (the rest of the bound is the snapshot write itself).
+constexpr std::chrono::seconds kDrainTimeout{5};
+
+sla::Config load_config(const std::string& path) {
+  try {
+    return sla::load_file(path);
+  } catch (const sla::ConfigError& e) {
+    std::string message;
+    for (const auto& p : e.problems()) message += p.to_string() + "\n";
+    if (!message.empty()) message.pop_back();
+    throw StartError{kExitInvalid, message};
+  }
+}
+
+// Flags that need no state: refused before anything starts.
+std::int64_t check_flags(const Options& o) {
+  log::Level level;
+  if (!log::parse_level(o.log_level, level)) {
+    throw StartError{kExitUsage,
+                     "orderwatch serve: --log-level must be debug, info, warn or error"};
+  }
+  log::set_level(level);
+  try {
+    web::to_civetweb_ports(o.listen);
+  } catch (const std::invalid_argument& e) {
+    throw StartError{kExitUsage, std::string("orderwatch serve: ") + e.what()};
+  }
+  const auto interval = sla::parse_duration(o.snapshot_interval);
+  if (!interval || interval->count() <= 0) {
+    throw StartError{kExitUsage, "orderwatch serve: --snapshot.interval \"" + o.snapshot_interval +
+                                     "\" is not a positive duration (e.g. 30s, 5m)"};
+  }
+  if (!o.snapshot_file.empty()) {
+    const auto slash = o.snapshot_file.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : o.snapshot_file.substr(0, slash + 1);
+    if (::access(dir.c_str(), W_OK) != 0) {
+      throw StartError{kExitUsage, "orderwatch serve: --snapshot.file: cannot write to directory " +
+                                       dir + ": " + std::strerror(errno)};
+    }
+  }
+  return interval->count();
+}
+
+web::WebConfig load_web(const Options& o) {
+  if (o.web_config.empty()) return {};
+  try {
+    return web::load_web_config(o.web_config);
+  } catch (const std::exception& e) {
+    throw StartError{kExitInvalid, std::string("orderwatch serve: --web.config.file ") + e.what()};
+  }
+}
+
+}  // namespace
+
+struct Server::Parts {
+  Options options;
+  std::int64_t snapshot_interval_ms = 0;
+  std::int64_t next_snapshot_ms = 0;
+  int status = kExitOk;
+  bool shut_down = false;
+  std::mutex reload_mu;  // one reload at a time (SIGHUP and POST /-/reload)
+  std::unique_ptr<tracking::TrackerService> service;
+  std::unique_ptr<ingest::NatsSource> nats;
+  std::unique_ptr<web::DrilldownApi> drilldown;
+  std::unique_ptr<web::HttpServer> http;
+
+  std::pair<int, std::string> reload(const std::string& trigger);
+  web::Routes routes(Server& server, const sla::Config& config);
+};
+
+std::pair<int, std::string> Server::Parts::reload(const std::string& trigger) {
+  std::lock_guard lock(reload_mu);
+  const std::string& path = options.config;
+  sla::Config next;
+  try {
+    next = sla::load_file(path);
+  } catch (const sla::ConfigError& e) {
+    service->stats().config_reload_ok = false;
+    std::string message;
+    for (const auto& p : e.problems()) message += p.to_string() + "\n";
+    log::error("reload",
+               trigger + ": " + path + " is invalid; keeping the running config:\n" + message);
+    return {400, message};
+  }
+  const auto before = service->config();
+  if (next.nats.url != before->nats.url || next.nats.subject != before->nats.subject ||
+      next.nats.queue_group != before->nats.queue_group ||
+      next.nats.jetstream.has_value() != before->nats.jetstream.has_value()) {
+    log::warn("reload", "nats settings changed; they apply at the next restart");
+  }
+  try {
+    const std::int64_t start = steady_ms();
+    const tracking::RestoreReport r = service->reload(next);
+    std::string line = trigger + ": reloaded " + path + " (" + sla::summary(next) + "), " +
+                       std::to_string(r.meta.orders) + " orders carried over in " +
+                       seconds_text(steady_ms() - start);
+    if (r.orders_dropped > 0) {
+      line += "; dropped " + std::to_string(r.orders_dropped) + " orders in statuses " +
+              r.dropped_statuses + " (gone or terminal now)";
+    }
+    log::info("reload", line);
+    return {200, line + "\n"};
+  } catch (const std::exception& e) {
+    service->stats().config_reload_ok = false;
+    log::error("reload", trigger + ": " + e.what() + "; keeping the running config");
+    return {500, std::string(e.what()) + "\n"};
+  }
+}
+
+web::Routes Server::Parts::routes(Server& server, const sla::Config& config) {
+  web::Routes routes;
+  const bool jetstream = config.nats.jetstream.has_value();
+  add_metrics_route(routes,
+                    {std::make_shared<metrics::OrderCollector>(*service, ORDERWATCH_VERSION),
+                     std::make_shared<metrics::IngestCollector>(*nats, jetstream)});
+  add_health_routes(routes, *service, *nats);
+  add_reload_route(routes, options.enable_lifecycle,
+                   [&server](const std::string& trigger) { return server.reload(trigger); });
+  if (options.disable_api) {
+    add_api_disabled_index(routes, config.service);  // no order ids anywhere
+  } else {
+    drilldown = std::make_unique<web::DrilldownApi>(*service, config.service);
+    drilldown->add_routes(routes);
+  }
+  return routes;
+}
+
+Server::Server(const Options& options) : parts_(std::make_unique<Parts>()) {
+  Parts& p = *parts_;
+  p.options = options;
+  p.snapshot_interval_ms = check_flags(options);
+  const sla::Config config = load_config(options.config);
+  const web::WebConfig web = load_web(options);
+
+  p.service = std::make_unique<tracking::TrackerService>(config, tracking::system_now_ms);
+  // The snapshot is loaded before anything can apply events (it replaces the state).
+  if (!options.snapshot_file.empty() && !load_snapshot(*p.service, options.snapshot_file)) {
+    throw StartError{kExitInvalid, ""};  // logged
+  }
+  try {
+    p.nats = std::make_unique<ingest::NatsSource>(*p.service, options.nats_url);
+  } catch (const std::exception& e) {
+    throw StartError{kExitUsage, std::string("orderwatch serve: ") + e.what()};
+  }
+  try {
+    p.http = std::make_unique<web::HttpServer>(options.listen, p.routes(*this, config), web);
+  } catch (const std::exception& e) {
+    throw StartError{kExitUsage, std::string("orderwatch serve: ") + e.what()};
+  }
+  const auto colon = options.listen.rfind(':');
+  std::string host = options.listen.substr(0, colon);
+  if (host.empty()) host = "0.0.0.0";
+  log::info("http", std::string("listening on ") + (p.http->tls() ? "https" : "http") + "://" +
+                        host + ":" + std::to_string(p.http->port()) +
+                        (options.disable_api ? " (/metrics, /healthz, /readyz; API disabled)"
+                                             : " (/metrics, /healthz, /readyz, /api/v1, /)") +
+                        (web.basic_auth_users.empty() ? "" : "; basic auth on"));
+  log::info("serve", "service " + config.service + ": " + sla::summary(config));
+  try {
+    p.nats->start();
+  } catch (const std::exception& e) {
+    log::error("nats", e.what());
+    p.status = kExitUsage;
+  }
+  p.next_snapshot_ms = steady_ms() + p.snapshot_interval_ms;
+}
+
+Server::~Server() {
+  if (parts_ && !parts_->shut_down) shutdown();
+}
+
+int Server::http_port() const { return parts_->http->port(); }
+int Server::status() const { return parts_->status; }
+
+std::pair<int, std::string> Server::reload(const std::string& trigger) {
+  return parts_->reload(trigger);
+}
+
+void Server::step() {
+  Parts& p = *parts_;
+  p.service->tick();
+  if (!p.options.snapshot_file.empty() && steady_ms() >= p.next_snapshot_ms) {
+    save_snapshot(*p.service, p.options.snapshot_file, "periodic snapshot");
+    p.next_snapshot_ms = steady_ms() + p.snapshot_interval_ms;
+  }
+}
+
+int Server::shutdown() {
+  Parts& p = *parts_;
+  if (p.shut_down) return p.status;
+  p.shut_down = true;
+  const std::int64_t stop_start = steady_ms();
+  if (!p.nats->stop_consuming(kDrainTimeout)) {
+    log::warn("nats", "messages still pending after " + seconds_text(kDrainTimeout.count() * 1000) +
+                          "; the final snapshot may miss the last of them");
+  }
+  if (!p.options.snapshot_file.empty() &&
+      !save_snapshot(*p.service, p.options.snapshot_file, "final snapshot")) {
+    p.status = kExitInvalid;
+  }
+  p.nats->stop();
+  p.http.reset();
+  p.drilldown.reset();
+  p.nats.reset();
+  log::info("serve", "stopped in " + seconds_text(steady_ms() - stop_start));
+  return p.status;
+}
+
+}  // namespace orderwatch::serve

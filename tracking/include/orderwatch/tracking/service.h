@@ -1,0 +1,133 @@
+// TrackerService: the thread-safe face of the order state. NATS delivery threads apply
+// decoded events; HTTP scrape threads take snapshots; a ticker advances the deadline index;
+// the main thread writes snapshot files and reloads the config.
+// One mutex guards the OrderTracker, the config it was built from, the config generation and
+// the stream sequence; each call holds it only for the O(1) apply, the O(series) snapshot or
+// summary, or the O(log orders + page) drill-down page, so neither scrapes nor API calls ever
+// wait on order counts. Saving a snapshot holds it while the state is
+// encoded into memory (O(orders)); the checksum and the file I/O run outside it. A reload holds
+// it for the whole swap, so no event can fall between the old and the new tracker.
+//
+// The config is a shared_ptr swapped by reload(): readers keep the one they got for as long as
+// they use it. Events are decoded outside the lock with a decoder built from some config
+// generation; apply()/reject() with a generation refuse (return nullopt/false, changing
+// nothing) when a reload happened since, and the caller decodes again.
+//
+// ServiceStats (snapshot and reload self-metrics) are atomics read by scrapes.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "orderwatch/sla/config.h"
+#include "orderwatch/tracking/snapshot.h"
+#include "orderwatch/tracking/tracker.h"
+
+namespace orderwatch::tracking {
+
+// Wall clock in Unix ms; injectable for tests.
+using Clock = std::function<std::int64_t()>;
+std::int64_t system_now_ms();
+
+// One order for GET /api/v1/orders/{id}, with the clock and labels it was read with.
+struct FoundOrder {
+  std::int64_t now_ms = 0;
+  std::vector<std::string> dimension_labels;
+  std::optional<OrderView> order;
+};
+
+// The self-metrics this service owns (snapshot files and config reloads): lock-free atomics
+// written by the main thread, read by scrapes.
+struct ServiceStats {
+  std::atomic<bool> config_reload_ok{true};
+  std::atomic<std::int64_t> config_reload_success_ms{0};
+  std::atomic<std::int64_t> snapshot_success_ms{0};   // 0 = none written yet
+  std::atomic<std::int64_t> snapshot_duration_us{0};  // last successful write, end to end
+  std::atomic<std::uint64_t> snapshot_bytes{0};       // size of the last one written
+  std::atomic<std::uint64_t> snapshot_failures{0};
+};
+
+// A config and the generation number it has in this service (1 for the first).
+struct ConfigView {
+  std::shared_ptr<const sla::Config> config;
+  std::uint64_t generation = 0;
+};
+
+// What a save_snapshot() call did, beyond SnapshotMeta: for logs and benchmarks.
+struct SaveTimings {
+  std::int64_t lock_hold_us = 0;  // encoding the state under the service lock
+  std::int64_t total_us = 0;      // encode + checksum + write + fsync + rename
+};
+
+class TrackerService {
+ public:
+  TrackerService(const sla::Config& config, Clock clock);
+  ~TrackerService();
+
+  // The current config (swapped by reload(); keep the pointer while using it).
+  std::shared_ptr<const sla::Config> config() const;
+  ConfigView config_view() const;
+  // The current generation without taking the lock (a hint: apply() checks under the lock).
+  std::uint64_t config_generation() const { return generation_.load(std::memory_order_acquire); }
+  std::int64_t now_ms() const { return clock_(); }
+  ServiceStats& stats() { return stats_; }
+
+  // now_ms: the wall clock the caller read once for this event (decode used it too).
+  // stream_seq: when set, recorded as the stream position covered by the state, under the same
+  // lock acquisition, so a snapshot never records a sequence whose event is not in it.
+  // generation: the config generation the event was decoded with; when set and a reload came
+  // in between, nothing changes and nullopt (apply) / false (reject) is returned, and the
+  // caller decodes again. Unset: the current config (in-process callers that never reload).
+  std::optional<ApplyResult> apply(const events::Event& event, std::int64_t now_ms,
+                                   std::optional<std::uint64_t> stream_seq = std::nullopt,
+                                   std::optional<std::uint64_t> generation = std::nullopt);
+  bool reject(events::RejectReason reason, std::int64_t now_ms,
+              std::optional<std::uint64_t> stream_seq = std::nullopt,
+              std::optional<std::uint64_t> generation = std::nullopt);
+  void tick();
+  // Ticks to now, then copies every count; returns the config the counts belong to.
+  std::shared_ptr<const sla::Config> snapshot(TrackerSnapshot& out);
+  std::size_t tracked();
+
+  // Drill-down queries. Each ticks to now first, so answers agree with a scrape taken at the
+  // same moment; status and severity names are resolved under the same lock as the query.
+  FoundOrder find(std::string_view id);
+  OverduePage overdue(const OverdueQuery& query);
+  TrackerSummary summary();
+  void reserve(std::size_t orders);
+
+  // The last stream sequence whose effects are in the tracker (0 = none / core NATS).
+  std::uint64_t stream_seq();
+
+  // Writes the state to `path` atomically (see write_file_atomically) and updates ServiceStats
+  // (a failure counts in snapshot_failures). Throws std::runtime_error on I/O errors.
+  SnapshotMeta save_snapshot(const std::string& path, SaveTimings* timings = nullptr);
+  // Replaces the (normally still empty) state with the snapshot at `path`, including the
+  // stream sequence. Throws SnapshotError; on failure nothing changes.
+  RestoreReport load_snapshot(const std::string& path);
+
+  // Swaps in a new config: the live state goes through a snapshot image into a tracker built
+  // from `config` (statuses and dimensions matched by name; new SLAs and tiers apply at once,
+  // overdue counts are recomputed), counters are carried over (OrderTracker::
+  // carry_counters_from), the generation advances and the config_reload stats are set.
+  RestoreReport reload(const sla::Config& config);
+
+ private:
+  std::shared_ptr<const sla::Config> config_;
+  std::atomic<std::uint64_t> generation_{1};  // written under mu_
+  std::uint64_t stream_seq_ = 0;
+  Clock clock_;
+  mutable std::mutex mu_;
+  std::unique_ptr<OrderTracker> tracker_;
+  std::mutex save_mu_;  // one snapshot file write at a time (they share the temp file)
+  ServiceStats stats_;
+};
+
+}  // namespace orderwatch::tracking

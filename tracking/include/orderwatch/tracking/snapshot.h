@@ -1,0 +1,80 @@
+// Snapshot files: the tracker state persisted across restarts (and the in-memory image a live
+// config reload goes through). This header owns the container format, its checksum and the
+// atomic file write; the state encoding itself lives with the tracker (tracker_state.cpp).
+//
+// Format (version 1), little-endian, everything after the fixed header varint-coded:
+//   header   magic "OWSNAP\r\n" (8) | u32 version | u32 flags (0) | u64 total file length
+//   meta     writer string, written_ms, stream_seq, last_tick_ms, last_event_ms,
+//            order count, tombstone count
+//   tables   dimensions (field, label, values by name), combos (value index per dimension),
+//            statuses (name, terminal, tiers: severity + threshold) -- the state refers to
+//            statuses and dimension values only through these tables, so a snapshot taken
+//            under one SLA file loads under an edited one (matched by name)
+//   orders   per status, in entry-time order: entered delta, entered - first_seen, combo,
+//            id length + bytes
+//   tomb.    in expiry order: u64 id hash (fixed), status, expiry delta
+//   trailer  u32 CRC32C of every byte before it
+// A reader refuses a bad magic, an unknown version or flag, a length or checksum mismatch and
+// any structural inconsistency, naming the file and the problem; it never half-loads.
+// Tombstones store hash_order_id(): changing that hash function needs a new format version.
+//
+// Free functions, stateless and thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace orderwatch::tracking {
+
+// A snapshot that cannot be read: the message names the file and what is wrong (bad magic,
+// unknown version N, checksum mismatch, truncated, ...).
+struct SnapshotError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct SnapshotMeta {
+  std::uint64_t stream_seq = 0;  // last stream sequence whose effects are in the snapshot
+  std::int64_t written_ms = 0;   // wall clock when the state was captured
+  std::uint64_t orders = 0;
+  std::uint64_t tombstones = 0;
+  std::uint64_t bytes = 0;  // file size
+};
+
+// What loading a snapshot into a tracker did beyond SnapshotMeta: state the current config has
+// no place for is dropped and counted (never silently).
+struct RestoreReport {
+  SnapshotMeta meta;
+  std::string writer;                    // "orderwatch 0.1.0" of the process that wrote it
+  std::uint64_t orders_dropped = 0;      // their status is gone or now terminal
+  std::uint64_t tombstones_dropped = 0;  // their status is gone
+  std::uint64_t dimensions_dropped = 0;  // dimensions (by field) no longer configured
+  std::string dropped_statuses;          // comma-separated names, for the log
+};
+
+inline constexpr std::uint32_t kSnapshotVersion = 1;
+inline constexpr std::size_t kSnapshotHeaderBytes = 24;
+inline constexpr std::size_t kSnapshotTrailerBytes = 4;
+
+// CRC32C (Castagnoli), hardware-accelerated with SSE4.2 when the CPU has it.
+std::uint32_t crc32c(std::string_view data, std::uint32_t crc = 0);
+// The table-driven version (what crc32c falls back to); exposed so tests compare both.
+std::uint32_t crc32c_portable(std::string_view data, std::uint32_t crc = 0);
+
+// Appends the fixed header with a zero length; seal_snapshot fills it in.
+void begin_snapshot(std::string& image);
+// Fills in the total length and appends the checksum trailer (outside any lock: O(bytes)).
+void seal_snapshot(std::string& image);
+// Checks magic, version, flags, length and checksum of a complete image; returns the body
+// (between header and trailer). `name` (the file path) prefixes every error message.
+std::string_view open_snapshot(std::string_view image, const std::string& name);
+
+// Writes `bytes` to `path` atomically: a temp file in the same directory, fsync, rename over
+// `path`, fsync of the directory. On failure `path` is untouched and the temp file removed.
+// Throws std::runtime_error naming the path and the system error.
+void write_file_atomically(const std::string& path, std::string_view bytes);
+// Reads a whole file. Throws SnapshotError (with the system error) when it cannot.
+std::string read_snapshot_file(const std::string& path);
+
+}  // namespace orderwatch::tracking

@@ -1,0 +1,194 @@
+// OrderTracker: the state of every in-flight order and every count the metric contract
+// exports. It applies decoded events with the semantics of DESIGN.md ("Event semantics"):
+// mid-flight start, transitions observed with event-time stays, duplicates, stale events,
+// terminal statuses with turnaround and a tombstone, retention eviction, capped dimensions.
+//
+// Overdue orders are found by a deadline index, not by scans: each status keeps its orders
+// ordered by entry time (StatusIndex) and each tier a cutoff (last tick's now - threshold).
+// An order is past tier k iff entered <= cutoff_k, so tick() only visits the orders whose
+// entry time lies between the old and the new cutoff: work proportional to crossings.
+//
+// Time is always passed in (`now_ms`, Unix ms), so tests drive the clock exactly.
+// Not thread-safe: callers serialise apply()/tick()/snapshot() with one mutex (see
+// TrackerService); nothing here allocates per event once an order's dimension values are known.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "orderwatch/events/event.h"
+#include "orderwatch/sla/config.h"
+#include "orderwatch/tracking/snapshot.h"
+
+namespace orderwatch::tracking {
+
+// The event vocabulary of the events room, used throughout this one.
+using events::Event;
+using events::kMaxDimensions;
+using events::kRejectReasonNames;
+using events::RejectReason;
+
+enum class ApplyResult : std::uint8_t { kApplied, kDuplicate, kStale, kRejected, kCount };
+inline constexpr std::string_view kApplyResultNames[] = {"applied", "duplicate", "stale",
+                                                         "rejected"};
+
+// Cumulative-bucket histogram values as Prometheus exposes them.
+struct HistogramValues {
+  std::vector<std::uint64_t> cumulative;  // one per bound, then +Inf (== count)
+  double sum_seconds = 0;
+  std::uint64_t count = 0;
+};
+
+// One label set of the per-status families (status x dimension values).
+struct SeriesValues {
+  std::uint8_t status = 0;
+  std::uint16_t combo = 0;  // index into TrackerSnapshot::combos
+  std::int64_t in_status = 0;
+  std::vector<std::int64_t> overdue;  // per tier of the status
+  HistogramValues duration;
+};
+
+// A consistent copy of every exported count, taken under the tracker's lock and rendered
+// into metric families outside it. Size depends on series, never on orders.
+struct TrackerSnapshot {
+  std::vector<double> duration_bounds_seconds;
+  std::vector<double> turnaround_bounds_seconds;
+  std::vector<std::vector<std::string>> combos;      // combo -> value per dimension
+  std::vector<SeriesValues> series;                  // non-terminal statuses x known combos
+  std::vector<std::vector<std::uint64_t>> breaches;  // [status][tier]
+  std::vector<std::uint64_t> transitions;            // [from * statuses + to]
+  std::vector<std::optional<std::int64_t>> oldest_entered_ms;  // [status]
+  std::vector<HistogramValues> turnaround;                     // [status], terminal ones used
+  std::uint64_t events[static_cast<int>(ApplyResult::kCount)] = {};
+  std::uint64_t rejected[static_cast<int>(RejectReason::kCount)] = {};
+  std::uint64_t tracked = 0;
+  std::uint64_t tombstones = 0;
+  std::uint64_t evictions = 0;
+  std::int64_t last_event_ms = 0;  // wall clock of the last event handled, 0 = none yet
+};
+
+// One order's state, for the drill-down API. Names are resolved under the tracker's lock, so
+// a view stays meaningful whatever the caller's copy of the config says.
+struct OrderView {
+  std::string id;
+  std::uint8_t status = 0;
+  std::string status_name;
+  std::int64_t entered_ms = 0;
+  std::int64_t first_seen_ms = 0;
+  int tiers_crossed = 0;
+  std::string severity;           // of the highest tier crossed; "" when none
+  std::vector<std::string> dims;  // value per dimension, in config order
+};
+
+// A position in drill-down order: entry time, then record slot. (entered, slot) is unique
+// among all tracked orders (an order sits in one status, a slot holds one order), so it orders
+// orders of every status at once. A page resumes strictly after the cursor: an order that stays
+// in its status while the client pages is returned exactly once, whatever is inserted or removed
+// meanwhile (a slot freed and reused only gives a *new* order a key). `epoch` names the tracker
+// instance; slots mean nothing to another one (after a restart), so such a cursor resumes at
+// its millisecond instead: orders entered in that very millisecond may repeat, none is skipped.
+struct OrderCursor {
+  std::int64_t entered_ms = 0;
+  std::uint32_t slot = 0;
+  std::uint64_t epoch = 0;
+};
+
+struct OverdueQuery {
+  std::string_view status;    // "" = every status (merged oldest first)
+  std::string_view severity;  // tier by severity name; "" = the first tier (every overdue order)
+  std::size_t limit = 100;
+  std::optional<OrderCursor> after;
+  // Response budget: the page stops early (with a cursor) once its ids exceed this many bytes.
+  std::size_t max_id_bytes = std::size_t{1} << 20;
+};
+
+struct OverduePage {
+  std::string error;  // non-empty: refused (unknown status or severity); nothing else is set
+  std::int64_t now_ms = 0;
+  std::vector<std::string> dimension_labels;
+  std::vector<OrderView> orders;    // oldest first
+  std::optional<OrderCursor> next;  // set when more orders follow
+  std::uint64_t total = 0;          // all orders matching the filters, not just this page
+};
+
+// What the overdue orders of a status have in common: the most frequent values of one
+// dimension among them (first tier), most frequent first.
+struct DimensionTop {
+  std::string label;
+  std::vector<std::pair<std::string, std::int64_t>> values;
+};
+
+struct StatusSummary {
+  std::string name;
+  bool terminal = false;
+  std::int64_t in_flight = 0;
+  std::vector<std::pair<std::string, std::int64_t>> overdue;  // (severity, count) per tier
+  std::optional<std::int64_t> oldest_entered_ms;
+  std::vector<DimensionTop> top_overdue;  // per dimension; empty when nothing is overdue
+};
+
+struct TrackerSummary {
+  std::int64_t now_ms = 0;
+  std::uint64_t tracked = 0;
+  std::vector<std::string> dimension_labels;
+  std::vector<StatusSummary> statuses;  // config order
+};
+
+class OrderTracker {
+ public:
+  explicit OrderTracker(const sla::Config& config);
+  ~OrderTracker();
+  OrderTracker(const OrderTracker&) = delete;
+  OrderTracker& operator=(const OrderTracker&) = delete;
+
+  // Applies one decoded event at wall-clock time now_ms.
+  ApplyResult apply(const Event& event, std::int64_t now_ms);
+  // Counts an event the decoder refused.
+  void reject(RejectReason reason, std::int64_t now_ms);
+  // Advances the deadline index to now_ms (tier crossings + breaches), evicts orders past
+  // retention and expires tombstones. Idempotent for the same now; ignores a clock going back.
+  void tick(std::int64_t now_ms);
+
+  void snapshot(TrackerSnapshot& out) const;
+
+  // Drill-down queries, as of the last tick(). Cost: O(log orders + page) for overdue(),
+  // O(1) for find(), O(series) for summary() -- never a scan of the orders.
+  std::optional<OrderView> find(std::string_view id) const;
+  OverduePage overdue(const OverdueQuery& query) const;
+  TrackerSummary summary(std::size_t top_values = 5) const;
+  std::vector<std::string> dimension_labels() const;  // config order, as in OrderView::dims
+
+  std::size_t tracked() const;
+  // Heap bytes held by the order state (records, hash slots, indexes, tombstones).
+  std::size_t memory_bytes() const;
+  // Pre-sizes for `orders` in-flight orders (avoids rehash pauses during a replay).
+  void reserve(std::size_t orders);
+
+  // Persistence (tracker_state.cpp; the format is described in snapshot.h).
+  // Appends a snapshot image of the order state (orders, tombstones, dimension values, the
+  // deadline position) without its checksum: call seal_snapshot() on it, outside the lock.
+  // Counters are not part of it (a restart resets them, as Prometheus expects).
+  void save_state(std::string& image, std::uint64_t stream_seq, std::int64_t written_ms) const;
+  // Loads a sealed image into this tracker, which must be new (nothing applied yet).
+  // Statuses, tiers and dimensions are matched by name against this tracker's config: orders
+  // whose status is gone (or now terminal) are dropped and counted, overdue counts follow the
+  // current thresholds, and a tier the current thresholds put an order past for the first time
+  // counts as a breach. Throws SnapshotError; after a throw, discard this tracker.
+  RestoreReport load_state(std::string_view image, const std::string& name);
+  // After load_state of `previous`'s image under a new config (a live reload): takes over the
+  // counters that keep their meaning -- events, rejects, evictions; transitions and breaches
+  // by status name (and tier severity); duration and turnaround histograms by status name
+  // when the bucket bounds are unchanged (otherwise they restart from 0).
+  void carry_counters_from(const OrderTracker& previous);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace orderwatch::tracking

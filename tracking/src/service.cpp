@@ -1,0 +1,187 @@
+#include "orderwatch/tracking/service.h"
+
+#include <chrono>
+
+namespace orderwatch::tracking {
+
+namespace {
+
+std::int64_t steady_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+std::int64_t system_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+TrackerService::TrackerService(const sla::Config& config, Clock clock)
+    : config_(std::make_shared<const sla::Config>(config)),
+      clock_(std::move(clock)),
+      tracker_(std::make_unique<OrderTracker>(*config_)) {
+  stats_.config_reload_success_ms = clock_();
+}
+
+TrackerService::~TrackerService() = default;
+
+std::shared_ptr<const sla::Config> TrackerService::config() const {
+  std::lock_guard lock(mu_);
+  return config_;
+}
+
+ConfigView TrackerService::config_view() const {
+  std::lock_guard lock(mu_);
+  return {config_, generation_.load()};
+}
+
+std::optional<ApplyResult> TrackerService::apply(const events::Event& event, std::int64_t now_ms,
+                                                 std::optional<std::uint64_t> stream_seq,
+                                                 std::optional<std::uint64_t> generation) {
+  std::lock_guard lock(mu_);
+  if (generation && *generation != generation_) return std::nullopt;
+  if (stream_seq) stream_seq_ = *stream_seq;
+  return tracker_->apply(event, now_ms);
+}
+
+bool TrackerService::reject(events::RejectReason reason, std::int64_t now_ms,
+                            std::optional<std::uint64_t> stream_seq,
+                            std::optional<std::uint64_t> generation) {
+  std::lock_guard lock(mu_);
+  if (generation && *generation != generation_) return false;
+  if (stream_seq) stream_seq_ = *stream_seq;
+  tracker_->reject(reason, now_ms);
+  return true;
+}
+
+void TrackerService::tick() {
+  const std::int64_t now = clock_();
+  std::lock_guard lock(mu_);
+  tracker_->tick(now);
+}
+
+std::shared_ptr<const sla::Config> TrackerService::snapshot(TrackerSnapshot& out) {
+  const std::int64_t now = clock_();
+  std::lock_guard lock(mu_);
+  tracker_->tick(now);
+  tracker_->snapshot(out);
+  return config_;
+}
+
+std::size_t TrackerService::tracked() {
+  std::lock_guard lock(mu_);
+  return tracker_->tracked();
+}
+
+FoundOrder TrackerService::find(std::string_view id) {
+  FoundOrder out;
+  out.now_ms = clock_();
+  std::lock_guard lock(mu_);
+  tracker_->tick(out.now_ms);
+  out.order = tracker_->find(id);
+  if (out.order) out.dimension_labels = tracker_->dimension_labels();
+  return out;
+}
+
+OverduePage TrackerService::overdue(const OverdueQuery& query) {
+  const std::int64_t now = clock_();
+  std::lock_guard lock(mu_);
+  tracker_->tick(now);
+  OverduePage page = tracker_->overdue(query);
+  page.now_ms = now;
+  return page;
+}
+
+TrackerSummary TrackerService::summary() {
+  const std::int64_t now = clock_();
+  std::lock_guard lock(mu_);
+  tracker_->tick(now);
+  TrackerSummary s = tracker_->summary();
+  s.now_ms = now;
+  return s;
+}
+
+void TrackerService::reserve(std::size_t orders) {
+  std::lock_guard lock(mu_);
+  tracker_->reserve(orders);
+}
+
+std::uint64_t TrackerService::stream_seq() {
+  std::lock_guard lock(mu_);
+  return stream_seq_;
+}
+
+SnapshotMeta TrackerService::save_snapshot(const std::string& path, SaveTimings* timings) {
+  std::lock_guard save_lock(save_mu_);
+  const std::int64_t start = steady_us();
+  std::string image;
+  SnapshotMeta meta;
+  std::int64_t hold_us = 0;
+  {
+    std::lock_guard lock(mu_);
+    const std::int64_t locked = steady_us();
+    meta.written_ms = clock_();
+    meta.stream_seq = stream_seq_;
+    meta.orders = tracker_->tracked();
+    tracker_->save_state(image, stream_seq_, meta.written_ms);
+    hold_us = steady_us() - locked;
+  }
+  seal_snapshot(image);
+  meta.bytes = image.size();
+  try {
+    write_file_atomically(path, image);
+  } catch (...) {
+    ++stats_.snapshot_failures;
+    throw;
+  }
+  const std::int64_t total_us = steady_us() - start;
+  stats_.snapshot_success_ms = clock_();
+  stats_.snapshot_duration_us = total_us;
+  stats_.snapshot_bytes = meta.bytes;
+  if (timings != nullptr) *timings = {hold_us, total_us};
+  return meta;
+}
+
+RestoreReport TrackerService::load_snapshot(const std::string& path) {
+  const std::string image = read_snapshot_file(path);
+  const std::shared_ptr<const sla::Config> config = this->config();
+  // Built aside and swapped in only when complete: a refused snapshot changes nothing.
+  auto fresh = std::make_unique<OrderTracker>(*config);
+  RestoreReport report = fresh->load_state(image, path);
+  std::lock_guard lock(mu_);
+  if (config_ != config) {
+    throw SnapshotError(path + ": the config was reloaded while the snapshot loaded; retry");
+  }
+  tracker_ = std::move(fresh);
+  stream_seq_ = report.meta.stream_seq;
+  return report;
+}
+
+RestoreReport TrackerService::reload(const sla::Config& config) {
+  auto next = std::make_shared<const sla::Config>(config);
+  auto fresh = std::make_unique<OrderTracker>(*next);
+  RestoreReport report;
+  {
+    // Held for the whole swap: an event applied to the old tracker after the image was taken
+    // would be lost. Decoding with the new config starts when the generation changes.
+    std::lock_guard lock(mu_);
+    std::string image;
+    tracker_->save_state(image, stream_seq_, clock_());
+    seal_snapshot(image);
+    report = fresh->load_state(image, "reload of " + config.source_path);
+    fresh->carry_counters_from(*tracker_);
+    fresh->tick(clock_());
+    std::swap(tracker_, fresh);
+    config_ = std::move(next);
+    generation_.fetch_add(1, std::memory_order_release);
+  }
+  stats_.config_reload_ok = true;
+  stats_.config_reload_success_ms = clock_();
+  return report;  // the old tracker is freed here, outside the lock
+}
+
+}  // namespace orderwatch::tracking

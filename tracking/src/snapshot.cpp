@@ -1,0 +1,219 @@
+#include "orderwatch/tracking/snapshot.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#if defined(__x86_64__)
+#include <nmmintrin.h>
+#endif
+
+namespace orderwatch::tracking {
+
+namespace {
+
+constexpr char kMagic[8] = {'O', 'W', 'S', 'N', 'A', 'P', '\r', '\n'};
+
+constexpr std::array<std::uint32_t, 256> make_table() {
+  std::array<std::uint32_t, 256> t{};
+  for (std::uint32_t i = 0; i < 256; ++i) {
+    std::uint32_t c = i;
+    for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+    t[i] = c;
+  }
+  return t;
+}
+constexpr auto kTable = make_table();
+
+#if defined(__x86_64__)
+__attribute__((target("sse4.2"))) std::uint32_t crc32c_sse42(std::string_view data,
+                                                             std::uint32_t crc) {
+  std::uint64_t c = ~crc;
+  const char* p = data.data();
+  std::size_t n = data.size();
+  while (n >= 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p, 8);
+    c = _mm_crc32_u64(c, word);
+    p += 8;
+    n -= 8;
+  }
+  auto c32 = static_cast<std::uint32_t>(c);
+  while (n-- > 0) c32 = _mm_crc32_u8(c32, static_cast<std::uint8_t>(*p++));
+  return ~c32;
+}
+#endif
+
+void put_u32(char* p, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(v >> (8 * i));
+}
+void put_u64(char* p, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>(v >> (8 * i));
+}
+std::uint32_t get_u32(const char* p) {
+  std::uint32_t v = 0;
+  for (int i = 0; i < 4; ++i)
+    v |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(p[i])) << (8 * i);
+  return v;
+}
+std::uint64_t get_u64(const char* p) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i)
+    v |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(p[i])) << (8 * i);
+  return v;
+}
+
+std::string errno_text() { return std::strerror(errno); }
+
+std::string directory_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+}  // namespace
+
+std::uint32_t crc32c_portable(std::string_view data, std::uint32_t crc) {
+  std::uint32_t c = ~crc;
+  for (char ch : data) c = kTable[(c ^ static_cast<std::uint8_t>(ch)) & 0xFF] ^ (c >> 8);
+  return ~c;
+}
+
+std::uint32_t crc32c(std::string_view data, std::uint32_t crc) {
+#if defined(__x86_64__)
+  static const bool hw = __builtin_cpu_supports("sse4.2");
+  if (hw) return crc32c_sse42(data, crc);
+#endif
+  return crc32c_portable(data, crc);
+}
+
+void begin_snapshot(std::string& image) {
+  char header[kSnapshotHeaderBytes] = {};
+  std::memcpy(header, kMagic, sizeof kMagic);
+  put_u32(header + 8, kSnapshotVersion);
+  put_u32(header + 12, 0);  // flags: none defined in version 1
+  put_u64(header + 16, 0);  // total length, filled in by seal_snapshot
+  image.append(header, sizeof header);
+}
+
+void seal_snapshot(std::string& image) {
+  put_u64(image.data() + 16, image.size() + kSnapshotTrailerBytes);
+  char trailer[kSnapshotTrailerBytes];
+  put_u32(trailer, crc32c(image));
+  image.append(trailer, sizeof trailer);
+}
+
+std::string_view open_snapshot(std::string_view image, const std::string& name) {
+  const std::string prefix = name + ": ";
+  const std::size_t magic_len = std::min(image.size(), sizeof kMagic);
+  if (std::memcmp(image.data(), kMagic, magic_len) != 0) {
+    throw SnapshotError(prefix + "not an orderwatch snapshot (bad magic)");
+  }
+  if (image.size() < kSnapshotHeaderBytes + kSnapshotTrailerBytes) {
+    throw SnapshotError(prefix + "truncated snapshot (" + std::to_string(image.size()) +
+                        " bytes, shorter than its header)");
+  }
+  const std::uint32_t version = get_u32(image.data() + 8);
+  if (version != kSnapshotVersion) {
+    throw SnapshotError(prefix + "unknown snapshot format version " + std::to_string(version) +
+                        " (this orderwatch reads version " + std::to_string(kSnapshotVersion) +
+                        ")");
+  }
+  const std::uint32_t flags = get_u32(image.data() + 12);
+  if (flags != 0) {
+    throw SnapshotError(prefix + "unknown snapshot flags 0x" + [&] {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "%x", flags);
+      return std::string(buf);
+    }());
+  }
+  const std::uint64_t length = get_u64(image.data() + 16);
+  if (length > image.size()) {
+    throw SnapshotError(prefix + "truncated snapshot (" + std::to_string(image.size()) + " of " +
+                        std::to_string(length) + " bytes)");
+  }
+  if (length < image.size()) {
+    throw SnapshotError(prefix + "snapshot has " + std::to_string(image.size() - length) +
+                        " bytes of trailing garbage (expected " + std::to_string(length) +
+                        " bytes)");
+  }
+  const std::size_t body_end = image.size() - kSnapshotTrailerBytes;
+  const std::uint32_t stored = get_u32(image.data() + body_end);
+  const std::uint32_t actual = crc32c(image.substr(0, body_end));
+  if (stored != actual) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "checksum mismatch (stored %08x, computed %08x)", stored,
+                  actual);
+    throw SnapshotError(prefix + buf);
+  }
+  return image.substr(kSnapshotHeaderBytes, body_end - kSnapshotHeaderBytes);
+}
+
+void write_file_atomically(const std::string& path, std::string_view bytes) {
+  const std::string tmp = path + ".tmp";
+  auto fail = [&](const std::string& what, int fd) {
+    const std::string msg = what + ": " + errno_text();
+    if (fd >= 0) ::close(fd);
+    ::unlink(tmp.c_str());
+    throw std::runtime_error(msg);
+  };
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail("cannot create " + tmp, -1);
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail("cannot write " + tmp, fd);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) fail("cannot fsync " + tmp, fd);
+  if (::close(fd) != 0) fail("cannot close " + tmp, -1);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) fail("cannot rename " + tmp + " to " + path, -1);
+  // The rename is durable only once the directory entry is: fsync the directory.
+  const std::string dir = directory_of(path);
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) throw std::runtime_error("cannot open directory " + dir + ": " + errno_text());
+  const int rc = ::fsync(dfd);
+  const std::string err = rc != 0 ? errno_text() : "";
+  ::close(dfd);
+  if (rc != 0) throw std::runtime_error("cannot fsync directory " + dir + ": " + err);
+}
+
+std::string read_snapshot_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw SnapshotError(path + ": cannot open snapshot: " + errno_text());
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const std::string err = errno_text();
+    ::close(fd);
+    throw SnapshotError(path + ": cannot stat snapshot: " + err);
+  }
+  std::string out;
+  out.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n = ::read(fd, out.data() + done, out.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const std::string err = errno_text();
+      ::close(fd);
+      throw SnapshotError(path + ": cannot read snapshot: " + err);
+    }
+    if (n == 0) break;  // the file shrank while reading: the length check reports it
+    done += static_cast<std::size_t>(n);
+  }
+  out.resize(done);
+  ::close(fd);
+  return out;
+}
+
+}  // namespace orderwatch::tracking

@@ -1,0 +1,60 @@
+// TombstoneSet: ids of orders that recently reached a terminal status, kept for a short time
+// (retention.tombstone_ttl) so late or redelivered events for them do not re-create them.
+// Stores only the 64-bit id hash (a false match needs a 64-bit collision among recent ids),
+// the terminal status and the expiry: 24 B per entry, expired in FIFO order on tick.
+// Not thread-safe: owned by OrderTracker.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <vector>
+
+namespace orderwatch::tracking {
+
+class TombstoneSet {
+ public:
+  TombstoneSet();
+
+  // Remembers `hash` as finished in `status` until expires_ms (wall clock).
+  void add(std::uint64_t hash, std::uint8_t status, std::int64_t expires_ms);
+  // Terminal status of a remembered id, if any.
+  std::optional<std::uint8_t> find(std::uint64_t hash) const;
+  // Forgets entries whose expiry is <= now_ms.
+  void expire(std::int64_t now_ms);
+  std::size_t size() const { return size_; }
+  std::size_t memory_bytes() const;
+
+  // Calls f(hash, status, expires_ms) for every live entry, in expiry order (snapshots).
+  template <typename F>
+  void for_each(F&& f) const {
+    for (const Pending& p : fifo_) {
+      const Slot& s = slots_[locate(p.hash)];
+      // Only the queue element that set the live expiry names the entry (see expire()).
+      if (s.hash == p.hash && s.expires_ms == p.expires_ms) f(s.hash, s.status, s.expires_ms);
+    }
+  }
+
+ private:
+  struct Slot {
+    std::uint64_t hash = 0;  // 0 = empty (a real hash of 0 is stored as 1)
+    std::int64_t expires_ms = 0;
+    std::uint8_t status = 0;
+  };
+  struct Pending {
+    std::uint64_t hash;
+    std::int64_t expires_ms;
+  };
+  static std::uint64_t key(std::uint64_t hash) { return hash == 0 ? 1 : hash; }
+  std::size_t home(std::uint64_t k) const { return static_cast<std::size_t>(k >> (64 - bits_)); }
+  std::size_t locate(std::uint64_t k) const;  // slot holding k, or the empty slot ending its probe
+  void erase_at(std::size_t pos);
+  void grow();
+
+  std::vector<Slot> slots_;
+  unsigned bits_;
+  std::size_t size_ = 0;
+  std::deque<Pending> fifo_;  // insertion order == expiry order (the clock only moves forward)
+};
+
+}  // namespace orderwatch::tracking

@@ -1,0 +1,353 @@
+// Private: the state behind OrderTracker, shared by the translation units that implement it
+// (apply/tick/snapshot in tracker.cpp; queries and persistence in their own files). Not part
+// of the public API; not thread-safe (TrackerService holds the lock).
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <random>
+#include <unordered_map>
+
+#include "order_table.h"
+#include "orderwatch/sla/metrics.h"
+#include "orderwatch/tracking/tracker.h"
+#include "status_index.h"
+#include "tombstones.h"
+
+namespace orderwatch::tracking {
+
+// Internal names, visible only to the files that include this private header.
+
+inline constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::min();
+inline constexpr std::uint16_t kUnknownValue = 0;  // event lacks the dimension field
+inline constexpr std::uint16_t kOtherValue = 1;    // value past the dimension's cap
+inline constexpr std::size_t kMaxCombos = 4096;    // label-set budget across all dimensions
+
+using ComboKey = std::array<std::uint16_t, kMaxDimensions>;
+
+struct ComboHash {
+  std::size_t operator()(const ComboKey& k) const {
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    for (auto v : k) h = (h ^ v) * 0x100000001b3ULL;
+    return static_cast<std::size_t>(h);
+  }
+};
+
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// Distinct values of one dimension, capped: ids 0 = "unknown", 1 = "other", then real values.
+struct DimensionValues {
+  std::uint32_t cap = 0;
+  std::vector<std::string> names{"unknown", "other"};
+  std::unordered_map<std::string, std::uint16_t, StringHash, std::equal_to<>> ids{
+      {"unknown", kUnknownValue}, {"other", kOtherValue}};
+
+  std::uint16_t intern(std::string_view value) {
+    if (auto it = ids.find(value); it != ids.end()) return it->second;
+    if (names.size() - 2 >= cap) return kOtherValue;
+    auto id = static_cast<std::uint16_t>(names.size());
+    names.emplace_back(value);
+    ids.emplace(names.back(), id);
+    return id;
+  }
+};
+
+inline std::vector<std::int64_t> to_ms(const std::vector<sla::Duration>& bounds) {
+  std::vector<std::int64_t> out;
+  for (auto d : bounds) out.push_back(d.count());
+  return out;
+}
+
+struct OrderTracker::Impl {
+  explicit Impl(const sla::Config& c) : cfg(c), n(c.statuses.size()) {
+    max_tiers = 1;
+    for (const auto& st : cfg.statuses) {
+      terminal.push_back(st.terminal);
+      std::vector<std::int64_t> t;
+      for (const auto& tier : st.tiers) {
+        t.push_back(tier.after.count());
+      }
+      max_tiers = std::max(max_tiers, t.size());
+      threshold_ms.push_back(std::move(t));
+    }
+    for (std::size_t s = 0; s < n; ++s) cutoff.emplace_back(threshold_ms[s].size(), kNever);
+    index.resize(n);
+    // The same bounds the generated rules assume (sla/metrics.h): every threshold is a bound.
+    duration_bounds = to_ms(sla::status_duration_buckets(cfg));
+    turnaround_bounds = to_ms(sla::turnaround_buckets(cfg));
+    nb = duration_bounds.size() + 1;
+    ntb = turnaround_bounds.size() + 1;
+    breaches.assign(n * max_tiers, 0);
+    transitions.assign(n * n, 0);
+    turn_hist.assign(n * ntb, 0);
+    turn_sum_ms.assign(n, 0);
+    for (const auto& d : cfg.event.dimensions) {
+      dims.emplace_back();
+      dims.back().cap = d.max_values;
+    }
+    ndims = dims.size();
+    // Combo 0 (every dimension "unknown", or no dimensions at all) exists from the start so
+    // every status is exported with 0 before the first event.
+    combo_for(ComboKey{});
+  }
+
+  std::size_t series(std::uint16_t combo, std::uint8_t s) const { return combo * n + s; }
+
+  std::uint16_t combo_for(const ComboKey& key) {
+    if (auto it = combo_ids.find(key); it != combo_ids.end()) return it->second;
+    if (combos.size() >= kMaxCombos) {
+      ComboKey other{};
+      for (std::size_t i = 0; i < ndims; ++i) other[i] = kOtherValue;
+      if (key != other) return combo_for(other);
+      // The overflow combo itself is always admitted (once).
+    }
+    auto id = static_cast<std::uint16_t>(combos.size());
+    combos.push_back(key);
+    combo_ids.emplace(key, id);
+    in_status.resize(combos.size() * n, 0);
+    overdue.resize(combos.size() * n * max_tiers, 0);
+    hist.resize(combos.size() * n * nb, 0);
+    hist_sum_ms.resize(combos.size() * n, 0);
+    return id;
+  }
+
+  std::uint16_t intern(const Event& e) {
+    if (ndims == 0) return 0;
+    ComboKey key{};
+    for (std::size_t i = 0; i < ndims; ++i) {
+      key[i] = e.has_dim[i] ? dims[i].intern(e.dims[i]) : kUnknownValue;
+    }
+    return combo_for(key);
+  }
+
+  // The order enters its (already set) status at r.entered_ms.
+  void enter(std::uint32_t idx, const OrderRecord& r) {
+    const std::uint8_t s = r.status;
+    index[s].insert(IndexEntry{r.entered_ms, idx});
+    const std::size_t ser = series(r.combo, s);
+    ++in_status[ser];
+    const auto& cut = cutoff[s];
+    for (std::size_t k = 0; k < cut.size(); ++k) {
+      // Cutoffs fall as thresholds rise: once a tier is not crossed, later ones are not.
+      if (r.entered_ms > cut[k]) break;
+      ++overdue[ser * max_tiers + k];
+      ++breaches[s * max_tiers + k];
+    }
+  }
+
+  // The order leaves its status; `leave_ms` is the event time of the next status, or nullopt
+  // for an eviction (the stay is unknown, so nothing is observed).
+  void leave(std::uint32_t idx, const OrderRecord& r, std::optional<std::int64_t> leave_ms,
+             std::size_t index_hint = StatusIndex::kNoHint) {
+    const std::uint8_t s = r.status;
+    const std::size_t ser = series(r.combo, s);
+    const auto& cut = cutoff[s];
+    const auto& thr = threshold_ms[s];
+    const std::int64_t stay = leave_ms ? *leave_ms - r.entered_ms : 0;
+    for (std::size_t k = 0; k < cut.size(); ++k) {
+      if (r.entered_ms <= cut[k]) {
+        --overdue[ser * max_tiers + k];
+      } else if (leave_ms && stay >= thr[k]) {
+        // The threshold passed between ticks, or the events arrived late: still one breach.
+        ++breaches[s * max_tiers + k];
+      }
+    }
+    if (leave_ms) {
+      observe(&hist[ser * nb], duration_bounds, stay);
+      hist_sum_ms[ser] += stay;
+    }
+    index[s].erase(IndexEntry{r.entered_ms, idx}, index_hint);
+    --in_status[ser];
+  }
+
+  static void observe(std::uint64_t* buckets, const std::vector<std::int64_t>& bounds,
+                      std::int64_t value) {
+    auto it = std::lower_bound(bounds.begin(), bounds.end(), value);
+    ++buckets[it - bounds.begin()];
+  }
+
+  ApplyResult count(ApplyResult r) {
+    ++events[static_cast<int>(r)];
+    return r;
+  }
+
+  ApplyResult apply(const Event& e, std::int64_t now) {
+    last_event_ms = now;
+    const std::uint64_t h = hash_order_id(e.id);
+    std::uint32_t idx = table.find(e.id, h);
+    if (idx == OrderTable::kNotFound) {
+      if (auto finished = tombstones.find(h)) {
+        return count(*finished == e.status ? ApplyResult::kDuplicate : ApplyResult::kStale);
+      }
+      if (terminal[e.status]) {
+        // First sight of an order is its end: nothing to observe, but remember it finished.
+        tombstones.add(h, e.status, now + cfg.retention.tombstone_ttl.count());
+        return count(ApplyResult::kApplied);
+      }
+      idx = table.insert(e.id, h);
+      OrderRecord& r = table.at(idx);
+      r.status = e.status;
+      r.entered_ms = e.time_ms;
+      r.first_seen_ms = e.time_ms;
+      r.combo = intern(e);
+      enter(idx, r);
+      return count(ApplyResult::kApplied);
+    }
+    OrderRecord& r = table.at(idx);
+    if (r.status == e.status) return count(ApplyResult::kDuplicate);
+    // The index chunk holding this order is a likely cache miss: start loading it now.
+    const std::size_t hint = index[r.status].prefetch(IndexEntry{r.entered_ms, idx});
+    // Older than the current stay, or simultaneous but earlier in the workflow: out of order.
+    if (e.time_ms < r.entered_ms || (e.time_ms == r.entered_ms && e.status < r.status)) {
+      return count(ApplyResult::kStale);
+    }
+    leave(idx, r, e.time_ms, hint);
+    ++transitions[r.status * n + e.status];
+    if (terminal[e.status]) {
+      const std::int64_t turnaround = e.time_ms - r.first_seen_ms;
+      observe(&turn_hist[e.status * ntb], turnaround_bounds, turnaround);
+      turn_sum_ms[e.status] += turnaround;
+      tombstones.add(h, e.status, now + cfg.retention.tombstone_ttl.count());
+      table.erase(idx);
+    } else {
+      r.status = e.status;
+      r.entered_ms = e.time_ms;
+      enter(idx, r);
+    }
+    return count(ApplyResult::kApplied);
+  }
+
+  void tick(std::int64_t now) {
+    if (now < last_tick) return;  // the wall clock stepped back: keep what was crossed
+    last_tick = now;
+    for (std::size_t s = 0; s < n; ++s) {
+      for (std::size_t k = 0; k < cutoff[s].size(); ++k) {
+        const std::int64_t next = now - threshold_ms[s][k];
+        if (next <= cutoff[s][k]) continue;
+        index[s].for_each_in(cutoff[s][k], next, [&](const IndexEntry& e) {
+          const std::size_t ser = series(table.at(e.idx).combo, static_cast<std::uint8_t>(s));
+          ++overdue[ser * max_tiers + k];
+          ++breaches[s * max_tiers + k];
+        });
+        cutoff[s][k] = next;
+      }
+    }
+    const std::int64_t max_age = cfg.retention.max_age.count();
+    if (max_age > 0) {
+      const std::int64_t evict_before = now - max_age;
+      for (auto& idx_s : index) {
+        while (!idx_s.empty() && idx_s.oldest().t <= evict_before) {
+          const std::uint32_t idx = idx_s.oldest().idx;
+          leave(idx, table.at(idx), std::nullopt);
+          table.erase(idx);
+          ++evictions;
+        }
+      }
+    }
+    tombstones.expire(now);
+  }
+
+  static void fill(HistogramValues& out, const std::uint64_t* buckets, std::size_t nbuckets,
+                   std::int64_t sum_ms) {
+    out.cumulative.resize(nbuckets);
+    std::uint64_t running = 0;
+    for (std::size_t b = 0; b < nbuckets; ++b) {
+      running += buckets[b];
+      out.cumulative[b] = running;
+    }
+    out.count = running;
+    out.sum_seconds = static_cast<double>(sum_ms) / 1000.0;
+  }
+
+  // The drill-down view of the order in record `idx` (tracker_query.cpp).
+  OrderView view(std::uint32_t idx) const;
+
+  void snapshot(TrackerSnapshot& out) const {
+    auto to_seconds = [](const std::vector<std::int64_t>& ms) {
+      std::vector<double> s;
+      s.reserve(ms.size());
+      for (auto v : ms) s.push_back(static_cast<double>(v) / 1000.0);
+      return s;
+    };
+    out.duration_bounds_seconds = to_seconds(duration_bounds);
+    out.turnaround_bounds_seconds = to_seconds(turnaround_bounds);
+    out.combos.assign(combos.size(), {});
+    for (std::size_t c = 0; c < combos.size(); ++c) {
+      for (std::size_t i = 0; i < ndims; ++i) out.combos[c].push_back(dims[i].names[combos[c][i]]);
+    }
+    out.series.clear();
+    for (std::size_t c = 0; c < combos.size(); ++c) {
+      for (std::size_t s = 0; s < n; ++s) {
+        if (terminal[s]) continue;
+        SeriesValues v;
+        v.status = static_cast<std::uint8_t>(s);
+        v.combo = static_cast<std::uint16_t>(c);
+        const std::size_t ser = series(v.combo, v.status);
+        v.in_status = in_status[ser];
+        v.overdue.assign(overdue.begin() + static_cast<std::ptrdiff_t>(ser * max_tiers),
+                         overdue.begin() +
+                             static_cast<std::ptrdiff_t>(ser * max_tiers + threshold_ms[s].size()));
+        fill(v.duration, &hist[ser * nb], nb, hist_sum_ms[ser]);
+        out.series.push_back(std::move(v));
+      }
+    }
+    out.breaches.assign(n, {});
+    out.oldest_entered_ms.assign(n, std::nullopt);
+    out.turnaround.assign(n, {});
+    for (std::size_t s = 0; s < n; ++s) {
+      out.breaches[s].assign(
+          breaches.begin() + static_cast<std::ptrdiff_t>(s * max_tiers),
+          breaches.begin() + static_cast<std::ptrdiff_t>(s * max_tiers + threshold_ms[s].size()));
+      if (!index[s].empty()) out.oldest_entered_ms[s] = index[s].oldest().t;
+      if (terminal[s]) fill(out.turnaround[s], &turn_hist[s * ntb], ntb, turn_sum_ms[s]);
+    }
+    out.transitions = transitions;
+    std::copy(std::begin(events), std::end(events), std::begin(out.events));
+    std::copy(std::begin(rejected), std::end(rejected), std::begin(out.rejected));
+    out.tracked = table.size();
+    out.tombstones = tombstones.size();
+    out.evictions = evictions;
+    out.last_event_ms = last_event_ms;
+  }
+
+  const sla::Config cfg;
+  const std::size_t n;
+  std::size_t max_tiers = 1;
+  std::vector<bool> terminal;
+  std::vector<std::vector<std::int64_t>> threshold_ms;  // [status][tier]
+  std::vector<std::vector<std::int64_t>> cutoff;  // [status][tier]: crossed iff entered <= cutoff
+  std::vector<StatusIndex> index;                 // [status]
+  OrderTable table;
+  TombstoneSet tombstones;
+
+  std::size_t ndims = 0;
+  std::vector<DimensionValues> dims;
+  std::unordered_map<ComboKey, std::uint16_t, ComboHash> combo_ids;
+  std::vector<ComboKey> combos;
+
+  std::vector<std::int64_t> duration_bounds, turnaround_bounds;
+  std::size_t nb = 0, ntb = 0;
+  std::vector<std::int64_t> in_status;     // [series]
+  std::vector<std::int64_t> overdue;       // [series * max_tiers + tier]
+  std::vector<std::uint64_t> hist;         // [series * nb + bucket], not cumulative
+  std::vector<std::int64_t> hist_sum_ms;   // [series]
+  std::vector<std::uint64_t> breaches;     // [status * max_tiers + tier]
+  std::vector<std::uint64_t> transitions;  // [from * n + to]
+  std::vector<std::uint64_t> turn_hist;    // [status * ntb + bucket]
+  std::vector<std::int64_t> turn_sum_ms;   // [status]
+  std::uint64_t events[static_cast<int>(ApplyResult::kCount)] = {};
+  std::uint64_t rejected[static_cast<int>(RejectReason::kCount)] = {};
+  std::uint64_t evictions = 0;
+  std::int64_t last_event_ms = 0;
+  std::int64_t last_tick = kNever;
+  // Names this instance for drill-down cursors (OrderCursor::epoch): slots mean nothing to
+  // another instance.
+  const std::uint64_t epoch =
+      (std::uint64_t{std::random_device{}()} << 32) | std::random_device{}();
+};
+
+}  // namespace orderwatch::tracking

@@ -1,0 +1,53 @@
+// Drill-down: who is stuck. JSON endpoints and a small server-rendered page over the tracker's
+// ordered structures (tracking::TrackerService::overdue/find/summary), for the person an alert
+// pages:
+//
+//   GET /api/v1/overdue?status=S&severity=K&limit=N&cursor=C   oldest overdue orders first
+//   GET /api/v1/orders/{id}                                     one order (404 when unknown)
+//   GET /api/v1/summary                                         per status counts + what the
+//                                                               overdue orders have in common
+//   GET /?status=S&severity=K&limit=N&cursor=C                  the same, as HTML
+//
+// Every request parameter is checked before the tracker is touched (400 with a JSON error);
+// responses are bounded (limit <= 1000, ids within tracking::OverdueQuery::max_id_bytes). Handlers
+// are thread-safe: all state is in tracking::TrackerService, whose lock each call holds for
+// O(page).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "orderwatch/tracking/service.h"
+#include "orderwatch/web/http_server.h"
+
+namespace orderwatch::web {
+
+inline constexpr std::size_t kDefaultPageLimit = 100;
+inline constexpr std::size_t kMaxPageLimit = 1000;
+inline constexpr std::size_t kMaxOrderIdBytes = 1024;  // longer ids in a request: 400
+
+// Opaque cursor text <-> tracking::OrderCursor. parse_cursor returns nullopt on anything malformed.
+std::string format_cursor(const tracking::OrderCursor& c);
+std::optional<tracking::OrderCursor> parse_cursor(std::string_view text);
+
+class DrilldownApi {
+ public:
+  DrilldownApi(tracking::TrackerService& service, std::string service_name);
+
+  HttpResponse overdue(const HttpRequest& req) const;
+  HttpResponse order(const HttpRequest& req) const;  // req.rest = the id
+  HttpResponse summary(const HttpRequest& req) const;
+  HttpResponse page(const HttpRequest& req) const;
+
+  // Registers the API routes and the page at "/".
+  void add_routes(std::map<std::string, HttpHandler>& routes) const;
+
+ private:
+  tracking::TrackerService& service_;
+  std::string service_name_;
+};
+
+}  // namespace orderwatch::web

@@ -1,0 +1,70 @@
+// HttpServer: a small civetweb-based server with exact-path GET/POST handlers, plus prefix
+// routes ("/api/v1/orders/*": the rest of the path is handed to the handler). Handlers run on
+// civetweb's worker threads and must be thread-safe; an exception in a handler becomes a 500.
+// A WebConfig (web_config.h) puts every route behind TLS and/or basic auth. The server binds
+// at construction (so the real port of ":0" is known at once) and stops in the destructor.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "orderwatch/web/web_config.h"
+
+struct mg_context;
+struct mg_connection;
+
+namespace orderwatch::web {
+
+struct HttpRequest {
+  std::string method;
+  std::string path;
+  std::string query;  // raw query string without '?'
+  std::string rest;   // prefix routes: the (URL-decoded) path after the prefix
+  std::string body;   // request body (POST), at most kMaxRequestBody bytes
+};
+
+inline constexpr std::size_t kMaxRequestBody = 1 << 20;
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+};
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+// Path -> handler; a key ending in "*" matches every path with that prefix.
+using Routes = std::map<std::string, HttpHandler>;
+
+// "127.0.0.1:9464", "[::1]:9464", ":9464" (all interfaces), port 0 = any free port.
+// Throws std::invalid_argument with a readable message on a malformed address.
+std::string to_civetweb_ports(const std::string& listen);
+
+class HttpServer {
+ public:
+  // Throws std::runtime_error when the address cannot be bound, or TLS is asked for and cannot
+  // be set up (civetweb without TLS, unreadable or mismatched certificate and key).
+  HttpServer(const std::string& listen, std::map<std::string, HttpHandler> routes,
+             const WebConfig& web = {}, int threads = 4);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  int port() const { return port_; }
+  bool tls() const { return web_.tls(); }
+
+ private:
+  static int dispatch(::mg_connection* conn, void* self);
+  static int init_tls(void* ssl_ctx, void* self);
+  std::map<std::string, HttpHandler> routes_;
+  std::map<std::string, HttpHandler> prefix_routes_;  // key: the prefix, without '*'
+  WebConfig web_;
+  BasicAuth auth_;
+  std::string tls_error_;
+  mg_context* ctx_ = nullptr;
+  int port_ = 0;
+};
+
+}  // namespace orderwatch::web

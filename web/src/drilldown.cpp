@@ -1,0 +1,248 @@
+#include "orderwatch/web/drilldown.h"
+
+#include "orderwatch/events/time.h"
+
+#include <charconv>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "drilldown_params.h"
+
+namespace orderwatch::web {
+
+namespace drilldown {
+
+bool url_decode(std::string_view in, std::string& out, bool plus_is_space) {
+  out.clear();
+  out.reserve(in.size());
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%') {
+      if (i + 2 >= in.size()) return false;
+      const int hi = hex(in[i + 1]);
+      const int lo = hex(in[i + 2]);
+      if (hi < 0 || lo < 0) return false;
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else if (in[i] == '+' && plus_is_space) {
+      out += ' ';
+    } else {
+      out += in[i];
+    }
+  }
+  return true;
+}
+
+std::string url_encode(std::string_view in) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : in) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string parse_filters(std::string_view query, bool strict, Filters& out) {
+  if (query.size() > kMaxQueryBytes) return "query string too long";
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    const auto eq = pair.find('=');
+    std::string key, value;
+    if (!url_decode(pair.substr(0, eq), key, true) ||
+        !url_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), value,
+                    true)) {
+      return "malformed percent-encoding in the query string";
+    }
+    if (key == "status" || key == "severity") {
+      if (value.size() > kMaxNameBytes) return key + " too long";
+      (key == "status" ? out.status : out.severity) = value;
+    } else if (key == "limit") {
+      std::size_t n = 0;
+      const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (value.empty() || ec != std::errc() || end != value.data() + value.size() || n < 1 ||
+          n > kMaxPageLimit) {
+        return "limit must be an integer from 1 to " + std::to_string(kMaxPageLimit);
+      }
+      out.limit = n;
+    } else if (key == "cursor") {
+      if (value.empty()) continue;  // an empty cursor is the first page
+      out.cursor = parse_cursor(value);
+      if (!out.cursor) return "malformed cursor (use next_cursor from a previous page)";
+      out.cursor_text = value;
+    } else if (strict) {
+      return "unknown parameter (expected status, severity, limit, cursor)";
+    }
+  }
+  return "";
+}
+
+}  // namespace drilldown
+
+namespace {
+
+using json = nlohmann::ordered_json;
+using drilldown::Filters;
+
+HttpResponse json_response(int status, const json& body) {
+  // Ids are whatever the shop sent: invalid UTF-8 is replaced rather than refused.
+  return HttpResponse{status, "application/json",
+                      body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"};
+}
+
+HttpResponse json_error(int status, const std::string& message) {
+  return json_response(status, json{{"error", message}});
+}
+
+json dims_json(const std::vector<std::string>& labels, const std::vector<std::string>& values) {
+  json d = json::object();
+  for (std::size_t i = 0; i < labels.size() && i < values.size(); ++i) d[labels[i]] = values[i];
+  return d;
+}
+
+json order_json(const tracking::OrderView& v, const std::vector<std::string>& labels,
+                std::int64_t now_ms) {
+  json o{{"id", v.id},
+         {"status", v.status_name},
+         {"entered", events::format_rfc3339_ms(v.entered_ms)},
+         {"age_seconds", static_cast<double>(now_ms - v.entered_ms) / 1000.0},
+         {"tiers_crossed", v.tiers_crossed},
+         {"severity", v.severity.empty() ? json(nullptr) : json(v.severity)},
+         {"dims", dims_json(labels, v.dims)}};
+  return o;
+}
+
+}  // namespace
+
+std::string format_cursor(const tracking::OrderCursor& c) {
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%lld_%u_%016llx", static_cast<long long>(c.entered_ms), c.slot,
+                static_cast<unsigned long long>(c.epoch));
+  return buf;
+}
+
+std::optional<tracking::OrderCursor> parse_cursor(std::string_view text) {
+  if (text.size() > 64) return std::nullopt;
+  tracking::OrderCursor c;
+  const char* p = text.data();
+  const char* end = text.data() + text.size();
+  auto r1 = std::from_chars(p, end, c.entered_ms);
+  if (r1.ec != std::errc() || r1.ptr == end || *r1.ptr != '_') return std::nullopt;
+  auto r2 = std::from_chars(r1.ptr + 1, end, c.slot);
+  if (r2.ec != std::errc() || r2.ptr == end || *r2.ptr != '_' || r2.ptr == r1.ptr + 1) {
+    return std::nullopt;
+  }
+  const char* e = r2.ptr + 1;
+  if (end - e != 16) return std::nullopt;
+  auto r3 = std::from_chars(e, end, c.epoch, 16);
+  if (r3.ec != std::errc() || r3.ptr != end) return std::nullopt;
+  // from_chars accepts a leading '-' for the signed time only; the slot and epoch are unsigned.
+  return c;
+}
+
+DrilldownApi::DrilldownApi(tracking::TrackerService& service, std::string service_name)
+    : service_(service), service_name_(std::move(service_name)) {}
+
+HttpResponse DrilldownApi::overdue(const HttpRequest& req) const {
+  Filters f;
+  if (auto err = drilldown::parse_filters(req.query, true, f); !err.empty()) {
+    return json_error(400, err);
+  }
+  tracking::OverdueQuery q;
+  q.status = f.status;
+  q.severity = f.severity;
+  q.limit = f.limit.value_or(kDefaultPageLimit);
+  q.after = f.cursor;
+  const tracking::OverduePage page = service_.overdue(q);
+  if (!page.error.empty()) return json_error(400, page.error);
+  json orders = json::array();
+  for (const auto& v : page.orders)
+    orders.push_back(order_json(v, page.dimension_labels, page.now_ms));
+  json body{{"now", events::format_rfc3339_ms(page.now_ms)},
+            {"status", f.status.empty() ? json(nullptr) : json(f.status)},
+            {"severity", f.severity.empty() ? json(nullptr) : json(f.severity)},
+            {"limit", q.limit},
+            {"total", page.total},
+            {"orders", std::move(orders)},
+            {"next_cursor", page.next ? json(format_cursor(*page.next)) : json(nullptr)}};
+  return json_response(200, body);
+}
+
+HttpResponse DrilldownApi::order(const HttpRequest& req) const {
+  const std::string& id = req.rest;
+  if (id.empty()) return json_error(400, "missing order id");
+  if (id.size() > kMaxOrderIdBytes) {
+    return json_error(400, "order id longer than " + std::to_string(kMaxOrderIdBytes) + " bytes");
+  }
+  const tracking::FoundOrder found = service_.find(id);
+  if (!found.order) return json_error(404, "order not tracked (unknown, finished or evicted)");
+  json o = order_json(*found.order, found.dimension_labels, found.now_ms);
+  o["first_seen"] = events::format_rfc3339_ms(found.order->first_seen_ms);
+  o["now"] = events::format_rfc3339_ms(found.now_ms);
+  return json_response(200, o);
+}
+
+HttpResponse DrilldownApi::summary(const HttpRequest& req) const {
+  if (!req.query.empty()) {
+    Filters f;
+    if (auto err = drilldown::parse_filters(req.query, true, f); !err.empty()) {
+      return json_error(400, err);
+    }
+    if (!f.status.empty() || !f.severity.empty() || f.limit || f.cursor) {
+      return json_error(400, "summary takes no parameters");
+    }
+  }
+  const tracking::TrackerSummary sum = service_.summary();
+  json statuses = json::array();
+  for (const auto& s : sum.statuses) {
+    json overdue = json::array();
+    for (const auto& [severity, count] : s.overdue) {
+      overdue.push_back({{"severity", severity}, {"count", count}});
+    }
+    json top = json::object();
+    for (const auto& d : s.top_overdue) {
+      json values = json::array();
+      for (const auto& [value, count] : d.values)
+        values.push_back({{"value", value}, {"count", count}});
+      top[d.label] = std::move(values);
+    }
+    statuses.push_back({{"status", s.name},
+                        {"terminal", s.terminal},
+                        {"in_flight", s.in_flight},
+                        {"overdue", std::move(overdue)},
+                        {"oldest_entered",
+                         s.oldest_entered_ms ? json(events::format_rfc3339_ms(*s.oldest_entered_ms))
+                                             : json(nullptr)},
+                        {"oldest_age_seconds",
+                         s.oldest_entered_ms
+                             ? json(static_cast<double>(sum.now_ms - *s.oldest_entered_ms) / 1000.0)
+                             : json(nullptr)},
+                        {"top_overdue", std::move(top)}});
+  }
+  return json_response(200, json{{"now", events::format_rfc3339_ms(sum.now_ms)},
+                                 {"tracked", sum.tracked},
+                                 {"statuses", std::move(statuses)}});
+}
+
+void DrilldownApi::add_routes(std::map<std::string, HttpHandler>& routes) const {
+  routes["/api/v1/overdue"] = [this](const HttpRequest& r) { return overdue(r); };
+  routes["/api/v1/orders/*"] = [this](const HttpRequest& r) { return order(r); };
+  routes["/api/v1/summary"] = [this](const HttpRequest& r) { return summary(r); };
+  routes["/"] = [this](const HttpRequest& r) { return page(r); };
+}
+
+}  // namespace orderwatch::web

@@ -1,0 +1,213 @@
+// The drill-down page at "/": plain server-rendered HTML with inline CSS (no scripts, no
+// external assets), every value HTML-escaped. Links use the same filters as the API, so an
+// alert's drilldown_url (<exporter_url>/?status=S&severity=K) opens the stuck orders.
+#include "drilldown_params.h"
+#include "orderwatch/web/drilldown.h"
+
+#include "orderwatch/events/time.h"
+
+namespace orderwatch::web {
+
+namespace {
+
+using drilldown::url_encode;
+
+constexpr std::size_t kOverviewRows = 20;  // per status on the unfiltered page
+
+std::string esc(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// 7260.5 s -> "2h 1m"; under a minute: seconds.
+std::string human_age(std::int64_t ms) {
+  if (ms < 0) return "0s";
+  std::int64_t s = ms / 1000;
+  const std::int64_t d = s / 86400, h = s / 3600 % 24, m = s / 60 % 60;
+  s %= 60;
+  if (d > 0) return std::to_string(d) + "d " + std::to_string(h) + "h";
+  if (h > 0) return std::to_string(h) + "h " + std::to_string(m) + "m";
+  if (m > 0) return std::to_string(m) + "m " + std::to_string(s) + "s";
+  return std::to_string(s) + "s";
+}
+
+std::string link(std::string_view status, std::string_view severity, std::string_view cursor = {},
+                 std::size_t limit = 0) {
+  std::string q;
+  auto add = [&](std::string_view key, std::string_view value) {
+    if (value.empty()) return;
+    q += q.empty() ? "?" : "&";
+    q += std::string(key) + "=" + url_encode(value);
+  };
+  add("status", status);
+  add("severity", severity);
+  if (limit > 0) add("limit", std::to_string(limit));
+  add("cursor", cursor);
+  return "/" + q;
+}
+
+constexpr const char* kStyle = R"(<style>
+body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1.5em;color:#1d1d1f;background:#fff}
+h1{font-size:1.4em;margin:0 0 .2em}h2{font-size:1.15em;margin:1.4em 0 .4em}
+table{border-collapse:collapse;margin:.3em 0 1em;min-width:40em}
+th,td{border:1px solid #d0d0d7;padding:.3em .6em;text-align:left;vertical-align:top}
+th{background:#f0f0f5}tr:nth-child(even) td{background:#fafafc}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+.id{font-family:ui-monospace,Menlo,Consolas,monospace}
+.sev-warning{color:#8a5a00}.sev-page,.sev-critical{color:#b00020;font-weight:600}
+.muted{color:#6e6e73}.error{color:#b00020;font-weight:600}
+nav a{margin-right:1em}
+</style>)";
+
+}  // namespace
+
+HttpResponse DrilldownApi::page(const HttpRequest& req) const {
+  drilldown::Filters f;
+  const std::string bad = drilldown::parse_filters(req.query, false, f);
+  std::string html =
+      "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width\">"
+      "<title>orderwatch " +
+      esc(service_name_) + ": who is stuck</title>" + kStyle + "</head><body>\n";
+  html += "<h1>orderwatch: " + esc(service_name_) + "</h1>\n";
+  html +=
+      "<nav><a href=\"/\">overview</a><a href=\"/api/v1/summary\">/api/v1/summary</a>"
+      "<a href=\"/metrics\">/metrics</a><a href=\"/healthz\">/healthz</a>"
+      "<a href=\"/readyz\">/readyz</a></nav>\n";
+  auto finish = [&](int status) {
+    html += "</body></html>\n";
+    return HttpResponse{status, "text/html; charset=utf-8", std::move(html)};
+  };
+  if (!bad.empty()) {
+    html += "<p class=\"error\">Bad request: " + esc(bad) + "</p>\n";
+    return finish(400);
+  }
+
+  const tracking::TrackerSummary sum = service_.summary();
+  html += "<p class=\"muted\">" + std::to_string(sum.tracked) + " orders in flight; as of " +
+          esc(events::format_rfc3339_ms(sum.now_ms)) + "</p>\n";
+
+  // Summary: one row per non-terminal status.
+  html +=
+      "<h2>Summary</h2>\n<table id=\"summary\"><tr><th>Status</th><th>In flight</th>"
+      "<th>Overdue (per tier)</th><th>Oldest</th><th>Common among overdue</th></tr>\n";
+  for (const auto& s : sum.statuses) {
+    if (s.terminal) continue;
+    html += "<tr><td><a href=\"" + esc(link(s.name, "")) + "\">" + esc(s.name) + "</a></td>";
+    html += "<td class=\"num\">" + std::to_string(s.in_flight) + "</td><td>";
+    if (s.overdue.empty()) html += "<span class=\"muted\">no SLA</span>";
+    for (std::size_t k = 0; k < s.overdue.size(); ++k) {
+      const auto& [severity, count] = s.overdue[k];
+      if (k > 0) html += ", ";
+      html += "<a class=\"sev-" + esc(severity) + "\" href=\"" + esc(link(s.name, severity)) +
+              "\">" + esc(severity) + ": " + std::to_string(count) + "</a>";
+    }
+    html += "</td><td>";
+    if (s.oldest_entered_ms) {
+      html += esc(human_age(sum.now_ms - *s.oldest_entered_ms)) + " <span class=\"muted\">(" +
+              esc(events::format_rfc3339_ms(*s.oldest_entered_ms)) + ")</span>";
+    } else {
+      html += "<span class=\"muted\">-</span>";
+    }
+    html += "</td><td>";
+    bool first = true;
+    for (const auto& d : s.top_overdue) {
+      if (!first) html += "<br>";
+      first = false;
+      html += esc(d.label) + ": ";
+      for (std::size_t i = 0; i < d.values.size(); ++i) {
+        if (i > 0) html += ", ";
+        html += esc(d.values[i].first) + " (" + std::to_string(d.values[i].second) + ")";
+      }
+    }
+    html += "</td></tr>\n";
+  }
+  html += "</table>\n";
+
+  auto orders_table = [&](const tracking::OverduePage& page) {
+    if (page.orders.empty()) {
+      html += "<p class=\"muted\">No overdue orders.</p>\n";
+      return;
+    }
+    html +=
+        "<table class=\"orders\"><tr><th>Order</th><th>Status</th><th>Entered (UTC)</th>"
+        "<th>Age</th><th>Tier</th>";
+    for (const auto& label : page.dimension_labels) html += "<th>" + esc(label) + "</th>";
+    html += "</tr>\n";
+    for (const auto& v : page.orders) {
+      html += "<tr><td class=\"id\"><a href=\"/api/v1/orders/" + esc(url_encode(v.id)) + "\">" +
+              esc(v.id) + "</a></td><td>" + esc(v.status_name) + "</td><td>" +
+              esc(events::format_rfc3339_ms(v.entered_ms)) + "</td><td class=\"num\">" +
+              esc(human_age(page.now_ms - v.entered_ms)) + "</td><td class=\"sev-" +
+              esc(v.severity) + "\">" + esc(v.severity) + "</td>";
+      for (const auto& value : v.dims) html += "<td>" + esc(value) + "</td>";
+      html += "</tr>\n";
+    }
+    html += "</table>\n";
+  };
+
+  tracking::OverdueQuery q;
+  q.status = f.status;
+  q.severity = f.severity;
+  q.after = f.cursor;
+  if (f.status.empty() && f.severity.empty() && !f.cursor) {
+    // Overview: the oldest few of every status, each linking to its full list.
+    for (const auto& s : sum.statuses) {
+      if (s.terminal || s.overdue.empty()) continue;
+      q.status = s.name;
+      q.limit = f.limit.value_or(kOverviewRows);
+      const tracking::OverduePage page = service_.overdue(q);
+      if (!page.error.empty()) continue;  // the config changed between the two calls
+      html += "<h2 id=\"" + esc(s.name) + "\">" + esc(s.name) + ": " + std::to_string(page.total) +
+              " overdue</h2>\n";
+      orders_table(page);
+      if (page.next) {
+        html += "<p><a href=\"" + esc(link(s.name, "")) + "\">all " + std::to_string(page.total) +
+                " overdue " + esc(s.name) + " orders &rarr;</a></p>\n";
+      }
+    }
+    return finish(200);
+  }
+
+  q.limit = f.limit.value_or(kDefaultPageLimit);
+  const tracking::OverduePage page = service_.overdue(q);
+  if (!page.error.empty()) {
+    html += "<p class=\"error\">Bad request: " + esc(page.error) + "</p>\n";
+    return finish(400);
+  }
+  std::string title = f.status.empty() ? "All statuses" : f.status;
+  if (!f.severity.empty()) title += ", past " + f.severity;
+  html += "<h2>" + esc(title) + ": " + std::to_string(page.total) + " overdue" +
+          (f.cursor ? " (continued)" : "") + "</h2>\n";
+  orders_table(page);
+  if (page.next) {
+    html += "<p><a id=\"next\" href=\"" +
+            esc(link(f.status, f.severity, format_cursor(*page.next), f.limit.value_or(0))) +
+            "\">next page &rarr;</a></p>\n";
+  }
+  return finish(200);
+}
+
+}  // namespace orderwatch::web
