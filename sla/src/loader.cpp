@@ -586,7 +586,9 @@ class Loader {
         }
         ev.dimensions.push_back(std::move(dim));
       }
-      if (ev.dimensions.size() > 8) add(dims, "event.dimensions", "at most 8 dimensions");
+      if (ev.dimensions.size() > kMaxDimensions) {
+        add(dims, "event.dimensions", "at most " + std::to_string(kMaxDimensions) + " dimensions");
+      }
     }
   }
 

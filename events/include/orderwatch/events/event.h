@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <string_view>
 
+#include "orderwatch/sla/config.h"
+
 namespace orderwatch::events {
 
-inline constexpr std::size_t kMaxDimensions = 8;
+using sla::kMaxDimensions;
 
 struct Event {
   std::string_view id;       // order id, non-empty

@@ -22,7 +22,7 @@
 
 namespace orderwatch::loadgen {
 
-inline constexpr std::size_t kMaxDimensions = 8;
+using sla::kMaxDimensions;
 
 // What is wrong with a deliberately bad message (kNone: a good event).
 enum class BadKind : std::uint8_t { kNone, kMalformed, kUnknownStatus, kMissingField, kBadTime };

@@ -33,6 +33,10 @@ struct Status {
   std::vector<Tier> tiers;  // empty for terminal statuses and statuses without an SLA
 };
 
+// How many dimensions a config may have (event.dimensions); the decoder, the tracker and the
+// load generator size fixed arrays by it.
+inline constexpr std::size_t kMaxDimensions = 8;
+
 // An event field copied into a label. Values beyond max_values distinct ones become "other";
 // an event without the field gets "unknown".
 struct Dimension {
