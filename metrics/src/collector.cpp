@@ -13,13 +13,14 @@ namespace orderwatch::metrics {
 OrderCollector::OrderCollector(tracking::TrackerService& service, std::string version)
     : service_(service), version_(std::move(version)) {}
 
-std::vector<MetricFamily> OrderCollector::Collect() const {
-  tracking::TrackerSnapshot snap;
-  // The config the counts were taken under (a reload may swap it at any time).
-  const std::shared_ptr<const sla::Config> config = service_.snapshot(snap);
-  const sla::Config& cfg = *config;
-  const auto& statuses = cfg.statuses;
+namespace {
 
+using tracking::TrackerSnapshot;
+
+// Per series (status x dimension values): time in status, in flight, overdue per tier.
+void add_series_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
+                         const TrackerSnapshot& snap) {
+  const auto& statuses = cfg.statuses;
   auto series_labels = [&](const tracking::SeriesValues& v) {
     std::vector<ClientMetric::Label> labels{{"status", statuses[v.status].name}};
     for (std::size_t i = 0; i < cfg.event.dimensions.size(); ++i) {
@@ -48,6 +49,15 @@ std::vector<MetricFamily> OrderCollector::Collect() const {
     }
   }
 
+  out.push_back(std::move(duration));
+  out.push_back(std::move(in_status));
+  out.push_back(std::move(overdue));
+}
+
+// Per status: oldest entry, breaches per tier, transitions; per terminal status: turnaround.
+void add_status_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
+                         const TrackerSnapshot& snap) {
+  const auto& statuses = cfg.statuses;
   auto oldest = family(sla::metric(cfg, "status_oldest_entered_timestamp_seconds"),
                        "Entry time of the oldest order in the status (absent when empty).",
                        MetricType::Gauge);
@@ -80,6 +90,11 @@ std::vector<MetricFamily> OrderCollector::Collect() const {
     }
   }
 
+  for (auto* f : {&oldest, &breaches, &transitions, &turnaround}) out.push_back(std::move(*f));
+}
+
+void add_event_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
+                        const TrackerSnapshot& snap) {
   auto events =
       family(sla::metric(cfg, "events_total"), "Events handled, by result.", MetricType::Counter);
   for (std::size_t r = 0; r < static_cast<std::size_t>(tracking::ApplyResult::kCount); ++r) {
@@ -91,13 +106,13 @@ std::vector<MetricFamily> OrderCollector::Collect() const {
     add(rejected, {{"reason", std::string(events::kRejectReasonNames[r])}}, d(snap.rejected[r]));
   }
 
-  tracking::ServiceStats& st = service_.stats();
-  std::vector<MetricFamily> out;
-  out.reserve(24);
-  for (auto* f : {&duration, &in_status, &overdue, &oldest, &breaches, &transitions, &turnaround,
-                  &events, &rejected}) {
-    out.push_back(std::move(*f));
-  }
+  out.push_back(std::move(events));
+  out.push_back(std::move(rejected));
+}
+
+// The tracking room's self-metrics: orders and tombstones held, snapshots, reloads.
+void add_self_families(std::vector<MetricFamily>& out, const TrackerSnapshot& snap,
+                       const tracking::ServiceStats& st, const std::string& version) {
   auto gauge = [&](const char* name, const char* help, double value) {
     add_single(out, name, help, MetricType::Gauge, value);
   };
@@ -106,7 +121,7 @@ std::vector<MetricFamily> OrderCollector::Collect() const {
   };
   {
     auto f = family("orderwatch_build_info", "orderwatch build information.", MetricType::Gauge);
-    add(f, {{"version", version_}}, 1);
+    add(f, {{"version", version}}, 1);
     out.push_back(std::move(f));
   }
   gauge("orderwatch_tracked_orders", "Orders currently tracked (in flight).", d(snap.tracked));
@@ -132,6 +147,20 @@ std::vector<MetricFamily> OrderCollector::Collect() const {
         d(st.snapshot_bytes.load()));
   counter("orderwatch_snapshot_failures_total", "Snapshot writes that failed.",
           d(st.snapshot_failures.load()));
+}
+
+}  // namespace
+
+std::vector<MetricFamily> OrderCollector::Collect() const {
+  TrackerSnapshot snap;
+  // The config the counts were taken under (a reload may swap it at any time).
+  const std::shared_ptr<const sla::Config> config = service_.snapshot(snap);
+  std::vector<MetricFamily> out;
+  out.reserve(24);
+  add_series_families(out, *config, snap);
+  add_status_families(out, *config, snap);
+  add_event_families(out, *config, snap);
+  add_self_families(out, snap, service_.stats(), version_);
   return out;
 }
 

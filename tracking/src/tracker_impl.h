@@ -62,6 +62,14 @@ inline std::vector<std::int64_t> to_ms(const std::vector<sla::Duration>& bounds)
   return out;
 }
 
+// Index of the configured dimension reading `field`, or -1.
+inline int dimension_by_field(const sla::Config& cfg, std::string_view field) {
+  for (std::size_t j = 0; j < cfg.event.dimensions.size() && j < kMaxDimensions; ++j) {
+    if (cfg.event.dimensions[j].field == field) return static_cast<int>(j);
+  }
+  return -1;
+}
+
 struct OrderTracker::Impl {
   explicit Impl(const sla::Config& c) : cfg(c), n(c.statuses.size()) {
     max_tiers = 1;

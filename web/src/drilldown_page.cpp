@@ -81,35 +81,8 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 nav a{margin-right:1em}
 </style>)";
 
-}  // namespace
-
-HttpResponse DrilldownApi::page(const HttpRequest& req) const {
-  drilldown::Filters f;
-  const std::string bad = drilldown::parse_filters(req.query, false, f);
-  std::string html =
-      "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-      "<meta name=\"viewport\" content=\"width=device-width\">"
-      "<title>orderwatch " +
-      esc(service_name_) + ": who is stuck</title>" + kStyle + "</head><body>\n";
-  html += "<h1>orderwatch: " + esc(service_name_) + "</h1>\n";
-  html +=
-      "<nav><a href=\"/\">overview</a><a href=\"/api/v1/summary\">/api/v1/summary</a>"
-      "<a href=\"/metrics\">/metrics</a><a href=\"/healthz\">/healthz</a>"
-      "<a href=\"/readyz\">/readyz</a></nav>\n";
-  auto finish = [&](int status) {
-    html += "</body></html>\n";
-    return HttpResponse{status, "text/html; charset=utf-8", std::move(html)};
-  };
-  if (!bad.empty()) {
-    html += "<p class=\"error\">Bad request: " + esc(bad) + "</p>\n";
-    return finish(400);
-  }
-
-  const tracking::TrackerSummary sum = service_.summary();
-  html += "<p class=\"muted\">" + std::to_string(sum.tracked) + " orders in flight; as of " +
-          esc(events::format_rfc3339_ms(sum.now_ms)) + "</p>\n";
-
-  // Summary: one row per non-terminal status.
+// One row per non-terminal status: in flight, overdue per tier, oldest, common dimensions.
+void summary_table(std::string& html, const tracking::TrackerSummary& sum) {
   html +=
       "<h2>Summary</h2>\n<table id=\"summary\"><tr><th>Status</th><th>In flight</th>"
       "<th>Overdue (per tier)</th><th>Oldest</th><th>Common among overdue</th></tr>\n";
@@ -145,28 +118,59 @@ HttpResponse DrilldownApi::page(const HttpRequest& req) const {
     html += "</td></tr>\n";
   }
   html += "</table>\n";
+}
 
-  auto orders_table = [&](const tracking::OverduePage& page) {
-    if (page.orders.empty()) {
-      html += "<p class=\"muted\">No overdue orders.</p>\n";
-      return;
-    }
-    html +=
-        "<table class=\"orders\"><tr><th>Order</th><th>Status</th><th>Entered (UTC)</th>"
-        "<th>Age</th><th>Tier</th>";
-    for (const auto& label : page.dimension_labels) html += "<th>" + esc(label) + "</th>";
+void orders_table(std::string& html, const tracking::OverduePage& page) {
+  if (page.orders.empty()) {
+    html += "<p class=\"muted\">No overdue orders.</p>\n";
+    return;
+  }
+  html +=
+      "<table class=\"orders\"><tr><th>Order</th><th>Status</th><th>Entered (UTC)</th>"
+      "<th>Age</th><th>Tier</th>";
+  for (const auto& label : page.dimension_labels) html += "<th>" + esc(label) + "</th>";
+  html += "</tr>\n";
+  for (const auto& v : page.orders) {
+    html += "<tr><td class=\"id\"><a href=\"/api/v1/orders/" + esc(url_encode(v.id)) + "\">" +
+            esc(v.id) + "</a></td><td>" + esc(v.status_name) + "</td><td>" +
+            esc(events::format_rfc3339_ms(v.entered_ms)) + "</td><td class=\"num\">" +
+            esc(human_age(page.now_ms - v.entered_ms)) + "</td><td class=\"sev-" + esc(v.severity) +
+            "\">" + esc(v.severity) + "</td>";
+    for (const auto& value : v.dims) html += "<td>" + esc(value) + "</td>";
     html += "</tr>\n";
-    for (const auto& v : page.orders) {
-      html += "<tr><td class=\"id\"><a href=\"/api/v1/orders/" + esc(url_encode(v.id)) + "\">" +
-              esc(v.id) + "</a></td><td>" + esc(v.status_name) + "</td><td>" +
-              esc(events::format_rfc3339_ms(v.entered_ms)) + "</td><td class=\"num\">" +
-              esc(human_age(page.now_ms - v.entered_ms)) + "</td><td class=\"sev-" +
-              esc(v.severity) + "\">" + esc(v.severity) + "</td>";
-      for (const auto& value : v.dims) html += "<td>" + esc(value) + "</td>";
-      html += "</tr>\n";
-    }
-    html += "</table>\n";
+  }
+  html += "</table>\n";
+}
+
+}  // namespace
+
+HttpResponse DrilldownApi::page(const HttpRequest& req) const {
+  drilldown::Filters f;
+  const std::string bad = drilldown::parse_filters(req.query, false, f);
+  std::string html =
+      "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width\">"
+      "<title>orderwatch " +
+      esc(service_name_) + ": who is stuck</title>" + kStyle + "</head><body>\n";
+  html += "<h1>orderwatch: " + esc(service_name_) + "</h1>\n";
+  html +=
+      "<nav><a href=\"/\">overview</a><a href=\"/api/v1/summary\">/api/v1/summary</a>"
+      "<a href=\"/metrics\">/metrics</a><a href=\"/healthz\">/healthz</a>"
+      "<a href=\"/readyz\">/readyz</a></nav>\n";
+  auto finish = [&](int status) {
+    html += "</body></html>\n";
+    return HttpResponse{status, "text/html; charset=utf-8", std::move(html)};
   };
+  if (!bad.empty()) {
+    html += "<p class=\"error\">Bad request: " + esc(bad) + "</p>\n";
+    return finish(400);
+  }
+
+  const tracking::TrackerSummary sum = service_.summary();
+  html += "<p class=\"muted\">" + std::to_string(sum.tracked) + " orders in flight; as of " +
+          esc(events::format_rfc3339_ms(sum.now_ms)) + "</p>\n";
+
+  summary_table(html, sum);
 
   tracking::OverdueQuery q;
   q.status = f.status;
@@ -182,7 +186,7 @@ HttpResponse DrilldownApi::page(const HttpRequest& req) const {
       if (!page.error.empty()) continue;  // the config changed between the two calls
       html += "<h2 id=\"" + esc(s.name) + "\">" + esc(s.name) + ": " + std::to_string(page.total) +
               " overdue</h2>\n";
-      orders_table(page);
+      orders_table(html, page);
       if (page.next) {
         html += "<p><a href=\"" + esc(link(s.name, "")) + "\">all " + std::to_string(page.total) +
                 " overdue " + esc(s.name) + " orders &rarr;</a></p>\n";
@@ -201,7 +205,7 @@ HttpResponse DrilldownApi::page(const HttpRequest& req) const {
   if (!f.severity.empty()) title += ", past " + f.severity;
   html += "<h2>" + esc(title) + ": " + std::to_string(page.total) + " overdue" +
           (f.cursor ? " (continued)" : "") + "</h2>\n";
-  orders_table(page);
+  orders_table(html, page);
   if (page.next) {
     html += "<p><a id=\"next\" href=\"" +
             esc(link(f.status, f.severity, format_cursor(*page.next), f.limit.value_or(0))) +

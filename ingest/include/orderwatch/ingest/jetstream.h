@@ -86,9 +86,16 @@ class JetStreamConsumer {
 
  private:
   void run();
-  bool bind();     // stream + durable consumer + replay + pull subscription; false: retry later
+  bool bind();  // stream + durable consumer + replay + pull subscription; false: retry later
+  bool read_stream(std::uint64_t& first, std::uint64_t& last);
+  bool check_durable(std::optional<std::uint64_t>& delivered);
+  ResumePlan plan_and_report(std::uint64_t first, std::uint64_t last,
+                             std::optional<std::uint64_t> delivered);
+  bool create_durable(const ResumePlan& plan);
+  bool subscribe_inbox();
   void consume();  // fetch loop until stop or a fatal subscription error
   bool replay(const ResumePlan& plan);
+  bool replay_drained(natsSubscription* sub);
   void handle(natsMsg* msg);
   void poll_consumer_info();
   void unbind();

@@ -186,8 +186,10 @@ class OrderTracker {
   // when the bucket bounds are unchanged (otherwise they restart from 0).
   void carry_counters_from(const OrderTracker& previous);
 
- private:
+  // The state itself (tracking/src/tracker_impl.h): opaque outside this room's sources.
   struct Impl;
+
+ private:
   std::unique_ptr<Impl> impl_;
 };
 
