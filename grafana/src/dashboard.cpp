@@ -119,6 +119,16 @@ std::uint32_t fnv1a(const std::string& text) {
   return hash;
 }
 
+// "p50 / p95 / p99"
+std::string quantile_names(std::string_view separator) {
+  std::string text;
+  for (const auto& quantile : sla::kQuantiles) {
+    if (!text.empty()) text += separator;
+    text += quantile.name;
+  }
+  return text;
+}
+
 }  // namespace
 
 std::string dashboard_uid(const sla::Config& config) {
@@ -139,6 +149,7 @@ void render_dashboard(const sla::Config& config, std::ostream& out) {
   const std::string status_filter = job + ",status=~\"$status\"";
   auto m = [&](std::string_view suffix) { return sla::metric(config, suffix); };
   auto rate = [](const std::string& series) { return "rate(" + series + "[$__rate_interval])"; };
+  auto self = [&](std::string_view name) { return std::string(name) + "{" + job + "}"; };
 
   DashboardBuilder b;
   b.row("Orders in flight");
@@ -169,14 +180,14 @@ void render_dashboard(const sla::Config& config, std::ostream& out) {
     panel["fieldConfig"]["defaults"]["max"] = 1;
   }
 
-  b.row("Time in status (p50 / p95 / p99 against the SLA tiers)");
+  b.row("Time in status (" + quantile_names(" / ") + " against the SLA tiers)");
   for (const auto& status : config.statuses) {
     if (status.terminal) continue;
     std::vector<Query> queries;
-    for (const char* q : {"p50", "p95", "p99"}) {
-      queries.push_back({rules::status_quantile_record(config, q) + "{" + job +
+    for (const auto& quantile : sla::kQuantiles) {
+      queries.push_back({rules::status_quantile_record(config, quantile.name) + "{" + job +
                              ",status=" + rules::promql_string(status.name) + "}",
-                         q});
+                         std::string(quantile.name)});
     }
     std::string title = "Time in " + status.name;
     std::string description = "Time orders spent in " + status.name + " before leaving it.";
@@ -203,10 +214,10 @@ void render_dashboard(const sla::Config& config, std::ostream& out) {
   if (config.turnaround.enabled) {
     const auto& t = config.turnaround;
     std::vector<Query> queries;
-    for (const auto& [name, q] : {std::pair{"p50", "0.5"}, {"p95", "0.95"}, {"p99", "0.99"}}) {
-      queries.push_back({std::string("histogram_quantile(") + q + ", sum by (le) (" +
+    for (const auto& quantile : sla::kQuantiles) {
+      queries.push_back({"histogram_quantile(" + std::string(quantile.value) + ", sum by (le) (" +
                              rate(m("turnaround_seconds_bucket") + "{" + job + "}") + "))",
-                         name});
+                         std::string(quantile.name)});
     }
     auto& quantiles =
         b.panel("timeseries", "Turnaround (SLA " + sla::human_duration(t.sla) + ")",
@@ -255,29 +266,28 @@ void render_dashboard(const sla::Config& config, std::ostream& out) {
   {
     auto& panel =
         b.panel("stat", "NATS connected", "1 when every orderwatch instance is connected to NATS.",
-                {{"min(orderwatch_nats_connected{" + job + "})", "connected"}}, "short", 6);
+                {{"min(" + self(sla::self::kNatsConnected) + ")", "connected"}}, "short", 6);
     stat_thresholds(panel, "red", 1, "green");
   }
   {
     auto& panel = b.panel(
         "stat", "Time since last event", "Wall clock time since the last order event arrived.",
-        {{"time() - max(orderwatch_last_event_timestamp_seconds{" + job + "})", "since last"}}, "s",
+        {{"time() - max(" + self(sla::self::kLastEventTimestampSeconds) + ")", "since last"}}, "s",
         6);
     stat_thresholds(panel, "green", seconds(config.alerting.no_events_for), "red");
   }
   b.panel("stat", "Tracked orders", "Orders orderwatch holds in memory.",
-          {{"sum(orderwatch_tracked_orders{" + job + "})", "orders"}}, "short", 6);
-  b.panel(
-      "timeseries", "NATS trouble",
-      "Reconnects, slow-consumer events and messages dropped by the client.",
-      {{"sum(" + rate("orderwatch_nats_reconnects_total{" + job + "}") + ")", "reconnects"},
-       {"sum(" + rate("orderwatch_nats_slow_consumer_total{" + job + "}") + ")", "slow consumer"},
-       {"sum(" + rate("orderwatch_nats_dropped_messages_total{" + job + "}") + ")", "dropped"}},
-      "ops");
+          {{"sum(" + self(sla::self::kTrackedOrders) + ")", "orders"}}, "short", 6);
+  b.panel("timeseries", "NATS trouble",
+          "Reconnects, slow-consumer events and messages dropped by the client.",
+          {{"sum(" + rate(self(sla::self::kNatsReconnectsTotal)) + ")", "reconnects"},
+           {"sum(" + rate(self(sla::self::kNatsSlowConsumerTotal)) + ")", "slow consumer"},
+           {"sum(" + rate(self(sla::self::kNatsDroppedMessagesTotal)) + ")", "dropped"}},
+          "ops");
   b.panel("timeseries", "Evictions and config reloads",
           "Orders evicted past retention.max_age, and whether the last config reload worked.",
-          {{"sum(" + rate("orderwatch_evictions_total{" + job + "}") + ")", "evictions/s"},
-           {"min(orderwatch_config_last_reload_successful{" + job + "})", "last reload ok"}},
+          {{"sum(" + rate(self(sla::self::kEvictionsTotal)) + ")", "evictions/s"},
+           {"min(" + self(sla::self::kConfigLastReloadSuccessful) + ")", "last reload ok"}},
           "short");
 
   json status_variable = {

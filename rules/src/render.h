@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -28,16 +29,13 @@ struct Alert {
   std::optional<sla::Tier> tier;
 };
 
-inline constexpr std::pair<const char*, const char*> kQuantiles[] = {
-    {"p50", "0.5"}, {"p95", "0.95"}, {"p99", "0.99"}};
-
 // Every alert of the rules file, in file order within its group.
 std::vector<Alert> alerts(const sla::Config& config);
 
 // Windows the turnaround error ratio is recorded over: every long and short burn window.
 std::vector<sla::Duration> error_ratio_windows(const sla::Config& config);
 
-std::string selector(const std::string& metric, const sla::Config& config,
+std::string selector(std::string_view metric, const sla::Config& config,
                      const std::vector<std::pair<std::string, std::string>>& matchers);
 
 }  // namespace orderwatch::rules::detail

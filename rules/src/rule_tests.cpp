@@ -213,10 +213,10 @@ void status_recording_tests(const sla::Config& config, TestWriter& w) {
 
     const std::string labels = "{job=" + promql_string(config.alerting.job) +
                                ",status=" + promql_string(status.name) + "}";
-    for (const auto& [name, q] : detail::kQuantiles) {
-      const std::string record = status_quantile_record(config, name);
+    for (const auto& quantile : sla::kQuantiles) {
+      const std::string record = status_quantile_record(config, quantile.name);
       w.expect_value(record + "{status=" + promql_string(status.name) + "}", 10, record + labels,
-                     bucket_quantile(std::stod(q), buckets));
+                     bucket_quantile(std::stod(std::string(quantile.value)), buckets));
     }
     const std::string record = status_within_sla_record(config);
     w.expect_value(record + "{status=" + promql_string(status.name) + "}", 10, record + labels,
@@ -361,7 +361,7 @@ void meta_alert_tests(const sla::Config& config, const std::vector<Alert>& alert
     w.begin_group("last event at 9m, quiet for " +
                   sla::human_duration(config.alerting.no_events_for) + ": fires at " +
                   minutes_text(fires_at));
-    w.series("orderwatch_last_event_timestamp_seconds", instance,
+    w.series(std::string(sla::self::kLastEventTimestampSeconds), instance,
              "0+60x9 540x" + std::to_string(fires_at - 8));
     w.expect_silent(alert.name, fires_at - 1);
     w.expect_firing(alert.name, fires_at, {expected(alert, {})});
@@ -384,7 +384,8 @@ void meta_alert_tests(const sla::Config& config, const std::vector<Alert>& alert
     const Alert& alert = *find(alerts, names.nats_disconnected);
     const std::int64_t fires_at = 5 + minutes_until_firing(alert.for_duration);
     w.begin_group("NATS disconnected from 5m, fires at " + minutes_text(fires_at));
-    w.series("orderwatch_nats_connected", instance, "1x4 0x" + std::to_string(fires_at - 3));
+    w.series(std::string(sla::self::kNatsConnected), instance,
+             "1x4 0x" + std::to_string(fires_at - 3));
     w.expect_silent(alert.name, fires_at - 1);
     w.expect_firing(alert.name, fires_at, {expected(alert, job_instance)});
   }

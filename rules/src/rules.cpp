@@ -54,9 +54,9 @@ std::vector<sla::Duration> error_ratio_windows(const sla::Config& config) {
   return windows;
 }
 
-std::string selector(const std::string& metric, const sla::Config& config,
+std::string selector(std::string_view metric, const sla::Config& config,
                      const std::vector<std::pair<std::string, std::string>>& matchers) {
-  std::string text = metric + "{" + job_matcher(config);
+  std::string text = std::string(metric) + "{" + job_matcher(config);
   for (const auto& [label, value] : matchers) text += "," + label + "=" + promql_string(value);
   return text + "}";
 }
@@ -203,9 +203,8 @@ std::vector<Alert> alerts(const sla::Config& config) {
     alert.name = names.no_events;
     // The window is in the expression itself, so no extra `for`: the alert fires the first
     // evaluation after no_events_for has passed without an event.
-    alert.expr = {"time() - max(" +
-                  selector("orderwatch_last_event_timestamp_seconds", config, {}) + ") > " +
-                  sla::seconds_text(config.alerting.no_events_for)};
+    alert.expr = {"time() - max(" + selector(sla::self::kLastEventTimestampSeconds, config, {}) +
+                  ") > " + sla::seconds_text(config.alerting.no_events_for)};
     alert.labels = base_labels(kSeverityWarning);
     alert.annotations = meta_annotations(
         service + ": no order events received",
@@ -234,7 +233,7 @@ std::vector<Alert> alerts(const sla::Config& config) {
   {
     Alert alert;
     alert.name = names.nats_disconnected;
-    alert.expr = {selector("orderwatch_nats_connected", config, {}) + " == 0"};
+    alert.expr = {selector(sla::self::kNatsConnected, config, {}) + " == 0"};
     alert.for_duration = config.alerting.for_duration;
     alert.labels = base_labels(kSeverityPage);
     alert.annotations =
@@ -306,9 +305,9 @@ void render_rules(const sla::Config& config, std::ostream& out) {
 
   out << "  - name: " << config.service << ".recording\n";
   out << "    rules:\n";
-  for (const auto& [quantile, q] : detail::kQuantiles) {
-    emit_record(out, status_quantile_record(config, quantile),
-                "histogram_quantile(" + std::string(q) + ", " +
+  for (const auto& quantile : sla::kQuantiles) {
+    emit_record(out, status_quantile_record(config, quantile.name),
+                "histogram_quantile(" + std::string(quantile.value) + ", " +
                     rate_sum("job, status, le", selector(duration + "_bucket", config, {}), "5m") +
                     ")");
   }
