@@ -1,5 +1,7 @@
-// Private to the rules renderer: the alert model shared by render_rules and
-// render_rule_tests, so a test is always generated from the very rule it checks.
+// Private to the rules renderer: the model of the rules file (groups of recording and
+// alerting rules) shared by render_rules and render_rule_tests, so a test is always
+// generated from the very rule it checks. Built from the Config by pure functions; the
+// YAML is written from this model in one place (rules.cpp).
 #pragma once
 
 #include <optional>
@@ -29,13 +31,29 @@ struct Alert {
   std::optional<sla::Tier> tier;
 };
 
-// Every alert of the rules file, in file order within its group.
+struct Record {
+  std::string name;
+  std::string expr;
+  Labels labels;
+};
+
+// One `groups:` entry; its recording rules come before its alerts.
+struct RuleGroup {
+  std::string name;
+  std::vector<Record> records;
+  std::vector<Alert> alerts;
+};
+
+// Every alert of the rules file, in file order within its group (alerts.cpp).
 std::vector<Alert> alerts(const sla::Config& config);
+
+// The whole rules file, in file order.
+std::vector<RuleGroup> rule_groups(const sla::Config& config);
 
 // Windows the turnaround error ratio is recorded over: every long and short burn window.
 std::vector<sla::Duration> error_ratio_windows(const sla::Config& config);
 
-std::string selector(std::string_view metric, const sla::Config& config,
-                     const std::vector<std::pair<std::string, std::string>>& matchers);
+// metric{job="<job>",label="value",...}
+std::string selector(std::string_view metric, const sla::Config& config, const Labels& matchers);
 
 }  // namespace orderwatch::rules::detail
