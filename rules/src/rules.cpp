@@ -36,8 +36,7 @@ std::vector<BurnWindow> burn_windows(const sla::Config& config) {
     const std::int64_t long_ms = w.long_window.count();
     const std::int64_t thousandths =
         (w.budget_percent * window_ms * 10 * 2 + long_ms) / (2 * long_ms);
-    windows.push_back({w.severity, w.long_window, w.short_window, w.budget_percent,
-                       decimal_text(thousandths, 3)});
+    windows.push_back({w.severity, w.long_window, w.short_window, decimal_text(thousandths, 3)});
   }
   return windows;
 }

@@ -92,11 +92,8 @@ inline constexpr std::array kQuantiles = {Quantile{"p50", "0.5"}, Quantile{"p95"
 // "<metric_prefix>_<suffix>", e.g. metric(cfg, "overdue") -> "order_overdue".
 std::string metric(const Config& config, std::string_view suffix);
 
-// The fixed ladder every histogram starts from: 1s .. 7d.
-const std::vector<Duration>& bucket_ladder();
-
-// Sorted, de-duplicated bounds of <prefix>_status_duration_seconds: the ladder and every tier
-// threshold of every status (the +Inf bucket is implied, not listed).
+// Sorted, de-duplicated bounds of <prefix>_status_duration_seconds: a fixed ladder from 1s
+// to 7d and every tier threshold of every status (the +Inf bucket is implied, not listed).
 std::vector<Duration> status_duration_buckets(const Config& config);
 
 // Bounds of <prefix>_turnaround_seconds: the ladder and turnaround.sla when enabled.
