@@ -19,6 +19,7 @@ namespace {
 using detail::Alert;
 using detail::ExpectedAlert;
 using detail::Labels;
+using detail::minutes_text;
 using detail::selector;
 using detail::TestGroup;
 
@@ -29,11 +30,6 @@ const char* const kInstances[] = {"orderwatch-a:9464", "orderwatch-b:9464"};
 // at which an alert with this `for` fires.
 std::int64_t minutes_until_firing(sla::Duration for_duration) {
   return (for_duration.count() + kMinuteMs - 1) / kMinuteMs;
-}
-
-// For group comments; eval_time is written by test_file.cpp.
-std::string minutes_text(std::int64_t minutes) {
-  return sla::format_duration(sla::Duration(minutes * kMinuteMs));
 }
 
 // Replaces {{ $labels.name }} (any spacing) with the label's value and the given

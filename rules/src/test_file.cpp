@@ -7,11 +7,11 @@
 
 namespace orderwatch::rules::detail {
 
-namespace {
-
 std::string minutes_text(std::int64_t minutes) {
   return sla::format_duration(sla::Duration(minutes * 60'000));
 }
+
+namespace {
 
 void emit_alert_test(YAML::Emitter& out, const AlertTest& test) {
   out << YAML::BeginMap;

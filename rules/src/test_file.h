@@ -50,4 +50,7 @@ struct TestFile {
 
 void emit_test_file(const TestFile& file, std::ostream& out);
 
+// An evaluation time as promtool reads it: 7 -> "7m", 90 -> "1h30m".
+std::string minutes_text(std::int64_t minutes);
+
 }  // namespace orderwatch::rules::detail
