@@ -108,8 +108,6 @@ void stat_thresholds(json& panel, const std::string& base, double at, const std:
        json::array({{{"color", base}, {"value", nullptr}}, {{"color", above}, {"value", at}}})}};
 }
 
-double seconds(sla::Duration d) { return static_cast<double>(d.count()) / 1000.0; }
-
 std::uint32_t fnv1a(const std::string& text) {
   std::uint32_t hash = 2166136261u;
   for (unsigned char c : text) {
@@ -119,176 +117,187 @@ std::uint32_t fnv1a(const std::string& text) {
   return hash;
 }
 
-}  // namespace
-
-std::string dashboard_uid(const sla::Config& config) {
-  const std::string uid = "orderwatch-" + config.service;
-  constexpr std::size_t kMaxUid = 40;  // Grafana's limit
-  if (uid.size() <= kMaxUid) return uid;
-  char hash[9];
-  std::snprintf(hash, sizeof hash, "%08x", fnv1a(config.service));
-  return uid.substr(0, kMaxUid - 9) + "-" + hash;
+// "p50 / p95 / p99"
+std::string quantile_names(std::string_view separator) {
+  std::string text;
+  for (const auto& quantile : sla::kQuantiles) {
+    if (!text.empty()) text += separator;
+    text += quantile.name;
+  }
+  return text;
 }
 
-std::string dashboard_file_name(const sla::Config& config) {
-  return config.service + "-overview.json";
-}
+// What the panel queries are built from: the config, its job matcher and the status filter.
+struct Series {
+  const sla::Config& config;
+  std::string job;            // job="<alerting.job>"
+  std::string status_filter;  // job="...",status=~"$status"
 
-void render_dashboard(const sla::Config& config, std::ostream& out) {
-  const std::string job = rules::job_matcher(config);
-  const std::string status_filter = job + ",status=~\"$status\"";
-  auto m = [&](std::string_view suffix) { return sla::metric(config, suffix); };
-  auto rate = [](const std::string& series) { return "rate(" + series + "[$__rate_interval])"; };
+  explicit Series(const sla::Config& c)
+      : config(c), job(rules::job_matcher(c)), status_filter(job + ",status=~\"$status\"") {}
 
-  DashboardBuilder b;
+  std::string metric(std::string_view suffix) const { return sla::metric(config, suffix); }
+  // name{job="..."}: a self-metric or a recorded series of this job.
+  std::string of_job(std::string_view name) const { return std::string(name) + "{" + job + "}"; }
+};
+
+std::string rate(const std::string& series) { return "rate(" + series + "[$__rate_interval])"; }
+
+void in_flight_row(DashboardBuilder& b, const Series& s) {
   b.row("Orders in flight");
-  b.panel("timeseries", "Orders in each status",
-          "Orders currently in each status (all dimensions summed).",
-          {{"sum by (status) (" + m("in_status") + "{" + status_filter + "})", "{{status}}"}},
-          "short");
+  b.panel(
+      "timeseries", "Orders in each status",
+      "Orders currently in each status (all dimensions summed).",
+      {{"sum by (status) (" + s.metric("in_status") + "{" + s.status_filter + "})", "{{status}}"}},
+      "short");
   b.panel("timeseries", "Overdue orders by status and tier",
           "Orders now past each SLA tier. Cumulative: an order past a later tier also counts in "
           "the earlier ones.",
-          {{"sum by (status, severity) (" + m("overdue") + "{" + status_filter + "})",
+          {{"sum by (status, severity) (" + s.metric("overdue") + "{" + s.status_filter + "})",
             "{{status}} {{severity}}"}},
           "short");
   b.panel("timeseries", "Oldest order age by status",
           "How long the oldest order in each status has been there. Empty statuses show no line.",
-          {{"time() - min by (status) (" + m("status_oldest_entered_timestamp_seconds") + "{" +
-                status_filter + "})",
+          {{"time() - min by (status) (" + s.metric("status_oldest_entered_timestamp_seconds") +
+                "{" + s.status_filter + "})",
             "{{status}}"}},
           "s");
-  {
-    auto& panel = b.panel(
-        "timeseries", "Share of stays within SLA",
-        "Of the orders that left each status in the last 5m, the share that "
-        "left within the status's SLA.",
-        {{rules::status_within_sla_record(config) + "{" + status_filter + "}", "{{status}}"}},
-        "percentunit");
-    panel["fieldConfig"]["defaults"]["min"] = 0;
-    panel["fieldConfig"]["defaults"]["max"] = 1;
+  auto& panel = b.panel(
+      "timeseries", "Share of stays within SLA",
+      "Of the orders that left each status in the last 5m, the share that "
+      "left within the status's SLA.",
+      {{rules::status_within_sla_record(s.config) + "{" + s.status_filter + "}", "{{status}}"}},
+      "percentunit");
+  panel["fieldConfig"]["defaults"]["min"] = 0;
+  panel["fieldConfig"]["defaults"]["max"] = 1;
+}
+
+void time_in_status_panel(DashboardBuilder& b, const Series& s, const sla::Status& status) {
+  std::vector<Query> queries;
+  for (const auto& quantile : sla::kQuantiles) {
+    queries.push_back({rules::status_quantile_record(s.config, quantile.name) + "{" + s.job +
+                           ",status=" + rules::promql_string(status.name) + "}",
+                       std::string(quantile.name)});
   }
-
-  b.row("Time in status (p50 / p95 / p99 against the SLA tiers)");
-  for (const auto& status : config.statuses) {
-    if (status.terminal) continue;
-    std::vector<Query> queries;
-    for (const char* q : {"p50", "p95", "p99"}) {
-      queries.push_back({rules::status_quantile_record(config, q) + "{" + job +
-                             ",status=" + rules::promql_string(status.name) + "}",
-                         q});
-    }
-    std::string title = "Time in " + status.name;
-    std::string description = "Time orders spent in " + status.name + " before leaving it.";
-    if (!status.tiers.empty()) {
-      title += " (SLA " + sla::human_duration(status.tiers.front().after) + ")";
-      description += " Lines mark the SLA tiers:";
-      for (const auto& tier : status.tiers)
-        description += " " + tier.severity + " " + sla::human_duration(tier.after);
-      description += ".";
-    }
-    auto& panel = b.panel("timeseries", title, description, queries, "s");
-    std::vector<std::pair<double, std::string>> lines;
-    for (std::size_t i = 0; i < status.tiers.size(); ++i)
-      lines.emplace_back(seconds(status.tiers[i].after), kTierColors[std::min<std::size_t>(i, 4)]);
-    if (!lines.empty()) threshold_lines(panel, lines);
+  std::string title = "Time in " + status.name;
+  std::string description = "Time orders spent in " + status.name + " before leaving it.";
+  if (!status.tiers.empty()) {
+    title += " (SLA " + sla::human_duration(status.tiers.front().after) + ")";
+    description += " Lines mark the SLA tiers:";
+    for (const auto& tier : status.tiers)
+      description += " " + tier.severity + " " + sla::human_duration(tier.after);
+    description += ".";
   }
+  auto& panel = b.panel("timeseries", title, description, queries, "s");
+  std::vector<std::pair<double, std::string>> lines;
+  for (std::size_t i = 0; i < status.tiers.size(); ++i)
+    lines.emplace_back(sla::seconds(status.tiers[i].after),
+                       kTierColors[std::min<std::size_t>(i, 4)]);
+  if (!lines.empty()) threshold_lines(panel, lines);
+}
 
-  b.row("Flow and turnaround");
-  b.panel("timeseries", "Transitions per second", "Status changes, by from and to status.",
-          {{"sum by (from, to) (" +
-                rate(m("transitions_total") + "{" + job + ",from=~\"$status\"}") + ")",
-            "{{from}} → {{to}}"}},
-          "ops");
-  if (config.turnaround.enabled) {
-    const auto& t = config.turnaround;
-    std::vector<Query> queries;
-    for (const auto& [name, q] : {std::pair{"p50", "0.5"}, {"p95", "0.95"}, {"p99", "0.99"}}) {
-      queries.push_back({std::string("histogram_quantile(") + q + ", sum by (le) (" +
-                             rate(m("turnaround_seconds_bucket") + "{" + job + "}") + "))",
-                         name});
-    }
-    auto& quantiles =
-        b.panel("timeseries", "Turnaround (SLA " + sla::human_duration(t.sla) + ")",
-                "First event to a terminal status. The line is the turnaround SLA.", queries, "s");
-    threshold_lines(quantiles, {{seconds(t.sla), "red"}});
-
-    const std::string objective_text = rules::shortest_double(t.objective);
-    const double objective_ratio = 1.0 - std::stod(rules::error_budget_text(t.objective));
-    auto& share =
-        b.panel("timeseries", "Turnaround within SLA (objective " + objective_text + "%)",
-                "Share of orders finishing within " + sla::human_duration(t.sla) +
-                    " over the last 5m; the line is the objective.",
-                {{rules::turnaround_within_sla_record(config) + "{" + job + "}", "within SLA"}},
-                "percentunit");
-    threshold_lines(share, {{objective_ratio, "red"}});
-
-    std::vector<Query> burn;
-    const std::string budget = rules::error_budget_text(t.objective);
-    for (const auto& w : rules::burn_windows(config)) {
-      burn.push_back({rules::turnaround_error_ratio_record(config, w.long_window) + "{" + job +
-                          "} / " + budget,
-                      sla::format_duration(w.long_window)});
-    }
-    b.panel("timeseries", "Turnaround error budget burn rate",
-            "How fast the " + sla::human_duration(t.window) +
-                " error budget burns (1 = exactly on budget). Pages at 14.4x over 1h for a 30d "
-                "window, scaled to the configured window.",
-            burn, "short");
+void turnaround_panels(DashboardBuilder& b, const Series& s) {
+  const auto& t = s.config.turnaround;
+  std::vector<Query> queries;
+  for (const auto& quantile : sla::kQuantiles) {
+    queries.push_back({"histogram_quantile(" + std::string(quantile.value) + ", sum by (le) (" +
+                           rate(s.metric("turnaround_seconds_bucket") + "{" + s.job + "}") + "))",
+                       std::string(quantile.name)});
   }
+  auto& quantiles =
+      b.panel("timeseries", "Turnaround (SLA " + sla::human_duration(t.sla) + ")",
+              "First event to a terminal status. The line is the turnaround SLA.", queries, "s");
+  threshold_lines(quantiles, {{sla::seconds(t.sla), "red"}});
 
+  const std::string budget = rules::error_budget_text(t.objective);
+  auto& share = b.panel(
+      "timeseries",
+      "Turnaround within SLA (objective " + rules::shortest_double(t.objective) + "%)",
+      "Share of orders finishing within " + sla::human_duration(t.sla) +
+          " over the last 5m; the line is the objective.",
+      {{s.of_job(rules::turnaround_within_sla_record(s.config)), "within SLA"}}, "percentunit");
+  threshold_lines(share, {{1.0 - std::stod(budget), "red"}});
+
+  std::vector<Query> burn;
+  for (const auto& w : rules::burn_windows(s.config)) {
+    burn.push_back(
+        {s.of_job(rules::turnaround_error_ratio_record(s.config, w.long_window)) + " / " + budget,
+         sla::format_duration(w.long_window)});
+  }
+  b.panel("timeseries", "Turnaround error budget burn rate",
+          "How fast the " + sla::human_duration(t.window) +
+              " error budget burns (1 = exactly on budget). Pages at 14.4x over 1h for a 30d "
+              "window, scaled to the configured window.",
+          burn, "short");
+}
+
+void exporter_health_row(DashboardBuilder& b, const Series& s) {
+  namespace self = sla::self;
   b.row("Exporter health");
   b.panel("timeseries", "Events per second by result", "Applied, duplicate, stale, rejected.",
-          {{"sum by (result) (" + rate(m("events_total") + "{" + job + "}") + ")", "{{result}}"}},
+          {{"sum by (result) (" + rate(s.of_job(s.metric("events_total"))) + ")", "{{result}}"}},
           "ops");
   b.panel("timeseries", "Rejected events by reason",
           "Events orderwatch could not use; the exporter log has rate-limited examples.",
-          {{"sum by (reason) (" + rate(m("events_rejected_total") + "{" + job + "}") + ")",
+          {{"sum by (reason) (" + rate(s.of_job(s.metric("events_rejected_total"))) + ")",
             "{{reason}}"}},
           "ops");
-  {
-    auto& panel =
-        b.panel("stat", "Exporter targets up", "Scraped orderwatch instances that are up.",
-                {{"sum(up{" + job + "})", "up"}}, "short", 6);
-    stat_thresholds(panel, "red", 1, "green");
-  }
-  {
-    auto& panel =
-        b.panel("stat", "NATS connected", "1 when every orderwatch instance is connected to NATS.",
-                {{"min(orderwatch_nats_connected{" + job + "})", "connected"}}, "short", 6);
-    stat_thresholds(panel, "red", 1, "green");
-  }
-  {
-    auto& panel = b.panel(
-        "stat", "Time since last event", "Wall clock time since the last order event arrived.",
-        {{"time() - max(orderwatch_last_event_timestamp_seconds{" + job + "})", "since last"}}, "s",
-        6);
-    stat_thresholds(panel, "green", seconds(config.alerting.no_events_for), "red");
-  }
+  stat_thresholds(
+      b.panel("stat", "Exporter targets up", "Scraped orderwatch instances that are up.",
+              {{"sum(" + s.of_job("up") + ")", "up"}}, "short", 6),
+      "red", 1, "green");
+  stat_thresholds(
+      b.panel("stat", "NATS connected", "1 when every orderwatch instance is connected to NATS.",
+              {{"min(" + s.of_job(self::kNatsConnected) + ")", "connected"}}, "short", 6),
+      "red", 1, "green");
+  stat_thresholds(
+      b.panel("stat", "Time since last event",
+              "Wall clock time since the last order event arrived.",
+              {{"time() - max(" + s.of_job(self::kLastEventTimestampSeconds) + ")", "since last"}},
+              "s", 6),
+      "green", sla::seconds(s.config.alerting.no_events_for), "red");
   b.panel("stat", "Tracked orders", "Orders orderwatch holds in memory.",
-          {{"sum(orderwatch_tracked_orders{" + job + "})", "orders"}}, "short", 6);
-  b.panel(
-      "timeseries", "NATS trouble",
-      "Reconnects, slow-consumer events and messages dropped by the client.",
-      {{"sum(" + rate("orderwatch_nats_reconnects_total{" + job + "}") + ")", "reconnects"},
-       {"sum(" + rate("orderwatch_nats_slow_consumer_total{" + job + "}") + ")", "slow consumer"},
-       {"sum(" + rate("orderwatch_nats_dropped_messages_total{" + job + "}") + ")", "dropped"}},
-      "ops");
+          {{"sum(" + s.of_job(self::kTrackedOrders) + ")", "orders"}}, "short", 6);
+  b.panel("timeseries", "NATS trouble",
+          "Reconnects, slow-consumer events and messages dropped by the client.",
+          {{"sum(" + rate(s.of_job(self::kNatsReconnectsTotal)) + ")", "reconnects"},
+           {"sum(" + rate(s.of_job(self::kNatsSlowConsumerTotal)) + ")", "slow consumer"},
+           {"sum(" + rate(s.of_job(self::kNatsDroppedMessagesTotal)) + ")", "dropped"}},
+          "ops");
   b.panel("timeseries", "Evictions and config reloads",
           "Orders evicted past retention.max_age, and whether the last config reload worked.",
-          {{"sum(" + rate("orderwatch_evictions_total{" + job + "}") + ")", "evictions/s"},
-           {"min(orderwatch_config_last_reload_successful{" + job + "})", "last reload ok"}},
+          {{"sum(" + rate(s.of_job(self::kEvictionsTotal)) + ")", "evictions/s"},
+           {"min(" + s.of_job(self::kConfigLastReloadSuccessful) + ")", "last reload ok"}},
           "short");
+}
 
+json panels(const Series& s) {
+  DashboardBuilder b;
+  in_flight_row(b, s);
+  b.row("Time in status (" + quantile_names(" / ") + " against the SLA tiers)");
+  for (const auto& status : s.config.statuses) {
+    if (!status.terminal) time_in_status_panel(b, s, status);
+  }
+  b.row("Flow and turnaround");
+  b.panel("timeseries", "Transitions per second", "Status changes, by from and to status.",
+          {{"sum by (from, to) (" +
+                rate(s.metric("transitions_total") + "{" + s.job + ",from=~\"$status\"}") + ")",
+            "{{from}} → {{to}}"}},
+          "ops");
+  if (s.config.turnaround.enabled) turnaround_panels(b, s);
+  exporter_health_row(b, s);
+  return b.panels();
+}
+
+json template_variables(const Series& s) {
+  const std::string statuses = "label_values(" + s.of_job(s.metric("in_status")) + ", status)";
   json status_variable = {
       {"name", "status"},
       {"label", "Status"},
       {"type", "query"},
       {"datasource", datasource_ref()},
-      {"definition", "label_values(" + m("in_status") + "{" + job + "}, status)"},
-      {"query",
-       {{"query", "label_values(" + m("in_status") + "{" + job + "}, status)"},
-        {"refId", "StandardVariableQuery"}}},
+      {"definition", statuses},
+      {"query", {{"query", statuses}, {"refId", "StandardVariableQuery"}}},
       {"includeAll", true},
       {"allValue", ".*"},
       {"multi", true},
@@ -308,7 +317,26 @@ void render_dashboard(const sla::Config& config, std::ostream& out) {
       {"hide", 0},
       {"regex", ""},
   };
+  return {datasource_variable, status_variable};
+}
 
+}  // namespace
+
+std::string dashboard_uid(const sla::Config& config) {
+  const std::string uid = "orderwatch-" + config.service;
+  constexpr std::size_t kMaxUid = 40;  // Grafana's limit
+  if (uid.size() <= kMaxUid) return uid;
+  char hash[9];
+  std::snprintf(hash, sizeof hash, "%08x", fnv1a(config.service));
+  return uid.substr(0, kMaxUid - 9) + "-" + hash;
+}
+
+std::string dashboard_file_name(const sla::Config& config) {
+  return config.service + "-overview.json";
+}
+
+void render_dashboard(const sla::Config& config, std::ostream& out) {
+  const Series series(config);
   json dashboard = {
       {"uid", dashboard_uid(config)},
       {"title", "orderwatch: " + config.service},
@@ -326,8 +354,8 @@ void render_dashboard(const sla::Config& config, std::ostream& out) {
       {"timezone", ""},
       {"links", json::array()},
       {"annotations", {{"list", json::array()}}},
-      {"templating", {{"list", {datasource_variable, status_variable}}}},
-      {"panels", b.panels()},
+      {"templating", {{"list", template_variables(series)}}},
+      {"panels", panels(series)},
   };
   out << dashboard.dump(2) << "\n";
 }

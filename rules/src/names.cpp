@@ -26,9 +26,9 @@ std::string job_matcher(const sla::Config& config) {
   return "job=" + promql_string(config.alerting.job);
 }
 
-std::string status_quantile_record(const sla::Config& config, const std::string& quantile) {
-  return "job_status:" + sla::metric(config, "status_duration_seconds") + ":" + quantile +
-         "_rate5m";
+std::string status_quantile_record(const sla::Config& config, std::string_view quantile) {
+  return "job_status:" + sla::metric(config, "status_duration_seconds") + ":" +
+         std::string(quantile) + "_rate5m";
 }
 
 std::string status_within_sla_record(const sla::Config& config) {

@@ -1,9 +1,12 @@
-// Private to the rules renderer: the alert model shared by render_rules and
-// render_rule_tests, so a test is always generated from the very rule it checks.
+// Private to the rules renderer: the model of the rules file (groups of recording and
+// alerting rules) shared by render_rules and render_rule_tests, so a test is always
+// generated from the very rule it checks. Built from the Config by pure functions; the
+// YAML is written from this model in one place (rules.cpp).
 #pragma once
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -28,16 +31,29 @@ struct Alert {
   std::optional<sla::Tier> tier;
 };
 
-inline constexpr std::pair<const char*, const char*> kQuantiles[] = {
-    {"p50", "0.5"}, {"p95", "0.95"}, {"p99", "0.99"}};
+struct Record {
+  std::string name;
+  std::string expr;
+  Labels labels;
+};
 
-// Every alert of the rules file, in file order within its group.
+// One `groups:` entry; its recording rules come before its alerts.
+struct RuleGroup {
+  std::string name;
+  std::vector<Record> records;
+  std::vector<Alert> alerts;
+};
+
+// Every alert of the rules file, in file order within its group (alerts.cpp).
 std::vector<Alert> alerts(const sla::Config& config);
+
+// The whole rules file, in file order.
+std::vector<RuleGroup> rule_groups(const sla::Config& config);
 
 // Windows the turnaround error ratio is recorded over: every long and short burn window.
 std::vector<sla::Duration> error_ratio_windows(const sla::Config& config);
 
-std::string selector(const std::string& metric, const sla::Config& config,
-                     const std::vector<std::pair<std::string, std::string>>& matchers);
+// metric{job="<job>",label="value",...}
+std::string selector(std::string_view metric, const sla::Config& config, const Labels& matchers);
 
 }  // namespace orderwatch::rules::detail

@@ -4,20 +4,24 @@
 // Input rates are chosen as binary fractions (e.g. 0.25/s) so expected values are exact.
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 
 #include "orderwatch/rules/names.h"
 #include "orderwatch/rules/rules.h"
 #include "orderwatch/rules/text.h"
 #include "orderwatch/sla/metrics.h"
 #include "render.h"
+#include "test_file.h"
 
 namespace orderwatch::rules {
 
 namespace {
 
 using detail::Alert;
+using detail::ExpectedAlert;
 using detail::Labels;
+using detail::minutes_text;
+using detail::selector;
+using detail::TestGroup;
 
 constexpr std::int64_t kMinuteMs = 60'000;
 const char* const kInstances[] = {"orderwatch-a:9464", "orderwatch-b:9464"};
@@ -26,10 +30,6 @@ const char* const kInstances[] = {"orderwatch-a:9464", "orderwatch-b:9464"};
 // at which an alert with this `for` fires.
 std::int64_t minutes_until_firing(sla::Duration for_duration) {
   return (for_duration.count() + kMinuteMs - 1) / kMinuteMs;
-}
-
-std::string minutes_text(std::int64_t minutes) {
-  return sla::format_duration(sla::Duration(minutes * kMinuteMs));
 }
 
 // Replaces {{ $labels.name }} (any spacing) with the label's value and the given
@@ -69,61 +69,30 @@ std::string expand(std::string text, const Labels& labels, const std::string& va
   return text;
 }
 
+// Fills a TestFile group by group: series first, then the checks at given minutes.
 class TestWriter {
  public:
-  TestWriter(const sla::Config& config, std::ostream& out) : config_(config), out_(out) {}
+  explicit TestWriter(const sla::Config& config) : config_(config) {}
 
-  void begin_group(const std::string& comment) {
-    out_ << "  # " << comment << "\n";
-    out_ << "  - interval: 1m\n";
-    out_ << "    input_series:\n";
-    in_alert_tests_ = false;
-    in_expr_tests_ = false;
-  }
+  void begin_group(const std::string& comment) { groups_.push_back({comment, {}, {}, {}}); }
 
   // labels: the series' labels besides the name and job, in output order.
-  void series(const std::string& metric, const Labels& labels, const std::string& values) {
-    std::string text = metric + "{" + job_matcher(config_);
-    for (const auto& [name, value] : labels) text += "," + name + "=" + promql_string(value);
-    text += "}";
-    out_ << "      - series: " << yaml_quote(text) << "\n";
-    out_ << "        values: " << yaml_quote(values) << "\n";
+  void series(std::string_view metric, const Labels& labels, const std::string& values) {
+    groups_.back().input_series.push_back({selector(metric, config_, labels), values});
   }
 
   void expect_silent(const std::string& alertname, std::int64_t minute) {
-    alert_test_header(alertname, minute);
-    out_ << "        exp_alerts: []\n";
+    groups_.back().alert_tests.push_back({minute, alertname, {}});
   }
 
-  struct Expected {
-    Labels labels;
-    Labels annotations;
-  };
   void expect_firing(const std::string& alertname, std::int64_t minute,
-                     const std::vector<Expected>& alerts) {
-    alert_test_header(alertname, minute);
-    out_ << "        exp_alerts:\n";
-    for (const auto& alert : alerts) {
-      out_ << "          - exp_labels:\n";
-      for (const auto& [name, value] : sorted(alert.labels))
-        out_ << "              " << name << ": " << yaml_quote(value) << "\n";
-      out_ << "            exp_annotations:\n";
-      for (const auto& [name, value] : alert.annotations)
-        out_ << "              " << name << ": " << yaml_quote(value) << "\n";
-    }
+                     const std::vector<ExpectedAlert>& alerts) {
+    groups_.back().alert_tests.push_back({minute, alertname, alerts});
   }
 
   void expect_value(const std::string& expr, std::int64_t minute, const std::string& labels,
                     double value) {
-    if (!in_expr_tests_) {
-      out_ << "    promql_expr_test:\n";
-      in_expr_tests_ = true;
-    }
-    out_ << "      - expr: " << yaml_quote(expr) << "\n";
-    out_ << "        eval_time: " << minutes_text(minute) << "\n";
-    out_ << "        exp_samples:\n";
-    out_ << "          - labels: " << yaml_quote(labels) << "\n";
-    out_ << "            value: " << shortest_double(value) << "\n";
+    groups_.back().expr_tests.push_back({expr, minute, labels, value});
   }
 
   // Labels a series carries for every configured dimension ("test" values), so tests use
@@ -134,25 +103,11 @@ class TestWriter {
     return labels;
   }
 
+  std::vector<TestGroup> take_groups() { return std::move(groups_); }
+
  private:
-  void alert_test_header(const std::string& alertname, std::int64_t minute) {
-    if (!in_alert_tests_) {
-      out_ << "    alert_rule_test:\n";
-      in_alert_tests_ = true;
-    }
-    out_ << "      - eval_time: " << minutes_text(minute) << "\n";
-    out_ << "        alertname: " << alertname << "\n";
-  }
-
-  static Labels sorted(Labels labels) {
-    std::sort(labels.begin(), labels.end());
-    return labels;
-  }
-
   const sla::Config& config_;
-  std::ostream& out_;
-  bool in_alert_tests_ = false;
-  bool in_expr_tests_ = false;
+  std::vector<TestGroup> groups_;
 };
 
 Labels with(Labels labels, const Labels& more) {
@@ -179,8 +134,6 @@ double bucket_quantile(double q, const std::vector<std::pair<double, double>>& b
   return start + (buckets[b].first - start) * (rank_in_bucket / count);
 }
 
-double to_seconds(sla::Duration d) { return static_cast<double>(d.count()) / 1000.0; }
-
 void status_recording_tests(const sla::Config& config, TestWriter& w) {
   const std::string metric = sla::metric(config, "status_duration_seconds");
   const auto bounds = sla::status_duration_buckets(config);
@@ -206,21 +159,20 @@ void status_recording_tests(const sla::Config& config, TestWriter& w) {
       w.series(metric + "_bucket", with(labels, {{"le", "+Inf"}}), "0+30x10");
       w.series(metric + "_count", labels, "0+30x10");
     }
-    if (at != bounds.begin()) buckets.emplace_back(to_seconds(*(at - 1)), 0.0);
-    buckets.emplace_back(to_seconds(sla_bound), 0.75);
-    if (at + 1 != bounds.end()) buckets.emplace_back(to_seconds(*(at + 1)), 1.0);
+    if (at != bounds.begin()) buckets.emplace_back(sla::seconds(*(at - 1)), 0.0);
+    buckets.emplace_back(sla::seconds(sla_bound), 0.75);
+    if (at + 1 != bounds.end()) buckets.emplace_back(sla::seconds(*(at + 1)), 1.0);
     buckets.emplace_back(INFINITY, 1.0);
 
-    const std::string labels = "{job=" + promql_string(config.alerting.job) +
-                               ",status=" + promql_string(status.name) + "}";
-    for (const auto& [name, q] : detail::kQuantiles) {
-      const std::string record = status_quantile_record(config, name);
-      w.expect_value(record + "{status=" + promql_string(status.name) + "}", 10, record + labels,
-                     bucket_quantile(std::stod(q), buckets));
+    const Labels status_label{{"status", status.name}};
+    const std::string of_status = "{status=" + promql_string(status.name) + "}";
+    for (const auto& quantile : sla::kQuantiles) {
+      const std::string record = status_quantile_record(config, quantile.name);
+      w.expect_value(record + of_status, 10, selector(record, config, status_label),
+                     bucket_quantile(std::stod(std::string(quantile.value)), buckets));
     }
     const std::string record = status_within_sla_record(config);
-    w.expect_value(record + "{status=" + promql_string(status.name) + "}", 10, record + labels,
-                   0.75);
+    w.expect_value(record + of_status, 10, selector(record, config, status_label), 0.75);
   }
 }
 
@@ -243,11 +195,10 @@ void turnaround_recording_tests(const sla::Config& config, TestWriter& w) {
     w.series(metric + "_bucket", with(labels, {{"le", "+Inf"}}), "0+30x10");
     w.series(metric + "_count", labels, "0+30x10");
   }
-  const std::string job = "{job=" + promql_string(config.alerting.job) + "}";
-  w.expect_value(turnaround_within_sla_record(config), 10,
-                 turnaround_within_sla_record(config) + job, 0.75);
+  const std::string within = turnaround_within_sla_record(config);
+  w.expect_value(within, 10, selector(within, config, {}), 0.75);
   const std::string error_ratio = turnaround_error_ratio_record(config, std::chrono::minutes(5));
-  w.expect_value(error_ratio, 10, error_ratio + job, 0.25);
+  w.expect_value(error_ratio, 10, selector(error_ratio, config, {}), 0.25);
 }
 
 void overdue_alert_test(const sla::Config& config, const Alert& alert, TestWriter& w) {
@@ -289,10 +240,9 @@ void overdue_alert_test(const sla::Config& config, const Alert& alert, TestWrite
   w.expect_silent(alert.name, gone + keep_minutes);
 }
 
-TestWriter::Expected expected(const Alert& alert, const Labels& expr_labels,
-                              const std::string& value_template = "",
-                              const std::string& value_text = "") {
-  TestWriter::Expected e;
+ExpectedAlert expected(const Alert& alert, const Labels& expr_labels,
+                       const std::string& value_template = "", const std::string& value_text = "") {
+  ExpectedAlert e;
   e.labels = with(expr_labels, alert.labels);
   for (const auto& [name, value] : alert.annotations)
     e.annotations.emplace_back(name, expand(value, expr_labels, value_template, value_text));
@@ -324,7 +274,7 @@ void burn_alert_test(const sla::Config& config, const std::vector<Alert>& alerts
   w.series(metric + "_count", labels, "0+100x10");
   w.expect_silent(names.turnaround_burn, 1);
   const Labels job{{"job", config.alerting.job}};
-  std::vector<TestWriter::Expected> firing;
+  std::vector<ExpectedAlert> firing;
   for (const char* severity : {kSeverityPage, kSeverityTicket}) {
     firing.push_back(expected(*find(alerts, names.turnaround_burn, severity), job,
                               "{{ $value | humanizePercentage }}", "50%"));
@@ -361,7 +311,7 @@ void meta_alert_tests(const sla::Config& config, const std::vector<Alert>& alert
     w.begin_group("last event at 9m, quiet for " +
                   sla::human_duration(config.alerting.no_events_for) + ": fires at " +
                   minutes_text(fires_at));
-    w.series("orderwatch_last_event_timestamp_seconds", instance,
+    w.series(std::string(sla::self::kLastEventTimestampSeconds), instance,
              "0+60x9 540x" + std::to_string(fires_at - 8));
     w.expect_silent(alert.name, fires_at - 1);
     w.expect_firing(alert.name, fires_at, {expected(alert, {})});
@@ -384,7 +334,8 @@ void meta_alert_tests(const sla::Config& config, const std::vector<Alert>& alert
     const Alert& alert = *find(alerts, names.nats_disconnected);
     const std::int64_t fires_at = 5 + minutes_until_firing(alert.for_duration);
     w.begin_group("NATS disconnected from 5m, fires at " + minutes_text(fires_at));
-    w.series("orderwatch_nats_connected", instance, "1x4 0x" + std::to_string(fires_at - 3));
+    w.series(std::string(sla::self::kNatsConnected), instance,
+             "1x4 0x" + std::to_string(fires_at - 3));
     w.expect_silent(alert.name, fires_at - 1);
     w.expect_firing(alert.name, fires_at, {expected(alert, job_instance)});
   }
@@ -394,13 +345,7 @@ void meta_alert_tests(const sla::Config& config, const std::vector<Alert>& alert
 
 void render_rule_tests(const sla::Config& config, std::ostream& out) {
   const auto alerts = detail::alerts(config);
-  out << "# Generated by `orderwatch generate`. Run: promtool test rules "
-      << rule_tests_file_name(config) << "\n";
-  out << "rule_files:\n";
-  out << "  - " << rules_file_name(config) << "\n";
-  out << "evaluation_interval: 1m\n";
-  out << "tests:\n";
-  TestWriter writer(config, out);
+  TestWriter writer(config);
   status_recording_tests(config, writer);
   turnaround_recording_tests(config, writer);
   for (const auto& alert : alerts) {
@@ -408,6 +353,8 @@ void render_rule_tests(const sla::Config& config, std::ostream& out) {
   }
   burn_alert_test(config, alerts, writer);
   meta_alert_tests(config, alerts, writer);
+  detail::emit_test_file(
+      {rule_tests_file_name(config), rules_file_name(config), writer.take_groups()}, out);
 }
 
 }  // namespace orderwatch::rules

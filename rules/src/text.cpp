@@ -7,16 +7,6 @@
 
 namespace orderwatch::rules {
 
-std::string yaml_quote(std::string_view text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  out += '\'';
-  return out;
-}
-
 std::string promql_string(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {

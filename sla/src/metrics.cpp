@@ -11,6 +11,9 @@ std::string metric(const Config& config, std::string_view suffix) {
   return name;
 }
 
+namespace {
+
+// The fixed ladder every histogram starts from: 1s .. 7d.
 const std::vector<Duration>& bucket_ladder() {
   using std::chrono::hours;
   using std::chrono::minutes;
@@ -21,8 +24,6 @@ const std::vector<Duration>& bucket_ladder() {
                                                hours(24),  hours(48),  hours(72),   hours(168)};
   return ladder;
 }
-
-namespace {
 
 std::vector<Duration> sorted_unique(std::vector<Duration> bounds) {
   std::sort(bounds.begin(), bounds.end());

@@ -6,6 +6,7 @@
 
 #include "orderwatch/grafana/grafana.h"
 #include "orderwatch/rules/names.h"
+#include "orderwatch/rules/text.h"
 #include "orderwatch/sla/loader.h"
 #include "test_support.h"
 
@@ -207,6 +208,88 @@ TEST_P(Tools, EveryPanelQueryIsValidPromQL) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Examples, Tools, ::testing::Values("sla", "loan"));
+
+// Free text of the SLA file with quotes, colons, #, line breaks, unicode and YAML indicators
+// in every field the renderers copy. Prometheus expands templates in labels and annotations,
+// so only runbook_url, where templates are documented, holds {{ }}.
+constexpr const char* kHostileSla = R"(version: 1
+service: hostile
+nats:
+  url: "nats://127.0.0.1:4222"
+  subject: "orders.status.>"
+statuses:
+  - {name: Placed, sla: 15m, team: "pay: ments #1 'q' \"dq\" *a &b !c"}
+  - name: Authorized
+    sla: 1h
+    escalations:
+      - {after: 2h, severity: page, team: "line one\nline two \u00fcn\u00ef"}
+  - {name: Done, terminal: true}
+turnaround: {sla: 1d, objective: 99.5, window: 28d}
+alerting:
+  job: "order\"watch: #job \u00fc\\"
+  default_team: "true"
+  runbook_url: "https://runbooks.example/a?b=1&c=#frag: 'x' \"y\" {{ $labels.status }}/{{ $labels.severity }}"
+  dashboard_url: "http://grafana.example/d/x?orgId=1&q=\"a: #b\""
+  exporter_url: "http://orderwatch.internal:9464/\u00fcn\u00ef/#'x'"
+  default_receiver: "* default: #1"
+  routes:
+    - {team: "pay: ments #1 'q' \"dq\" *a &b !c", receiver: "&pager 'x'"}
+    - {severity: page, receiver: "!slack \"y\""}
+  receivers:
+    - {name: "* default: #1", type: webhook, url: "http://relay.internal:8080/x"}
+    - {name: "&pager 'x'", type: pagerduty, routing_key_file: "/etc/secrets/pd key: #1"}
+    - name: "!slack \"y\""
+      type: slack
+      api_url_file: /etc/secrets/slack
+      channel: "#on-call: 'x' \"y\" \u00fc"
+)";
+
+TEST(HostileText, PromtoolAndAmtoolAcceptWhatTheSlaFileSays) {
+  const fs::path dir = fresh_out_dir("hostile");
+  const fs::path sla_file = dir / "sla.yaml";
+  write_text(sla_file, kHostileSla);
+  const auto config = sla::load_file(sla_file.string());
+  const auto generated =
+      run(shell_quote(ORDERWATCH_BIN) + " generate --config " + shell_quote(sla_file.string()) +
+          " --out " + shell_quote((dir / "out").string()));
+  ASSERT_EQ(generated.exit_code, 0) << generated.output;
+  const fs::path rules_dir = dir / "out" / "rules";
+  const fs::path alertmanager = dir / "out" / "alertmanager" / "alertmanager.yml";
+
+  for (const std::string& command :
+       {std::string(PROMTOOL) + " check rules --lint=all --lint-fatal " +
+            shell_quote((rules_dir / rules::rules_file_name(config)).string()),
+        std::string(PROMTOOL) + " test rules " +
+            shell_quote((rules_dir / rules::rule_tests_file_name(config)).string()),
+        std::string(AMTOOL) + " check-config " + shell_quote(alertmanager.string())}) {
+    const auto result = run(command);
+    EXPECT_EQ(result.exit_code, 0) << command << "\n" << result.output;
+    EXPECT_NE(result.output.find("SUCCESS"), std::string::npos) << command << "\n" << result.output;
+  }
+
+  // Label values in amtool's matcher syntax, so quotes and line breaks survive the CLI.
+  struct Case {
+    std::string team;
+    std::string severity;
+    std::string receiver;
+  };
+  const Case cases[] = {
+      {config.statuses[0].tiers[0].team, "warning", "&pager 'x'"},
+      {config.statuses[1].tiers[1].team, "page", "!slack \"y\""},
+      {config.alerting.default_team, "warning", "* default: #1"},
+  };
+  for (const auto& c : cases) {
+    int exit_code = -1;
+    const auto output = route_test(alertmanager, c.receiver,
+                                   {{"service", config.service},
+                                    {"team", rules::promql_string(c.team)},
+                                    {"severity", c.severity}},
+                                   exit_code);
+    EXPECT_EQ(exit_code, 0) << c.team << "/" << c.severity << " should reach " << c.receiver
+                            << ":\n"
+                            << output;
+  }
+}
 
 }  // namespace
 }  // namespace orderwatch::testing

@@ -151,13 +151,7 @@ std::set<std::string> contract_series(const sla::Config& config) {
        {"in_status", "overdue", "status_oldest_entered_timestamp_seconds", "sla_breaches_total",
         "transitions_total", "events_total", "events_rejected_total"})
     names.insert(sla::metric(config, plain));
-  for (const char* self :
-       {"orderwatch_build_info", "orderwatch_nats_connected", "orderwatch_nats_reconnects_total",
-        "orderwatch_nats_slow_consumer_total", "orderwatch_nats_dropped_messages_total",
-        "orderwatch_tracked_orders", "orderwatch_tombstones", "orderwatch_evictions_total",
-        "orderwatch_last_event_timestamp_seconds", "orderwatch_config_last_reload_successful",
-        "orderwatch_config_last_reload_success_timestamp_seconds"})
-    names.insert(self);
+  for (std::string_view self : sla::self::kAll) names.insert(std::string(self));
   names.insert("up");  // written by Prometheus for every scrape target
   return names;
 }

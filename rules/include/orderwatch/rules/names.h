@@ -10,6 +10,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "orderwatch/sla/config.h"
@@ -42,7 +43,7 @@ std::string job_matcher(const sla::Config& config);
 
 // Recording rules, level:metric:operation.
 // job_status:<P>_status_duration_seconds:p95_rate5m (quantile "p50", "p95", "p99")
-std::string status_quantile_record(const sla::Config& config, const std::string& quantile);
+std::string status_quantile_record(const sla::Config& config, std::string_view quantile);
 // job_status:<P>_status_duration_seconds:within_sla_ratio_rate5m
 std::string status_within_sla_record(const sla::Config& config);
 // job:<P>_turnaround_seconds:within_sla_ratio_rate5m

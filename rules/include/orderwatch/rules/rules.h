@@ -19,8 +19,9 @@ struct BurnWindow {
   std::string severity;  // page or ticket
   sla::Duration long_window;
   sla::Duration short_window;
-  int budget_percent;  // share of the window's budget the long window may consume
-  std::string factor;  // budget_percent% x window / long_window, 3 decimals, e.g. "13.44"
+  // budget share x window / long_window, 3 decimals, e.g. "13.44"; the budget share is
+  // what the long window may consume (2%, 5%, 10%, 10%: see rules/README.md)
+  std::string factor;
 };
 
 // The four workbook conditions scaled to turnaround.window (see README).

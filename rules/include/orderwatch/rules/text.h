@@ -1,5 +1,5 @@
-// Text helpers shared by the renderers (rules, alertmanager, grafana): quoting for YAML and
-// PromQL, CamelCase names, and exact decimal formatting.
+// Text helpers shared by the renderers (rules, alertmanager, grafana): PromQL string
+// literals, CamelCase names, and exact decimal formatting. YAML quoting is yaml.h's.
 //
 // Renderer output must be byte-stable and free of binary rounding noise, so numbers that come
 // from the config are formatted from integers wherever possible. Stateless; thread-safe.
@@ -11,11 +11,8 @@
 
 namespace orderwatch::rules {
 
-// A single-quoted YAML scalar: 'it''s'. Safe for any text without newlines, including
-// PromQL with double quotes and Go templates with {{ }}.
-std::string yaml_quote(std::string_view text);
-
-// A double-quoted PromQL string literal (label values in selectors): "a\"b".
+// A double-quoted label value as PromQL selectors and Alertmanager matchers both read it:
+// only ", \ and the line break are escaped ("a\"b"), the escapes the two have in common.
 std::string promql_string(std::string_view text);
 
 // "checkout" -> "Checkout", "loan-origination" -> "LoanOrigination", "b2b_orders" -> "B2bOrders".

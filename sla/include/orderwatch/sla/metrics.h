@@ -1,11 +1,13 @@
-// The metric contract derived from a Config: metric names and histogram bucket bounds.
+// The metric contract derived from a Config: metric names, the exporter's own self-metric
+// names, the recorded quantiles and histogram bucket bounds.
 //
 // The exporter exposes these series and the rule/dashboard renderers query them, so both
 // sides take names and bounds from here rather than spelling them twice. Every SLA tier
 // threshold is a bucket bound, which makes "share of stays within SLA" an exact bucket
-// ratio. Pure functions of the Config; thread-safe.
+// ratio. Constants and pure functions of the Config; thread-safe.
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,14 +16,84 @@
 
 namespace orderwatch::sla {
 
+// Self-metrics: the exporter's own health, under `orderwatch_` whatever the metric_prefix
+// (one name per series however many services a Prometheus scrapes). A public API like the
+// order metrics: alerts and dashboards refer to them.
+namespace self {
+inline constexpr std::string_view kBuildInfo = "orderwatch_build_info";
+inline constexpr std::string_view kNatsConnected = "orderwatch_nats_connected";
+inline constexpr std::string_view kNatsReconnectsTotal = "orderwatch_nats_reconnects_total";
+inline constexpr std::string_view kNatsSlowConsumerTotal = "orderwatch_nats_slow_consumer_total";
+inline constexpr std::string_view kNatsDroppedMessagesTotal =
+    "orderwatch_nats_dropped_messages_total";
+inline constexpr std::string_view kTrackedOrders = "orderwatch_tracked_orders";
+inline constexpr std::string_view kTombstones = "orderwatch_tombstones";
+inline constexpr std::string_view kEvictionsTotal = "orderwatch_evictions_total";
+inline constexpr std::string_view kLastEventTimestampSeconds =
+    "orderwatch_last_event_timestamp_seconds";
+inline constexpr std::string_view kConfigLastReloadSuccessful =
+    "orderwatch_config_last_reload_successful";
+inline constexpr std::string_view kConfigLastReloadSuccessTimestampSeconds =
+    "orderwatch_config_last_reload_success_timestamp_seconds";
+inline constexpr std::string_view kSnapshotLastSuccessTimestampSeconds =
+    "orderwatch_snapshot_last_success_timestamp_seconds";
+inline constexpr std::string_view kSnapshotDurationSeconds = "orderwatch_snapshot_duration_seconds";
+inline constexpr std::string_view kSnapshotBytes = "orderwatch_snapshot_bytes";
+inline constexpr std::string_view kSnapshotFailuresTotal = "orderwatch_snapshot_failures_total";
+// Exposed only when nats.jetstream is configured.
+inline constexpr std::string_view kJetstreamConsumerPendingMessages =
+    "orderwatch_jetstream_consumer_pending_messages";
+inline constexpr std::string_view kJetstreamAckPendingMessages =
+    "orderwatch_jetstream_ack_pending_messages";
+inline constexpr std::string_view kJetstreamRedeliveredTotal =
+    "orderwatch_jetstream_redelivered_total";
+inline constexpr std::string_view kJetstreamTerminatedTotal =
+    "orderwatch_jetstream_terminated_total";
+inline constexpr std::string_view kJetstreamReplayedMessagesTotal =
+    "orderwatch_jetstream_replayed_messages_total";
+inline constexpr std::string_view kJetstreamLostMessagesTotal =
+    "orderwatch_jetstream_lost_messages_total";
+inline constexpr std::string_view kJetstreamConsumerBound = "orderwatch_jetstream_consumer_bound";
+
+// Every self-metric above, in exposition order.
+inline constexpr std::array kAll = {kBuildInfo,
+                                    kNatsConnected,
+                                    kNatsReconnectsTotal,
+                                    kNatsSlowConsumerTotal,
+                                    kNatsDroppedMessagesTotal,
+                                    kTrackedOrders,
+                                    kTombstones,
+                                    kEvictionsTotal,
+                                    kLastEventTimestampSeconds,
+                                    kConfigLastReloadSuccessful,
+                                    kConfigLastReloadSuccessTimestampSeconds,
+                                    kSnapshotLastSuccessTimestampSeconds,
+                                    kSnapshotDurationSeconds,
+                                    kSnapshotBytes,
+                                    kSnapshotFailuresTotal,
+                                    kJetstreamConsumerPendingMessages,
+                                    kJetstreamAckPendingMessages,
+                                    kJetstreamRedeliveredTotal,
+                                    kJetstreamTerminatedTotal,
+                                    kJetstreamReplayedMessagesTotal,
+                                    kJetstreamLostMessagesTotal,
+                                    kJetstreamConsumerBound};
+}  // namespace self
+
+// The time-in-status quantiles the rules record and the dashboard draws, in that order:
+// name as in the record name (job_status:..:p95_rate5m), value as written in PromQL.
+struct Quantile {
+  std::string_view name;
+  std::string_view value;
+};
+inline constexpr std::array kQuantiles = {Quantile{"p50", "0.5"}, Quantile{"p95", "0.95"},
+                                          Quantile{"p99", "0.99"}};
+
 // "<metric_prefix>_<suffix>", e.g. metric(cfg, "overdue") -> "order_overdue".
 std::string metric(const Config& config, std::string_view suffix);
 
-// The fixed ladder every histogram starts from: 1s .. 7d.
-const std::vector<Duration>& bucket_ladder();
-
-// Sorted, de-duplicated bounds of <prefix>_status_duration_seconds: the ladder and every tier
-// threshold of every status (the +Inf bucket is implied, not listed).
+// Sorted, de-duplicated bounds of <prefix>_status_duration_seconds: a fixed ladder from 1s
+// to 7d and every tier threshold of every status (the +Inf bucket is implied, not listed).
 std::vector<Duration> status_duration_buckets(const Config& config);
 
 // Bounds of <prefix>_turnaround_seconds: the ladder and turnaround.sla when enabled.
