@@ -21,9 +21,10 @@ bool JetStreamConsumer::bind() {
   if (plan.replay_from != 0 && !replay(plan)) return false;
   if (!subscribe_inbox()) return false;
   stats_.jetstream_bound = true;
-  log::info("jetstream",
-            "consuming stream " + config_.stream + ", consumer " + config_.durable + ": " + std::to_string(stats_.jetstream_pending.load()) +
-                " pending, state covers stream sequence " + std::to_string(service_.stream_seq()));
+  log::info("jetstream", "consuming stream " + config_.stream + ", consumer " + config_.durable +
+                             ": " + std::to_string(stats_.jetstream_pending.load()) +
+                             " pending, state covers stream sequence " +
+                             std::to_string(service_.stream_seq()));
   return true;
 }
 
@@ -146,34 +147,34 @@ bool JetStreamConsumer::create_durable(const ResumePlan& plan) {
   const char* durable = config_.durable.c_str();
   jsErrCode err = static_cast<jsErrCode>(0);
   jsConsumerInfo* ci = nullptr;
-    jsConsumerConfig cc;
-    jsConsumerConfig_Init(&cc);
-    const std::string description = "orderwatch " + service_.config()->service;
-    cc.Durable = durable;
-    cc.Description = description.c_str();
-    cc.AckPolicy = js_AckExplicit;
-    cc.AckWait = to_ns(config_.ack_wait);
-    cc.MaxDeliver = config_.max_deliver;
-    cc.MaxAckPending = config_.max_ack_pending;
-    cc.FilterSubject = subject_.c_str();
-    cc.DeliverPolicy = plan.durable_start == 0 ? js_DeliverAll : js_DeliverByStartSequence;
-    cc.OptStartSeq = plan.durable_start;
-    const natsStatus s = js_AddConsumer(&ci, js_, stream, &cc, nullptr, &err);
-    if (s != NATS_OK) {
-      error_log_.warn(service_.now_ms(), "jetstream",
-                      "cannot create consumer " + config_.durable + " on stream " + config_.stream +
-                          ": " + status_text(s, err));
-      return false;
-    }
-    ack_floor_ = ci->AckFloor.Stream;
-    stats_.jetstream_pending = ci->NumPending;
-    jsConsumerInfo_Destroy(ci);
-    log::info("jetstream",
-              "created durable consumer " + config_.durable + " on stream " + config_.stream +
-                  " (filter " + subject_ + ", from " +
-                  (plan.durable_start == 0 ? std::string("the start of the stream")
-                                           : "sequence " + std::to_string(plan.durable_start)) +
-                  ")");
+  jsConsumerConfig cc;
+  jsConsumerConfig_Init(&cc);
+  const std::string description = "orderwatch " + service_.config()->service;
+  cc.Durable = durable;
+  cc.Description = description.c_str();
+  cc.AckPolicy = js_AckExplicit;
+  cc.AckWait = to_ns(config_.ack_wait);
+  cc.MaxDeliver = config_.max_deliver;
+  cc.MaxAckPending = config_.max_ack_pending;
+  cc.FilterSubject = subject_.c_str();
+  cc.DeliverPolicy = plan.durable_start == 0 ? js_DeliverAll : js_DeliverByStartSequence;
+  cc.OptStartSeq = plan.durable_start;
+  const natsStatus s = js_AddConsumer(&ci, js_, stream, &cc, nullptr, &err);
+  if (s != NATS_OK) {
+    error_log_.warn(service_.now_ms(), "jetstream",
+                    "cannot create consumer " + config_.durable + " on stream " + config_.stream +
+                        ": " + status_text(s, err));
+    return false;
+  }
+  ack_floor_ = ci->AckFloor.Stream;
+  stats_.jetstream_pending = ci->NumPending;
+  jsConsumerInfo_Destroy(ci);
+  log::info("jetstream",
+            "created durable consumer " + config_.durable + " on stream " + config_.stream +
+                " (filter " + subject_ + ", from " +
+                (plan.durable_start == 0 ? std::string("the start of the stream")
+                                         : "sequence " + std::to_string(plan.durable_start)) +
+                ")");
   return true;
 }
 

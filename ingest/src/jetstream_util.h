@@ -10,14 +10,15 @@
 
 namespace orderwatch::ingest::detail {
 
-
 inline constexpr int kFetchWaitMs = 500;  // a stop is noticed within this
 inline constexpr int kMaxBatch = 1024;    // messages per fetch, also bounded by max_ack_pending
 inline constexpr int kInfoPollMs = 1000;  // lag and ack floor refresh
 inline constexpr int kRetryMs = 2000;     // between attempts to bind while the stream is missing
 inline constexpr std::int64_t kNakDelayMs = 1000;
 
-inline std::int64_t to_ns(sla::Duration d) { return static_cast<std::int64_t>(d.count()) * 1'000'000; }
+inline std::int64_t to_ns(sla::Duration d) {
+  return static_cast<std::int64_t>(d.count()) * 1'000'000;
+}
 
 inline std::string status_text(natsStatus s, jsErrCode err) {
   std::string text = natsStatus_GetText(s);

@@ -113,39 +113,39 @@ void add_event_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
 // The tracking room's self-metrics: orders and tombstones held, snapshots, reloads.
 void add_self_families(std::vector<MetricFamily>& out, const TrackerSnapshot& snap,
                        const tracking::ServiceStats& st, const std::string& version) {
-  auto gauge = [&](const char* name, const char* help, double value) {
+  auto gauge = [&](std::string_view name, const char* help, double value) {
     add_single(out, name, help, MetricType::Gauge, value);
   };
-  auto counter = [&](const char* name, const char* help, double value) {
+  auto counter = [&](std::string_view name, const char* help, double value) {
     add_single(out, name, help, MetricType::Counter, value);
   };
   {
-    auto f = family("orderwatch_build_info", "orderwatch build information.", MetricType::Gauge);
+    auto f = family(std::string(sla::self::kBuildInfo), "orderwatch build information.",
+                    MetricType::Gauge);
     add(f, {{"version", version}}, 1);
     out.push_back(std::move(f));
   }
-  gauge("orderwatch_tracked_orders", "Orders currently tracked (in flight).", d(snap.tracked));
-  gauge("orderwatch_tombstones", "Finished order ids remembered to ignore late events.",
+  gauge(sla::self::kTrackedOrders, "Orders currently tracked (in flight).", d(snap.tracked));
+  gauge(sla::self::kTombstones, "Finished order ids remembered to ignore late events.",
         d(snap.tombstones));
-  counter("orderwatch_evictions_total", "Orders evicted after retention.max_age.",
-          d(snap.evictions));
-  gauge("orderwatch_last_event_timestamp_seconds",
+  counter(sla::self::kEvictionsTotal, "Orders evicted after retention.max_age.", d(snap.evictions));
+  gauge(sla::self::kLastEventTimestampSeconds,
         "Wall-clock time the last event was received (0 before the first).",
         static_cast<double>(snap.last_event_ms) / 1000.0);
-  gauge("orderwatch_config_last_reload_successful", "1 if the last config (re)load succeeded.",
+  gauge(sla::self::kConfigLastReloadSuccessful, "1 if the last config (re)load succeeded.",
         st.config_reload_ok ? 1 : 0);
-  gauge("orderwatch_config_last_reload_success_timestamp_seconds",
+  gauge(sla::self::kConfigLastReloadSuccessTimestampSeconds,
         "Time of the last successful config load.",
         static_cast<double>(st.config_reload_success_ms.load()) / 1000.0);
-  gauge("orderwatch_snapshot_last_success_timestamp_seconds",
+  gauge(sla::self::kSnapshotLastSuccessTimestampSeconds,
         "Time the last snapshot file was written (0 = none yet).",
         static_cast<double>(st.snapshot_success_ms.load()) / 1000.0);
-  gauge("orderwatch_snapshot_duration_seconds",
+  gauge(sla::self::kSnapshotDurationSeconds,
         "Time the last successful snapshot write took (encode, checksum, write, fsync, rename).",
         static_cast<double>(st.snapshot_duration_us.load()) / 1e6);
-  gauge("orderwatch_snapshot_bytes", "Size of the last snapshot file written.",
+  gauge(sla::self::kSnapshotBytes, "Size of the last snapshot file written.",
         d(st.snapshot_bytes.load()));
-  counter("orderwatch_snapshot_failures_total", "Snapshot writes that failed.",
+  counter(sla::self::kSnapshotFailuresTotal, "Snapshot writes that failed.",
           d(st.snapshot_failures.load()));
 }
 
@@ -171,41 +171,40 @@ std::vector<MetricFamily> IngestCollector::Collect() const {
   const ingest::IngestStats& st = source_.stats();
   std::vector<MetricFamily> out;
   out.reserve(12);
-  auto gauge = [&](const char* name, const char* help, double value) {
+  auto gauge = [&](std::string_view name, const char* help, double value) {
     add_single(out, name, help, MetricType::Gauge, value);
   };
-  auto counter = [&](const char* name, const char* help, double value) {
+  auto counter = [&](std::string_view name, const char* help, double value) {
     add_single(out, name, help, MetricType::Counter, value);
   };
-  gauge("orderwatch_nats_connected", "1 when connected to NATS.", st.nats_connected ? 1 : 0);
-  counter("orderwatch_nats_reconnects_total", "Reconnections to NATS.",
-          d(st.nats_reconnects.load()));
-  counter("orderwatch_nats_slow_consumer_total",
+  gauge(sla::self::kNatsConnected, "1 when connected to NATS.", st.nats_connected ? 1 : 0);
+  counter(sla::self::kNatsReconnectsTotal, "Reconnections to NATS.", d(st.nats_reconnects.load()));
+  counter(sla::self::kNatsSlowConsumerTotal,
           "Times the NATS client reported this subscriber as a slow consumer.",
           d(st.nats_slow_consumer.load()));
-  counter("orderwatch_nats_dropped_messages_total",
+  counter(sla::self::kNatsDroppedMessagesTotal,
           "Messages the NATS client dropped because the pending buffer was full.",
           d(st.nats_dropped.load()));
   if (jetstream_) {
-    gauge("orderwatch_jetstream_consumer_pending_messages",
+    gauge(sla::self::kJetstreamConsumerPendingMessages,
           "Stream messages the durable consumer has not delivered yet (lag), polled each second.",
           d(st.jetstream_pending.load()));
-    gauge("orderwatch_jetstream_ack_pending_messages",
+    gauge(sla::self::kJetstreamAckPendingMessages,
           "Messages delivered to the exporter and not yet acknowledged, polled each second.",
           d(st.jetstream_ack_pending.load()));
-    counter("orderwatch_jetstream_redelivered_total",
+    counter(sla::self::kJetstreamRedeliveredTotal,
             "Messages received again (NumDelivered > 1); applying them again changes nothing.",
             d(st.jetstream_redelivered.load()));
-    counter("orderwatch_jetstream_terminated_total",
+    counter(sla::self::kJetstreamTerminatedTotal,
             "Poison messages (rejected by the decoder) terminated so they are never redelivered.",
             d(st.jetstream_terminated.load()));
-    counter("orderwatch_jetstream_replayed_messages_total",
+    counter(sla::self::kJetstreamReplayedMessagesTotal,
             "Messages re-read from the stream on start, after the sequence the state covers.",
             d(st.jetstream_replayed.load()));
-    counter("orderwatch_jetstream_lost_messages_total",
+    counter(sla::self::kJetstreamLostMessagesTotal,
             "Stream sequences a resume needed that the stream no longer held (events lost).",
             d(st.jetstream_lost.load()));
-    gauge("orderwatch_jetstream_consumer_bound",
+    gauge(sla::self::kJetstreamConsumerBound,
           "1 when the durable consumer is bound and the start-up re-read is done.",
           st.jetstream_bound ? 1 : 0);
   }

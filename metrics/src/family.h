@@ -54,9 +54,9 @@ inline double d(std::uint64_t v) { return static_cast<double>(v); }
 inline double d(std::int64_t v) { return static_cast<double>(v); }
 
 // A family with one unlabelled sample, appended to `out`.
-inline void add_single(std::vector<MetricFamily>& out, const char* name, const char* help,
+inline void add_single(std::vector<MetricFamily>& out, std::string_view name, const char* help,
                        MetricType type, double value) {
-  auto f = family(name, help, type);
+  auto f = family(std::string(name), help, type);
   add(f, {}, value);
   out.push_back(std::move(f));
 }

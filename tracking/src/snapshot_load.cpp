@@ -70,176 +70,173 @@ class StateLoader {
 
  private:
   void read_dimensions() {
-  const std::uint64_t ndims = r.count("dimension count", 3);
-  if (ndims > kMaxDimensions) r.fail("more than " + std::to_string(kMaxDimensions) + " dimensions");
-  old_dims.resize(ndims);
-  std::vector<bool> claimed(m.ndims, false);
-  for (auto& d : old_dims) {
-    const std::string_view field = r.string("dimension field");
-    r.string("dimension label");
-    const std::uint64_t nvalues = r.count("dimension value count", 1);
-    d.values = {"unknown", "other"};
-    d.values.reserve(nvalues + 2);
-    for (std::uint64_t v = 0; v < nvalues; ++v) d.values.push_back(r.string("dimension value"));
-    d.target = dimension_by_field(m.cfg, field);
-    if (d.target >= 0 && !claimed[d.target]) {
-      claimed[d.target] = true;
-    } else {
-      d.target = -1;
-      ++rep.dimensions_dropped;
+    const std::uint64_t ndims = r.count("dimension count", 3);
+    if (ndims > kMaxDimensions)
+      r.fail("more than " + std::to_string(kMaxDimensions) + " dimensions");
+    old_dims.resize(ndims);
+    std::vector<bool> claimed(m.ndims, false);
+    for (auto& d : old_dims) {
+      const std::string_view field = r.string("dimension field");
+      r.string("dimension label");
+      const std::uint64_t nvalues = r.count("dimension value count", 1);
+      d.values = {"unknown", "other"};
+      d.values.reserve(nvalues + 2);
+      for (std::uint64_t v = 0; v < nvalues; ++v) d.values.push_back(r.string("dimension value"));
+      d.target = dimension_by_field(m.cfg, field);
+      if (d.target >= 0 && !claimed[d.target]) {
+        claimed[d.target] = true;
+      } else {
+        d.target = -1;
+        ++rep.dimensions_dropped;
+      }
     }
-  }
   }
 
   // Combos: re-interned value by value, so caps and value ids follow the current config.
   void read_combos() {
-  ncombos = r.count("combo count", std::max<std::uint64_t>(old_dims.size(), 1));
-  combo_map.resize(ncombos);
-  for (auto& mapped : combo_map) {
-    ComboKey key{};
-    for (const auto& d : old_dims) {
-      const std::uint64_t v = r.varint("combo value");
-      if (v >= d.values.size())
-        r.fail("combo names dimension value " + std::to_string(v) + " of " +
-               std::to_string(d.values.size()));
-      if (d.target >= 0) key[d.target] = m.dims[d.target].intern(d.values[v]);
+    ncombos = r.count("combo count", std::max<std::uint64_t>(old_dims.size(), 1));
+    combo_map.resize(ncombos);
+    for (auto& mapped : combo_map) {
+      ComboKey key{};
+      for (const auto& d : old_dims) {
+        const std::uint64_t v = r.varint("combo value");
+        if (v >= d.values.size())
+          r.fail("combo names dimension value " + std::to_string(v) + " of " +
+                 std::to_string(d.values.size()));
+        if (d.target >= 0) key[d.target] = m.dims[d.target].intern(d.values[v]);
+      }
+      mapped = m.combo_for(key);
     }
-    mapped = m.combo_for(key);
-  }
-
   }
 
   void read_statuses() {
-  const std::uint64_t nstatuses = r.count("status count", 3);
-  if (nstatuses > 255) r.fail("more than 255 statuses");
-  old_statuses.resize(nstatuses);
-  for (auto& os : old_statuses) {
-    const std::string_view status_name = r.string("status name");
-    const bool was_terminal = r.varint("terminal flag") != 0;
-    const std::uint64_t ntiers = r.count("tier count", 2);
-    std::vector<std::pair<std::string_view, std::int64_t>> tiers(ntiers);
-    for (auto& [severity, threshold] : tiers) {
-      severity = r.string("tier severity");
-      threshold = r.svarint("tier threshold");
-    }
-    os.target = m.cfg.status_index(status_name);
-    if (os.target < 0 || (m.terminal[os.target] && !was_terminal)) {
-      if (!rep.dropped_statuses.empty()) rep.dropped_statuses += ",";
-      rep.dropped_statuses += status_name;
-    }
-    if (os.target < 0) continue;
-    os.keep_orders = !m.terminal[os.target];
-    const auto& st = m.cfg.statuses[os.target];
-    os.old_cutoff.assign(st.tiers.size(), kNever);
-    for (std::size_t k = 0; k < st.tiers.size(); ++k) {
-      for (const auto& [severity, threshold] : tiers) {
-        if (severity == st.tiers[k].severity && last_tick != kNever) {
-          os.old_cutoff[k] = minus(last_tick, threshold, r);
+    const std::uint64_t nstatuses = r.count("status count", 3);
+    if (nstatuses > 255) r.fail("more than 255 statuses");
+    old_statuses.resize(nstatuses);
+    for (auto& os : old_statuses) {
+      const std::string_view status_name = r.string("status name");
+      const bool was_terminal = r.varint("terminal flag") != 0;
+      const std::uint64_t ntiers = r.count("tier count", 2);
+      std::vector<std::pair<std::string_view, std::int64_t>> tiers(ntiers);
+      for (auto& [severity, threshold] : tiers) {
+        severity = r.string("tier severity");
+        threshold = r.svarint("tier threshold");
+      }
+      os.target = m.cfg.status_index(status_name);
+      if (os.target < 0 || (m.terminal[os.target] && !was_terminal)) {
+        if (!rep.dropped_statuses.empty()) rep.dropped_statuses += ",";
+        rep.dropped_statuses += status_name;
+      }
+      if (os.target < 0) continue;
+      os.keep_orders = !m.terminal[os.target];
+      const auto& st = m.cfg.statuses[os.target];
+      os.old_cutoff.assign(st.tiers.size(), kNever);
+      for (std::size_t k = 0; k < st.tiers.size(); ++k) {
+        for (const auto& [severity, threshold] : tiers) {
+          if (severity == st.tiers[k].severity && last_tick != kNever) {
+            os.old_cutoff[k] = minus(last_tick, threshold, r);
+          }
         }
       }
     }
   }
 
-  }
-
   // The deadline position: where the writer's last tick left every tier, under the current
   // thresholds. The next tick() counts what crossed since.
   void restore_cutoffs() {
-  m.last_tick = last_tick;
-  if (last_tick != kNever) {
-    for (std::size_t s = 0; s < m.n; ++s) {
-      for (std::size_t k = 0; k < m.cutoff[s].size(); ++k)
-        m.cutoff[s][k] = minus(last_tick, m.threshold_ms[s][k], r);
+    m.last_tick = last_tick;
+    if (last_tick != kNever) {
+      for (std::size_t s = 0; s < m.n; ++s) {
+        for (std::size_t k = 0; k < m.cutoff[s].size(); ++k)
+          m.cutoff[s][k] = minus(last_tick, m.threshold_ms[s][k], r);
+      }
     }
-  }
-
   }
 
   void read_orders() {
-  m.table.reserve(orders);
-  std::uint64_t read_orders = 0;
-  for (const auto& os : old_statuses) {
-    const std::uint64_t count = r.count("orders in status", 4);
-    read_orders += count;
-    const auto s = static_cast<std::uint8_t>(os.target);
-    std::int64_t entered = 0;
-    for (std::uint64_t i = 0; i < count; ++i) {
-      if (i == 0) {
-        entered = r.svarint("entry time");
-      } else {
-        const std::uint64_t delta = r.varint("entry time delta");
-        if (delta > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max() - entered))
-          r.fail("entry time out of range");
-        entered += static_cast<std::int64_t>(delta);
+    m.table.reserve(orders);
+    std::uint64_t read_orders = 0;
+    for (const auto& os : old_statuses) {
+      const std::uint64_t count = r.count("orders in status", 4);
+      read_orders += count;
+      const auto s = static_cast<std::uint8_t>(os.target);
+      std::int64_t entered = 0;
+      for (std::uint64_t i = 0; i < count; ++i) {
+        if (i == 0) {
+          entered = r.svarint("entry time");
+        } else {
+          const std::uint64_t delta = r.varint("entry time delta");
+          if (delta >
+              static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max() - entered))
+            r.fail("entry time out of range");
+          entered += static_cast<std::int64_t>(delta);
+        }
+        const std::int64_t stay = r.svarint("time since first seen");
+        const std::uint64_t combo = r.varint("combo");
+        if (combo >= ncombos)
+          r.fail("order names combo " + std::to_string(combo) + " of " + std::to_string(ncombos));
+        const std::string_view id = r.string("order id");
+        if (id.empty()) r.fail("empty order id");
+        if (!os.keep_orders) {
+          ++rep.orders_dropped;
+          continue;
+        }
+        insert_order(id, s, entered, stay, combo_map[combo], os);
       }
-      const std::int64_t stay = r.svarint("time since first seen");
-      const std::uint64_t combo = r.varint("combo");
-      if (combo >= ncombos)
-        r.fail("order names combo " + std::to_string(combo) + " of " + std::to_string(ncombos));
-      const std::string_view id = r.string("order id");
-      if (id.empty()) r.fail("empty order id");
-      if (!os.keep_orders) {
-        ++rep.orders_dropped;
-        continue;
-      }
-      insert_order(id, s, entered, stay, combo_map[combo], os);
     }
-  }
-  if (read_orders != orders)
-    r.fail("order count " + std::to_string(orders) + " but " + std::to_string(read_orders) +
-           " orders");
-
+    if (read_orders != orders)
+      r.fail("order count " + std::to_string(orders) + " but " + std::to_string(read_orders) +
+             " orders");
   }
 
   void insert_order(std::string_view id, std::uint8_t s, std::int64_t entered, std::int64_t stay,
                     std::uint16_t combo, const OldStatus& os) {
-  const std::uint64_t h = hash_order_id(id);
-  if (m.table.find(id, h) != OrderTable::kNotFound)
-    r.fail("order id \"" + std::string(id) + "\" appears twice");
-  const std::uint32_t idx = m.table.insert(id, h);
-  OrderRecord& rec = m.table.at(idx);
-  rec.status = s;
-  rec.entered_ms = entered;
-  rec.first_seen_ms = minus(entered, stay, r);
-  // Event times come from the decoder, which only accepts [1970, 9999]: anything else is
-  // damage (and would overflow the stay arithmetic later).
-  if (entered < 0 || entered > events::kMaxEventTimeMs || rec.first_seen_ms < 0 ||
-      rec.first_seen_ms > entered) {
-    r.fail("order \"" + std::string(id) + "\" has times out of range");
-  }
-  rec.combo = combo;
-  // As Impl::enter, except that a tier the writer had already seen crossed is not a new
-  // breach (its stay was counted before the snapshot).
-  m.index[s].insert(IndexEntry{entered, idx});
-  const std::size_t ser = m.series(rec.combo, s);
-  ++m.in_status[ser];
-  const auto& cut = m.cutoff[s];
-  for (std::size_t k = 0; k < cut.size(); ++k) {
-    if (entered > cut[k]) break;
-    ++m.overdue[ser * m.max_tiers + k];
-    if (entered > os.old_cutoff[k]) ++m.breaches[s * m.max_tiers + k];
-  }
+    const std::uint64_t h = hash_order_id(id);
+    if (m.table.find(id, h) != OrderTable::kNotFound)
+      r.fail("order id \"" + std::string(id) + "\" appears twice");
+    const std::uint32_t idx = m.table.insert(id, h);
+    OrderRecord& rec = m.table.at(idx);
+    rec.status = s;
+    rec.entered_ms = entered;
+    rec.first_seen_ms = minus(entered, stay, r);
+    // Event times come from the decoder, which only accepts [1970, 9999]: anything else is
+    // damage (and would overflow the stay arithmetic later).
+    if (entered < 0 || entered > events::kMaxEventTimeMs || rec.first_seen_ms < 0 ||
+        rec.first_seen_ms > entered) {
+      r.fail("order \"" + std::string(id) + "\" has times out of range");
+    }
+    rec.combo = combo;
+    // As Impl::enter, except that a tier the writer had already seen crossed is not a new
+    // breach (its stay was counted before the snapshot).
+    m.index[s].insert(IndexEntry{entered, idx});
+    const std::size_t ser = m.series(rec.combo, s);
+    ++m.in_status[ser];
+    const auto& cut = m.cutoff[s];
+    for (std::size_t k = 0; k < cut.size(); ++k) {
+      if (entered > cut[k]) break;
+      ++m.overdue[ser * m.max_tiers + k];
+      if (entered > os.old_cutoff[k]) ++m.breaches[s * m.max_tiers + k];
+    }
   }
 
   void read_tombstones() {
-  if (r.count("tombstone count", 10) != tombstones) r.fail("tombstone count mismatch");
-  std::int64_t expiry = 0;
-  for (std::uint64_t i = 0; i < tombstones; ++i) {
-    const std::uint64_t hash = r.fixed64("tombstone");
-    const std::uint64_t status = r.varint("tombstone status");
-    if (status >= old_statuses.size())
-      r.fail("tombstone names status " + std::to_string(status) + " of " +
-             std::to_string(old_statuses.size()));
-    expiry = plus(expiry, r.svarint("tombstone expiry"), r);
-    const int target = old_statuses[status].target;
-    if (target < 0) {
-      ++rep.tombstones_dropped;
-      continue;
+    if (r.count("tombstone count", 10) != tombstones) r.fail("tombstone count mismatch");
+    std::int64_t expiry = 0;
+    for (std::uint64_t i = 0; i < tombstones; ++i) {
+      const std::uint64_t hash = r.fixed64("tombstone");
+      const std::uint64_t status = r.varint("tombstone status");
+      if (status >= old_statuses.size())
+        r.fail("tombstone names status " + std::to_string(status) + " of " +
+               std::to_string(old_statuses.size()));
+      expiry = plus(expiry, r.svarint("tombstone expiry"), r);
+      const int target = old_statuses[status].target;
+      if (target < 0) {
+        ++rep.tombstones_dropped;
+        continue;
+      }
+      m.tombstones.add(hash, static_cast<std::uint8_t>(target), expiry);
     }
-    m.tombstones.add(hash, static_cast<std::uint8_t>(target), expiry);
-  }
-  if (!r.done()) r.fail(std::to_string(r.remaining()) + " unexpected bytes after the tombstones");
-
+    if (!r.done()) r.fail(std::to_string(r.remaining()) + " unexpected bytes after the tombstones");
   }
 
   Impl& m;
