@@ -1,0 +1,97 @@
+// The Loader's nats section: server URLs, the subject, credentials, TLS and JetStream.
+#include <cstdint>
+#include <sstream>
+#include <string>
+#include <utility>
+
+#include "loader_impl.h"
+
+namespace orderwatch::sla::detail {
+
+void Loader::read_nats(const YAML::Node& node, NatsConfig& nats) {
+  const std::string path = "nats";
+  if (!is_map(node, path)) return;
+  keys(node, path,
+       {"url", "subject", "queue_group", "jetstream", "user", "password_file", "token_file",
+        "credentials_file", "tls", "pending_messages_limit", "password", "token"});
+  if (auto v = node["url"]) {
+    nats.url = scalar(v, "nats.url");
+    std::stringstream urls(nats.url);
+    std::string one;
+    while (std::getline(urls, one, ',')) {
+      if (!one.starts_with("nats://") && !one.starts_with("tls://")) {
+        add(v, "nats.url", quote(one) + " must start with nats:// or tls://");
+      }
+    }
+  }
+  if (auto v = node["subject"]) {
+    nats.subject = scalar(v, "nats.subject");
+    if (!nats.subject.empty() && !valid_subject(nats.subject))
+      add(v, "nats.subject", quote(nats.subject) + " is not a valid NATS subject");
+  } else {
+    add(node, path, "missing required key \"subject\"");
+  }
+  set_string(node, "queue_group", path, nats.queue_group);
+  set_string(node, "user", path, nats.user);
+  set_string(node, "password_file", path, nats.password_file);
+  set_string(node, "token_file", path, nats.token_file);
+  set_string(node, "credentials_file", path, nats.credentials_file);
+  for (const char* secret : {"password", "token"}) {
+    if (auto v = node[secret])
+      add(v, join(path, secret),
+          std::string("secrets are not accepted inline; use ") + secret + "_file");
+  }
+  if (auto v = node["pending_messages_limit"]) {
+    auto n = integer(v, "nats.pending_messages_limit");
+    if (n && (*n < 1 || *n > 100'000'000))
+      add(v, "nats.pending_messages_limit", "must be between 1 and 100000000");
+    else if (n)
+      nats.pending_messages_limit = static_cast<std::uint32_t>(*n);
+  }
+  if (auto tls = node["tls"]) read_nats_tls(tls, nats);
+  if (auto js = node["jetstream"]) read_jetstream(js, node, nats);
+}
+
+void Loader::read_nats_tls(const YAML::Node& tls, NatsConfig& nats) {
+  if (!is_map(tls, "nats.tls")) return;
+  keys(tls, "nats.tls", {"ca_file", "cert_file", "key_file"});
+  set_string(tls, "ca_file", "nats.tls", nats.tls_ca_file);
+  set_string(tls, "cert_file", "nats.tls", nats.tls_cert_file);
+  set_string(tls, "key_file", "nats.tls", nats.tls_key_file);
+  if (nats.tls_cert_file.empty() != nats.tls_key_file.empty())
+    add(tls, "nats.tls", "cert_file and key_file go together");
+}
+
+// nats_node: the enclosing nats mapping, whose queue_group does not combine with JetStream.
+void Loader::read_jetstream(const YAML::Node& js, const YAML::Node& nats_node, NatsConfig& nats) {
+  const std::string p = "nats.jetstream";
+  if (!is_map(js, p)) return;
+  keys(js, p, {"stream", "durable", "ack_wait", "max_ack_pending", "max_deliver"});
+  JetStreamConfig cfg;
+  for (auto [key, out] : {std::pair{"stream", &cfg.stream}, {"durable", &cfg.durable}}) {
+    if (auto v = js[key]) {
+      *out = scalar(v, join(p, key));
+    } else {
+      add(js, p, std::string("missing required key \"") + key + "\"");
+    }
+  }
+  set_duration(js, "ack_wait", p, cfg.ack_wait);
+  for (auto [key, out] : {std::pair{"max_ack_pending", &cfg.max_ack_pending},
+                          {"max_deliver", &cfg.max_deliver}}) {
+    if (auto v = js[key]) {
+      auto n = integer(v, join(p, key));
+      if (n && *n < 1) add(v, join(p, key), "must be at least 1");
+      if (n) *out = *n;
+    }
+  }
+  nats.jetstream = cfg;
+  // A queue group would split one durable's messages over instances that each keep
+  // only part of an order's events; scale-out uses partition subjects instead.
+  if (auto q = nats_node["queue_group"]; q && !nats.queue_group.empty()) {
+    add(q, "nats.queue_group",
+        "does not apply with jetstream: give each instance its own durable and "
+        "partition subject");
+  }
+}
+
+}  // namespace orderwatch::sla::detail

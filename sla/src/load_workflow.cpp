@@ -1,0 +1,230 @@
+// The Loader's workflow sections: statuses with their SLA tiers and escalations, and the event
+// that moves an order through them (format, field paths, dimensions).
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "loader_impl.h"
+
+namespace orderwatch::sla::detail {
+
+namespace {
+
+// Labels the exporter itself sets; a dimension may not take one of these names.
+const std::set<std::string, std::less<>> kReservedLabels = {
+    "status", "severity", "le",   "from", "to",       "outcome", "result",
+    "reason", "service",  "team", "job",  "instance", "tier",    "alertname"};
+
+}  // namespace
+
+// ---- statuses ----------------------------------------------------------------------------------
+
+void Loader::read_statuses(const YAML::Node& root, Config& cfg) {
+  auto list = root["statuses"];
+  if (!list) {
+    add(root, "", "missing required key \"statuses\"");
+    return;
+  }
+  if (!list.IsSequence() || list.size() == 0) {
+    add(list, "statuses", "expected a non-empty list of statuses");
+    return;
+  }
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const auto node = list[i];
+    const auto path = index("statuses", i);
+    if (!is_map(node, path)) continue;
+    keys(node, path, {"name", "sla", "severity", "team", "escalations", "terminal"});
+    Status st;
+    if (auto v = node["name"]) {
+      st.name = scalar(v, join(path, "name"));
+      if (!st.name.empty() && !valid_status_name(st.name)) {
+        add(v, join(path, "name"),
+            quote(st.name) + " must start with a letter and contain only letters, digits, _ or -");
+      } else if (!st.name.empty() && !seen.insert(st.name).second) {
+        add(v, join(path, "name"), "duplicate status " + quote(st.name));
+      }
+    } else {
+      add(node, path, "missing required key \"name\"");
+    }
+    if (auto v = node["terminal"]) st.terminal = boolean(v, join(path, "terminal")).value_or(false);
+    if (st.terminal) {
+      for (const char* key : {"sla", "severity", "escalations"}) {
+        if (auto v = node[key])
+          add(v, join(path, key), "a terminal status cannot have an SLA or escalations");
+      }
+      cfg.statuses.push_back(std::move(st));
+      continue;
+    }
+    if (auto v = node["sla"]) {
+      Tier base;
+      base.severity = "warning";
+      if (auto d = duration(v, join(path, "sla"))) base.after = *d;
+      if (auto s = node["severity"]) base.severity = severity(s, join(path, "severity"));
+      if (auto t = node["team"]) base.team = scalar(t, join(path, "team"));
+      st.tiers.push_back(base);
+    } else {
+      for (const char* key : {"severity", "escalations"}) {
+        if (auto extra = node[key]) add(extra, join(path, key), "needs an \"sla\" on the status");
+      }
+    }
+    if (auto esc = node["escalations"]; esc && !st.tiers.empty()) {
+      read_escalations(esc, join(path, "escalations"), st);
+    }
+    cfg.statuses.push_back(std::move(st));
+  }
+}
+
+std::string Loader::severity(const YAML::Node& node, const std::string& path) {
+  auto s = scalar(node, path);
+  if (!s.empty() && !valid_severity(s)) {
+    add(node, path, quote(s) + " must match [a-z][a-z0-9_]*");
+  }
+  return s;
+}
+
+void Loader::read_escalations(const YAML::Node& list, const std::string& path, Status& st) {
+  if (!list.IsSequence()) {
+    add(list, path, "expected a list of {after, severity, team}");
+    return;
+  }
+  for (std::size_t j = 0; j < list.size(); ++j) {
+    const auto node = list[j];
+    const auto p = index(path, j);
+    if (!is_map(node, p)) continue;
+    keys(node, p, {"after", "severity", "team"});
+    Tier tier;
+    const Tier& prev = st.tiers.back();
+    if (auto v = node["after"]) {
+      if (auto d = duration(v, join(p, "after"))) {
+        tier.after = *d;
+        if (prev.after.count() > 0 && tier.after <= prev.after) {
+          add(v, join(p, "after"),
+              format_duration(tier.after) + " must be after the tier before it (" +
+                  format_duration(prev.after) + ")");
+        }
+      }
+    } else {
+      add(node, p, "missing required key \"after\"");
+    }
+    if (auto v = node["severity"]) {
+      tier.severity = severity(v, join(p, "severity"));
+      for (const auto& t : st.tiers) {
+        if (!tier.severity.empty() && t.severity == tier.severity) {
+          add(v, join(p, "severity"),
+              "severity " + quote(tier.severity) + " is already used by another tier of " +
+                  quote(st.name));
+          break;
+        }
+      }
+    } else {
+      add(node, p, "missing required key \"severity\"");
+    }
+    if (auto v = node["team"]) tier.team = scalar(v, join(p, "team"));
+    st.tiers.push_back(tier);
+  }
+}
+
+// ---- event -------------------------------------------------------------------------------------
+
+void Loader::read_event(const YAML::Node& node, EventConfig& ev) {
+  const std::string path = "event";
+  if (node) {
+    if (!is_map(node, path)) return;
+    keys(node, path,
+         {"format", "id_field", "status_field", "time_field", "dimensions", "max_future_skew",
+          "max_payload_bytes"});
+    if (auto v = node["format"]) {
+      auto f = scalar(v, "event.format");
+      if (f == "json") {
+        ev.format = EventFormat::kJson;
+      } else if (f == "cloudevents") {
+        ev.format = EventFormat::kCloudEvents;
+      } else {
+        add(v, "event.format", quote(f) + " is not a format (json or cloudevents)");
+      }
+    }
+  }
+  const bool ce = ev.format == EventFormat::kCloudEvents;
+  ev.id_field = ce ? "data.orderId" : "orderId";
+  ev.status_field = ce ? "data.status" : "status";
+  ev.time_field = ce ? "time" : "timestamp";
+  if (!node) return;
+  for (auto [key, out] : {std::pair{"id_field", &ev.id_field},
+                          {"status_field", &ev.status_field},
+                          {"time_field", &ev.time_field}}) {
+    if (auto v = node[key]) {
+      *out = scalar(v, join(path, key));
+      if (!valid_path(*out)) add(v, join(path, key), quote(*out) + " is not a field path");
+    }
+  }
+  set_duration(node, "max_future_skew", path, ev.max_future_skew, /*allow_zero=*/true);
+  if (auto v = node["max_payload_bytes"]) {
+    auto n = integer(v, "event.max_payload_bytes");
+    if (n && (*n < 64 || *n > 64 * 1024 * 1024))
+      add(v, "event.max_payload_bytes", "must be between 64 and 67108864");
+    else if (n)
+      ev.max_payload_bytes = static_cast<std::uint32_t>(*n);
+  }
+  if (auto dims = node["dimensions"]) read_dimensions(dims, ev);
+}
+
+void Loader::read_dimensions(const YAML::Node& dims, EventConfig& ev) {
+  if (!dims.IsSequence()) {
+    add(dims, "event.dimensions", "expected a list of {field, max_values}");
+    return;
+  }
+  std::set<std::string> labels;
+  for (std::size_t i = 0; i < dims.size(); ++i) {
+    const auto d = dims[i];
+    const auto p = index("event.dimensions", i);
+    if (!is_map(d, p)) continue;
+    ev.dimensions.push_back(read_dimension(d, p, labels));
+  }
+  if (ev.dimensions.size() > kMaxDimensions) {
+    add(dims, "event.dimensions", "at most " + std::to_string(kMaxDimensions) + " dimensions");
+  }
+}
+
+// labels: the labels of the dimensions before this one, to refuse a duplicate.
+Dimension Loader::read_dimension(const YAML::Node& node, const std::string& path,
+                                 std::set<std::string>& labels) {
+  keys(node, path, {"field", "label", "max_values"});
+  Dimension dim;
+  if (auto v = node["field"]) {
+    dim.field = scalar(v, join(path, "field"));
+    if (!valid_path(dim.field))
+      add(v, join(path, "field"), quote(dim.field) + " is not a field path");
+  } else {
+    add(node, path, "missing required key \"field\"");
+  }
+  auto dot = dim.field.rfind('.');
+  dim.label = dot == std::string::npos ? dim.field : dim.field.substr(dot + 1);
+  YAML::Node label_node = node["label"] ? node["label"] : node["field"];
+  if (auto v = node["label"]) dim.label = scalar(v, join(path, "label"));
+  if (!dim.label.empty()) {
+    if (!valid_label_name(dim.label)) {
+      add(label_node, join(path, "label"), quote(dim.label) + " is not a valid label name");
+    } else if (kReservedLabels.count(dim.label)) {
+      add(label_node, join(path, "label"),
+          quote(dim.label) + " is a label orderwatch sets itself; choose another label");
+    } else if (!labels.insert(dim.label).second) {
+      add(label_node, join(path, "label"), "duplicate dimension label " + quote(dim.label));
+    }
+  }
+  if (auto v = node["max_values"]) {
+    auto n = integer(v, join(path, "max_values"));
+    if (n && (*n < 1 || *n > 1000))
+      add(v, join(path, "max_values"), "must be between 1 and 1000 (a cap of 0 exports nothing)");
+    else if (n)
+      dim.max_values = static_cast<std::uint32_t>(*n);
+  } else {
+    add(node, path, "missing required key \"max_values\" (every dimension needs a cap)");
+  }
+  return dim;
+}
+
+}  // namespace orderwatch::sla::detail

@@ -1,0 +1,107 @@
+// Private: the reader behind load_file/load_string, shared by the translation units that
+// implement it (the document, reporting and typed scalar readers in loader.cpp; statuses,
+// escalations and the event in load_workflow.cpp; nats in load_nats.cpp; turnaround,
+// alerting and retention in load_alerting.cpp; name syntax in names.cpp). Not part of the
+// public API. A Loader reads one file once and is not thread-safe; load_* make one per call.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "orderwatch/sla/config.h"
+#include "orderwatch/sla/loader.h"
+
+namespace orderwatch::sla::detail {
+
+// ---- name syntax (names.cpp) -----------------------------------------------------------------
+bool valid_service(std::string_view s);      // [a-z][a-z0-9_-]*
+bool valid_metric_name(std::string_view s);  // a Prometheus metric name (or prefix)
+bool valid_label_name(std::string_view s);   // a Prometheus label name, not __reserved
+bool valid_status_name(std::string_view s);  // a letter, then letters, digits, _ or -
+bool valid_severity(std::string_view s);     // [a-z][a-z0-9_]*
+bool valid_path(std::string_view s);         // a dotted field path: no empty segment
+bool valid_subject(std::string_view s);      // a NATS subject; * and a final > as wildcards
+
+// Reads one SLA file into a Config, collecting every problem (with its Mark) before throwing
+// one ConfigError that lists them in file order.
+class Loader {
+ public:
+  explicit Loader(std::string file) : file_(std::move(file)) {}
+
+  Config load(const std::string& text);
+
+ private:
+  // ---- reporting (loader.cpp) ----------------------------------------------------------------
+  void add_at(const YAML::Mark& mark, const std::string& path, const std::string& message);
+  void add(const YAML::Node& node, const std::string& path, const std::string& message) {
+    add_at(node.Mark(), path, message);
+  }
+  static std::string quote(const std::string& s) { return "\"" + s + "\""; }
+  static std::string join(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+  }
+  static std::string index(const std::string& path, std::size_t i) {
+    return path + "[" + std::to_string(i) + "]";
+  }
+
+  // ---- typed readers (loader.cpp); each reports its own problem and returns an empty value --
+  void keys(const YAML::Node& map, const std::string& path,
+            std::initializer_list<std::string_view> allowed);
+  bool is_map(const YAML::Node& node, const std::string& path);
+  std::string scalar(const YAML::Node& node, const std::string& path);
+  std::optional<std::int64_t> integer(const YAML::Node& node, const std::string& path);
+  std::optional<double> number(const YAML::Node& node, const std::string& path);
+  std::optional<bool> boolean(const YAML::Node& node, const std::string& path);
+  // A duration that must be > 0 (or >= 0 when allow_zero).
+  std::optional<Duration> duration(const YAML::Node& node, const std::string& path,
+                                   bool allow_zero = false);
+  template <typename T>
+  void set_duration(const YAML::Node& map, const char* key, const std::string& path, T& out,
+                    bool allow_zero = false) {
+    if (auto v = map[key]) {
+      if (auto d = duration(v, join(path, key), allow_zero)) out = *d;
+    }
+  }
+  void set_string(const YAML::Node& map, const char* key, const std::string& path,
+                  std::string& out) {
+    if (auto v = map[key]) out = scalar(v, join(path, key));
+  }
+
+  // ---- statuses and the event (load_workflow.cpp) --------------------------------------------
+  void read_statuses(const YAML::Node& root, Config& cfg);
+  std::string severity(const YAML::Node& node, const std::string& path);
+  void read_escalations(const YAML::Node& list, const std::string& path, Status& st);
+  void read_event(const YAML::Node& node, EventConfig& ev);
+  void read_dimensions(const YAML::Node& dims, EventConfig& ev);
+  Dimension read_dimension(const YAML::Node& node, const std::string& path,
+                           std::set<std::string>& labels);
+
+  // ---- nats (load_nats.cpp) ------------------------------------------------------------------
+  void read_nats(const YAML::Node& node, NatsConfig& nats);
+  void read_nats_tls(const YAML::Node& tls, NatsConfig& nats);
+  void read_jetstream(const YAML::Node& js, const YAML::Node& nats_node, NatsConfig& nats);
+
+  // ---- turnaround, alerting, retention (load_alerting.cpp) -----------------------------------
+  void read_turnaround(const YAML::Node& node, Config& cfg);
+  void read_alerting(const YAML::Node& node, Config& cfg);
+  void read_receivers(YAML::Node list, Alerting& a, std::set<std::string>& names);
+  std::optional<Receiver> read_receiver(const YAML::Node& node, const std::string& path);
+  void read_routes(const YAML::Node& list, Alerting& a, const std::set<std::string>& names);
+  void check_receiver(const YAML::Node& node, const std::string& path, const std::string& name,
+                      const std::set<std::string>& names);
+  void read_retention(const YAML::Node& node, Retention& r);
+
+  std::string file_;
+  std::vector<Problem> problems_;
+};
+
+}  // namespace orderwatch::sla::detail
