@@ -40,6 +40,10 @@ inline constexpr std::string_view kSnapshotLastSuccessTimestampSeconds =
 inline constexpr std::string_view kSnapshotDurationSeconds = "orderwatch_snapshot_duration_seconds";
 inline constexpr std::string_view kSnapshotBytes = "orderwatch_snapshot_bytes";
 inline constexpr std::string_view kSnapshotFailuresTotal = "orderwatch_snapshot_failures_total";
+// The watermark W (overdue and breaches are judged as of W) and how far it trails the wall clock.
+inline constexpr std::string_view kWatermarkTimestampSeconds =
+    "orderwatch_watermark_timestamp_seconds";
+inline constexpr std::string_view kWatermarkLagSeconds = "orderwatch_watermark_lag_seconds";
 // Exposed only when nats.jetstream is configured.
 inline constexpr std::string_view kJetstreamConsumerPendingMessages =
     "orderwatch_jetstream_consumer_pending_messages";
@@ -71,6 +75,8 @@ inline constexpr std::array kAll = {kBuildInfo,
                                     kSnapshotDurationSeconds,
                                     kSnapshotBytes,
                                     kSnapshotFailuresTotal,
+                                    kWatermarkTimestampSeconds,
+                                    kWatermarkLagSeconds,
                                     kJetstreamConsumerPendingMessages,
                                     kJetstreamAckPendingMessages,
                                     kJetstreamRedeliveredTotal,
