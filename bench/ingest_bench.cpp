@@ -1,0 +1,356 @@
+// What users feel of the ingest path: `orderwatch serve` (the real binary) against a bare
+// nats.c subscriber that only counts, on the same events and the same nats-server, in one run.
+//
+//   core NATS   K orders are put in flight first (one Placed event each, not measured), then
+//               M events move random in-flight orders on (Placed -> Authorized -> Shipped ->
+//               Delivered; a delivered order is replaced by a new one, so K stays constant).
+//               The publisher sends as fast as the server takes them. Measured over the M
+//               events: CPU per event of the consuming process (its own CPU time, from
+//               /proc/<pid>/schedstat) and events/s from the first measured publish until the
+//               consumer has handled the last one.
+//   JetStream   the same K + M events stored in a stream first; `serve` started on a new
+//               durable (a catch-up after an outage). CPU per event and events/s until every
+//               event is applied, against serve's core NATS rate from the same run.
+//
+// Usage: ingest_bench [--orders K[,K2...]] [--events M] [--no-jetstream]
+// (defaults: --orders 100000,1000000 --events 1000000). The ratios are printed at the end.
+#include <nats/nats.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "harness.h"
+
+namespace orderwatch::bench {
+namespace {
+
+using testing::ExporterProcess;
+using testing::NatsServer;
+using testing::TempDir;
+
+const char* kStatuses[] = {"Placed", "Authorized", "Shipped", "Delivered"};
+const char* kRegions[] = {"eu-west", "eu-central", "us-east", "us-west", "ap-south"};
+const char* kChannels[] = {"web", "app", "pos", "api"};
+
+std::string config_yaml(bool jetstream) {
+  return std::string("service: bench\n") +
+         "nats:\n  subject: \"bench.orders.>\"\n  pending_messages_limit: 20000000\n" +
+         (jetstream ? "  jetstream: {stream: BENCH, durable: bench, max_ack_pending: 20000}\n" : "") +
+         "event:\n  dimensions: [{field: region, max_values: 20}, {field: channel, max_values: 8}]\n"
+         "statuses:\n"
+         "  - {name: Placed, sla: 15m}\n"
+         "  - name: Authorized\n    sla: 1h\n    escalations: [{after: 2h, severity: page}]\n"
+         "  - {name: Shipped, sla: 48h}\n"
+         "  - {name: Delivered, terminal: true}\n"
+         "  - {name: Cancelled, terminal: true}\n";
+}
+
+struct Message {
+  std::string subject;
+  std::string payload;  // ~120 bytes, like a real order event
+};
+
+// K warm-up events (one Placed per order), then M events walking random orders on.
+std::vector<Message> make_events(std::size_t orders, std::size_t events) {
+  std::mt19937_64 rng(42);
+  std::vector<std::uint32_t> id(orders);
+  std::vector<std::uint8_t> status(orders, 0);
+  std::uint32_t next_id = 0;
+  std::vector<Message> out;
+  out.reserve(orders + events);
+  std::int64_t t = 1'714'564'800'000;  // 2024-05-01T12:00:00Z; +1 ms per event
+  auto emit = [&](std::size_t slot) {
+    char buf[256];
+    const std::time_t secs = static_cast<std::time_t>(t / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    const int n = std::snprintf(
+        buf, sizeof buf,
+        R"({"orderId":"ord-%08x","status":"%s","timestamp":"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ","region":"%s","channel":"%s"})",
+        id[slot] * 2654435761U, kStatuses[status[slot]], tm.tm_year + 1900, tm.tm_mon + 1,
+        tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(t % 1000),
+        kRegions[id[slot] % 5], kChannels[id[slot] % 4]);
+    out.push_back({std::string("bench.orders.") + kStatuses[status[slot]],
+                   std::string(buf, static_cast<std::size_t>(n))});
+    ++t;
+  };
+  for (std::size_t i = 0; i < orders; ++i) {
+    id[i] = next_id++;
+    emit(i);
+  }
+  for (std::size_t e = 0; e < events; ++e) {
+    const std::size_t slot = rng() % orders;
+    if (status[slot] == 3) {  // delivered: a new order takes the slot
+      id[slot] = next_id++;
+      status[slot] = 0;
+    } else {
+      ++status[slot];
+    }
+    emit(slot);
+  }
+  return out;
+}
+
+double mono_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// CPU time (user + system, all threads, living or ended) of another process in seconds, from
+// /proc/<pid>/stat (clock ticks: 10 ms, so runs should take seconds).
+double cpu_s(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream fields(text.substr(text.rfind(')') + 2));  // after "pid (comm) "
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// This process's own CPU time (all threads), with microsecond resolution.
+double own_cpu_s() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+void publish(natsConnection* conn, const std::vector<Message>& events, std::size_t from,
+             std::size_t to) {
+  for (std::size_t i = from; i < to; ++i) {
+    const auto& m = events[i];
+    while (natsConnection_Publish(conn, m.subject.c_str(), m.payload.data(),
+                                  static_cast<int>(m.payload.size())) != NATS_OK) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  natsConnection_FlushTimeout(conn, 60'000);
+}
+
+struct Figures {
+  double cpu_per_event_us = 0;
+  double events_per_s = 0;
+};
+
+// ---- the bare subscriber: a child process counting messages ------------------------------
+struct BareReport {
+  double cpu_at_warm = 0, cpu_at_end = 0, mono_at_end = 0;
+};
+
+struct Counter {
+  std::uint64_t seen = 0, warm = 0, total = 0;
+  BareReport report;
+  int fd = -1;
+};
+
+void on_bare_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+  auto* c = static_cast<Counter*>(closure);
+  natsMsg_Destroy(msg);
+  ++c->seen;
+  if (c->seen == c->warm) c->report.cpu_at_warm = own_cpu_s();
+  if (c->seen == c->total) {
+    c->report.cpu_at_end = own_cpu_s();
+    c->report.mono_at_end = mono_s();
+    if (write(c->fd, &c->report, sizeof c->report) != sizeof c->report) _exit(3);
+    _exit(0);
+  }
+}
+
+[[noreturn]] void run_bare_subscriber(const std::string& url, std::uint64_t warm,
+                                      std::uint64_t total, int report_fd, int ready_fd) {
+  static Counter c;
+  c.warm = warm;
+  c.total = total;
+  c.fd = report_fd;
+  natsConnection* conn = nullptr;
+  natsSubscription* sub = nullptr;
+  if (natsConnection_ConnectTo(&conn, url.c_str()) != NATS_OK ||
+      natsConnection_Subscribe(&sub, conn, "bench.orders.>", on_bare_message, &c) != NATS_OK) {
+    _exit(2);
+  }
+  natsSubscription_SetPendingLimits(sub, -1, -1);
+  natsConnection_Flush(conn);
+  const char ok = 1;
+  if (write(ready_fd, &ok, 1) != 1) _exit(3);
+  for (;;) pause();
+}
+
+Figures bare_core(const std::string& url, const std::vector<Message>& events, std::size_t warm) {
+  int report[2], ready[2];
+  if (pipe(report) != 0 || pipe(ready) != 0) throw std::runtime_error("pipe");
+  // fork + exec (not a bare fork): the NATS library's threads do not survive a fork.
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const std::string args[] = {url, std::to_string(warm), std::to_string(events.size()),
+                                std::to_string(report[1]), std::to_string(ready[1])};
+    execl("/proc/self/exe", "ingest_bench", "--bare-subscriber", args[0].c_str(),
+          args[1].c_str(), args[2].c_str(), args[3].c_str(), args[4].c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  char ok = 0;
+  if (read(ready[0], &ok, 1) != 1) throw std::runtime_error("bare subscriber did not start");
+  natsConnection* conn = nullptr;
+  natsConnection_ConnectTo(&conn, url.c_str());
+  publish(conn, events, 0, warm);
+  // Let the warm-up drain so the measured part starts with an empty queue.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const double t0 = mono_s();
+  publish(conn, events, warm, events.size());
+  BareReport r{};
+  if (read(report[0], &r, sizeof r) != sizeof r) throw std::runtime_error("bare: no report");
+  waitpid(pid, nullptr, 0);
+  natsConnection_Destroy(conn);
+  for (int fd : {report[0], report[1], ready[0], ready[1]}) close(fd);
+  const double n = static_cast<double>(events.size() - warm);
+  return {(r.cpu_at_end - r.cpu_at_warm) / n * 1e6, n / (r.mono_at_end - t0)};
+}
+
+// ---- orderwatch serve ----------------------------------------------------------------------
+double handled(ExporterProcess& e) {
+  double sum = 0;
+  for (const auto& [key, value] : e.scrape()) {
+    if (key.rfind("order_events_total{", 0) == 0) sum += value;
+  }
+  return sum;
+}
+
+// Polls until serve has handled `n` events; returns the monotonic time it saw it.
+double wait_handled(ExporterProcess& e, double n, double timeout_s) {
+  const double start = mono_s();
+  while (mono_s() - start < timeout_s) {
+    if (handled(e) >= n) return mono_s();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  throw std::runtime_error("serve handled " + std::to_string(handled(e)) + " of " +
+                           std::to_string(n) + " events in time; log:\n" + e.log());
+}
+
+Figures serve_core(const TempDir& dir, const std::string& url, const std::vector<Message>& events,
+                   std::size_t warm) {
+  const std::string cfg = dir.write("core.yaml", config_yaml(false));
+  ExporterProcess e(cfg, url, dir.path() + "/serve-core.log");
+  if (!e.wait_ready()) throw std::runtime_error("serve not ready:\n" + e.log());
+  natsConnection* conn = nullptr;
+  natsConnection_ConnectTo(&conn, url.c_str());
+  publish(conn, events, 0, warm);
+  wait_handled(e, static_cast<double>(warm), 120);
+  const pid_t pid = e.process().pid();
+  const double cpu0 = cpu_s(pid);
+  const double t0 = mono_s();
+  publish(conn, events, warm, events.size());
+  const double t1 = wait_handled(e, static_cast<double>(events.size()), 300);
+  const double cpu1 = cpu_s(pid);
+  natsConnection_Destroy(conn);
+  const double n = static_cast<double>(events.size() - warm);
+  return {(cpu1 - cpu0) / n * 1e6, n / (t1 - t0)};
+}
+
+Figures serve_jetstream(const TempDir& dir, const std::string& url,
+                        const std::vector<Message>& events) {
+  testing::create_stream(url, "BENCH", {"bench.orders.>"});
+  natsConnection* conn = nullptr;
+  jsCtx* js = nullptr;
+  natsConnection_ConnectTo(&conn, url.c_str());
+  natsConnection_JetStream(&js, conn, nullptr);
+  std::size_t i = 0;
+  for (const auto& m : events) {
+    js_PublishAsync(js, m.subject.c_str(), m.payload.data(), static_cast<int>(m.payload.size()),
+                    nullptr);
+    if (++i % 10'000 == 0) js_PublishAsyncComplete(js, nullptr);
+  }
+  js_PublishAsyncComplete(js, nullptr);
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(conn);
+  const std::string cfg = dir.write("js.yaml", config_yaml(true));
+  const double t0 = mono_s();
+  ExporterProcess e(cfg, url, dir.path() + "/serve-js.log");
+  if (!e.wait_for_port()) throw std::runtime_error("serve did not start:\n" + e.log());
+  const double t1 = wait_handled(e, static_cast<double>(events.size()), 600);
+  const double cpu = cpu_s(e.process().pid());
+  const double n = static_cast<double>(events.size());
+  return {cpu / n * 1e6, n / (t1 - t0)};
+}
+
+std::vector<std::size_t> parse_list(const char* text) {
+  std::vector<std::size_t> out;
+  std::stringstream in(text);
+  std::string one;
+  while (std::getline(in, one, ',')) out.push_back(std::stoul(one));
+  return out;
+}
+
+}  // namespace
+}  // namespace orderwatch::bench
+
+int main(int argc, char** argv) {
+  using namespace orderwatch::bench;
+  std::vector<std::size_t> orders = {100'000, 1'000'000};
+  std::size_t events = 1'000'000;
+  bool jetstream = true;
+  if (argc == 7 && std::strcmp(argv[1], "--bare-subscriber") == 0) {
+    run_bare_subscriber(argv[2], std::stoull(argv[3]), std::stoull(argv[4]), std::atoi(argv[5]),
+                        std::atoi(argv[6]));
+  }
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--orders") == 0 && i + 1 < argc) {
+      orders = parse_list(argv[++i]);
+    } else if (std::strcmp(argv[i], "--events") == 0 && i + 1 < argc) {
+      events = std::stoul(argv[++i]);
+    } else if (std::strcmp(argv[i], "--no-jetstream") == 0) {
+      jetstream = false;
+    } else {
+      std::fprintf(stderr, "usage: ingest_bench [--orders K,...] [--events M] [--no-jetstream]\n");
+      return 2;
+    }
+  }
+  try {
+    for (const std::size_t k : orders) {
+      const auto msgs = make_events(k, events);
+      std::size_t bytes = 0;
+      for (const auto& m : msgs) bytes += m.payload.size();
+      orderwatch::testing::TempDir dir;
+      NatsServer nats(dir, 0, true);
+      const Figures bare = bare_core(nats.url(), msgs, k);
+      const Figures serve = serve_core(dir, nats.url(), msgs, k);
+      std::printf("core NATS, %zu orders in flight, %zu events (%.0f bytes each on average):\n", k,
+                  events, static_cast<double>(bytes) / static_cast<double>(msgs.size()));
+      std::printf("  bare nats.c subscriber  %6.3f us CPU/event  %6.3f M events/s\n",
+                  bare.cpu_per_event_us, bare.events_per_s / 1e6);
+      std::printf("  orderwatch serve        %6.3f us CPU/event  %6.3f M events/s\n",
+                  serve.cpu_per_event_us, serve.events_per_s / 1e6);
+      std::printf("  serve / bare: CPU per event %.2fx (target <= 2x), events/s %.2fx\n",
+                  serve.cpu_per_event_us / bare.cpu_per_event_us,
+                  serve.events_per_s / bare.events_per_s);
+      if (jetstream) {
+        const Figures js = serve_jetstream(dir, nats.url(), msgs);
+        std::printf("JetStream catch-up, %zu events already in the stream, new durable:\n",
+                    msgs.size());
+        std::printf("  orderwatch serve        %6.3f us CPU/event  %6.3f M events/s\n",
+                    js.cpu_per_event_us, js.events_per_s / 1e6);
+        std::printf("  catch-up / core NATS ingest: %.2fx (target >= 0.5x)\n",
+                    js.events_per_s / serve.events_per_s);
+      }
+      std::fflush(stdout);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ingest_bench: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
