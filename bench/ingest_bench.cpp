@@ -46,8 +46,10 @@ const char* kChannels[] = {"web", "app", "pos", "api"};
 std::string config_yaml(bool jetstream) {
   return std::string("service: bench\n") +
          "nats:\n  subject: \"bench.orders.>\"\n  pending_messages_limit: 20000000\n" +
-         (jetstream ? "  jetstream: {stream: BENCH, durable: bench, max_ack_pending: 20000}\n" : "") +
-         "event:\n  dimensions: [{field: region, max_values: 20}, {field: channel, max_values: 8}]\n"
+         (jetstream ? "  jetstream: {stream: BENCH, durable: bench, max_ack_pending: 20000}\n"
+                    : "") +
+         "event:\n  dimensions: [{field: region, max_values: 20}, {field: channel, max_values: "
+         "8}]\n"
          "statuses:\n"
          "  - {name: Placed, sla: 15m}\n"
          "  - name: Authorized\n    sla: 1h\n    escalations: [{after: 2h, severity: page}]\n"
@@ -103,8 +105,7 @@ std::vector<Message> make_events(std::size_t orders, std::size_t events) {
 }
 
 double mono_s() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 // CPU time (user + system, all threads, living or ended) of another process in seconds, from
@@ -198,9 +199,8 @@ Figures bare_core(const std::string& url, const std::vector<Message>& events, st
   if (pid == 0) {
     const std::string args[] = {url, std::to_string(warm), std::to_string(events.size()),
                                 std::to_string(report[1]), std::to_string(ready[1])};
-    execl("/proc/self/exe", "ingest_bench", "--bare-subscriber", args[0].c_str(),
-          args[1].c_str(), args[2].c_str(), args[3].c_str(), args[4].c_str(),
-          static_cast<char*>(nullptr));
+    execl("/proc/self/exe", "ingest_bench", "--bare-subscriber", args[0].c_str(), args[1].c_str(),
+          args[2].c_str(), args[3].c_str(), args[4].c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   char ok = 0;

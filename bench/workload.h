@@ -5,12 +5,12 @@
 
 #include <cstdint>
 #include <cstdio>
-#include <queue>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "orderwatch/events/event.h"
+#include "orderwatch/loadgen/flow.h"
 #include "orderwatch/sla/loader.h"
 
 namespace orderwatch::bench {
@@ -80,54 +80,56 @@ inline Workload make_walk(std::size_t in_flight, std::size_t events, std::int64_
   return w;
 }
 
-// A time-ordered shop: orders arrive steadily; stays are exponential with per-status means
-// (Placed 30s, Authorized 10m, Shipped 8h), 5% are cancelled from Placed. Events are emitted
-// in event-time order, so recently touched orders are touched again soon (as in a real
-// stream) while Shipped -> Delivered reaches orders placed hours ago. The first
-// `in_flight` orders are warm-up; `events` measured steps follow.
+// The realistic shop of `orderwatch publish` (loadgen::FlowGenerator on kShopConfig: Poisson
+// arrivals, stays mostly well within each SLA, 2% stuck past every tier, 10% ending in
+// Cancelled), in event-time order, so recently touched orders are touched again soon while
+// Shipped -> Delivered reaches orders placed hours ago. The arrival rate is set so that about
+// `in_flight` orders are in flight in the steady state; everything before t0 is warm-up and
+// `events` measured steps follow.
 inline Workload make_shop(std::size_t in_flight, std::size_t events, std::int64_t t0,
                           std::uint64_t seed = 1) {
-  std::mt19937_64 rng(seed);
-  const double mean_stay_ms[] = {30e3, 600e3, 8 * 3600e3};
-  // Little's law: in flight = arrival rate x mean time in flight (30s + 10m + 8h).
-  const double mean_life_ms = 30e3 + 600e3 + 8 * 3600e3;
-  const double arrival_gap_ms = mean_life_ms / static_cast<double>(in_flight);
-  struct Next {
-    std::int64_t time;
-    std::uint32_t id;
-    std::uint8_t status;
-    bool operator>(const Next& o) const { return time > o.time; }
-  };
-  std::priority_queue<Next, std::vector<Next>, std::greater<>> queue;
-  std::exponential_distribution<double> stay[3] = {
-      std::exponential_distribution<double>(1 / mean_stay_ms[0]),
-      std::exponential_distribution<double>(1 / mean_stay_ms[1]),
-      std::exponential_distribution<double>(1 / mean_stay_ms[2])};
-  Workload w;
-  double next_arrival = static_cast<double>(t0) - mean_life_ms * 3;  // reach steady state
-  auto schedule_after = [&](std::uint32_t id, std::uint8_t status, std::int64_t now) {
-    std::uint8_t next = static_cast<std::uint8_t>(status + 1);
-    if (status == 0 && rng() % 20 == 0) next = 4;
-    queue.push({now + static_cast<std::int64_t>(stay[status](rng)) + 1, id, next});
-  };
-  std::size_t total = 0;
-  w.steps.reserve(events + in_flight * 4);
-  while (total < events) {
-    const bool arrival = queue.empty() || next_arrival <= static_cast<double>(queue.top().time);
-    if (arrival) {
-      const auto t = static_cast<std::int64_t>(next_arrival);
-      w.ids.push_back(random_id(rng));
-      const auto id = static_cast<std::uint32_t>(w.ids.size() - 1);
-      w.steps.push_back({id, 0, t});
-      schedule_after(id, 0, t);
-      next_arrival += arrival_gap_ms;
-    } else {
-      const Next n = queue.top();
-      queue.pop();
-      w.steps.push_back({n.id, n.status, n.time});
-      if (n.status < 3) schedule_after(n.id, n.status, n.time);
+  const sla::Config config = sla::load_string(kShopConfig);
+  // Mean life of an order in this shop, measured once on a small run (Little's law then
+  // gives the arrival rate for the wanted in-flight count).
+  auto mean_life_ms = [&config] {
+    loadgen::FlowOptions o;
+    o.arrival_rate = 10;
+    o.max_orders = 20'000;
+    loadgen::FlowGenerator probe(config, o);
+    loadgen::FlowEvent ev;
+    std::vector<std::int64_t> first(o.max_orders, -1);
+    double life = 0;
+    std::size_t finished = 0;
+    while (probe.next(ev)) {
+      if (first[ev.order_seq] < 0) first[ev.order_seq] = ev.time_ms;
+      if (config.statuses[ev.status].terminal) {
+        life += static_cast<double>(ev.time_ms - first[ev.order_seq]);
+        ++finished;
+      }
     }
-    if (w.steps.back().time_ms >= t0) ++total;
+    return life / static_cast<double>(finished);
+  };
+  const double life = mean_life_ms();
+  loadgen::FlowOptions opt;
+  opt.seed = seed;
+  opt.arrival_rate = static_cast<double>(in_flight) / (life / 1000.0);
+  opt.start_ms = t0 - static_cast<std::int64_t>(life * 3);  // reach the steady state
+  loadgen::FlowGenerator gen(config, opt);
+  loadgen::FlowEvent ev;
+  Workload w;
+  std::vector<std::uint32_t> id_of_order;  // order_seq -> index into w.ids
+  std::size_t measured = 0;
+  w.steps.reserve(events + in_flight * 4);
+  while (measured < events && gen.next(ev)) {
+    if (ev.order_seq >= id_of_order.size()) {
+      id_of_order.resize(ev.order_seq + 1, UINT32_MAX);
+    }
+    if (id_of_order[ev.order_seq] == UINT32_MAX) {
+      w.ids.push_back(ev.id);
+      id_of_order[ev.order_seq] = static_cast<std::uint32_t>(w.ids.size() - 1);
+    }
+    w.steps.push_back({id_of_order[ev.order_seq], ev.status, ev.time_ms});
+    if (ev.time_ms >= t0) ++measured;
   }
   return w;
 }
