@@ -56,7 +56,7 @@ bool load_snapshot(tracking::TrackerService& service, const std::string& path) {
                                 " dimensions no longer configured");
     }
     return true;
-  } catch (const tracking::SnapshotError& e) {
+  } catch (const std::exception& e) {  // SnapshotError, or anything unforeseen: never abort
     log::error("snapshot", std::string(e.what()) +
                                "; refusing to start (the file is left as it is: move it "
                                "aside to start without it)");

@@ -151,7 +151,13 @@ RestoreReport TrackerService::load_snapshot(const std::string& path) {
   const std::shared_ptr<const sla::Config> config = this->config();
   // Built aside and swapped in only when complete: a refused snapshot changes nothing.
   auto fresh = std::make_unique<OrderTracker>(*config);
-  RestoreReport report = fresh->load_state(image, path);
+  RestoreReport report;
+  try {
+    report = fresh->load_state(image, path);
+  } catch (const std::bad_alloc&) {
+    throw SnapshotError(path + ": not enough memory to load " + std::to_string(image.size()) +
+                        " bytes of snapshot");
+  }
   std::lock_guard lock(mu_);
   if (config_ != config) {
     throw SnapshotError(path + ": the config was reloaded while the snapshot loaded; retry");

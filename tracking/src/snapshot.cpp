@@ -164,7 +164,11 @@ void write_file_atomically(const std::string& path, std::string_view bytes) {
     ::unlink(tmp.c_str());
     throw std::runtime_error(msg);
   };
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // A fresh file of our own: whatever sits at the temp path (a crashed write's leftover, or a
+  // symlink planted to make us write elsewhere) is removed, never followed or reused. The
+  // snapshot holds order ids: readable by the owner only.
+  if (::unlink(tmp.c_str()) != 0 && errno != ENOENT) fail("cannot remove stale " + tmp, -1);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) fail("cannot create " + tmp, -1);
   std::size_t done = 0;
   while (done < bytes.size()) {
@@ -189,25 +193,54 @@ void write_file_atomically(const std::string& path, std::string_view bytes) {
 }
 
 std::string read_snapshot_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) throw SnapshotError(path + ": cannot open snapshot: " + errno_text());
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    const std::string err = errno_text();
+  auto fail = [&](const std::string& what) {
     ::close(fd);
-    throw SnapshotError(path + ": cannot stat snapshot: " + err);
+    throw SnapshotError(path + ": " + what);
+  };
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) fail("cannot stat snapshot: " + errno_text());
+  if (!S_ISREG(st.st_mode)) fail("not a regular file");
+  // The header names the image's length: a file whose size disagrees (truncated, appended to,
+  // or a huge sparse file) is refused before anything is allocated for it.
+  char header[kSnapshotHeaderBytes];
+  const ssize_t got = ::pread(fd, header, sizeof header, 0);
+  if (got < 0) fail("cannot read snapshot: " + errno_text());
+  if (std::memcmp(header, kMagic,
+                  std::min<std::size_t>(static_cast<std::size_t>(got), sizeof kMagic)) != 0) {
+    fail("not an orderwatch snapshot (bad magic)");
+  }
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (static_cast<std::size_t>(got) == sizeof header) {
+    const std::uint64_t length = get_u64(header + 16);
+    if (length > size) {
+      fail("truncated snapshot (" + std::to_string(size) + " of " + std::to_string(length) +
+           " bytes)");
+    }
+    if (length < size) {
+      fail("snapshot has " + std::to_string(size - length) +
+           " bytes of trailing garbage (expected " + std::to_string(length) + " bytes)");
+    }
+  }
+  // Nothing this machine could hold: refuse rather than be killed for memory.
+  const auto phys = static_cast<std::uint64_t>(::sysconf(_SC_PHYS_PAGES)) *
+                    static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  if (size > phys / 2) {
+    fail("snapshot of " + std::to_string(size) + " bytes is larger than half of this machine's " +
+         std::to_string(phys) + " bytes of memory");
   }
   std::string out;
-  out.resize(static_cast<std::size_t>(st.st_size));
+  try {
+    out.resize(static_cast<std::size_t>(size));
+  } catch (const std::bad_alloc&) {
+    fail("not enough memory to read a snapshot of " + std::to_string(size) + " bytes");
+  }
   std::size_t done = 0;
   while (done < out.size()) {
-    const ssize_t n = ::read(fd, out.data() + done, out.size() - done);
+    const ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(done));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const std::string err = errno_text();
-      ::close(fd);
-      throw SnapshotError(path + ": cannot read snapshot: " + err);
-    }
+    if (n < 0) fail("cannot read snapshot: " + errno_text());
     if (n == 0) break;  // the file shrank while reading: the length check reports it
     done += static_cast<std::size_t>(n);
   }
