@@ -151,8 +151,8 @@ TEST_F(WatermarkTest, TheNextEventShowsTheBreachOncePerTier) {
   const std::int64_t now = T0 + 3 * 3600 * kS;
   tracker_.tick(now, kLive);
   apply("slow", Authorized, T0, now);
-  apply("slow", Placed, T0 - kS, now);                  // stale: changes nothing
-  apply("slow", Delivered, T0 + 90 * kS, now);          // 90s: past 60s, not 120s
+  apply("slow", Placed, T0 - kS, now);                   // stale: changes nothing
+  apply("slow", Delivered, T0 + 90 * kS, now);           // 90s: past 60s, not 120s
   apply("slow", Delivered, T0 + 90 * kS, now + 5 * kS);  // duplicate
   tracker_.tick(now + 5 * kS, kLive);
   tracker_.tick(now + 50 * kS, kLive);
@@ -384,7 +384,8 @@ TEST_F(WatermarkTest, ASnapshotTakenMidCatchUpRestoresTheSameView) {
   TrackerSnapshot a, b;
   tracker_.snapshot(a);
   loaded.snapshot(b);
-  for (std::size_t i = 0; i < a.series.size(); ++i) EXPECT_EQ(a.series[i].overdue, b.series[i].overdue);
+  for (std::size_t i = 0; i < a.series.size(); ++i)
+    EXPECT_EQ(a.series[i].overdue, b.series[i].overdue);
   EXPECT_EQ(b.breaches[Placed][0], 0u);  // counters restart; "a" was counted before: not again
   // The rest of the backlog, identically to both: the same counts.
   for (OrderTracker* t : {&tracker_, &loaded}) {
@@ -395,7 +396,8 @@ TEST_F(WatermarkTest, ASnapshotTakenMidCatchUpRestoresTheSameView) {
   tracker_.snapshot(a);
   loaded.snapshot(b);
   EXPECT_EQ(loaded.watermark_ms(), T0 + 200 * kS);
-  for (std::size_t i = 0; i < a.series.size(); ++i) EXPECT_EQ(a.series[i].overdue, b.series[i].overdue);
+  for (std::size_t i = 0; i < a.series.size(); ++i)
+    EXPECT_EQ(a.series[i].overdue, b.series[i].overdue);
   EXPECT_EQ(b.breaches[Authorized][0], a.breaches[Authorized][0]);  // b crossed after the load
   EXPECT_EQ(b.breaches[Authorized][1], a.breaches[Authorized][1]);
   EXPECT_EQ(b.breaches[Placed][0], a.breaches[Placed][0] - 1);  // a's, counted before the save
