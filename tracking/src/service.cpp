@@ -73,16 +73,23 @@ bool TrackerService::behind() const {
   return behind_;
 }
 
-void TrackerService::tick() {
+// The clock is read under the lock: two threads ticking with clock readings taken before it
+// could otherwise hand the tracker an older one after a newer one -- which it must take for
+// a wall clock that stepped back (tracker.h), moving W backwards for nothing.
+std::int64_t TrackerService::tick_locked() {
   const std::int64_t now = clock_();
-  std::lock_guard lock(mu_);
   tracker_->tick(now, behind_);
+  return now;
+}
+
+void TrackerService::tick() {
+  std::lock_guard lock(mu_);
+  tick_locked();
 }
 
 std::shared_ptr<const sla::Config> TrackerService::snapshot(TrackerSnapshot& out) {
-  const std::int64_t now = clock_();
   std::lock_guard lock(mu_);
-  tracker_->tick(now, behind_);
+  tick_locked();
   tracker_->snapshot(out);
   return config_;
 }
@@ -94,27 +101,24 @@ std::size_t TrackerService::tracked() {
 
 FoundOrder TrackerService::find(std::string_view id) {
   FoundOrder out;
-  out.now_ms = clock_();
   std::lock_guard lock(mu_);
-  tracker_->tick(out.now_ms, behind_);
+  out.now_ms = tick_locked();
   out.order = tracker_->find(id);
   if (out.order) out.dimension_labels = tracker_->dimension_labels();
   return out;
 }
 
 OverduePage TrackerService::overdue(const OverdueQuery& query) {
-  const std::int64_t now = clock_();
   std::lock_guard lock(mu_);
-  tracker_->tick(now, behind_);
+  const std::int64_t now = tick_locked();
   OverduePage page = tracker_->overdue(query);
   page.now_ms = now;
   return page;
 }
 
 TrackerSummary TrackerService::summary() {
-  const std::int64_t now = clock_();
   std::lock_guard lock(mu_);
-  tracker_->tick(now, behind_);
+  const std::int64_t now = tick_locked();
   TrackerSummary s = tracker_->summary();
   s.now_ms = now;
   return s;
@@ -189,7 +193,7 @@ RestoreReport TrackerService::reload(const sla::Config& config) {
     seal_snapshot(image);
     report = fresh->load_state(image, "reload of " + config.source_path);
     fresh->carry_counters_from(*tracker_);
-    fresh->tick(clock_(), behind_);
+    fresh->tick(clock_(), behind_);  // the clock read under the lock, as tick_locked()
     std::swap(tracker_, fresh);
     config_ = std::move(next);
     generation_.fetch_add(1, std::memory_order_release);

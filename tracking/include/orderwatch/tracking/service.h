@@ -133,6 +133,9 @@ class TrackerService {
   RestoreReport reload(const sla::Config& config);
 
  private:
+  // Reads the clock and ticks; mu_ held. Returns the clock reading.
+  std::int64_t tick_locked();
+
   std::shared_ptr<const sla::Config> config_;
   std::atomic<std::uint64_t> generation_{1};  // written under mu_
   std::uint64_t stream_seq_ = 0;
