@@ -104,7 +104,8 @@ void JetStreamConsumer::consume() {
   while (!stopping()) {
     if (service_.now_ms() - last_poll_ms_ >= kInfoPollMs) poll_consumer_info();
     if (natsConnection_Status(conn_) != NATS_CONN_STATUS_CONNECTED) {
-      pause(100);  // the client reconnects and re-subscribes the inbox
+      service_.set_behind(true);  // the stream keeps what we cannot see meanwhile
+      pause(100);                 // the client reconnects and re-subscribes the inbox
       continue;
     }
     if (natsConnection_PublishRequestString(conn_, next_subject.c_str(), inbox_.c_str(),
@@ -126,6 +127,8 @@ void JetStreamConsumer::consume() {
           error_log_.warn(service_.now_ms(), "jetstream", "pull request ended with " + code);
           // The consumer may have been deleted: let bind() find out and recreate it.
           if (code == "409") return;
+        } else {
+          service_.set_behind(false);  // nothing more to deliver: caught up
         }
         break;  // 404 no messages / 408 expired: ask again
       }
@@ -141,7 +144,8 @@ void JetStreamConsumer::consume() {
   }
 }
 
-bool parse_ack_subject(std::string_view reply, std::uint64_t& seq, std::uint64_t& delivered) {
+bool parse_ack_subject(std::string_view reply, std::uint64_t& seq, std::uint64_t& delivered,
+                       std::uint64_t& pending) {
   // No allocation: this runs for every message.
   std::array<std::string_view, 16> token;
   std::size_t count = 0;
@@ -165,14 +169,16 @@ bool parse_ack_subject(std::string_view reply, std::uint64_t& seq, std::uint64_t
     }
     return true;
   };
-  return number(tokens[at], delivered) && number(tokens[at + 1], seq);
+  return number(tokens[at], delivered) && number(tokens[at + 1], seq) &&
+         number(tokens[at + 4], pending);
 }
 
 void JetStreamConsumer::handle(natsMsg* msg) {
   const char* reply = natsMsg_GetReply(msg);
   std::uint64_t seq = 0;
   std::uint64_t deliveries = 0;
-  if (reply == nullptr || !parse_ack_subject(reply, seq, deliveries)) {
+  std::uint64_t pending = 0;
+  if (reply == nullptr || !parse_ack_subject(reply, seq, deliveries, pending)) {
     natsMsg_Destroy(msg);  // not a stream message
     return;
   }
@@ -184,7 +190,7 @@ void JetStreamConsumer::handle(natsMsg* msg) {
     accepted =
         pipeline_.handle(std::string_view(natsMsg_GetData(msg),
                                           static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
-                         std::min(seq, ack_floor_));
+                         std::min(seq, ack_floor_), pending > 0);
   } catch (...) {
     // Transient (allocation): try again later.
     const std::string nak = "-NAK {\"delay\":" + std::to_string(kNakDelayMs * 1'000'000LL) + "}";
@@ -222,6 +228,7 @@ void JetStreamConsumer::poll_consumer_info() {
 
 void JetStreamConsumer::unbind() {
   stats_.jetstream_bound = false;
+  service_.set_behind(true);  // unbound, the stream may be filling up where we cannot see it
   if (sub_ == nullptr) return;
   // Destroy only: the consumer is not the library's (bound, not created by the subscribe),
   // and it must outlive us either way.

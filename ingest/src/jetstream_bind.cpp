@@ -262,7 +262,7 @@ bool JetStreamConsumer::replay(const ResumePlan& plan) {
       // In stream order: this sequence and everything before it is in the state now.
       pipeline_.handle(std::string_view(natsMsg_GetData(msg),
                                         static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
-                       seq);
+                       seq, /*behind=*/true);
     } catch (...) {
       // Allocation failure only; the durable consumer will not deliver this one again, so
       // stop and re-read from the recorded sequence on the next attempt.

@@ -115,11 +115,16 @@ bool NatsSource::stop_consuming(std::chrono::milliseconds timeout) {
   return natsSubscription_WaitForDrainCompletion(sub, timeout.count()) == NATS_OK;
 }
 
-void NatsSource::on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* self) {
+void NatsSource::on_message(natsConnection*, natsSubscription* sub, natsMsg* msg, void* self) {
   try {
     auto* source = static_cast<NatsSource*>(self);
-    source->pipeline_.handle(std::string_view(
-        natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg))));
+    // Messages already in the client's queue behind this one: a backlog (a burst, a producer
+    // flushing its outbox) is judged by its event times until the queue is empty.
+    int queued = 0;
+    const bool behind = natsSubscription_GetPending(sub, &queued, nullptr) == NATS_OK && queued > 0;
+    source->pipeline_.handle(std::string_view(natsMsg_GetData(msg),
+                                              static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
+                             std::nullopt, behind);
   } catch (...) {
     // Nothing may cross the C callback; the event is lost only on allocation failure.
   }

@@ -6,7 +6,8 @@ namespace orderwatch::ingest {
 
 IngestPipeline::IngestPipeline(tracking::TrackerService& service) : service_(service) {}
 
-bool IngestPipeline::handle(std::string_view payload, std::optional<std::uint64_t> stream_seq) {
+bool IngestPipeline::handle(std::string_view payload, std::optional<std::uint64_t> stream_seq,
+                            bool behind) {
   const std::int64_t now = service_.now_ms();  // one clock read per event
   std::optional<events::RejectReason> reason;
   {
@@ -20,10 +21,10 @@ bool IngestPipeline::handle(std::string_view payload, std::optional<std::uint64_
       events::Event event;
       reason = decoder_->decode(payload, now, event);
       if (!reason) {
-        if (service_.apply(event, now, stream_seq, generation_)) return true;
+        if (service_.apply(event, now, stream_seq, generation_, behind)) return true;
         continue;  // reloaded between decode and apply: decode again
       }
-      if (service_.reject(*reason, now, stream_seq, generation_)) break;
+      if (service_.reject(*reason, now, stream_seq, generation_, behind)) break;
     }
   }
   std::string sample(payload.substr(0, 200));

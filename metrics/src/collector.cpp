@@ -147,6 +147,14 @@ void add_self_families(std::vector<MetricFamily>& out, const TrackerSnapshot& sn
         d(st.snapshot_bytes.load()));
   counter(sla::self::kSnapshotFailuresTotal, "Snapshot writes that failed.",
           d(st.snapshot_failures.load()));
+  gauge(sla::self::kWatermarkTimestampSeconds,
+        "The watermark W: overdue orders and breaches are judged as of this time (the wall "
+        "clock when caught up, the newest event time applied while catching up; 0 = no "
+        "position yet).",
+        static_cast<double>(snap.watermark_ms) / 1000.0);
+  gauge(sla::self::kWatermarkLagSeconds,
+        "How far the watermark trails the wall clock (never negative).",
+        static_cast<double>(snap.watermark_lag_ms) / 1000.0);
 }
 
 }  // namespace

@@ -136,7 +136,7 @@ void Loader::read_event(const YAML::Node& node, EventConfig& ev) {
     if (!is_map(node, path)) return;
     keys(node, path,
          {"format", "id_field", "status_field", "time_field", "dimensions", "max_future_skew",
-          "max_payload_bytes"});
+          "max_lateness", "max_payload_bytes"});
     if (auto v = node["format"]) {
       auto f = scalar(v, "event.format");
       if (f == "json") {
@@ -162,6 +162,17 @@ void Loader::read_event(const YAML::Node& node, EventConfig& ev) {
     }
   }
   set_duration(node, "max_future_skew", path, ev.max_future_skew, /*allow_zero=*/true);
+  if (auto v = node["max_lateness"]) {
+    // A watermark trailing the wall clock by more than a day would judge nothing in time; such
+    // a value is a typo (5d for 5s) more likely than a producer that late.
+    if (auto d = duration(v, "event.max_lateness", /*allow_zero=*/true)) {
+      if (*d > std::chrono::hours(24)) {
+        add(v, "event.max_lateness", format_duration(*d) + " is more than 1d");
+      } else {
+        ev.max_lateness = *d;
+      }
+    }
+  }
   if (auto v = node["max_payload_bytes"]) {
     auto n = integer(v, "event.max_payload_bytes");
     if (n && (*n < 64 || *n > 64 * 1024 * 1024))

@@ -85,6 +85,64 @@ TEST(Concurrency, DeliveryThreadsAgainstScrapesAndTicks) {
   EXPECT_EQ(snap.turnaround[2].count, orders);
 }
 
+// Delivery threads reporting behind/caught up with every event, a consumer thread flipping
+// the state between events, ticks and scrapes: W, read with the counts, never moves backwards
+// nor past the wall clock, and nothing is lost.
+TEST(Concurrency, BehindReportsRaceTicksAndScrapes) {
+  const auto config = sla::load_string(kConfig);
+  TrackerService service(config, system_now_ms);
+  NatsSource source(service, "nats://127.0.0.1:1");
+  std::atomic<bool> done{false};
+  constexpr int kThreads = 2;
+  constexpr int kOrdersPerThread = 3000;
+  std::vector<std::thread> producers;
+  for (int t = 0; t < kThreads; ++t) {
+    producers.emplace_back([&, t] {
+      const char* statuses[] = {"Placed", "Authorized", "Delivered"};
+      const std::int64_t base = system_now_ms() - 600'000;  // a backlog ten minutes old
+      for (int i = 0; i < kOrdersPerThread; ++i) {
+        const std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
+        for (int s = 0; s < 3; ++s) {
+          source.pipeline().handle(R"({"orderId":")" + id + R"(","status":")" + statuses[s] +
+                                       R"(","timestamp":)" + std::to_string(base + i * 50 + s) +
+                                       "}",
+                                   std::nullopt, (i + s) % 7 != 0);
+        }
+      }
+    });
+  }
+  std::thread consumer([&] {
+    for (bool behind = true; !done; behind = !behind) service.set_behind(behind);
+  });
+  std::thread ticker([&] {
+    while (!done) service.tick();
+  });
+  std::int64_t last_w = 0;
+  std::size_t scrapes = 0;
+  std::thread scraper([&] {
+    while (!done) {
+      TrackerSnapshot snap;
+      service.snapshot(snap);
+      const std::int64_t now = system_now_ms();
+      EXPECT_GE(snap.watermark_ms, last_w);
+      EXPECT_LE(snap.watermark_ms, now);
+      EXPECT_GE(snap.watermark_lag_ms, 0);
+      last_w = snap.watermark_ms;
+      ++scrapes;
+    }
+  });
+  for (auto& p : producers) p.join();
+  done = true;
+  consumer.join();
+  ticker.join();
+  scraper.join();
+  EXPECT_GT(scrapes, 0u);
+  TrackerSnapshot snap;
+  service.snapshot(snap);
+  EXPECT_EQ(snap.events[static_cast<int>(ApplyResult::kApplied)], kThreads * kOrdersPerThread * 3u);
+  EXPECT_EQ(snap.tracked, 0u);
+}
+
 // The same config with a status inserted in front: every status index shifts by one, so an
 // event decoded under one and applied under the other would land in the wrong status.
 std::string shifted_config() {

@@ -91,20 +91,27 @@ TEST(ResumePlan, ReplayNeverRunsPastTheStreamEnd) {
 }  // namespace
 }  // namespace orderwatch::ingest
 
-TEST(AckSubject, GivesStreamSequenceAndDeliveryCount) {
+TEST(AckSubject, GivesStreamSequenceDeliveryCountAndPending) {
   using orderwatch::ingest::parse_ack_subject;
-  std::uint64_t seq = 0, delivered = 0;
+  std::uint64_t seq = 0, delivered = 0, pending = 0;
   ASSERT_TRUE(parse_ack_subject("$JS.ACK.ORDERS.orderwatch.3.1234.77.1700000000000000000.5", seq,
-                                delivered));
+                                delivered, pending));
   EXPECT_EQ(seq, 1234u);
   EXPECT_EQ(delivered, 3u);
+  EXPECT_EQ(pending, 5u);
   // With domain and account hash (and a trailing random token).
-  ASSERT_TRUE(parse_ack_subject(
-      "$JS.ACK.hub.ACCHASH.ORDERS.orderwatch.1.99.98.1700000000000000000.0.xyz", seq, delivered));
+  ASSERT_TRUE(
+      parse_ack_subject("$JS.ACK.hub.ACCHASH.ORDERS.orderwatch.1.99.98.1700000000000000000.42.xyz",
+                        seq, delivered, pending));
   EXPECT_EQ(seq, 99u);
   EXPECT_EQ(delivered, 1u);
-  for (const char* bad : {"", "_INBOX.abc", "$JS.ACK.ORDERS.orderwatch.x.1.1.1.1",
-                          "$JS.ACK.ORDERS.orderwatch.1.2.3", "$JS.API.ORDERS.c.1.2.3.4.5"}) {
-    EXPECT_FALSE(parse_ack_subject(bad, seq, delivered)) << bad;
+  EXPECT_EQ(pending, 42u);
+  ASSERT_TRUE(parse_ack_subject("$JS.ACK.ORDERS.orderwatch.1.7.7.1700000000000000000.0", seq,
+                                delivered, pending));
+  EXPECT_EQ(pending, 0u);  // the last message there is
+  for (const char* bad :
+       {"", "_INBOX.abc", "$JS.ACK.ORDERS.orderwatch.x.1.1.1.1", "$JS.ACK.ORDERS.orderwatch.1.2.3",
+        "$JS.API.ORDERS.c.1.2.3.4.5", "$JS.ACK.ORDERS.orderwatch.1.2.3.4.many"}) {
+    EXPECT_FALSE(parse_ack_subject(bad, seq, delivered, pending)) << bad;
   }
 }

@@ -69,6 +69,7 @@ TEST(Loader, ValidConfigLoadsWithDefaults) {
   EXPECT_EQ(c.event.time_field, "timestamp");
   EXPECT_EQ(c.event.dimensions[0].label, "region");
   EXPECT_EQ(c.event.max_future_skew, std::chrono::minutes(5));
+  EXPECT_EQ(c.event.max_lateness, std::chrono::milliseconds(0));
   EXPECT_TRUE(c.turnaround.enabled);
   EXPECT_DOUBLE_EQ(c.turnaround.objective, 99.5);
   EXPECT_EQ(c.status_index("Authorized"), 1);
@@ -102,6 +103,18 @@ TEST(Loader, ExampleFilesAreValid) {
 TEST(Loader, BadDuration) {
   expect_one(replace(kBase, "sla: 15m}", "sla: 15mins}"), 9, 25, "statuses[0].sla",
              "\"15mins\" is not a duration");
+}
+
+TEST(Loader, MaxLatenessIsADurationOfAtMostADay) {
+  const std::string with = replace(kBase, "event:\n", "event:\n  max_lateness: 30s\n");
+  EXPECT_EQ(load_string(with).event.max_lateness, std::chrono::seconds(30));
+  EXPECT_EQ(
+      load_string(replace(kBase, "event:\n", "event:\n  max_lateness: 0s\n")).event.max_lateness,
+      std::chrono::milliseconds(0));
+  expect_one(replace(kBase, "event:\n", "event:\n  max_lateness: 2d\n"), 6, 17,
+             "event.max_lateness", "more than 1d");
+  expect_one(replace(kBase, "event:\n", "event:\n  max_lateness: soon\n"), 6, 17,
+             "event.max_lateness", "is not a duration");
 }
 
 TEST(Loader, UnknownKey) {

@@ -253,8 +253,10 @@ TEST_F(SnapshotTest, CorruptImagesAreRefusedWithAClearMessage) {
   refused(magic, "bad magic");
   refused("{\"orders\": []}", "bad magic");
   std::string version = good;
-  version[8] = 2;
-  refused(version, "unknown snapshot format version 2");
+  version[8] = 3;
+  refused(version, "unknown snapshot format version 3 (this orderwatch reads versions 1 to 2)");
+  version[8] = 0;
+  refused(version, "unknown snapshot format version 0");
   std::string flags = good;
   flags[12] = 1;
   refused(flags, "unknown snapshot flags");
@@ -427,6 +429,9 @@ TEST_F(SnapshotTest, ReloadAppliesNewSlasAtOnceAndCarriesCounters) {
   service.apply(event("o3", Placed, T0 - 5 * kS, "us"), T0, 9);
   service.apply(event("o3", Placed, T0 - 5 * kS, "us"), T0);  // duplicate
   service.reject(RejectReason::kMalformed, T0);
+  // o1 and o2 arrived already past tiers: their breaches count once a caught-up tick a grace
+  // second later still finds them there.
+  now = T0 + kS;
   TrackerSnapshot before;
   service.snapshot(before);
   EXPECT_EQ(before.breaches[Authorized][1], 1u);  // o2 past 120s (page)
@@ -457,9 +462,9 @@ TEST_F(SnapshotTest, ReloadAppliesNewSlasAtOnceAndCarriesCounters) {
       if (v.status == status) total += v.overdue.at(tier);
     return total;
   };
-  EXPECT_EQ(overdue(placed, 0), 1);      // o3: 5s > 3s
-  EXPECT_EQ(overdue(authorized, 0), 1);  // o2 130s > 100s; o1 90s is not
-  EXPECT_EQ(overdue(authorized, 1), 1);  // o2 130s > 125s
+  EXPECT_EQ(overdue(placed, 0), 1);      // o3: 6s > 3s
+  EXPECT_EQ(overdue(authorized, 0), 1);  // o2 131s > 100s; o1 91s is not
+  EXPECT_EQ(overdue(authorized, 1), 1);  // o2 131s > 125s
   EXPECT_EQ(overdue(packed, 0), 0);
   // Counters by name: events, rejects, transitions, breaches of tiers that still exist (+1 for
   // Placed: o3 is newly past the lowered SLA).

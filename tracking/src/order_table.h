@@ -32,7 +32,9 @@ struct OrderRecord {
   std::uint32_t hash_tag = 0;      // high 32 bits of the id hash (probe filter + rehash)
   std::uint16_t combo = 0;         // interned dimension-value combination
   std::uint8_t status = kFree;     // index into Config::statuses; kFree when unused
-  std::uint8_t reserved = 0;
+  // Tiers 0..breached-1 of the current stay have had their breach counted (once per stay per
+  // tier; tiers are crossed in order, so a count is enough).
+  std::uint8_t breached = 0;
 };
 static_assert(sizeof(OrderRecord) == 48, "keep the per-order record compact");
 

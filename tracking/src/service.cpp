@@ -25,6 +25,8 @@ TrackerService::TrackerService(const sla::Config& config, Clock clock)
       clock_(std::move(clock)),
       tracker_(std::make_unique<OrderTracker>(*config_)) {
   stats_.config_reload_success_ms = clock_();
+  behind_ = config_->nats.jetstream.has_value();
+  if (!behind_) tracker_->tick(clock_());  // caught up from the start: W is the wall clock
 }
 
 TrackerService::~TrackerService() = default;
@@ -41,33 +43,53 @@ ConfigView TrackerService::config_view() const {
 
 std::optional<ApplyResult> TrackerService::apply(const events::Event& event, std::int64_t now_ms,
                                                  std::optional<std::uint64_t> stream_seq,
-                                                 std::optional<std::uint64_t> generation) {
+                                                 std::optional<std::uint64_t> generation,
+                                                 bool behind) {
   std::lock_guard lock(mu_);
   if (generation && *generation != generation_) return std::nullopt;
   if (stream_seq) stream_seq_ = *stream_seq;
+  behind_ = behind;
   return tracker_->apply(event, now_ms);
 }
 
 bool TrackerService::reject(events::RejectReason reason, std::int64_t now_ms,
                             std::optional<std::uint64_t> stream_seq,
-                            std::optional<std::uint64_t> generation) {
+                            std::optional<std::uint64_t> generation, bool behind) {
   std::lock_guard lock(mu_);
   if (generation && *generation != generation_) return false;
   if (stream_seq) stream_seq_ = *stream_seq;
+  behind_ = behind;
   tracker_->reject(reason, now_ms);
   return true;
 }
 
-void TrackerService::tick() {
-  const std::int64_t now = clock_();
+void TrackerService::set_behind(bool behind) {
   std::lock_guard lock(mu_);
-  tracker_->tick(now);
+  behind_ = behind;
+}
+
+bool TrackerService::behind() const {
+  std::lock_guard lock(mu_);
+  return behind_;
+}
+
+// The clock is read under the lock: two threads ticking with clock readings taken before it
+// could otherwise hand the tracker an older one after a newer one -- which it must take for
+// a wall clock that stepped back (tracker.h), moving W backwards for nothing.
+std::int64_t TrackerService::tick_locked() {
+  const std::int64_t now = clock_();
+  tracker_->tick(now, behind_);
+  return now;
+}
+
+void TrackerService::tick() {
+  std::lock_guard lock(mu_);
+  tick_locked();
 }
 
 std::shared_ptr<const sla::Config> TrackerService::snapshot(TrackerSnapshot& out) {
-  const std::int64_t now = clock_();
   std::lock_guard lock(mu_);
-  tracker_->tick(now);
+  tick_locked();
   tracker_->snapshot(out);
   return config_;
 }
@@ -79,27 +101,24 @@ std::size_t TrackerService::tracked() {
 
 FoundOrder TrackerService::find(std::string_view id) {
   FoundOrder out;
-  out.now_ms = clock_();
   std::lock_guard lock(mu_);
-  tracker_->tick(out.now_ms);
+  out.now_ms = tick_locked();
   out.order = tracker_->find(id);
   if (out.order) out.dimension_labels = tracker_->dimension_labels();
   return out;
 }
 
 OverduePage TrackerService::overdue(const OverdueQuery& query) {
-  const std::int64_t now = clock_();
   std::lock_guard lock(mu_);
-  tracker_->tick(now);
+  const std::int64_t now = tick_locked();
   OverduePage page = tracker_->overdue(query);
   page.now_ms = now;
   return page;
 }
 
 TrackerSummary TrackerService::summary() {
-  const std::int64_t now = clock_();
   std::lock_guard lock(mu_);
-  tracker_->tick(now);
+  const std::int64_t now = tick_locked();
   TrackerSummary s = tracker_->summary();
   s.now_ms = now;
   return s;
@@ -180,7 +199,7 @@ RestoreReport TrackerService::reload(const sla::Config& config) {
     seal_snapshot(image);
     report = fresh->load_state(image, "reload of " + config.source_path);
     fresh->carry_counters_from(*tracker_);
-    fresh->tick(clock_());
+    fresh->tick(clock_(), behind_);  // the clock read under the lock, as tick_locked()
     std::swap(tracker_, fresh);
     config_ = std::move(next);
     generation_.fetch_add(1, std::memory_order_release);

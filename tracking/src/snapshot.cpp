@@ -98,7 +98,7 @@ void begin_snapshot(std::string& image) {
   char header[kSnapshotHeaderBytes] = {};
   std::memcpy(header, kMagic, sizeof kMagic);
   put_u32(header + 8, kSnapshotVersion);
-  put_u32(header + 12, 0);  // flags: none defined in version 1
+  put_u32(header + 12, 0);  // flags: none defined
   put_u64(header + 16, 0);  // total length, filled in by seal_snapshot
   image.append(header, sizeof header);
 }
@@ -110,7 +110,8 @@ void seal_snapshot(std::string& image) {
   image.append(trailer, sizeof trailer);
 }
 
-std::string_view open_snapshot(std::string_view image, const std::string& name) {
+std::string_view open_snapshot(std::string_view image, const std::string& name,
+                               std::uint32_t* version_out) {
   const std::string prefix = name + ": ";
   const std::size_t magic_len = std::min(image.size(), sizeof kMagic);
   if (std::memcmp(image.data(), kMagic, magic_len) != 0) {
@@ -121,11 +122,13 @@ std::string_view open_snapshot(std::string_view image, const std::string& name) 
                         " bytes, shorter than its header)");
   }
   const std::uint32_t version = get_u32(image.data() + 8);
-  if (version != kSnapshotVersion) {
+  if (version < kOldestSnapshotVersion || version > kSnapshotVersion) {
     throw SnapshotError(prefix + "unknown snapshot format version " + std::to_string(version) +
-                        " (this orderwatch reads version " + std::to_string(kSnapshotVersion) +
-                        ")");
+                        " (this orderwatch reads versions " +
+                        std::to_string(kOldestSnapshotVersion) + " to " +
+                        std::to_string(kSnapshotVersion) + ")");
   }
+  if (version_out != nullptr) *version_out = version;
   const std::uint32_t flags = get_u32(image.data() + 12);
   if (flags != 0) {
     throw SnapshotError(prefix + "unknown snapshot flags 0x" + [&] {

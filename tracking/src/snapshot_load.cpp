@@ -40,20 +40,22 @@ struct OldStatus {
   int target = -1;
   bool keep_orders = false;
   std::vector<std::int64_t> old_cutoff;  // [new tier]: the crossing point the writer had reached
+  std::vector<int> old_tier;             // [new tier]: the writer's tier of that severity, or -1
 };
 
 // One load, section by section, in file order.
 class StateLoader {
  public:
-  StateLoader(Impl& state, Reader& reader, RestoreReport& report)
-      : m(state), r(reader), rep(report) {}
+  StateLoader(Impl& state, Reader& reader, RestoreReport& report, std::uint32_t format_version)
+      : m(state), r(reader), rep(report), version(format_version) {}
 
   void run() {
     rep.writer = std::string(r.string("writer"));
     rep.meta.written_ms = r.svarint("written time");
     rep.meta.stream_seq = r.varint("stream sequence");
-    last_tick = r.svarint("last tick");
+    watermark = r.svarint("watermark");  // version 1: the last tick's wall clock, the same role
     const std::int64_t last_event_ms = r.svarint("last event time");
+    m.max_event_ms = version >= 2 ? r.svarint("newest event time") : watermark;
     orders = r.count("order count", 4);  // an order takes >= 4 bytes
     tombstones = r.count("tombstone count", 10);
     read_dimensions();
@@ -131,24 +133,25 @@ class StateLoader {
       os.keep_orders = !m.terminal[os.target];
       const auto& st = m.cfg.statuses[os.target];
       os.old_cutoff.assign(st.tiers.size(), kNever);
+      os.old_tier.assign(st.tiers.size(), -1);
       for (std::size_t k = 0; k < st.tiers.size(); ++k) {
-        for (const auto& [severity, threshold] : tiers) {
-          if (severity == st.tiers[k].severity && last_tick != kNever) {
-            os.old_cutoff[k] = minus(last_tick, threshold, r);
-          }
+        for (std::size_t j = 0; j < tiers.size(); ++j) {
+          if (tiers[j].first != st.tiers[k].severity) continue;
+          os.old_tier[k] = static_cast<int>(j);
+          if (watermark != kNever) os.old_cutoff[k] = minus(watermark, tiers[j].second, r);
         }
       }
     }
   }
 
-  // The deadline position: where the writer's last tick left every tier, under the current
+  // The deadline position: where the writer's W left every tier, under the current
   // thresholds. The next tick() counts what crossed since.
   void restore_cutoffs() {
-    m.last_tick = last_tick;
-    if (last_tick != kNever) {
+    m.watermark = watermark;
+    if (watermark != kNever) {
       for (std::size_t s = 0; s < m.n; ++s) {
         for (std::size_t k = 0; k < m.cutoff[s].size(); ++k)
-          m.cutoff[s][k] = minus(last_tick, m.threshold_ms[s][k], r);
+          m.cutoff[s][k] = minus(watermark, m.threshold_ms[s][k], r);
       }
     }
   }
@@ -175,13 +178,14 @@ class StateLoader {
         const std::uint64_t combo = r.varint("combo");
         if (combo >= ncombos)
           r.fail("order names combo " + std::to_string(combo) + " of " + std::to_string(ncombos));
+        const std::uint64_t breached = version >= 2 ? r.varint("tiers breached") : 0;
         const std::string_view id = r.string("order id");
         if (id.empty()) r.fail("empty order id");
         if (!os.keep_orders) {
           ++rep.orders_dropped;
           continue;
         }
-        insert_order(id, s, entered, stay, combo_map[combo], os);
+        insert_order(id, s, entered, stay, combo_map[combo], os, breached);
       }
     }
     if (read_orders != orders)
@@ -190,7 +194,7 @@ class StateLoader {
   }
 
   void insert_order(std::string_view id, std::uint8_t s, std::int64_t entered, std::int64_t stay,
-                    std::uint16_t combo, const OldStatus& os) {
+                    std::uint16_t combo, const OldStatus& os, std::uint64_t old_breached) {
     const std::uint64_t h = hash_order_id(id);
     if (m.table.find(id, h) != OrderTable::kNotFound)
       r.fail("order id \"" + std::string(id) + "\" appears twice");
@@ -206,16 +210,36 @@ class StateLoader {
       r.fail("order \"" + std::string(id) + "\" has times out of range");
     }
     rec.combo = combo;
-    // As Impl::enter, except that a tier the writer had already seen crossed is not a new
-    // breach (its stay was counted before the snapshot).
     m.index[s].insert(IndexEntry{entered, idx});
     const std::size_t ser = m.series(rec.combo, s);
     ++m.in_status[ser];
+    // As Impl::enter, except for breaches: a tier the writer had counted stays counted, one
+    // the current thresholds put the order past for the first time counts now, and one it was
+    // past without a count yet (it arrived past it) keeps waiting for confirmation.
     const auto& cut = m.cutoff[s];
+    bool waiting = false;
+    std::size_t breached = 0;
     for (std::size_t k = 0; k < cut.size(); ++k) {
-      if (entered > cut[k]) break;
-      ++m.overdue[ser * m.max_tiers + k];
-      if (entered > os.old_cutoff[k]) ++m.breaches[s * m.max_tiers + k];
+      const bool past = entered <= cut[k];
+      const bool counted =
+          version >= 2
+              ? os.old_tier[k] >= 0 && static_cast<std::uint64_t>(os.old_tier[k]) < old_breached
+              : entered <= os.old_cutoff[k];
+      if (past) ++m.overdue[ser * m.max_tiers + k];
+      if (counted) {
+        breached = k + 1;
+      } else if (past && entered > os.old_cutoff[k]) {
+        ++m.breaches[s * m.max_tiers + k];
+        breached = k + 1;
+      } else if (past) {
+        waiting = true;
+      }
+    }
+    // A gap (only when an edited file reorders severities) is closed upwards: a breach may go
+    // uncounted, none is counted twice.
+    rec.breached = static_cast<std::uint8_t>(breached);
+    if (waiting && breached < m.tiers_past(rec)) {
+      m.late.push_back(Impl::LateEntry{rep.meta.written_ms, entered, idx, s});
     }
   }
 
@@ -242,7 +266,8 @@ class StateLoader {
   Impl& m;
   Reader& r;
   RestoreReport& rep;
-  std::int64_t last_tick = 0;
+  const std::uint32_t version;
+  std::int64_t watermark = 0;
   std::uint64_t orders = 0;
   std::uint64_t tombstones = 0;
   std::uint64_t ncombos = 0;
@@ -258,10 +283,11 @@ RestoreReport OrderTracker::load_state(std::string_view image, const std::string
   if (m.table.size() != 0 || m.tombstones.size() != 0) {
     throw std::logic_error("OrderTracker::load_state needs a new tracker");
   }
-  Reader r(open_snapshot(image, name), name);
+  std::uint32_t version = 0;
+  Reader r(open_snapshot(image, name, &version), name);
   RestoreReport rep;
   rep.meta.bytes = image.size();
-  StateLoader(m, r, rep).run();
+  StateLoader(m, r, rep, version).run();
   return rep;
 }
 

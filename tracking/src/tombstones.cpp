@@ -56,14 +56,22 @@ void TombstoneSet::erase_at(std::size_t pos) {
   --size_;
 }
 
-void TombstoneSet::expire(std::int64_t now_ms) {
-  while (!fifo_.empty() && fifo_.front().expires_ms <= now_ms) {
+void TombstoneSet::expire(std::int64_t now_ms, std::int64_t ttl_ms) {
+  const std::int64_t latest = now_ms + ttl_ms;
+  while (!fifo_.empty()) {
     const Pending p = fifo_.front();
+    if (p.expires_ms > now_ms && p.expires_ms <= latest) break;
     fifo_.pop_front();
     const std::size_t pos = locate(p.hash);
     // The id may have been tombstoned again later with a later expiry; only the entry whose
-    // expiry matches this queue element is removed.
-    if (slots_[pos].hash == p.hash && slots_[pos].expires_ms == p.expires_ms) erase_at(pos);
+    // expiry matches this queue element is live.
+    if (slots_[pos].hash != p.hash || slots_[pos].expires_ms != p.expires_ms) continue;
+    if (p.expires_ms <= now_ms) {
+      erase_at(pos);
+    } else {
+      slots_[pos].expires_ms = latest;  // from a clock that was ahead: a fresh ttl from now
+      fifo_.push_back(Pending{p.hash, latest});
+    }
   }
 }
 

@@ -20,8 +20,10 @@ class TombstoneSet {
   void add(std::uint64_t hash, std::uint8_t status, std::int64_t expires_ms);
   // Terminal status of a remembered id, if any.
   std::optional<std::uint8_t> find(std::uint64_t hash) const;
-  // Forgets entries whose expiry is <= now_ms.
-  void expire(std::int64_t now_ms);
+  // Forgets entries whose expiry is <= now_ms. An entry expiring later than now_ms + ttl_ms was
+  // written by a wall clock that was ahead (since corrected): it gets now_ms + ttl_ms instead,
+  // so a clock that jumped forward and back leaves no tombstone stuck in the future.
+  void expire(std::int64_t now_ms, std::int64_t ttl_ms);
   std::size_t size() const { return size_; }
   std::size_t memory_bytes() const;
 
@@ -54,7 +56,9 @@ class TombstoneSet {
   std::vector<Slot> slots_;
   unsigned bits_;
   std::size_t size_ = 0;
-  std::deque<Pending> fifo_;  // insertion order == expiry order (the clock only moves forward)
+  // Insertion order == expiry order while the clock moves forward; after it steps back,
+  // expire() re-queues the entries whose expiry lies too far ahead.
+  std::deque<Pending> fifo_;
 };
 
 }  // namespace orderwatch::tracking

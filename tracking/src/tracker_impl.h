@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <deque>
 #include <limits>
 #include <random>
 #include <unordered_map>
@@ -132,19 +133,21 @@ struct OrderTracker::Impl {
     return combo_for(key);
   }
 
-  // The order enters its (already set) status at r.entered_ms.
-  void enter(std::uint32_t idx, const OrderRecord& r) {
+  // The order enters its (already set) status at r.entered_ms; `now` is the wall clock.
+  void enter(std::uint32_t idx, OrderRecord& r, std::int64_t now) {
     const std::uint8_t s = r.status;
     index[s].insert(IndexEntry{r.entered_ms, idx});
     const std::size_t ser = series(r.combo, s);
     ++in_status[ser];
+    r.breached = 0;
     const auto& cut = cutoff[s];
-    for (std::size_t k = 0; k < cut.size(); ++k) {
-      // Cutoffs fall as thresholds rise: once a tier is not crossed, later ones are not.
-      if (r.entered_ms > cut[k]) break;
-      ++overdue[ser * max_tiers + k];
-      ++breaches[s * max_tiers + k];
-    }
+    std::size_t k = 0;
+    // Cutoffs fall as thresholds rise: once a tier is not crossed, later ones are not.
+    for (; k < cut.size() && r.entered_ms <= cut[k]; ++k) ++overdue[ser * max_tiers + k];
+    // Already past a tier as of W when it arrives (a late or backdated event): overdue, but an
+    // old timestamp alone is no breach. Its next event may be right behind it in the same
+    // backlog; confirm_late_entries() counts the breach if it is still here once caught up.
+    if (k > 0) late.push_back(LateEntry{now, r.entered_ms, idx, s});
   }
 
   // The order leaves its status; `leave_ms` is the event time of the next status, or nullopt
@@ -157,12 +160,10 @@ struct OrderTracker::Impl {
     const auto& thr = threshold_ms[s];
     const std::int64_t stay = leave_ms ? *leave_ms - r.entered_ms : 0;
     for (std::size_t k = 0; k < cut.size(); ++k) {
-      if (r.entered_ms <= cut[k]) {
-        --overdue[ser * max_tiers + k];
-      } else if (leave_ms && stay >= thr[k]) {
-        // The threshold passed between ticks, or the events arrived late: still one breach.
-        ++breaches[s * max_tiers + k];
-      }
+      if (r.entered_ms <= cut[k]) --overdue[ser * max_tiers + k];
+      // Not counted yet (W passed it between ticks, or never while it was here): the next
+      // event shows whether the stay ran past the threshold.
+      if (leave_ms && k >= r.breached && stay >= thr[k]) ++breaches[s * max_tiers + k];
     }
     if (leave_ms) {
       observe(&hist[ser * nb], duration_bounds, stay);
@@ -185,6 +186,7 @@ struct OrderTracker::Impl {
 
   ApplyResult apply(const Event& e, std::int64_t now) {
     last_event_ms = now;
+    max_event_ms = std::max(max_event_ms, e.time_ms);
     const std::uint64_t h = hash_order_id(e.id);
     std::uint32_t idx = table.find(e.id, h);
     if (idx == OrderTable::kNotFound) {
@@ -202,7 +204,7 @@ struct OrderTracker::Impl {
       r.entered_ms = e.time_ms;
       r.first_seen_ms = e.time_ms;
       r.combo = intern(e);
-      enter(idx, r);
+      enter(idx, r, now);
       return count(ApplyResult::kApplied);
     }
     OrderRecord& r = table.at(idx);
@@ -224,39 +226,23 @@ struct OrderTracker::Impl {
     } else {
       r.status = e.status;
       r.entered_ms = e.time_ms;
-      enter(idx, r);
+      enter(idx, r, now);
     }
     return count(ApplyResult::kApplied);
   }
 
-  void tick(std::int64_t now) {
-    if (now < last_tick) return;  // the wall clock stepped back: keep what was crossed
-    last_tick = now;
-    for (std::size_t s = 0; s < n; ++s) {
-      for (std::size_t k = 0; k < cutoff[s].size(); ++k) {
-        const std::int64_t next = now - threshold_ms[s][k];
-        if (next <= cutoff[s][k]) continue;
-        index[s].for_each_in(cutoff[s][k], next, [&](const IndexEntry& e) {
-          const std::size_t ser = series(table.at(e.idx).combo, static_cast<std::uint8_t>(s));
-          ++overdue[ser * max_tiers + k];
-          ++breaches[s * max_tiers + k];
-        });
-        cutoff[s][k] = next;
-      }
-    }
-    const std::int64_t max_age = cfg.retention.max_age.count();
-    if (max_age > 0) {
-      const std::int64_t evict_before = now - max_age;
-      for (auto& idx_s : index) {
-        while (!idx_s.empty() && idx_s.oldest().t <= evict_before) {
-          const std::uint32_t idx = idx_s.oldest().idx;
-          leave(idx, table.at(idx), std::nullopt);
-          table.erase(idx);
-          ++evictions;
-        }
-      }
-    }
-    tombstones.expire(now);
+  // The deadline tick and the watermark (tracker.cpp).
+  void tick(std::int64_t now, bool behind);
+  void advance_cutoffs(std::int64_t w);
+  void retreat_cutoffs(std::int64_t w);
+  void confirm_late_entries(std::int64_t now);
+  void evict(std::int64_t w);
+  // Tiers of record `idx`'s status it is past as of the current cutoffs.
+  std::size_t tiers_past(const OrderRecord& r) const {
+    const auto& cut = cutoff[r.status];
+    std::size_t k = 0;
+    while (k < cut.size() && r.entered_ms <= cut[k]) ++k;
+    return k;
   }
 
   static void fill(HistogramValues& out, const std::uint64_t* buckets, std::size_t nbuckets,
@@ -274,53 +260,7 @@ struct OrderTracker::Impl {
   // The drill-down view of the order in record `idx` (tracker_query.cpp).
   OrderView view(std::uint32_t idx) const;
 
-  void snapshot(TrackerSnapshot& out) const {
-    auto to_seconds = [](const std::vector<std::int64_t>& ms) {
-      std::vector<double> s;
-      s.reserve(ms.size());
-      for (auto v : ms) s.push_back(static_cast<double>(v) / 1000.0);
-      return s;
-    };
-    out.duration_bounds_seconds = to_seconds(duration_bounds);
-    out.turnaround_bounds_seconds = to_seconds(turnaround_bounds);
-    out.combos.assign(combos.size(), {});
-    for (std::size_t c = 0; c < combos.size(); ++c) {
-      for (std::size_t i = 0; i < ndims; ++i) out.combos[c].push_back(dims[i].names[combos[c][i]]);
-    }
-    out.series.clear();
-    for (std::size_t c = 0; c < combos.size(); ++c) {
-      for (std::size_t s = 0; s < n; ++s) {
-        if (terminal[s]) continue;
-        SeriesValues v;
-        v.status = static_cast<std::uint8_t>(s);
-        v.combo = static_cast<std::uint16_t>(c);
-        const std::size_t ser = series(v.combo, v.status);
-        v.in_status = in_status[ser];
-        v.overdue.assign(overdue.begin() + static_cast<std::ptrdiff_t>(ser * max_tiers),
-                         overdue.begin() +
-                             static_cast<std::ptrdiff_t>(ser * max_tiers + threshold_ms[s].size()));
-        fill(v.duration, &hist[ser * nb], nb, hist_sum_ms[ser]);
-        out.series.push_back(std::move(v));
-      }
-    }
-    out.breaches.assign(n, {});
-    out.oldest_entered_ms.assign(n, std::nullopt);
-    out.turnaround.assign(n, {});
-    for (std::size_t s = 0; s < n; ++s) {
-      out.breaches[s].assign(
-          breaches.begin() + static_cast<std::ptrdiff_t>(s * max_tiers),
-          breaches.begin() + static_cast<std::ptrdiff_t>(s * max_tiers + threshold_ms[s].size()));
-      if (!index[s].empty()) out.oldest_entered_ms[s] = index[s].oldest().t;
-      if (terminal[s]) fill(out.turnaround[s], &turn_hist[s * ntb], ntb, turn_sum_ms[s]);
-    }
-    out.transitions = transitions;
-    std::copy(std::begin(events), std::end(events), std::begin(out.events));
-    std::copy(std::begin(rejected), std::end(rejected), std::begin(out.rejected));
-    out.tracked = table.size();
-    out.tombstones = tombstones.size();
-    out.evictions = evictions;
-    out.last_event_ms = last_event_ms;
-  }
+  void snapshot(TrackerSnapshot& out) const;  // tracker.cpp
 
   const sla::Config cfg;
   const std::size_t n;
@@ -351,7 +291,22 @@ struct OrderTracker::Impl {
   std::uint64_t rejected[static_cast<int>(RejectReason::kCount)] = {};
   std::uint64_t evictions = 0;
   std::int64_t last_event_ms = 0;
-  std::int64_t last_tick = kNever;
+
+  // The watermark W: the time overdue and breaches are judged as of (cutoff = W - threshold).
+  // kNever until the first tick that has a position (see tick()).
+  std::int64_t watermark = kNever;
+  std::int64_t max_event_ms = kNever;  // newest event time applied
+  std::int64_t last_now = 0;           // wall clock of the last tick
+  const std::int64_t lateness_ms = cfg.event.max_lateness.count();
+  // Orders that entered already past a tier, waiting for their breach to be confirmed, in
+  // arrival order (enter()).
+  struct LateEntry {
+    std::int64_t arrived_ms;  // wall clock
+    std::int64_t entered_ms;
+    std::uint32_t idx;
+    std::uint8_t status;
+  };
+  std::deque<LateEntry> late;
   // Names this instance for drill-down cursors (OrderCursor::epoch): slots mean nothing to
   // another instance.
   const std::uint64_t epoch =

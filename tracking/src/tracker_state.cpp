@@ -39,8 +39,10 @@ void save_header(const Impl& m, Writer& w, std::uint64_t stream_seq, std::int64_
   w.string("orderwatch " ORDERWATCH_VERSION);
   w.svarint(written_ms);
   w.varint(stream_seq);
-  w.svarint(m.last_tick);
+  // Never a watermark ahead of the clock that writes it (one that ran ahead and was corrected).
+  w.svarint(m.watermark == kNever ? kNever : std::min(m.watermark, written_ms));
   w.svarint(m.last_event_ms);
+  w.svarint(m.max_event_ms);
   w.varint(m.table.size());
   w.varint(tombstones);
 
@@ -92,6 +94,7 @@ void save_orders(const Impl& m, Writer& w) {
       prev = e.t;
       w.svarint(e.t - r.first_seen_ms);
       w.varint(r.combo);
+      w.varint(r.breached);
       w.string(m.table.id(e.idx));
     };
     index.for_each_from_oldest([&](const IndexEntry& e) {
@@ -105,10 +108,12 @@ void save_orders(const Impl& m, Writer& w) {
   }
 }
 
-void save_tombstones(const Impl& m, Writer& w, std::uint64_t tombstones) {
+void save_tombstones(const Impl& m, Writer& w, std::uint64_t tombstones, std::int64_t written_ms) {
   w.varint(tombstones);
   std::int64_t prev_expiry = 0;
+  const std::int64_t latest = written_ms + m.cfg.retention.tombstone_ttl.count();
   m.tombstones.for_each([&](std::uint64_t hash, std::uint8_t status, std::int64_t expires) {
+    expires = std::min(expires, latest);  // as TombstoneSet::expire would cap it
     w.fixed64(hash);
     w.varint(status);
     w.svarint(expires - prev_expiry);
@@ -129,7 +134,7 @@ void OrderTracker::save_state(std::string& image, std::uint64_t stream_seq,
   w.reserve(m.table.size() * 24 + tombstones * 12 + 4096);
   save_header(m, w, stream_seq, written_ms, tombstones);
   save_orders(m, w);
-  save_tombstones(m, w, tombstones);
+  save_tombstones(m, w, tombstones, written_ms);
 }
 
 void OrderTracker::carry_counters_from(const OrderTracker& previous) {

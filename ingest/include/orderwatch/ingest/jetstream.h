@@ -61,10 +61,12 @@ struct ResumePlan {
 // stream_first/stream_last: the stream's state (first > last when empty).
 // durable_delivered: the durable consumer's last delivered stream sequence, or nullopt when
 // the consumer does not exist yet.
-// Stream sequence and delivery count of a pulled message, from its ack subject
+// Stream sequence, delivery count and pending count (the consumer's messages not yet delivered
+// after this one: 0 = it is the last one there is) of a pulled message, from its ack subject
 // ($JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>, or
 // the form with domain and account hash after ACK). False when it is not one.
-bool parse_ack_subject(std::string_view reply, std::uint64_t& seq, std::uint64_t& delivered);
+bool parse_ack_subject(std::string_view reply, std::uint64_t& seq, std::uint64_t& delivered,
+                       std::uint64_t& pending);
 
 ResumePlan plan_resume(std::uint64_t covered, std::uint64_t stream_first, std::uint64_t stream_last,
                        std::optional<std::uint64_t> durable_delivered);

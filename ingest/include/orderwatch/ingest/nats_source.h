@@ -3,8 +3,9 @@
 // jittered backoff, and owns the ingest room's IngestStats (connected, reconnects, slow
 // consumer, dropped messages, JetStream lag). Core mode (no nats.jetstream): a plain or queue
 // subscription whose callback hands each payload to the IngestPipeline on the client's
-// delivery thread. JetStream mode: a JetStreamConsumer (jetstream.h) on its own thread, on
-// this connection, feeding the same pipeline. Nothing throws across the C callbacks.
+// delivery thread; it is behind (for the watermark) while the client's queue holds messages
+// after the one being applied. JetStream mode: a JetStreamConsumer (jetstream.h) on its own thread,
+// on this connection, feeding the same pipeline. Nothing throws across the C callbacks.
 // Construction, start(), stop_consuming(), stop() and destruction are not thread-safe;
 // callbacks are.
 #pragma once

@@ -28,9 +28,11 @@ class IngestPipeline {
   IngestPipeline& operator=(const IngestPipeline&) = delete;
 
   // Decodes and applies one payload. stream_seq: JetStream only, the resume point recorded
-  // with the event's effects (see jetstream.h). Returns false when the payload was rejected
-  // (counted by reason).
-  bool handle(std::string_view payload, std::optional<std::uint64_t> stream_seq = std::nullopt);
+  // with the event's effects (see jetstream.h). behind: more messages are known to wait behind
+  // this one (the watermark follows event times, not the wall clock; TrackerService::apply).
+  // Returns false when the payload was rejected (counted by reason).
+  bool handle(std::string_view payload, std::optional<std::uint64_t> stream_seq = std::nullopt,
+              bool behind = false);
 
   tracking::TrackerService& service() { return service_; }
 

@@ -1,6 +1,7 @@
 // The /metrics exposition as prometheus::Collectables, each over the state one room owns.
 //   OrderCollector: the metric contract of DESIGN.md (order_* families) and the tracking
-//     room's self-metrics (tracked orders, tombstones, evictions, snapshots, reloads). It takes
+//     room's self-metrics (tracked orders, tombstones, evictions, snapshots, reloads, the
+//     watermark and its lag, from the same snapshot as the counts judged by it). It takes
 //     one tracking::TrackerSnapshot (a short lock inside tracking::TrackerService) and builds every
 //     family from it, so scrape cost depends on the number of series, never on the number of
 //     orders.

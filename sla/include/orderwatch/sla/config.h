@@ -56,7 +56,12 @@ struct EventConfig {
   std::string time_field;
   std::vector<Dimension> dimensions;
   Duration max_future_skew{std::chrono::minutes(5)};  // events further ahead are rejected
-  std::uint32_t max_payload_bytes = 64 * 1024;        // larger payloads: rejected unparsed
+  // How late (in event time) the producers' events may arrive or how far out of order they may
+  // be. The watermark W (the time overdue and breaches are judged as of) trails by this much:
+  // live W = wall clock - max_lateness, behind W = newest event time applied - max_lateness.
+  // 0 (the default): live W is the wall clock.
+  Duration max_lateness{0};
+  std::uint32_t max_payload_bytes = 64 * 1024;  // larger payloads: rejected unparsed
 };
 
 struct JetStreamConfig {

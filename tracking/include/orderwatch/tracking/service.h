@@ -13,6 +13,12 @@
 // generation; apply()/reject() with a generation refuse (return nullopt/false, changing
 // nothing) when a reload happened since, and the caller decodes again.
 //
+// The service also keeps where ingest stands in the stream (behind: messages are known to wait
+// to be applied), reported with every event and by set_behind(), and passes it to every tick:
+// it decides whether the watermark W follows the event times or the wall clock (tracker.h).
+// It starts caught up, with W at the wall clock -- unless nats.jetstream is configured: a
+// durable consumer may find a backlog, so W waits for the consumer to say where it stands.
+//
 // ServiceStats (snapshot and reload self-metrics) are atomics read by scrapes.
 #pragma once
 
@@ -85,12 +91,19 @@ class TrackerService {
   // generation: the config generation the event was decoded with; when set and a reload came
   // in between, nothing changes and nullopt (apply) / false (reject) is returned, and the
   // caller decodes again. Unset: the current config (in-process callers that never reload).
+  // behind: more messages are known to wait behind this one (JetStream pending > 0, the
+  // start-up re-read, a client queue that is not empty); recorded as set_behind() does.
   std::optional<ApplyResult> apply(const events::Event& event, std::int64_t now_ms,
                                    std::optional<std::uint64_t> stream_seq = std::nullopt,
-                                   std::optional<std::uint64_t> generation = std::nullopt);
+                                   std::optional<std::uint64_t> generation = std::nullopt,
+                                   bool behind = false);
   bool reject(events::RejectReason reason, std::int64_t now_ms,
               std::optional<std::uint64_t> stream_seq = std::nullopt,
-              std::optional<std::uint64_t> generation = std::nullopt);
+              std::optional<std::uint64_t> generation = std::nullopt, bool behind = false);
+  // Where ingest stands between events: behind (a backlog is known to wait, or the source
+  // cannot see the stream) or caught up (W may follow the wall clock from the next tick).
+  void set_behind(bool behind);
+  bool behind() const;
   void tick();
   // Ticks to now, then copies every count; returns the config the counts belong to.
   std::shared_ptr<const sla::Config> snapshot(TrackerSnapshot& out);
@@ -120,9 +133,13 @@ class TrackerService {
   RestoreReport reload(const sla::Config& config);
 
  private:
+  // Reads the clock and ticks; mu_ held. Returns the clock reading.
+  std::int64_t tick_locked();
+
   std::shared_ptr<const sla::Config> config_;
   std::atomic<std::uint64_t> generation_{1};  // written under mu_
   std::uint64_t stream_seq_ = 0;
+  bool behind_ = false;
   Clock clock_;
   mutable std::mutex mu_;
   std::unique_ptr<OrderTracker> tracker_;

@@ -2,18 +2,23 @@
 // config reload goes through). This header owns the container format, its checksum and the
 // atomic file write; the state encoding itself lives with the tracker (tracker_state.cpp).
 //
-// Format (version 1), little-endian, everything after the fixed header varint-coded:
+// Format (version 2), little-endian, everything after the fixed header varint-coded:
 //   header   magic "OWSNAP\r\n" (8) | u32 version | u32 flags (0) | u64 total file length
-//   meta     writer string, written_ms, stream_seq, last_tick_ms, last_event_ms,
+//   meta     writer string, written_ms, stream_seq, watermark_ms (W: the deadline position,
+//            never after written_ms), last_event_ms, max_event_ms (newest event time applied),
 //            order count, tombstone count
 //   tables   dimensions (field, label, values by name), combos (value index per dimension),
 //            statuses (name, terminal, tiers: severity + threshold) -- the state refers to
 //            statuses and dimension values only through these tables, so a snapshot taken
 //            under one SLA file loads under an edited one (matched by name)
 //   orders   per status, in entry-time order: entered delta, entered - first_seen, combo,
-//            id length + bytes
-//   tomb.    in expiry order: u64 id hash (fixed), status, expiry delta
+//            tiers whose breach was counted for this stay, id length + bytes
+//   tomb.    in expiry order: u64 id hash (fixed), status, expiry delta (never later than
+//            written_ms + tombstone_ttl)
 //   trailer  u32 CRC32C of every byte before it
+// Version 1 (orderwatch before the watermark) is still read: its last tick time becomes W and
+// the newest event time, and a tier an order was past counts as breached (version 1 counted
+// the breach the moment an order was past it).
 // A reader refuses a bad magic, an unknown version or flag, a length or checksum mismatch and
 // any structural inconsistency, naming the file and the problem; it never half-loads.
 // Tombstones store hash_order_id(): changing that hash function needs a new format version.
@@ -53,7 +58,8 @@ struct RestoreReport {
   std::string dropped_statuses;          // comma-separated names, for the log
 };
 
-inline constexpr std::uint32_t kSnapshotVersion = 1;
+inline constexpr std::uint32_t kSnapshotVersion = 2;        // what save_state writes
+inline constexpr std::uint32_t kOldestSnapshotVersion = 1;  // the oldest one still read
 inline constexpr std::size_t kSnapshotHeaderBytes = 24;
 inline constexpr std::size_t kSnapshotTrailerBytes = 4;
 
@@ -67,8 +73,10 @@ void begin_snapshot(std::string& image);
 // Fills in the total length and appends the checksum trailer (outside any lock: O(bytes)).
 void seal_snapshot(std::string& image);
 // Checks magic, version, flags, length and checksum of a complete image; returns the body
-// (between header and trailer). `name` (the file path) prefixes every error message.
-std::string_view open_snapshot(std::string_view image, const std::string& name);
+// (between header and trailer) and, in `version`, the format version (kOldestSnapshotVersion
+// .. kSnapshotVersion). `name` (the file path) prefixes every error message.
+std::string_view open_snapshot(std::string_view image, const std::string& name,
+                               std::uint32_t* version = nullptr);
 
 // Writes `bytes` to `path` atomically: a temp file in the same directory, fsync, rename over
 // `path`, fsync of the directory. On failure `path` is untouched and the temp file removed.

@@ -3,10 +3,21 @@
 // mid-flight start, transitions observed with event-time stays, duplicates, stale events,
 // terminal statuses with turnaround and a tombstone, retention eviction, capped dimensions.
 //
+// Overdue and breaches are judged as of a watermark W, the time up to which the stream has been
+// seen (DESIGN.md): an order in status S is past tier k once W - entered >= threshold(S, k).
+// The caller says at each tick whether ingest is behind (messages known to be waiting): then
+// W follows the newest event time applied, else it is the wall clock (both minus
+// event.max_lateness); it never moves backwards nor past the wall clock (a wall clock stepping
+// back below W is the one exception: W follows it down, and nothing is counted twice).
+// A breach is counted once per stay per tier: when W passes entry + threshold while the order
+// is there, or when its next event shows the stay ran past it. An order that arrives already
+// past a tier (an old timestamp) is overdue at once, but its breach waits: for its next event,
+// or for a tick that is caught up a grace period after it arrived and still finds it there.
+//
 // Overdue orders are found by a deadline index, not by scans: each status keeps its orders
-// ordered by entry time (StatusIndex) and each tier a cutoff (last tick's now - threshold).
-// An order is past tier k iff entered <= cutoff_k, so tick() only visits the orders whose
-// entry time lies between the old and the new cutoff: work proportional to crossings.
+// ordered by entry time (StatusIndex) and each tier a cutoff (W - threshold). An order is
+// past tier k iff entered <= cutoff_k, so tick() only visits the orders whose entry time lies
+// between the old and the new cutoff: work proportional to crossings.
 //
 // Time is always passed in (`now_ms`, Unix ms), so tests drive the clock exactly.
 // Not thread-safe: callers serialise apply()/tick()/snapshot() with one mutex (see
@@ -69,7 +80,9 @@ struct TrackerSnapshot {
   std::uint64_t tracked = 0;
   std::uint64_t tombstones = 0;
   std::uint64_t evictions = 0;
-  std::int64_t last_event_ms = 0;  // wall clock of the last event handled, 0 = none yet
+  std::int64_t last_event_ms = 0;     // wall clock of the last event handled, 0 = none yet
+  std::int64_t watermark_ms = 0;      // W as of the last tick; 0 = no position yet
+  std::int64_t watermark_lag_ms = 0;  // wall clock of the last tick - W, >= 0
 };
 
 // One order's state, for the drill-down API. Names are resolved under the tracker's lock, so
@@ -150,13 +163,17 @@ class OrderTracker {
   ApplyResult apply(const Event& event, std::int64_t now_ms);
   // Counts an event the decoder refused.
   void reject(RejectReason reason, std::int64_t now_ms);
-  // Advances the deadline index to now_ms (tier crossings + breaches), evicts orders past
-  // retention and expires tombstones. Idempotent for the same now; ignores a clock going back.
-  void tick(std::int64_t now_ms);
+  // Moves W (see above; behind: ingest knows of messages still waiting to be applied) and the
+  // deadline index with it (tier crossings + breaches), confirms the breaches of orders that
+  // arrived already past a tier (only when not behind), evicts orders W shows past retention
+  // and expires tombstones (wall clock). Idempotent for the same arguments.
+  void tick(std::int64_t now_ms, bool behind = false);
+  // W as of the last tick, Unix ms; 0 before the first tick that had a position.
+  std::int64_t watermark_ms() const;
 
   void snapshot(TrackerSnapshot& out) const;
 
-  // Drill-down queries, as of the last tick(). Cost: O(log orders + page) for overdue(),
+  // Drill-down queries, as of the last tick() (its W). Cost: O(log orders + page) for overdue(),
   // O(1) for find(), O(series) for summary() -- never a scan of the orders.
   std::optional<OrderView> find(std::string_view id) const;
   OverduePage overdue(const OverdueQuery& query) const;
