@@ -57,6 +57,10 @@ struct EventConfig {
   std::vector<Dimension> dimensions;
   Duration max_future_skew{std::chrono::minutes(5)};  // events further ahead are rejected
   std::uint32_t max_payload_bytes = 64 * 1024;        // larger payloads: rejected unparsed
+  // Longer order ids are rejected (id_too_long); the drill-down API refuses longer ids too.
+  std::uint32_t max_id_bytes = 1024;
+  // Longer dimension values count as "other" (like values past max_values).
+  std::uint32_t max_dimension_value_bytes = 128;
 };
 
 struct JetStreamConfig {
