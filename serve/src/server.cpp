@@ -11,6 +11,7 @@
 #include "orderwatch/metrics/collector.h"
 #include "orderwatch/serve/serve.h"
 #include "orderwatch/sla/loader.h"
+#include "orderwatch/sla/secrets.h"
 #include "orderwatch/tracking/service.h"
 #include "orderwatch/web/drilldown.h"
 #include "orderwatch/web/http_server.h"
@@ -26,15 +27,27 @@ namespace {
 // snapshot (the rest of the bound is the snapshot write itself).
 constexpr std::chrono::seconds kDrainTimeout{5};
 
+std::string joined(const std::vector<sla::Problem>& problems) {
+  std::string message;
+  for (const auto& p : problems) message += p.to_string() + "\n";
+  if (!message.empty()) message.pop_back();
+  return message;
+}
+
+// The config, with the secret files serve reads present and readable (as `orderwatch check`
+// reports them), or a refused start.
 sla::Config load_config(const std::string& path) {
+  sla::Config config;
   try {
-    return sla::load_file(path);
+    config = sla::load_file(path);
   } catch (const sla::ConfigError& e) {
-    std::string message;
-    for (const auto& p : e.problems()) message += p.to_string() + "\n";
-    if (!message.empty()) message.pop_back();
-    throw StartError{kExitInvalid, message};
+    throw StartError{kExitInvalid, joined(e.problems())};
   }
+  if (auto problems = sla::check_secret_files(path, sla::SecretScope::kExporter);
+      !problems.empty()) {
+    throw StartError{kExitInvalid, joined(problems)};
+  }
+  return config;
 }
 
 // Flags that need no state: refused before anything starts.
