@@ -2,26 +2,54 @@
 
 #include "commands.h"
 #include "orderwatch/sla/loader.h"
+#include "orderwatch/sla/secrets.h"
 
 namespace orderwatch::cli {
 
+namespace {
+
+struct CheckFlags {
+  std::string config;
+  bool syntax_only = false;
+  bool no_receiver_files = false;
+};
+
+}  // namespace
+
 void add_check(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("check", "Validate an SLA config file; print every problem");
-  auto config = std::make_shared<std::string>();
-  cmd->add_option("--config,-c", *config, "SLA config file (YAML)")
+  auto f = std::make_shared<CheckFlags>();
+  cmd->add_option("--config,-c", f->config, "SLA config file (YAML)")
       ->required()
       ->check(CLI::ExistingFile);
-  cmd->callback([config, &exit_code] {
+  cmd->add_flag("--syntax-only", f->syntax_only,
+                "Only validate the file itself; do not check that the secret files it names "
+                "exist (e.g. in CI, where the secrets are not)");
+  cmd->add_flag("--no-receiver-files", f->no_receiver_files,
+                "Check only the secret files serve reads (nats.*), not the receivers' *_file "
+                "(read by Alertmanager, perhaps on another machine)");
+  cmd->callback([f, &exit_code] {
+    std::vector<sla::Problem> problems;
+    std::string summary;
     try {
-      auto cfg = sla::load_file(*config);
-      std::cout << *config << ": OK: " << sla::summary(cfg) << "\n";
-      exit_code = kExitOk;
+      const sla::Config cfg = sla::load_file(f->config);
+      summary = sla::summary(cfg);
+      if (!f->syntax_only) {
+        problems = sla::check_secret_files(
+            f->config, f->no_receiver_files ? sla::SecretScope::kExporter : sla::SecretScope::kAll);
+      }
     } catch (const sla::ConfigError& e) {
-      for (const auto& p : e.problems()) std::cerr << p.to_string() << "\n";
-      std::cerr << *config << ": " << e.problems().size() << " problem"
-                << (e.problems().size() == 1 ? "" : "s") << " found\n";
-      exit_code = kExitInvalid;
+      problems = e.problems();
     }
+    if (problems.empty()) {
+      std::cout << f->config << ": OK: " << summary << "\n";
+      exit_code = kExitOk;
+      return;
+    }
+    for (const auto& p : problems) std::cerr << p.to_string() << "\n";
+    std::cerr << f->config << ": " << problems.size() << " problem"
+              << (problems.size() == 1 ? "" : "s") << " found\n";
+    exit_code = kExitInvalid;
   });
 }
 

@@ -60,6 +60,9 @@ struct EventDecoder::Impl {
       : cloudevents(config.event.format == sla::EventFormat::kCloudEvents),
         max_payload(config.event.max_payload_bytes),
         max_future_skew_ms(config.event.max_future_skew.count()),
+        max_age_ms(config.retention.max_age.count()),
+        max_id_bytes(config.event.max_id_bytes),
+        max_dim_bytes(config.event.max_dimension_value_bytes),
         id_path(split_path(config.event.id_field)),
         status_path(split_path(config.event.status_field)),
         time_path(split_path(config.event.time_field)) {
@@ -67,9 +70,6 @@ struct EventDecoder::Impl {
     const auto n = std::min(config.event.dimensions.size(), kMaxDimensions);
     for (std::size_t i = 0; i < n; ++i)
       dim_paths.push_back(split_path(config.event.dimensions[i].field));
-    auto under_data = [](const Path& p) { return p.size() > 1 && p.front() == "data"; };
-    needs_data = under_data(id_path) || under_data(status_path) || under_data(time_path) ||
-                 std::any_of(dim_paths.begin(), dim_paths.end(), under_data);
     // Typical events are a few hundred bytes; start there and grow (doubling) on demand.
     grow(std::min<std::size_t>(max_payload, 4096));
   }
@@ -149,13 +149,10 @@ struct EventDecoder::Impl {
     if (root.get_object().get(obj)) return RejectReason::kMalformed;
 
     if (cloudevents) {
+      // The envelope; a field under `data` is simply absent when `data` is (missing_field).
       std::string_view version;
       if (obj.at_key("specversion").get_string().get(version) || version != "1.0") {
         return RejectReason::kMalformed;
-      }
-      if (needs_data) {
-        simdjson::dom::object data;
-        if (obj.at_key("data").get_object().get(data)) return RejectReason::kMalformed;
       }
     }
 
@@ -177,6 +174,7 @@ struct EventDecoder::Impl {
         return RejectReason::kMissingField;
     }
     if (out.id.empty()) return RejectReason::kMissingField;
+    if (out.id.size() > max_id_bytes) return RejectReason::kIdTooLong;
 
     std::string_view status;
     if (lookup(obj, status_path).get(e) || e.get_string().get(status)) {
@@ -204,14 +202,17 @@ struct EventDecoder::Impl {
         t = epoch_number_to_ms(time_el.get_double().value_unsafe());
         break;
       default:
-        return RejectReason::kMissingField;  // null, bool, object, array: wrong type
+        return RejectReason::kBadTime;  // null, bool, object, array: there, but not a time
     }
-    if (!t) return RejectReason::kBadTime;
-    // now_ms + skew cannot overflow for any sane clock; saturate anyway for hostile callers.
+    if (!t || *t <= 0) return RejectReason::kBadTime;
+    // Decades-old times would be evicted at once and observed into +Inf; the clock bounds
+    // saturate, so no now_ms a caller passes can overflow them.
+    constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+    constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+    const std::int64_t oldest = now_ms < kMin + max_age_ms ? kMin : now_ms - max_age_ms;
+    if (*t <= oldest) return RejectReason::kBadTime;
     const std::int64_t limit =
-        now_ms > std::numeric_limits<std::int64_t>::max() - max_future_skew_ms
-            ? std::numeric_limits<std::int64_t>::max()
-            : now_ms + max_future_skew_ms;
+        now_ms > kMax - max_future_skew_ms ? kMax : now_ms + max_future_skew_ms;
     if (*t > limit) return RejectReason::kFutureTime;
     out.time_ms = *t;
 
@@ -221,7 +222,8 @@ struct EventDecoder::Impl {
       // missing one, and the tracker labels absent dimensions "unknown".
       const std::string_view v = scalar_text(e, dim_text[i]);
       if (v.empty()) continue;
-      out.dims[i] = v;
+      // Long values would cost memory per label set and bytes per scrape.
+      out.dims[i] = v.size() > max_dim_bytes ? std::string_view("other") : v;
       out.has_dim[i] = true;
     }
     return std::nullopt;
@@ -230,9 +232,11 @@ struct EventDecoder::Impl {
   const bool cloudevents;
   const std::size_t max_payload;
   const std::int64_t max_future_skew_ms;
+  const std::int64_t max_age_ms;  // retention.max_age
+  const std::size_t max_id_bytes;
+  const std::size_t max_dim_bytes;
   Path id_path, status_path, time_path;
   std::vector<Path> dim_paths;
-  bool needs_data = false;  // cloudevents: some field lives under `data`, so it must be an object
   std::vector<std::string> statuses;
 
   std::unique_ptr<char[]> buffer;  // capacity + SIMDJSON_PADDING bytes

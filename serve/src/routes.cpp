@@ -45,7 +45,7 @@ void add_reload_route(web::Routes& routes, bool enabled, Reloader reload) {
     if (req.method != "POST" && req.method != "PUT") {
       return HttpResponse{405, "text/plain; charset=utf-8", "Only POST or PUT requests allowed.\n"};
     }
-    const auto [status, message] = reload("POST /-/reload");
+    const auto [status, message] = reload(req.method + " /-/reload");
     return HttpResponse{status, "text/plain; charset=utf-8", message};
   };
 }

@@ -5,12 +5,15 @@
 #include <chrono>
 #include <cstring>
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include "orderwatch/ingest/nats_source.h"
 #include "orderwatch/log/log.h"
 #include "orderwatch/metrics/collector.h"
 #include "orderwatch/serve/serve.h"
 #include "orderwatch/sla/loader.h"
+#include "orderwatch/sla/secrets.h"
 #include "orderwatch/tracking/service.h"
 #include "orderwatch/web/drilldown.h"
 #include "orderwatch/web/http_server.h"
@@ -26,15 +29,27 @@ namespace {
 // snapshot (the rest of the bound is the snapshot write itself).
 constexpr std::chrono::seconds kDrainTimeout{5};
 
+std::string joined(const std::vector<sla::Problem>& problems) {
+  std::string message;
+  for (const auto& p : problems) message += p.to_string() + "\n";
+  if (!message.empty()) message.pop_back();
+  return message;
+}
+
+// The config, with the secret files serve reads present and readable (as `orderwatch check`
+// reports them), or a refused start.
 sla::Config load_config(const std::string& path) {
+  sla::Config config;
   try {
-    return sla::load_file(path);
+    config = sla::load_file(path);
   } catch (const sla::ConfigError& e) {
-    std::string message;
-    for (const auto& p : e.problems()) message += p.to_string() + "\n";
-    if (!message.empty()) message.pop_back();
-    throw StartError{kExitInvalid, message};
+    throw StartError{kExitInvalid, joined(e.problems())};
   }
+  if (auto problems = sla::check_secret_files(path, sla::SecretScope::kExporter);
+      !problems.empty()) {
+    throw StartError{kExitInvalid, joined(problems)};
+  }
+  return config;
 }
 
 // Flags that need no state: refused before anything starts.
@@ -75,6 +90,48 @@ web::WebConfig load_web(const Options& o) {
   }
 }
 
+// The nats.* keys whose values differ between the running config and a reloaded one.
+std::vector<std::string> changed_nats(const sla::NatsConfig& a, const sla::NatsConfig& b) {
+  std::vector<std::string> out;
+  auto diff = [&](const char* key, bool differs) {
+    if (differs) out.emplace_back(key);
+  };
+  diff("nats.url", a.url != b.url);
+  diff("nats.subject", a.subject != b.subject);
+  diff("nats.queue_group", a.queue_group != b.queue_group);
+  diff("nats.user", a.user != b.user);
+  diff("nats.password_file", a.password_file != b.password_file);
+  diff("nats.token_file", a.token_file != b.token_file);
+  diff("nats.credentials_file", a.credentials_file != b.credentials_file);
+  diff("nats.tls", a.tls_ca_file != b.tls_ca_file || a.tls_cert_file != b.tls_cert_file ||
+                       a.tls_key_file != b.tls_key_file);
+  diff("nats.pending_messages_limit", a.pending_messages_limit != b.pending_messages_limit);
+  const auto& ja = a.jetstream;
+  const auto& jb = b.jetstream;
+  diff("nats.jetstream",
+       ja.has_value() != jb.has_value() ||
+           (ja && (ja->stream != jb->stream || ja->durable != jb->durable ||
+                   ja->ack_wait != jb->ack_wait || ja->max_ack_pending != jb->max_ack_pending ||
+                   ja->max_deliver != jb->max_deliver)));
+  return out;
+}
+
+// What a reload that changed nats.* settings leaves running, for the log and the answer.
+std::string nats_unchanged_note(const std::vector<std::string>& changed,
+                                const sla::NatsConfig& running) {
+  std::string keys;
+  for (const auto& k : changed) keys += (keys.empty() ? "" : ", ") + k;
+  std::string mode = running.jetstream ? "JetStream stream " + running.jetstream->stream +
+                                             ", durable " + running.jetstream->durable
+                                       : std::string("core NATS");
+  if (!running.jetstream && !running.queue_group.empty()) {
+    mode += ", queue group " + running.queue_group;
+  }
+  return "changed nats settings (" + keys +
+         ") apply at the next restart; until then the running ones stay in effect: subject " +
+         running.subject + " (" + mode + ")";
+}
+
 }  // namespace
 
 struct Server::Parts {
@@ -108,10 +165,14 @@ std::pair<int, std::string> Server::Parts::reload(const std::string& trigger) {
     return {400, message};
   }
   const auto before = service->config();
-  if (next.nats.url != before->nats.url || next.nats.subject != before->nats.subject ||
-      next.nats.queue_group != before->nats.queue_group ||
-      next.nats.jetstream.has_value() != before->nats.jetstream.has_value()) {
-    log::warn("reload", "nats settings changed; they apply at the next restart");
+  // The NATS connection and subscription are not rebuilt by a reload: keep the running nats
+  // section in the live config (/readyz and the summary read it) and say what stays.
+  const std::vector<std::string> nats_changed = changed_nats(before->nats, next.nats);
+  std::string nats_note;
+  if (!nats_changed.empty()) {
+    next.nats = before->nats;
+    nats_note = nats_unchanged_note(nats_changed, before->nats);
+    log::warn("reload", trigger + ": " + nats_note);
   }
   try {
     const std::int64_t start = steady_ms();
@@ -124,7 +185,7 @@ std::pair<int, std::string> Server::Parts::reload(const std::string& trigger) {
               r.dropped_statuses + " (gone or terminal now)";
     }
     log::info("reload", line);
-    return {200, line + "\n"};
+    return {200, line + "\n" + (nats_note.empty() ? "" : nats_note + "\n")};
   } catch (const std::exception& e) {
     service->stats().config_reload_ok = false;
     log::error("reload", trigger + ": " + e.what() + "; keeping the running config");

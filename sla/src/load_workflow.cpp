@@ -136,7 +136,7 @@ void Loader::read_event(const YAML::Node& node, EventConfig& ev) {
     if (!is_map(node, path)) return;
     keys(node, path,
          {"format", "id_field", "status_field", "time_field", "dimensions", "max_future_skew",
-          "max_lateness", "max_payload_bytes"});
+          "max_lateness", "max_payload_bytes", "max_id_bytes", "max_dimension_value_bytes"});
     if (auto v = node["format"]) {
       auto f = scalar(v, "event.format");
       if (f == "json") {
@@ -173,12 +173,22 @@ void Loader::read_event(const YAML::Node& node, EventConfig& ev) {
       }
     }
   }
-  if (auto v = node["max_payload_bytes"]) {
-    auto n = integer(v, "event.max_payload_bytes");
-    if (n && (*n < 64 || *n > 64 * 1024 * 1024))
-      add(v, "event.max_payload_bytes", "must be between 64 and 67108864");
-    else if (n)
-      ev.max_payload_bytes = static_cast<std::uint32_t>(*n);
+  const struct {
+    const char* key;
+    std::int64_t min, max;
+    std::uint32_t* out;
+  } limits[] = {{"max_payload_bytes", 64, 64 * 1024 * 1024, &ev.max_payload_bytes},
+                {"max_id_bytes", 1, 4096, &ev.max_id_bytes},
+                {"max_dimension_value_bytes", 1, 1024, &ev.max_dimension_value_bytes}};
+  for (const auto& l : limits) {
+    if (auto v = node[l.key]) {
+      const std::string p = join(path, l.key);
+      auto n = integer(v, p);
+      if (n && (*n < l.min || *n > l.max))
+        add(v, p, "must be between " + std::to_string(l.min) + " and " + std::to_string(l.max));
+      else if (n)
+        *l.out = static_cast<std::uint32_t>(*n);
+    }
   }
   if (auto dims = node["dimensions"]) read_dimensions(dims, ev);
 }

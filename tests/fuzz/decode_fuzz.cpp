@@ -3,8 +3,9 @@
 // committed corpus so the target runs in every ctest and never rots (simdjson's approach).
 //
 // Besides "no crash, no sanitizer report", it checks the decoder's promises on every input:
-// an accepted event has a non-empty id, a configured status, a time inside the valid range
-// and not past the skew limit, and dimension flags consistent with their values.
+// an accepted event has a non-empty id within max_id_bytes, a configured status, a time
+// within retention and not past the skew limit, and dimension values within their byte bound
+// with flags consistent with them.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -42,11 +43,13 @@ void check(bool ok) {
 void run(Target& t, std::string_view payload) {
   Event ev;
   if (t.decoder.decode(payload, kNow, ev)) return;
-  check(!ev.id.empty());
+  check(!ev.id.empty() && ev.id.size() <= t.config.event.max_id_bytes);
   check(ev.status < t.config.statuses.size());
-  check(ev.time_ms >= 0 && ev.time_ms <= kNow + t.config.event.max_future_skew.count());
+  check(ev.time_ms > kNow - t.config.retention.max_age.count() &&
+        ev.time_ms <= kNow + t.config.event.max_future_skew.count());
   for (std::size_t i = 0; i < orderwatch::events::kMaxDimensions; ++i) {
     check(ev.has_dim[i] == !ev.dims[i].empty());
+    check(ev.dims[i].size() <= t.config.event.max_dimension_value_bytes);
     if (i >= t.config.event.dimensions.size()) check(!ev.has_dim[i]);
   }
 }
@@ -57,6 +60,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static Target plain(
       "event:\n"
       "  max_payload_bytes: 4096\n"
+      "  max_id_bytes: 16\n"
+      "  max_dimension_value_bytes: 8\n"
       "  dimensions: [{field: region, max_values: 5}, {field: meta.channel, max_values: 5}]\n");
   static Target nested(
       "event:\n"

@@ -123,13 +123,14 @@ TEST_F(SnapshotServeTest, StateSurvivesARestart) {
     EXPECT_EQ(ex.process().stop(SIGTERM, seconds(15)), 0) << ex.process().log();
     const std::string log = ex.process().log();
     EXPECT_EQ(logged_orders(log, "final snapshot"), 5) << log;
-    EXPECT_NE(log.find("serve: stopped in "), std::string::npos) << log;
+    EXPECT_NE(log.find("component=serve msg=\"stopped in "), std::string::npos) << log;
   }
   {
     Exporter ex(dir_, nats_.url(), config_, snapshot_, "run2.log");
     ASSERT_TRUE(ex.ready()) << ex.process().log();
     const std::string log = ex.process().log();
-    EXPECT_NE(log.find("snapshot: loaded " + snapshot_ + ": 5 orders, 1 tombstones, stream seq 0"),
+    EXPECT_NE(log.find("component=snapshot msg=\"loaded " + snapshot_ +
+                       ": 5 orders, 1 tombstones, stream seq 0"),
               std::string::npos)
         << log;
     auto after = ex.scrape();
@@ -177,7 +178,9 @@ TEST_F(SnapshotServeTest, CorruptSnapshotIsRefusedAndLeftAlone) {
     Exporter ex(dir_, nats_.url(), config_, snapshot_, "corrupt" + std::to_string(n++) + ".log");
     EXPECT_EQ(ex.process().wait(seconds(15)), 1) << ex.process().log();
     const std::string log = ex.process().log();
-    EXPECT_NE(log.find("error snapshot: " + snapshot_ + ": "), std::string::npos) << log;
+    EXPECT_NE(log.find("level=error component=snapshot msg=\"" + snapshot_ + ": "),
+              std::string::npos)
+        << log;
     EXPECT_NE(log.find(message), std::string::npos) << log;
     EXPECT_NE(log.find("refusing to start"), std::string::npos) << log;
     EXPECT_EQ(read_file(snapshot_), bytes) << message;  // never overwritten

@@ -153,6 +153,20 @@ TEST(Loader, DimensionCapOfZero) {
              "event.dimensions[0].max_values", "between 1 and 1000");
 }
 
+TEST(Loader, InputBoundsHaveDefaultsAndRanges) {
+  Config c = load_string(kBase);
+  EXPECT_EQ(c.event.max_id_bytes, 1024u);
+  EXPECT_EQ(c.event.max_dimension_value_bytes, 128u);
+  c = load_string(
+      replace(kBase, "event:\n", "event:\n  max_id_bytes: 64\n  max_dimension_value_bytes: 32\n"));
+  EXPECT_EQ(c.event.max_id_bytes, 64u);
+  EXPECT_EQ(c.event.max_dimension_value_bytes, 32u);
+  expect_one(replace(kBase, "event:\n", "event:\n  max_id_bytes: 4097\n"), 6, 17,
+             "event.max_id_bytes", "must be between 1 and 4096");
+  expect_one(replace(kBase, "event:\n", "event:\n  max_dimension_value_bytes: 0\n"), 6, 30,
+             "event.max_dimension_value_bytes", "must be between 1 and 1024");
+}
+
 TEST(Loader, DimensionWithoutCap) {
   expect_one(replace(kBase, "{field: region, max_values: 20}", "{field: region}"), 7, 7,
              "event.dimensions[0]", "max_values");

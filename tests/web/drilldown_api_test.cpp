@@ -58,6 +58,8 @@ class ApiTest : public ::testing::Test {
     return api_.overdue(get("/api/v1/overdue", query));
   }
   json body(const HttpResponse& r) { return json::parse(r.body); }
+  // A well-formed cursor (of an empty first page).
+  static std::string cursor_of_a_page() { return format_cursor(OrderCursor{1, 2, 3}); }
 
   sla::Config config_;
   TrackerService service_;
@@ -98,37 +100,25 @@ TEST_F(ApiTest, OverdueAnswersExactlyAndPagesWithTheCursor) {
   EXPECT_EQ(page_only["severity"], "page");
   EXPECT_EQ(page_only["total"], 1);
   EXPECT_EQ(page_only["orders"][0]["id"], "a-old");
-  // An empty cursor and empty filters mean "none" (what an HTML form sends).
-  EXPECT_EQ(body(overdue("status=&severity=&cursor=&limit=100"))["total"], 3);
+  EXPECT_EQ(body(overdue("limit=100"))["total"], 3);
   EXPECT_EQ(body(overdue("status=Delivered"))["orders"], json::array());
 }
 
 TEST_F(ApiTest, BadRequestsGet400WithAJsonError) {
   apply("a", 1, kNow - 100 * kS);
   const std::string long_cursor(65, '1');
-  for (const std::string& q : std::vector<std::string>{"limit=0",
-                                                       "limit=-1",
-                                                       "limit=1001",
-                                                       "limit=abc",
-                                                       "limit=",
-                                                       "limit=1.5",
-                                                       "limit=+5",
-                                                       "limit=99999999999999999999999",
-                                                       "cursor=zz",
-                                                       "cursor=1_2",
-                                                       "cursor=1_2_3",
-                                                       "cursor=1_-2_0000000000000000",
-                                                       "cursor=1__0000000000000000",
-                                                       "cursor=1_2_00000000000000000",
-                                                       "cursor=" + long_cursor,
-                                                       "status=Nope",
-                                                       "severity=sev",
-                                                       "status=Placed&severity=page",
-                                                       "statsu=Placed",
-                                                       "status=%zz",
-                                                       "status=%4",
-                                                       "status=" + std::string(129, 'a'),
-                                                       "limit=5&" + std::string(5000, 'x')}) {
+  for (const std::string& q : std::vector<std::string>{
+           "limit=0", "limit=-1", "limit=1001", "limit=abc", "limit=", "limit=1.5", "limit=+5",
+           "limit=99999999999999999999999", "cursor=zz", "cursor=1_2", "cursor=1_2_3",
+           "cursor=1_-2_0000000000000000", "cursor=1__0000000000000000",
+           "cursor=1_2_00000000000000000", "cursor=" + long_cursor, "status=Nope", "severity=sev",
+           "status=Placed&severity=page", "statsu=Placed", "status=%zz", "status=%4",
+           "status=" + std::string(129, 'a'), "limit=5&" + std::string(5000, 'x'),
+           // Empty values and repeated parameters
+           // are refused, not guessed at.
+           "status=", "severity=", "cursor=", "status", "limit", "status=Placed&status=Placed",
+           "limit=2&limit=1000",
+           "cursor=" + cursor_of_a_page() + "&cursor=" + cursor_of_a_page()}) {
     auto r = overdue(q);
     EXPECT_EQ(r.status, 400) << q;
     EXPECT_EQ(r.content_type, "application/json") << q;
@@ -141,6 +131,10 @@ TEST_F(ApiTest, BadRequestsGet400WithAJsonError) {
   EXPECT_EQ(body(overdue("severity=sev"))["error"], "unknown severity \"sev\"");
   EXPECT_EQ(body(overdue("cursor=zz"))["error"],
             "malformed cursor (use next_cursor from a previous page)");
+  EXPECT_EQ(body(overdue("status="))["error"], "status is empty (leave the parameter out instead)");
+  EXPECT_EQ(body(overdue("limit=2&limit=1000"))["error"], "limit given more than once");
+  EXPECT_EQ(body(overdue("statsu=Placed"))["error"],
+            "unknown parameter \"statsu\" (expected status, severity, limit, cursor)");
   // Percent-encoding and '+' decode before the names are checked.
   EXPECT_EQ(overdue("status=Author%69zed&limit=1%30").status, 200);
   EXPECT_EQ(overdue("limit=1000").status, 200);
@@ -159,11 +153,40 @@ TEST_F(ApiTest, OrderLookup) {
   auto missing = api_.order(get("", "", "nope"));
   EXPECT_EQ(missing.status, 404);
   EXPECT_EQ(body(missing)["error"], "order not tracked (unknown, finished or evicted)");
-  EXPECT_EQ(api_.order(get("", "", std::string(kMaxOrderIdBytes, 'x'))).status, 404);
-  auto too_long = api_.order(get("", "", std::string(kMaxOrderIdBytes + 1, 'x')));
+  ASSERT_EQ(config_.event.max_id_bytes, 1024u);
+  EXPECT_EQ(api_.order(get("", "", std::string(1024, 'x'))).status, 404);
+  auto too_long = api_.order(get("", "", std::string(1025, 'x')));
   EXPECT_EQ(too_long.status, 400);
   EXPECT_EQ(body(too_long)["error"], "order id longer than 1024 bytes");
+  EXPECT_EQ(api_.order(get("", "", std::string(1024 * 3 + 1, '%'))).status, 400);
   EXPECT_EQ(api_.order(get("", "", "")).status, 400);
+}
+
+TEST_F(ApiTest, OrderIdsArePercentDecodedStrictly) {
+  apply("a/b c+d", 0, kNow - 3 * kS);
+  apply(std::string("nul\0x", 5), 0, kNow - 3 * kS);  // from a snapshot or an old producer
+  auto found = api_.order(get("/api/v1/orders/a%2Fb%20c+d", "", "a%2Fb%20c+d"));
+  ASSERT_EQ(found.status, 200) << found.body;
+  EXPECT_EQ(body(found)["id"], "a/b c+d");
+  // A malformed escape and a NUL byte are 400, never looked up as something else.
+  for (const char* bad : {"%zz", "a%", "a%2", "a%g0", "%", "nul%00x", "%00"}) {
+    auto r = api_.order(get("", "", bad));
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_TRUE(body(r)["error"].is_string()) << bad;
+  }
+  EXPECT_EQ(body(api_.order(get("", "", "%zz")))["error"],
+            "malformed percent-encoding in the order id");
+  EXPECT_EQ(body(api_.order(get("", "", "nul%00x")))["error"],
+            "order id contains a NUL byte (%00)");
+  // An id decoding to more than the limit is refused after decoding too.
+  std::string encoded;
+  for (int i = 0; i < 1025; ++i) encoded += "%41";
+  EXPECT_EQ(api_.order(get("", "", encoded)).status, 400);
+  EXPECT_EQ(api_.order(get("", "", encoded.substr(3))).status, 404);
+  // Like every endpoint, the lookup takes no parameters.
+  auto extra = api_.order(get("/api/v1/orders/a%2Fb%20c+d", "x=1", "a%2Fb%20c+d"));
+  EXPECT_EQ(extra.status, 400);
+  EXPECT_EQ(body(extra)["error"], "unknown parameter \"x\" (this endpoint takes no parameters)");
 }
 
 TEST_F(ApiTest, SummaryAnswersExactly) {
@@ -182,7 +205,11 @@ TEST_F(ApiTest, SummaryAnswersExactly) {
      "top_overdue":{"region":[{"value":"us","count":2},{"value":"eu","count":1}]}},
     {"status":"Delivered","terminal":true,"in_flight":0,"overdue":[],
      "oldest_entered":null,"oldest_age_seconds":null,"top_overdue":{}}]})"));
-  EXPECT_EQ(api_.summary(get("/api/v1/summary", "limit=3")).status, 400);
+  for (const char* q : {"limit=3", "status=Placed", "x=1", "status="}) {
+    EXPECT_EQ(api_.summary(get("/api/v1/summary", q)).status, 400) << q;
+  }
+  EXPECT_EQ(body(api_.summary(get("/api/v1/summary", "limit=3")))["error"],
+            "unknown parameter \"limit\" (this endpoint takes no parameters)");
 }
 
 TEST_F(ApiTest, PageShowsTheOrdersEscapedWithFilterLinks) {
@@ -214,7 +241,34 @@ TEST_F(ApiTest, PageShowsTheOrdersEscapedWithFilterLinks) {
 
   EXPECT_EQ(api_.page(get("/", "limit=0")).status, 400);
   EXPECT_EQ(api_.page(get("/", "status=Nope")).status, 400);
-  EXPECT_EQ(api_.page(get("/", "utm_source=x")).status, 200);  // the page ignores extras
+  // The page is as strict as the API.
+  for (const char* q : {"utm_source=x", "status=", "limit=2&limit=3", "status=%zz"}) {
+    EXPECT_EQ(api_.page(get("/", q)).status, 400) << q;
+  }
+}
+
+TEST_F(ApiTest, PageLinksOnlyIdsTheLookupAccepts) {
+  const std::string longest(1024, 'k');
+  const std::string too_long(1025, 'L');
+  const std::string with_nul("n\0ul", 4);
+  apply(longest, 1, kNow - 150 * kS);
+  apply(too_long, 1, kNow - 140 * kS);  // tracked before the limit existed (a snapshot)
+  apply(with_nul, 1, kNow - 130 * kS);
+  apply("plain", 1, kNow - 120 * kS);
+  auto r = api_.page(get("/", "status=Authorized"));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("<a href=\"/api/v1/orders/" + longest + "\">"), std::string::npos);
+  EXPECT_NE(r.body.find("<a href=\"/api/v1/orders/plain\">"), std::string::npos);
+  EXPECT_NE(r.body.find("<td class=\"id\">" + too_long + "</td>"), std::string::npos);
+  EXPECT_EQ(r.body.find("/api/v1/orders/" + too_long), std::string::npos);
+  EXPECT_EQ(r.body.find("/api/v1/orders/n%00ul"), std::string::npos);
+  // Every link the page does show answers.
+  const std::string href = "href=\"/api/v1/orders/";
+  for (std::size_t at = 0; (at = r.body.find(href, at)) != std::string::npos;) {
+    at += href.size();
+    const std::string raw = r.body.substr(at, r.body.find('"', at) - at);
+    EXPECT_EQ(api_.order(get("/api/v1/orders/" + raw, "", raw)).status, 200) << raw;
+  }
 }
 
 TEST(DrilldownFormat, Rfc3339AndCursorRoundTrip) {

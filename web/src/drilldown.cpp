@@ -5,6 +5,7 @@
 #include <charconv>
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "drilldown_params.h"
 
@@ -54,8 +55,9 @@ std::string url_encode(std::string_view in) {
   return out;
 }
 
-std::string parse_filters(std::string_view query, bool strict, Filters& out) {
+std::string parse_filters(std::string_view query, Filters& out, bool filters) {
   if (query.size() > kMaxQueryBytes) return "query string too long";
+  std::set<std::string> seen;
   while (!query.empty()) {
     const std::size_t amp = query.find('&');
     const std::string_view pair = query.substr(0, amp);
@@ -68,27 +70,47 @@ std::string parse_filters(std::string_view query, bool strict, Filters& out) {
                     true)) {
       return "malformed percent-encoding in the query string";
     }
+    const bool known =
+        filters && (key == "status" || key == "severity" || key == "limit" || key == "cursor");
+    if (!known) {
+      return "unknown parameter \"" + key + "\"" +
+             (filters ? " (expected status, severity, limit, cursor)"
+                      : " (this endpoint takes no parameters)");
+    }
+    if (!seen.insert(key).second) return key + " given more than once";
+    if (value.empty()) return key + " is empty (leave the parameter out instead)";
     if (key == "status" || key == "severity") {
       if (value.size() > kMaxNameBytes) return key + " too long";
       (key == "status" ? out.status : out.severity) = value;
     } else if (key == "limit") {
       std::size_t n = 0;
       const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-      if (value.empty() || ec != std::errc() || end != value.data() + value.size() || n < 1 ||
-          n > kMaxPageLimit) {
+      if (ec != std::errc() || end != value.data() + value.size() || n < 1 || n > kMaxPageLimit) {
         return "limit must be an integer from 1 to " + std::to_string(kMaxPageLimit);
       }
       out.limit = n;
-    } else if (key == "cursor") {
-      if (value.empty()) continue;  // an empty cursor is the first page
+    } else {
       out.cursor = parse_cursor(value);
       if (!out.cursor) return "malformed cursor (use next_cursor from a previous page)";
       out.cursor_text = value;
-    } else if (strict) {
-      return "unknown parameter (expected status, severity, limit, cursor)";
     }
   }
   return "";
+}
+
+std::string parse_order_id(std::string_view raw, std::size_t max_bytes, std::string& out) {
+  // Checked on the encoded text first, so a huge request is refused before any copy.
+  if (raw.size() > 3 * max_bytes)
+    return "order id longer than " + std::to_string(max_bytes) + " bytes";
+  if (!url_decode(raw, out, false)) return "malformed percent-encoding in the order id";
+  if (out.empty()) return "missing order id";
+  if (out.find('\0') != std::string::npos) return "order id contains a NUL byte (%00)";
+  if (out.size() > max_bytes) return "order id longer than " + std::to_string(max_bytes) + " bytes";
+  return "";
+}
+
+bool linkable_id(std::string_view id, std::size_t max_bytes) {
+  return !id.empty() && id.size() <= max_bytes && id.find('\0') == std::string_view::npos;
 }
 
 }  // namespace drilldown
@@ -159,7 +181,7 @@ DrilldownApi::DrilldownApi(tracking::TrackerService& service, std::string servic
 
 HttpResponse DrilldownApi::overdue(const HttpRequest& req) const {
   Filters f;
-  if (auto err = drilldown::parse_filters(req.query, true, f); !err.empty()) {
+  if (auto err = drilldown::parse_filters(req.query, f); !err.empty()) {
     return json_error(400, err);
   }
   tracking::OverdueQuery q;
@@ -183,10 +205,14 @@ HttpResponse DrilldownApi::overdue(const HttpRequest& req) const {
 }
 
 HttpResponse DrilldownApi::order(const HttpRequest& req) const {
-  const std::string& id = req.rest;
-  if (id.empty()) return json_error(400, "missing order id");
-  if (id.size() > kMaxOrderIdBytes) {
-    return json_error(400, "order id longer than " + std::to_string(kMaxOrderIdBytes) + " bytes");
+  Filters none;
+  if (auto err = drilldown::parse_filters(req.query, none, false); !err.empty()) {
+    return json_error(400, err);
+  }
+  std::string id;
+  if (auto err = drilldown::parse_order_id(req.rest, service_.config()->event.max_id_bytes, id);
+      !err.empty()) {
+    return json_error(400, err);
   }
   const tracking::FoundOrder found = service_.find(id);
   if (!found.order) return json_error(404, "order not tracked (unknown, finished or evicted)");
@@ -197,14 +223,9 @@ HttpResponse DrilldownApi::order(const HttpRequest& req) const {
 }
 
 HttpResponse DrilldownApi::summary(const HttpRequest& req) const {
-  if (!req.query.empty()) {
-    Filters f;
-    if (auto err = drilldown::parse_filters(req.query, true, f); !err.empty()) {
-      return json_error(400, err);
-    }
-    if (!f.status.empty() || !f.severity.empty() || f.limit || f.cursor) {
-      return json_error(400, "summary takes no parameters");
-    }
+  Filters none;
+  if (auto err = drilldown::parse_filters(req.query, none, false); !err.empty()) {
+    return json_error(400, err);
   }
   const tracking::TrackerSummary sum = service_.summary();
   json statuses = json::array();

@@ -120,7 +120,9 @@ void summary_table(std::string& html, const tracking::TrackerSummary& sum) {
   html += "</table>\n";
 }
 
-void orders_table(std::string& html, const tracking::OverduePage& page) {
+// max_id_bytes: the API's bound; longer ids (kept from a snapshot or an older config) are shown
+// but not linked to a lookup that would refuse them.
+void orders_table(std::string& html, const tracking::OverduePage& page, std::size_t max_id_bytes) {
   if (page.orders.empty()) {
     html += "<p class=\"muted\">No overdue orders.</p>\n";
     return;
@@ -131,8 +133,11 @@ void orders_table(std::string& html, const tracking::OverduePage& page) {
   for (const auto& label : page.dimension_labels) html += "<th>" + esc(label) + "</th>";
   html += "</tr>\n";
   for (const auto& v : page.orders) {
-    html += "<tr><td class=\"id\"><a href=\"/api/v1/orders/" + esc(url_encode(v.id)) + "\">" +
-            esc(v.id) + "</a></td><td>" + esc(v.status_name) + "</td><td>" +
+    html += drilldown::linkable_id(v.id, max_id_bytes)
+                ? "<tr><td class=\"id\"><a href=\"/api/v1/orders/" + esc(url_encode(v.id)) + "\">" +
+                      esc(v.id) + "</a>"
+                : "<tr><td class=\"id\">" + esc(v.id);
+    html += "</td><td>" + esc(v.status_name) + "</td><td>" +
             esc(events::format_rfc3339_ms(v.entered_ms)) + "</td><td class=\"num\">" +
             esc(human_age(page.now_ms - v.entered_ms)) + "</td><td class=\"sev-" + esc(v.severity) +
             "\">" + esc(v.severity) + "</td>";
@@ -146,7 +151,8 @@ void orders_table(std::string& html, const tracking::OverduePage& page) {
 
 HttpResponse DrilldownApi::page(const HttpRequest& req) const {
   drilldown::Filters f;
-  const std::string bad = drilldown::parse_filters(req.query, false, f);
+  const std::string bad = drilldown::parse_filters(req.query, f);
+  const std::size_t max_id_bytes = service_.config()->event.max_id_bytes;
   std::string html =
       "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width\">"
@@ -186,7 +192,7 @@ HttpResponse DrilldownApi::page(const HttpRequest& req) const {
       if (!page.error.empty()) continue;  // the config changed between the two calls
       html += "<h2 id=\"" + esc(s.name) + "\">" + esc(s.name) + ": " + std::to_string(page.total) +
               " overdue</h2>\n";
-      orders_table(html, page);
+      orders_table(html, page, max_id_bytes);
       if (page.next) {
         html += "<p><a href=\"" + esc(link(s.name, "")) + "\">all " + std::to_string(page.total) +
                 " overdue " + esc(s.name) + " orders &rarr;</a></p>\n";
@@ -205,7 +211,7 @@ HttpResponse DrilldownApi::page(const HttpRequest& req) const {
   if (!f.severity.empty()) title += ", past " + f.severity;
   html += "<h2>" + esc(title) + ": " + std::to_string(page.total) + " overdue" +
           (f.cursor ? " (continued)" : "") + "</h2>\n";
-  orders_table(html, page);
+  orders_table(html, page, max_id_bytes);
   if (page.next) {
     html += "<p><a id=\"next\" href=\"" +
             esc(link(f.status, f.severity, format_cursor(*page.next), f.limit.value_or(0))) +

@@ -26,9 +26,18 @@ struct Filters {
   std::string cursor_text;
 };
 
-// Parses status, severity, limit and cursor. `strict`: other parameters are an error (the
-// API); the page ignores them (browsers and proxies add their own). Returns an error message
-// or "" on success.
-std::string parse_filters(std::string_view query, bool strict, Filters& out);
+// Parses status, severity, limit and cursor (`filters`: the endpoint takes them; else it
+// takes no parameter at all). Every endpoint of the API and the page is equally strict: an
+// unknown or repeated parameter, an empty value or a malformed escape is an error. Returns the
+// error message, or "" on success.
+std::string parse_filters(std::string_view query, Filters& out, bool filters = true);
+
+// The order id of /api/v1/orders/{id}: `raw` percent-decoded ('+' stays '+'), refused when an
+// escape is malformed, it decodes to a NUL byte, it is empty or longer than `max_bytes`.
+// Returns the error message, or "" with the id in `out`.
+std::string parse_order_id(std::string_view raw, std::size_t max_bytes, std::string& out);
+
+// Whether the page may link `id` to its lookup (one parse_order_id accepts once encoded).
+bool linkable_id(std::string_view id, std::size_t max_bytes);
 
 }  // namespace orderwatch::web::drilldown

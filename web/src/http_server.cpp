@@ -6,6 +6,8 @@
 #include <openssl/ssl.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <chrono>
 #include <mutex>
 #include <stdexcept>
 #include <string_view>
@@ -29,6 +31,10 @@ const char* reason_phrase(int status) {
       return "Not Found";
     case 405:
       return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 413:
+      return "Content Too Large";
     case 500:
       return "Internal Server Error";
     case 503:
@@ -38,7 +44,8 @@ const char* reason_phrase(int status) {
   }
 }
 
-void send(mg_connection* conn, const HttpResponse& r) {
+// `extra`: more header lines, each ending in "\r\n".
+void send(mg_connection* conn, const HttpResponse& r, const std::string& extra) {
   const char* auth =
       r.status == 401 ? "WWW-Authenticate: Basic realm=\"orderwatch\", charset=\"UTF-8\"\r\n" : "";
   // Pages carry shop data (order ids, dimension values): no scripts, no framing.
@@ -48,11 +55,53 @@ void send(mg_connection* conn, const HttpResponse& r) {
                         : "";
   mg_printf(conn,
             "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-            "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n%s%s\r\n",
-            r.status, reason_phrase(r.status), r.content_type.c_str(), r.body.size(), auth, csp);
+            "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n%s%s%s\r\n",
+            r.status, reason_phrase(r.status), r.content_type.c_str(), r.body.size(), auth, csp,
+            extra.c_str());
   if (std::string_view(mg_get_request_info(conn)->request_method) != "HEAD") {
     mg_write(conn, r.body.data(), r.body.size());
   }
+}
+
+HttpResponse text(int status, std::string body) {
+  return {status, "text/plain; charset=utf-8", std::move(body)};
+}
+
+bool has_token(const char* header, std::string_view token) {
+  if (header == nullptr) return false;
+  std::string lower(header);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower.find(token) != std::string::npos;
+}
+
+// Reads the body of a POST/PUT into req.body within kBodyTimeoutMs of `start`. Returns 0 when
+// the whole body was read, else the status to answer (408 too slow, 413 too large, 400
+// broken). civetweb's mg_read(n) returns only once n bytes came (or the client paused for
+// request_timeout_ms), so a trickle would hold a large read for as long as it likes: the body
+// is read a byte per call, which returns as each byte arrives (buffered bytes are a copy;
+// socket bytes a poll and a recv each, ~1 s per MiB at most).
+int read_body(mg_connection* conn, const mg_request_info* info,
+              std::chrono::steady_clock::time_point start, HttpRequest& req) {
+  if (info->content_length > static_cast<long long>(kMaxRequestBody)) return 413;
+  if (info->content_length > 0) req.body.reserve(static_cast<std::size_t>(info->content_length));
+  const auto deadline = start + std::chrono::milliseconds(kBodyTimeoutMs);
+  char c;
+  while (true) {
+    // A byte arrives at most request_timeout_ms after the one before (civetweb's own bound),
+    // so the deadline is overshot by at most that.
+    if (std::chrono::steady_clock::now() >= deadline) return 408;
+    const int got = mg_read(conn, &c, 1);
+    if (got == 0) break;  // the whole body (Content-Length reached, last chunk, or a timeout)
+    if (got < 0) return 400;
+    if (req.body.size() == kMaxRequestBody) return 413;
+    req.body += c;
+  }
+  if (info->content_length >= 0 &&
+      req.body.size() != static_cast<std::size_t>(info->content_length)) {
+    // mg_read gave up: the client paused longer than civetweb's read timeout, or closed.
+    return std::chrono::steady_clock::now() >= deadline ? 408 : 400;
+  }
+  return 0;
 }
 
 std::mutex g_init_mu;  // mg_init_library is not thread-safe
@@ -149,9 +198,27 @@ HttpServer::HttpServer(const std::string& listen, std::map<std::string, HttpHand
   std::string ports = to_civetweb_ports(listen);
   if (web_.tls()) ports += "s";
   const std::string nthreads = std::to_string(threads);
-  const char* options[] = {
-      "listening_ports", ports.c_str(),       "num_threads", nthreads.c_str(), "request_timeout_ms",
-      "10000",           "enable_keep_alive", "yes",         nullptr};
+  const std::string header_timeout = std::to_string(kHeaderTimeoutMs);
+  const std::string idle_timeout = std::to_string(kKeepAliveIdleMs);
+  const std::string head_bytes = std::to_string(kMaxRequestHeadBytes);
+  // request_timeout_ms: civetweb measures it from the start of each request's head (a
+  // deadline, not an idle timer); it also bounds each single read and write. decode_url: no,
+  // so paths arrive as sent (see the header).
+  const char* options[] = {"listening_ports",
+                           ports.c_str(),
+                           "num_threads",
+                           nthreads.c_str(),
+                           "request_timeout_ms",
+                           header_timeout.c_str(),
+                           "keep_alive_timeout_ms",
+                           idle_timeout.c_str(),
+                           "max_request_size",
+                           head_bytes.c_str(),
+                           "enable_keep_alive",
+                           "yes",
+                           "decode_url",
+                           "no",
+                           nullptr};
   mg_callbacks callbacks{};
   if (web_.tls()) callbacks.init_ssl = &HttpServer::init_tls;
   char error_text[256] = {0};
@@ -210,58 +277,71 @@ HttpServer::~HttpServer() {
   if (ctx_ != nullptr) mg_stop(ctx_);
 }
 
+const HttpHandler* HttpServer::find_route(HttpRequest& req) const {
+  if (auto it = routes_.find(req.path); it != routes_.end()) return &it->second;
+  const HttpHandler* handler = nullptr;
+  // The longest matching prefix wins (the map is ordered, so the last match is the longest).
+  for (auto& [prefix, h] : prefix_routes_) {
+    if (req.path.size() > prefix.size() && req.path.starts_with(prefix)) {
+      handler = &h;
+      req.rest = req.path.substr(prefix.size());
+    }
+  }
+  return handler;
+}
+
 int HttpServer::dispatch(mg_connection* conn, void* self_ptr) {
+  const auto start = std::chrono::steady_clock::now();  // the head is in: the body's turn
   auto* self = static_cast<HttpServer*>(self_ptr);
   const mg_request_info* info = mg_get_request_info(conn);
   HttpRequest req;
   req.method = info->request_method ? info->request_method : "";
-  // local_uri_raw: URL-decoded but not "cleaned", so an order id like "a/../b" reaches the
-  // handler as sent.
+  // With decode_url off, local_uri_raw is the path exactly as sent.
   req.path = info->local_uri_raw ? info->local_uri_raw : (info->local_uri ? info->local_uri : "/");
   req.query = info->query_string ? info->query_string : "";
+  const bool has_body =
+      info->content_length > 0 || has_token(mg_get_header(conn, "Transfer-Encoding"), "chunked");
+  const bool takes_body = req.method == "POST" || req.method == "PUT";
+  bool body_read = false;
+  std::string extra;
   HttpResponse resp;
-  if (info->content_length > static_cast<long long>(kMaxRequestBody)) {
-    send(conn, {413, "text/plain; charset=utf-8", "request body too large\n"});
-    return 413;
-  }
-  char chunk[8192];
-  int got;
-  while (req.body.size() < kMaxRequestBody && (got = mg_read(conn, chunk, sizeof chunk)) > 0) {
-    req.body.append(chunk, static_cast<std::size_t>(got));
-  }
   try {
-    // Every route, /metrics included, sits behind the same auth (Prometheus convention).
+    // Every route, /metrics included, sits behind the same auth (Prometheus convention), and
+    // nothing of a body is read before the credentials pass.
     const AuthResult auth = self->auth_.check(mg_get_header(conn, "Authorization"));
-    const HttpHandler* handler = nullptr;
-    if (auto it = self->routes_.find(req.path); it != self->routes_.end()) {
-      handler = &it->second;
-    } else {
-      // The longest matching prefix wins.
-      for (auto& [prefix, h] : self->prefix_routes_) {
-        if (req.path.size() > prefix.size() && req.path.starts_with(prefix)) {
-          handler = &h;
-          req.rest = req.path.substr(prefix.size());
-        }
-      }
-    }
+    const HttpHandler* handler = self->find_route(req);
+    int body_status = 0;
     if (auth == AuthResult::kDenied) {
-      resp = {401, "text/plain; charset=utf-8", "401 unauthorized\n"};
+      resp = text(401, "401 unauthorized\n");
     } else if (auth == AuthResult::kBusy) {
-      resp = {503, "text/plain; charset=utf-8", "503 busy checking credentials; retry\n"};
+      resp = text(503, "503 busy checking credentials; retry\n");
+      extra += "Retry-After: 1\r\n";
     } else if (handler == nullptr) {
-      resp = {404, "text/plain; charset=utf-8", "404 page not found\n"};
-    } else if (req.method != "GET" && req.method != "HEAD" && req.method != "POST") {
-      resp = {405, "text/plain; charset=utf-8", "method not allowed\n"};
+      resp = text(404, "404 page not found\n");
+    } else if (req.method != "GET" && req.method != "HEAD" && !takes_body) {
+      resp = text(405, "method not allowed\n");
+      extra += "Allow: GET, HEAD, POST, PUT\r\n";
+    } else if (has_body && takes_body && (body_status = read_body(conn, info, start, req)) != 0) {
+      resp = text(body_status, body_status == 408   ? "request body too slow\n"
+                               : body_status == 413 ? "request body too large\n"
+                                                    : "malformed request body\n");
     } else {
+      body_read = has_body && takes_body;
       resp = (*handler)(req);
     }
   } catch (const std::exception& e) {
-    resp = {500, "text/plain; charset=utf-8", std::string("internal error: ") + e.what() + "\n"};
+    resp = text(500, std::string("internal error: ") + e.what() + "\n");
   } catch (...) {
-    resp = {500, "text/plain; charset=utf-8", "internal error\n"};
+    resp = text(500, "internal error\n");
   }
-  send(conn, resp);
-  return static_cast<int>(resp.status);
+  // A body left unread: close the connection after the answer. Otherwise civetweb would read
+  // the rest to discard it, for as long as a client keeps trickling it.
+  if (has_body && !body_read) {
+    mg_disable_connection_keep_alive(conn);
+    extra += "Connection: close\r\n";
+  }
+  send(conn, resp, extra);
+  return resp.status;
 }
 
 }  // namespace orderwatch::web

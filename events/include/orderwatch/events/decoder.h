@@ -6,13 +6,17 @@
 //
 // Field rules: paths are dotted keys from the root object ("data.order.id"; a key containing
 // a dot cannot be addressed); with duplicate keys the first one counts. Checks run in this
-// order: too_large, malformed (the whole document is validated, also parts no field uses;
-// cloudevents: specversion "1.0" and an object `data` when a field lives under it),
-// missing_field (id: non-empty string or integer, rendered as decimal text; status: string;
-// time: string or number), unknown_status (exact, case-sensitive), bad_time, future_time
-// (time > now + max_future_skew; exactly at the limit is accepted). Dimensions: strings,
-// numbers (as text) and booleans ("true"/"false") are values; absent, null, empty, object or
-// array values leave has_dim false.
+// order: too_large; malformed (the whole document is validated, also parts no field uses;
+// cloudevents: specversion "1.0"); missing_field for the id (absent, not a non-empty string
+// or integer; integers are rendered as decimal text; a field under a CloudEvent's `data` is
+// absent when `data` is absent or not an object); id_too_long (more than event.max_id_bytes);
+// missing_field for the status (absent or not a string) and the time (absent);
+// unknown_status (exact, case-sensitive); bad_time (not a string or number, unparsable, at or
+// before the Unix epoch, or at least retention.max_age before `now`: the tracker would evict
+// it at once); future_time (time > now + max_future_skew; exactly at the limit is accepted).
+// Dimensions: strings, numbers (as text) and booleans ("true"/"false") are values; absent,
+// null, empty, object or array values leave has_dim false; a value longer than
+// event.max_dimension_value_bytes becomes "other", as values past max_values do.
 #pragma once
 
 #include <memory>
@@ -33,7 +37,8 @@ class EventDecoder {
   EventDecoder& operator=(const EventDecoder&) = delete;
 
   // Decodes `payload`. On success fills `out` (views valid until the next call) and returns
-  // nullopt; otherwise returns the reason. `now_ms` (Unix ms) is used for the future-skew check.
+  // nullopt; otherwise returns the reason. `now_ms` (Unix ms) is the clock the future-skew and
+  // retention checks use.
   std::optional<RejectReason> decode(std::string_view payload, std::int64_t now_ms, Event& out);
 
  private:

@@ -25,17 +25,19 @@ struct Event {
 // Why an event was rejected; each is a value of order_events_rejected_total{reason}.
 enum class RejectReason : std::uint8_t {
   kMalformed,      // not JSON / not an object / not a CloudEvent
-  kMissingField,   // id, status or time absent (or of the wrong JSON type / empty)
+  kMissingField,   // id, status or time absent (id or status of the wrong JSON type / empty)
   kUnknownStatus,  // status not in the config
-  kBadTime,        // unparsable time
+  kBadTime,        // not a string or number, unparsable, or older than retention.max_age
   kFutureTime,     // further ahead than event.max_future_skew
   kTooLarge,       // payload over event.max_payload_bytes (never parsed)
+  kIdTooLong,      // order id longer than event.max_id_bytes
   kCount
 };
 
+// Every name is exported with 0 from start-up; counters and arrays are sized by kCount.
 inline constexpr std::array<std::string_view, static_cast<std::size_t>(RejectReason::kCount)>
-    kRejectReasonNames = {"malformed", "missing_field", "unknown_status",
-                          "bad_time",  "future_time",   "too_large"};
+    kRejectReasonNames = {"malformed",   "missing_field", "unknown_status", "bad_time",
+                          "future_time", "too_large",     "id_too_long"};
 
 inline std::string_view to_string(RejectReason r) {
   return kRejectReasonNames[static_cast<std::size_t>(r)];

@@ -8,10 +8,12 @@
 //                                                               overdue orders have in common
 //   GET /?status=S&severity=K&limit=N&cursor=C                  the same, as HTML
 //
-// Every request parameter is checked before the tracker is touched (400 with a JSON error);
-// responses are bounded (limit <= 1000, ids within tracking::OverdueQuery::max_id_bytes). Handlers
-// are thread-safe: all state is in tracking::TrackerService, whose lock each call holds for
-// O(page).
+// Every request parameter is checked before the tracker is touched (400 with a JSON error):
+// unknown or repeated parameters, empty values and malformed escapes alike, on every endpoint.
+// An order id in the path is percent-decoded (%2F for '/'; %00 and ids over the config's
+// event.max_id_bytes are refused), and the page links only ids that lookup accepts. Responses
+// are bounded (limit <= 1000). Handlers are thread-safe: all state is in
+// tracking::TrackerService, whose lock each call holds for O(page).
 #pragma once
 
 #include <cstdint>
@@ -27,7 +29,6 @@ namespace orderwatch::web {
 
 inline constexpr std::size_t kDefaultPageLimit = 100;
 inline constexpr std::size_t kMaxPageLimit = 1000;
-inline constexpr std::size_t kMaxOrderIdBytes = 1024;  // longer ids in a request: 400
 
 // Opaque cursor text <-> tracking::OrderCursor. parse_cursor returns nullopt on anything malformed.
 std::string format_cursor(const tracking::OrderCursor& c);
@@ -38,7 +39,7 @@ class DrilldownApi {
   DrilldownApi(tracking::TrackerService& service, std::string service_name);
 
   HttpResponse overdue(const HttpRequest& req) const;
-  HttpResponse order(const HttpRequest& req) const;  // req.rest = the id
+  HttpResponse order(const HttpRequest& req) const;  // req.rest = the id, percent-encoded
   HttpResponse summary(const HttpRequest& req) const;
   HttpResponse page(const HttpRequest& req) const;
 

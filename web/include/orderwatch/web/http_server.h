@@ -1,8 +1,22 @@
-// HttpServer: a small civetweb-based server with exact-path GET/POST handlers, plus prefix
-// routes ("/api/v1/orders/*": the rest of the path is handed to the handler). Handlers run on
+// HttpServer: a small civetweb-based server with exact-path handlers, plus prefix routes
+// ("/api/v1/orders/*": the rest of the path is handed to the handler). Handlers run on
 // civetweb's worker threads and must be thread-safe; an exception in a handler becomes a 500.
 // A WebConfig (web_config.h) puts every route behind TLS and/or basic auth. The server binds
 // at construction (so the real port of ":0" is known at once) and stops in the destructor.
+//
+// Hostile clients. civetweb gives each connection a worker thread from accept to close, so
+// the limits are per request, never per read:
+// - the request head (line + headers, at most kMaxRequestHeadBytes) must arrive within
+//   kHeaderTimeoutMs of the connection's turn, an idle keep-alive connection is closed after
+//   kKeepAliveIdleMs;
+// - credentials are checked before any body is read; a request that is refused, or that
+//   carries a body on a method that takes none (GET, HEAD), is answered without reading the
+//   body and the connection is closed;
+// - a POST/PUT body (at most kMaxRequestBody) must arrive within kBodyTimeoutMs (408 after);
+// - kWorkers workers: that many connections stalled at once by slow or silent clients still
+//   leave room for scrapes. bcrypt checks are bounded separately (web_config.h).
+// Paths reach handlers as sent (percent-encoded; civetweb's own decoding is off, because it
+// leaves malformed escapes in place and truncates at %00): routes match the raw path.
 #pragma once
 
 #include <cstddef>
@@ -20,13 +34,18 @@ namespace orderwatch::web {
 
 struct HttpRequest {
   std::string method;
-  std::string path;
+  std::string path;   // as sent, percent-encoded
   std::string query;  // raw query string without '?'
-  std::string rest;   // prefix routes: the (URL-decoded) path after the prefix
-  std::string body;   // request body (POST), at most kMaxRequestBody bytes
+  std::string rest;   // prefix routes: the path after the prefix, as sent (percent-encoded)
+  std::string body;   // request body (POST, PUT), at most kMaxRequestBody bytes
 };
 
 inline constexpr std::size_t kMaxRequestBody = 1 << 20;
+inline constexpr std::size_t kMaxRequestHeadBytes = 32 * 1024;
+inline constexpr int kHeaderTimeoutMs = 5000;
+inline constexpr int kBodyTimeoutMs = 5000;
+inline constexpr int kKeepAliveIdleMs = 2000;
+inline constexpr int kWorkers = 128;
 
 struct HttpResponse {
   int status = 200;
@@ -47,7 +66,7 @@ class HttpServer {
   // Throws std::runtime_error when the address cannot be bound, or TLS is asked for and cannot
   // be set up (civetweb without TLS, unreadable or mismatched certificate and key).
   HttpServer(const std::string& listen, std::map<std::string, HttpHandler> routes,
-             const WebConfig& web = {}, int threads = 4);
+             const WebConfig& web = {}, int threads = kWorkers);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -58,6 +77,8 @@ class HttpServer {
  private:
   static int dispatch(::mg_connection* conn, void* self);
   static int init_tls(void* ssl_ctx, void* self);
+  // The handler for `req.path` (setting req.rest for prefix routes), or nullptr.
+  const HttpHandler* find_route(HttpRequest& req) const;
   std::map<std::string, HttpHandler> routes_;
   std::map<std::string, HttpHandler> prefix_routes_;  // key: the prefix, without '*'
   WebConfig web_;

@@ -10,14 +10,20 @@
 //     alice: $2y$10$...          # bcrypt hashes only ($2a$, $2b$, $2y$)
 //
 // BasicAuth checks an Authorization header against the users. bcrypt is slow by design, so a
-// successful check is cached under a SHA-256 of the header (never the password itself) and at
-// most one bcrypt runs at a time: a flood of wrong passwords costs one core, not all of them
-// (a check waits at most 1 s for its turn), and cached credentials (Prometheus's scrapes)
-// skip bcrypt altogether.
+// successful check is cached under a SHA-256 of the header (never the password itself), and
+// uncached checks go through a narrow lane: one bcrypt at a time, at most kMaxBcryptQueue
+// checks admitted (running or waiting, a wait lasts at most 1 s); the rest are answered
+// kBusy at once. A flood of wrong passwords therefore costs one core and ties up at most
+// kMaxBcryptQueue HTTP workers, while cached credentials (Prometheus's scrapes) skip the lane
+// altogether. Unknown users are checked against a dummy hash of the highest configured cost,
+// so the time of an answer does not tell which user names exist (give every user the same
+// cost). Costs above kMaxBcryptCost are refused when the file is loaded.
 // BasicAuth is thread-safe; WebConfig is a plain value.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -35,22 +41,45 @@ struct WebConfig {
   bool tls() const { return !cert_file.empty(); }
 };
 
-// Throws std::runtime_error with "path: what is wrong" on any problem (unreadable file, unknown
-// or unsupported key, a hash that is not bcrypt, a missing certificate file).
+inline constexpr int kMaxBcryptCost = 14;  // ~1 s per check on one core; 31 would be days
+inline constexpr int kMaxBcryptQueue = 2;  // uncached checks admitted at once
+
+// Throws std::runtime_error with "path:line:col: what is wrong" on any problem (unreadable
+// file, unknown or unsupported key, a hash that is not bcrypt or costs more than
+// kMaxBcryptCost, a missing certificate file).
 WebConfig load_web_config(const std::string& path);
+// The same from text; `path` names it in messages and anchors relative file names.
+WebConfig load_web_config_string(const std::string& text, const std::string& path);
+
+// The cost of a bcrypt hash ("$2y$10$..." -> 10), or -1 when `hash` is not bcrypt.
+int bcrypt_cost(std::string_view hash);
+
+// Splits `Basic <base64(user:password)>` (scheme case-insensitive, RFC 7617); false when the
+// header is not that.
+bool parse_basic_authorization(std::string_view header, std::string& user, std::string& password);
 
 enum class AuthResult : std::uint8_t { kOk, kDenied, kBusy };
 
 class BasicAuth {
  public:
-  explicit BasicAuth(std::map<std::string, std::string> users);
+  // (password, hash) -> whether they match; bcrypt_verify unless a test passes another.
+  using Verifier = std::function<bool(std::string_view password, const std::string& hash)>;
+
+  explicit BasicAuth(std::map<std::string, std::string> users, Verifier verify = {});
   bool enabled() const { return !users_.empty(); }
-  // `authorization`: the header value, or nullptr when absent. kBusy: another bcrypt check
-  // did not finish within a second (answer 503, the client may retry).
+  // `authorization`: the header value, or nullptr when absent. kBusy: the bcrypt lane is full
+  // or its turn did not come within a second (answer 503, the client may retry).
   AuthResult check(const char* authorization);
+  // The bcrypt setting unknown users are checked against (its cost is the users' highest).
+  const std::string& dummy_hash() const { return dummy_; }
+  // Uncached checks admitted right now (running or waiting).
+  int admitted() const { return admitted_.load(); }
 
  private:
   std::map<std::string, std::string> users_;
+  Verifier verify_;
+  std::string dummy_;
+  std::atomic<int> admitted_{0};
   std::mutex bcrypt_mu_;  // one bcrypt at a time
   std::mutex cache_mu_;
   std::unordered_set<std::string> verified_;  // SHA-256 of headers that passed
