@@ -76,8 +76,8 @@ void Loader::read_jetstream(const YAML::Node& js, const YAML::Node& nats_node, N
     }
   }
   set_duration(js, "ack_wait", p, cfg.ack_wait);
-  for (auto [key, out] : {std::pair{"max_ack_pending", &cfg.max_ack_pending},
-                          {"max_deliver", &cfg.max_deliver}}) {
+  for (auto [key, out] :
+       {std::pair{"max_ack_pending", &cfg.max_ack_pending}, {"max_deliver", &cfg.max_deliver}}) {
     if (auto v = js[key]) {
       auto n = integer(v, join(p, key));
       if (n && *n < 1) add(v, join(p, key), "must be at least 1");
