@@ -47,6 +47,21 @@ struct RuleGroup {
 // Every alert of the rules file, in file order within its group (alerts.cpp).
 std::vector<Alert> alerts(const sla::Config& config);
 
+// The meta-alerts about the exporter itself, appended in file order (meta_alerts.cpp).
+void add_meta_alerts(const sla::Config& config, std::vector<Alert>& list);
+
+// ---- shared by alerts.cpp and meta_alerts.cpp ------------------------------------------------
+// alerting.exporter_url without trailing slashes ("" when unset).
+std::string exporter_base(const sla::Config& config);
+// alerting.runbook_url, else the exporter's /runbooks/<alert>[?status=&severity=], else "".
+std::string runbook_link(const sla::Config& config, const std::string& alert,
+                         const std::string& status, const std::string& severity);
+// service, severity and (when set) team = alerting.default_team.
+Labels base_labels(const sla::Config& config, const std::string& severity);
+// summary, description, then runbook_url and dashboard_url when there are such links.
+Labels meta_annotations(const sla::Config& config, const std::string& alert,
+                        const std::string& severity, std::string summary, std::string description);
+
 // The whole rules file, in file order.
 std::vector<RuleGroup> rule_groups(const sla::Config& config);
 

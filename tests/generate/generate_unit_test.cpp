@@ -161,9 +161,10 @@ TEST(Names, AlertNamesAreCamelCaseFromTheService) {
 TEST(Rules, OverdueAlertsCarryTierLabelsAndHumanThresholds) {
   const auto config = sla::load_file(example_path("sla").string());
   const auto text = render(rules::render_rules, config);
-  EXPECT_NE(
-      text.find("order_overdue{job=\"orderwatch\",status=\"Authorized\",severity=\"page\"}) >= 1"),
-      std::string::npos);
+  EXPECT_NE(text.find("sum by (status, severity) (max by (partition, status, severity, region, "
+                      "channel) (order_overdue{job=\"orderwatch\",status=\"Authorized\","
+                      "severity=\"page\"})) >= 1"),
+            std::string::npos);
   EXPECT_NE(text.find("been in Authorized for more than 2h."), std::string::npos);
   EXPECT_NE(text.find("team: 'payments-leads'"), std::string::npos);
   EXPECT_NE(text.find("drilldown_url: 'http://127.0.0.1:9464/?status=Shipped&severity=page'"),
