@@ -23,8 +23,8 @@ Alert meta_alert(const sla::Config& config, std::string name, std::vector<std::s
   alert.expr = std::move(expr);
   alert.for_duration = for_duration;
   alert.labels = base_labels(config, severity);
-  alert.annotations = meta_annotations(config, alert.name, severity,
-                                       config.service + ": " + summary, std::move(description));
+  alert.annotations = meta_annotations(config, alert.name, "", config.service + ": " + summary,
+                                       std::move(description));
   return alert;
 }
 
@@ -41,8 +41,8 @@ void add_exporter_alerts(const sla::Config& config, std::vector<Alert>& list) {
   const std::string& job = config.alerting.job;
   const sla::Duration for_duration = config.alerting.for_duration;
   const std::string up = selector("up", config, {});
-  list.push_back(meta_alert(config, names.exporter_down, per_partition(up, "unless"),
-                            for_duration, kSeverityPage, "orderwatch exporter down",
+  list.push_back(meta_alert(config, names.exporter_down, per_partition(up, "unless"), for_duration,
+                            kSeverityPage, "orderwatch exporter down",
                             "Prometheus cannot scrape {{ $labels.instance }} (job " + job +
                                 ") nor any replica of it: order SLAs of " + service +
                                 " are not being watched."));
@@ -53,8 +53,7 @@ void add_exporter_alerts(const sla::Config& config, std::vector<Alert>& list) {
           ", partition \"{{ $labels.partition }}\", replica \"{{ $labels.replica }}\"). Another "
           "replica of its partition is up, so order SLAs of " +
           service + " are still watched, without a spare."));
-  const std::string labelled_up =
-      "up{" + job_matcher(config) + "," + kPartitionLabel + "!=\"\"}";
+  const std::string labelled_up = "up{" + job_matcher(config) + "," + kPartitionLabel + "!=\"\"}";
   list.push_back(meta_alert(
       config, names.exporter_absent,
       {"absent(" + up + ")", "or", "(",
@@ -66,8 +65,7 @@ void add_exporter_alerts(const sla::Config& config, std::vector<Alert>& list) {
       "Prometheus has no target for job " + job +
           "{{ if $labels.partition }} in partition \"{{ $labels.partition }}\" (it had one in the "
           "last " +
-          kPartitionLookback + "){{ end }}: order SLAs of " + service +
-          " are not being watched."));
+          kPartitionLookback + "){{ end }}: order SLAs of " + service + " are not being watched."));
   list.push_back(meta_alert(
       config, names.replicas_unlabelled,
       {"count by (" + std::string(kPartitionLabel) + ") (up{" + job_matcher(config) + "," +
@@ -93,18 +91,18 @@ void add_stream_alerts(const sla::Config& config, std::vector<Alert>& list) {
                  "orderwatch has received no order event for more than " +
                      sla::human_duration(config.alerting.no_events_for) + " (subject " +
                      config.nats.subject + "): producers stopped, or the subscription is broken."));
-  const std::string rejected = "rate(" +
-                               selector(sla::metric(config, "events_rejected_total"), config, {}) +
-                               "[10m])";
+  const std::string rejected =
+      "rate(" + selector(sla::metric(config, "events_rejected_total"), config, {}) + "[10m])";
   const std::string events =
       "rate(" + selector(sla::metric(config, "events_total"), config, {}) + "[10m])";
-  list.push_back(meta_alert(config, names.events_rejected,
-                            {across_replicas({"reason"}, rejected), "  / on () group_left ()",
-                             across_replicas({}, events, {"result"}) + " > 0.01"},
-                            for_duration, kSeverityWarning, "order events rejected",
-                            "More than 1% of " + service +
-                                " order events in the last 10m were rejected as {{ "
-                                "$labels.reason }}; the exporter log has examples (rate-limited)."));
+  list.push_back(
+      meta_alert(config, names.events_rejected,
+                 {across_replicas({"reason"}, rejected), "  / on () group_left ()",
+                  across_replicas({}, events, {"result"}) + " > 0.01"},
+                 for_duration, kSeverityWarning, "order events rejected",
+                 "More than 1% of " + service +
+                     " order events in the last 10m were rejected as {{ "
+                     "$labels.reason }}; the exporter log has examples (rate-limited)."));
   list.push_back(meta_alert(
       config, names.nats_disconnected,
       per_partition(selector(sla::self::kNatsConnected, config, {}), "unless"), for_duration,

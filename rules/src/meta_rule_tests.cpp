@@ -13,28 +13,30 @@ Labels job_and(const sla::Config& config, const Target& target) {
   return with(target.labels(), {{"job", config.alerting.job}});
 }
 
-// Partition 0's replicas: 0a down from 5m (the replica alert, no page), 0b down too from 10m
-// (the page, one alert per instance; the replica alert resolves).
+// Partition 0's replicas: 0a down from 5m (the replica alert, no page), 0b down too once that
+// fired (the page, one alert per instance; the replica alert resolves at once).
 void replica_down_tests(const std::vector<Alert>& alerts, TestWriter& w) {
   const sla::Config& config = w.config();
   const AlertNames names = alert_names(config);
   const Alert& down = *find(alerts, names.exporter_down);
   const Alert& replica = *find(alerts, names.replica_down);
   const std::int64_t wait = minutes_until_firing(down.for_duration);
-  w.begin_group("replica 0a down from 5m: " + names.replica_down + " at " +
-                minutes_text(5 + wait) + "; 0b down too from 10m: " + names.exporter_down +
-                " at " + minutes_text(10 + wait));
-  const std::string samples = std::to_string(10 + wait);
-  w.series("up", kReplica0a.labels(), "1x4 0x" + std::to_string(6 + wait));
-  w.series("up", kReplica0b.labels(), "1x9 0x" + std::to_string(1 + wait));
-  w.series("up", kReplica1a.labels(), "1x" + samples);
+  const std::int64_t second = 5 + wait + 1;  // 0b goes down
+  w.begin_group("replica 0a down from 5m: " + names.replica_down + " at " + minutes_text(5 + wait) +
+                "; 0b down too from " + minutes_text(second) + ": " + names.exporter_down + " at " +
+                minutes_text(second + wait));
+  const std::int64_t last = second + wait + 1;
+  w.series("up", kReplica0a.labels(), "1x4 0x" + std::to_string(last - 5));
+  w.series("up", kReplica0b.labels(),
+           "1x" + std::to_string(second - 1) + " 0x" + std::to_string(last - second));
+  w.series("up", kReplica1a.labels(), "1x" + std::to_string(last));
   w.expect_silent(replica.name, 5 + wait - 1);
   w.expect_firing(replica.name, 5 + wait, {expected(replica, job_and(config, kReplica0a))});
-  w.expect_silent(down.name, 10 + wait - 1);
-  w.expect_firing(down.name, 10 + wait,
-                  {expected(down, job_and(config, kReplica0a)),
-                   expected(down, job_and(config, kReplica0b))});
-  w.expect_silent(replica.name, 10 + wait);
+  w.expect_silent(replica.name, second);
+  w.expect_silent(down.name, second + wait - 1);
+  w.expect_firing(
+      down.name, second + wait,
+      {expected(down, job_and(config, kReplica0a)), expected(down, job_and(config, kReplica0b))});
 }
 
 void exporter_tests(const std::vector<Alert>& alerts, TestWriter& w) {
@@ -93,8 +95,7 @@ void exporter_tests(const std::vector<Alert>& alerts, TestWriter& w) {
   w.series("up", kReplica0a.labels(), "1x" + std::to_string(unlabelled_at + 1));
   w.series("up", kReplica0b.labels(), "1x" + std::to_string(unlabelled_at + 1));
   w.expect_silent(unlabelled.name, unlabelled_at - 1);
-  w.expect_firing(unlabelled.name, unlabelled_at,
-                  {expected(unlabelled, {}, "{{ $value }}", "2")});
+  w.expect_firing(unlabelled.name, unlabelled_at, {expected(unlabelled, {}, "{{ $value }}", "2")});
 }
 
 void stream_tests(const std::vector<Alert>& alerts, TestWriter& w) {

@@ -4,6 +4,8 @@
 // YAML is written from this model in one place (rules.cpp).
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -64,6 +66,9 @@ Labels meta_annotations(const sla::Config& config, const std::string& alert,
 
 // The whole rules file, in file order.
 std::vector<RuleGroup> rule_groups(const sla::Config& config);
+
+// The `groups:` sequence of a rules file (rules.cpp); the PrometheusRule's spec.groups too.
+void emit_groups(YAML::Emitter& out, const std::vector<RuleGroup>& groups);
 
 // Windows the turnaround error ratio is recorded over: every long and short burn window.
 std::vector<sla::Duration> error_ratio_windows(const sla::Config& config);

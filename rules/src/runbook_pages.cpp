@@ -17,9 +17,7 @@ std::string label(const Alert& alert, const std::string& name) {
   return {};
 }
 
-std::string orders(std::uint32_t n) {
-  return n == 1 ? "1 order" : std::to_string(n) + " orders";
-}
+std::string orders(std::uint32_t n) { return n == 1 ? "1 order" : std::to_string(n) + " orders"; }
 
 std::string team_text(const std::string& team) {
   return team.empty() ? "the default receiver (no team label)" : "team " + team;
@@ -65,9 +63,9 @@ Section lag_section(const sla::Config& config) {
        "the stream position it has reached. Check " +
            std::string(sla::self::kWatermarkLagSeconds) + " (alert " + names.exporter_behind +
            " above " + sla::human_duration(config.alerting.behind.threshold) + ")" +
-           (config.nats.jetstream ? " and " +
-                                        std::string(sla::self::kJetstreamConsumerPendingMessages)
-                                  : std::string()) +
+           (config.nats.jetstream
+                ? " and " + std::string(sla::self::kJetstreamConsumerPendingMessages)
+                : std::string()) +
            " on",
        {"/metrics", "/metrics", ""},
        "."});
@@ -75,8 +73,8 @@ Section lag_section(const sla::Config& config) {
 }
 
 void overdue_sections(const sla::Config& config, const Alert& alert, RunbookPage& page) {
-  const sla::Status& status = config.statuses[static_cast<std::size_t>(
-      config.status_index(alert.status))];
+  const sla::Status& status =
+      config.statuses[static_cast<std::size_t>(config.status_index(alert.status))];
   const sla::Tier& tier = *alert.tier;
   const std::string& name = status.name;
   const std::string team = tier_team(config, tier);
@@ -86,7 +84,8 @@ void overdue_sections(const sla::Config& config, const Alert& alert, RunbookPage
                   {}};
   meaning.paragraphs.push_back(
       {"Fires when at least " + orders(config.alerting.min_overdue) + " of " + config.service +
-           " have sat in " + name + " for more than " + sla::human_duration(tier.after) +
+           (config.alerting.min_overdue == 1 ? " has" : " have") + " sat in " + name +
+           " for more than " + sla::human_duration(tier.after) +
            " (by the time of the event that put them there) for " +
            sla::human_duration(alert.for_duration) + ". It goes to " + team_text(team) +
            " with severity " + tier.severity + ".",
@@ -98,30 +97,30 @@ void overdue_sections(const sla::Config& config, const Alert& alert, RunbookPage
            name + " for " + next_step(config, name) + ".",
        {},
        ""});
-  meaning.bullets.push_back({"Who is stuck, oldest first, with their dimensions:",
-                             {"the drill-down page", "/?status=" + name + "&severity=" +
-                                                        tier.severity, ""},
-                             "."});
-  meaning.bullets.push_back({"What the stuck orders have in common (top_overdue: the most "
-                             "frequent value of each dimension, e.g. one region):",
-                             {"/api/v1/summary", "/api/v1/summary", ""},
-                             "."});
   meaning.bullets.push_back(
-      {"How many, since when, and time in " + name + " against its tiers:",
-       dashboard(config, name),
+      {"Who is stuck, oldest first, with their dimensions:",
+       {"the drill-down page", "/?status=" + name + "&severity=" + tier.severity, ""},
        "."});
+  meaning.bullets.push_back(
+      {"What the stuck orders have in common (top_overdue: the most "
+       "frequent value of each dimension, e.g. one region):",
+       {"/api/v1/summary", "/api/v1/summary", ""},
+       "."});
+  meaning.bullets.push_back({"How many, since when, and time in " + name + " against its tiers:",
+                             dashboard(config, name), "."});
   page.sections.push_back(std::move(meaning));
 }
 
 Section overdue_causes(const sla::Config& config) {
   const AlertNames names = alert_names(config);
   Section s{"Usual causes", {}, {}};
-  s.bullets.push_back({"The step that moves orders on is stuck or slow: the service that "
-                       "publishes the next status, its errors, its queue, a dependency it "
-                       "waits for. The orders leave the alert as soon as their next event is "
-                       "applied.",
-                       {},
-                       ""});
+  s.bullets.push_back(
+      {"The step that moves orders on is stuck or slow: the service that "
+       "publishes the next status, its errors, its queue, a dependency it "
+       "waits for. The orders leave the alert as soon as their next event is "
+       "applied.",
+       {},
+       ""});
   s.bullets.push_back({"The next events are published but rejected (" + names.events_rejected +
                            "; " + sla::metric(config, "events_rejected_total") +
                            " by reason, e.g. unknown_status after a producer added a status "
@@ -130,20 +129,22 @@ Section overdue_causes(const sla::Config& config) {
                            names.no_events + ").",
                        {},
                        ""});
-  s.bullets.push_back({"More orders than the step can handle: " +
-                           sla::metric(config, "in_status") + " of the status rises too.",
+  s.bullets.push_back({"More orders than the step can handle: " + sla::metric(config, "in_status") +
+                           " of the status rises too.",
                        {},
                        ""});
-  s.bullets.push_back({"Orders waiting for a person (a manual review, a failed payment), or "
-                       "finished out of band: they send no event and stay until "
-                       "retention.max_age (" +
-                           sla::human_duration(config.retention.max_age) + ").",
-                       {},
-                       ""});
-  s.bullets.push_back({"An SLA that no longer fits: change it in the SLA file and regenerate, "
-                       "rather than silencing the alert.",
-                       {},
-                       ""});
+  s.bullets.push_back(
+      {"Orders waiting for a person (a manual review, a failed payment), or "
+       "finished out of band: they send no event and stay until "
+       "retention.max_age (" +
+           sla::human_duration(config.retention.max_age) + ").",
+       {},
+       ""});
+  s.bullets.push_back(
+      {"An SLA that no longer fits: change it in the SLA file and regenerate, "
+       "rather than silencing the alert.",
+       {},
+       ""});
   return s;
 }
 
@@ -151,8 +152,9 @@ void burn_sections(const sla::Config& config, const std::string& severity, Runbo
   const auto& t = config.turnaround;
   Section s{"Turnaround error budget (" + severity + ")", {}, {}};
   s.paragraphs.push_back(
-      {"The objective: " + shortest_double(t.objective) + "% of orders go from their first "
-       "event to a terminal status within " +
+      {"The objective: " + shortest_double(t.objective) +
+           "% of orders go from their first "
+           "event to a terminal status within " +
            sla::human_duration(t.sla) + ", over " + sla::human_duration(t.window) + ". " +
            (severity == kSeverityPage
                 ? "Page: the budget burns so fast that at this rate a large share of it is gone "
@@ -161,15 +163,16 @@ void burn_sections(const sla::Config& config, const std::string& severity, Runbo
                   "budget if nothing changes."),
        {},
        ""});
-  s.bullets.push_back({"Which status is slow: the p50/p95/p99 time in each status against its "
-                       "SLA on",
-                       dashboard(config, ""),
-                       ", and any open overdue alert."});
-  s.bullets.push_back({"Causes: a status whose stays grew (see its overdue runbook), a backlog "
-                       "that finished late in a batch, or orders parked in a status without an "
-                       "SLA.",
-                       {},
-                       ""});
+  s.bullets.push_back(
+      {"Which status is slow: the p50/p95/p99 time in each status against its "
+       "SLA on",
+       dashboard(config, ""), ", and any open overdue alert."});
+  s.bullets.push_back(
+      {"Causes: a status whose stays grew (see its overdue runbook), a backlog "
+       "that finished late in a batch, or orders parked in a status without an "
+       "SLA.",
+       {},
+       ""});
   page.sections.push_back(std::move(s));
 }
 
@@ -203,16 +206,16 @@ void exporter_sections(const sla::Config& config, const std::string& alert, Runb
          "The host, the network or a firewall; a scrape that does not match --web.config.file "
          "(TLS, basic auth)."}));
   } else if (alert == names.exporter_absent) {
-    page.sections.push_back(plain(
-        "What it means",
-        {"Prometheus has no target of job " + job +
-             " at all, or none left of a partition that had one in the last hour: nothing "
-             "watches those orders, and no ExporterDown can fire for them.",
-         "Usual causes: the scrape config or the PodMonitor no longer selects the instances "
-         "(labels, namespace, port name), the job label differs from alerting.job (" +
-             job +
-             "), pods that cannot be scheduled, or a partition removed on purpose (the alert "
-             "clears an hour later)."}));
+    page.sections.push_back(
+        plain("What it means",
+              {"Prometheus has no target of job " + job +
+                   " at all, or none left of a partition that had one in the last hour: nothing "
+                   "watches those orders, and no ExporterDown can fire for them.",
+               "Usual causes: the scrape config or the PodMonitor no longer selects the instances "
+               "(labels, namespace, port name), the job label differs from alerting.job (" +
+                   job +
+                   "), pods that cannot be scheduled, or a partition removed on purpose (the alert "
+                   "clears an hour later)."}));
   } else if (alert == names.replicas_unlabelled) {
     page.sections.push_back(plain(
         "What it means",
@@ -230,16 +233,17 @@ void exporter_sections(const sla::Config& config, const std::string& alert, Runb
 void stream_sections(const sla::Config& config, const std::string& alert, RunbookPage& page) {
   const AlertNames names = alert_names(config);
   if (alert == names.no_events) {
-    page.sections.push_back(plain(
-        "What it means",
-        {"No order event has reached orderwatch for " +
-             sla::human_duration(config.alerting.no_events_for) + " (subject " +
-             config.nats.subject + "). Orders already tracked still become overdue; new ones "
-             "are not seen.",
-         "Usual causes: the producers stopped or publish elsewhere (a renamed subject), NATS "
-         "permissions of orderwatch's user, a JetStream stream or consumer filter that no "
-         "longer matches, or a quiet period (raise alerting.no_events_for). If " +
-             names.nats_disconnected + " fires too, that is the cause."}));
+    page.sections.push_back(
+        plain("What it means",
+              {"No order event has reached orderwatch for " +
+                   sla::human_duration(config.alerting.no_events_for) + " (subject " +
+                   config.nats.subject +
+                   "). Orders already tracked still become overdue; new ones "
+                   "are not seen.",
+               "Usual causes: the producers stopped or publish elsewhere (a renamed subject), NATS "
+               "permissions of orderwatch's user, a JetStream stream or consumer filter that no "
+               "longer matches, or a quiet period (raise alerting.no_events_for). If " +
+                   names.nats_disconnected + " fires too, that is the cause."}));
   } else if (alert == names.events_rejected) {
     page.sections.push_back(plain(
         "What it means",
@@ -248,19 +252,19 @@ void stream_sections(const sla::Config& config, const std::string& alert, Runboo
          "malformed: not JSON (or not CloudEvents); missing_field: no id, status or time at "
          "the configured paths (event.*_field); unknown_status: a status the SLA file does not "
          "list; bad_time / future_time: an unparsable time, or one more than "
-             "event.max_future_skew ahead (a producer's clock); too_large: over "
-             "event.max_payload_bytes.",
+         "event.max_future_skew ahead (a producer's clock); too_large: over "
+         "event.max_payload_bytes.",
          "The exporter log shows examples (at most one per 10 s)."}));
   } else if (alert == names.nats_disconnected) {
-    page.sections.push_back(plain(
-        "What it means",
-        {"orderwatch is not connected to NATS (" + config.nats.url +
-             "), nor is any replica of it. It reconnects by itself with backoff. " +
-             (config.nats.jetstream
-                  ? "With JetStream nothing is lost: the durable resumes where it stopped."
-                  : "On core NATS, events published meanwhile are lost for orderwatch."),
-         "Usual causes: the NATS servers are down or unreachable, expired credentials or "
-         "certificates (nats.*_file, nats.tls), a changed URL."}));
+    page.sections.push_back(
+        plain("What it means",
+              {"orderwatch is not connected to NATS (" + config.nats.url +
+                   "), nor is any replica of it. It reconnects by itself with backoff. " +
+                   (config.nats.jetstream
+                        ? "With JetStream nothing is lost: the durable resumes where it stopped."
+                        : "On core NATS, events published meanwhile are lost for orderwatch."),
+               "Usual causes: the NATS servers are down or unreachable, expired credentials or "
+               "certificates (nats.*_file, nats.tls), a changed URL."}));
   } else if (alert == names.exporter_behind) {
     const auto& behind = config.alerting.behind;
     page.sections.push_back(plain(
@@ -270,7 +274,7 @@ void stream_sections(const sla::Config& config, const std::string& alert, Runboo
              sla::human_duration(behind.threshold) + " for " +
              sla::human_duration(behind.for_duration) +
              ". It judges overdue as of its watermark, so overdue counts and pages come that "
-             "much later; they are never false.",
+             "much later: late, not wrong.",
          "Usual causes: a backlog after a restart or an outage (the lag shrinks as it catches "
          "up; snapshots make restarts short), a consumer slower than the order rate (CPU of "
          "the exporter, JetStream pending messages: split the stream into partitions), or "
@@ -305,9 +309,20 @@ RunbookPage runbook_page(const sla::Config& config, const std::string& alert,
   if (overdue) page.sections.push_back(overdue_causes(config));
   if (overdue || alert == alert_names(config).exporter_behind)
     page.sections.push_back(lag_section(config));
-  page.sections.push_back(plain("Source", {"Written by orderwatch from the SLA file of " +
-                                           config.service + " (job " + config.alerting.job +
-                                           "), like the alert rules themselves."}));
+  std::string routing;
+  for (const auto& rule : alerts(config)) {
+    if (rule.name != alert || !routing.empty()) continue;
+    for (const auto& [key, value] : rule.labels) {
+      if (key != "status" && key != "severity")
+        routing += (routing.empty() ? "" : ", ") + key + "=" + value;
+    }
+  }
+  page.sections.push_back(
+      plain("Source", {"Labels: " + routing +
+                           " and the severity of the rule; Alertmanager routes on "
+                           "team and severity (alerting.routes).",
+                       "Written by orderwatch from the SLA file of " + config.service + " (job " +
+                           config.alerting.job + "), like the alert rules themselves."}));
   return page;
 }
 

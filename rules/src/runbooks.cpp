@@ -20,12 +20,23 @@ std::string html_escape(std::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -73,9 +84,9 @@ std::string html_line(const Line& line) {
   if (!link.text.empty()) {
     const std::string target = !link.path.empty() ? link.path : link.url;
     out += " ";
-    out += target.empty() ? html_escape(link.text)
-                          : "<a href=\"" + html_escape(target) + "\">" + html_escape(link.text) +
-                                "</a>";
+    out += target.empty()
+               ? html_escape(link.text)
+               : "<a href=\"" + html_escape(target) + "\">" + html_escape(link.text) + "</a>";
   }
   return out + html_escape(line.after);
 }
@@ -134,8 +145,8 @@ std::optional<std::string> render_runbook_html(const sla::Config& config, const 
                                                const std::string& severity) {
   const RunbookPage page = detail::runbook_page(config, alert, status, severity);
   if (page.sections.empty()) return std::nullopt;
-  std::string body = "<p><a href=\"/runbooks/\">All runbooks</a></p>\n<h1>" +
-                     html_escape(page.title) + "</h1>\n";
+  std::string body =
+      "<p><a href=\"/runbooks/\">All runbooks</a></p>\n<h1>" + html_escape(page.title) + "</h1>\n";
   for (const auto& section : page.sections) {
     body += "<h2>" + html_escape(section.heading) + "</h2>\n";
     for (const auto& p : section.paragraphs) body += "<p>" + html_line(p) + "</p>\n";
