@@ -118,9 +118,8 @@ void emit_route(YAML::Emitter& out, const detail::Route& route, const sla::Confi
 void emit_value(YAML::Emitter& out, const Field& field, const std::string& value,
                 const sla::Config& config, const std::map<std::string, std::string>& keys) {
   out << YAML::Key << field.field << YAML::Value;
-  const bool digits = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
-    return c >= '0' && c <= '9';
-  });
+  const bool digits = !value.empty() && std::all_of(value.begin(), value.end(),
+                                                    [](char c) { return c >= '0' && c <= '9'; });
   if (field.kind == Kind::kSecret) {
     out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << receivers_secret_name(config)
         << YAML::Key << "key" << YAML::Value << Text{keys.at(value)} << YAML::EndMap;
@@ -135,8 +134,7 @@ void emit_value(YAML::Emitter& out, const Field& field, const std::string& value
 void emit_receiver(YAML::Emitter& out, const sla::Config& config, const sla::Receiver& receiver,
                    const std::map<std::string, std::string>& keys) {
   out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << Text{receiver.name};
-  out << YAML::Key << receiver.type + "Configs" << YAML::Value << YAML::BeginSeq
-      << YAML::BeginMap;
+  out << YAML::Key << receiver.type + "Configs" << YAML::Value << YAML::BeginSeq << YAML::BeginMap;
   bool has_send_resolved = false;
   for (const auto& [setting, value] : receiver.settings) {
     for (const auto& field : fields().at(receiver.type)) {
@@ -151,9 +149,8 @@ void emit_receiver(YAML::Emitter& out, const sla::Config& config, const sla::Rec
 
 // The path as one shell word: single-quoted unless it is plain.
 std::string shell_word(const std::string& path) {
-  const bool plain = std::all_of(path.begin(), path.end(), [](char c) {
-    return is_key_char(c) || c == '/';
-  });
+  const bool plain =
+      std::all_of(path.begin(), path.end(), [](char c) { return is_key_char(c) || c == '/'; });
   if (plain && !path.empty()) return path;
   std::string word = "'";
   for (char c : path) word += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -168,10 +165,12 @@ std::string header(const sla::Config& config, const std::string& ns,
       "label is " +
       ns + " (the PrometheusRule sets it).";
   if (keys.empty()) return text;
-  text += "\nThe receivers' secrets, from the files the SLA file names:\n  kubectl create secret "
-          "generic " +
-          receivers_secret_name(config) + " -n " + ns;
-  for (const auto& [path, key] : keys) text += " \\\n    --from-file=" + key + "=" + shell_word(path);
+  text +=
+      "\nThe receivers' secrets, from the files the SLA file names:\n  kubectl create secret "
+      "generic " +
+      receivers_secret_name(config) + " -n " + ns;
+  for (const auto& [path, key] : keys)
+    text += " \\\n    --from-file=" + key + "=" + shell_word(path);
   return text;
 }
 

@@ -12,9 +12,7 @@ std::string Matcher::text() const { return label + op + rules::promql_string(val
 
 namespace {
 
-Matcher matcher(const std::string& label, const std::string& value) {
-  return {label, "=", value};
-}
+Matcher matcher(const std::string& label, const std::string& value) { return {label, "=", value}; }
 
 // label=~"a|b"; a single value is written as an equality matcher.
 Matcher regex_matcher(const std::string& label, const std::vector<std::string>& values) {

@@ -291,7 +291,7 @@ void exporter_health_row(DashboardBuilder& b, const Series& s) {
           "ops");
   b.panel("timeseries", "Evictions and config reloads",
           "Orders evicted past retention.max_age, and whether the last config reload worked.",
-          {{"sum(" + rate(s.of_job(self::kEvictionsTotal)) + ")", "evictions/s"},
+          {{rules::across_replicas({}, rate(s.of_job(self::kEvictionsTotal))), "evictions/s"},
            {"min(" + s.of_job(self::kConfigLastReloadSuccessful) + ")", "last reload ok"}},
           "short");
 }

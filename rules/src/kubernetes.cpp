@@ -56,9 +56,9 @@ void emit_container(YAML::Emitter& out) {
   for (const auto& [probe, path, period] :
        {std::tuple{"readinessProbe", "/readyz", 5}, std::tuple{"livenessProbe", "/healthz", 10}}) {
     out << YAML::Key << probe << YAML::Value << YAML::BeginMap << YAML::Key << "httpGet"
-        << YAML::Value << YAML::BeginMap << YAML::Key << "path" << YAML::Value << path
-        << YAML::Key << "port" << YAML::Value << kPortName << YAML::EndMap << YAML::Key
-        << "periodSeconds" << YAML::Value << period << YAML::EndMap;
+        << YAML::Value << YAML::BeginMap << YAML::Key << "path" << YAML::Value << path << YAML::Key
+        << "port" << YAML::Value << kPortName << YAML::EndMap << YAML::Key << "periodSeconds"
+        << YAML::Value << period << YAML::EndMap;
   }
   out << YAML::Key << "resources" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "requests" << YAML::Value << YAML::BeginMap << YAML::Key << "cpu"
@@ -76,22 +76,21 @@ void emit_container(YAML::Emitter& out) {
   out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << "sla" << YAML::Key << "mountPath"
       << YAML::Value << kSlaMount << YAML::Key << "readOnly" << YAML::Value << "true"
       << YAML::EndMap;
-  out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << "state" << YAML::Key
-      << "mountPath" << YAML::Value << kStateMount << YAML::EndMap;
+  out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << "state" << YAML::Key << "mountPath"
+      << YAML::Value << kStateMount << YAML::EndMap;
   out << YAML::EndSeq << YAML::EndMap;
 }
 
 std::string deployment(const sla::Config& config, const std::string& ns) {
   const std::string name = object_name(config) + "-" + kReplica;
   YAML::Emitter out;
-  yaml::comment(out,
-                "An example for serve, replica " + std::string(kReplica) + " of partition " +
-                    kPartition +
-                    ". The SLA file comes from a ConfigMap:\n  kubectl create configmap " +
-                    object_name(config) + "-sla -n " + ns +
-                    " --from-file=sla.yaml=<the SLA file>\nNo image is published: build one "
-                    "with the orderwatch .deb. A second replica is a copy with replica b (and "
-                    "its own claim; with JetStream its own durable, so its own SLA file).");
+  yaml::comment(out, "An example for serve, replica " + std::string(kReplica) + " of partition " +
+                         kPartition +
+                         ". The SLA file comes from a ConfigMap:\n  kubectl create configmap " +
+                         object_name(config) + "-sla -n " + ns +
+                         " --from-file=sla.yaml=<the SLA file>\nNo image is published: build one "
+                         "with the orderwatch .deb. A second replica is a copy with replica b (and "
+                         "its own claim; with JetStream its own durable, so its own SLA file).");
   begin_object(out, config, ns, "apps/v1", "Deployment", name);
   auto pod_labels = selector_labels(config);
   pod_labels.emplace_back(kPartitionPodLabel, kPartition);
@@ -245,8 +244,8 @@ void render_pod_monitor(const sla::Config& config, const std::string& ns, std::o
   doc << YAML::BeginMap << YAML::Key << "action" << YAML::Value << "replace" << YAML::Key
       << "targetLabel" << YAML::Value << "job" << YAML::Key << "replacement" << YAML::Value
       << Text{config.alerting.job} << YAML::EndMap;
-  for (const auto& [pod_label, target] :
-       {std::pair{kPartitionPodLabel, kPartitionLabel}, std::pair{kReplicaPodLabel, kReplicaLabel}}) {
+  for (const auto& [pod_label, target] : {std::pair{kPartitionPodLabel, kPartitionLabel},
+                                          std::pair{kReplicaPodLabel, kReplicaLabel}}) {
     std::string meta = std::string("__meta_kubernetes_pod_label_") + pod_label;
     for (auto& c : meta) c = c == '-' ? '_' : c;
     doc << YAML::BeginMap << YAML::Key << "action" << YAML::Value << "replace" << YAML::Key

@@ -201,7 +201,7 @@ void exporter_sections(const sla::Config& config, const std::string& alert, Runb
     page.sections.push_back(plain(
         "Usual causes",
         {"The process exited: exit code 1 is an invalid SLA file (run orderwatch check) or a "
-         "corrupt snapshot (moved aside, it starts empty), 2 a bad flag or address.",
+         "corrupt snapshot (refused; move it aside to start without it), 2 a bad flag or address.",
          "Killed for memory: about 80 bytes per order in flight plus tombstones.",
          "The host, the network or a firewall; a scrape that does not match --web.config.file "
          "(TLS, basic auth)."}));
@@ -313,14 +313,16 @@ RunbookPage runbook_page(const sla::Config& config, const std::string& alert,
   for (const auto& rule : alerts(config)) {
     if (rule.name != alert || !routing.empty()) continue;
     for (const auto& [key, value] : rule.labels) {
-      if (key != "status" && key != "severity")
+      // Overdue rules differ in status, severity and team; each section names them.
+      if (key != "status" && key != "severity" && !(overdue && key == "team"))
         routing += (routing.empty() ? "" : ", ") + key + "=" + value;
     }
   }
   page.sections.push_back(
       plain("Source", {"Labels: " + routing +
-                           " and the severity of the rule; Alertmanager routes on "
-                           "team and severity (alerting.routes).",
+                           (overdue ? " and the status, severity and team of each section above"
+                                    : " and the severity of the rule") +
+                           "; Alertmanager routes on team and severity (alerting.routes).",
                        "Written by orderwatch from the SLA file of " + config.service + " (job " +
                            config.alerting.job + "), like the alert rules themselves."}));
   return page;
