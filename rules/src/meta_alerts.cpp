@@ -68,13 +68,13 @@ void add_exporter_alerts(const sla::Config& config, std::vector<Alert>& list) {
           kPartitionLookback + "){{ end }}: order SLAs of " + service + " are not being watched."));
   list.push_back(meta_alert(
       config, names.replicas_unlabelled,
-      {"count by (" + std::string(kPartitionLabel) + ") (up{" + job_matcher(config) + "," +
-       kReplicaLabel + "=\"\"}) > 1"},
-      for_duration, kSeverityWarning, "orderwatch targets without replica labels",
+      {"count by (" + std::string(kPartitionLabel) + ", " + kReplicaLabel + ") (" + up + ") > 1"},
+      for_duration, kSeverityWarning, "orderwatch targets without distinct replica labels",
       "{{ $value }} targets of job " + job +
-          " share partition \"{{ $labels.partition }}\" without a replica label, so the rules "
-          "count the orders of only one of them. Give instances that own different orders "
-          "different partition labels, and replicas that see the same orders replica labels."));
+          " have the same partition \"{{ $labels.partition }}\" and replica \"{{ $labels.replica "
+          "}}\" labels, so the rules count the orders of only one of them. Give instances that "
+          "own different orders different partition labels, and replicas that see the same "
+          "orders different replica labels."));
 }
 
 void add_stream_alerts(const sla::Config& config, std::vector<Alert>& list) {

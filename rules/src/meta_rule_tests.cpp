@@ -89,7 +89,7 @@ void exporter_tests(const std::vector<Alert>& alerts, TestWriter& w) {
   const Alert& unlabelled = *find(alerts, names.replicas_unlabelled);
   const std::int64_t unlabelled_at = 5 + minutes_until_firing(unlabelled.for_duration);
   w.begin_group("a second target without partition or replica labels from 5m: fires at " +
-                minutes_text(unlabelled_at));
+                minutes_text(unlabelled_at) + "; replicas 0a and 0b are told apart");
   w.series("up", plain, "1x" + std::to_string(unlabelled_at + 1));
   w.series("up", kPlainB.labels(), "_x5 1x" + std::to_string(unlabelled_at - 4));
   w.series("up", kReplica0a.labels(), "1x" + std::to_string(unlabelled_at + 1));

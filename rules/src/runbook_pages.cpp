@@ -220,13 +220,13 @@ void exporter_sections(const sla::Config& config, const std::string& alert, Runb
     page.sections.push_back(plain(
         "What it means",
         {"Several targets of job " + job +
-             " have the same `partition` label (or none) and no `replica` label. The rules "
-             "take instances of one partition for replicas that see the same orders and count "
-             "one of them, so if these instances own different orders, orders are missing from "
-             "every count.",
-         "Fix the scrape config or the PodMonitor: instances that own different orders (subject "
-         "partitions) get different `partition` labels; replicas that see the same orders get "
-         "the same partition and different `replica` labels."}));
+             " have the same `partition` and `replica` labels (or none). The rules take "
+             "instances of one partition for replicas that see the same orders and count one "
+             "of them, so if these instances own different orders, orders are missing from "
+             "every count; two replicas with one label are not told apart either.",
+         "Fix the scrape config or the PodMonitor's pod labels: instances that own different "
+         "orders (subject partitions) get different `partition` labels; replicas that see the "
+         "same orders get the same partition and different `replica` labels."}));
   }
 }
 

@@ -237,6 +237,15 @@ TEST(Grafana, DashboardShape) {
     }
   }
   EXPECT_TRUE(sla_line) << "no time-in-status panel with the SLA line for Authorized";
+  bool lag_line = false;
+  for (const auto& panel : dashboard["panels"]) {
+    if (panel["title"] != "Watermark lag by instance") continue;
+    EXPECT_EQ(panel["targets"][0]["expr"],
+              "max by (instance) (orderwatch_watermark_lag_seconds{job=\"orderwatch\"})");
+    EXPECT_EQ(panel["fieldConfig"]["defaults"]["thresholds"]["steps"][1]["value"], 300);
+    lag_line = true;
+  }
+  EXPECT_TRUE(lag_line) << "no watermark lag panel with the ExporterBehind threshold";
 }
 
 TEST(Grafana, UidStaysWithinGrafanasLimitAndStable) {

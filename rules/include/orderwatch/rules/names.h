@@ -35,7 +35,7 @@ struct AlertNames {
   std::string exporter_down;        // no replica of a partition is up (per down instance)
   std::string replica_down;         // an instance is down while a replica of it is up
   std::string exporter_absent;      // no `up` series for the job, or none of a partition
-  std::string replicas_unlabelled;  // two targets of one partition without `replica` labels
+  std::string replicas_unlabelled;  // two targets with the same partition and replica labels
   std::string no_events;            // nothing received for alerting.no_events_for
   std::string events_rejected;      // rejected share rising, by reason
   std::string nats_disconnected;    // no replica of a partition connected to NATS
