@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <tuple>
 
+#include "model.h"
 #include "orderwatch/rules/names.h"
 #include "orderwatch/rules/text.h"
 #include "orderwatch/rules/yaml.h"
@@ -12,33 +12,11 @@ namespace orderwatch::alertmanager {
 
 namespace {
 
-using rules::promql_string;
 using rules::yaml::Text;
 
-// A node of the routing tree; matchers in Alertmanager's `label="value"` form.
-struct Route {
-  std::string receiver;
-  std::vector<std::string> matchers;
-  std::vector<Route> routes;
-};
-
-struct InhibitRule {
-  std::vector<std::string> source;
-  std::vector<std::string> target;
-  std::vector<std::string> equal;
-};
-
-std::string matcher(const std::string& label, const std::string& value) {
-  return label + "=" + promql_string(value);
-}
-
-// label=~"a|b"; a single value is written as an equality matcher.
-std::string regex_matcher(const std::string& label, const std::vector<std::string>& values) {
-  if (values.size() == 1) return matcher(label, values.front());
-  std::string alternatives;
-  for (const auto& v : values) alternatives += (alternatives.empty() ? "" : "|") + v;
-  return label + "=~" + promql_string(alternatives);
-}
+using detail::InhibitRule;
+using detail::Matcher;
+using detail::Route;
 
 bool is_boolean_key(const std::string& key) {
   return key == "send_resolved" || key == "require_tls";
@@ -74,33 +52,9 @@ void emit_receiver(YAML::Emitter& out, const sla::Receiver& receiver) {
   out << YAML::EndMap << YAML::EndSeq << YAML::EndMap;
 }
 
-// For every (higher, lower) severity pair, the statuses whose tier list has `higher` after
-// `lower`: an alert of the higher tier inhibits the lower one of the same service and status.
-std::vector<std::tuple<std::string, std::string, std::vector<std::string>>> tier_pairs(
-    const sla::Config& config) {
-  std::vector<std::tuple<std::string, std::string, std::vector<std::string>>> pairs;
-  for (const auto& status : config.statuses) {
-    for (std::size_t hi = 1; hi < status.tiers.size(); ++hi) {
-      for (std::size_t lo = 0; lo < hi; ++lo) {
-        const auto& higher = status.tiers[hi].severity;
-        const auto& lower = status.tiers[lo].severity;
-        auto it = std::find_if(pairs.begin(), pairs.end(), [&](const auto& p) {
-          return std::get<0>(p) == higher && std::get<1>(p) == lower;
-        });
-        if (it == pairs.end()) {
-          pairs.emplace_back(higher, lower, std::vector<std::string>{});
-          it = pairs.end() - 1;
-        }
-        std::get<2>(*it).push_back(status.name);
-      }
-    }
-  }
-  return pairs;
-}
-
-void emit_matchers(YAML::Emitter& out, const char* key, const std::vector<std::string>& matchers) {
+void emit_matchers(YAML::Emitter& out, const char* key, const std::vector<Matcher>& matchers) {
   out << YAML::Key << key << YAML::Value << YAML::BeginSeq;
-  for (const auto& m : matchers) out << Text{m};
+  for (const auto& m : matchers) out << Text{m.text()};
   out << YAML::EndSeq;
 }
 
@@ -125,58 +79,10 @@ void emit_inhibit_rule(YAML::Emitter& out, const InhibitRule& rule) {
   out << YAML::EndMap;
 }
 
-std::string fallback_receiver(const sla::Config& config) {
-  const auto& receiver = config.alerting.default_receiver;
-  return receiver.empty() ? kBlackholeReceiver : receiver;
-}
-
-// Alerts of this service enter one sub-route; its children are alerting.routes in file order.
-Route service_route(const sla::Config& config) {
-  Route route{fallback_receiver(config), {matcher("service", config.service)}, {}};
-  for (const auto& r : config.alerting.routes) {
-    Route child{r.receiver, {}, {}};
-    if (!r.team.empty()) child.matchers.push_back(matcher("team", r.team));
-    if (!r.severity.empty()) child.matchers.push_back(matcher("severity", r.severity));
-    route.routes.push_back(std::move(child));
-  }
-  return route;
-}
-
-std::vector<InhibitRule> inhibit_rules(const sla::Config& config) {
-  const auto names = rules::alert_names(config);
-  const std::string service = matcher("service", config.service);
-  std::vector<InhibitRule> list;
-  // A higher tier silences the lower tiers of the same service and status.
-  for (const auto& [higher, lower, statuses] : tier_pairs(config)) {
-    list.push_back({{matcher("alertname", names.overdue), service, matcher("severity", higher),
-                     regex_matcher("status", statuses)},
-                    {matcher("alertname", names.overdue), service, matcher("severity", lower),
-                     regex_matcher("status", statuses)},
-                    {"service", "status"}});
-  }
-  if (config.turnaround.enabled) {
-    list.push_back({{matcher("alertname", names.turnaround_burn), service,
-                     matcher("severity", rules::kSeverityPage)},
-                    {matcher("alertname", names.turnaround_burn), service,
-                     matcher("severity", rules::kSeverityTicket)},
-                    {"service"}});
-  }
-  // Without the exporter every other alert of the service is noise or stale.
-  list.push_back(
-      {{regex_matcher("alertname", {names.exporter_down, names.exporter_absent}), service},
-       {regex_matcher("alertname", names.silenced_when_exporter_down()), service},
-       {"service"}});
-  // No NATS connection explains the missing events.
-  list.push_back({{matcher("alertname", names.nats_disconnected), service},
-                  {matcher("alertname", names.no_events), service},
-                  {"service"}});
-  return list;
-}
-
 void emit_top_route(YAML::Emitter& out, const sla::Config& config) {
   const auto& alerting = config.alerting;
   out << YAML::Key << "route" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "receiver" << YAML::Value << Text{fallback_receiver(config)};
+  out << YAML::Key << "receiver" << YAML::Value << Text{detail::fallback_receiver(config)};
   out << YAML::Key << "group_by" << YAML::Value << YAML::Flow << YAML::BeginSeq << "alertname"
       << "service"
       << "status" << YAML::EndSeq;
@@ -186,7 +92,7 @@ void emit_top_route(YAML::Emitter& out, const sla::Config& config) {
   out << YAML::Key << "repeat_interval" << YAML::Value
       << sla::format_duration(alerting.repeat_interval);
   out << YAML::Key << "routes" << YAML::Value << YAML::BeginSeq;
-  emit_route(out, service_route(config));
+  emit_route(out, detail::service_route(config));
   out << YAML::EndSeq << YAML::EndMap;
 }
 
@@ -202,7 +108,7 @@ void render_alertmanager_config(const sla::Config& config, std::ostream& out) {
   doc << YAML::BeginMap;
   emit_top_route(doc, config);
   doc << YAML::Key << "inhibit_rules" << YAML::Value << YAML::BeginSeq;
-  for (const auto& rule : inhibit_rules(config)) emit_inhibit_rule(doc, rule);
+  for (const auto& rule : detail::inhibit_rules(config)) emit_inhibit_rule(doc, rule);
   doc << YAML::EndSeq;
   doc << YAML::Key << "receivers" << YAML::Value << YAML::BeginSeq;
   if (config.alerting.default_receiver.empty()) {

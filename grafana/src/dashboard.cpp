@@ -63,15 +63,23 @@ class DashboardBuilder {
         {"fieldConfig", {{"defaults", {{"unit", unit}}}, {"overrides", json::array()}}},
     };
     if (kind == "timeseries") {
-      panel["options"] = {
-          {"legend", {{"displayMode", "list"}, {"placement", "bottom"}, {"showLegend", true}}},
-          {"tooltip", {{"mode", "multi"}, {"sort", "desc"}}}};
+      panel["options"] = {{"legend",
+                           {{"calcs", json::array()},
+                            {"displayMode", "list"},
+                            {"placement", "bottom"},
+                            {"showLegend", true}}},
+                          {"tooltip", {{"mode", "multi"}, {"sort", "desc"}}}};
     } else {
       panel["options"] = {
           {"reduceOptions", {{"calcs", {"lastNotNull"}}, {"fields", ""}, {"values", false}}},
           {"colorMode", "value"},
           {"graphMode", "area"},
-          {"textMode", "auto"}};
+          {"justifyMode", "auto"},
+          {"orientation", "auto"},
+          {"percentChangeColorMode", "standard"},
+          {"showPercentChange", false},
+          {"textMode", "auto"},
+          {"wideLayout", true}};
     }
     column_ += width;
     panels_.push_back(std::move(panel));
@@ -144,16 +152,20 @@ struct Series {
 std::string rate(const std::string& series) { return "rate(" + series + "[$__rate_interval])"; }
 
 void in_flight_row(DashboardBuilder& b, const Series& s) {
+  const auto dims = rules::dimension_labels(s.config);
   b.row("Orders in flight");
-  b.panel(
-      "timeseries", "Orders in each status",
-      "Orders currently in each status (all dimensions summed).",
-      {{"sum by (status) (" + s.metric("in_status") + "{" + s.status_filter + "})", "{{status}}"}},
-      "short");
+  b.panel("timeseries", "Orders in each status",
+          "Orders currently in each status (dimensions and partitions summed, replicas counted "
+          "once).",
+          {{rules::across_replicas({"status"}, s.metric("in_status") + "{" + s.status_filter + "}",
+                                   dims),
+            "{{status}}"}},
+          "short");
   b.panel("timeseries", "Overdue orders by status and tier",
           "Orders now past each SLA tier. Cumulative: an order past a later tier also counts in "
           "the earlier ones.",
-          {{"sum by (status, severity) (" + s.metric("overdue") + "{" + s.status_filter + "})",
+          {{rules::across_replicas({"status", "severity"},
+                                   s.metric("overdue") + "{" + s.status_filter + "}", dims),
             "{{status}} {{severity}}"}},
           "short");
   b.panel("timeseries", "Oldest order age by status",
@@ -200,9 +212,13 @@ void turnaround_panels(DashboardBuilder& b, const Series& s) {
   const auto& t = s.config.turnaround;
   std::vector<Query> queries;
   for (const auto& quantile : sla::kQuantiles) {
-    queries.push_back({"histogram_quantile(" + std::string(quantile.value) + ", sum by (le) (" +
-                           rate(s.metric("turnaround_seconds_bucket") + "{" + s.job + "}") + "))",
-                       std::string(quantile.name)});
+    queries.push_back(
+        {"histogram_quantile(" + std::string(quantile.value) + ", " +
+             rules::across_replicas({"le"},
+                                    rate(s.metric("turnaround_seconds_bucket") + "{" + s.job + "}"),
+                                    {"outcome"}) +
+             ")",
+         std::string(quantile.name)});
   }
   auto& quantiles =
       b.panel("timeseries", "Turnaround (SLA " + sla::human_duration(t.sla) + ")",
@@ -234,12 +250,14 @@ void turnaround_panels(DashboardBuilder& b, const Series& s) {
 void exporter_health_row(DashboardBuilder& b, const Series& s) {
   namespace self = sla::self;
   b.row("Exporter health");
-  b.panel("timeseries", "Events per second by result", "Applied, duplicate, stale, rejected.",
-          {{"sum by (result) (" + rate(s.of_job(s.metric("events_total"))) + ")", "{{result}}"}},
+  b.panel("timeseries", "Events per second by result",
+          "Applied, duplicate, stale, rejected (replicas counted once).",
+          {{rules::across_replicas({"result"}, rate(s.of_job(s.metric("events_total")))),
+            "{{result}}"}},
           "ops");
   b.panel("timeseries", "Rejected events by reason",
           "Events orderwatch could not use; the exporter log has rate-limited examples.",
-          {{"sum by (reason) (" + rate(s.of_job(s.metric("events_rejected_total"))) + ")",
+          {{rules::across_replicas({"reason"}, rate(s.of_job(s.metric("events_rejected_total")))),
             "{{reason}}"}},
           "ops");
   stat_thresholds(
@@ -256,8 +274,15 @@ void exporter_health_row(DashboardBuilder& b, const Series& s) {
               {{"time() - max(" + s.of_job(self::kLastEventTimestampSeconds) + ")", "since last"}},
               "s", 6),
       "green", sla::seconds(s.config.alerting.no_events_for), "red");
-  b.panel("stat", "Tracked orders", "Orders orderwatch holds in memory.",
-          {{"sum(" + s.of_job(self::kTrackedOrders) + ")", "orders"}}, "short", 6);
+  b.panel("stat", "Tracked orders", "Orders orderwatch holds in memory (replicas counted once).",
+          {{rules::across_replicas({}, s.of_job(self::kTrackedOrders)), "orders"}}, "short", 6);
+  auto& lag = b.panel(
+      "timeseries", "Watermark lag by instance",
+      "How far each instance's watermark (the time up to which it has applied the order "
+      "stream; overdue is judged as of it) trails the wall clock. The line is the " +
+          rules::alert_names(s.config).exporter_behind + " threshold.",
+      {{"max by (instance) (" + s.of_job(self::kWatermarkLagSeconds) + ")", "{{instance}}"}}, "s");
+  threshold_lines(lag, {{sla::seconds(s.config.alerting.behind.threshold), "red"}});
   b.panel("timeseries", "NATS trouble",
           "Reconnects, slow-consumer events and messages dropped by the client.",
           {{"sum(" + rate(s.of_job(self::kNatsReconnectsTotal)) + ")", "reconnects"},
@@ -266,7 +291,7 @@ void exporter_health_row(DashboardBuilder& b, const Series& s) {
           "ops");
   b.panel("timeseries", "Evictions and config reloads",
           "Orders evicted past retention.max_age, and whether the last config reload worked.",
-          {{"sum(" + rate(s.of_job(self::kEvictionsTotal)) + ")", "evictions/s"},
+          {{rules::across_replicas({}, rate(s.of_job(self::kEvictionsTotal))), "evictions/s"},
            {"min(" + s.of_job(self::kConfigLastReloadSuccessful) + ")", "last reload ok"}},
           "short");
 }
@@ -280,8 +305,8 @@ json panels(const Series& s) {
   }
   b.row("Flow and turnaround");
   b.panel("timeseries", "Transitions per second", "Status changes, by from and to status.",
-          {{"sum by (from, to) (" +
-                rate(s.metric("transitions_total") + "{" + s.job + ",from=~\"$status\"}") + ")",
+          {{rules::across_replicas({"from", "to"}, rate(s.metric("transitions_total") + "{" +
+                                                        s.job + ",from=~\"$status\"}")),
             "{{from}} → {{to}}"}},
           "ops");
   if (s.config.turnaround.enabled) turnaround_panels(b, s);
@@ -296,7 +321,6 @@ json template_variables(const Series& s) {
       {"label", "Status"},
       {"type", "query"},
       {"datasource", datasource_ref()},
-      {"definition", statuses},
       {"query", {{"query", statuses}, {"refId", "StandardVariableQuery"}}},
       {"includeAll", true},
       {"allValue", ".*"},

@@ -2,6 +2,7 @@
 // burn-rate alerts and the meta-alerts about the exporter itself.
 #include "orderwatch/rules/names.h"
 #include "orderwatch/rules/rules.h"
+#include "orderwatch/rules/runbooks.h"
 #include "orderwatch/rules/text.h"
 #include "orderwatch/sla/metrics.h"
 #include "render.h"
@@ -19,9 +20,8 @@ std::string dashboard_link(const sla::Config& config, const std::string& status)
 
 std::string drilldown_link(const sla::Config& config, const std::string& status,
                            const std::string& severity) {
-  std::string base = config.alerting.exporter_url;
+  const std::string base = exporter_base(config);
   if (base.empty()) return {};
-  while (!base.empty() && base.back() == '/') base.pop_back();
   return base + "/?status=" + status + "&severity=" + severity;
 }
 
@@ -40,6 +40,22 @@ std::string burn_description(const sla::Config& config, const std::string& sever
          sla::human_duration(t.window) + " is at risk.";
 }
 
+}  // namespace
+
+std::string exporter_base(const sla::Config& config) {
+  std::string base = config.alerting.exporter_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base;
+}
+
+std::string runbook_link(const sla::Config& config, const std::string& alert,
+                         const std::string& status, const std::string& severity) {
+  if (!config.alerting.runbook_url.empty()) return config.alerting.runbook_url;
+  const std::string base = exporter_base(config);
+  if (base.empty()) return {};
+  return base + runbook_path(alert, status, severity);
+}
+
 Labels base_labels(const sla::Config& config, const std::string& severity) {
   Labels labels{{"service", config.service}, {"severity", severity}};
   if (!config.alerting.default_team.empty())
@@ -47,12 +63,17 @@ Labels base_labels(const sla::Config& config, const std::string& severity) {
   return labels;
 }
 
-Labels meta_annotations(const sla::Config& config, std::string summary, std::string description) {
+Labels meta_annotations(const sla::Config& config, const std::string& alert,
+                        const std::string& severity, std::string summary, std::string description) {
   Labels annotations{{"summary", std::move(summary)}, {"description", std::move(description)}};
+  if (auto link = runbook_link(config, alert, "", severity); !link.empty())
+    annotations.emplace_back("runbook_url", link);
   if (auto link = dashboard_link(config, ""); !link.empty())
     annotations.emplace_back("dashboard_url", link);
   return annotations;
 }
+
+namespace {
 
 // One rule per status and tier; the gauge is cumulative, so each tier alerts on its own
 // series and the inhibition rules keep only the highest tier notifying.
@@ -61,10 +82,11 @@ Alert overdue_alert(const sla::Config& config, const sla::Status& status, const 
   Alert alert;
   alert.group = Group::kOverdue;
   alert.name = alert_names(config).overdue;
-  alert.expr = {"sum by (status, severity) (" +
-                selector(sla::metric(config, "overdue"), config,
-                         {{"status", status.name}, {"severity", tier.severity}}) +
-                ") >= " + std::to_string(config.alerting.min_overdue)};
+  alert.expr = {across_replicas({"status", "severity"},
+                                selector(sla::metric(config, "overdue"), config,
+                                         {{"status", status.name}, {"severity", tier.severity}}),
+                                dimension_labels(config)) +
+                " >= " + std::to_string(config.alerting.min_overdue)};
   alert.for_duration = config.alerting.for_duration;
   alert.keep_firing_for = config.alerting.effective_keep_firing_for();
   alert.labels = {{"service", service}, {"status", status.name}, {"severity", tier.severity}};
@@ -74,8 +96,8 @@ Alert overdue_alert(const sla::Config& config, const sla::Status& status, const 
       {"summary", service + ": orders stuck in " + status.name + " for more than " +
                       sla::human_duration(tier.after) + " (" + tier.severity + " tier)"},
       {"description", overdue_description_template(status.name, tier.after)}};
-  if (!config.alerting.runbook_url.empty())
-    alert.annotations.emplace_back("runbook_url", config.alerting.runbook_url);
+  if (auto link = runbook_link(config, alert.name, status.name, tier.severity); !link.empty())
+    alert.annotations.emplace_back("runbook_url", link);
   if (auto link = dashboard_link(config, status.name); !link.empty())
     alert.annotations.emplace_back("dashboard_url", link);
   if (auto link = drilldown_link(config, status.name, tier.severity); !link.empty())
@@ -113,65 +135,11 @@ Alert burn_alert(const sla::Config& config, const std::string& severity) {
   alert.expr = burn_expr(config, severity);
   alert.labels = base_labels(config, severity);
   alert.labels.emplace_back("slo", "turnaround");
-  alert.annotations = meta_annotations(config,
+  alert.annotations = meta_annotations(config, alert.name, severity,
                                        config.service + ": turnaround error budget burning " +
                                            (severity == kSeverityPage ? "fast" : "slowly"),
                                        burn_description(config, severity));
   return alert;
-}
-
-Alert meta_alert(const sla::Config& config, std::string name, std::vector<std::string> expr,
-                 sla::Duration for_duration, const std::string& severity, std::string summary,
-                 std::string description) {
-  Alert alert;
-  alert.name = std::move(name);
-  alert.expr = std::move(expr);
-  alert.for_duration = for_duration;
-  alert.labels = base_labels(config, severity);
-  alert.annotations =
-      meta_annotations(config, config.service + ": " + summary, std::move(description));
-  return alert;
-}
-
-void add_meta_alerts(const sla::Config& config, std::vector<Alert>& list) {
-  const AlertNames names = alert_names(config);
-  const std::string& service = config.service;
-  const std::string& job = config.alerting.job;
-  const sla::Duration for_duration = config.alerting.for_duration;
-  const std::string up = selector("up", config, {});
-  list.push_back(meta_alert(config, names.exporter_down, {up + " == 0"}, for_duration,
-                            kSeverityPage, "orderwatch exporter down",
-                            "Prometheus cannot scrape {{ $labels.instance }} (job " + job +
-                                "): order SLAs of " + service + " are not being watched."));
-  list.push_back(meta_alert(config, names.exporter_absent, {"absent(" + up + ")"}, for_duration,
-                            kSeverityPage, "no orderwatch exporter is scraped",
-                            "Prometheus has no target for job " + job + ": order SLAs of " +
-                                service + " are not being watched."));
-  // The window is in the expression itself, so no extra `for`: the alert fires the first
-  // evaluation after no_events_for has passed without an event.
-  list.push_back(
-      meta_alert(config, names.no_events,
-                 {"time() - max(" + selector(sla::self::kLastEventTimestampSeconds, config, {}) +
-                  ") > " + sla::seconds_text(config.alerting.no_events_for)},
-                 sla::Duration(0), kSeverityWarning, "no order events received",
-                 "orderwatch has received no order event for more than " +
-                     sla::human_duration(config.alerting.no_events_for) + " (subject " +
-                     config.nats.subject + "): producers stopped, or the subscription is broken."));
-  list.push_back(meta_alert(
-      config, names.events_rejected,
-      {"sum by (reason) (rate(" +
-           selector(sla::metric(config, "events_rejected_total"), config, {}) + "[10m]))",
-       "  / on () group_left ()",
-       "sum(rate(" + selector(sla::metric(config, "events_total"), config, {}) + "[10m])) > 0.01"},
-      for_duration, kSeverityWarning, "order events rejected",
-      "More than 1% of " + service +
-          " order events in the last 10m were rejected as {{ $labels.reason }}; the exporter "
-          "log has examples (rate-limited)."));
-  list.push_back(meta_alert(config, names.nats_disconnected,
-                            {selector(sla::self::kNatsConnected, config, {}) + " == 0"},
-                            for_duration, kSeverityPage, "orderwatch lost its NATS connection",
-                            "{{ $labels.instance }} is not connected to NATS (" + config.nats.url +
-                                "): no order events arrive and overdue counts go stale."));
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 namespace orderwatch::rules {
 
 std::vector<std::string> AlertNames::silenced_when_exporter_down() const {
-  return {overdue, turnaround_burn, no_events, events_rejected, nats_disconnected};
+  return {overdue, turnaround_burn, no_events, events_rejected, nats_disconnected, exporter_behind};
 }
 
 AlertNames alert_names(const sla::Config& config) {
@@ -15,15 +15,37 @@ AlertNames alert_names(const sla::Config& config) {
   names.overdue = service + "OrdersOverdue";
   names.turnaround_burn = service + "TurnaroundErrorBudgetBurn";
   names.exporter_down = service + "ExporterDown";
+  names.replica_down = service + "ExporterReplicaDown";
   names.exporter_absent = service + "ExporterAbsent";
+  names.replicas_unlabelled = service + "ExporterReplicasUnlabelled";
   names.no_events = service + "NoOrderEvents";
   names.events_rejected = service + "OrderEventsRejected";
   names.nats_disconnected = service + "NatsDisconnected";
+  names.exporter_behind = service + "ExporterBehind";
   return names;
 }
 
 std::string job_matcher(const sla::Config& config) {
   return "job=" + promql_string(config.alerting.job);
+}
+
+std::string across_replicas(const std::vector<std::string>& by, const std::string& series,
+                            const std::vector<std::string>& apart) {
+  std::string outer;
+  std::string inner = kPartitionLabel;
+  for (const auto& label : by) {
+    outer += (outer.empty() ? "" : ", ") + label;
+    inner += ", " + label;
+  }
+  for (const auto& label : apart) inner += ", " + label;
+  return "sum" + (outer.empty() ? std::string(" ") : " by (" + outer + ") ") + "(max by (" + inner +
+         ") (" + series + "))";
+}
+
+std::vector<std::string> dimension_labels(const sla::Config& config) {
+  std::vector<std::string> labels;
+  for (const auto& dim : config.event.dimensions) labels.push_back(dim.label);
+  return labels;
 }
 
 std::string status_quantile_record(const sla::Config& config, std::string_view quantile) {

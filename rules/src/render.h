@@ -4,6 +4,8 @@
 // YAML is written from this model in one place (rules.cpp).
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,8 +49,26 @@ struct RuleGroup {
 // Every alert of the rules file, in file order within its group (alerts.cpp).
 std::vector<Alert> alerts(const sla::Config& config);
 
+// The meta-alerts about the exporter itself, appended in file order (meta_alerts.cpp).
+void add_meta_alerts(const sla::Config& config, std::vector<Alert>& list);
+
+// ---- shared by alerts.cpp and meta_alerts.cpp ------------------------------------------------
+// alerting.exporter_url without trailing slashes ("" when unset).
+std::string exporter_base(const sla::Config& config);
+// alerting.runbook_url, else the exporter's /runbooks/<alert>[?status=&severity=], else "".
+std::string runbook_link(const sla::Config& config, const std::string& alert,
+                         const std::string& status, const std::string& severity);
+// service, severity and (when set) team = alerting.default_team.
+Labels base_labels(const sla::Config& config, const std::string& severity);
+// summary, description, then runbook_url and dashboard_url when there are such links.
+Labels meta_annotations(const sla::Config& config, const std::string& alert,
+                        const std::string& severity, std::string summary, std::string description);
+
 // The whole rules file, in file order.
 std::vector<RuleGroup> rule_groups(const sla::Config& config);
+
+// The `groups:` sequence of a rules file (rules.cpp); the PrometheusRule's spec.groups too.
+void emit_groups(YAML::Emitter& out, const std::vector<RuleGroup>& groups);
 
 // Windows the turnaround error ratio is recorded over: every long and short burn window.
 std::vector<sla::Duration> error_ratio_windows(const sla::Config& config);

@@ -62,21 +62,25 @@ std::string selector(std::string_view metric, const sla::Config& config, const L
 
 namespace {
 
-std::string rate_sum(const std::string& by, const std::string& series, const std::string& range) {
-  return "sum by (" + by + ") (rate(" + series + "[" + range + "]))";
+// sum by (<by>) of the per-second rate of `series` over `range`, replicas counted once.
+std::string rate_sum(const std::vector<std::string>& by, const std::string& series,
+                     const std::string& range, const std::vector<std::string>& apart) {
+  return across_replicas(by, "rate(" + series + "[" + range + "])", apart);
 }
 
 // Quantiles and the share within SLA per status, the turnaround share within its SLA.
 RuleGroup recording_group(const sla::Config& config) {
   const std::string duration = sla::metric(config, "status_duration_seconds");
   const std::string turnaround = sla::metric(config, "turnaround_seconds");
+  const auto dims = dimension_labels(config);
   RuleGroup group{config.service + ".recording", {}, {}};
   for (const auto& quantile : sla::kQuantiles) {
-    group.records.push_back(
-        {status_quantile_record(config, quantile.name),
-         "histogram_quantile(" + std::string(quantile.value) + ", " +
-             rate_sum("job, status, le", selector(duration + "_bucket", config, {}), "5m") + ")",
-         {}});
+    group.records.push_back({status_quantile_record(config, quantile.name),
+                             "histogram_quantile(" + std::string(quantile.value) + ", " +
+                                 rate_sum({"job", "status", "le"},
+                                          selector(duration + "_bucket", config, {}), "5m", dims) +
+                                 ")",
+                             {}});
   }
   for (const auto& status : config.statuses) {
     if (status.tiers.empty()) continue;
@@ -84,12 +88,12 @@ RuleGroup recording_group(const sla::Config& config) {
     const std::string le = sla::seconds_text(status.tiers.front().after);
     group.records.push_back(
         {status_within_sla_record(config),
-         rate_sum("job, status",
+         rate_sum({"job", "status"},
                   selector(duration + "_bucket", config, {{"status", status.name}, {"le", le}}),
-                  "5m") +
+                  "5m", dims) +
              " / " +
-             rate_sum("job, status",
-                      selector(duration + "_count", config, {{"status", status.name}}), "5m"),
+             rate_sum({"job", "status"},
+                      selector(duration + "_count", config, {{"status", status.name}}), "5m", dims),
          // Same value as the series' own label; it tells the per-status rules apart for
          // promtool's duplicate-rule lint.
          {{"status", status.name}}});
@@ -98,8 +102,10 @@ RuleGroup recording_group(const sla::Config& config) {
     const std::string le = sla::seconds_text(config.turnaround.sla);
     group.records.push_back(
         {turnaround_within_sla_record(config),
-         rate_sum("job", selector(turnaround + "_bucket", config, {{"le", le}}), "5m") + " / " +
-             rate_sum("job", selector(turnaround + "_count", config, {}), "5m"),
+         rate_sum({"job"}, selector(turnaround + "_bucket", config, {{"le", le}}), "5m",
+                  {"outcome"}) +
+             " / " +
+             rate_sum({"job"}, selector(turnaround + "_count", config, {}), "5m", {"outcome"}),
          {}});
   }
   return group;
@@ -114,8 +120,12 @@ RuleGroup turnaround_group(const sla::Config& config, const std::vector<Alert>& 
     const std::string range = sla::format_duration(window);
     group.records.push_back(
         {turnaround_error_ratio_record(config, window),
-         "1 - (" + rate_sum("job", selector(turnaround + "_bucket", config, {{"le", le}}), range) +
-             " / " + rate_sum("job", selector(turnaround + "_count", config, {}), range) + ")",
+         "1 - (" +
+             rate_sum({"job"}, selector(turnaround + "_bucket", config, {{"le", le}}), range,
+                      {"outcome"}) +
+             " / " +
+             rate_sum({"job"}, selector(turnaround + "_count", config, {}), range, {"outcome"}) +
+             ")",
          {}});
   }
   for (const auto& alert : all_alerts) {
@@ -176,6 +186,19 @@ std::vector<RuleGroup> rule_groups(const sla::Config& config) {
   return groups;
 }
 
+void emit_groups(YAML::Emitter& out, const std::vector<RuleGroup>& groups) {
+  out << YAML::BeginSeq;
+  for (const auto& group : groups) {
+    out << YAML::BeginMap;
+    out << YAML::Key << "name" << YAML::Value << group.name;
+    out << YAML::Key << "rules" << YAML::Value << YAML::BeginSeq;
+    for (const auto& record : group.records) emit_record(out, record);
+    for (const auto& alert : group.alerts) emit_alert(out, alert);
+    out << YAML::EndSeq << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
+}
+
 }  // namespace detail
 
 void render_rules(const sla::Config& config, std::ostream& out) {
@@ -183,16 +206,9 @@ void render_rules(const sla::Config& config, std::ostream& out) {
   yaml::comment(doc, "Generated by `orderwatch generate` from " +
                          std::filesystem::path(config.source_path).filename().string() +
                          ". Do not edit: change the SLA file and regenerate.");
-  doc << YAML::BeginMap << YAML::Key << "groups" << YAML::Value << YAML::BeginSeq;
-  for (const auto& group : detail::rule_groups(config)) {
-    doc << YAML::BeginMap;
-    doc << YAML::Key << "name" << YAML::Value << group.name;
-    doc << YAML::Key << "rules" << YAML::Value << YAML::BeginSeq;
-    for (const auto& record : group.records) detail::emit_record(doc, record);
-    for (const auto& alert : group.alerts) detail::emit_alert(doc, alert);
-    doc << YAML::EndSeq << YAML::EndMap;
-  }
-  doc << YAML::EndSeq << YAML::EndMap;
+  doc << YAML::BeginMap << YAML::Key << "groups" << YAML::Value;
+  detail::emit_groups(doc, detail::rule_groups(config));
+  doc << YAML::EndMap;
   yaml::write(doc, out);
 }
 

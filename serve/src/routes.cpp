@@ -1,6 +1,11 @@
 #include "routes.h"
 
+#include <cctype>
+#include <string>
+#include <string_view>
+
 #include "orderwatch/metrics/collector.h"
+#include "orderwatch/rules/runbooks.h"
 
 namespace orderwatch::serve {
 
@@ -48,6 +53,89 @@ void add_reload_route(web::Routes& routes, bool enabled, Reloader reload) {
     const auto [status, message] = reload(req.method + " /-/reload");
     return HttpResponse{status, "text/plain; charset=utf-8", message};
   };
+}
+
+namespace {
+
+// %XX and '+' decoded; false on a malformed escape.
+bool query_decode(std::string_view in, std::string& out) {
+  out.clear();
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '+') {
+      out += ' ';
+    } else if (in[i] != '%') {
+      out += in[i];
+    } else if (i + 2 < in.size() && std::isxdigit(static_cast<unsigned char>(in[i + 1])) &&
+               std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+HttpResponse runbook_error(int status, const std::string& message) {
+  std::string escaped;
+  for (char c : message) {
+    if (c == '<')
+      escaped += "&lt;";
+    else if (c == '>')
+      escaped += "&gt;";
+    else if (c == '&')
+      escaped += "&amp;";
+    else
+      escaped += c;
+  }
+  return HttpResponse{status, "text/html; charset=utf-8",
+                      "<!doctype html><title>runbook</title><p>" + escaped +
+                          "</p><p><a href=\"/runbooks/\">All runbooks</a></p>\n"};
+}
+
+HttpResponse runbook(const sla::Config& config, const HttpRequest& req) {
+  if (req.rest.empty())
+    return HttpResponse{200, "text/html; charset=utf-8", rules::render_runbook_index_html(config)};
+  std::string status, severity;
+  std::string_view query = req.query;
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    const auto eq = pair.find('=');
+    const std::string_view key = pair.substr(0, eq);
+    std::string value;
+    if (eq == std::string_view::npos || !query_decode(pair.substr(eq + 1), value))
+      return runbook_error(400, "malformed query parameter " + std::string(pair));
+    if (key == "status") {
+      status = value;
+    } else if (key == "severity") {
+      severity = value;
+    } else {
+      return runbook_error(
+          400, "unknown parameter " + std::string(key) + " (status and severity are known)");
+    }
+  }
+  auto page = rules::render_runbook_html(config, req.rest, status, severity);
+  if (!page) {
+    return runbook_error(404, "no runbook for " + req.rest +
+                                  (status.empty() ? "" : " status=" + status) +
+                                  (severity.empty() ? "" : " severity=" + severity) +
+                                  " in the SLA file of " + config.service);
+  }
+  return HttpResponse{200, "text/html; charset=utf-8", std::move(*page)};
+}
+
+}  // namespace
+
+void add_runbook_routes(web::Routes& routes, tracking::TrackerService& service) {
+  const auto handler = [&service](const HttpRequest& req) {
+    return runbook(*service.config(), req);
+  };
+  routes["/runbooks"] = handler;
+  routes["/runbooks/"] = handler;
+  routes["/runbooks/*"] = handler;
 }
 
 void add_api_disabled_index(web::Routes& routes, const std::string& service_name) {

@@ -23,6 +23,10 @@ void add_health_routes(web::Routes& routes, tracking::TrackerService& service,
                        ingest::NatsSource& nats);
 // Like Prometheus's /-/reload: POST (or PUT) only, and only when `enabled`.
 void add_reload_route(web::Routes& routes, bool enabled, Reloader reload);
+// /runbooks/ and /runbooks/<alert>[?status=S&severity=K]: the runbook of every generated alert,
+// rendered from the running SLA config (reloads included) as HTML. No order ids: served with
+// the API disabled too.
+void add_runbook_routes(web::Routes& routes, tracking::TrackerService& service);
 // The index page without order ids (--web.disable-api).
 void add_api_disabled_index(web::Routes& routes, const std::string& service_name);
 

@@ -200,6 +200,7 @@ web::Routes Server::Parts::routes(Server& server, const sla::Config& config) {
                     {std::make_shared<metrics::OrderCollector>(*service, ORDERWATCH_VERSION),
                      std::make_shared<metrics::IngestCollector>(*nats, jetstream)});
   add_health_routes(routes, *service, *nats);
+  add_runbook_routes(routes, *service);
   add_reload_route(routes, options.enable_lifecycle,
                    [&server](const std::string& trigger) { return server.reload(trigger); });
   if (options.disable_api) {

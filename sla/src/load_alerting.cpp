@@ -83,7 +83,7 @@ void Loader::read_alerting(const YAML::Node& node, Config& cfg) {
   if (!is_map(node, path)) return;
   keys(node, path,
        {"for", "keep_firing_for", "min_overdue", "runbook_url", "dashboard_url", "exporter_url",
-        "job", "default_team", "no_events_for", "default_receiver", "routes", "receivers",
+        "job", "default_team", "no_events_for", "behind", "default_receiver", "routes", "receivers",
         "group_wait", "group_interval", "repeat_interval"});
   auto& a = cfg.alerting;
   set_duration(node, "for", path, a.for_duration, /*allow_zero=*/true);
@@ -104,6 +104,15 @@ void Loader::read_alerting(const YAML::Node& node, Config& cfg) {
   set_string(node, "job", path, a.job);
   set_string(node, "default_team", path, a.default_team);
   set_duration(node, "no_events_for", path, a.no_events_for);
+  if (auto behind = node["behind"]; behind && is_map(behind, "alerting.behind")) {
+    keys(behind, "alerting.behind", {"threshold", "for", "severity"});
+    set_duration(behind, "threshold", "alerting.behind", a.behind.threshold);
+    set_duration(behind, "for", "alerting.behind", a.behind.for_duration, /*allow_zero=*/true);
+    if (auto v = behind["severity"]) {
+      a.behind.severity = severity(v, "alerting.behind.severity");
+      if (a.behind.severity.empty()) add(v, "alerting.behind.severity", "must not be empty");
+    }
+  }
   set_duration(node, "group_wait", path, a.group_wait, true);
   set_duration(node, "group_interval", path, a.group_interval);
   set_duration(node, "repeat_interval", path, a.repeat_interval);

@@ -13,10 +13,11 @@ namespace orderwatch::sla::detail {
 
 namespace {
 
-// Labels the exporter itself sets; a dimension may not take one of these names.
+// Labels the exporter itself sets, and the target labels the rules tell instances apart by
+// (partition, replica); a dimension may not take one of these names.
 const std::set<std::string, std::less<>> kReservedLabels = {
-    "status", "severity", "le",   "from", "to",       "outcome", "result",
-    "reason", "service",  "team", "job",  "instance", "tier",    "alertname"};
+    "status",  "severity", "le",  "from",     "to",   "outcome",   "result",    "reason",
+    "service", "team",     "job", "instance", "tier", "alertname", "partition", "replica"};
 
 }  // namespace
 

@@ -35,10 +35,12 @@ TEST(Goldens, EveryExampleHasGoldensThatMatchTheGenerator) {
   for (const auto& name : names) {
     ASSERT_TRUE(fs::is_directory(golden_dir(name)))
         << "no goldens for " << name << "; run scripts/update-goldens";
-    const auto result =
-        run(cli("generate --check --config " + shell_quote(example_path(name).string()) +
-                " --out " + shell_quote(golden_dir(name).string())));
-    EXPECT_EQ(result.exit_code, 0) << result.output << "\nrun scripts/update-goldens if intended";
+    for (const char* format : {"", " --format prometheus-operator --runbooks"}) {
+      const auto result =
+          run(cli("generate --check --config " + shell_quote(example_path(name).string()) +
+                  " --out " + shell_quote(golden_dir(name).string()) + format));
+      EXPECT_EQ(result.exit_code, 0) << result.output << "\nrun scripts/update-goldens if intended";
+    }
   }
 }
 
@@ -161,9 +163,10 @@ TEST(Names, AlertNamesAreCamelCaseFromTheService) {
 TEST(Rules, OverdueAlertsCarryTierLabelsAndHumanThresholds) {
   const auto config = sla::load_file(example_path("sla").string());
   const auto text = render(rules::render_rules, config);
-  EXPECT_NE(
-      text.find("order_overdue{job=\"orderwatch\",status=\"Authorized\",severity=\"page\"}) >= 1"),
-      std::string::npos);
+  EXPECT_NE(text.find("sum by (status, severity) (max by (partition, status, severity, region, "
+                      "channel) (order_overdue{job=\"orderwatch\",status=\"Authorized\","
+                      "severity=\"page\"})) >= 1"),
+            std::string::npos);
   EXPECT_NE(text.find("been in Authorized for more than 2h."), std::string::npos);
   EXPECT_NE(text.find("team: 'payments-leads'"), std::string::npos);
   EXPECT_NE(text.find("drilldown_url: 'http://127.0.0.1:9464/?status=Shipped&severity=page'"),
@@ -234,6 +237,15 @@ TEST(Grafana, DashboardShape) {
     }
   }
   EXPECT_TRUE(sla_line) << "no time-in-status panel with the SLA line for Authorized";
+  bool lag_line = false;
+  for (const auto& panel : dashboard["panels"]) {
+    if (panel["title"] != "Watermark lag by instance") continue;
+    EXPECT_EQ(panel["targets"][0]["expr"],
+              "max by (instance) (orderwatch_watermark_lag_seconds{job=\"orderwatch\"})");
+    EXPECT_EQ(panel["fieldConfig"]["defaults"]["thresholds"]["steps"][1]["value"], 300);
+    lag_line = true;
+  }
+  EXPECT_TRUE(lag_line) << "no watermark lag panel with the ExporterBehind threshold";
 }
 
 TEST(Grafana, UidStaysWithinGrafanasLimitAndStable) {

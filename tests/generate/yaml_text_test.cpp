@@ -215,12 +215,13 @@ TEST(YamlText, RulesFileReadsBackTheSlaFileText) {
       } else {
         ++meta;
         EXPECT_EQ(labels["team"].as<std::string>(), config.alerting.default_team);
+        EXPECT_EQ(annotations["runbook_url"].as<std::string>(), config.alerting.runbook_url);
         EXPECT_EQ(annotations["dashboard_url"].as<std::string>(), config.alerting.dashboard_url);
       }
     }
   }
   EXPECT_EQ(overdue, tiers.size());
-  EXPECT_EQ(meta, 7u);  // two burn-rate alerts and five about the exporter
+  EXPECT_EQ(meta, 10u);  // two burn-rate alerts and eight about the exporter
   std::multiset<std::string> scalars;
   collect_scalars(doc, scalars);
   for (const auto& text :

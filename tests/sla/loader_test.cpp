@@ -86,6 +86,36 @@ TEST(Loader, KeepFiringForDefaultsToForPlusAMinute) {
              "is not a duration");
 }
 
+TEST(Loader, ExporterBehindAlertHasDefaultsAndIsValidated) {
+  Config c = load_string(kBase);
+  EXPECT_EQ(c.alerting.behind.threshold, std::chrono::minutes(5));
+  EXPECT_EQ(c.alerting.behind.for_duration, std::chrono::minutes(10));
+  EXPECT_EQ(c.alerting.behind.severity, "warning");
+  c = load_string(kBase + "alerting:\n  behind: {threshold: 90s, for: 0s, severity: page}\n");
+  EXPECT_EQ(c.alerting.behind.threshold, std::chrono::seconds(90));
+  EXPECT_EQ(c.alerting.behind.for_duration, std::chrono::seconds(0));
+  EXPECT_EQ(c.alerting.behind.severity, "page");
+  expect_one(kBase + "alerting:\n  behind: {threshold: 0s}\n", 17, 23, "alerting.behind.threshold",
+             "");
+  expect_one(kBase + "alerting:\n  behind: {for: later}\n", 17, 17, "alerting.behind.for",
+             "is not a duration");
+  expect_one(kBase + "alerting:\n  behind: {threshold: 5m, lag: 1m}\n", 17, 27,
+             "alerting.behind.lag", "unknown key");
+  expect_one(kBase + "alerting:\n  behind: {severity: Page}\n", 17, 22, "alerting.behind.severity",
+             "must match");
+  expect_one(kBase + "alerting:\n  behind: 5m\n", 17, 11, "alerting.behind", "expected a mapping");
+}
+
+TEST(Loader, DimensionsCannotTakeTheReplicaLabels) {
+  for (const char* label : {"partition", "replica"}) {
+    const auto problems =
+        problems_of(replace(kBase, "{field: region, max_values: 20}",
+                            std::string("{field: region, label: ") + label + ", max_values: 20}"));
+    ASSERT_EQ(problems.size(), 1u) << label;
+    EXPECT_EQ(problems[0].line, 7) << problems[0].to_string();
+  }
+}
+
 TEST(Loader, CloudEventsDefaultsPointIntoData) {
   Config c = load_string(replace(kBase, "event:\n", "event:\n  format: cloudevents\n"));
   EXPECT_EQ(c.event.format, EventFormat::kCloudEvents);

@@ -27,6 +27,10 @@ std::string dashboard_uid(const sla::Config& config);
 std::string dashboard_file_name(const sla::Config& config);  // <service>-overview.json
 
 void render_dashboard(const sla::Config& config, std::ostream& out);
+// The dashboard in a ConfigMap (namespace `ns`) labelled grafana_dashboard: "1", which the
+// Grafana sidecar of the kube-prometheus-stack and grafana Helm charts loads.
+void render_dashboard_config_map(const sla::Config& config, const std::string& ns,
+                                 std::ostream& out);
 void render_datasource_provisioning(const sla::Config& config, std::ostream& out);
 void render_dashboard_provisioning(const sla::Config& config, std::ostream& out);
 

@@ -22,17 +22,28 @@ inline constexpr const char* kSeverityPage = "page";      // wake someone up
 inline constexpr const char* kSeverityTicket = "ticket";  // slow burn, next working day
 inline constexpr const char* kSeverityWarning = "warning";
 
+// Target labels (set in the scrape config or by the generated PodMonitor, never by the
+// exporter) that tell instances apart: instances with the same `partition` see the same
+// orders and are replicas, told apart by `replica`; different partitions own disjoint
+// orders. A target without them is partition "" (a single instance, as before).
+inline constexpr const char* kPartitionLabel = "partition";
+inline constexpr const char* kReplicaLabel = "replica";
+
 struct AlertNames {
-  std::string overdue;            // one per status and tier (labels status, severity)
-  std::string turnaround_burn;    // multi-window multi-burn-rate, severity page or ticket
-  std::string exporter_down;      // up == 0
-  std::string exporter_absent;    // no `up` series for the job at all
-  std::string no_events;          // nothing received for alerting.no_events_for
-  std::string events_rejected;    // rejected share rising, by reason
-  std::string nats_disconnected;  // orderwatch lost its NATS connection
+  std::string overdue;              // one per status and tier (labels status, severity)
+  std::string turnaround_burn;      // multi-window multi-burn-rate, severity page or ticket
+  std::string exporter_down;        // no replica of a partition is up (per down instance)
+  std::string replica_down;         // an instance is down while a replica of it is up
+  std::string exporter_absent;      // no `up` series for the job, or none of a partition
+  std::string replicas_unlabelled;  // two targets with the same partition and replica labels
+  std::string no_events;            // nothing received for alerting.no_events_for
+  std::string events_rejected;      // rejected share rising, by reason
+  std::string nats_disconnected;    // no replica of a partition connected to NATS
+  std::string exporter_behind;      // the watermark trails the wall clock (alerting.behind)
 
   // Every alert that an unreachable exporter makes meaningless (inhibited by exporter_down /
-  // exporter_absent): all of the above except those two.
+  // exporter_absent): all the order and exporter-state alerts. Not replica_down nor
+  // replicas_unlabelled, which are about other targets than the one that is down.
   std::vector<std::string> silenced_when_exporter_down() const;
 };
 
@@ -40,6 +51,18 @@ AlertNames alert_names(const sla::Config& config);
 
 // `job="orderwatch"`: part of every selector so two services sharing a prefix never mix.
 std::string job_matcher(const sla::Config& config);
+
+// Counts over instances without double counting replicas:
+//   sum by (<by>) (max by (partition, <by>, <apart>) (<series>))
+// Replicas of a partition see the same orders, so the max takes one of them (the one that
+// has seen most: a replica that just restarted or lags reports less); partitions own
+// disjoint orders and are summed. `apart`: the other labels the series carry that must not
+// be merged inside the max (dimensions, le, result, ...). `by` empty: sum (max by (...) (...)).
+std::string across_replicas(const std::vector<std::string>& by, const std::string& series,
+                            const std::vector<std::string>& apart = {});
+
+// The config's dimension labels, in file order.
+std::vector<std::string> dimension_labels(const sla::Config& config);
 
 // Recording rules, level:metric:operation.
 // job_status:<P>_status_duration_seconds:p95_rate5m (quantile "p50", "p95", "p99")

@@ -115,6 +115,15 @@ struct Route {
   std::string receiver;
 };
 
+// The <Service>ExporterBehind alert: an exporter's watermark (the time up to which it has
+// applied the stream; overdue is judged as of it) trails the wall clock by more than
+// `threshold` for `for_duration`, so its overdue counts and pages lag by as much.
+struct Behind {
+  Duration threshold{std::chrono::minutes(5)};
+  Duration for_duration{std::chrono::minutes(10)};
+  std::string severity = "warning";
+};
+
 struct Alerting {
   Duration for_duration{std::chrono::minutes(2)};
   // How long an overdue alert keeps firing after its series vanish. When the exporter dies,
@@ -126,12 +135,16 @@ struct Alerting {
   Duration effective_keep_firing_for() const {
     return keep_firing_for.value_or(for_duration + std::chrono::minutes(1));
   }
-  std::string runbook_url;         // may contain Prometheus template syntax ({{ $labels.status }})
-  std::string dashboard_url;       // base URL of the Grafana dashboard, optional
-  std::string exporter_url;        // where humans reach orderwatch (drill-down links), optional
+  // Every alert's runbook link; may contain Prometheus template syntax ({{ $labels.status }}).
+  // Empty: the exporter's own /runbooks/<alert> page under exporter_url (none without it).
+  std::string runbook_url;
+  std::string dashboard_url;  // base URL of the Grafana dashboard, optional
+  // Where humans reach orderwatch: drill-down and runbook links in alerts; optional.
+  std::string exporter_url;
   std::string job = "orderwatch";  // Prometheus job label of the exporter (meta-alerts)
   std::string default_team;        // team label for tiers without one
   Duration no_events_for{std::chrono::minutes(10)};  // "no events" meta-alert
+  Behind behind;                                     // "exporter behind" meta-alert
   std::string default_receiver;
   std::vector<Route> routes;
   std::vector<Receiver> receivers;

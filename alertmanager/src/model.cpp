@@ -1,0 +1,102 @@
+#include <algorithm>
+#include <tuple>
+
+#include "model.h"
+#include "orderwatch/alertmanager/alertmanager.h"
+#include "orderwatch/rules/names.h"
+#include "orderwatch/rules/text.h"
+
+namespace orderwatch::alertmanager::detail {
+
+std::string Matcher::text() const { return label + op + rules::promql_string(value); }
+
+namespace {
+
+Matcher matcher(const std::string& label, const std::string& value) { return {label, "=", value}; }
+
+// label=~"a|b"; a single value is written as an equality matcher.
+Matcher regex_matcher(const std::string& label, const std::vector<std::string>& values) {
+  if (values.size() == 1) return matcher(label, values.front());
+  std::string alternatives;
+  for (const auto& v : values) alternatives += (alternatives.empty() ? "" : "|") + v;
+  return {label, "=~", alternatives};
+}
+
+// For every (higher, lower) severity pair, the statuses whose tier list has `higher` after
+// `lower`: an alert of the higher tier inhibits the lower one of the same service and status.
+std::vector<std::tuple<std::string, std::string, std::vector<std::string>>> tier_pairs(
+    const sla::Config& config) {
+  std::vector<std::tuple<std::string, std::string, std::vector<std::string>>> pairs;
+  for (const auto& status : config.statuses) {
+    for (std::size_t hi = 1; hi < status.tiers.size(); ++hi) {
+      for (std::size_t lo = 0; lo < hi; ++lo) {
+        const auto& higher = status.tiers[hi].severity;
+        const auto& lower = status.tiers[lo].severity;
+        auto it = std::find_if(pairs.begin(), pairs.end(), [&](const auto& p) {
+          return std::get<0>(p) == higher && std::get<1>(p) == lower;
+        });
+        if (it == pairs.end()) {
+          pairs.emplace_back(higher, lower, std::vector<std::string>{});
+          it = pairs.end() - 1;
+        }
+        std::get<2>(*it).push_back(status.name);
+      }
+    }
+  }
+  return pairs;
+}
+
+}  // namespace
+
+std::string fallback_receiver(const sla::Config& config) {
+  const auto& receiver = config.alerting.default_receiver;
+  return receiver.empty() ? kBlackholeReceiver : receiver;
+}
+
+// Alerts of this service enter one sub-route; its children are alerting.routes in file order.
+Route service_route(const sla::Config& config) {
+  Route route{fallback_receiver(config), {matcher("service", config.service)}, {}};
+  for (const auto& r : config.alerting.routes) {
+    Route child{r.receiver, {}, {}};
+    if (!r.team.empty()) child.matchers.push_back(matcher("team", r.team));
+    if (!r.severity.empty()) child.matchers.push_back(matcher("severity", r.severity));
+    route.routes.push_back(std::move(child));
+  }
+  return route;
+}
+
+std::vector<InhibitRule> inhibit_rules(const sla::Config& config) {
+  const auto names = rules::alert_names(config);
+  const Matcher service = matcher("service", config.service);
+  std::vector<InhibitRule> list;
+  // A higher tier silences the lower tiers of the same service and status.
+  for (const auto& [higher, lower, statuses] : tier_pairs(config)) {
+    list.push_back({{matcher("alertname", names.overdue), service, matcher("severity", higher),
+                     regex_matcher("status", statuses)},
+                    {matcher("alertname", names.overdue), service, matcher("severity", lower),
+                     regex_matcher("status", statuses)},
+                    {"service", "status"}});
+  }
+  if (config.turnaround.enabled) {
+    list.push_back({{matcher("alertname", names.turnaround_burn), service,
+                     matcher("severity", rules::kSeverityPage)},
+                    {matcher("alertname", names.turnaround_burn), service,
+                     matcher("severity", rules::kSeverityTicket)},
+                    {"service"}});
+  }
+  // Without the exporter every other alert of the service is noise or stale.
+  list.push_back(
+      {{regex_matcher("alertname", {names.exporter_down, names.exporter_absent}), service},
+       {regex_matcher("alertname", names.silenced_when_exporter_down()), service},
+       {"service"}});
+  // No NATS connection explains the missing events, and an exporter falling behind.
+  list.push_back({{matcher("alertname", names.nats_disconnected), service},
+                  {matcher("alertname", names.no_events), service},
+                  {"service"}});
+  list.push_back({{matcher("alertname", names.nats_disconnected), service},
+                  {matcher("alertname", names.exporter_behind), service},
+                  {"service", "instance"}});
+  return list;
+}
+
+}  // namespace orderwatch::alertmanager::detail

@@ -1,0 +1,171 @@
+// promtool tests of the meta-alerts: each fires at its exact minute and is silent one
+// interval earlier. A single unlabelled target behaves as before replicas existed; replicas
+// of a partition page only when all of them are gone, and a single dead one warns.
+#include "orderwatch/rules/names.h"
+#include "orderwatch/sla/metrics.h"
+#include "test_writer.h"
+
+namespace orderwatch::rules::detail {
+
+namespace {
+
+Labels job_and(const sla::Config& config, const Target& target) {
+  return with(target.labels(), {{"job", config.alerting.job}});
+}
+
+// Partition 0's replicas: 0a down from 5m (the replica alert, no page), 0b down too once that
+// fired (the page, one alert per instance; the replica alert resolves at once).
+void replica_down_tests(const std::vector<Alert>& alerts, TestWriter& w) {
+  const sla::Config& config = w.config();
+  const AlertNames names = alert_names(config);
+  const Alert& down = *find(alerts, names.exporter_down);
+  const Alert& replica = *find(alerts, names.replica_down);
+  const std::int64_t wait = minutes_until_firing(down.for_duration);
+  const std::int64_t second = 5 + wait + 1;  // 0b goes down
+  w.begin_group("replica 0a down from 5m: " + names.replica_down + " at " + minutes_text(5 + wait) +
+                "; 0b down too from " + minutes_text(second) + ": " + names.exporter_down + " at " +
+                minutes_text(second + wait));
+  const std::int64_t last = second + wait + 1;
+  w.series("up", kReplica0a.labels(), "1x4 0x" + std::to_string(last - 5));
+  w.series("up", kReplica0b.labels(),
+           "1x" + std::to_string(second - 1) + " 0x" + std::to_string(last - second));
+  w.series("up", kReplica1a.labels(), "1x" + std::to_string(last));
+  w.expect_silent(replica.name, 5 + wait - 1);
+  w.expect_firing(replica.name, 5 + wait, {expected(replica, job_and(config, kReplica0a))});
+  w.expect_silent(replica.name, second);
+  w.expect_silent(down.name, second + wait - 1);
+  w.expect_firing(
+      down.name, second + wait,
+      {expected(down, job_and(config, kReplica0a)), expected(down, job_and(config, kReplica0b))});
+}
+
+void exporter_tests(const std::vector<Alert>& alerts, TestWriter& w) {
+  const sla::Config& config = w.config();
+  const AlertNames names = alert_names(config);
+  const Labels plain = kPlainA.labels();
+  {
+    const Alert& alert = *find(alerts, names.exporter_down);
+    const std::int64_t fires_at = 5 + minutes_until_firing(alert.for_duration);
+    w.begin_group("exporter down from 5m, fires at " + minutes_text(fires_at));
+    w.series("up", plain, "1x4 0x" + std::to_string(fires_at - 3));
+    w.expect_silent(alert.name, fires_at - 1);
+    w.expect_firing(alert.name, fires_at, {expected(alert, job_and(config, kPlainA))});
+    w.expect_silent(names.replica_down, fires_at);
+  }
+  replica_down_tests(alerts, w);
+  const Alert& absent = *find(alerts, names.exporter_absent);
+  const std::int64_t absent_at = 5 + minutes_until_firing(absent.for_duration);
+  std::string description;
+  for (const auto& [name, value] : absent.annotations) {
+    if (name == "description") description = value;
+  }
+  const auto replace_if = [&](const std::string& partition) {
+    // The description's {{ if $labels.partition }} ... {{ end }}, as Prometheus expands it.
+    std::string text = description;
+    const auto open = text.find("{{ if $labels.partition }}");
+    const auto close = text.find("{{ end }}");
+    const std::string inner = text.substr(open + 26, close - open - 26);
+    text.replace(open, close + 9 - open, partition.empty() ? "" : inner);
+    return expand(text, {{"partition", partition}});
+  };
+  const auto absent_alert = [&](const Labels& labels, const std::string& partition) {
+    ExpectedAlert e = expected(absent, labels);
+    for (auto& [name, value] : e.annotations) {
+      if (name == "description") value = replace_if(partition);
+    }
+    return e;
+  };
+  w.begin_group("exporter target gone (stale) at 5m, fires at " + minutes_text(absent_at));
+  w.series("up", plain, "1x4 stale");
+  w.expect_silent(absent.name, absent_at - 1);
+  w.expect_firing(absent.name, absent_at, {absent_alert({{"job", config.alerting.job}}, "")});
+  w.begin_group("partition 1's only target gone at 5m, partition 0 still scraped: fires at " +
+                minutes_text(absent_at));
+  w.series("up", kReplica0a.labels(), "1x" + std::to_string(absent_at + 1));
+  w.series("up", kReplica1a.labels(), "1x4 stale");
+  w.expect_silent(absent.name, absent_at - 1);
+  w.expect_firing(absent.name, absent_at, {absent_alert({{"partition", "1"}}, "1")});
+
+  const Alert& unlabelled = *find(alerts, names.replicas_unlabelled);
+  const std::int64_t unlabelled_at = 5 + minutes_until_firing(unlabelled.for_duration);
+  w.begin_group("a second target without partition or replica labels from 5m: fires at " +
+                minutes_text(unlabelled_at) + "; replicas 0a and 0b are told apart");
+  w.series("up", plain, "1x" + std::to_string(unlabelled_at + 1));
+  w.series("up", kPlainB.labels(), "_x5 1x" + std::to_string(unlabelled_at - 4));
+  w.series("up", kReplica0a.labels(), "1x" + std::to_string(unlabelled_at + 1));
+  w.series("up", kReplica0b.labels(), "1x" + std::to_string(unlabelled_at + 1));
+  w.expect_silent(unlabelled.name, unlabelled_at - 1);
+  w.expect_firing(unlabelled.name, unlabelled_at, {expected(unlabelled, {}, "{{ $value }}", "2")});
+}
+
+void stream_tests(const std::vector<Alert>& alerts, TestWriter& w) {
+  const sla::Config& config = w.config();
+  const AlertNames names = alert_names(config);
+  const Labels plain = kPlainA.labels();
+  {
+    const Alert& alert = *find(alerts, names.no_events);
+    // Events until 9m (the gauge holds the wall clock of the last one, 540s), then none.
+    const std::int64_t quiet_ms = config.alerting.no_events_for.count();
+    const std::int64_t fires_at = (9 * kMinuteMs + quiet_ms) / kMinuteMs + 1;
+    w.begin_group("last event at 9m, quiet for " +
+                  sla::human_duration(config.alerting.no_events_for) + ": fires at " +
+                  minutes_text(fires_at));
+    w.series(std::string(sla::self::kLastEventTimestampSeconds), plain,
+             "0+60x9 540x" + std::to_string(fires_at - 8));
+    w.expect_silent(alert.name, fires_at - 1);
+    w.expect_firing(alert.name, fires_at, {expected(alert, {})});
+  }
+  {
+    const Alert& alert = *find(alerts, names.events_rejected);
+    const std::int64_t fires_at = 11 + minutes_until_firing(alert.for_duration);
+    w.begin_group("50 of 1000 events rejected as malformed by 11m, fires at " +
+                  minutes_text(fires_at));
+    const std::string samples = std::to_string(fires_at + 2);
+    w.series(sla::metric(config, "events_total"), with(plain, {{"result", "applied"}}),
+             "0+100x" + samples);
+    w.series(sla::metric(config, "events_rejected_total"), with(plain, {{"reason", "malformed"}}),
+             "0x10 50+50x" + std::to_string(fires_at - 8));
+    w.expect_silent(alert.name, fires_at - 1);
+    w.expect_firing(alert.name, fires_at, {expected(alert, {{"reason", "malformed"}})});
+  }
+  {
+    const Alert& alert = *find(alerts, names.nats_disconnected);
+    const std::int64_t fires_at = 5 + minutes_until_firing(alert.for_duration);
+    w.begin_group("NATS disconnected from 5m, fires at " + minutes_text(fires_at) +
+                  "; a replica disconnected alone does not page");
+    w.series(std::string(sla::self::kNatsConnected), plain,
+             "1x4 0x" + std::to_string(fires_at - 3));
+    w.series(std::string(sla::self::kNatsConnected), kReplica0a.labels(),
+             "1x4 0x" + std::to_string(fires_at - 3));
+    w.series(std::string(sla::self::kNatsConnected), kReplica0b.labels(),
+             "1x" + std::to_string(fires_at + 1));
+    w.expect_silent(alert.name, fires_at - 1);
+    w.expect_firing(alert.name, fires_at, {expected(alert, job_and(config, kPlainA))});
+  }
+  {
+    const Alert& alert = *find(alerts, names.exporter_behind);
+    const auto& behind = config.alerting.behind;
+    // The lag holds the threshold until 4m (not above it), then a minute more from 5m.
+    const std::int64_t fires_at = 5 + minutes_until_firing(behind.for_duration);
+    const std::int64_t lag = behind.threshold.count() / 1000 + 60;
+    w.begin_group("watermark " + std::to_string(lag) + "s behind from 5m (threshold " +
+                  sla::human_duration(behind.threshold) + "), fires at " + minutes_text(fires_at));
+    w.series(std::string(sla::self::kWatermarkLagSeconds), plain,
+             sla::seconds_text(behind.threshold) + "x4 " + std::to_string(lag) + "x" +
+                 std::to_string(fires_at - 3));
+    if (fires_at > 5) w.expect_silent(alert.name, fires_at - 1);
+    w.expect_silent(alert.name, 4);
+    w.expect_firing(alert.name, fires_at,
+                    {expected(alert, job_and(config, kPlainA), "{{ $value | humanizeDuration }}",
+                              humanize_duration(lag))});
+  }
+}
+
+}  // namespace
+
+void meta_alert_tests(const std::vector<Alert>& alerts, TestWriter& w) {
+  exporter_tests(alerts, w);
+  stream_tests(alerts, w);
+}
+
+}  // namespace orderwatch::rules::detail
