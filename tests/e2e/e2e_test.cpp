@@ -206,19 +206,6 @@ bool inhibited_by(int am_port, const Labels& target, const Labels& source) {
   return false;
 }
 
-// Series the rules and the dashboard read that the exporter on this branch does not export
-// yet: the watermark gauges come with the event-time work (issue 11). Remove this list when
-// both are merged; then every name must be on /metrics again.
-const std::set<std::string> kNotExportedYet = {"orderwatch_watermark_timestamp_seconds",
-                                               "orderwatch_watermark_lag_seconds"};
-
-bool reads_unexported(const std::string& expr) {
-  for (const auto& name : kNotExportedYet) {
-    if (expr.find(name) != std::string::npos) return true;
-  }
-  return false;
-}
-
 // Every `expr` of every panel (rows nest panels) of a Grafana dashboard.
 void collect_exprs(const json& panels, std::vector<std::string>& out) {
   for (const auto& p : panels) {
@@ -487,7 +474,7 @@ TEST_F(EndToEnd, StuckOrdersPageTheRightPeopleAndOnlyThem) {
   EXPECT_LE(error_ratio, 3.0 / 14.0 + 1e-9) << burn.dump();
   const std::string scrape = http_get(exporter_port_, "/metrics").body;
   for (const auto& name : read_names) {
-    if (records.count(name) != 0 || name == "up" || kNotExportedYet.count(name) != 0) continue;
+    if (records.count(name) != 0 || name == "up") continue;
     EXPECT_NE(scrape.find("\n" + name), std::string::npos)
         << "the rules read " << name << ", which /metrics does not expose";
   }
@@ -500,7 +487,6 @@ TEST_F(EndToEnd, StuckOrdersPageTheRightPeopleAndOnlyThem) {
   collect_exprs(dashboard["panels"], exprs);
   ASSERT_GT(exprs.size(), 10u);
   for (const auto& raw : exprs) {
-    if (reads_unexported(raw)) continue;
     const std::string expr =
         replace_all(replace_all(raw, "$status", ".*"), "$__rate_interval", "1m");
     json result;
