@@ -80,6 +80,7 @@ bool has_token(const char* header, std::string_view token) {
 // request_timeout_ms), so a trickle would hold a large read for as long as it likes: the body
 // is read a byte per call, which returns as each byte arrives (buffered bytes are a copy;
 // socket bytes a poll and a recv each, ~1 s per MiB at most).
+static_assert(kBodyTimeoutMs <= kHeaderTimeoutMs, "a read timeout must end past the deadline");
 int read_body(mg_connection* conn, const mg_request_info* info,
               std::chrono::steady_clock::time_point start, HttpRequest& req) {
   if (info->content_length > static_cast<long long>(kMaxRequestBody)) return 413;
@@ -91,15 +92,19 @@ int read_body(mg_connection* conn, const mg_request_info* info,
     // so the deadline is overshot by at most that.
     if (std::chrono::steady_clock::now() >= deadline) return 408;
     const int got = mg_read(conn, &c, 1);
-    if (got == 0) break;  // the whole body (Content-Length reached, last chunk, or a timeout)
+    if (got == 0) {
+      // The whole body (Content-Length reached, the last chunk), or civetweb's read timeout:
+      // that waits request_timeout_ms (kHeaderTimeoutMs), so it ends past the deadline.
+      if (std::chrono::steady_clock::now() >= deadline) return 408;
+      break;
+    }
     if (got < 0) return 400;
     if (req.body.size() == kMaxRequestBody) return 413;
     req.body += c;
   }
   if (info->content_length >= 0 &&
       req.body.size() != static_cast<std::size_t>(info->content_length)) {
-    // mg_read gave up: the client paused longer than civetweb's read timeout, or closed.
-    return std::chrono::steady_clock::now() >= deadline ? 408 : 400;
+    return 400;  // the client closed before sending what it declared
   }
   return 0;
 }
