@@ -237,7 +237,7 @@ struct OrderTracker::Impl {
   void retreat_cutoffs(std::int64_t w);
   void confirm_late_entries(std::int64_t now);
   void evict(std::int64_t w);
-  // Tiers of record `idx`'s status it is past as of the current cutoffs.
+  // How many tiers of its status the order is past as of the current cutoffs.
   std::size_t tiers_past(const OrderRecord& r) const {
     const auto& cut = cutoff[r.status];
     std::size_t k = 0;
