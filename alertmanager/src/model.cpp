@@ -2,9 +2,11 @@
 #include <tuple>
 
 #include "model.h"
+
 #include "orderwatch/alertmanager/alertmanager.h"
 #include "orderwatch/rules/names.h"
 #include "orderwatch/rules/text.h"
+#include "orderwatch/rules/yaml.h"
 
 namespace orderwatch::alertmanager::detail {
 
@@ -47,6 +49,14 @@ std::vector<std::tuple<std::string, std::string, std::vector<std::string>>> tier
 }
 
 }  // namespace
+
+void emit_blackhole_receiver(YAML::Emitter& doc, const sla::Config& config) {
+  if (config.alerting.default_receiver.empty()) {
+    rules::yaml::comment(doc, "Drops alerts: the SLA file configures no default receiver.");
+    doc << YAML::BeginMap << YAML::Key << "name" << YAML::Value
+        << rules::yaml::Text{kBlackholeReceiver} << YAML::EndMap;
+  }
+}
 
 std::string fallback_receiver(const sla::Config& config) {
   const auto& receiver = config.alerting.default_receiver;

@@ -3,6 +3,8 @@
 // prometheus-operator AlertmanagerConfig (alertmanager_config.cpp), so both say the same.
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <string>
 #include <vector>
 
@@ -32,6 +34,9 @@ struct InhibitRule {
 
 // alerting.default_receiver, or the blackhole receiver when there is none.
 std::string fallback_receiver(const sla::Config& config);
+// The receiver that drops alerts, written (with a comment saying so) only when the SLA file
+// configures no default receiver.
+void emit_blackhole_receiver(YAML::Emitter& doc, const sla::Config& config);
 
 // Alerts of this service enter one route; its children are alerting.routes in file order.
 Route service_route(const sla::Config& config);

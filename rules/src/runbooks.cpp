@@ -1,5 +1,6 @@
 // Writes runbook pages (runbook.h) as HTML for the exporter and as Markdown for a wiki.
 #include "orderwatch/rules/runbooks.h"
+#include "orderwatch/rules/text.h"
 
 #include <set>
 #include <sstream>
@@ -15,32 +16,6 @@ namespace {
 using detail::Line;
 using detail::Link;
 using detail::RunbookPage;
-
-std::string html_escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 // Backslash before every character Markdown could read as markup; line breaks become spaces
 // so one text stays one paragraph or bullet.

@@ -5,6 +5,7 @@
 #include "orderwatch/web/drilldown.h"
 
 #include "orderwatch/events/time.h"
+#include "orderwatch/rules/text.h"
 
 namespace orderwatch::web {
 
@@ -14,32 +15,7 @@ using drilldown::url_encode;
 
 constexpr std::size_t kOverviewRows = 20;  // per status on the unfiltered page
 
-std::string esc(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+std::string esc(std::string_view text) { return rules::html_escape(text); }
 
 // 7260.5 s -> "2h 1m"; under a minute: seconds.
 std::string human_age(std::int64_t ms) {

@@ -1,5 +1,6 @@
-// Text helpers shared by the renderers (rules, alertmanager, grafana): PromQL string
-// literals, CamelCase names, and exact decimal formatting. YAML quoting is yaml.h's.
+// Text helpers shared by the renderers (rules, alertmanager, grafana) and the pages served
+// over HTTP: PromQL string literals, CamelCase names, exact decimal formatting, HTML escaping. YAML
+// quoting is yaml.h's.
 //
 // Renderer output must be byte-stable and free of binary rounding noise, so numbers that come
 // from the config are formatted from integers wherever possible. Stateless; thread-safe.
@@ -27,5 +28,8 @@ std::string shortest_double(double value);
 // Exact decimal of 1 - objective/100 for an objective in percent given as the shortest
 // decimal of the double (99.5 -> "0.005", 99.95 -> "0.0005"); avoids 1 - 0.995 noise.
 std::string error_budget_text(double objective_percent);
+
+// Text safe inside HTML element content and quoted attribute values: & < > " ' escaped.
+std::string html_escape(std::string_view text);
 
 }  // namespace orderwatch::rules
