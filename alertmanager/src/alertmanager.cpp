@@ -111,7 +111,7 @@ void render_alertmanager_config(const sla::Config& config, std::ostream& out) {
   for (const auto& rule : detail::inhibit_rules(config)) emit_inhibit_rule(doc, rule);
   doc << YAML::EndSeq;
   doc << YAML::Key << "receivers" << YAML::Value << YAML::BeginSeq;
-  emit_blackhole_receiver(doc, config);
+  detail::emit_blackhole_receiver(doc, config);
   for (const auto& receiver : config.alerting.receivers) emit_receiver(doc, receiver);
   doc << YAML::EndSeq << YAML::EndMap;
   rules::yaml::write(doc, out);

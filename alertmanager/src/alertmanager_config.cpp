@@ -199,7 +199,7 @@ void render_alertmanager_config_object(const sla::Config& config, const std::str
   }
   doc << YAML::EndSeq;
   doc << YAML::Key << "receivers" << YAML::Value << YAML::BeginSeq;
-  emit_blackhole_receiver(doc, config);
+  detail::emit_blackhole_receiver(doc, config);
   for (const auto& receiver : config.alerting.receivers) emit_receiver(doc, config, receiver, keys);
   doc << YAML::EndSeq << YAML::EndMap << YAML::EndMap;
   rules::yaml::write(doc, out);
