@@ -258,7 +258,12 @@ int run_publish(const PublishFlags& f) {
     return kExitUsage;
   }
   if (s != NATS_OK) {
-    std::cerr << "orderwatch publish: cannot connect to " << url << ": " << nats_error(s) << "\n";
+    std::string why = ingest::last_nats_error(s);
+    if (s == NATS_NO_SERVER) {
+      if (const std::string tcp = ingest::probe_tcp(url); !tcp.empty()) why += ": " + tcp;
+    }
+    std::cerr << "orderwatch publish: cannot connect to " << ingest::redact_url(url) << ": "
+              << ingest::explain_connect_failure(why) << "\n";
     nats_Close();
     return kExitUsage;
   }
@@ -271,7 +276,8 @@ int run_publish(const PublishFlags& f) {
   if (f.jetstream) {
     jsp.emplace(conn);
     if (!jsp->ok()) {
-      std::cerr << "orderwatch publish: cannot use JetStream on " << url << "\n";
+      std::cerr << "orderwatch publish: cannot use JetStream on " << ingest::redact_url(url)
+                << "\n";
       std::signal(SIGINT, old_int);
       std::signal(SIGTERM, old_term);
       jsp.reset();

@@ -1,23 +1,27 @@
 // NatsSource: feeds the tracking::TrackerService from NATS. Connects with retries in the background
 // (the exporter starts and serves /metrics while NATS is down), reconnects forever with
 // jittered backoff, and owns the ingest room's IngestStats (connected, reconnects, slow
-// consumer, dropped messages, JetStream lag). Core mode (no nats.jetstream): a plain or queue
-// subscription whose callback hands each payload to the IngestPipeline on the client's
-// delivery thread. JetStream mode: a JetStreamConsumer (jetstream.h) on its own thread, on
-// this connection, feeding the same pipeline. Nothing throws across the C callbacks.
+// consumer, dropped messages, JetStream lag) and the log lines saying which server it is on
+// and why attempts fail. `url` may list several servers (a cluster), comma-separated. Core mode
+// (no nats.jetstream): a plain subscription whose callback hands each payload to the IngestPipeline
+// on the client's delivery thread. JetStream mode: a JetStreamConsumer (jetstream.h) on its own
+// thread, on this connection, feeding the same pipeline. Nothing throws across the C callbacks.
 // Construction, start(), stop_consuming(), stop() and destruction are not thread-safe;
 // callbacks are.
 #pragma once
 
 #include <nats/nats.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 
+#include "orderwatch/ingest/connection.h"
 #include "orderwatch/ingest/jetstream.h"
 #include "orderwatch/ingest/pipeline.h"
 #include "orderwatch/ingest/stats.h"
@@ -55,6 +59,7 @@ class NatsSource {
   static void on_connected(natsConnection*, void* self);
   static void on_disconnected(natsConnection*, void* self);
   static void on_reconnected(natsConnection*, void* self);
+  static int64_t on_reconnect_delay(natsConnection*, int attempts, void* self);
   static void on_closed(natsConnection*, void* self);
   static void on_error(natsConnection*, natsSubscription*, natsStatus status, void* self);
 
@@ -73,6 +78,12 @@ class NatsSource {
   std::condition_variable closed_cv_;
   bool closed_ = false;
   log::RateLimited slow_log_{10'000};
+  // Connection failure reasons (reconnect thread) and the URL actually connected to.
+  std::string connected_url(natsConnection* conn) const;
+  ConnectFailureLog connect_failures_{30'000};
+  sla::NatsConfig nats_;  // the settings connected with (a reload does not reconnect)
+  bool tls_ = false;
+  std::atomic<bool> closing_{false};  // set by the destructor: a close we asked for
 };
 
 }  // namespace orderwatch::ingest
