@@ -383,7 +383,8 @@ void add_publish(CLI::App& app, int& exit_code) {
   cmd->add_option("--config,-c", f->config, "SLA config file (YAML)")
       ->required()
       ->check(CLI::ExistingFile);
-  cmd->add_option("--nats-url", f->nats_url, "NATS server URL (overrides the config)");
+  cmd->add_option("--nats-url", f->nats_url,
+                  "NATS server URL(s), comma-separated (overrides nats.url)");
   cmd->add_option("--subject-prefix", f->subject_prefix,
                   "publish to <prefix><Status> (default: the config subject without its trailing "
                   "wildcard, e.g. orders.status.)");
