@@ -68,9 +68,9 @@ TEST(ConnectFailureLog, ANewReasonAtOnceTheSameOneRateLimited) {
   ConnectFailureLog log(10'000);
   CaptureStderr();
   log.failed(1'000, "nats://u:p@a:4222,nats://b:4222", "Connection refused");
-  log.failed(2'000, "nats://a:4222", "Connection refused");   // held back
-  log.failed(3'000, "nats://a:4222", "Connection refused");   // held back
-  log.failed(4'000, "nats://a:4222", "Authorization Violation");  // new reason: at once
+  log.failed(2'000, "nats://a:4222", "Connection refused");        // held back
+  log.failed(3'000, "nats://a:4222", "Connection refused");        // held back
+  log.failed(4'000, "nats://a:4222", "Authorization Violation");   // new reason: at once
   log.failed(5'000, "nats://a:4222", "");                          // no reason: ignored
   log.failed(15'000, "nats://a:4222", "Authorization Violation");  // interval passed
   log.failed(16'000, "nats://a:4222", "Authorization Violation");  // held back

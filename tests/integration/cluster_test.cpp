@@ -101,12 +101,12 @@ TEST(NatsConnectFailure, WrongPasswordIsLoggedAsSuch) {
   Process server({nats_server_bin(), "-a", "127.0.0.1", "-p", std::to_string(port), "--user",
                   "orderwatch", "--pass", "right"},
                  dir.path() + "/nats.log");
-  ASSERT_TRUE(wait_until(
-      [&] { return server.log().find("Server is ready") != std::string::npos; }, seconds(10)));
+  ASSERT_TRUE(wait_until([&] { return server.log().find("Server is ready") != std::string::npos; },
+                         seconds(10)));
   const std::string password = dir.write("password", "wrong\n");
-  ExporterProcess e(dir.write("sla.yaml", core_config("  user: orderwatch\n  password_file: " +
-                                                      password + "\n")),
-                    "nats://127.0.0.1:" + std::to_string(port), dir.path() + "/serve.log");
+  ExporterProcess e(
+      dir.write("sla.yaml", core_config("  user: orderwatch\n  password_file: " + password + "\n")),
+      "nats://127.0.0.1:" + std::to_string(port), dir.path() + "/serve.log");
   ASSERT_TRUE(e.wait_for_port()) << e.log();
   ASSERT_TRUE(wait_until(
       [&] { return e.log().find("Authorization Violation") != std::string::npos; }, seconds(10)))
@@ -132,15 +132,15 @@ TEST(NatsConnectFailure, UntrustedCertificateIsLoggedAsSuch) {
   Process server({nats_server_bin(), "-a", "127.0.0.1", "-p", std::to_string(port), "--tls",
                   "--tlscert", dir.path() + "/server.crt", "--tlskey", dir.path() + "/server.key"},
                  dir.path() + "/nats.log");
-  ASSERT_TRUE(wait_until(
-      [&] { return server.log().find("Server is ready") != std::string::npos; }, seconds(10)))
+  ASSERT_TRUE(wait_until([&] { return server.log().find("Server is ready") != std::string::npos; },
+                         seconds(10)))
       << server.log();
   ExporterProcess e(
       dir.write("sla.yaml", core_config("  tls: {ca_file: " + dir.path() + "/other-ca.crt}\n")),
       "tls://127.0.0.1:" + std::to_string(port), dir.path() + "/serve.log");
   ASSERT_TRUE(e.wait_for_port()) << e.log();
-  ASSERT_TRUE(wait_until(
-      [&] { return e.log().find("SSL handshake error") != std::string::npos; }, seconds(10)))
+  ASSERT_TRUE(wait_until([&] { return e.log().find("SSL handshake error") != std::string::npos; },
+                         seconds(10)))
       << e.log();
   EXPECT_NE(e.log().find("self-signed certificate"), std::string::npos) << e.log();
   EXPECT_NE(e.log().find("nats.tls.ca_file"), std::string::npos) << e.log();
@@ -187,8 +187,8 @@ class ClusterAdmin {
 
 struct StreamState {
   bool ok = false;
-  std::string leader;         // server name
-  bool all_current = false;   // every replica online and caught up
+  std::string leader;        // server name
+  bool all_current = false;  // every replica online and caught up
   std::uint64_t last_seq = 0;
 };
 
@@ -207,8 +207,8 @@ class NatsCluster {
     for (int i = 0; i < kSize; ++i) {
       dirs_[i] = std::make_unique<TempDir>();
       const std::string config = dirs_[i]->write(
-          "nats.conf", "server_name: " + name(i) + "\njetstream {store_dir: \"" +
-                           dirs_[i]->path() + "/js\"}\ncluster {\n  name: orderwatch-test\n" +
+          "nats.conf", "server_name: " + name(i) + "\njetstream {store_dir: \"" + dirs_[i]->path() +
+                           "/js\"}\ncluster {\n  name: orderwatch-test\n" +
                            "  listen: 127.0.0.1:" + std::to_string(cluster_ports[i]) +
                            "\n  no_advertise: true\n  routes: [\n" + routes + "  ]\n}\n");
       servers_[i].emplace(*dirs_[i], client_ports_[i], false, config);
@@ -301,8 +301,8 @@ class NatsCluster {
     try {
       ClusterAdmin admin(live_urls());
       jsConsumerInfo* ci = nullptr;
-      if (js_GetConsumerInfo(&ci, admin.js(), stream.c_str(), durable.c_str(), nullptr,
-                             nullptr) == NATS_OK) {
+      if (js_GetConsumerInfo(&ci, admin.js(), stream.c_str(), durable.c_str(), nullptr, nullptr) ==
+          NATS_OK) {
         out.exists = true;
         out.num_pending = ci->NumPending;
         out.num_ack_pending = ci->NumAckPending;
@@ -510,13 +510,13 @@ TEST_F(NatsClusterTest, ServerAndStreamLeaderKilledMidStreamNothingLostNothingDo
   // Not a vacuous comparison.
   EXPECT_GT(sum_of(want, "order_in_status{"), kShop / 25.0);
   EXPECT_GT(sum_of(want, "order_overdue{"), kShop / 500.0);
-  std::printf("stream %llu messages on R3; exporter moved from %s; leader %s -> %s; "
-              "%.0f reconnects, %.0f redelivered; %.0f in flight, %.0f overdue; equal: %s\n",
-              static_cast<unsigned long long>(after.last_seq), NatsCluster::name(first).c_str(),
-              before.leader.c_str(), after.leader.c_str(),
-              m.at("orderwatch_nats_reconnects_total"),
-              m.at("orderwatch_jetstream_redelivered_total"), sum_of(want, "order_in_status{"),
-              sum_of(want, "order_overdue{"), equal ? "yes" : "no");
+  std::printf(
+      "stream %llu messages on R3; exporter moved from %s; leader %s -> %s; "
+      "%.0f reconnects, %.0f redelivered; %.0f in flight, %.0f overdue; equal: %s\n",
+      static_cast<unsigned long long>(after.last_seq), NatsCluster::name(first).c_str(),
+      before.leader.c_str(), after.leader.c_str(), m.at("orderwatch_nats_reconnects_total"),
+      m.at("orderwatch_jetstream_redelivered_total"), sum_of(want, "order_in_status{"),
+      sum_of(want, "order_overdue{"), equal ? "yes" : "no");
   EXPECT_EQ(a.process().stop(), 0) << a.log();
   EXPECT_EQ(reference.process().stop(), 0) << reference.log();
 }
