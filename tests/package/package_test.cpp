@@ -22,8 +22,7 @@ namespace {
 using std::chrono::seconds;
 namespace fs = std::filesystem;
 
-const std::string kApt =
-    "DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 -y -q ";
+const std::string kApt = "DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 -y -q ";
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
@@ -32,8 +31,10 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-bool installed() { return run("dpkg-query -W -f='${Status}' orderwatch").output.find(
-                              "install ok installed") != std::string::npos; }
+bool installed() {
+  return run("dpkg-query -W -f='${Status}' orderwatch").output.find("install ok installed") !=
+         std::string::npos;
+}
 
 std::string bcrypt(const std::string& password) {
   char salt[CRYPT_GENSALT_OUTPUT_SIZE];
@@ -125,15 +126,17 @@ TEST_F(DebianPackage, InstallsChecksServesOverHttpsAndPurges) {
                         shell_quote(dir_.path() + "/server.key") + " -out " +
                         shell_quote(dir_.path() + "/server.crt"));
   ASSERT_EQ(cert.exit_code, 0) << cert.output;
-  const std::string web = dir_.write(
-      "web.yml", "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
-                 "basic_auth_users:\n  prometheus: " + bcrypt("scrape me") + "\n");
+  const std::string web =
+      dir_.write("web.yml",
+                 "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
+                 "basic_auth_users:\n  prometheus: " +
+                     bcrypt("scrape me") + "\n");
   NatsServer nats(dir_);
   const std::string log = dir_.path() + "/serve.log";
-  Process serve({"/usr/bin/orderwatch", "serve", "--config",
-                 "/usr/share/doc/orderwatch/examples/sla.yaml", "--nats-url", nats.url(),
-                 "--listen", "127.0.0.1:0", "--web.config.file", web},
-                log);
+  Process serve(
+      {"/usr/bin/orderwatch", "serve", "--config", "/usr/share/doc/orderwatch/examples/sla.yaml",
+       "--nats-url", nats.url(), "--listen", "127.0.0.1:0", "--web.config.file", web},
+      log);
   int port = 0;
   const std::string marker = "listening on https://127.0.0.1:";
   ASSERT_TRUE(wait_until(
