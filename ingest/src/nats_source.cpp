@@ -80,11 +80,17 @@ void NatsSource::start() {
   // No queue groups: the loader refuses them (instances would each see part of an order's
   // events); scale-out is by subject partition.
   std::lock_guard lock(sub_mu_);
-  check_nats(
-      natsConnection_Subscribe(&sub_, conn_, n.subject.c_str(), &NatsSource::on_message, this),
-      "nats subscribe " + n.subject);
+  natsStatus ss =
+      natsConnection_Subscribe(&sub_, conn_, n.subject.c_str(), &NatsSource::on_message, this);
   const int limit = static_cast<int>(n.pending_messages_limit);
-  check_nats(natsSubscription_SetPendingLimits(sub_, limit, -1), "nats pending limits");
+  if (ss == NATS_OK) ss = natsSubscription_SetPendingLimits(sub_, limit, -1);
+  if (ss != NATS_OK && natsConnection_IsClosed(conn_)) {
+    // The client gave up meanwhile (a TLS or authorization error; on_closed says which).
+    natsSubscription_Destroy(sub_);
+    sub_ = nullptr;
+    return;
+  }
+  check_nats(ss, "nats subscribe " + n.subject);
   log::info("nats", "subscribed to " + n.subject);
 }
 
@@ -214,10 +220,12 @@ void NatsSource::on_closed(natsConnection*, void* self) {
   if (!gave_up) return;
   try {
     const std::string why = diagnose_connect(gave_up->first, gave_up->second);
-    log::error("nats", "the NATS client gave up on " + redact_url(gave_up->second) + ": " +
-                           (why.empty() ? std::string("a new attempt now succeeds")
-                                        : explain_connect_failure(why)) +
-                           "; fix it and restart orderwatch");
+    const std::string servers = redact_url(gave_up->second);
+    log::error("nats", why.empty()
+                           ? "the NATS client gave up on " + servers +
+                                 ", though a new attempt now succeeds; restart orderwatch"
+                           : "the NATS client gave up on " + servers + ": " +
+                                 explain_connect_failure(why) + "; fix it and restart orderwatch");
   } catch (...) {
     // Nothing may cross the C callback.
   }
