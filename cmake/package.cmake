@@ -1,6 +1,7 @@
 # The Debian package (CPack DEB): orderwatch_<version>_<arch>.deb installing under /usr, its
 # library dependencies computed from the binaries by dpkg-shlibdeps (dpkg-dev). Built by
-# scripts/package (a Release tree) or `cpack -G DEB` in any build tree; tested by tests/package.
+# scripts/package (a tree built as the tests build it) or `cpack -G DEB` in any build tree;
+# tested by tests/package.
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME orderwatch)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
