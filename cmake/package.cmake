@@ -21,9 +21,8 @@ set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS ${CMAKE_INSTALL_LIBDIR}/orderwatch)
-# Debian's civetweb loads OpenSSL at run time by the development names libssl.so and
-# libcrypto.so, which only libssl-dev provides: no ELF dependency shows it, so it is named here.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libssl-dev")
+# Debian's civetweb dlopens OpenSSL by the development names libssl.so and libcrypto.so; the
+# two shims of web/ answer to those names, so libssl3 (found by dpkg-shlibdeps) is enough.
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "nats-server, prometheus, prometheus-alertmanager")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${CMAKE_SOURCE_DIR}/cmake/debian/postinst ${CMAKE_SOURCE_DIR}/cmake/debian/prerm

@@ -1,18 +1,21 @@
 // The Debian package as a user gets it: CPack builds orderwatch_<version>_<arch>.deb from this
 // build tree, apt-get installs it on this machine (replacing an earlier install), the installed
 // files are where the README says, the installed `orderwatch check` accepts the installed
-// example, the installed `serve` runs with TLS and basic auth (the TLS shim found under the
-// library directory) and is scraped over HTTPS with curl, and the package is purged. Needs
+// example, the installed `serve` runs with TLS and basic auth (the TLS shims found under the
+// library directory; where a mount namespace can be made, with libssl-dev's links hidden) and
+// is scraped over HTTPS with curl, and the package is purged. Needs
 // root (apt-get); skipped otherwise. ctest label `package`, run by scripts/test after the
 // release tests.
 #include <crypt.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "harness.h"
 
@@ -78,6 +81,8 @@ TEST_F(DebianPackage, InstallsChecksServesOverHttpsAndPurges) {
   for (const char* lib : {"libnats3.4", "libyaml-cpp0.7", "libcivetweb1", "libssl3", "libc6"}) {
     EXPECT_NE(info.output.find(lib), std::string::npos) << lib << " missing: " << info.output;
   }
+  // The shims stand in for the -dev package's links (below, serve runs without them).
+  EXPECT_EQ(info.output.find("-dev"), std::string::npos) << info.output;
 
   // 2. Installed (an earlier install of the same version is replaced, not kept).
   if (installed()) {
@@ -133,10 +138,32 @@ TEST_F(DebianPackage, InstallsChecksServesOverHttpsAndPurges) {
                      bcrypt("scrape me") + "\n");
   NatsServer nats(dir_);
   const std::string log = dir_.path() + "/serve.log";
-  Process serve(
-      {"/usr/bin/orderwatch", "serve", "--config", "/usr/share/doc/orderwatch/examples/sla.yaml",
-       "--nats-url", nats.url(), "--listen", "127.0.0.1:0", "--web.config.file", web},
-      log);
+  std::vector<std::string> argv{
+      "/usr/bin/orderwatch", "serve",    "--config", "/usr/share/doc/orderwatch/examples/sla.yaml",
+      "--nats-url",          nats.url(), "--listen", "127.0.0.1:0",
+      "--web.config.file",   web};
+  // As on a machine without libssl-dev: in a mount namespace of its own, serve sees the
+  // library directory without the unversioned libssl.so and libcrypto.so links.
+  const bool hide_dev_links = run("unshare -m true").exit_code == 0;
+  if (hide_dev_links) {
+    const std::string multiarch = run("dpkg-architecture -qDEB_HOST_MULTIARCH").output;
+    const std::string script = dir_.write("without-libssl-dev.sh", R"(set -e
+lib=$1; t=$2; shift 2
+mkdir -p "$t/orig" "$t/stage"
+mount --bind "$lib" "$t/orig"
+ln -s "$t"/orig/* "$t/stage/"
+rm -f "$t/stage/libssl.so" "$t/stage/libcrypto.so"
+mount --bind "$t/stage" "$lib"
+test ! -e "$lib/libcrypto.so"
+exec "$@"
+)");
+    argv.insert(argv.begin(),
+                {"/usr/bin/unshare", "-m", "/bin/bash", script,
+                 "/usr/lib/" + multiarch.substr(0, multiarch.find('\n')), dir_.path() + "/ns"});
+  } else {
+    std::printf("no mount namespace here: serve runs with the machine's libssl-dev links\n");
+  }
+  Process serve(argv, log);
   int port = 0;
   const std::string marker = "listening on https://127.0.0.1:";
   ASSERT_TRUE(wait_until(
@@ -163,9 +190,11 @@ TEST_F(DebianPackage, InstallsChecksServesOverHttpsAndPurges) {
   EXPECT_NE(body.find("orderwatch_nats_connected 1"), std::string::npos);
   EXPECT_EQ(run(curl + base + "/metrics").output, "401");
   EXPECT_EQ(run(curl + "-u 'prometheus:wrong' " + base + "/metrics").output, "401");
-  // The TLS shim came from the package, not from this build tree.
+  // The TLS shims came from the package, not from this build tree.
   const std::string maps = read_file("/proc/" + std::to_string(serve.pid()) + "/maps");
   EXPECT_NE(maps.find(shim), std::string::npos) << maps;
+  EXPECT_NE(maps.find(shim.substr(0, shim.rfind('/')) + "/libcrypto.so"), std::string::npos)
+      << maps;
   EXPECT_EQ(maps.find(BUILD_DIR), std::string::npos) << maps;
   EXPECT_EQ(serve.stop(), 0) << read_file(log);
 
