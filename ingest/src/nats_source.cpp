@@ -54,7 +54,7 @@ void NatsSource::start() {
   const natsStatus s = natsConnection_Connect(&conn_, opts_);
   if (s == NATS_OK) {
     stats_.nats_connected = true;
-    log::info("nats", "connected to " + connected_url(conn_));
+    log::info("nats", "connected to " + note_server(conn_));
   } else if (s == NATS_NOT_YET_CONNECTED) {
     // The client does not tell why the first pass failed; the reconnect thread logs the
     // reason of the next ones (on_reconnect_delay, on_closed).
@@ -145,14 +145,19 @@ void NatsSource::on_message(natsConnection*, natsSubscription*, natsMsg* msg, vo
   natsMsg_Destroy(msg);
 }
 
-std::string NatsSource::connected_url(natsConnection* conn) const {
+std::string NatsSource::note_server(natsConnection* conn) {
   char buf[512] = {0};
   if (conn == nullptr || natsConnection_GetConnectedUrl(conn, buf, sizeof buf) != NATS_OK ||
       buf[0] == '\0') {
     return redact_url(url_);
   }
+  const std::string server = redact_url(buf);
+  {
+    std::lock_guard lock(server_mu_);
+    server_ = server;
+  }
   const std::size_t servers = split_urls(url_).size();
-  return redact_url(buf) +
+  return server +
          (servers > 1 ? " (one of " + std::to_string(servers) + " servers in nats.url)" : "");
 }
 
@@ -160,13 +165,20 @@ void NatsSource::on_connected(natsConnection* conn, void* self) {
   auto* source = static_cast<NatsSource*>(self);
   source->stats_.nats_connected = true;
   source->connect_failures_.connected();
-  log::info("nats", "connected to " + source->connected_url(conn));
+  log::info("nats", "connected to " + source->note_server(conn));
 }
 
 void NatsSource::on_disconnected(natsConnection*, void* self) {
   auto* source = static_cast<NatsSource*>(self);
   if (source->stats_.nats_connected.exchange(false)) {
-    log::warn("nats", "disconnected from " + redact_url(source->url_) + "; reconnecting");
+    std::string server;
+    {
+      std::lock_guard lock(source->server_mu_);
+      server = source->server_.empty() ? redact_url(source->url_) : source->server_;
+    }
+    const bool list = split_urls(source->url_).size() > 1;
+    log::warn("nats", "disconnected from " + server + "; reconnecting" +
+                          (list ? " to a server of " + redact_url(source->url_) : ""));
   }
 }
 
@@ -175,7 +187,7 @@ void NatsSource::on_reconnected(natsConnection* conn, void* self) {
   source->stats_.nats_connected = true;
   ++source->stats_.nats_reconnects;
   source->connect_failures_.connected();
-  log::info("nats", "reconnected to " + source->connected_url(conn));
+  log::info("nats", "reconnected to " + source->note_server(conn));
 }
 
 // On the client's reconnect thread, once per pass over the server list: the thread's last

@@ -485,6 +485,9 @@ TEST_F(NatsClusterTest, ServerAndStreamLeaderKilledMidStreamNothingLostNothingDo
       seconds(20)))
       << a.log();
   phase("exporter moved to another server of its list");
+  EXPECT_NE(a.log().find("disconnected from " + cluster_.url(first) + "; reconnecting to a server"),
+            std::string::npos)
+      << a.log();
   EXPECT_EQ(shop1->wait(seconds(120)), 0) << shop1->log();
   cluster_.restart(first);
   ASSERT_TRUE(wait_until([&] { return cluster_.stream_state("ORDERS").all_current; }, seconds(30)));

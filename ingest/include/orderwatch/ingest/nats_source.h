@@ -78,8 +78,11 @@ class NatsSource {
   std::condition_variable closed_cv_;
   bool closed_ = false;
   log::RateLimited slow_log_{10'000};
-  // Connection failure reasons (reconnect thread) and the URL actually connected to.
-  std::string connected_url(natsConnection* conn) const;
+  // Connection failure reasons (reconnect thread) and the server actually connected to: noted
+  // and described for the log by note_server (connection callbacks), read on a disconnect.
+  std::string note_server(natsConnection* conn);
+  std::mutex server_mu_;
+  std::string server_;
   ConnectFailureLog connect_failures_{30'000};
   sla::NatsConfig nats_;  // the settings connected with (a reload does not reconnect)
   bool tls_ = false;
