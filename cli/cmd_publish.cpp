@@ -258,7 +258,12 @@ int run_publish(const PublishFlags& f) {
     return kExitUsage;
   }
   if (s != NATS_OK) {
-    std::cerr << "orderwatch publish: cannot connect to " << url << ": " << nats_error(s) << "\n";
+    std::string why = ingest::last_nats_error(s);
+    if (s == NATS_NO_SERVER) {
+      if (const std::string tcp = ingest::probe_tcp(url); !tcp.empty()) why += ": " + tcp;
+    }
+    std::cerr << "orderwatch publish: cannot connect to " << ingest::redact_url(url) << ": "
+              << ingest::explain_connect_failure(why) << "\n";
     nats_Close();
     return kExitUsage;
   }
@@ -271,7 +276,8 @@ int run_publish(const PublishFlags& f) {
   if (f.jetstream) {
     jsp.emplace(conn);
     if (!jsp->ok()) {
-      std::cerr << "orderwatch publish: cannot use JetStream on " << url << "\n";
+      std::cerr << "orderwatch publish: cannot use JetStream on " << ingest::redact_url(url)
+                << "\n";
       std::signal(SIGINT, old_int);
       std::signal(SIGTERM, old_term);
       jsp.reset();
@@ -377,7 +383,8 @@ void add_publish(CLI::App& app, int& exit_code) {
   cmd->add_option("--config,-c", f->config, "SLA config file (YAML)")
       ->required()
       ->check(CLI::ExistingFile);
-  cmd->add_option("--nats-url", f->nats_url, "NATS server URL (overrides the config)");
+  cmd->add_option("--nats-url", f->nats_url,
+                  "NATS server URL(s), comma-separated (overrides nats.url)");
   cmd->add_option("--subject-prefix", f->subject_prefix,
                   "publish to <prefix><Status> (default: the config subject without its trailing "
                   "wildcard, e.g. orders.status.)");

@@ -3,7 +3,11 @@
 #include <nats/nats.h>
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
+#include <random>
 #include <stdexcept>
+#include <utility>
 
 #include "orderwatch/ingest/connection.h"
 
@@ -15,10 +19,15 @@ NatsSource::NatsSource(tracking::TrackerService& service, std::string url)
   const auto config = service.config();
   const auto& n = config->nats;
   url_ = url.empty() ? n.url : std::move(url);
+  nats_ = n;
   NatsOptionsPtr opts = make_nats_options(n, url_);
+  tls_ = !n.tls_ca_file.empty() || !n.tls_cert_file.empty() ||
+         url_.find("tls://") != std::string::npos;
   natsOptions_SetName(opts.get(), ("orderwatch " + config->service).c_str());
-  natsOptions_SetReconnectWait(opts.get(), 1000);
-  natsOptions_SetReconnectJitter(opts.get(), 500, 2000);
+  // The delay handler runs on the client's reconnect thread after each pass over the server
+  // list: it logs why the attempts failed and returns the jittered wait.
+  check_nats(natsOptions_SetCustomReconnectDelay(opts.get(), &NatsSource::on_reconnect_delay, this),
+             "nats reconnect delay");
   check_nats(natsOptions_SetRetryOnFailedConnect(opts.get(), true, &NatsSource::on_connected, this),
              "nats retry");
   natsOptions_SetDisconnectedCB(opts.get(), &NatsSource::on_disconnected, this);
@@ -30,6 +39,7 @@ NatsSource::NatsSource(tracking::TrackerService& service, std::string url)
 
 NatsSource::~NatsSource() {
   stop();
+  closing_ = true;
   if (conn_ != nullptr) {
     natsConnection_Close(conn_);
     std::unique_lock lock(closed_mu_);
@@ -44,11 +54,19 @@ void NatsSource::start() {
   const natsStatus s = natsConnection_Connect(&conn_, opts_);
   if (s == NATS_OK) {
     stats_.nats_connected = true;
-    log::info("nats", "connected to " + redact_url(url_));
+    log::info("nats", "connected to " + note_server(conn_));
   } else if (s == NATS_NOT_YET_CONNECTED) {
+    // The client does not tell why the first pass failed; the reconnect thread logs the
+    // reason of the next ones (on_reconnect_delay, on_closed).
     log::warn("nats", "cannot reach " + redact_url(url_) + " yet; retrying in the background");
   } else {
-    check_nats(s, "nats connect " + redact_url(url_));
+    // The client gave up at once, as it does (some of the time before its retry logic starts)
+    // for TLS and authorization errors: as in on_closed, serve on without NATS.
+    log::error("nats", "the NATS client gave up on " + redact_url(url_) + ": " +
+                           explain_connect_failure(last_nats_error(s)) +
+                           "; fix it and restart orderwatch");
+    conn_ = nullptr;
+    return;
   }
   const auto config = service_.config();
   const auto& n = config->nats;
@@ -59,20 +77,21 @@ void NatsSource::start() {
                           n.jetstream->durable + ", subject " + n.subject);
     return;
   }
+  // No queue groups: the loader refuses them (instances would each see part of an order's
+  // events); scale-out is by subject partition.
   std::lock_guard lock(sub_mu_);
-  if (n.queue_group.empty()) {
-    check_nats(
-        natsConnection_Subscribe(&sub_, conn_, n.subject.c_str(), &NatsSource::on_message, this),
-        "nats subscribe " + n.subject);
-  } else {
-    check_nats(natsConnection_QueueSubscribe(&sub_, conn_, n.subject.c_str(), n.queue_group.c_str(),
-                                             &NatsSource::on_message, this),
-               "nats queue subscribe " + n.subject);
-  }
+  natsStatus ss =
+      natsConnection_Subscribe(&sub_, conn_, n.subject.c_str(), &NatsSource::on_message, this);
   const int limit = static_cast<int>(n.pending_messages_limit);
-  check_nats(natsSubscription_SetPendingLimits(sub_, limit, -1), "nats pending limits");
-  log::info("nats", "subscribed to " + n.subject +
-                        (n.queue_group.empty() ? "" : " (queue group " + n.queue_group + ")"));
+  if (ss == NATS_OK) ss = natsSubscription_SetPendingLimits(sub_, limit, -1);
+  if (ss != NATS_OK && natsConnection_IsClosed(conn_)) {
+    // The client gave up meanwhile (a TLS or authorization error; on_closed says which).
+    natsSubscription_Destroy(sub_);
+    sub_ = nullptr;
+    return;
+  }
+  check_nats(ss, "nats subscribe " + n.subject);
+  log::info("nats", "subscribed to " + n.subject);
 }
 
 void NatsSource::stop() {
@@ -131,42 +150,116 @@ void NatsSource::on_message(natsConnection*, natsSubscription* sub, natsMsg* msg
   natsMsg_Destroy(msg);
 }
 
-void NatsSource::on_connected(natsConnection*, void* self) {
+std::string NatsSource::note_server(natsConnection* conn) {
+  char buf[512] = {0};
+  if (conn == nullptr || natsConnection_GetConnectedUrl(conn, buf, sizeof buf) != NATS_OK ||
+      buf[0] == '\0') {
+    return redact_url(url_);
+  }
+  const std::string server = redact_url(buf);
+  {
+    std::lock_guard lock(server_mu_);
+    server_ = server;
+  }
+  const std::size_t servers = split_urls(url_).size();
+  return server +
+         (servers > 1 ? " (one of " + std::to_string(servers) + " servers in nats.url)" : "");
+}
+
+void NatsSource::on_connected(natsConnection* conn, void* self) {
   auto* source = static_cast<NatsSource*>(self);
   source->stats_.nats_connected = true;
-  log::info("nats", "connected to " + redact_url(source->url_));
+  source->connect_failures_.connected();
+  log::info("nats", "connected to " + source->note_server(conn));
 }
 
 void NatsSource::on_disconnected(natsConnection*, void* self) {
   auto* source = static_cast<NatsSource*>(self);
   if (source->stats_.nats_connected.exchange(false)) {
-    log::warn("nats", "disconnected from " + redact_url(source->url_) + "; reconnecting");
+    std::string server;
+    {
+      std::lock_guard lock(source->server_mu_);
+      server = source->server_.empty() ? redact_url(source->url_) : source->server_;
+    }
+    const bool list = split_urls(source->url_).size() > 1;
+    log::warn("nats", "disconnected from " + server + "; reconnecting" +
+                          (list ? " to a server of " + redact_url(source->url_) : ""));
   }
 }
 
-void NatsSource::on_reconnected(natsConnection*, void* self) {
+void NatsSource::on_reconnected(natsConnection* conn, void* self) {
   auto* source = static_cast<NatsSource*>(self);
   source->stats_.nats_connected = true;
   ++source->stats_.nats_reconnects;
-  log::info("nats", "reconnected to " + redact_url(source->url_));
+  source->connect_failures_.connected();
+  log::info("nats", "reconnected to " + source->note_server(conn));
+}
+
+// On the client's reconnect thread, once per pass over the server list: the thread's last
+// error is why the pass's last attempt failed. Returns the wait before the next pass, with
+// jitter (as natsOptions_SetReconnectJitter would: 1s + up to 0.5s, or 2s with TLS).
+int64_t NatsSource::on_reconnect_delay(natsConnection*, int, void* self) {
+  auto* source = static_cast<NatsSource*>(self);
+  try {
+    // The reconnect thread's last error: a text for TLS and protocol failures; none when no
+    // TCP connection could be made, then a TCP probe, made only when a line is due, says why.
+    const char* text = nats_GetLastError(nullptr);
+    const std::string reason =
+        text != nullptr && *text != '\0' ? strip_location(text) : "no server could be reached";
+    const bool probe = text == nullptr || *text == '\0';
+    const std::string urls = source->url_;
+    source->connect_failures_.failed(source->service_.now_ms(), urls, reason, [&] {
+      if (!probe) return std::string();
+      std::string tcp = probe_tcp(urls);
+      return tcp.empty() ? std::string("every server accepts TCP connections now") : tcp;
+    });
+  } catch (...) {
+    // Nothing may cross the C callback; only the log line is lost.
+  }
+  thread_local std::minstd_rand rng{std::random_device{}()};
+  const int64_t jitter = source->tls_ ? 2000 : 500;
+  return 1000 + static_cast<int64_t>(rng() % static_cast<std::uint32_t>(jitter));
 }
 
 void NatsSource::on_closed(natsConnection*, void* self) {
   auto* source = static_cast<NatsSource*>(self);
   source->stats_.nats_connected = false;
-  std::lock_guard lock(source->closed_mu_);
-  source->closed_ = true;
-  source->closed_cv_.notify_all();  // under the lock: the destructor cannot run ahead of us
+  std::optional<std::pair<sla::NatsConfig, std::string>> gave_up;
+  if (!source->closing_) gave_up.emplace(source->nats_, source->url_);
+  {
+    std::lock_guard lock(source->closed_mu_);
+    source->closed_ = true;
+    source->closed_cv_.notify_all();  // under the lock: the destructor cannot run ahead of us
+  }
+  // `source` may be gone from here on. The client gave up by itself, which it does after an
+  // authorization error (retrying the same credentials cannot help) and then only says "No
+  // server available": one more attempt of our own tells why.
+  if (!gave_up) return;
+  try {
+    const std::string why = diagnose_connect(gave_up->first, gave_up->second);
+    const std::string servers = redact_url(gave_up->second);
+    log::error("nats", why.empty()
+                           ? "the NATS client gave up on " + servers +
+                                 ", though a new attempt now succeeds; restart orderwatch"
+                           : "the NATS client gave up on " + servers + ": " +
+                                 explain_connect_failure(why) + "; fix it and restart orderwatch");
+  } catch (...) {
+    // Nothing may cross the C callback.
+  }
 }
 
-void NatsSource::on_error(natsConnection*, natsSubscription*, natsStatus status, void* self) {
+void NatsSource::on_error(natsConnection* conn, natsSubscription*, natsStatus status, void* self) {
   auto* source = static_cast<NatsSource*>(self);
   if (status == NATS_SLOW_CONSUMER) {
     ++source->stats_.nats_slow_consumer;
     source->slow_log_.warn(source->service_.now_ms(), "nats",
                            "slow consumer: the pending buffer is full and messages are dropped");
   } else {
-    log::warn("nats", std::string("async error: ") + natsStatus_GetText(status));
+    const char* text = nullptr;
+    natsConnection_GetLastError(conn, &text);
+    std::string line = std::string("async error: ") + natsStatus_GetText(status);
+    if (text != nullptr && *text != '\0') line += ": " + explain_connect_failure(text);
+    log::warn("nats", line);
   }
 }
 

@@ -31,7 +31,16 @@ void Loader::read_nats(const YAML::Node& node, NatsConfig& nats) {
   } else {
     add(node, path, "missing required key \"subject\"");
   }
-  set_string(node, "queue_group", path, nats.queue_group);
+  // A queue group hands each message to one member: an order's Placed to one instance and its
+  // Authorized to another, so both track it wrongly (stuck forever in Placed on the first).
+  // Per-order state needs every event of an order in one instance: partition the subject.
+  if (auto q = node["queue_group"]; q && !scalar(q, "nats.queue_group").empty()) {
+    add(q, "nats.queue_group",
+        "queue groups split an order's events between instances, which then count it wrongly; "
+        "to share the load, partition the subject by order id on the server (subject mapping "
+        "with partition()) and give each instance its own partition subject (see the README, "
+        "Scale-out)");
+  }
   set_string(node, "user", path, nats.user);
   set_string(node, "password_file", path, nats.password_file);
   set_string(node, "token_file", path, nats.token_file);
@@ -49,7 +58,7 @@ void Loader::read_nats(const YAML::Node& node, NatsConfig& nats) {
       nats.pending_messages_limit = static_cast<std::uint32_t>(*n);
   }
   if (auto tls = node["tls"]) read_nats_tls(tls, nats);
-  if (auto js = node["jetstream"]) read_jetstream(js, node, nats);
+  if (auto js = node["jetstream"]) read_jetstream(js, nats);
 }
 
 void Loader::read_nats_tls(const YAML::Node& tls, NatsConfig& nats) {
@@ -62,8 +71,7 @@ void Loader::read_nats_tls(const YAML::Node& tls, NatsConfig& nats) {
     add(tls, "nats.tls", "cert_file and key_file go together");
 }
 
-// nats_node: the enclosing nats mapping, whose queue_group does not combine with JetStream.
-void Loader::read_jetstream(const YAML::Node& js, const YAML::Node& nats_node, NatsConfig& nats) {
+void Loader::read_jetstream(const YAML::Node& js, NatsConfig& nats) {
   const std::string p = "nats.jetstream";
   if (!is_map(js, p)) return;
   keys(js, p, {"stream", "durable", "ack_wait", "max_ack_pending", "max_deliver"});
@@ -85,13 +93,6 @@ void Loader::read_jetstream(const YAML::Node& js, const YAML::Node& nats_node, N
     }
   }
   nats.jetstream = cfg;
-  // A queue group would split one durable's messages over instances that each keep
-  // only part of an order's events; scale-out uses partition subjects instead.
-  if (auto q = nats_node["queue_group"]; q && !nats.queue_group.empty()) {
-    add(q, "nats.queue_group",
-        "does not apply with jetstream: give each instance its own durable and "
-        "partition subject");
-  }
 }
 
 }  // namespace orderwatch::sla::detail

@@ -88,7 +88,7 @@ class Loader {
   // ---- nats (load_nats.cpp) ------------------------------------------------------------------
   void read_nats(const YAML::Node& node, NatsConfig& nats);
   void read_nats_tls(const YAML::Node& tls, NatsConfig& nats);
-  void read_jetstream(const YAML::Node& js, const YAML::Node& nats_node, NatsConfig& nats);
+  void read_jetstream(const YAML::Node& js, NatsConfig& nats);
 
   // ---- turnaround, alerting, retention (load_alerting.cpp) -----------------------------------
   void read_turnaround(const YAML::Node& node, Config& cfg);

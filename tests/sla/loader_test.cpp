@@ -125,7 +125,8 @@ TEST(Loader, CloudEventsDefaultsPointIntoData) {
 }
 
 TEST(Loader, ExampleFilesAreValid) {
-  for (const char* path : {ORDERWATCH_SOURCE_DIR "/examples/sla.yaml"}) {
+  for (const char* path :
+       {ORDERWATCH_SOURCE_DIR "/examples/sla.yaml", ORDERWATCH_SOURCE_DIR "/examples/loan.yaml"}) {
     EXPECT_NO_THROW(load_file(path)) << path;
   }
 }
@@ -221,7 +222,7 @@ TEST(Loader, BadSubject) {
              "not a valid NATS subject");
 }
 
-TEST(Loader, JetStreamSettingsAndNoQueueGroupWithThem) {
+TEST(Loader, JetStreamSettings) {
   Config c = load_string(replace(
       kBase, "  subject: orders.status.>\n",
       "  subject: orders.status.>\n  jetstream: {stream: ORDERS, durable: ow, ack_wait: 10s}\n"));
@@ -230,10 +231,22 @@ TEST(Loader, JetStreamSettingsAndNoQueueGroupWithThem) {
   EXPECT_EQ(c.nats.jetstream->durable, "ow");
   EXPECT_EQ(c.nats.jetstream->ack_wait, std::chrono::seconds(10));
   EXPECT_EQ(c.nats.jetstream->max_deliver, 5);
+}
+
+// A queue group gives each instance part of an order's events: refused in either mode, with
+// the way to scale out that keeps an order on one instance.
+TEST(Loader, QueueGroupIsRefusedWithThePartitioningAdvice) {
+  const std::string core = replace(kBase, "  subject: orders.status.>\n",
+                                   "  subject: orders.status.>\n  queue_group: q\n");
+  expect_one(core, 5, 16, "nats.queue_group", "split an order's events between instances");
+  expect_one(core, 5, 16, "nats.queue_group", "partition()");
   expect_one(replace(kBase, "  subject: orders.status.>\n",
                      "  subject: orders.status.>\n  queue_group: q\n"
                      "  jetstream: {stream: ORDERS, durable: ow}\n"),
-             5, 16, "nats.queue_group", "does not apply with jetstream");
+             5, 16, "nats.queue_group", "partition the subject");
+  // Empty means none, as before.
+  EXPECT_NO_THROW(load_string(replace(kBase, "  subject: orders.status.>\n",
+                                      "  subject: orders.status.>\n  queue_group: \"\"\n")));
 }
 
 TEST(Loader, InlineSecretsAreRefused) {

@@ -133,7 +133,9 @@ void prepare_civetweb_tls() {
   const ssize_t n = ::readlink("/proc/self/exe", exe.data(), exe.size() - 1);
   exe.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
   const std::string beside = exe.substr(0, exe.rfind('/') + 1) + "liborderwatch_tls_compat.so";
-  for (const std::string& path : {beside, std::string(ORDERWATCH_TLS_COMPAT)}) {
+  const std::string installed =  // <prefix>/bin/orderwatch -> <prefix>/<libdir>/orderwatch/
+      exe.substr(0, exe.rfind('/') + 1) + ORDERWATCH_TLS_COMPAT_INSTALLED;
+  for (const std::string& path : {beside, installed, std::string(ORDERWATCH_TLS_COMPAT)}) {
     if (::access(path.c_str(), R_OK) == 0 && ::dlopen(path.c_str(), RTLD_NOW) != nullptr) break;
   }
   // What civetweb will get, and whether it has what civetweb calls on every connection.

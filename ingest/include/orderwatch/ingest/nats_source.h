@@ -1,24 +1,29 @@
 // NatsSource: feeds the tracking::TrackerService from NATS. Connects with retries in the background
 // (the exporter starts and serves /metrics while NATS is down), reconnects forever with
 // jittered backoff, and owns the ingest room's IngestStats (connected, reconnects, slow
-// consumer, dropped messages, JetStream lag). Core mode (no nats.jetstream): a plain or queue
-// subscription whose callback hands each payload to the IngestPipeline on the client's
-// delivery thread; it is behind (for the watermark) while the client's queue holds messages
-// after the one being applied. JetStream mode: a JetStreamConsumer (jetstream.h) on its own thread,
-// on this connection, feeding the same pipeline. Nothing throws across the C callbacks.
+// consumer, dropped messages, JetStream lag) and the log lines saying which server it is on
+// and why attempts fail. `url` may list several servers (a cluster), comma-separated. Core mode
+// (no nats.jetstream): a plain subscription whose callback hands each payload to the
+// IngestPipeline on the client's delivery thread; it is behind (for the watermark) while the
+// client's queue holds messages after the one being applied. JetStream mode: a
+// JetStreamConsumer (jetstream.h) on its own thread, on this connection, feeding the same
+// pipeline. Nothing throws across the C callbacks.
 // Construction, start(), stop_consuming(), stop() and destruction are not thread-safe;
 // callbacks are.
 #pragma once
 
 #include <nats/nats.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 
+#include "orderwatch/ingest/connection.h"
 #include "orderwatch/ingest/jetstream.h"
 #include "orderwatch/ingest/pipeline.h"
 #include "orderwatch/ingest/stats.h"
@@ -56,6 +61,7 @@ class NatsSource {
   static void on_connected(natsConnection*, void* self);
   static void on_disconnected(natsConnection*, void* self);
   static void on_reconnected(natsConnection*, void* self);
+  static int64_t on_reconnect_delay(natsConnection*, int attempts, void* self);
   static void on_closed(natsConnection*, void* self);
   static void on_error(natsConnection*, natsSubscription*, natsStatus status, void* self);
 
@@ -74,6 +80,15 @@ class NatsSource {
   std::condition_variable closed_cv_;
   bool closed_ = false;
   log::RateLimited slow_log_{10'000};
+  // Connection failure reasons (reconnect thread) and the server actually connected to: noted
+  // and described for the log by note_server (connection callbacks), read on a disconnect.
+  std::string note_server(natsConnection* conn);
+  std::mutex server_mu_;
+  std::string server_;
+  ConnectFailureLog connect_failures_{30'000};
+  sla::NatsConfig nats_;  // the settings connected with (a reload does not reconnect)
+  bool tls_ = false;
+  std::atomic<bool> closing_{false};  // set by the destructor: a close we asked for
 };
 
 }  // namespace orderwatch::ingest
