@@ -121,7 +121,8 @@ TEST_F(DebianPackage, InstallsChecksServesOverHttpsAndPurges) {
 
   // 3. The installed check on the installed example.
   const auto check =
-      run("/usr/bin/orderwatch check --config /usr/share/doc/orderwatch/examples/sla.yaml");
+      run("/usr/bin/orderwatch check --no-receiver-files --config "
+          "/usr/share/doc/orderwatch/examples/sla.yaml");
   EXPECT_EQ(check.exit_code, 0) << check.output;
 
   // 4. The installed serve, TLS and basic auth, scraped over HTTPS.
