@@ -115,13 +115,20 @@ void JetStreamConsumer::consume() {
     }
     for (int received = 0; received < batch;) {
       natsMsg* msg = nullptr;
-      const natsStatus s = natsSubscription_NextMsg(&msg, sub_, kFetchWaitMs + 200);
+      // Messages already here are applied together once none more is queued (or a batch is full).
+      const natsStatus s =
+          natsSubscription_NextMsg(&msg, sub_, pending_.empty() ? kFetchWaitMs + 200 : 0);
+      if (s == NATS_TIMEOUT && !pending_.empty()) {
+        handle_pending();
+        continue;
+      }
       if (s != NATS_OK) break;  // timeout or connection trouble: issue a new request
       const char* status = nullptr;
       if (natsMsgHeader_Get(msg, "Status", &status) == NATS_OK && status != nullptr &&
           natsMsg_GetDataLength(msg) == 0) {
         const std::string code(status);
         natsMsg_Destroy(msg);
+        handle_pending();             // in stream order, before what the status says
         if (code == "100") continue;  // heartbeat
         if (code != "404" && code != "408") {
           error_log_.warn(service_.now_ms(), "jetstream", "pull request ended with " + code);
@@ -138,10 +145,60 @@ void JetStreamConsumer::consume() {
         if (reply != nullptr) natsConnection_PublishString(conn_, reply, "-NAK");
         natsMsg_Destroy(msg);
       } else {
-        handle(msg);
+        pending_.push_back(msg);
+        if (pending_.size() >= kApplyBatch) handle_pending();
       }
     }
+    handle_pending();
   }
+}
+
+// The messages received so far, decoded and applied as one batch (one lock acquisition), then
+// each acknowledged (+ACK, or +TERM for poison) only after the whole batch is applied.
+void JetStreamConsumer::handle_pending() {
+  if (pending_.empty()) return;
+  batch_.clear();
+  std::size_t kept = 0;
+  for (natsMsg* msg : pending_) {
+    const char* reply = natsMsg_GetReply(msg);
+    std::uint64_t seq = 0;
+    std::uint64_t deliveries = 0;
+    std::uint64_t left = 0;
+    if (reply == nullptr || !parse_ack_subject(reply, seq, deliveries, left)) {
+      natsMsg_Destroy(msg);  // not a stream message
+      continue;
+    }
+    if (deliveries > 1) ++stats_.jetstream_redelivered;
+    // See the header: never record more than the ack floor, so a late delivery acknowledged
+    // after a snapshot is still re-read on the next start.
+    batch_.push_back({std::string_view(natsMsg_GetData(msg),
+                                       static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
+                      std::min(seq, ack_floor_), left > 0});
+    pending_[kept++] = msg;
+  }
+  pending_.resize(kept);
+  bool applied = true;
+  try {
+    pipeline_.handle_batch(batch_);
+  } catch (...) {
+    applied = false;  // transient (allocation): try again later
+  }
+  static const std::string nak =
+      "-NAK {\"delay\":" + std::to_string(kNakDelayMs * 1'000'000LL) + "}";
+  for (std::size_t i = 0; i < pending_.size(); ++i) {
+    const char* reply = natsMsg_GetReply(pending_[i]);
+    // Not synchronous acks: a lost ack means a harmless redelivery.
+    if (!applied) {
+      natsConnection_PublishString(conn_, reply, nak.c_str());
+    } else if (batch_[i].accepted) {
+      natsConnection_PublishString(conn_, reply, "+ACK");
+    } else {
+      natsConnection_PublishString(conn_, reply, "+TERM");  // poison: never again
+      ++stats_.jetstream_terminated;
+    }
+    natsMsg_Destroy(pending_[i]);
+  }
+  pending_.clear();
 }
 
 bool parse_ack_subject(std::string_view reply, std::uint64_t& seq, std::uint64_t& delivered,
@@ -171,41 +228,6 @@ bool parse_ack_subject(std::string_view reply, std::uint64_t& seq, std::uint64_t
   };
   return number(tokens[at], delivered) && number(tokens[at + 1], seq) &&
          number(tokens[at + 4], pending);
-}
-
-void JetStreamConsumer::handle(natsMsg* msg) {
-  const char* reply = natsMsg_GetReply(msg);
-  std::uint64_t seq = 0;
-  std::uint64_t deliveries = 0;
-  std::uint64_t pending = 0;
-  if (reply == nullptr || !parse_ack_subject(reply, seq, deliveries, pending)) {
-    natsMsg_Destroy(msg);  // not a stream message
-    return;
-  }
-  if (deliveries > 1) ++stats_.jetstream_redelivered;
-  bool accepted = false;
-  try {
-    // See the header: never record more than the ack floor, so a late delivery acknowledged
-    // after a snapshot is still re-read on the next start.
-    accepted =
-        pipeline_.handle(std::string_view(natsMsg_GetData(msg),
-                                          static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
-                         std::min(seq, ack_floor_), pending > 0);
-  } catch (...) {
-    // Transient (allocation): try again later.
-    const std::string nak = "-NAK {\"delay\":" + std::to_string(kNakDelayMs * 1'000'000LL) + "}";
-    natsConnection_PublishString(conn_, reply, nak.c_str());
-    natsMsg_Destroy(msg);
-    return;
-  }
-  if (accepted) {
-    // Not a synchronous ack: a lost ack means a harmless redelivery.
-    natsConnection_PublishString(conn_, reply, "+ACK");
-  } else {
-    natsConnection_PublishString(conn_, reply, "+TERM");  // poison: never again
-    ++stats_.jetstream_terminated;
-  }
-  natsMsg_Destroy(msg);
 }
 
 void JetStreamConsumer::poll_consumer_info() {

@@ -7,7 +7,9 @@
 #include <optional>
 #include <random>
 #include <stdexcept>
+#include <thread>
 #include <utility>
+#include <vector>
 
 #include "orderwatch/ingest/connection.h"
 
@@ -80,22 +82,23 @@ void NatsSource::start() {
   // No queue groups: the loader refuses them (instances would each see part of an order's
   // events); scale-out is by subject partition.
   std::lock_guard lock(sub_mu_);
-  natsStatus ss =
-      natsConnection_Subscribe(&sub_, conn_, n.subject.c_str(), &NatsSource::on_message, this);
+  natsStatus ss = natsConnection_SubscribeSync(&sub_, conn_, n.subject.c_str());
   const int limit = static_cast<int>(n.pending_messages_limit);
   if (ss == NATS_OK) ss = natsSubscription_SetPendingLimits(sub_, limit, -1);
   if (ss != NATS_OK && natsConnection_IsClosed(conn_)) {
     // The client gave up meanwhile (a TLS or authorization error; on_closed says which).
-    natsSubscription_Destroy(sub_);
+    if (sub_ != nullptr) natsSubscription_Destroy(sub_);
     sub_ = nullptr;
     return;
   }
   check_nats(ss, "nats subscribe " + n.subject);
+  core_thread_ = std::thread([this, sub = sub_] { consume_core(sub); });
   log::info("nats", "subscribed to " + n.subject);
 }
 
 void NatsSource::stop() {
   if (jetstream_) jetstream_->stop();
+  stop_core_thread();
   std::lock_guard lock(sub_mu_);  // a scrape may be in poll_stats
   if (sub_ != nullptr) {
     natsSubscription_Unsubscribe(sub_);
@@ -131,23 +134,60 @@ bool NatsSource::stop_consuming(std::chrono::milliseconds timeout) {
     natsSubscription_Unsubscribe(sub);
     return true;
   }
-  return natsSubscription_WaitForDrainCompletion(sub, timeout.count()) == NATS_OK;
+  const bool drained = natsSubscription_WaitForDrainCompletion(sub, timeout.count()) == NATS_OK;
+  stop_core_thread();
+  return drained;
 }
 
-void NatsSource::on_message(natsConnection*, natsSubscription* sub, natsMsg* msg, void* self) {
-  try {
-    auto* source = static_cast<NatsSource*>(self);
-    // Messages already in the client's queue behind this one: a backlog (a burst, a producer
-    // flushing its outbox) is judged by its event times until the queue is empty.
+void NatsSource::stop_core_thread() {
+  core_stop_ = true;
+  if (core_thread_.joinable()) core_thread_.join();
+}
+
+// Core mode's consumer thread: takes what the client has queued in batches (one wait per
+// batch, not one hand-over per message) and hands each batch to the pipeline. When a batch
+// came up short the queue is empty: a short nap lets the next batch gather instead of a
+// wake-up per message (at most kIdleNapUs of added latency).
+void NatsSource::consume_core(natsSubscription* sub) {
+  constexpr std::size_t kBatch = 256;
+  constexpr int kWaitMs = 100;  // how often an idle thread looks at core_stop_
+  std::vector<natsMsg*> msgs;
+  std::vector<IngestMessage> batch;
+  msgs.reserve(kBatch);
+  batch.reserve(kBatch);
+  while (!core_stop_.load(std::memory_order_relaxed)) {
+    natsMsg* msg = nullptr;
+    const natsStatus s = natsSubscription_NextMsg(&msg, sub, kWaitMs);
+    if (s == NATS_TIMEOUT) continue;
+    if (s != NATS_OK) {
+      if (s == NATS_INVALID_SUBSCRIPTION || s == NATS_CONNECTION_CLOSED) return;  // drained
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      continue;
+    }
+    msgs.push_back(msg);
+    while (msgs.size() < kBatch && natsSubscription_NextMsg(&msg, sub, 0) == NATS_OK) {
+      msgs.push_back(msg);
+    }
+    // Messages still queued behind the batch: a backlog (a burst, a producer flushing its
+    // outbox) is judged by its event times until the queue is empty.
     int queued = 0;
-    const bool behind = natsSubscription_GetPending(sub, &queued, nullptr) == NATS_OK && queued > 0;
-    source->pipeline_.handle(std::string_view(natsMsg_GetData(msg),
-                                              static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
-                             std::nullopt, behind);
-  } catch (...) {
-    // Nothing may cross the C callback; the event is lost only on allocation failure.
+    const bool more = natsSubscription_GetPending(sub, &queued, nullptr) == NATS_OK && queued > 0;
+    batch.clear();
+    for (std::size_t i = 0; i < msgs.size(); ++i) {
+      batch.push_back({std::string_view(natsMsg_GetData(msgs[i]),
+                                        static_cast<std::size_t>(natsMsg_GetDataLength(msgs[i]))),
+                       std::nullopt, more || i + 1 < msgs.size()});
+    }
+    try {
+      pipeline_.handle_batch(batch);
+    } catch (...) {
+      // Allocation failure only (a new decoder): the batch is lost, the thread goes on.
+    }
+    const bool short_batch = msgs.size() < kBatch;
+    for (natsMsg* m : msgs) natsMsg_Destroy(m);
+    msgs.clear();
+    if (short_batch && !more) std::this_thread::sleep_for(std::chrono::microseconds(kIdleNapUs));
   }
-  natsMsg_Destroy(msg);
 }
 
 std::string NatsSource::note_server(natsConnection* conn) {

@@ -52,6 +52,15 @@ class OrderTable {
   // Removes the record from the index and recycles it.
   void erase(std::uint32_t idx);
 
+  // Prefetch hints for a batch of lookups (OrderTracker::apply_batch): first the id's home
+  // slot, then, once that is in cache, the record it points at. Hints only: the table may
+  // change between a hint and the lookup it prepares.
+  void prefetch_slot(std::uint64_t hash) const { __builtin_prefetch(&slots_[home(tag_of(hash))]); }
+  void prefetch_record(std::uint64_t hash) const {
+    const std::uint64_t s = slots_[home(tag_of(hash))];
+    if (s != 0) __builtin_prefetch(&records_[static_cast<std::uint32_t>(s) - 1]);
+  }
+
   OrderRecord& at(std::uint32_t idx) { return records_[idx]; }
   const OrderRecord& at(std::uint32_t idx) const { return records_[idx]; }
   std::string_view id(std::uint32_t idx) const;

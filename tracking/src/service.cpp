@@ -63,6 +63,34 @@ bool TrackerService::reject(events::RejectReason reason, std::int64_t now_ms,
   return true;
 }
 
+TrackerService::Batch TrackerService::begin_batch(std::uint64_t generation) {
+  std::unique_lock lock(mu_);
+  if (generation != generation_) lock.unlock();
+  return Batch(*this, std::move(lock));
+}
+
+ApplyResult TrackerService::Batch::apply(const events::Event& event, std::int64_t now_ms,
+                                         std::optional<std::uint64_t> stream_seq, bool behind) {
+  if (stream_seq) service_->stream_seq_ = *stream_seq;
+  service_->behind_ = behind;
+  return service_->tracker_->apply(event, now_ms);
+}
+
+void TrackerService::Batch::apply_all(std::span<const events::Event> events, std::int64_t now_ms,
+                                      std::span<ApplyResult> out,
+                                      std::optional<std::uint64_t> stream_seq, bool behind) {
+  if (stream_seq) service_->stream_seq_ = *stream_seq;
+  service_->behind_ = behind;
+  service_->tracker_->apply_batch(events, now_ms, out);
+}
+
+void TrackerService::Batch::reject(events::RejectReason reason, std::int64_t now_ms,
+                                   std::optional<std::uint64_t> stream_seq, bool behind) {
+  if (stream_seq) service_->stream_seq_ = *stream_seq;
+  service_->behind_ = behind;
+  service_->tracker_->reject(reason, now_ms);
+}
+
 void TrackerService::set_behind(bool behind) {
   std::lock_guard lock(mu_);
   behind_ = behind;

@@ -184,10 +184,11 @@ struct OrderTracker::Impl {
     return r;
   }
 
-  ApplyResult apply(const Event& e, std::int64_t now) {
+  ApplyResult apply(const Event& e, std::int64_t now) { return apply(e, now, hash_order_id(e.id)); }
+  // h: hash_order_id(e.id), computed ahead by a batch (apply_batch).
+  ApplyResult apply(const Event& e, std::int64_t now, std::uint64_t h) {
     last_event_ms = now;
     max_event_ms = std::max(max_event_ms, e.time_ms);
-    const std::uint64_t h = hash_order_id(e.id);
     std::uint32_t idx = table.find(e.id, h);
     if (idx == OrderTable::kNotFound) {
       if (auto finished = tombstones.find(h)) {

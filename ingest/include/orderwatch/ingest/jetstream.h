@@ -5,7 +5,8 @@
 // Owns one consumer thread. The thread binds to the durable consumer (creating it with the
 // management API when missing; it is never deleted), first re-reads from the stream what
 // the loaded state may lack (see plan_resume), then fetches batches, decodes and applies
-// each message through the IngestPipeline and acknowledges it only after it is applied. Poison
+// the messages through the IngestPipeline in batches of what has arrived (one lock acquisition
+// per batch) and acknowledges each only after its batch is applied. Poison
 // (undecodable) messages are counted as rejected and terminated; a message whose handling failed
 // for a transient reason is NAKed with a delay. About once a second it polls the consumer's info
 // into IngestStats (lag, ack pending).
@@ -36,6 +37,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "orderwatch/ingest/pipeline.h"
 #include "orderwatch/ingest/stats.h"
@@ -98,7 +100,7 @@ class JetStreamConsumer {
   void consume();  // fetch loop until stop or a fatal subscription error
   bool replay(const ResumePlan& plan);
   bool replay_drained(natsSubscription* sub);
-  void handle(natsMsg* msg);
+  void handle_pending();  // applies and acknowledges pending_ as one batch
   void poll_consumer_info();
   void unbind();
   // Sleeps up to `ms` or until stop(); false when stopping.
@@ -122,6 +124,10 @@ class JetStreamConsumer {
   std::condition_variable cv_;
   std::thread thread_;
   log::RateLimited error_log_{10'000};
+  // Received and not yet applied (consume()); applied together, at most kApplyBatch at a time.
+  static constexpr std::size_t kApplyBatch = 256;
+  std::vector<natsMsg*> pending_;
+  std::vector<IngestMessage> batch_;
 };
 
 }  // namespace orderwatch::ingest

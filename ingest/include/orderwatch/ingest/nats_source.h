@@ -3,13 +3,12 @@
 // jittered backoff, and owns the ingest room's IngestStats (connected, reconnects, slow
 // consumer, dropped messages, JetStream lag) and the log lines saying which server it is on
 // and why attempts fail. `url` may list several servers (a cluster), comma-separated. Core mode
-// (no nats.jetstream): a plain subscription whose callback hands each payload to the
-// IngestPipeline on the client's delivery thread; it is behind (for the watermark) while the
-// client's queue holds messages after the one being applied. JetStream mode: a
-// JetStreamConsumer (jetstream.h) on its own thread, on this connection, feeding the same
-// pipeline. Nothing throws across the C callbacks.
-// Construction, start(), stop_consuming(), stop() and destruction are not thread-safe;
-// callbacks are.
+// (no nats.jetstream): a synchronous subscription drained by a thread of ours, which hands the
+// IngestPipeline up to 256 queued messages at a time (one wake-up and one lock acquisition per
+// batch, not per message); a message is behind (for the watermark) while messages wait after
+// it. JetStream mode: a JetStreamConsumer (jetstream.h) on its own thread, on this connection,
+// feeding the same pipeline. Nothing throws across the C callbacks. Construction, start(),
+// stop_consuming(), stop() and destruction are not thread-safe; callbacks are.
 #pragma once
 
 #include <nats/nats.h>
@@ -22,6 +21,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "orderwatch/ingest/connection.h"
 #include "orderwatch/ingest/jetstream.h"
@@ -57,7 +57,8 @@ class NatsSource {
   IngestPipeline& pipeline() { return pipeline_; }
 
  private:
-  static void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* self);
+  void consume_core(natsSubscription* sub);
+  void stop_core_thread();
   static void on_connected(natsConnection*, void* self);
   static void on_disconnected(natsConnection*, void* self);
   static void on_reconnected(natsConnection*, void* self);
@@ -74,6 +75,10 @@ class NatsSource {
   std::mutex sub_mu_;  // guards sub_ between stop() and stats() (scrape threads)
   natsSubscription* sub_ = nullptr;
   std::unique_ptr<JetStreamConsumer> jetstream_;
+  // Core mode: the thread that drains the (synchronous) subscription in batches.
+  static constexpr int kIdleNapUs = 500;
+  std::thread core_thread_;
+  std::atomic<bool> core_stop_{false};
   // The client calls back from its own threads until the closed callback: the destructor
   // waits for it so no callback can outlive this object.
   std::mutex closed_mu_;

@@ -13,13 +13,26 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "orderwatch/events/decoder.h"
 #include "orderwatch/log/log.h"
 #include "orderwatch/tracking/service.h"
 
 namespace orderwatch::ingest {
+
+// One message of a batch handed to IngestPipeline::handle_batch: its payload (valid for the
+// call), the stream sequence to record with it (JetStream) and whether more messages are known
+// to wait behind it; `accepted` is the result (false: rejected, counted by reason).
+struct IngestMessage {
+  std::string_view payload;
+  std::optional<std::uint64_t> stream_seq;
+  bool behind = false;
+  bool accepted = false;
+};
 
 class IngestPipeline {
  public:
@@ -34,6 +47,11 @@ class IngestPipeline {
   bool handle(std::string_view payload, std::optional<std::uint64_t> stream_seq = std::nullopt,
               bool behind = false);
 
+  // Decodes and applies a batch in order, under one acquisition of the service lock and with
+  // one clock reading: what handle() does per message, without its per-message hand-over.
+  // Decoded outside the service lock, as handle().
+  void handle_batch(std::span<IngestMessage> batch);
+
   tracking::TrackerService& service() { return service_; }
 
  private:
@@ -42,6 +60,18 @@ class IngestPipeline {
   std::unique_ptr<events::EventDecoder> decoder_;  // built from config generation generation_
   std::uint64_t generation_ = 0;
   log::RateLimited bad_input_log_{10'000};
+
+  void log_reject(std::int64_t now, events::RejectReason reason, std::string_view payload);
+  std::size_t handle_chunk(std::span<IngestMessage> batch, std::size_t start, std::int64_t now);
+  bool keep(std::string_view& view);
+
+  // handle_batch's buffers, reused (no allocation per event once warm).
+  static constexpr std::size_t kArenaBytes = 64 * 1024;
+  std::vector<char> arena_ = std::vector<char>(kArenaBytes);
+  std::size_t arena_used_ = 0;
+  std::vector<events::Event> decoded_;
+  std::vector<tracking::ApplyResult> results_;
+  std::vector<std::pair<std::size_t, events::RejectReason>> rejects_;
 };
 
 }  // namespace orderwatch::ingest

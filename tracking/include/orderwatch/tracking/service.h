@@ -28,6 +28,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -100,6 +101,32 @@ class TrackerService {
   bool reject(events::RejectReason reason, std::int64_t now_ms,
               std::optional<std::uint64_t> stream_seq = std::nullopt,
               std::optional<std::uint64_t> generation = std::nullopt, bool behind = false);
+  // Applies a batch of events under one lock acquisition (the ingest path): begin_batch()
+  // takes the lock and keeps it until the Batch is destroyed; it comes back without the lock
+  // (false) when `generation` is no longer current, and the caller decodes again with the new
+  // config. Batch::apply/reject mean what apply()/reject() mean, without the generation check
+  // (done once). Keep batches short (a few hundred events): scrapes wait for them.
+  class Batch {
+   public:
+    explicit operator bool() const { return lock_.owns_lock(); }
+    ApplyResult apply(const events::Event& event, std::int64_t now_ms,
+                      std::optional<std::uint64_t> stream_seq, bool behind);
+    void reject(events::RejectReason reason, std::int64_t now_ms,
+                std::optional<std::uint64_t> stream_seq, bool behind);
+    // Applies events in order (OrderTracker::apply_batch); stream_seq and behind are those of
+    // the last of them (the state covers them all once this returns). out: as apply_batch.
+    void apply_all(std::span<const events::Event> events, std::int64_t now_ms,
+                   std::span<ApplyResult> out, std::optional<std::uint64_t> stream_seq,
+                   bool behind);
+
+   private:
+    friend class TrackerService;
+    Batch(TrackerService& service, std::unique_lock<std::mutex> lock)
+        : service_(&service), lock_(std::move(lock)) {}
+    TrackerService* service_;
+    std::unique_lock<std::mutex> lock_;
+  };
+  Batch begin_batch(std::uint64_t generation);
   // Where ingest stands between events: behind (a backlog is known to wait, or the source
   // cannot see the stream) or caught up (W may follow the wall clock from the next tick).
   void set_behind(bool behind);

@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -161,6 +162,10 @@ class OrderTracker {
 
   // Applies one decoded event at wall-clock time now_ms.
   ApplyResult apply(const Event& event, std::int64_t now_ms);
+  // Applies events in order, as apply() each, at one wall-clock time; out[i] is events[i]'s
+  // result (out.size() >= events.size()). The lookups of later events are prefetched while
+  // earlier ones are applied, so their cache misses overlap.
+  void apply_batch(std::span<const Event> events, std::int64_t now_ms, std::span<ApplyResult> out);
   // Counts an event the decoder refused.
   void reject(RejectReason reason, std::int64_t now_ms);
   // Moves W (see above; behind: ingest knows of messages still waiting to be applied) and the
