@@ -37,9 +37,17 @@ void add_series_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
   auto overdue = family(sla::metric(cfg, "overdue"),
                         "Orders in the status now past the SLA tier (cumulative over tiers).",
                         MetricType::Gauge);
+  // A gauge histogram (OpenMetrics "gaugehistogram"): the text format 0.0.4 has no such type,
+  // so it is typed histogram, which is what histogram_quantile() reads. Its buckets go down
+  // as orders leave: query it as is, never with rate().
+  auto age = family(sla::metric(cfg, "age_seconds"),
+                    "Current age (as of the watermark) of the orders in the status; a gauge "
+                    "histogram: buckets fall as orders leave, never use rate() on it.",
+                    MetricType::Histogram);
   for (const auto& v : snap.series) {
     auto labels = series_labels(v);
     add_histogram(duration, labels, snap.duration_bounds_seconds, v.duration);
+    add_histogram(age, labels, snap.duration_bounds_seconds, v.age);
     add(in_status, labels, d(v.in_status));
     const auto& tiers = statuses[v.status].tiers;
     for (std::size_t k = 0; k < tiers.size(); ++k) {
@@ -52,6 +60,7 @@ void add_series_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
   out.push_back(std::move(duration));
   out.push_back(std::move(in_status));
   out.push_back(std::move(overdue));
+  out.push_back(std::move(age));
 }
 
 // Per status: oldest entry, breaches per tier, transitions; per terminal status: turnaround.

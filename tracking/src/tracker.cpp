@@ -59,6 +59,9 @@ void OrderTracker::Impl::tick(std::int64_t now, bool behind) {
     } else {
       retreat_cutoffs(w);
     }
+    age.move_to(w, index, [&](std::size_t s, std::uint32_t idx) {
+      return series(table.at(idx).combo, static_cast<std::uint8_t>(s));
+    });
     watermark = w;
   }
   if (!behind) confirm_late_entries(now);
@@ -166,6 +169,7 @@ void OrderTracker::Impl::snapshot(TrackerSnapshot& out) const {
           overdue.begin() + static_cast<std::ptrdiff_t>(ser * max_tiers),
           overdue.begin() + static_cast<std::ptrdiff_t>(ser * max_tiers + threshold_ms[s].size()));
       fill(v.duration, &hist[ser * nb], nb, hist_sum_ms[ser]);
+      age.fill(ser, v.in_status, v.age);
       out.series.push_back(std::move(v));
     }
   }

@@ -62,6 +62,9 @@ struct SeriesValues {
   std::int64_t in_status = 0;
   std::vector<std::int64_t> overdue;  // per tier of the status
   HistogramValues duration;
+  // Current ages as of W of the orders in the series (a gauge histogram: buckets go down as
+  // orders leave), on the duration bounds; count == in_status.
+  HistogramValues age;
 };
 
 // A consistent copy of every exported count, taken under the tracker's lock and rendered
