@@ -61,7 +61,7 @@ struct EventConfig {
   // live W = wall clock - max_lateness, behind W = newest event time applied - max_lateness.
   // 0 (the default): live W is the wall clock.
   Duration max_lateness{0};
-  std::uint32_t max_payload_bytes = 64 * 1024;        // larger payloads: rejected unparsed
+  std::uint32_t max_payload_bytes = 64 * 1024;  // larger payloads: rejected unparsed
   // Longer order ids are rejected (id_too_long); the drill-down API refuses longer ids too.
   std::uint32_t max_id_bytes = 1024;
   // Longer dimension values count as "other" (like values past max_values).
