@@ -37,6 +37,9 @@ void add_series_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
   auto overdue = family(sla::metric(cfg, "overdue"),
                         "Orders in the status now past the SLA tier (cumulative over tiers).",
                         MetricType::Gauge);
+  auto acknowledged = family(sla::metric(cfg, "overdue_acknowledged"),
+                             "Orders past the SLA tier an operator acknowledged (not in overdue).",
+                             MetricType::Gauge);
   // A gauge histogram (OpenMetrics "gaugehistogram"): the text format 0.0.4 has no such type,
   // so it is typed histogram, which is what histogram_quantile() reads. Its buckets go down
   // as orders leave: query it as is, never with rate().
@@ -53,6 +56,7 @@ void add_series_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
     for (std::size_t k = 0; k < tiers.size(); ++k) {
       auto with_severity = labels;
       with_severity.insert(with_severity.begin() + 1, {"severity", tiers[k].severity});
+      add(acknowledged, with_severity, d(k < v.acknowledged.size() ? v.acknowledged[k] : 0));
       add(overdue, std::move(with_severity), d(v.overdue[k]));
     }
   }
@@ -60,6 +64,7 @@ void add_series_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
   out.push_back(std::move(duration));
   out.push_back(std::move(in_status));
   out.push_back(std::move(overdue));
+  out.push_back(std::move(acknowledged));
   out.push_back(std::move(age));
 }
 

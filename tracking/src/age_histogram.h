@@ -53,11 +53,11 @@ class AgeHistogram {
       const std::int64_t cur = cutoff_[b];
       for (std::size_t s = 0; s < index.size(); ++s) {
         if (next > cur) {
-          index[s].for_each_in(cur, next,
-                               [&](const IndexEntry& e) { ++older_[slot(series_of(s, e.idx), b)]; });
+          index[s].for_each_in(
+              cur, next, [&](const IndexEntry& e) { ++older_[slot(series_of(s, e.idx), b)]; });
         } else if (next < cur) {
-          index[s].for_each_in(next, cur,
-                               [&](const IndexEntry& e) { --older_[slot(series_of(s, e.idx), b)]; });
+          index[s].for_each_in(
+              next, cur, [&](const IndexEntry& e) { --older_[slot(series_of(s, e.idx), b)]; });
         }
       }
       cutoff_[b] = next;
@@ -95,9 +95,9 @@ class AgeHistogram {
   }
 
   std::vector<std::int64_t> bounds_;
-  std::vector<std::int64_t> cutoff_;       // [bound]: older than the bound iff entered <= cutoff
-  std::vector<std::int64_t> older_;        // [series * bounds + bound]
-  std::vector<__int128> entered_sum_;      // [series]: sum of entry times, ms
+  std::vector<std::int64_t> cutoff_;   // [bound]: older than the bound iff entered <= cutoff
+  std::vector<std::int64_t> older_;    // [series * bounds + bound]
+  std::vector<__int128> entered_sum_;  // [series]: sum of entry times, ms
   std::int64_t w_ = kNoPosition;
 };
 

@@ -64,6 +64,7 @@ class StateLoader {
     restore_cutoffs();
     read_orders();
     read_tombstones();
+    if (version >= 3) load_acks(m, r);
     if (!r.done()) r.fail(std::to_string(r.remaining()) + " unexpected bytes after the tombstones");
     m.last_event_ms = last_event_ms;
     rep.meta.orders = orders - rep.orders_dropped;
@@ -262,7 +263,8 @@ class StateLoader {
       }
       m.tombstones.add(hash, static_cast<std::uint8_t>(target), expiry);
     }
-    if (!r.done()) r.fail(std::to_string(r.remaining()) + " unexpected bytes after the tombstones");
+    if (version < 3 && !r.done())
+      r.fail(std::to_string(r.remaining()) + " unexpected bytes after the tombstones");
   }
 
   Impl& m;

@@ -26,8 +26,14 @@ void OrderTracker::reject(RejectReason reason, std::int64_t now_ms) {
   impl_->last_event_ms = now_ms;
 }
 
-void OrderTracker::tick(std::int64_t now_ms, bool behind) { impl_->tick(now_ms, behind); }
-void OrderTracker::snapshot(TrackerSnapshot& out) const { impl_->snapshot(out); }
+void OrderTracker::tick(std::int64_t now_ms, bool behind) {
+  impl_->tick(now_ms, behind);
+  impl_->purge_acks(now_ms);
+}
+void OrderTracker::snapshot(TrackerSnapshot& out) const {
+  impl_->snapshot(out);
+  impl_->move_acknowledged(out);
+}
 std::size_t OrderTracker::tracked() const { return impl_->table.size(); }
 void OrderTracker::reserve(std::size_t orders) { impl_->table.reserve(orders); }
 std::int64_t OrderTracker::watermark_ms() const {

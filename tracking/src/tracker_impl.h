@@ -10,6 +10,7 @@
 #include <random>
 #include <unordered_map>
 
+#include "actions.h"
 #include "age_histogram.h"
 #include "order_table.h"
 #include "orderwatch/sla/metrics.h"
@@ -293,6 +294,11 @@ struct OrderTracker::Impl {
   std::vector<std::uint64_t> turn_hist;    // [status * ntb + bucket]
   std::vector<std::int64_t> turn_sum_ms;   // [status]
   AgeHistogram age{{}};                    // current ages as of W, per series
+  AckTable acks;                           // by order id (actions.cpp)
+  // The acknowledgement of the stay in record idx, if it still holds (actions.cpp).
+  const AckEntry* ack_of(std::uint32_t idx) const;
+  void purge_acks(std::int64_t now);
+  void move_acknowledged(TrackerSnapshot& out) const;
   std::uint64_t events[static_cast<int>(ApplyResult::kCount)] = {};
   std::uint64_t rejected[static_cast<int>(RejectReason::kCount)] = {};
   std::uint64_t evictions = 0;
