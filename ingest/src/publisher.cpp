@@ -21,8 +21,8 @@ std::string NatsPublisher::publish(const std::string& subject, const std::string
       natsOptions_SetAllowReconnect(opts.get(), false);  // a failure is reported, then retried
       check_nats(natsConnection_Connect(&conn_, opts.get()), "connect " + redact_url(url_));
     }
-    natsStatus s = natsConnection_Publish(conn_, subject.c_str(), body.data(),
-                                          static_cast<int>(body.size()));
+    natsStatus s =
+        natsConnection_Publish(conn_, subject.c_str(), body.data(), static_cast<int>(body.size()));
     if (s == NATS_OK) s = natsConnection_FlushTimeout(conn_, 2000);
     if (s != NATS_OK) {
       natsConnection_Destroy(conn_);

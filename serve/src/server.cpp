@@ -224,6 +224,8 @@ web::Routes Server::Parts::routes(Server& server, const sla::Config& config) {
     drilldown->add_routes(routes);
     if (actions) {
       actions->add_routes(routes);
+      drilldown->enable_action_forms(
+          [this](const std::string& user) { return actions->form_token(user); });
     } else {
       web::ActionsApi::add_disabled_routes(routes);
     }

@@ -213,7 +213,8 @@ TEST_F(Console, CrossSiteRequestsAreRefused) {
   seed();
   const std::string body = R"({"reason":"x","for":"1h"})";
   for (const std::string headers :
-       {"-H 'Content-Type: text/plain'", "-H 'Content-Type: application/json' -H 'Sec-Fetch-Site: cross-site'",
+       {"-H 'Content-Type: text/plain'",
+        "-H 'Content-Type: application/json' -H 'Sec-Fetch-Site: cross-site'",
         "-H 'Content-Type: application/json' -H 'Origin: http://evil.example'"}) {
     auto r = call("POST", "/api/v1/orders/a/acknowledge", body, headers);
     EXPECT_EQ(r.status, 403) << headers << ": " << r.body;
@@ -224,6 +225,31 @@ TEST_F(Console, CrossSiteRequestsAreRefused) {
   EXPECT_EQ(call("POST", "/api/v1/orders/a/acknowledge", "reason=x&for=1h&token=00", form).status,
             403);
   EXPECT_EQ(metrics()["order_overdue_acknowledged" + kWarn], 0);
+  EXPECT_EQ(exporter_->process().stop(), 0) << exporter_->log();
+}
+
+TEST_F(Console, ThePageFormsActWithTheirToken) {
+  start({"--web.enable-actions"});
+  seed();
+  const Answer page = call("GET", "/?status=Authorized", "", "");
+  ASSERT_EQ(page.status, 200);
+  const std::string needle = "name=\"token\" value=\"";
+  const auto at = page.body.find(needle);
+  ASSERT_NE(at, std::string::npos) << page.body;
+  const std::string token = page.body.substr(at + needle.size(), 64);
+  EXPECT_NE(page.body.find("action=\"/api/v1/orders/a/acknowledge\""), std::string::npos);
+  EXPECT_NE(page.body.find("action=\"/api/v1/overdue/forget?status=Authorized&amp;dry_run=true\""),
+            std::string::npos);
+  const std::string port = std::to_string(exporter_->port());
+  const std::string form = "-H 'Content-Type: application/x-www-form-urlencoded' -H " +
+                           shell_quote("Origin: http://127.0.0.1:" + port) +
+                           " -H 'Sec-Fetch-Site: same-origin'";
+  auto r =
+      call("POST", "/api/v1/orders/a/acknowledge", "reason=on+call&for=1h&token=" + token, form);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(metrics()["order_overdue_acknowledged" + kWarn], 1);
+  EXPECT_NE(call("GET", "/?status=Authorized", "", "").body.find("acknowledged by alice: on call"),
+            std::string::npos);
   EXPECT_EQ(exporter_->process().stop(), 0) << exporter_->log();
 }
 

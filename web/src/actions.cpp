@@ -102,8 +102,8 @@ std::string subject_for(std::string tmpl, const tracking::OrderView& v) {
         c = '_';
     return s;
   };
-  for (const auto& [key, value] :
-       {std::pair<std::string, std::string>{"{id}", token(v.id)}, {"{status}", token(v.status_name)}}) {
+  for (const auto& [key, value] : {std::pair<std::string, std::string>{"{id}", token(v.id)},
+                                   {"{status}", token(v.status_name)}}) {
     for (auto at = tmpl.find(key); at != std::string::npos; at = tmpl.find(key, at + value.size()))
       tmpl.replace(at, key.size(), value);
   }
@@ -119,7 +119,8 @@ ActionsApi::ActionsApi(tracking::TrackerService& service, Publisher publish, std
     : service_(service), publish_(std::move(publish)), secret_(std::move(secret)) {
   if (secret_.empty()) {
     unsigned char key[32];
-    if (RAND_bytes(key, sizeof key) != 1) throw std::runtime_error("no randomness for the form key");
+    if (RAND_bytes(key, sizeof key) != 1)
+      throw std::runtime_error("no randomness for the form key");
     secret_.assign(reinterpret_cast<const char*>(key), sizeof key);
   }
 }
@@ -190,10 +191,14 @@ struct Prepared {
 HttpResponse form_done(const std::string& text) {
   std::string esc;
   for (char c : text) {
-    if (c == '<') esc += "&lt;";
-    else if (c == '>') esc += "&gt;";
-    else if (c == '&') esc += "&amp;";
-    else esc += c;
+    if (c == '<')
+      esc += "&lt;";
+    else if (c == '>')
+      esc += "&gt;";
+    else if (c == '&')
+      esc += "&amp;";
+    else
+      esc += c;
   }
   return HttpResponse{200, "text/html; charset=utf-8",
                       "<!doctype html><title>orderwatch action</title><p>" + esc +
@@ -240,8 +245,11 @@ HttpResponse ActionsApi::on_order(const HttpRequest& req, const std::string& id,
   record(AuditEntry{out.now_ms, ack.actor, std::string(kActionNames[action]), "order " + id,
                     ack.reason, 1, false});
   if (form) return form_done(std::string(kActionNames[action]) + ": order " + id + " done.");
-  json body{{"action", kActionNames[action]}, {"id", v.id}, {"status", v.status_name},
-            {"actor", ack.actor}, {"reason", ack.reason}};
+  json body{{"action", kActionNames[action]},
+            {"id", v.id},
+            {"status", v.status_name},
+            {"actor", ack.actor},
+            {"reason", ack.reason}};
   if (action == 0) body["until"] = events::format_rfc3339_ms(ack.until_ms);
   if (action == 2) body["subject"] = subject;
   return reply(action == 2 ? 202 : 200, body);
@@ -309,12 +317,13 @@ HttpResponse ActionsApi::on_batch(const HttpRequest& req, std::size_t action) {
   record(AuditEntry{out.now_ms, ack.actor, std::string(kActionNames[action]), target, ack.reason,
                     acted, dry_run});
   if (form) {
-    return form_done(std::string(kActionNames[action]) + (dry_run ? " (dry run) would touch " : ": ") +
-                     std::to_string(acted) + " of " + std::to_string(out.matched) + " overdue orders.");
+    return form_done(std::string(kActionNames[action]) +
+                     (dry_run ? " (dry run) would touch " : ": ") + std::to_string(acted) + " of " +
+                     std::to_string(out.matched) + " overdue orders.");
   }
-  json body{{"action", kActionNames[action]}, {"dry_run", dry_run},
-            {"matched", out.matched},          {dry_run ? "would_act" : "acted", acted},
-            {"cap", kMaxBatch},                {"ids", ids}};
+  json body{
+      {"action", kActionNames[action]},         {"dry_run", dry_run}, {"matched", out.matched},
+      {dry_run ? "would_act" : "acted", acted}, {"cap", kMaxBatch},   {"ids", ids}};
   if (!failed.empty()) body["error"] = "redrive stopped: " + failed;
   if (out.error == "full") body["error"] = "too many acknowledgements held";
   return reply(failed.empty() ? (action == 2 && !dry_run ? 202 : 200) : 502, body);
@@ -350,9 +359,13 @@ void ActionsApi::add_routes(Routes& routes) {
     if (!req.query.empty()) return error(400, "/api/v1/actions takes no parameter");
     json list = json::array();
     for (const auto& e : audit()) {
-      list.push_back(json{{"at", events::format_rfc3339_ms(e.at_ms)}, {"actor", e.actor},
-                          {"action", e.action}, {"target", e.target}, {"reason", e.reason},
-                          {"orders", e.orders}, {"dry_run", e.dry_run}});
+      list.push_back(json{{"at", events::format_rfc3339_ms(e.at_ms)},
+                          {"actor", e.actor},
+                          {"action", e.action},
+                          {"target", e.target},
+                          {"reason", e.reason},
+                          {"orders", e.orders},
+                          {"dry_run", e.dry_run}});
     }
     return reply(200, json{{"actions", list}, {"kept", kAuditEntries}});
   };
@@ -360,8 +373,9 @@ void ActionsApi::add_routes(Routes& routes) {
 
 void ActionsApi::add_disabled_routes(Routes& routes) {
   const auto disabled = [] {
-    return error(403, "actions are not enabled (orderwatch serve --web.enable-actions, with basic "
-                      "auth in --web.config.file)");
+    return error(403,
+                 "actions are not enabled (orderwatch serve --web.enable-actions, with basic "
+                 "auth in --web.config.file)");
   };
   HttpHandler lookup = routes["/api/v1/orders/*"];
   routes["/api/v1/orders/*"] = [lookup, disabled](const HttpRequest& req) {

@@ -35,7 +35,7 @@ namespace orderwatch::web {
 inline constexpr std::size_t kMaxBatch = 1000;
 inline constexpr std::size_t kAuditEntries = 1000;
 inline constexpr std::array<std::string_view, 3> kActionNames = {"acknowledge", "forget",
-                                                                  "redrive"};
+                                                                 "redrive"};
 
 // Publishes one message; returns "" or the error.
 using Publisher = std::function<std::string(const std::string& subject, const std::string& body)>;
