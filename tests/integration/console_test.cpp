@@ -253,6 +253,33 @@ TEST_F(Console, ThePageFormsActWithTheirToken) {
   EXPECT_EQ(exporter_->process().stop(), 0) << exporter_->log();
 }
 
+TEST_F(Console, HeadlessChromiumShowsTheButtons) {
+  start({"--web.enable-actions"});
+  seed();
+  const std::string url =
+      "http://alice:pw@127.0.0.1:" + std::to_string(exporter_->port()) + "/?status=Authorized";
+  const std::string chromium = std::string(CHROMIUM_BIN) +
+                               " --headless --no-sandbox --disable-gpu --disable-dev-shm-usage "
+                               "--no-first-run --hide-scrollbars --user-data-dir=" +
+                               shell_quote(dir_.path() + "/chromium-profile");
+  const auto dom = run("timeout 60 " + chromium + " --dump-dom " + shell_quote(url));
+  ASSERT_EQ(dom.exit_code, 0) << dom.output;
+  std::size_t buttons = 0;
+  for (auto at = dom.output.find("<button"); at != std::string::npos;
+       at = dom.output.find("<button", at + 1))
+    ++buttons;
+  EXPECT_EQ(buttons, 3u * 3u + 6u) << dom.output;  // 3 per order, 6 for the batch
+  const std::string png = dir_.path() + "/page.png";
+  const auto shot =
+      run("cd " + shell_quote(dir_.path()) + " && timeout 60 " + chromium +
+          " --window-size=1400,700 --screenshot=" + shell_quote(png) + " " + shell_quote(url));
+  EXPECT_EQ(shot.exit_code, 0) << shot.output;
+  if (const char* keep = std::getenv("ORDERWATCH_KEEP_SCREENSHOT")) {
+    run("cp " + shell_quote(png) + " " + shell_quote(keep));
+  }
+  EXPECT_EQ(exporter_->process().stop(), 0) << exporter_->log();
+}
+
 TEST_F(Console, RefusedWithoutAuthAndOffWithoutTheFlag) {
   {
     ExporterProcess no_auth(config_, nats_->url(), dir_.path() + "/noauth.log",
