@@ -29,6 +29,9 @@ void add_serve(CLI::App& app, int& exit_code) {
       ->check(CLI::ExistingFile);
   cmd->add_flag("--web.disable-api", o->disable_api,
                 "Serve no drill-down API (/api/v1/...) nor page: no order ids over HTTP");
+  cmd->add_flag("--web.enable-actions", o->enable_actions,
+                "Enable the operator actions (acknowledge, forget, redrive; API and page); "
+                "refused without basic auth in --web.config.file");
   cmd->callback([o, &exit_code] { exit_code = serve::run(*o); });
 }
 

@@ -37,14 +37,26 @@ void add_series_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
   auto overdue = family(sla::metric(cfg, "overdue"),
                         "Orders in the status now past the SLA tier (cumulative over tiers).",
                         MetricType::Gauge);
+  auto acknowledged = family(sla::metric(cfg, "overdue_acknowledged"),
+                             "Orders past the SLA tier an operator acknowledged (not in overdue).",
+                             MetricType::Gauge);
+  // A gauge histogram (OpenMetrics "gaugehistogram"): the text format 0.0.4 has no such type,
+  // so it is typed histogram, which is what histogram_quantile() reads. Its buckets go down
+  // as orders leave: query it as is, never with rate().
+  auto age = family(sla::metric(cfg, "age_seconds"),
+                    "Current age (as of the watermark) of the orders in the status; a gauge "
+                    "histogram: buckets fall as orders leave, never use rate() on it.",
+                    MetricType::Histogram);
   for (const auto& v : snap.series) {
     auto labels = series_labels(v);
     add_histogram(duration, labels, snap.duration_bounds_seconds, v.duration);
+    add_histogram(age, labels, snap.duration_bounds_seconds, v.age);
     add(in_status, labels, d(v.in_status));
     const auto& tiers = statuses[v.status].tiers;
     for (std::size_t k = 0; k < tiers.size(); ++k) {
       auto with_severity = labels;
       with_severity.insert(with_severity.begin() + 1, {"severity", tiers[k].severity});
+      add(acknowledged, with_severity, d(k < v.acknowledged.size() ? v.acknowledged[k] : 0));
       add(overdue, std::move(with_severity), d(v.overdue[k]));
     }
   }
@@ -52,6 +64,8 @@ void add_series_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
   out.push_back(std::move(duration));
   out.push_back(std::move(in_status));
   out.push_back(std::move(overdue));
+  out.push_back(std::move(acknowledged));
+  out.push_back(std::move(age));
 }
 
 // Per status: oldest entry, breaches per tier, transitions; per terminal status: turnaround.

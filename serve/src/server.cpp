@@ -9,12 +9,15 @@
 #include <vector>
 
 #include "orderwatch/ingest/nats_source.h"
+#include "orderwatch/ingest/publisher.h"
 #include "orderwatch/log/log.h"
+#include "orderwatch/metrics/actions_collector.h"
 #include "orderwatch/metrics/collector.h"
 #include "orderwatch/serve/serve.h"
 #include "orderwatch/sla/loader.h"
 #include "orderwatch/sla/secrets.h"
 #include "orderwatch/tracking/service.h"
+#include "orderwatch/web/actions.h"
 #include "orderwatch/web/drilldown.h"
 #include "orderwatch/web/http_server.h"
 #include "orderwatch/web/web_config.h"
@@ -144,6 +147,8 @@ struct Server::Parts {
   std::unique_ptr<tracking::TrackerService> service;
   std::unique_ptr<ingest::NatsSource> nats;
   std::unique_ptr<web::DrilldownApi> drilldown;
+  std::unique_ptr<ingest::NatsPublisher> publisher;  // redrive requests
+  std::unique_ptr<web::ActionsApi> actions;          // --web.enable-actions
   std::unique_ptr<web::HttpServer> http;
 
   std::pair<int, std::string> reload(const std::string& trigger);
@@ -196,9 +201,18 @@ std::pair<int, std::string> Server::Parts::reload(const std::string& trigger) {
 web::Routes Server::Parts::routes(Server& server, const sla::Config& config) {
   web::Routes routes;
   const bool jetstream = config.nats.jetstream.has_value();
-  add_metrics_route(routes,
-                    {std::make_shared<metrics::OrderCollector>(*service, ORDERWATCH_VERSION),
-                     std::make_shared<metrics::IngestCollector>(*nats, jetstream)});
+  std::vector<std::shared_ptr<const prometheus::Collectable>> collectors{
+      std::make_shared<metrics::OrderCollector>(*service, ORDERWATCH_VERSION),
+      std::make_shared<metrics::IngestCollector>(*nats, jetstream)};
+  if (options.enable_actions && !options.disable_api) {
+    publisher = std::make_unique<ingest::NatsPublisher>(config.nats, options.nats_url);
+    actions = std::make_unique<web::ActionsApi>(
+        *service, [this](const std::string& subject, const std::string& body) {
+          return publisher->publish(subject, body);
+        });
+    collectors.push_back(std::make_shared<metrics::ActionsCollector>(*actions));
+  }
+  add_metrics_route(routes, std::move(collectors));
   add_health_routes(routes, *service, *nats);
   add_runbook_routes(routes, *service);
   add_reload_route(routes, options.enable_lifecycle,
@@ -208,6 +222,13 @@ web::Routes Server::Parts::routes(Server& server, const sla::Config& config) {
   } else {
     drilldown = std::make_unique<web::DrilldownApi>(*service, config.service);
     drilldown->add_routes(routes);
+    if (actions) {
+      actions->add_routes(routes);
+      drilldown->enable_action_forms(
+          [this](const std::string& user) { return actions->form_token(user); });
+    } else {
+      web::ActionsApi::add_disabled_routes(routes);
+    }
   }
   return routes;
 }
@@ -218,6 +239,16 @@ Server::Server(const Options& options) : parts_(std::make_unique<Parts>()) {
   p.snapshot_interval_ms = check_flags(options);
   const sla::Config config = load_config(options.config);
   const web::WebConfig web = load_web(options);
+  if (options.enable_actions && web.basic_auth_users.empty()) {
+    throw StartError{kExitUsage,
+                     "orderwatch serve: --web.enable-actions needs basic auth: the actor of every "
+                     "action is the authenticated user (basic_auth_users in --web.config.file)"};
+  }
+  if (options.enable_actions && options.disable_api) {
+    throw StartError{kExitUsage,
+                     "orderwatch serve: --web.enable-actions and --web.disable-api exclude each "
+                     "other"};
+  }
 
   p.service = std::make_unique<tracking::TrackerService>(config, tracking::system_now_ms);
   // The snapshot is loaded before anything can apply events (it replaces the state).

@@ -237,4 +237,27 @@ void Loader::read_retention(const YAML::Node& node, Retention& r) {
   set_duration(node, "tombstone_ttl", "retention", r.tombstone_ttl, true);
 }
 
+void Loader::read_actions(const YAML::Node& node, Actions& a) {
+  if (!is_map(node, "actions")) return;
+  keys(node, "actions", {"redrive_subject"});
+  if (auto v = node["redrive_subject"]) {
+    a.redrive_subject = scalar(v, "actions.redrive_subject");
+    std::string rest = a.redrive_subject;
+    for (const std::string_view p : {"{id}", "{status}"}) {
+      for (auto at = rest.find(p); at != std::string::npos; at = rest.find(p)) {
+        rest.replace(at, p.size(), "x");
+      }
+    }
+    const bool bad = a.redrive_subject.empty() ||
+                     rest.find_first_of(" \t*>") != std::string::npos || rest.front() == '.' ||
+                     rest.back() == '.' || rest.find("..") != std::string::npos;
+    if (bad) {
+      add(v, "actions.redrive_subject",
+          "\"" + a.redrive_subject +
+              "\" is not a NATS subject (tokens separated by '.', no wildcards or spaces; "
+              "{id} and {status} are replaced)");
+    }
+  }
+}
+
 }  // namespace orderwatch::sla::detail

@@ -62,7 +62,7 @@ Config Loader::load(const std::string& text) {
   }
   keys(root, "",
        {"version", "service", "metric_prefix", "nats", "event", "statuses", "turnaround",
-        "alerting", "retention"});
+        "alerting", "retention", "actions"});
 
   if (auto v = root["version"]) {
     auto n = integer(v, "version");
@@ -90,6 +90,7 @@ Config Loader::load(const std::string& text) {
   if (auto v = root["turnaround"]) read_turnaround(v, cfg);
   if (auto v = root["alerting"]) read_alerting(v, cfg);
   if (auto v = root["retention"]) read_retention(v, cfg.retention);
+  if (auto v = root["actions"]) read_actions(v, cfg.actions);
 
   if (!problems_.empty()) {
     // Report in file order, as a reader scans the file.

@@ -99,6 +99,7 @@ class Loader {
   void check_receiver(const YAML::Node& node, const std::string& path, const std::string& name,
                       const std::set<std::string>& names);
   void read_retention(const YAML::Node& node, Retention& r);
+  void read_actions(const YAML::Node& node, Actions& a);
 
   std::string file_;
   std::vector<Problem> problems_;

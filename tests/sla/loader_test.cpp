@@ -311,3 +311,24 @@ TEST(Loader, MissingFile) {
 
 }  // namespace
 }  // namespace orderwatch::sla
+
+namespace orderwatch::sla {
+namespace {
+
+TEST(Loader, RedriveSubjectIsATemplatedNatsSubject) {
+  EXPECT_EQ(load_string(kBase).actions.redrive_subject, "");
+  EXPECT_EQ(load_string(kBase + "actions: {redrive_subject: \"orders.redrive.{status}.{id}\"}\n")
+                .actions.redrive_subject,
+            "orders.redrive.{status}.{id}");
+  for (const char* bad :
+       {"orders.>", "\"orders.*.{id}\"", "\"orders..{id}\"", "\"orders. x\"", ".a"}) {
+    const auto p = problems_of(kBase + "actions: {redrive_subject: " + bad + "}\n");
+    ASSERT_EQ(p.size(), 1u) << bad;
+    EXPECT_EQ(p[0].path, "actions.redrive_subject") << bad;
+    EXPECT_NE(p[0].message.find("is not a NATS subject"), std::string::npos) << bad;
+  }
+  EXPECT_EQ(problems_of(kBase + "actions: {redrive: x}\n").size(), 1u);
+}
+
+}  // namespace
+}  // namespace orderwatch::sla

@@ -64,6 +64,7 @@ class StateLoader {
     restore_cutoffs();
     read_orders();
     read_tombstones();
+    if (version >= 3) load_acks(m, r);
     if (!r.done()) r.fail(std::to_string(r.remaining()) + " unexpected bytes after the tombstones");
     m.last_event_ms = last_event_ms;
     rep.meta.orders = orders - rep.orders_dropped;
@@ -148,6 +149,7 @@ class StateLoader {
   // thresholds. The next tick() counts what crossed since.
   void restore_cutoffs() {
     m.watermark = watermark;
+    m.age.set_position(watermark);
     if (watermark != kNever) {
       for (std::size_t s = 0; s < m.n; ++s) {
         for (std::size_t k = 0; k < m.cutoff[s].size(); ++k)
@@ -213,6 +215,7 @@ class StateLoader {
     m.index[s].insert(IndexEntry{entered, idx});
     const std::size_t ser = m.series(rec.combo, s);
     ++m.in_status[ser];
+    m.age.enter(ser, entered);
     // As Impl::enter, except for breaches: a tier the writer had counted stays counted, one
     // the current thresholds put the order past for the first time counts now, and one it was
     // past without a count yet (it arrived past it) keeps waiting for confirmation.
@@ -260,7 +263,8 @@ class StateLoader {
       }
       m.tombstones.add(hash, static_cast<std::uint8_t>(target), expiry);
     }
-    if (!r.done()) r.fail(std::to_string(r.remaining()) + " unexpected bytes after the tombstones");
+    if (version < 3 && !r.done())
+      r.fail(std::to_string(r.remaining()) + " unexpected bytes after the tombstones");
   }
 
   Impl& m;

@@ -26,8 +26,14 @@ void OrderTracker::reject(RejectReason reason, std::int64_t now_ms) {
   impl_->last_event_ms = now_ms;
 }
 
-void OrderTracker::tick(std::int64_t now_ms, bool behind) { impl_->tick(now_ms, behind); }
-void OrderTracker::snapshot(TrackerSnapshot& out) const { impl_->snapshot(out); }
+void OrderTracker::tick(std::int64_t now_ms, bool behind) {
+  impl_->tick(now_ms, behind);
+  impl_->purge_acks(now_ms);
+}
+void OrderTracker::snapshot(TrackerSnapshot& out) const {
+  impl_->snapshot(out);
+  impl_->move_acknowledged(out);
+}
 std::size_t OrderTracker::tracked() const { return impl_->table.size(); }
 void OrderTracker::reserve(std::size_t orders) { impl_->table.reserve(orders); }
 std::int64_t OrderTracker::watermark_ms() const {
@@ -59,6 +65,9 @@ void OrderTracker::Impl::tick(std::int64_t now, bool behind) {
     } else {
       retreat_cutoffs(w);
     }
+    age.move_to(w, index, [&](std::size_t s, std::uint32_t idx) {
+      return series(table.at(idx).combo, static_cast<std::uint8_t>(s));
+    });
     watermark = w;
   }
   if (!behind) confirm_late_entries(now);
@@ -166,6 +175,7 @@ void OrderTracker::Impl::snapshot(TrackerSnapshot& out) const {
           overdue.begin() + static_cast<std::ptrdiff_t>(ser * max_tiers),
           overdue.begin() + static_cast<std::ptrdiff_t>(ser * max_tiers + threshold_ms[s].size()));
       fill(v.duration, &hist[ser * nb], nb, hist_sum_ms[ser]);
+      age.fill(ser, v.in_status, v.age);
       out.series.push_back(std::move(v));
     }
   }

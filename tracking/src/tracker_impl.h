@@ -10,6 +10,8 @@
 #include <random>
 #include <unordered_map>
 
+#include "actions.h"
+#include "age_histogram.h"
 #include "order_table.h"
 #include "orderwatch/sla/metrics.h"
 #include "orderwatch/tracking/tracker.h"
@@ -90,6 +92,7 @@ struct OrderTracker::Impl {
     turnaround_bounds = to_ms(sla::turnaround_buckets(cfg));
     nb = duration_bounds.size() + 1;
     ntb = turnaround_bounds.size() + 1;
+    age = AgeHistogram(duration_bounds);
     breaches.assign(n * max_tiers, 0);
     transitions.assign(n * n, 0);
     turn_hist.assign(n * ntb, 0);
@@ -121,6 +124,7 @@ struct OrderTracker::Impl {
     overdue.resize(combos.size() * n * max_tiers, 0);
     hist.resize(combos.size() * n * nb, 0);
     hist_sum_ms.resize(combos.size() * n, 0);
+    age.resize(combos.size() * n);
     return id;
   }
 
@@ -139,6 +143,7 @@ struct OrderTracker::Impl {
     index[s].insert(IndexEntry{r.entered_ms, idx});
     const std::size_t ser = series(r.combo, s);
     ++in_status[ser];
+    age.enter(ser, r.entered_ms);
     r.breached = 0;
     const auto& cut = cutoff[s];
     std::size_t k = 0;
@@ -171,6 +176,7 @@ struct OrderTracker::Impl {
     }
     index[s].erase(IndexEntry{r.entered_ms, idx}, index_hint);
     --in_status[ser];
+    age.leave(ser, r.entered_ms);
   }
 
   static void observe(std::uint64_t* buckets, const std::vector<std::int64_t>& bounds,
@@ -288,6 +294,12 @@ struct OrderTracker::Impl {
   std::vector<std::uint64_t> transitions;  // [from * n + to]
   std::vector<std::uint64_t> turn_hist;    // [status * ntb + bucket]
   std::vector<std::int64_t> turn_sum_ms;   // [status]
+  AgeHistogram age{{}};                    // current ages as of W, per series
+  AckTable acks;                           // by order id (actions.cpp)
+  // The acknowledgement of the stay in record idx, if it still holds (actions.cpp).
+  const AckEntry* ack_of(std::uint32_t idx) const;
+  void purge_acks(std::int64_t now);
+  void move_acknowledged(TrackerSnapshot& out) const;
   std::uint64_t events[static_cast<int>(ApplyResult::kCount)] = {};
   std::uint64_t rejected[static_cast<int>(RejectReason::kCount)] = {};
   std::uint64_t evictions = 0;

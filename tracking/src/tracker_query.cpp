@@ -48,6 +48,7 @@ OrderView OrderTracker::Impl::view(std::uint32_t idx) const {
   const auto& key = impl.combos[r.combo];
   v.dims.reserve(impl.ndims);
   for (std::size_t i = 0; i < impl.ndims; ++i) v.dims.push_back(impl.dims[i].names[key[i]]);
+  if (const AckEntry* a = ack_of(idx)) v.ack = a->ack;
   return v;
 }
 

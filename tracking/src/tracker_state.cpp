@@ -135,6 +135,7 @@ void OrderTracker::save_state(std::string& image, std::uint64_t stream_seq,
   save_header(m, w, stream_seq, written_ms, tombstones);
   save_orders(m, w);
   save_tombstones(m, w, tombstones, written_ms);
+  save_acks(m, w);
 }
 
 void OrderTracker::carry_counters_from(const OrderTracker& previous) {

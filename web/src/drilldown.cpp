@@ -145,6 +145,12 @@ json order_json(const tracking::OrderView& v, const std::vector<std::string>& la
          {"tiers_crossed", v.tiers_crossed},
          {"severity", v.severity.empty() ? json(nullptr) : json(v.severity)},
          {"dims", dims_json(labels, v.dims)}};
+  if (v.ack) {
+    o["acknowledged"] = json{{"by", v.ack->actor},
+                             {"reason", v.ack->reason},
+                             {"at", events::format_rfc3339_ms(v.ack->at_ms)},
+                             {"until", events::format_rfc3339_ms(v.ack->until_ms)}};
+  }
   return o;
 }
 

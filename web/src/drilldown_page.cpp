@@ -1,6 +1,7 @@
 // The drill-down page at "/": plain server-rendered HTML with inline CSS (no scripts, no
 // external assets), every value HTML-escaped. Links use the same filters as the API, so an
 // alert's drilldown_url (<exporter_url>/?status=S&severity=K) opens the stuck orders.
+#include "action_forms.h"
 #include "drilldown_params.h"
 #include "orderwatch/web/drilldown.h"
 
@@ -55,6 +56,8 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 .sev-warning{color:#8a5a00}.sev-page,.sev-critical{color:#b00020;font-weight:600}
 .muted{color:#6e6e73}.error{color:#b00020;font-weight:600}
 nav a{margin-right:1em}
+form.act{display:inline-block;margin:0 .3em .2em 0}form.act input{font-size:.85em}
+.batch{margin:.5em 0}.acked{color:#2e7d32;margin-right:.5em}
 </style>)";
 
 // One row per non-terminal status: in flight, overdue per tier, oldest, common dimensions.
@@ -98,7 +101,8 @@ void summary_table(std::string& html, const tracking::TrackerSummary& sum) {
 
 // max_id_bytes: the API's bound; longer ids (kept from a snapshot or an older config) are shown
 // but not linked to a lookup that would refuse them.
-void orders_table(std::string& html, const tracking::OverduePage& page, std::size_t max_id_bytes) {
+void orders_table(std::string& html, const tracking::OverduePage& page, std::size_t max_id_bytes,
+                  const std::string& token = "") {
   if (page.orders.empty()) {
     html += "<p class=\"muted\">No overdue orders.</p>\n";
     return;
@@ -107,6 +111,7 @@ void orders_table(std::string& html, const tracking::OverduePage& page, std::siz
       "<table class=\"orders\"><tr><th>Order</th><th>Status</th><th>Entered (UTC)</th>"
       "<th>Age</th><th>Tier</th>";
   for (const auto& label : page.dimension_labels) html += "<th>" + esc(label) + "</th>";
+  if (!token.empty()) html += "<th>Act</th>";
   html += "</tr>\n";
   for (const auto& v : page.orders) {
     html += drilldown::linkable_id(v.id, max_id_bytes)
@@ -118,6 +123,16 @@ void orders_table(std::string& html, const tracking::OverduePage& page, std::siz
             esc(human_age(page.now_ms - v.entered_ms)) + "</td><td class=\"sev-" + esc(v.severity) +
             "\">" + esc(v.severity) + "</td>";
     for (const auto& value : v.dims) html += "<td>" + esc(value) + "</td>";
+    if (!token.empty()) {
+      html += "<td>";
+      if (v.ack) {
+        html += "<span class=\"acked\">acknowledged by " + esc(v.ack->actor) + ": " +
+                esc(v.ack->reason) + "</span>";
+      }
+      if (drilldown::linkable_id(v.id, max_id_bytes))
+        html += forms::order_forms(url_encode(v.id), token);
+      html += "</td>";
+    }
     html += "</tr>\n";
   }
   html += "</table>\n";
@@ -148,6 +163,7 @@ HttpResponse DrilldownApi::page(const HttpRequest& req) const {
     return finish(400);
   }
 
+  const std::string token = token_of_ ? token_of_(req.user) : "";
   const tracking::TrackerSummary sum = service_.summary();
   html += "<p class=\"muted\">" + std::to_string(sum.tracked) + " orders in flight; as of " +
           esc(events::format_rfc3339_ms(sum.now_ms)) + "</p>\n";
@@ -168,7 +184,7 @@ HttpResponse DrilldownApi::page(const HttpRequest& req) const {
       if (!page.error.empty()) continue;  // the config changed between the two calls
       html += "<h2 id=\"" + esc(s.name) + "\">" + esc(s.name) + ": " + std::to_string(page.total) +
               " overdue</h2>\n";
-      orders_table(html, page, max_id_bytes);
+      orders_table(html, page, max_id_bytes, token);
       if (page.next) {
         html += "<p><a href=\"" + esc(link(s.name, "")) + "\">all " + std::to_string(page.total) +
                 " overdue " + esc(s.name) + " orders &rarr;</a></p>\n";
@@ -187,7 +203,8 @@ HttpResponse DrilldownApi::page(const HttpRequest& req) const {
   if (!f.severity.empty()) title += ", past " + f.severity;
   html += "<h2>" + esc(title) + ": " + std::to_string(page.total) + " overdue" +
           (f.cursor ? " (continued)" : "") + "</h2>\n";
-  orders_table(html, page, max_id_bytes);
+  orders_table(html, page, max_id_bytes, token);
+  if (!token.empty() && page.total > 0) html += forms::batch_forms(f.status, f.severity, token);
   if (page.next) {
     html += "<p><a id=\"next\" href=\"" +
             esc(link(f.status, f.severity, format_cursor(*page.next), f.limit.value_or(0))) +

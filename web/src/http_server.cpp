@@ -306,6 +306,14 @@ int HttpServer::dispatch(mg_connection* conn, void* self_ptr) {
   // With decode_url off, local_uri_raw is the path exactly as sent.
   req.path = info->local_uri_raw ? info->local_uri_raw : (info->local_uri ? info->local_uri : "/");
   req.query = info->query_string ? info->query_string : "";
+  const auto header = [conn](const char* name) {
+    const char* v = mg_get_header(conn, name);
+    return std::string(v ? v : "");
+  };
+  req.host = header("Host");
+  req.origin = header("Origin");
+  req.sec_fetch_site = header("Sec-Fetch-Site");
+  req.content_type = header("Content-Type");
   const bool has_body =
       info->content_length > 0 || has_token(mg_get_header(conn, "Transfer-Encoding"), "chunked");
   const bool takes_body = req.method == "POST" || req.method == "PUT";
@@ -334,6 +342,10 @@ int HttpServer::dispatch(mg_connection* conn, void* self_ptr) {
                                                     : "malformed request body\n");
     } else {
       body_read = has_body && takes_body;
+      if (self->auth_.enabled()) {
+        std::string password;
+        parse_basic_authorization(header("Authorization"), req.user, password);
+      }
       resp = (*handler)(req);
     }
   } catch (const std::exception& e) {

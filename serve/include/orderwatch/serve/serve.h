@@ -34,6 +34,7 @@ struct Options {
   bool enable_lifecycle = false;
   std::string web_config;  // --web.config.file: TLS + basic auth for every endpoint
   bool disable_api = false;
+  bool enable_actions = false;  // --web.enable-actions: needs basic auth (web_config)
 };
 
 // A refused start: the message for stderr and the exit code.

@@ -158,6 +158,14 @@ struct Retention {
   Duration tombstone_ttl{std::chrono::minutes(10)};  // how long finished ids are remembered
 };
 
+// Operator actions (orderwatch serve --web.enable-actions).
+struct Actions {
+  // Subject a redrive request is published on; "{id}" and "{status}" are replaced by the
+  // order's (id characters NATS does not allow in a token -- '.', '*', '>', space -- become
+  // '_'). Empty: redrive is refused.
+  std::string redrive_subject;
+};
+
 struct Config {
   int version = 1;
   std::string service;  // [a-z0-9_-]+, used in alert names, labels, titles
@@ -168,6 +176,7 @@ struct Config {
   Turnaround turnaround;
   Alerting alerting;
   Retention retention;
+  Actions actions;
   std::string source_path;  // file the config was loaded from ("" for strings)
 
   // Index of the status with this name, or -1.

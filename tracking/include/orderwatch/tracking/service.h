@@ -73,6 +73,16 @@ struct SaveTimings {
   std::int64_t total_us = 0;      // encode + checksum + write + fsync + rename
 };
 
+// What an operator action did (service_actions.cpp).
+enum class OrderAction : std::uint8_t { kAcknowledge, kForget, kRedrive };
+struct ActionOutcome {
+  std::int64_t now_ms = 0;
+  std::vector<std::string> dimension_labels;
+  std::vector<OrderView> orders;  // the orders acted on (views as before a forget)
+  std::uint64_t matched = 0;      // batch: orders the filter selects (all, not just this cap)
+  std::string error;              // batch: refused filter; single: "full" when kMaxAcks held
+};
+
 class TrackerService {
  public:
   TrackerService(const sla::Config& config, Clock clock);
@@ -142,6 +152,14 @@ class TrackerService {
   OverduePage overdue(const OverdueQuery& query);
   TrackerSummary summary();
   void reserve(std::size_t orders);
+
+  // Operator actions on one order (ticks first). Nothing acted on (orders empty) when the id is
+  // not held. Redrive changes nothing: the order is returned for the caller to publish.
+  ActionOutcome act(OrderAction action, std::string_view id, const Acknowledgement& ack);
+  // The same on the overdue orders `query` selects, oldest first, at most query.limit of them;
+  // dry_run: only counted and listed. One lock for the selection and the action.
+  ActionOutcome act_on_overdue(OrderAction action, const OverdueQuery& query,
+                               const Acknowledgement& ack, bool dry_run);
 
   // The last stream sequence whose effects are in the tracker (0 = none / core NATS).
   std::uint64_t stream_seq();

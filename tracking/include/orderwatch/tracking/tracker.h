@@ -63,6 +63,11 @@ struct SeriesValues {
   std::int64_t in_status = 0;
   std::vector<std::int64_t> overdue;  // per tier of the status
   HistogramValues duration;
+  // Current ages as of W of the orders in the series (a gauge histogram: buckets go down as
+  // orders leave), on the duration bounds; count == in_status.
+  HistogramValues age;
+  // Per tier: acknowledged orders past it (not in `overdue`, which counts the others).
+  std::vector<std::int64_t> acknowledged;
 };
 
 // A consistent copy of every exported count, taken under the tracker's lock and rendered
@@ -86,6 +91,14 @@ struct TrackerSnapshot {
   std::int64_t watermark_lag_ms = 0;  // wall clock of the last tick - W, >= 0
 };
 
+// An operator's acknowledgement of one stay of one order (OrderTracker::acknowledge).
+struct Acknowledgement {
+  std::string actor;
+  std::string reason;
+  std::int64_t at_ms = 0;     // wall clock when placed
+  std::int64_t until_ms = 0;  // wall clock expiry
+};
+
 // One order's state, for the drill-down API. Names are resolved under the tracker's lock, so
 // a view stays meaningful whatever the caller's copy of the config says.
 struct OrderView {
@@ -95,8 +108,9 @@ struct OrderView {
   std::int64_t entered_ms = 0;
   std::int64_t first_seen_ms = 0;
   int tiers_crossed = 0;
-  std::string severity;           // of the highest tier crossed; "" when none
-  std::vector<std::string> dims;  // value per dimension, in config order
+  std::string severity;                // of the highest tier crossed; "" when none
+  std::vector<std::string> dims;       // value per dimension, in config order
+  std::optional<Acknowledgement> ack;  // set while this stay is acknowledged
 };
 
 // A position in drill-down order: entry time, then record slot. (entered, slot) is unique
@@ -207,6 +221,18 @@ class OrderTracker {
   // by status name (and tier severity); duration and turnaround histograms by status name
   // when the bucket bounds are unchanged (otherwise they restart from 0).
   void carry_counters_from(const OrderTracker& previous);
+
+  // Operator actions (actions.cpp). acknowledge(): the order's current stay leaves the
+  // overdue counts for the acknowledged ones (SeriesValues::acknowledged) until the order
+  // moves or ack.until_ms passes (wall clock); nullopt when the order is not held here or
+  // kMaxAcks acknowledgements are held already (`full` tells which). forget(): the order is
+  // dropped as if it had reached a terminal status -- tombstoned, its stay and turnaround not
+  // observed; returns its view before, nullopt when not held. Acknowledgements are saved in
+  // snapshots and survive reloads.
+  std::optional<OrderView> acknowledge(std::string_view id, const Acknowledgement& ack,
+                                       bool* full = nullptr);
+  std::optional<OrderView> forget(std::string_view id, std::int64_t now_ms);
+  std::size_t acknowledgements() const;
 
   // The state itself (tracking/src/tracker_impl.h): opaque outside this room's sources.
   struct Impl;

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -43,12 +44,18 @@ class DrilldownApi {
   HttpResponse summary(const HttpRequest& req) const;
   HttpResponse page(const HttpRequest& req) const;
 
+  // With the actions enabled: the page shows forms carrying token_of(user) (web/actions.h).
+  void enable_action_forms(std::function<std::string(const std::string& user)> token_of) {
+    token_of_ = std::move(token_of);
+  }
+
   // Registers the API routes and the page at "/".
   void add_routes(std::map<std::string, HttpHandler>& routes) const;
 
  private:
   tracking::TrackerService& service_;
   std::string service_name_;
+  std::function<std::string(const std::string&)> token_of_;
 };
 
 }  // namespace orderwatch::web

@@ -38,6 +38,13 @@ struct HttpRequest {
   std::string query;  // raw query string without '?'
   std::string rest;   // prefix routes: the path after the prefix, as sent (percent-encoded)
   std::string body;   // request body (POST, PUT), at most kMaxRequestBody bytes
+  // Set by the server for the actions (web/actions.h): the authenticated basic-auth user ("" =
+  // no auth configured) and the headers that tell a cross-site request.
+  std::string user{};
+  std::string host{};
+  std::string origin{};
+  std::string sec_fetch_site{};
+  std::string content_type{};
 };
 
 inline constexpr std::size_t kMaxRequestBody = 1 << 20;

@@ -1,0 +1,70 @@
+#include "action_forms.h"
+
+#include "drilldown_params.h"
+
+namespace orderwatch::web::forms {
+
+namespace {
+
+std::string attr(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string form(const std::string& action, const std::string& token, const char* label,
+                 bool with_for, bool dry_run = false) {
+  std::string f = "<form class=\"act\" method=\"post\" action=\"" + attr(action) + "\">" +
+                  "<input type=\"hidden\" name=\"token\" value=\"" + attr(token) + "\">" +
+                  "<input name=\"reason\" placeholder=\"reason\" required size=\"10\">";
+  if (with_for) f += "<input name=\"for\" value=\"4h\" size=\"3\" required>";
+  f += std::string("<button type=\"submit\"") + (dry_run ? " class=\"dry\"" : "") + ">" + label +
+       "</button></form>";
+  return f;
+}
+
+}  // namespace
+
+std::string order_forms(const std::string& encoded_id, const std::string& token) {
+  const std::string base = "/api/v1/orders/" + encoded_id + "/";
+  return form(base + "acknowledge", token, "ack", true) +
+         form(base + "forget", token, "forget", false) +
+         form(base + "redrive", token, "redrive", false);
+}
+
+std::string batch_forms(std::string_view status, std::string_view severity,
+                        const std::string& token) {
+  std::string q = "?";
+  if (!status.empty()) q += "status=" + drilldown::url_encode(status);
+  if (!severity.empty())
+    q += std::string(q.size() > 1 ? "&" : "") + "severity=" + drilldown::url_encode(severity);
+  const std::string sep = q.size() > 1 ? "&" : "";
+  std::string html =
+      "<div class=\"batch\"><span>Every overdue order of this list (at most 1000):</span>";
+  for (const char* a : {"acknowledge", "forget", "redrive"}) {
+    const std::string path = std::string("/api/v1/overdue/") + a + q;
+    html += form(path + sep + "dry_run=true", token, (std::string(a) + " (dry run)").c_str(),
+                 a[0] == 'a', true);
+    html += form(path, token, a, a[0] == 'a');
+  }
+  return html + "</div>\n";
+}
+
+}  // namespace orderwatch::web::forms
