@@ -1,33 +1,13 @@
 #include "action_forms.h"
 
 #include "drilldown_params.h"
+#include "orderwatch/rules/text.h"
 
 namespace orderwatch::web::forms {
 
 namespace {
 
-std::string attr(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+std::string attr(std::string_view text) { return rules::html_escape(text); }
 
 std::string form(const std::string& action, const std::string& token, const char* label,
                  bool with_for, bool dry_run = false) {

@@ -207,11 +207,11 @@ HttpResponse form_done(const std::string& text) {
 
 }  // namespace
 
-HttpResponse ActionsApi::on_order(const HttpRequest& req, const std::string& id,
-                                  std::size_t action) {
-  if (req.method != "POST") return error(405, "actions are POST requests");
-  bool form = false;
-  if (auto err = refuse_cross_site(req, form); !err.empty()) return error(403, err);
+// The body, the form token and the action's fields, alike for one order and a batch: an
+// error answer when any of them is wrong, else nullopt with `ack` filled in.
+std::optional<HttpResponse> ActionsApi::read_action(const HttpRequest& req, bool form,
+                                                    std::size_t action,
+                                                    tracking::Acknowledgement& ack) const {
   std::map<std::string, std::string> fields;
   std::string err;
   if (!parse_body(req, form, fields, err)) return error(400, err);
@@ -221,12 +221,21 @@ HttpResponse ActionsApi::on_order(const HttpRequest& req, const std::string& id,
     if (got.size() != want.size() || CRYPTO_memcmp(got.data(), want.data(), want.size()) != 0)
       return error(403, "form token missing or wrong (reload the page)");
   }
-  tracking::Acknowledgement ack;
   if (err = read_fields(fields, action, ack, service_.now_ms()); !err.empty())
     return error(400, err);
   ack.actor = req.user;
   if (action == 2 && service_.config()->actions.redrive_subject.empty())
     return error(409, "redrive is not configured (actions.redrive_subject in the SLA file)");
+  return std::nullopt;
+}
+
+HttpResponse ActionsApi::on_order(const HttpRequest& req, const std::string& id,
+                                  std::size_t action) {
+  if (req.method != "POST") return error(405, "actions are POST requests");
+  bool form = false;
+  if (auto err = refuse_cross_site(req, form); !err.empty()) return error(403, err);
+  tracking::Acknowledgement ack;
+  if (auto refused = read_action(req, form, action, ack)) return *refused;
   const tracking::ActionOutcome out = service_.act(kActions[action], id, ack);
   if (out.error == "full") return error(503, "too many acknowledgements held; try later");
   if (out.orders.empty()) {
@@ -277,21 +286,8 @@ HttpResponse ActionsApi::on_batch(const HttpRequest& req, std::size_t action) {
   drilldown::Filters filters;
   if (auto err = drilldown::parse_filters(query, filters); !err.empty()) return error(400, err);
   if (filters.cursor) return error(400, "a batch takes no cursor");
-  std::map<std::string, std::string> fields;
-  std::string err;
-  if (!parse_body(req, form, fields, err)) return error(400, err);
-  if (form) {
-    const std::string want = form_token(req.user);
-    const std::string got = fields.contains("token") ? fields["token"] : "";
-    if (got.size() != want.size() || CRYPTO_memcmp(got.data(), want.data(), want.size()) != 0)
-      return error(403, "form token missing or wrong (reload the page)");
-  }
   tracking::Acknowledgement ack;
-  if (err = read_fields(fields, action, ack, service_.now_ms()); !err.empty())
-    return error(400, err);
-  ack.actor = req.user;
-  if (action == 2 && service_.config()->actions.redrive_subject.empty())
-    return error(409, "redrive is not configured (actions.redrive_subject in the SLA file)");
+  if (auto refused = read_action(req, form, action, ack)) return *refused;
   tracking::OverdueQuery q;
   q.status = filters.status;
   q.severity = filters.severity;

@@ -24,6 +24,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,8 @@ class ActionsApi {
 
  private:
   std::string refuse_cross_site(const HttpRequest& req, bool& form) const;
+  std::optional<HttpResponse> read_action(const HttpRequest& req, bool form, std::size_t action,
+                                          tracking::Acknowledgement& ack) const;
   std::string redrive(const tracking::OrderView& v, const std::string& actor,
                       const std::string& reason);
   void record(AuditEntry e);
