@@ -1,5 +1,6 @@
 #include "orderwatch/ingest/jetstream.h"
 
+#include "dead_letter.h"
 #include "jetstream_util.h"
 
 #include <algorithm>
@@ -118,8 +119,8 @@ void JetStreamConsumer::consume() {
       const natsStatus s = natsSubscription_NextMsg(&msg, sub_, kFetchWaitMs + 200);
       if (s != NATS_OK) break;  // timeout or connection trouble: issue a new request
       const char* status = nullptr;
-      if (natsMsgHeader_Get(msg, "Status", &status) == NATS_OK && status != nullptr &&
-          natsMsg_GetDataLength(msg) == 0) {
+      if (is_control_message(msg) && natsMsgHeader_Get(msg, "Status", &status) == NATS_OK &&
+          status != nullptr) {
         const std::string code(status);
         natsMsg_Destroy(msg);
         if (code == "100") continue;  // heartbeat
@@ -183,29 +184,61 @@ void JetStreamConsumer::handle(natsMsg* msg) {
     return;
   }
   if (deliveries > 1) ++stats_.jetstream_redelivered;
-  bool accepted = false;
+  std::optional<events::RejectReason> reason;
   try {
     // See the header: never record more than the ack floor, so a late delivery acknowledged
     // after a snapshot is still re-read on the next start.
-    accepted =
-        pipeline_.handle(std::string_view(natsMsg_GetData(msg),
-                                          static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
-                         std::min(seq, ack_floor_), pending > 0);
+    reason =
+        pipeline_.process(std::string_view(natsMsg_GetData(msg),
+                                           static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
+                          std::min(seq, ack_floor_), pending > 0);
   } catch (...) {
     // Transient (allocation): try again later.
-    const std::string nak = "-NAK {\"delay\":" + std::to_string(kNakDelayMs * 1'000'000LL) + "}";
-    natsConnection_PublishString(conn_, reply, nak.c_str());
+    nak(reply, kNakDelayMs);
     natsMsg_Destroy(msg);
     return;
   }
-  if (accepted) {
+  if (!reason) {
     // Not a synchronous ack: a lost ack means a harmless redelivery.
     natsConnection_PublishString(conn_, reply, "+ACK");
+  } else if (curable(*reason) && static_cast<std::int64_t>(deliveries) < config_.max_deliver) {
+    // A reload (a new status, a larger limit) or a corrected clock may make it an event:
+    // redeliver later; dead-lettered only on its last delivery.
+    nak(reply, nak_delay_ms(config_.nak_delay.count(), deliveries));
+    ++stats_.jetstream_nacked;
   } else {
-    natsConnection_PublishString(conn_, reply, "+TERM");  // poison: never again
+    dead_letter(msg, *reason);
+    natsConnection_PublishString(conn_, reply, "+TERM");  // never again
     ++stats_.jetstream_terminated;
   }
   natsMsg_Destroy(msg);
+}
+
+bool JetStreamConsumer::is_control_message(natsMsg* msg) const {
+  // Pull statuses (100 heartbeat, 404/408 nothing or expired, 409 consumer gone or limits) come
+  // from the server on our inbox, without a reply and without a body. A stream message always
+  // has a $JS.ACK reply and keeps its own subject: a producer's "Status: 409" header is data.
+  const char* reply = natsMsg_GetReply(msg);
+  const char* subject = natsMsg_GetSubject(msg);
+  return (reply == nullptr || *reply == '\0') && subject != nullptr && inbox_ == subject &&
+         natsMsg_GetDataLength(msg) == 0;
+}
+
+void JetStreamConsumer::nak(const char* reply, std::int64_t delay_ms) {
+  const std::string nak = "-NAK {\"delay\":" + std::to_string(delay_ms * 1'000'000LL) + "}";
+  natsConnection_PublishString(conn_, reply, nak.c_str());
+}
+
+void JetStreamConsumer::dead_letter(natsMsg* msg, events::RejectReason reason) {
+  const auto config = service_.config();
+  const std::string& subject = config->event.dead_letter_subject;
+  if (subject.empty()) return;
+  if (publish_dead_letter(conn_, subject, msg, reason)) {
+    ++stats_.dead_lettered;
+  } else {
+    ++stats_.dead_letter_failures;
+    error_log_.warn(service_.now_ms(), "jetstream", "cannot publish a reject on " + subject);
+  }
 }
 
 void JetStreamConsumer::poll_consumer_info() {

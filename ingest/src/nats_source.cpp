@@ -5,6 +5,7 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "dead_letter.h"
 #include "orderwatch/ingest/connection.h"
 
 namespace orderwatch::ingest {
@@ -69,8 +70,10 @@ void NatsSource::start() {
                                              &NatsSource::on_message, this),
                "nats queue subscribe " + n.subject);
   }
+  // Both bounds: a million messages of 64 KiB each would otherwise be 64 GB of buffer.
   const int limit = static_cast<int>(n.pending_messages_limit);
-  check_nats(natsSubscription_SetPendingLimits(sub_, limit, -1), "nats pending limits");
+  const int bytes = static_cast<int>(n.pending_bytes_limit);
+  check_nats(natsSubscription_SetPendingLimits(sub_, limit, bytes), "nats pending limits");
   log::info("nats", "subscribed to " + n.subject +
                         (n.queue_group.empty() ? "" : " (queue group " + n.queue_group + ")"));
 }
@@ -122,13 +125,27 @@ void NatsSource::on_message(natsConnection*, natsSubscription* sub, natsMsg* msg
     // flushing its outbox) is judged by its event times until the queue is empty.
     int queued = 0;
     const bool behind = natsSubscription_GetPending(sub, &queued, nullptr) == NATS_OK && queued > 0;
-    source->pipeline_.handle(std::string_view(natsMsg_GetData(msg),
-                                              static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
-                             std::nullopt, behind);
+    const auto reason = source->pipeline_.process(
+        std::string_view(natsMsg_GetData(msg),
+                         static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
+        std::nullopt, behind);
+    if (reason) source->dead_letter(msg, *reason);
   } catch (...) {
     // Nothing may cross the C callback; the event is lost only on allocation failure.
   }
   natsMsg_Destroy(msg);
+}
+
+void NatsSource::dead_letter(natsMsg* msg, events::RejectReason reason) {
+  const auto config = service_.config();
+  const std::string& subject = config->event.dead_letter_subject;
+  if (subject.empty()) return;
+  if (detail::publish_dead_letter(conn_, subject, msg, reason)) {
+    ++stats_.dead_lettered;
+  } else {
+    ++stats_.dead_letter_failures;
+    slow_log_.warn(service_.now_ms(), "nats", "cannot publish a reject on " + subject);
+  }
 }
 
 void NatsSource::on_connected(natsConnection*, void* self) {

@@ -6,8 +6,9 @@ namespace orderwatch::ingest {
 
 IngestPipeline::IngestPipeline(tracking::TrackerService& service) : service_(service) {}
 
-bool IngestPipeline::handle(std::string_view payload, std::optional<std::uint64_t> stream_seq,
-                            bool behind) {
+std::optional<events::RejectReason> IngestPipeline::process(std::string_view payload,
+                                                            std::optional<std::uint64_t> stream_seq,
+                                                            bool behind) {
   const std::int64_t now = service_.now_ms();  // one clock read per event
   std::optional<events::RejectReason> reason;
   {
@@ -21,7 +22,7 @@ bool IngestPipeline::handle(std::string_view payload, std::optional<std::uint64_
       events::Event event;
       reason = decoder_->decode(payload, now, event);
       if (!reason) {
-        if (service_.apply(event, now, stream_seq, generation_, behind)) return true;
+        if (service_.apply(event, now, stream_seq, generation_, behind)) return std::nullopt;
         continue;  // reloaded between decode and apply: decode again
       }
       if (service_.reject(*reason, now, stream_seq, generation_, behind)) break;
@@ -33,7 +34,7 @@ bool IngestPipeline::handle(std::string_view payload, std::optional<std::uint64_
   }
   bad_input_log_.warn(
       now, "decode", "rejected event (" + std::string(events::to_string(*reason)) + "): " + sample);
-  return false;
+  return reason;
 }
 
 }  // namespace orderwatch::ingest

@@ -53,6 +53,8 @@ class NatsSource {
 
  private:
   static void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* self);
+  // Republishes a rejected message on event.dead_letter_subject, when configured.
+  void dead_letter(natsMsg* msg, events::RejectReason reason);
   static void on_connected(natsConnection*, void* self);
   static void on_disconnected(natsConnection*, void* self);
   static void on_reconnected(natsConnection*, void* self);

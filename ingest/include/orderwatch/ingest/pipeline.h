@@ -32,7 +32,12 @@ class IngestPipeline {
   // this one (the watermark follows event times, not the wall clock; TrackerService::apply).
   // Returns false when the payload was rejected (counted by reason).
   bool handle(std::string_view payload, std::optional<std::uint64_t> stream_seq = std::nullopt,
-              bool behind = false);
+              bool behind = false) {
+    return !process(payload, stream_seq, behind);
+  }
+  // The same, naming why a payload was rejected (nullopt: applied, duplicate or stale).
+  std::optional<events::RejectReason> process(std::string_view payload,
+                                              std::optional<std::uint64_t> stream_seq, bool behind);
 
   tracking::TrackerService& service() { return service_; }
 
