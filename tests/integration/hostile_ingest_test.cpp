@@ -57,9 +57,9 @@ class Client {
   void publish(const std::string& subject, const std::string& body, const char* key = nullptr,
                const char* value = nullptr) {
     natsMsg* msg = nullptr;
-    ASSERT_EQ(natsMsg_Create(&msg, subject.c_str(), nullptr, body.data(),
-                             static_cast<int>(body.size())),
-              NATS_OK);
+    ASSERT_EQ(
+        natsMsg_Create(&msg, subject.c_str(), nullptr, body.data(), static_cast<int>(body.size())),
+        NATS_OK);
     if (key != nullptr) {
       ASSERT_EQ(natsMsgHeader_Set(msg, key, value), NATS_OK);
     }
@@ -106,9 +106,11 @@ TEST(HostileIngest, ProducersStatusHeaderDoesNotUnbindTheConsumer) {
   ExporterProcess ex(dir.write("sla.yaml", jetstream_config(false)), nats.url(),
                      dir.path() + "/ow.log");
   ASSERT_TRUE(ex.wait_ready(seconds(20))) << ex.log();
-  for (int i = 0; i < 30; ++i) client.publish("orders.status.x", json_event("a" + std::to_string(i), "Placed"));
+  for (int i = 0; i < 30; ++i)
+    client.publish("orders.status.x", json_event("a" + std::to_string(i), "Placed"));
   client.publish("orders.status.x", "", "Status", "409");
-  for (int i = 0; i < 5; ++i) client.publish("orders.status.x", json_event("b" + std::to_string(i), "Placed"));
+  for (int i = 0; i < 5; ++i)
+    client.publish("orders.status.x", json_event("b" + std::to_string(i), "Placed"));
 
   auto m = ex.scrape_when("orderwatch_tracked_orders", 35);
   const auto letter = client.next_dead_letter();
@@ -140,8 +142,8 @@ TEST(HostileIngest, JetStreamKeepsRejectsAReloadCures) {
   client.publish("orders.status.x", json_event("r1", "Refunded"));
   client.publish("orders.status.x", "{not json", "X-Producer", "p1");
 
-  ASSERT_TRUE(wait_until(
-      [&] { return ex.scrape()["orderwatch_jetstream_nacked_total"] >= 2; }, seconds(20)))
+  ASSERT_TRUE(wait_until([&] { return ex.scrape()["orderwatch_jetstream_nacked_total"] >= 2; },
+                         seconds(20)))
       << ex.log();
   const auto letter = client.next_dead_letter();  // the malformed one, not the curable one
   EXPECT_EQ(letter.body, "{not json");

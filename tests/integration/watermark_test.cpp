@@ -52,9 +52,7 @@ struct Stay {
 struct Tier {
   std::string status, severity;
   std::int64_t after_ms;
-  std::string key() const {
-    return "{status=\"" + status + "\",severity=\"" + severity + "\"}";
-  }
+  std::string key() const { return "{status=\"" + status + "\",severity=\"" + severity + "\"}"; }
 };
 
 // Upper bounds of what an exporter that has applied every event before W (and possibly some at

@@ -60,9 +60,7 @@ TEST_F(SnapshotFileTest, HugeSparseFileIsRefusedBeforeAnythingIsAllocated) {
   std::string header = image().substr(0, kSnapshotHeaderBytes);
   const std::uint64_t size = 1ULL << 40;
   for (int i = 0; i < 8; ++i) header[16 + i] = static_cast<char>(size >> (8 * i));
-  {
-    std::ofstream(p, std::ios::binary) << header;
-  }
+  { std::ofstream(p, std::ios::binary) << header; }
   ASSERT_EQ(truncate(p.c_str(), static_cast<off_t>(size)), 0);
   EXPECT_NE(expect_refused(p).find("larger than half of this machine's"), std::string::npos);
 }

@@ -187,7 +187,7 @@ struct OrderTracker::Impl {
   ApplyResult apply(const Event& e, std::int64_t now) {
     last_event_ms = now;
     max_event_ms = std::max(max_event_ms, e.time_ms);
-    const std::uint64_t h = hash_order_id(e.id);
+    const std::uint64_t h = hash_order_id(hash_key, e.id);
     std::uint32_t idx = table.find(e.id, h);
     if (idx == OrderTable::kNotFound) {
       if (auto finished = tombstones.find(h)) {
@@ -269,6 +269,9 @@ struct OrderTracker::Impl {
   std::vector<std::vector<std::int64_t>> threshold_ms;  // [status][tier]
   std::vector<std::vector<std::int64_t>> cutoff;  // [status][tier]: crossed iff entered <= cutoff
   std::vector<StatusIndex> index;                 // [status]
+  // Keys the id hash of table and tombstones: random per process, or the one a loaded snapshot
+  // was written with (its tombstones hold hashes under it).
+  HashKey hash_key = random_hash_key();
   OrderTable table;
   TombstoneSet tombstones;
 

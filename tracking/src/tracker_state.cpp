@@ -45,6 +45,8 @@ void save_header(const Impl& m, Writer& w, std::uint64_t stream_seq, std::int64_
   w.svarint(m.max_event_ms);
   w.varint(m.table.size());
   w.varint(tombstones);
+  w.fixed64(m.hash_key.k0);
+  w.fixed64(m.hash_key.k1);
 
   w.varint(m.ndims);
   for (std::size_t i = 0; i < m.ndims; ++i) {
