@@ -129,6 +129,12 @@ void add_self_families(std::vector<MetricFamily>& out, const TrackerSnapshot& sn
   gauge(sla::self::kTombstones, "Finished order ids remembered to ignore late events.",
         d(snap.tombstones));
   counter(sla::self::kEvictionsTotal, "Orders evicted after retention.max_age.", d(snap.evictions));
+  counter(sla::self::kOrdersRefusedTotal,
+          "New orders refused because retention.max_orders orders were in flight.",
+          d(snap.orders_refused));
+  counter(sla::self::kTombstonesRefusedTotal,
+          "Finished orders not remembered because retention.max_tombstones were held.",
+          d(snap.tombstones_refused));
   gauge(sla::self::kLastEventTimestampSeconds,
         "Wall-clock time the last event was received (0 before the first).",
         static_cast<double>(snap.last_event_ms) / 1000.0);

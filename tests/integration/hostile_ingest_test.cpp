@@ -183,5 +183,29 @@ event: {dead_letter_subject: orders.dlq}
   EXPECT_EQ(m["orderwatch_dead_lettered_total"], 1);
 }
 
+// A producer flooding new ids meets retention.max_orders: the orders past it are refused and
+// counted, the exporter keeps serving and the orders it tracks still move.
+TEST(HostileIngest, NewOrdersPastMaxOrdersAreRefused) {
+  TempDir dir;
+  NatsServer nats(dir);
+  Client client(nats.url());
+  ExporterProcess ex(dir.write("sla.yaml", R"(service: hostile
+nats: {subject: "orders.status.>"}
+retention: {max_orders: 50}
+)" + statuses(false)),
+                     nats.url(), dir.path() + "/ow.log");
+  ASSERT_TRUE(ex.wait_ready(seconds(20))) << ex.log();
+  for (int i = 0; i < 200; ++i)
+    client.publish("orders.status.x", json_event("f" + std::to_string(i), "Placed"));
+  auto m = ex.scrape_when("orderwatch_orders_refused_total", 150);
+  EXPECT_EQ(m["orderwatch_tracked_orders"], 50);
+  EXPECT_EQ(m["order_events_total{result=\"rejected\"}"], 150);
+  client.publish("orders.status.x", json_event("f0", "Delivered"));
+  client.publish("orders.status.x", json_event("g0", "Placed"));
+  m = ex.scrape_when("order_in_status{status=\"Placed\"}", 50);
+  EXPECT_EQ(m["orderwatch_orders_refused_total"], 150);
+  EXPECT_NE(ex.log().find("retention.max_orders (50)"), std::string::npos) << ex.log();
+}
+
 }  // namespace
 }  // namespace orderwatch::testing

@@ -145,6 +145,8 @@ void OrderTracker::carry_counters_from(const OrderTracker& previous) {
   std::copy(std::begin(o.events), std::end(o.events), std::begin(m.events));
   std::copy(std::begin(o.rejected), std::end(o.rejected), std::begin(m.rejected));
   m.evictions = o.evictions;
+  m.orders_refused = o.orders_refused;
+  m.tombstones_refused = o.tombstones_refused;
 
   std::vector<int> status_map(o.n);
   for (std::size_t s = 0; s < o.n; ++s) status_map[s] = m.cfg.status_index(o.cfg.statuses[s].name);
