@@ -37,7 +37,8 @@ Event event(const std::string& id, std::uint8_t status, std::int64_t t) {
 
 TEST(TrackerLimits, NewOrdersPastMaxOrdersAreRefusedAndCounted) {
   OrderTracker t(config());
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(t.apply(event("o" + std::to_string(i), 0, T0), T0), ApplyResult::kApplied);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(t.apply(event("o" + std::to_string(i), 0, T0), T0), ApplyResult::kApplied);
   EXPECT_EQ(t.apply(event("o3", 0, T0), T0), ApplyResult::kRejected);
   EXPECT_EQ(t.apply(event("o4", 0, T0), T0), ApplyResult::kRejected);
   // Orders already tracked still move; a slot freed by a terminal event admits a new one.
