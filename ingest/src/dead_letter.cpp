@@ -61,8 +61,8 @@ bool publish_dead_letter(natsConnection* conn, const std::string& subject, natsM
 }
 
 std::int64_t nak_delay_ms(std::int64_t base_ms, std::uint64_t deliveries) {
-  const std::uint64_t shift = std::min<std::uint64_t>(deliveries > 0 ? deliveries - 1 : 0, 16);
-  return std::min<std::int64_t>(std::max<std::int64_t>(base_ms, 1) << shift, 300'000);
+  const auto n = static_cast<std::int64_t>(std::clamp<std::uint64_t>(deliveries, 1, 1'000));
+  return std::min<std::int64_t>(std::max<std::int64_t>(base_ms, 1) * n, 300'000);
 }
 
 }  // namespace orderwatch::ingest::detail

@@ -24,8 +24,8 @@ bool curable(events::RejectReason reason);
 bool publish_dead_letter(natsConnection* conn, const std::string& subject, natsMsg* original,
                          events::RejectReason reason);
 
-// The NAK delay of a curable reject on its n-th delivery: base, 2 × base, 4 × base, … at most
-// 5 min (base 10 s and max_deliver 5: about 2.5 minutes for a fix to land).
+// The NAK delay of a curable reject on its n-th delivery: n × base, at most 5 min (base 10 s
+// and max_deliver 5: 10 + 20 + 30 + 40 s, about 100 s for a fix to land).
 std::int64_t nak_delay_ms(std::int64_t base_ms, std::uint64_t deliveries);
 
 }  // namespace orderwatch::ingest::detail

@@ -78,8 +78,8 @@ struct JetStreamConfig {
   Duration ack_wait{std::chrono::seconds(30)};
   std::int64_t max_ack_pending = 10000;
   std::int64_t max_deliver = 5;
-  // First redelivery delay of a reject a reload or a clock fix could cure; doubled on each
-  // further delivery (at most 5m) until max_deliver, when it is terminated.
+  // Redelivery delay of a reject a reload or a clock fix could cure: n x nak_delay after its
+  // n-th delivery (at most 5m) until max_deliver, when it is terminated.
   Duration nak_delay{std::chrono::seconds(10)};
 };
 
