@@ -58,6 +58,13 @@ class StateLoader {
     m.max_event_ms = version >= 2 ? r.svarint("newest event time") : watermark;
     orders = r.count("order count", 4);  // an order takes >= 4 bytes
     tombstones = r.count("tombstone count", 10);
+    // Version 4 on: the id hash key its tombstones were hashed with; adopted (the tracker is
+    // new), so they still match. Older versions hashed without a key: their tombstones are
+    // dropped (they live minutes; counted in tombstones_dropped).
+    if (version >= 4) {
+      m.hash_key.k0 = r.fixed64("hash key");
+      m.hash_key.k1 = r.fixed64("hash key");
+    }
     read_dimensions();
     read_combos();
     read_statuses();
@@ -197,7 +204,7 @@ class StateLoader {
 
   void insert_order(std::string_view id, std::uint8_t s, std::int64_t entered, std::int64_t stay,
                     std::uint16_t combo, const OldStatus& os, std::uint64_t old_breached) {
-    const std::uint64_t h = hash_order_id(id);
+    const std::uint64_t h = hash_order_id(m.hash_key, id);
     if (m.table.find(id, h) != OrderTable::kNotFound)
       r.fail("order id \"" + std::string(id) + "\" appears twice");
     const std::uint32_t idx = m.table.insert(id, h);
@@ -257,7 +264,7 @@ class StateLoader {
                std::to_string(old_statuses.size()));
       expiry = plus(expiry, r.svarint("tombstone expiry"), r);
       const int target = old_statuses[status].target;
-      if (target < 0) {
+      if (target < 0 || version < 4) {
         ++rep.tombstones_dropped;
         continue;
       }

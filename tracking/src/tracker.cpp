@@ -195,6 +195,8 @@ void OrderTracker::Impl::snapshot(TrackerSnapshot& out) const {
   out.tracked = table.size();
   out.tombstones = tombstones.size();
   out.evictions = evictions;
+  out.orders_refused = orders_refused;
+  out.tombstones_refused = tombstones_refused;
   out.last_event_ms = last_event_ms;
   out.watermark_ms = watermark == kNever ? 0 : watermark;
   out.watermark_lag_ms = std::max<std::int64_t>(0, last_now - out.watermark_ms);

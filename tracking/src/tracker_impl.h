@@ -13,6 +13,7 @@
 #include "actions.h"
 #include "age_histogram.h"
 #include "order_table.h"
+#include "orderwatch/log/log.h"
 #include "orderwatch/sla/metrics.h"
 #include "orderwatch/tracking/tracker.h"
 #include "status_index.h"
@@ -190,8 +191,10 @@ struct OrderTracker::Impl {
     return r;
   }
 
-  ApplyResult apply(const Event& e, std::int64_t now) { return apply(e, now, hash_order_id(e.id)); }
-  // h: hash_order_id(e.id), computed ahead by a batch (apply_batch).
+  ApplyResult apply(const Event& e, std::int64_t now) {
+    return apply(e, now, hash_order_id(hash_key, e.id));
+  }
+  // h: hash_order_id(hash_key, e.id), computed ahead by a batch (apply_batch).
   ApplyResult apply(const Event& e, std::int64_t now, std::uint64_t h) {
     last_event_ms = now;
     max_event_ms = std::max(max_event_ms, e.time_ms);
@@ -202,9 +205,10 @@ struct OrderTracker::Impl {
       }
       if (terminal[e.status]) {
         // First sight of an order is its end: nothing to observe, but remember it finished.
-        tombstones.add(h, e.status, now + cfg.retention.tombstone_ttl.count());
+        add_tombstone(h, e.status, now);
         return count(ApplyResult::kApplied);
       }
+      if (!admit_order(now)) return count(ApplyResult::kRejected);
       idx = table.insert(e.id, h);
       OrderRecord& r = table.at(idx);
       r.status = e.status;
@@ -228,7 +232,7 @@ struct OrderTracker::Impl {
       const std::int64_t turnaround = e.time_ms - r.first_seen_ms;
       observe(&turn_hist[e.status * ntb], turnaround_bounds, turnaround);
       turn_sum_ms[e.status] += turnaround;
-      tombstones.add(h, e.status, now + cfg.retention.tombstone_ttl.count());
+      add_tombstone(h, e.status, now);
       table.erase(idx);
     } else {
       r.status = e.status;
@@ -237,6 +241,11 @@ struct OrderTracker::Impl {
     }
     return count(ApplyResult::kApplied);
   }
+
+  // The caps of retention.max_orders / max_tombstones (tracker_limits.cpp): past them a new
+  // order is refused (counted, logged rate-limited) and a tombstone is not kept.
+  bool admit_order(std::int64_t now);
+  void add_tombstone(std::uint64_t h, std::uint8_t status, std::int64_t now);
 
   // The deadline tick and the watermark (tracker.cpp).
   void tick(std::int64_t now, bool behind);
@@ -276,6 +285,9 @@ struct OrderTracker::Impl {
   std::vector<std::vector<std::int64_t>> threshold_ms;  // [status][tier]
   std::vector<std::vector<std::int64_t>> cutoff;  // [status][tier]: crossed iff entered <= cutoff
   std::vector<StatusIndex> index;                 // [status]
+  // Keys the id hash of table and tombstones: random per process, or the one a loaded snapshot
+  // was written with (its tombstones hold hashes under it).
+  HashKey hash_key = random_hash_key();
   OrderTable table;
   TombstoneSet tombstones;
 
@@ -303,6 +315,9 @@ struct OrderTracker::Impl {
   std::uint64_t events[static_cast<int>(ApplyResult::kCount)] = {};
   std::uint64_t rejected[static_cast<int>(RejectReason::kCount)] = {};
   std::uint64_t evictions = 0;
+  std::uint64_t orders_refused = 0;      // new orders past retention.max_orders
+  std::uint64_t tombstones_refused = 0;  // tombstones past retention.max_tombstones
+  log::RateLimited limit_log{10'000};
   std::int64_t last_event_ms = 0;
 
   // The watermark W: the time overdue and breaches are judged as of (cutoff = W - threshold).

@@ -59,7 +59,7 @@ std::vector<std::string> OrderTracker::dimension_labels() const {
 }
 
 std::optional<OrderView> OrderTracker::find(std::string_view id) const {
-  const std::uint32_t idx = impl_->table.find(id, hash_order_id(id));
+  const std::uint32_t idx = impl_->table.find(id, hash_order_id(impl_->hash_key, id));
   if (idx == OrderTable::kNotFound) return std::nullopt;
   return impl_->view(idx);
 }

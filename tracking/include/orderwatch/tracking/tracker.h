@@ -86,9 +86,11 @@ struct TrackerSnapshot {
   std::uint64_t tracked = 0;
   std::uint64_t tombstones = 0;
   std::uint64_t evictions = 0;
-  std::int64_t last_event_ms = 0;     // wall clock of the last event handled, 0 = none yet
-  std::int64_t watermark_ms = 0;      // W as of the last tick; 0 = no position yet
-  std::int64_t watermark_lag_ms = 0;  // wall clock of the last tick - W, >= 0
+  std::uint64_t orders_refused = 0;      // new orders refused at retention.max_orders
+  std::uint64_t tombstones_refused = 0;  // tombstones not kept at retention.max_tombstones
+  std::int64_t last_event_ms = 0;        // wall clock of the last event handled, 0 = none yet
+  std::int64_t watermark_ms = 0;         // W as of the last tick; 0 = no position yet
+  std::int64_t watermark_lag_ms = 0;     // wall clock of the last tick - W, >= 0
 };
 
 // An operator's acknowledgement of one stay of one order (OrderTracker::acknowledge).
