@@ -70,6 +70,7 @@ class StateLoader {
     read_statuses();
     restore_cutoffs();
     read_orders();
+    release_unreferenced_combos();
     read_tombstones();
     if (version >= 3) load_acks(m, r);
     if (!r.done()) r.fail(std::to_string(r.remaining()) + " unexpected bytes after the tombstones");
@@ -102,7 +103,9 @@ class StateLoader {
     }
   }
 
-  // Combos: re-interned value by value, so caps and value ids follow the current config.
+  // Combos: re-interned value by value, so caps and value ids follow the current config. A
+  // label set no order of the file carries is released once the orders are read
+  // (release_unreferenced_combos): the snapshot does not bring it (or its values) back.
   void read_combos() {
     ncombos = r.count("combo count", std::max<std::uint64_t>(old_dims.size(), 1));
     combo_map.resize(ncombos);
@@ -116,6 +119,21 @@ class StateLoader {
         if (d.target >= 0) key[d.target] = m.dims[d.target].intern(d.values[v]);
       }
       mapped = m.combo_for(key);
+    }
+  }
+
+  void release_unreferenced_combos() {
+    bool released = false;
+    // Combo 0 stays: every status is exported with 0 through it.
+    for (std::size_t c = 1; c < m.combos.size(); ++c) {
+      std::int64_t carried = 0;
+      for (std::size_t s = 0; s < m.n; ++s) carried += m.in_status[c * m.n + s];
+      if (carried != 0 || !m.combo_live[c]) continue;
+      m.release_combo(static_cast<std::uint16_t>(c));
+      released = true;
+    }
+    if (released) {
+      for (auto& d : m.dims) d.release_unused();
     }
   }
 
@@ -283,7 +301,7 @@ class StateLoader {
   std::uint64_t tombstones = 0;
   std::uint64_t ncombos = 0;
   std::vector<OldDimension> old_dims;
-  std::vector<std::uint16_t> combo_map;
+  std::vector<std::uint16_t> combo_map;  // file combo -> tracker combo
   std::vector<OldStatus> old_statuses;
 };
 

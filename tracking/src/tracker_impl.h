@@ -27,6 +27,7 @@ inline constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::min();
 inline constexpr std::uint16_t kUnknownValue = 0;  // event lacks the dimension field
 inline constexpr std::uint16_t kOtherValue = 1;    // value past the dimension's cap
 inline constexpr std::size_t kMaxCombos = 4096;    // label-set budget across all dimensions
+inline constexpr std::int64_t kLabelSetIdleMs = 10 * 60 * 1000;  // unused this long: released
 
 using ComboKey = std::array<std::uint16_t, kMaxDimensions>;
 
@@ -44,19 +45,43 @@ struct StringHash {
 };
 
 // Distinct values of one dimension, capped: ids 0 = "unknown", 1 = "other", then real values.
+// refs[v]: how many live label sets (combos) use value v; a value no label set uses is released
+// by release_unused() (its id reused, its name cleared), so values a bad release of a producer
+// sent do not hold the cap, nor the scrape, once no order carries them.
 struct DimensionValues {
   std::uint32_t cap = 0;
   std::vector<std::string> names{"unknown", "other"};
+  std::vector<std::uint32_t> refs{0, 0};
+  std::vector<std::uint16_t> free_ids;
   std::unordered_map<std::string, std::uint16_t, StringHash, std::equal_to<>> ids{
       {"unknown", kUnknownValue}, {"other", kOtherValue}};
 
   std::uint16_t intern(std::string_view value) {
     if (auto it = ids.find(value); it != ids.end()) return it->second;
-    if (names.size() - 2 >= cap) return kOtherValue;
-    auto id = static_cast<std::uint16_t>(names.size());
-    names.emplace_back(value);
-    ids.emplace(names.back(), id);
+    if (names.size() - 2 - free_ids.size() >= cap) return kOtherValue;
+    std::uint16_t id = 0;
+    if (!free_ids.empty()) {
+      id = free_ids.back();
+      free_ids.pop_back();
+      names[id] = std::string(value);
+    } else {
+      id = static_cast<std::uint16_t>(names.size());
+      names.emplace_back(value);
+      refs.push_back(0);
+    }
+    ids.emplace(names[id], id);
     return id;
+  }
+  // Releases every real value no label set uses.
+  void release_unused() {
+    for (std::size_t v = 2; v < names.size(); ++v) {
+      if (refs[v] != 0) continue;
+      auto it = ids.find(names[v]);
+      if (it == ids.end() || it->second != v) continue;  // released already
+      ids.erase(it);
+      names[v].clear();
+      free_ids.push_back(static_cast<std::uint16_t>(v));
+    }
   }
 };
 
@@ -112,14 +137,26 @@ struct OrderTracker::Impl {
 
   std::uint16_t combo_for(const ComboKey& key) {
     if (auto it = combo_ids.find(key); it != combo_ids.end()) return it->second;
-    if (combos.size() >= kMaxCombos) {
+    if (combos.size() - free_combos.size() >= kMaxCombos) {
       ComboKey other{};
       for (std::size_t i = 0; i < ndims; ++i) other[i] = kOtherValue;
       if (key != other) return combo_for(other);
       // The overflow combo itself is always admitted (once).
     }
+    for (std::size_t i = 0; i < ndims; ++i) ++dims[i].refs[key[i]];
+    if (!free_combos.empty()) {  // a released one: its counters were zeroed then
+      const std::uint16_t id = free_combos.back();
+      free_combos.pop_back();
+      combos[id] = key;
+      combo_live[id] = true;
+      combo_idle_since[id] = 0;
+      combo_ids.emplace(key, id);
+      return id;
+    }
     auto id = static_cast<std::uint16_t>(combos.size());
     combos.push_back(key);
+    combo_live.push_back(true);
+    combo_idle_since.push_back(0);
     combo_ids.emplace(key, id);
     in_status.resize(combos.size() * n, 0);
     overdue.resize(combos.size() * n * max_tiers, 0);
@@ -128,6 +165,11 @@ struct OrderTracker::Impl {
     age.resize(combos.size() * n);
     return id;
   }
+  // Label sets no order has carried for kLabelSetIdleMs are released (their series leave
+  // /metrics; their histogram restarts from 0 if they come back: a counter reset), then the
+  // dimension values no label set uses (tracker.cpp; at most once a minute, O(label sets)).
+  void release_idle_label_sets(std::int64_t now);
+  void release_combo(std::uint16_t c);
 
   std::uint16_t intern(const Event& e) {
     if (ndims == 0) return 0;
@@ -294,7 +336,11 @@ struct OrderTracker::Impl {
   std::size_t ndims = 0;
   std::vector<DimensionValues> dims;
   std::unordered_map<ComboKey, std::uint16_t, ComboHash> combo_ids;
-  std::vector<ComboKey> combos;
+  std::vector<ComboKey> combos;  // by combo id; a released one is all "unknown", not live
+  std::vector<bool> combo_live;
+  std::vector<std::int64_t> combo_idle_since;  // wall clock it was first seen unused; 0 = used
+  std::vector<std::uint16_t> free_combos;
+  std::int64_t next_label_sweep_ms = 0;
 
   std::vector<std::int64_t> duration_bounds, turnaround_bounds;
   std::size_t nb = 0, ntb = 0;

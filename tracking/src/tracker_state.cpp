@@ -173,6 +173,7 @@ void OrderTracker::carry_counters_from(const OrderTracker& previous) {
     for (std::size_t i = 0; i < o.ndims; ++i)
       dim_map[i] = dimension_by_field(m.cfg, o.cfg.event.dimensions[i].field);
     for (std::size_t c = 0; c < o.combos.size(); ++c) {
+      if (!o.combo_live[c]) continue;  // released: nothing to carry
       ComboKey key{};
       for (std::size_t i = 0; i < o.ndims; ++i) {
         if (dim_map[i] >= 0)
