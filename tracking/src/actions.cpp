@@ -50,6 +50,18 @@ void OrderTracker::Impl::move_acknowledged(TrackerSnapshot& out) const {
   }
 }
 
+std::unordered_map<std::size_t, std::int64_t> OrderTracker::Impl::acknowledged_by_tier() const {
+  std::unordered_map<std::size_t, std::int64_t> out;
+  for (const auto& [id, a] : acks) {
+    const std::uint32_t idx = table.find(id, hash_order_id(id));
+    if (idx == OrderTable::kNotFound || ack_of(idx) == nullptr) continue;
+    const OrderRecord& r = table.at(idx);
+    const std::size_t ser = series(r.combo, r.status);
+    for (std::size_t k = 0; k < tiers_past(r); ++k) ++out[ser * max_tiers + k];
+  }
+  return out;
+}
+
 std::optional<OrderView> OrderTracker::acknowledge(std::string_view id, const Acknowledgement& ack,
                                                    bool* full) {
   Impl& m = *impl_;
@@ -79,6 +91,7 @@ std::optional<OrderView> OrderTracker::forget(std::string_view id, std::int64_t 
   // As an eviction: the stay's end is unknown, so nothing is observed; the tombstone makes
   // late events for it duplicates or stale, as after a terminal status.
   m.tombstones.add(h, r.status, now_ms + m.cfg.retention.tombstone_ttl.count());
+  m.note_leave(idx, r, -1, now_ms);
   m.leave(idx, r, std::nullopt);
   m.table.erase(idx);
   m.acks.erase(std::string(id));

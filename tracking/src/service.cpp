@@ -152,6 +152,14 @@ TrackerSummary TrackerService::summary() {
   return s;
 }
 
+RecoveredList TrackerService::recovered(std::string_view status, std::size_t limit) {
+  std::lock_guard lock(mu_);
+  const std::int64_t now = tick_locked();
+  RecoveredList r = tracker_->recovered(status, limit);
+  r.now_ms = now;
+  return r;
+}
+
 void TrackerService::reserve(std::size_t orders) {
   std::lock_guard lock(mu_);
   tracker_->reserve(orders);
@@ -209,6 +217,7 @@ RestoreReport TrackerService::load_snapshot(const std::string& path) {
   if (config_ != config) {
     throw SnapshotError(path + ": the config was reloaded while the snapshot loaded; retry");
   }
+  fresh->take_recovered_from(*tracker_);
   tracker_ = std::move(fresh);
   stream_seq_ = report.meta.stream_seq;
   return report;
@@ -227,6 +236,7 @@ RestoreReport TrackerService::reload(const sla::Config& config) {
     seal_snapshot(image);
     report = fresh->load_state(image, "reload of " + config.source_path);
     fresh->carry_counters_from(*tracker_);
+    fresh->take_recovered_from(*tracker_);
     fresh->tick(clock_(), behind_);  // the clock read under the lock, as tick_locked()
     std::swap(tracker_, fresh);
     config_ = std::move(next);

@@ -29,6 +29,7 @@ void OrderTracker::reject(RejectReason reason, std::int64_t now_ms) {
 void OrderTracker::tick(std::int64_t now_ms, bool behind) {
   impl_->tick(now_ms, behind);
   impl_->purge_acks(now_ms);
+  impl_->purge_redrive_marks();
 }
 void OrderTracker::snapshot(TrackerSnapshot& out) const {
   impl_->snapshot(out);
@@ -42,7 +43,8 @@ std::int64_t OrderTracker::watermark_ms() const {
 
 std::size_t OrderTracker::memory_bytes() const {
   std::size_t bytes = impl_->table.memory_bytes() + impl_->tombstones.memory_bytes() +
-                      impl_->late.size() * sizeof(Impl::LateEntry);
+                      impl_->late.size() * sizeof(Impl::LateEntry) +
+                      impl_->recovered.memory_bytes();
   for (const auto& i : impl_->index) bytes += i.memory_bytes();
   return bytes;
 }

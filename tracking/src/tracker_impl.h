@@ -16,6 +16,7 @@
 #include "orderwatch/log/log.h"
 #include "orderwatch/sla/metrics.h"
 #include "orderwatch/tracking/tracker.h"
+#include "recovered.h"
 #include "status_index.h"
 #include "tombstones.h"
 
@@ -268,6 +269,7 @@ struct OrderTracker::Impl {
     if (e.time_ms < r.entered_ms || (e.time_ms == r.entered_ms && e.status < r.status)) {
       return count(ApplyResult::kStale);
     }
+    note_leave(idx, r, e.status, e.time_ms);
     leave(idx, r, e.time_ms, hint);
     ++transitions[r.status * n + e.status];
     if (terminal[e.status]) {
@@ -288,6 +290,16 @@ struct OrderTracker::Impl {
   // order is refused (counted, logged rate-limited) and a tombstone is not kept.
   bool admit_order(std::int64_t now);
   void add_tombstone(std::uint64_t h, std::uint8_t status, std::int64_t now);
+  // What recovered: the order in record idx leaves its status for `to` (-1: forgotten) at
+  // at_ms; if it is overdue as of W, the ring records it (recovered.cpp). One branch for an
+  // order that never was overdue.
+  void note_leave(std::uint32_t idx, const OrderRecord& r, int to, std::int64_t at_ms) {
+    const auto& cut = cutoff[r.status];
+    if (!cut.empty() && r.entered_ms <= cut[0]) [[unlikely]]
+      left_overdue(idx, r, to, at_ms);
+  }
+  void left_overdue(std::uint32_t idx, const OrderRecord& r, int to, std::int64_t at_ms);
+  void purge_redrive_marks();
 
   // The deadline tick and the watermark (tracker.cpp).
   void tick(std::int64_t now, bool behind);
@@ -354,10 +366,14 @@ struct OrderTracker::Impl {
   std::vector<std::int64_t> turn_sum_ms;   // [status]
   AgeHistogram age{{}};                    // current ages as of W, per series
   AckTable acks;                           // by order id (actions.cpp)
+  RecoveredRing recovered;                 // what recovered (recovered.cpp)
+  RedriveMarks redriven;                   // redrive requests, by order id (recovered.cpp)
   // The acknowledgement of the stay in record idx, if it still holds (actions.cpp).
   const AckEntry* ack_of(std::uint32_t idx) const;
   void purge_acks(std::int64_t now);
   void move_acknowledged(TrackerSnapshot& out) const;
+  // Acknowledged orders past each tier, keyed series * max_tiers + tier: O(acks).
+  std::unordered_map<std::size_t, std::int64_t> acknowledged_by_tier() const;
   std::uint64_t events[static_cast<int>(ApplyResult::kCount)] = {};
   std::uint64_t rejected[static_cast<int>(RejectReason::kCount)] = {};
   std::uint64_t evictions = 0;

@@ -151,10 +151,13 @@ class TrackerService {
   FoundOrder find(std::string_view id);
   OverduePage overdue(const OverdueQuery& query);
   TrackerSummary summary();
+  // What recovered (OrderTracker::recovered), ticked first like the other queries.
+  RecoveredList recovered(std::string_view status, std::size_t limit);
   void reserve(std::size_t orders);
 
   // Operator actions on one order (ticks first). Nothing acted on (orders empty) when the id is
-  // not held. Redrive changes nothing: the order is returned for the caller to publish.
+  // not held. Redrive changes no count: the order is returned for the caller to publish, and
+  // the request is remembered for what recovered (OrderTracker::note_redrive).
   ActionOutcome act(OrderAction action, std::string_view id, const Acknowledgement& ack);
   // The same on the overdue orders `query` selects, oldest first, at most query.limit of them;
   // dry_run: only counted and listed. One lock for the selection and the action.
