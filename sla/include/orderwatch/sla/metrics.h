@@ -58,6 +58,8 @@ inline constexpr std::string_view kJetstreamReplayedMessagesTotal =
 inline constexpr std::string_view kJetstreamLostMessagesTotal =
     "orderwatch_jetstream_lost_messages_total";
 inline constexpr std::string_view kJetstreamConsumerBound = "orderwatch_jetstream_consumer_bound";
+// Exposed only with --web.enable-actions (metrics/actions_collector.h).
+inline constexpr std::string_view kActionsTotal = "orderwatch_actions_total";
 
 // Every self-metric above, in exposition order.
 inline constexpr std::array kAll = {kBuildInfo,
