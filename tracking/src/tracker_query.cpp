@@ -190,4 +190,26 @@ TrackerSummary OrderTracker::summary(std::size_t top_values) const {
   return out;
 }
 
+std::vector<StatusCounts> OrderTracker::status_counts() const {
+  const Impl& impl = *impl_;
+  std::vector<StatusCounts> out(impl.n);
+  for (std::size_t s = 0; s < impl.n; ++s) {
+    out[s].in_flight = static_cast<std::int64_t>(impl.index[s].size());
+    if (impl.cutoff[s].empty()) continue;
+    for (std::size_t c = 0; c < impl.combos.size(); ++c) {
+      out[s].overdue +=
+          impl.overdue[impl.series(static_cast<std::uint16_t>(c), static_cast<std::uint8_t>(s)) *
+                       impl.max_tiers];
+    }
+  }
+  // Acknowledged orders past the first tier leave the overdue count, as in snapshot().
+  for (const auto& [id, a] : impl.acks) {
+    const std::uint32_t idx = impl.table.find(id, hash_order_id(id));
+    if (idx == OrderTable::kNotFound || impl.ack_of(idx) == nullptr) continue;
+    const OrderRecord& r = impl.table.at(idx);
+    if (impl.tiers_past(r) > 0) --out[r.status].overdue;
+  }
+  return out;
+}
+
 }  // namespace orderwatch::tracking

@@ -160,6 +160,13 @@ struct StatusSummary {
   std::vector<DimensionTop> top_overdue;  // per dimension; empty when nothing is overdue
 };
 
+// One status's counts for the trend (TrendRing): orders in it, and those past its first tier
+// that no operator acknowledged (what order_overdue and the alerts count).
+struct StatusCounts {
+  std::int64_t in_flight = 0;
+  std::int64_t overdue = 0;
+};
+
 struct TrackerSummary {
   std::int64_t now_ms = 0;
   std::uint64_t tracked = 0;
@@ -197,6 +204,8 @@ class OrderTracker {
   std::optional<OrderView> find(std::string_view id) const;
   OverduePage overdue(const OverdueQuery& query) const;
   TrackerSummary summary(std::size_t top_values = 5) const;
+  // Per status, in config order, as of the last tick: O(series + acknowledged orders).
+  std::vector<StatusCounts> status_counts() const;
   std::vector<std::string> dimension_labels() const;  // config order, as in OrderView::dims
 
   std::size_t tracked() const;
