@@ -30,6 +30,13 @@ std::string human_age(std::int64_t ms) {
   return std::to_string(s) + "s";
 }
 
+// 4 of 5 -> "80 %"; a share that rounds to 0 but is not: "<1 %".
+std::string percent(std::int64_t part, std::int64_t whole) {
+  if (whole <= 0) return "-";
+  const std::int64_t p = (200 * part + whole) / (2 * whole);  // rounded half up
+  return p == 0 && part > 0 ? "&lt;1 %" : std::to_string(p) + " %";
+}
+
 std::string link(std::string_view status, std::string_view severity, std::string_view cursor = {},
                  std::size_t limit = 0) {
   std::string q;
@@ -58,6 +65,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 nav a{margin-right:1em}
 form.act{display:inline-block;margin:0 .3em .2em 0}form.act input{font-size:.85em}
 .batch{margin:.5em 0}.acked{color:#2e7d32;margin-right:.5em}
+.share{color:#6e6e73;font-size:.9em}
 </style>)";
 
 // One row per non-terminal status: in flight, overdue per tier, oldest, common dimensions.
@@ -92,6 +100,11 @@ void summary_table(std::string& html, const tracking::TrackerSummary& sum) {
       for (std::size_t i = 0; i < d.values.size(); ++i) {
         if (i > 0) html += ", ";
         html += esc(d.values[i].first) + " (" + std::to_string(d.values[i].second) + ")";
+        if (i < d.in_flight.size()) {
+          html += " <span class=\"share\">" + percent(d.values[i].second, d.overdue) +
+                  " of overdue, " + percent(d.in_flight[i], d.all_in_flight) +
+                  " of in flight</span>";
+        }
       }
     }
     html += "</td></tr>\n";

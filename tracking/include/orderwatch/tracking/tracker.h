@@ -145,10 +145,16 @@ struct OverduePage {
 };
 
 // What the overdue orders of a status have in common: the most frequent values of one
-// dimension among them (first tier), most frequent first.
+// dimension among them (first tier), most frequent first; and how over-represented each is:
+// in_flight[i] is how many of the status's orders (overdue or not) carry values[i], so
+// values[i].second / overdue is its share among the overdue against in_flight[i] / in_flight
+// among all in flight ("eu-west: 80 % of overdue, 20 % of in flight").
 struct DimensionTop {
   std::string label;
   std::vector<std::pair<std::string, std::int64_t>> values;
+  std::vector<std::int64_t> in_flight;  // aligned with values
+  std::int64_t overdue = 0;             // the status's overdue orders (first tier): the shares'
+  std::int64_t all_in_flight = 0;       // denominators, as StatusSummary's counts
 };
 
 struct StatusSummary {
