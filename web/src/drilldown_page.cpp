@@ -1,7 +1,9 @@
-// The drill-down page at "/": plain server-rendered HTML with inline CSS (no scripts, no
-// external assets), every value HTML-escaped. Links use the same filters as the API, so an
-// alert's drilldown_url (<exporter_url>/?status=S&severity=K) opens the stuck orders.
+// The drill-down page at "/": plain server-rendered HTML with inline CSS and inline SVG charts
+// (charts.h; no scripts, no external assets), every value HTML-escaped. Links use the same
+// filters as the API, so an alert's drilldown_url (<exporter_url>/?status=S&severity=K) opens
+// the stuck orders.
 #include "action_forms.h"
+#include "charts.h"
 #include "drilldown_params.h"
 #include "orderwatch/web/drilldown.h"
 
@@ -65,7 +67,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 nav a{margin-right:1em}
 form.act{display:inline-block;margin:0 .3em .2em 0}form.act input{font-size:.85em}
 .batch{margin:.5em 0}.acked{color:#2e7d32;margin-right:.5em}
-.share{color:#6e6e73;font-size:.9em}
+.share{color:#6e6e73;font-size:.9em}.charts svg{margin:0 1em .5em 0;vertical-align:top}
 </style>)";
 
 // One row per non-terminal status: in flight, overdue per tier, oldest, common dimensions.
@@ -182,6 +184,11 @@ HttpResponse DrilldownApi::page(const HttpRequest& req) const {
           esc(events::format_rfc3339_ms(sum.now_ms)) + "</p>\n";
 
   summary_table(html, sum);
+  {
+    tracking::TrackerSnapshot counts;
+    const auto config = service_.snapshot(counts);
+    html += charts::section(service_.trend(), counts, *config, f.status);
+  }
 
   tracking::OverdueQuery q;
   q.status = f.status;
