@@ -329,9 +329,12 @@ void console_row(DashboardBuilder& b, const Series& s) {
                                    dims),
             "{{status}} {{severity}}"}},
           "short");
+  // orderwatch_actions_total exists only with --web.enable-actions: 0 rather than no data.
   b.panel("timeseries", "Operator actions",
-          "Acknowledge, forget and redrive actions per second (a batch counts each order).",
-          {{"sum by (action) (" + rate(s.of_job(sla::self::kActionsTotal)) + ")", "{{action}}"}},
+          "Acknowledge, forget and redrive actions per second (a batch counts each order); 0 when "
+          "none were taken or the exporters run without --web.enable-actions.",
+          {{"sum by (action) (" + rate(s.of_job(sla::self::kActionsTotal)) + ") or on () vector(0)",
+            "{{action}}"}},
           "ops");
   std::vector<Query> ages;
   for (const char* q : {"0.5", "0.99"}) {
