@@ -369,7 +369,7 @@ TEST_F(Console, RecoveredListsWhatWasOverdueAndMovedOn) {
   EXPECT_EQ(exporter_->process().stop(), 0) << exporter_->log();
 }
 
-TEST_F(Console, HeadlessChromiumShowsTheButtons) {
+TEST_F(Console, HeadlessChromiumShowsTheButtonsAndTheCharts) {
   start({"--web.enable-actions"});
   seed();
   const std::string url =
@@ -385,10 +385,28 @@ TEST_F(Console, HeadlessChromiumShowsTheButtons) {
        at = dom.output.find("<button", at + 1))
     ++buttons;
   EXPECT_EQ(buttons, 3u * 3u + 6u) << dom.output;  // 3 per order, 6 for the batch
+  // The charts, as the browser parsed them: Authorized's trend (in flight and overdue, at least
+  // the sample the page's own tick took) and its ages, the three orders 3h old in the (2h, 6h]
+  // bucket, past both tiers (1h warning and 2h page, both marked).
+  auto count = [&](const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = dom.output.find(what); at != std::string::npos;
+         at = dom.output.find(what, at + 1))
+      ++n;
+    return n;
+  };
+  EXPECT_EQ(count("<svg "), 2u) << dom.output;
+  EXPECT_EQ(count("class=\"chart trend\""), 1u) << dom.output;
+  EXPECT_EQ(count("class=\"chart ages\""), 1u) << dom.output;
+  EXPECT_GE(count("data-line=\"in flight\""), 1u) << dom.output;
+  EXPECT_GE(count("data-line=\"overdue (unacknowledged)\""), 1u) << dom.output;
+  EXPECT_EQ(count("data-le=\"21600000\" data-count=\"3\""), 1u) << dom.output;
+  EXPECT_EQ(count("<line class=\"tier\""), 2u) << dom.output;
+  EXPECT_NE(dom.output.find("data-severity=\"page\" data-after=\"7200000\""), std::string::npos);
   const std::string png = dir_.path() + "/page.png";
   const auto shot =
       run("cd " + shell_quote(dir_.path()) + " && timeout 60 " + chromium +
-          " --window-size=1400,700 --screenshot=" + shell_quote(png) + " " + shell_quote(url));
+          " --window-size=1400,1000 --screenshot=" + shell_quote(png) + " " + shell_quote(url));
   EXPECT_EQ(shot.exit_code, 0) << shot.output;
   if (const char* keep = std::getenv("ORDERWATCH_KEEP_SCREENSHOT")) {
     run("cp " + shell_quote(png) + " " + shell_quote(keep));

@@ -199,14 +199,21 @@ TEST_F(ApiTest, SummaryAnswersExactly) {
   EXPECT_EQ(body(r), json::parse(R"({"now":"2023-11-14T22:13:20.000Z","tracked":4,"statuses":[
     {"status":"Placed","terminal":false,"in_flight":0,"overdue":[{"severity":"warning","count":0}],
      "acknowledged":[{"severity":"warning","count":0}],
-     "oldest_entered":null,"oldest_age_seconds":null,"top_overdue":{}},
+     "oldest_entered":null,"oldest_age_seconds":null,"top_overdue":{},
+     "over_representation":{}},
     {"status":"Authorized","terminal":false,"in_flight":4,
      "overdue":[{"severity":"warning","count":3},{"severity":"page","count":1}],
      "acknowledged":[{"severity":"warning","count":0},{"severity":"page","count":0}],
      "oldest_entered":"2023-11-14T22:10:50.000Z","oldest_age_seconds":150.0,
-     "top_overdue":{"region":[{"value":"us","count":2},{"value":"eu","count":1}]}},
+     "top_overdue":{"region":[{"value":"us","count":2},{"value":"eu","count":1}]},
+     "over_representation":{"region":[
+       {"value":"us","overdue":2,"in_flight":2,"share_of_overdue":0.6666666666666666,
+        "share_of_in_flight":0.5},
+       {"value":"eu","overdue":1,"in_flight":1,"share_of_overdue":0.3333333333333333,
+        "share_of_in_flight":0.25}]}},
     {"status":"Delivered","terminal":true,"in_flight":0,"overdue":[],"acknowledged":[],
-     "oldest_entered":null,"oldest_age_seconds":null,"top_overdue":{}}]})"));
+     "oldest_entered":null,"oldest_age_seconds":null,"top_overdue":{},
+     "over_representation":{}}]})"));
   for (const char* q : {"limit=3", "status=Placed", "x=1", "status="}) {
     EXPECT_EQ(api_.summary(get("/api/v1/summary", q)).status, 400) << q;
   }

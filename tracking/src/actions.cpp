@@ -53,7 +53,7 @@ void OrderTracker::Impl::move_acknowledged(TrackerSnapshot& out) const {
 std::unordered_map<std::size_t, std::int64_t> OrderTracker::Impl::acknowledged_by_tier() const {
   std::unordered_map<std::size_t, std::int64_t> out;
   for (const auto& [id, a] : acks) {
-    const std::uint32_t idx = table.find(id, hash_order_id(id));
+    const std::uint32_t idx = table.find(id, hash_order_id(hash_key, id));
     if (idx == OrderTable::kNotFound || ack_of(idx) == nullptr) continue;
     const OrderRecord& r = table.at(idx);
     const std::size_t ser = series(r.combo, r.status);

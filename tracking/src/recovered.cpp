@@ -51,7 +51,7 @@ void OrderTracker::Impl::left_overdue(std::uint32_t idx, const OrderRecord& r, i
 // Marks of orders gone or moved on are dropped at the tick: O(marks), as for acknowledgements.
 void OrderTracker::Impl::purge_redrive_marks() {
   std::erase_if(redriven, [&](const auto& kv) {
-    const std::uint32_t idx = table.find(kv.first, hash_order_id(kv.first));
+    const std::uint32_t idx = table.find(kv.first, hash_order_id(hash_key, kv.first));
     if (idx == OrderTable::kNotFound) return true;
     const OrderRecord& r = table.at(idx);
     return r.status != kv.second.status || r.entered_ms != kv.second.entered_ms;
@@ -60,7 +60,7 @@ void OrderTracker::Impl::purge_redrive_marks() {
 
 std::optional<OrderView> OrderTracker::note_redrive(std::string_view id) {
   Impl& m = *impl_;
-  const std::uint32_t idx = m.table.find(id, hash_order_id(id));
+  const std::uint32_t idx = m.table.find(id, hash_order_id(m.hash_key, id));
   if (idx == OrderTable::kNotFound) return std::nullopt;
   const OrderRecord& r = m.table.at(idx);
   auto it = m.redriven.find(id);
@@ -101,7 +101,7 @@ void OrderTracker::take_recovered_from(OrderTracker& previous) {
   Impl& p = *previous.impl_;
   m.recovered = std::move(p.recovered);
   for (auto& [id, mark] : p.redriven) {
-    const std::uint32_t idx = m.table.find(id, hash_order_id(id));
+    const std::uint32_t idx = m.table.find(id, hash_order_id(m.hash_key, id));
     if (idx == OrderTable::kNotFound) continue;
     const OrderRecord& r = m.table.at(idx);
     if (m.cfg.statuses[r.status].name != p.cfg.statuses[mark.status].name ||

@@ -2,9 +2,17 @@
 
 #include <chrono>
 
+#include "trend.h"
+
 namespace orderwatch::tracking {
 
 namespace {
+
+std::vector<std::string> status_names(const sla::Config& config) {
+  std::vector<std::string> names;
+  for (const auto& st : config.statuses) names.push_back(st.name);
+  return names;
+}
 
 std::int64_t steady_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -23,7 +31,8 @@ std::int64_t system_now_ms() {
 TrackerService::TrackerService(const sla::Config& config, Clock clock)
     : config_(std::make_shared<const sla::Config>(config)),
       clock_(std::move(clock)),
-      tracker_(std::make_unique<OrderTracker>(*config_)) {
+      tracker_(std::make_unique<OrderTracker>(*config_)),
+      trend_(std::make_unique<TrendRing>(status_names(*config_))) {
   stats_.config_reload_success_ms = clock_();
   behind_ = config_->nats.jetstream.has_value();
   if (!behind_) tracker_->tick(clock_());  // caught up from the start: W is the wall clock
@@ -107,6 +116,7 @@ bool TrackerService::behind() const {
 std::int64_t TrackerService::tick_locked() {
   const std::int64_t now = clock_();
   tracker_->tick(now, behind_);
+  if (trend_->due(now)) trend_->record(now, tracker_->status_counts());
   return now;
 }
 
@@ -158,6 +168,11 @@ RecoveredList TrackerService::recovered(std::string_view status, std::size_t lim
   RecoveredList r = tracker_->recovered(status, limit);
   r.now_ms = now;
   return r;
+}
+
+TrendView TrackerService::trend() {
+  std::lock_guard lock(mu_);
+  return trend_->view(tick_locked());
 }
 
 void TrackerService::reserve(std::size_t orders) {
@@ -239,6 +254,7 @@ RestoreReport TrackerService::reload(const sla::Config& config) {
     fresh->take_recovered_from(*tracker_);
     fresh->tick(clock_(), behind_);  // the clock read under the lock, as tick_locked()
     std::swap(tracker_, fresh);
+    trend_->relabel(status_names(*next));
     config_ = std::move(next);
     generation_.fetch_add(1, std::memory_order_release);
   }

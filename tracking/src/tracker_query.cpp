@@ -4,6 +4,7 @@
 // counters. Nothing here visits an order outside the page.
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 #include "orderwatch/tracking/tracker.h"
 #include "tracker_impl.h"
@@ -124,7 +125,7 @@ OverduePage OrderTracker::overdue(const OverdueQuery& q) const {
     for (auto [s, k] : selected) tier_of_status[s] = static_cast<int>(k);
     std::vector<IndexEntry> acked;
     for (const auto& [id, a] : impl.acks) {
-      const std::uint32_t idx = impl.table.find(id, hash_order_id(id));
+      const std::uint32_t idx = impl.table.find(id, hash_order_id(impl.hash_key, id));
       if (idx == OrderTable::kNotFound || impl.ack_of(idx) == nullptr) continue;
       const OrderRecord& r = impl.table.at(idx);
       const int k = tier_of_status[r.status];
@@ -208,6 +209,8 @@ TrackerSummary OrderTracker::summary(std::size_t top_values) const {
     std::vector<std::int64_t> per_tier(st.tiers.size(), 0), acked_tier(st.tiers.size(), 0);
     // Overdue (first tier) count per value of each dimension, from the per-combo counters.
     std::vector<std::map<std::uint16_t, std::int64_t>> by_value(impl.ndims);
+    // In-flight count per value of each dimension (overdue or not), for the shares.
+    std::vector<std::map<std::uint16_t, std::int64_t>> in_flight_by_value(impl.ndims);
     for (std::size_t c = 0; c < impl.combos.size(); ++c) {
       const std::size_t ser =
           impl.series(static_cast<std::uint16_t>(c), static_cast<std::uint8_t>(s));
@@ -223,6 +226,11 @@ TrackerSummary OrderTracker::summary(std::size_t top_values) const {
         acked_tier[k] += acked;
         if (k == 0) overdue = impl.overdue[ser * impl.max_tiers] - acked;
       }
+      if (impl.in_status[ser] != 0) {
+        for (std::size_t d = 0; d < impl.ndims; ++d) {
+          in_flight_by_value[d][impl.combos[c][d]] += impl.in_status[ser];
+        }
+      }
       if (overdue == 0) continue;
       for (std::size_t d = 0; d < impl.ndims; ++d) by_value[d][impl.combos[c][d]] += overdue;
     }
@@ -232,16 +240,47 @@ TrackerSummary OrderTracker::summary(std::size_t top_values) const {
     }
     for (std::size_t d = 0; d < impl.ndims; ++d) {
       if (by_value[d].empty()) continue;
-      std::vector<std::pair<std::string, std::int64_t>> values;
-      for (auto [v, count] : by_value[d]) values.emplace_back(impl.dims[d].names[v], count);
+      // (value, overdue, in flight)
+      std::vector<std::tuple<std::string, std::int64_t, std::int64_t>> values;
+      for (auto [v, count] : by_value[d]) {
+        values.emplace_back(impl.dims[d].names[v], count, in_flight_by_value[d][v]);
+      }
       // Most frequent first; ties by value so the answer is deterministic.
       std::sort(values.begin(), values.end(), [](const auto& a, const auto& b) {
-        return a.second != b.second ? a.second > b.second : a.first < b.first;
+        return std::get<1>(a) != std::get<1>(b) ? std::get<1>(a) > std::get<1>(b)
+                                                : std::get<0>(a) < std::get<0>(b);
       });
       if (values.size() > top_values) values.resize(top_values);
-      sum.top_overdue.push_back({out.dimension_labels[d], std::move(values)});
+      DimensionTop top{out.dimension_labels[d], {}, {}, per_tier[0], sum.in_flight};
+      for (auto& [value, count, in_flight] : values) {
+        top.values.emplace_back(std::move(value), count);
+        top.in_flight.push_back(in_flight);
+      }
+      sum.top_overdue.push_back(std::move(top));
     }
     out.statuses.push_back(std::move(sum));
+  }
+  return out;
+}
+
+std::vector<StatusCounts> OrderTracker::status_counts() const {
+  const Impl& impl = *impl_;
+  std::vector<StatusCounts> out(impl.n);
+  for (std::size_t s = 0; s < impl.n; ++s) {
+    out[s].in_flight = static_cast<std::int64_t>(impl.index[s].size());
+    if (impl.cutoff[s].empty()) continue;
+    for (std::size_t c = 0; c < impl.combos.size(); ++c) {
+      out[s].overdue +=
+          impl.overdue[impl.series(static_cast<std::uint16_t>(c), static_cast<std::uint8_t>(s)) *
+                       impl.max_tiers];
+    }
+  }
+  // Acknowledged orders past the first tier leave the overdue count, as in snapshot().
+  for (const auto& [id, a] : impl.acks) {
+    const std::uint32_t idx = impl.table.find(id, hash_order_id(impl.hash_key, id));
+    if (idx == OrderTable::kNotFound || impl.ack_of(idx) == nullptr) continue;
+    const OrderRecord& r = impl.table.at(idx);
+    if (impl.tiers_past(r) > 0) --out[r.status].overdue;
   }
   return out;
 }

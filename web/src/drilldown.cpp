@@ -261,11 +261,27 @@ HttpResponse DrilldownApi::summary(const HttpRequest& req) const {
       acknowledged.push_back({{"severity", severity}, {"count", count}});
     }
     json top = json::object();
+    // The same values, with their share among the overdue against among all in flight.
+    json over = json::object();
     for (const auto& d : s.top_overdue) {
       json values = json::array();
-      for (const auto& [value, count] : d.values)
+      json shares = json::array();
+      for (std::size_t i = 0; i < d.values.size(); ++i) {
+        const auto& [value, count] = d.values[i];
         values.push_back({{"value", value}, {"count", count}});
+        const std::int64_t in_flight = i < d.in_flight.size() ? d.in_flight[i] : 0;
+        shares.push_back(
+            {{"value", value},
+             {"overdue", count},
+             {"in_flight", in_flight},
+             {"share_of_overdue",
+              d.overdue > 0 ? static_cast<double>(count) / static_cast<double>(d.overdue) : 0.0},
+             {"share_of_in_flight", d.all_in_flight > 0 ? static_cast<double>(in_flight) /
+                                                              static_cast<double>(d.all_in_flight)
+                                                        : 0.0}});
+      }
       top[d.label] = std::move(values);
+      over[d.label] = std::move(shares);
     }
     statuses.push_back({{"status", s.name},
                         {"terminal", s.terminal},
@@ -279,7 +295,8 @@ HttpResponse DrilldownApi::summary(const HttpRequest& req) const {
                          s.oldest_entered_ms
                              ? json(static_cast<double>(sum.now_ms - *s.oldest_entered_ms) / 1000.0)
                              : json(nullptr)},
-                        {"top_overdue", std::move(top)}});
+                        {"top_overdue", std::move(top)},
+                        {"over_representation", std::move(over)}});
   }
   return json_response(200, json{{"now", events::format_rfc3339_ms(sum.now_ms)},
                                  {"tracked", sum.tracked},

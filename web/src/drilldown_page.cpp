@@ -1,7 +1,9 @@
-// The drill-down page at "/": plain server-rendered HTML with inline CSS (no scripts, no
-// external assets), every value HTML-escaped. Links use the same filters as the API, so an
-// alert's drilldown_url (<exporter_url>/?status=S&severity=K) opens the stuck orders.
+// The drill-down page at "/": plain server-rendered HTML with inline CSS and inline SVG charts
+// (charts.h; no scripts, no external assets), every value HTML-escaped. Links use the same
+// filters as the API, so an alert's drilldown_url (<exporter_url>/?status=S&severity=K) opens
+// the stuck orders.
 #include "action_forms.h"
+#include "charts.h"
 #include "drilldown_params.h"
 #include "drilldown_recovered.h"
 #include "orderwatch/web/drilldown.h"
@@ -29,6 +31,13 @@ std::string human_age(std::int64_t ms) {
   if (h > 0) return std::to_string(h) + "h " + std::to_string(m) + "m";
   if (m > 0) return std::to_string(m) + "m " + std::to_string(s) + "s";
   return std::to_string(s) + "s";
+}
+
+// 4 of 5 -> "80 %"; a share that rounds to 0 but is not: "<1 %".
+std::string percent(std::int64_t part, std::int64_t whole) {
+  if (whole <= 0) return "-";
+  const std::int64_t p = (200 * part + whole) / (2 * whole);  // rounded half up
+  return p == 0 && part > 0 ? "&lt;1 %" : std::to_string(p) + " %";
 }
 
 std::string link(std::string_view status, std::string_view severity, std::string_view cursor = {},
@@ -59,6 +68,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 nav a{margin-right:1em}
 form.act{display:inline-block;margin:0 .3em .2em 0}form.act input{font-size:.85em}
 .batch{margin:.5em 0}.acked{color:#2e7d32;margin-right:.5em}
+.share{color:#6e6e73;font-size:.9em}.charts svg{margin:0 1em .5em 0;vertical-align:top}
 </style>)";
 
 // One row per non-terminal status: in flight, overdue per tier, oldest, common dimensions.
@@ -103,6 +113,11 @@ void summary_table(std::string& html, const tracking::TrackerSummary& sum) {
       for (std::size_t i = 0; i < d.values.size(); ++i) {
         if (i > 0) html += ", ";
         html += esc(d.values[i].first) + " (" + std::to_string(d.values[i].second) + ")";
+        if (i < d.in_flight.size()) {
+          html += " <span class=\"share\">" + percent(d.values[i].second, d.overdue) +
+                  " of overdue, " + percent(d.in_flight[i], d.all_in_flight) +
+                  " of in flight</span>";
+        }
       }
     }
     html += "</td></tr>\n";
@@ -193,6 +208,11 @@ HttpResponse DrilldownApi::page(const HttpRequest& req) const {
           esc(events::format_rfc3339_ms(sum.now_ms)) + "</p>\n";
 
   summary_table(html, sum);
+  {
+    tracking::TrackerSnapshot counts;
+    const auto config = service_.snapshot(counts);
+    html += charts::section(service_.trend(), counts, *config, f.status);
+  }
 
   tracking::OverdueQuery q;
   q.status = f.status;

@@ -66,6 +66,8 @@ inline constexpr std::string_view kJetstreamConsumerBound = "orderwatch_jetstrea
 inline constexpr std::string_view kDeadLetteredTotal = "orderwatch_dead_lettered_total";
 inline constexpr std::string_view kDeadLetterFailuresTotal =
     "orderwatch_dead_letter_failures_total";
+// Exposed only with --web.enable-actions (metrics/actions_collector.h).
+inline constexpr std::string_view kActionsTotal = "orderwatch_actions_total";
 
 // Every self-metric above, in exposition order.
 inline constexpr std::array kAll = {kBuildInfo,

@@ -73,6 +73,23 @@ struct SaveTimings {
   std::int64_t total_us = 0;      // encode + checksum + write + fsync + rename
 };
 
+// The trend of the last hour (TrackerService::trend(), kept by tracking/src/trend.h): sample
+// times, and per status (config order) the in-flight and overdue counts at each of them;
+// -1 where the status was not configured at that time.
+struct TrendView {
+  std::int64_t interval_ms = 0;        // between samples
+  std::int64_t window_ms = 0;          // how far back samples are kept
+  std::int64_t now_ms = 0;             // when the view was taken
+  std::vector<std::int64_t> times_ms;  // oldest first
+  struct Status {
+    std::string name;
+    std::vector<std::int64_t> in_flight, overdue;  // aligned with times_ms
+  };
+  std::vector<Status> statuses;
+};
+
+class TrendRing;
+
 // What an operator action did (service_actions.cpp).
 enum class OrderAction : std::uint8_t { kAcknowledge, kForget, kRedrive };
 struct ActionOutcome {
@@ -153,6 +170,8 @@ class TrackerService {
   TrackerSummary summary();
   // What recovered (OrderTracker::recovered), ticked first like the other queries.
   RecoveredList recovered(std::string_view status, std::size_t limit);
+  // The samples the ticks took (one per 15 s, the last hour): a copy, O(statuses x samples).
+  TrendView trend();
   void reserve(std::size_t orders);
 
   // Operator actions on one order (ticks first). Nothing acted on (orders empty) when the id is
@@ -191,6 +210,7 @@ class TrackerService {
   Clock clock_;
   mutable std::mutex mu_;
   std::unique_ptr<OrderTracker> tracker_;
+  std::unique_ptr<TrendRing> trend_;  // sampled by tick_locked(); not in snapshots
   std::mutex save_mu_;  // one snapshot file write at a time (they share the temp file)
   ServiceStats stats_;
 };

@@ -156,10 +156,16 @@ struct OverduePage {
 };
 
 // What the overdue orders of a status have in common: the most frequent values of one
-// dimension among them (first tier), most frequent first.
+// dimension among them (first tier), most frequent first; and how over-represented each is:
+// in_flight[i] is how many of the status's orders (overdue or not) carry values[i], so
+// values[i].second / overdue is its share among the overdue against in_flight[i] / in_flight
+// among all in flight ("eu-west: 80 % of overdue, 20 % of in flight").
 struct DimensionTop {
   std::string label;
   std::vector<std::pair<std::string, std::int64_t>> values;
+  std::vector<std::int64_t> in_flight;  // aligned with values
+  std::int64_t overdue = 0;             // the status's overdue orders (first tier): the shares'
+  std::int64_t all_in_flight = 0;       // denominators, as StatusSummary's counts
 };
 
 struct StatusSummary {
@@ -206,6 +212,13 @@ struct RecoveredList {
   std::size_t capacity = 0;            // the ring's bound (kRecoveredEntries)
 };
 
+// One status's counts for the trend (TrendRing): orders in it, and those past its first tier
+// that no operator acknowledged (what order_overdue and the alerts count).
+struct StatusCounts {
+  std::int64_t in_flight = 0;
+  std::int64_t overdue = 0;
+};
+
 struct TrackerSummary {
   std::int64_t now_ms = 0;
   std::uint64_t tracked = 0;
@@ -243,6 +256,8 @@ class OrderTracker {
   std::optional<OrderView> find(std::string_view id) const;
   OverduePage overdue(const OverdueQuery& query) const;
   TrackerSummary summary(std::size_t top_values = 5) const;
+  // Per status, in config order, as of the last tick: O(series + acknowledged orders).
+  std::vector<StatusCounts> status_counts() const;
   std::vector<std::string> dimension_labels() const;  // config order, as in OrderView::dims
 
   std::size_t tracked() const;
