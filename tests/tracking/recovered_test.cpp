@@ -128,6 +128,17 @@ TEST_F(RecoveredTest, SaysWhichActionPrecededIt) {
   EXPECT_FALSE(again.orders[0].redriven);
 }
 
+TEST_F(RecoveredTest, ARedriveThatWasNotPublishedIsNotClaimed) {
+  ASSERT_TRUE(t_.note_redrive("b"));
+  t_.drop_redrive_mark("b");  // the publish failed (502)
+  t_.drop_redrive_mark("nope");
+  t_.apply(event("b", 2, T0 + 131 * kS), T0 + 131 * kS);
+  const auto list = t_.recovered("", 1);
+  ASSERT_EQ(list.orders.size(), 1u);
+  EXPECT_EQ(list.orders[0].id, "b");
+  EXPECT_FALSE(list.orders[0].redriven);
+}
+
 TEST_F(RecoveredTest, EvictionAndOrdersThatWereNotOverdueAreNotRecoveries) {
   t_.apply(event("c", 2, T0 + 131 * kS), T0 + 131 * kS);  // c: 31 s in Authorized
   t_.apply(event("c", 0, T0 + 132 * kS), T0 + 132 * kS);  // Shipped has no SLA

@@ -73,6 +73,10 @@ std::optional<OrderView> OrderTracker::note_redrive(std::string_view id) {
   return m.view(idx);
 }
 
+void OrderTracker::drop_redrive_mark(std::string_view id) {
+  if (auto it = impl_->redriven.find(id); it != impl_->redriven.end()) impl_->redriven.erase(it);
+}
+
 RecoveredList OrderTracker::recovered(std::string_view status, std::size_t limit) const {
   const Impl& m = *impl_;
   RecoveredList out;

@@ -36,6 +36,11 @@ ActionOutcome TrackerService::act(OrderAction action, std::string_view id,
   return out;
 }
 
+void TrackerService::redrives_not_published(std::span<const OrderView> orders) {
+  std::lock_guard lock(mu_);
+  for (const auto& v : orders) tracker_->drop_redrive_mark(v.id);
+}
+
 ActionOutcome TrackerService::act_on_overdue(OrderAction action, const OverdueQuery& query,
                                              const Acknowledgement& ack, bool dry_run) {
   ActionOutcome out;

@@ -246,8 +246,10 @@ HttpResponse ActionsApi::on_order(const HttpRequest& req, const std::string& id,
   const tracking::OrderView& v = out.orders.front();
   std::string subject;
   if (action == 2) {
-    if (auto perr = redrive(v, ack.actor, ack.reason); !perr.empty())
+    if (auto perr = redrive(v, ack.actor, ack.reason); !perr.empty()) {
+      service_.redrives_not_published(out.orders);
       return error(502, "redrive not published: " + perr);
+    }
     subject = subject_for(service_.config()->actions.redrive_subject, v);
   }
   ++counts_[action];
@@ -301,6 +303,8 @@ HttpResponse ActionsApi::on_batch(const HttpRequest& req, std::size_t action) {
     if (!dry_run && action == 2) {
       if (auto perr = redrive(v, ack.actor, ack.reason); !perr.empty()) {
         failed = perr;
+        service_.redrives_not_published(
+            std::span(out.orders).subspan(static_cast<std::size_t>(&v - out.orders.data())));
         break;
       }
     }

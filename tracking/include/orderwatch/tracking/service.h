@@ -182,6 +182,8 @@ class TrackerService {
   // dry_run: only counted and listed. One lock for the selection and the action.
   ActionOutcome act_on_overdue(OrderAction action, const OverdueQuery& query,
                                const Acknowledgement& ack, bool dry_run);
+  // The caller could not publish these redrive requests: what recovered will not claim them.
+  void redrives_not_published(std::span<const OrderView> orders);
 
   // The last stream sequence whose effects are in the tracker (0 = none / core NATS).
   std::uint64_t stream_seq();

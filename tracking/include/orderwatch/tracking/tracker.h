@@ -298,6 +298,8 @@ class OrderTracker {
   // acknowledgements) so that what recovered says an action preceded it. Its view, or nullopt
   // when not held.
   std::optional<OrderView> note_redrive(std::string_view id);
+  // The redrive request could not be published: the mark goes.
+  void drop_redrive_mark(std::string_view id);
 
   // What recovered (recovered.cpp): the latest orders that left their status while overdue,
   // newest first, at most `limit`; `status` ("" = every one) filters on the status they were
