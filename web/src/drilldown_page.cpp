@@ -13,16 +13,7 @@
 
 namespace orderwatch::web {
 
-namespace {
-
-using drilldown::url_encode;
-
-constexpr std::size_t kOverviewRows = 20;  // per status on the unfiltered page
-
-std::string esc(std::string_view text) { return rules::html_escape(text); }
-
-// 7260.5 s -> "2h 1m"; under a minute: seconds.
-std::string human_age(std::int64_t ms) {
+std::string drilldown::human_age(std::int64_t ms) {
   if (ms < 0) return "0s";
   std::int64_t s = ms / 1000;
   const std::int64_t d = s / 86400, h = s / 3600 % 24, m = s / 60 % 60;
@@ -32,6 +23,16 @@ std::string human_age(std::int64_t ms) {
   if (m > 0) return std::to_string(m) + "m " + std::to_string(s) + "s";
   return std::to_string(s) + "s";
 }
+
+namespace {
+
+using drilldown::human_age;
+
+using drilldown::url_encode;
+
+constexpr std::size_t kOverviewRows = 20;  // per status on the unfiltered page
+
+std::string esc(std::string_view text) { return rules::html_escape(text); }
 
 // 4 of 5 -> "80 %"; a share that rounds to 0 but is not: "<1 %".
 std::string percent(std::int64_t part, std::int64_t whole) {

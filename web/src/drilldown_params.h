@@ -2,6 +2,7 @@
 // the tracker is touched).
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -38,6 +39,10 @@ std::string parse_recovered_filters(std::string_view query, Filters& out);
 // escape is malformed, it decodes to a NUL byte, it is empty or longer than `max_bytes`.
 // Returns the error message, or "" with the id in `out`.
 std::string parse_order_id(std::string_view raw, std::size_t max_bytes, std::string& out);
+
+// An age or a duration the way the page writes it: 7260500 ms -> "2h 1m"; under a minute,
+// seconds (drilldown_page.cpp).
+std::string human_age(std::int64_t ms);
 
 // Whether the page may link `id` to its lookup (one parse_order_id accepts once encoded).
 bool linkable_id(std::string_view id, std::size_t max_bytes);

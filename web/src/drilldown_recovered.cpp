@@ -23,18 +23,6 @@ HttpResponse json_response(int status, const json& body) {
 
 std::string esc(std::string_view text) { return rules::html_escape(text); }
 
-// 7260500 ms -> "2h 1m" (the page's age format).
-std::string human(std::int64_t ms) {
-  if (ms < 0) return "0s";
-  std::int64_t s = ms / 1000;
-  const std::int64_t d = s / 86400, h = s / 3600 % 24, m = s / 60 % 60;
-  s %= 60;
-  if (d > 0) return std::to_string(d) + "d " + std::to_string(h) + "h";
-  if (h > 0) return std::to_string(h) + "h " + std::to_string(m) + "m";
-  if (m > 0) return std::to_string(m) + "m " + std::to_string(s) + "s";
-  return std::to_string(s) + "s";
-}
-
 std::string_view outcome_name(tracking::RecoveredOutcome o) {
   return tracking::kRecoveredOutcomeNames[static_cast<std::size_t>(o)];
 }
@@ -108,7 +96,7 @@ void recovered_section(std::string& html, const tracking::RecoveredList& list,
     if (e.redriven) action += std::string(action.empty() ? "" : ", ") + "redriven";
     html += "<tr><td class=\"id\">" + esc(e.id) + (e.id_truncated ? "&hellip;" : "") + "</td><td>" +
             esc(e.status) + "</td><td class=\"sev-" + esc(e.severity) + "\">" + esc(e.severity) +
-            "</td><td class=\"num\">" + esc(human(e.overdue_ms)) + "</td><td>" +
+            "</td><td class=\"num\">" + esc(drilldown::human_age(e.overdue_ms)) + "</td><td>" +
             esc(events::format_rfc3339_ms(e.left_ms)) + "</td><td>" + to + "</td><td>" +
             (action.empty() ? "<span class=\"muted\">-</span>" : esc(action)) + "</td></tr>\n";
   }
