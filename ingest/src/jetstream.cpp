@@ -86,7 +86,8 @@ void JetStreamConsumer::run() {
     }
     if (bind()) consume();
     unbind();
-    if (!stopping() && !resync_) pause(kRetryMs);
+    // A re-bind after lost deliveries is at once (a short breath in case applying failed).
+    if (!stopping()) pause(resync_ ? 100 : kRetryMs);
     resync_ = false;
   }
   for (auto& [seq, h] : held_) natsMsg_Destroy(h.msg);  // acknowledged: a restart re-reads them
