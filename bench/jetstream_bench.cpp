@@ -1,5 +1,5 @@
-// Consume throughput of JetStream mode (durable pull consumer, an ack per event) against core
-// NATS mode (plain subscription), same events, same nats-server, same run:
+// Consume throughput of JetStream mode (durable pull consumer, AckAll: an ack per batch) against
+// core NATS mode (plain subscription), same events, same nats-server, same run:
 //   BM_CoreNatsConsume   events/s from the first publish until every event is handled; the
 //                        publisher sends as fast as it can, so the exporter is the bottleneck
 //   BM_JetStreamConsume  events/s from start() (a new durable consumer each iteration) until
@@ -168,7 +168,7 @@ int main(int argc, char** argv) {
   using orderwatch::bench::g_js_rate;
   if (g_core_rate > 0 && g_js_rate > 0) {
     std::printf(
-        "events %llu: core NATS %.0f events/s, JetStream with acks %.0f events/s, ratio %.2f\n",
+        "events %llu: core NATS %.0f events/s, JetStream (acked) %.0f events/s, ratio %.2f\n",
         static_cast<unsigned long long>(orderwatch::bench::g_events), g_core_rate, g_js_rate,
         g_js_rate / g_core_rate);
   }

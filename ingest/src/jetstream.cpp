@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstdlib>
 #include <span>
 #include <string_view>
+#include <thread>
 
 namespace orderwatch::ingest {
 
@@ -84,8 +86,12 @@ void JetStreamConsumer::run() {
     }
     if (bind()) consume();
     unbind();
-    if (!stopping()) pause(kRetryMs);
+    // A re-bind after lost deliveries is at once (a short breath in case applying failed).
+    if (!stopping()) pause(resync_ ? 100 : kRetryMs);
+    resync_ = false;
   }
+  for (auto& [seq, h] : held_) natsMsg_Destroy(h.msg);  // acknowledged: a restart re-reads them
+  held_.clear();
   if (js_ != nullptr) {
     jsCtx_Destroy(js_);
     js_ = nullptr;
@@ -93,88 +99,129 @@ void JetStreamConsumer::run() {
 }
 
 void JetStreamConsumer::consume() {
-  const int batch =
-      static_cast<int>(std::clamp<std::int64_t>(config_.max_ack_pending, 1, kMaxBatch));
+  const std::int64_t batch = std::clamp<std::int64_t>(config_.max_ack_pending, 1, kMaxBatch);
   const std::string next_subject =
       "$JS.API.CONSUMER.MSG.NEXT." + config_.stream + "." + config_.durable;
   // The server ends a request after `expires` with a 408 status message; we wait a little
   // longer so a lost request (e.g. across a reconnect) is simply re-issued.
   const std::string request = "{\"batch\":" + std::to_string(batch) +
                               ",\"expires\":" + std::to_string(kFetchWaitMs * 1'000'000LL) + "}";
+  // Messages asked for and neither delivered nor given up by the server yet. Two requests are
+  // kept in flight, so the server delivers the next batch while we apply this one (it never
+  // delivers more than max_ack_pending unacknowledged messages, whatever we ask for).
+  std::int64_t outstanding = 0;
   poll_consumer_info();
-  while (!stopping()) {
-    if (service_.now_ms() - last_poll_ms_ >= kInfoPollMs) poll_consumer_info();
-    if (natsConnection_Status(conn_) != NATS_CONN_STATUS_CONNECTED) {
-      service_.set_behind(true);  // the stream keeps what we cannot see meanwhile
-      pause(100);                 // the client reconnects and re-subscribes the inbox
-      continue;
+  while (!stopping() && !resync_) {
+    if (pending_.empty()) {  // between batches
+      if (service_.now_ms() - last_poll_ms_ >= kInfoPollMs) poll_consumer_info();
+      retry_held();
     }
-    if (natsConnection_PublishRequestString(conn_, next_subject.c_str(), inbox_.c_str(),
-                                            request.c_str()) != NATS_OK) {
-      pause(200);
-      continue;
-    }
-    for (int received = 0; received < batch;) {
-      natsMsg* msg = nullptr;
-      // Messages already here are applied together once none more is queued (or a batch is full).
-      const natsStatus s =
-          natsSubscription_NextMsg(&msg, sub_, pending_.empty() ? kFetchWaitMs + 200 : 0);
-      if (s == NATS_TIMEOUT && !pending_.empty()) {
+    if (outstanding <= batch) {
+      if (natsConnection_Status(conn_) != NATS_CONN_STATUS_CONNECTED) {
         handle_pending();
+        service_.set_behind(true);  // the stream keeps what we cannot see meanwhile
+        pause(100);                 // the client reconnects and re-subscribes the inbox
+        outstanding = 0;            // requests of the old connection are gone
         continue;
       }
-      if (s != NATS_OK) break;  // timeout or connection trouble: issue a new request
-      const char* status = nullptr;
-      if (is_control_message(msg) && natsMsgHeader_Get(msg, "Status", &status) == NATS_OK &&
-          status != nullptr) {
-        const std::string code(status);
-        natsMsg_Destroy(msg);
-        handle_pending();             // in stream order, before what the status says
-        if (code == "100") continue;  // heartbeat
-        if (code != "404" && code != "408") {
-          error_log_.warn(service_.now_ms(), "jetstream", "pull request ended with " + code);
-          // The consumer may have been deleted: let bind() find out and recreate it.
-          if (code == "409") return;
-        } else {
-          service_.set_behind(false);  // nothing more to deliver: caught up
-        }
-        break;  // 404 no messages / 408 expired: ask again
+      if (natsConnection_PublishRequestString(conn_, next_subject.c_str(), inbox_.c_str(),
+                                              request.c_str()) != NATS_OK) {
+        handle_pending();
+        pause(200);
+        continue;
       }
-      ++received;
-      if (stopping()) {
-        const char* reply = natsMsg_GetReply(msg);
-        if (reply != nullptr) natsConnection_PublishString(conn_, reply, "-NAK");
-        natsMsg_Destroy(msg);
-      } else {
-        pending_.push_back(msg);
-        if (pending_.size() >= kApplyBatch) handle_pending();
-      }
+      outstanding += batch;
+      continue;
     }
-    handle_pending();
+    natsMsg* msg = nullptr;
+    // Messages already here are applied together once none more is queued (or a batch is full).
+    const natsStatus s =
+        natsSubscription_NextMsg(&msg, sub_, pending_.empty() ? kFetchWaitMs + 200 : 0);
+    if (s == NATS_TIMEOUT && !pending_.empty()) {
+      // The queue ran dry: when more is on its way, a short nap lets the next batch gather
+      // instead of a wake-up per message (the server delivers slower than we apply).
+      const bool short_batch = pending_.size() < kApplyBatch;
+      handle_pending();
+      if (short_batch && outstanding > 0 && !resync_) {
+        std::this_thread::sleep_for(std::chrono::microseconds(kIdleNapUs));
+      }
+      continue;
+    }
+    if (s != NATS_OK) {
+      outstanding = 0;  // nothing for longer than a request lives (or trouble): ask again
+      continue;
+    }
+    const char* status = nullptr;
+    if (is_control_message(msg) && natsMsgHeader_Get(msg, "Status", &status) == NATS_OK &&
+        status != nullptr) {
+      const std::string code(status);
+      const char* left = nullptr;
+      const bool counted =
+          natsMsgHeader_Get(msg, "Nats-Pending-Messages", &left) == NATS_OK && left != nullptr;
+      const std::int64_t unserved = counted ? std::strtoll(left, nullptr, 10) : 0;
+      natsMsg_Destroy(msg);
+      handle_pending();             // in stream order, before what the status says
+      if (code == "100") continue;  // heartbeat
+      // A request ended with `unserved` messages not delivered (unknown: assume all ended).
+      outstanding = counted ? std::max<std::int64_t>(0, outstanding - unserved) : 0;
+      if (code != "404" && code != "408") {
+        error_log_.warn(service_.now_ms(), "jetstream", "pull request ended with " + code);
+        // The consumer may have been deleted: let bind() find out and recreate it.
+        if (code == "409") return;
+      } else {
+        service_.set_behind(false);  // nothing more to deliver: caught up
+        // Export the lag of a finished catch-up now, not up to a poll later.
+        if (stats_.jetstream_pending.load() != 0 && service_.now_ms() - last_poll_ms_ >= 100) {
+          poll_consumer_info();
+        }
+      }
+      continue;
+    }
+    if (outstanding > 0) --outstanding;
+    if (stopping()) {
+      const char* reply = natsMsg_GetReply(msg);
+      if (reply != nullptr) natsConnection_PublishString(conn_, reply, "-NAK");
+      natsMsg_Destroy(msg);
+    } else {
+      pending_.push_back(msg);
+      if (pending_.size() >= kApplyBatch) handle_pending();
+    }
+  }
+  handle_pending();
+  if (!stopping()) return;
+  // What has arrived and is not applied is redelivered at once to the next run.
+  for (natsMsg* msg = nullptr; natsSubscription_NextMsg(&msg, sub_, 0) == NATS_OK; msg = nullptr) {
+    const char* reply = natsMsg_GetReply(msg);
+    if (reply != nullptr && !is_control_message(msg)) {
+      natsConnection_PublishString(conn_, reply, "-NAK");
+    }
+    natsMsg_Destroy(msg);
   }
 }
 
 // The messages received so far, decoded and applied as one batch (one lock acquisition), then
-// each acknowledged (+ACK, or +TERM for poison) only after the whole batch is applied.
+// acknowledged only after the whole batch is applied: one by one (explicit acks), or with one
+// +ACK on the batch's last message (AckAll).
 void JetStreamConsumer::handle_pending() {
   if (pending_.empty()) return;
   batch_.clear();
+  meta_.clear();
   std::size_t kept = 0;
   for (natsMsg* msg : pending_) {
     const char* reply = natsMsg_GetReply(msg);
-    std::uint64_t seq = 0;
-    std::uint64_t deliveries = 0;
+    Delivery d;
     std::uint64_t left = 0;
-    if (reply == nullptr || !parse_ack_subject(reply, seq, deliveries, left)) {
+    if (reply == nullptr || !parse_ack_subject(reply, d.seq, d.consumer_seq, d.deliveries, left)) {
       natsMsg_Destroy(msg);  // not a stream message
       continue;
     }
-    if (deliveries > 1) ++stats_.jetstream_redelivered;
-    // See the header: never record more than the ack floor, so a late delivery acknowledged
-    // after a snapshot is still re-read on the next start.
+    if (d.deliveries > 1) ++stats_.jetstream_redelivered;
+    // See the header: never record more than the ack floor (nor a held reject's predecessor),
+    // so a late delivery acknowledged after a snapshot is still re-read on the next start.
     batch_.push_back({std::string_view(natsMsg_GetData(msg),
                                        static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
-                      std::min(seq, ack_floor_), left > 0});
+                      resume_seq(d.seq), left > 0});
+    meta_.push_back(d);
     pending_[kept++] = msg;
   }
   pending_.resize(kept);
@@ -184,6 +231,19 @@ void JetStreamConsumer::handle_pending() {
   } catch (...) {
     applied = false;  // transient (allocation): try again later
   }
+  if (!ack_all_) {
+    acknowledge_each(applied);
+  } else if (!applied) {
+    // Acknowledging anything later would acknowledge these too: re-bind, which re-reads them.
+    for (natsMsg* msg : pending_) natsMsg_Destroy(msg);
+    resync_ = true;
+  } else {
+    acknowledge_prefix();
+  }
+  pending_.clear();
+}
+
+void JetStreamConsumer::acknowledge_each(bool applied) {
   for (std::size_t i = 0; i < pending_.size(); ++i) {
     natsMsg* msg = pending_[i];
     const char* reply = natsMsg_GetReply(msg);
@@ -191,13 +251,10 @@ void JetStreamConsumer::handle_pending() {
     if (!applied) {
       nak(reply, kNakDelayMs);
     } else if (batch_[i].accepted) {
-      natsConnection_PublishString(conn_, reply, "+ACK");
+      natsConnection_Publish(conn_, reply, "+ACK", 4);
     } else {
-      std::uint64_t seq = 0;
-      std::uint64_t deliveries = 0;
-      std::uint64_t left = 0;
-      parse_ack_subject(reply, seq, deliveries, left);  // parsed above: cannot fail
       const events::RejectReason reason = batch_[i].reason;
+      const std::uint64_t deliveries = meta_[i].deliveries;
       if (curable(reason) && static_cast<std::int64_t>(deliveries) < config_.max_deliver) {
         // A reload (a new status, a larger limit) or a corrected clock may make it an event:
         // redeliver later; dead-lettered only on its last delivery.
@@ -205,17 +262,126 @@ void JetStreamConsumer::handle_pending() {
         ++stats_.jetstream_nacked;
       } else {
         dead_letter(msg, reason);
-        natsConnection_PublishString(conn_, reply, "+TERM");  // never again
+        natsConnection_Publish(conn_, reply, "+TERM", 5);  // never again
         ++stats_.jetstream_terminated;
       }
     }
     natsMsg_Destroy(msg);
   }
-  pending_.clear();
+}
+
+// AckAll: the +ACK of a message acknowledges every message of the consumer up to its stream
+// sequence, so it is sent for the last message of the longest run of consecutive deliveries
+// (consumer sequences without a hole) that is handled: applied, terminated (dead-lettered) or
+// held. A hole means deliveries were lost on the way (a reconnect): they are pending at the
+// server and acknowledging past them would drop them, so nothing after the hole is
+// acknowledged and the consumer re-binds, re-reading from the state's resume point.
+void JetStreamConsumer::acknowledge_prefix() {
+  natsMsg* last = nullptr;  // the message whose +ACK covers the run
+  std::size_t i = 0;
+  for (; i < pending_.size(); ++i) {
+    natsMsg* msg = pending_[i];
+    const Delivery& d = meta_[i];
+    if (next_consumer_seq_ != 0 && d.consumer_seq > next_consumer_seq_) {
+      error_log_.warn(service_.now_ms(), "jetstream",
+                      "deliveries " + std::to_string(next_consumer_seq_) + ".." +
+                          std::to_string(d.consumer_seq - 1) + " of consumer " + config_.durable +
+                          " were lost on the way; re-binding (re-reads them)");
+      resync_ = true;
+      break;
+    }
+    // A smaller one: the server went back (a new consumer leader re-delivering what we saw).
+    next_consumer_seq_ = d.consumer_seq + 1;
+    if (last != nullptr) natsMsg_Destroy(last);
+    last = msg;
+    if (batch_[i].accepted) continue;
+    const events::RejectReason reason = batch_[i].reason;
+    if (curable(reason) && static_cast<std::int64_t>(d.deliveries) < config_.max_deliver &&
+        (held_.size() <
+             static_cast<std::size_t>(std::max<std::int64_t>(config_.max_ack_pending, 1)) ||
+         held_.contains(d.seq))) {
+      // The last of the batch: its +ACK covers the run (before hold(), which may free it).
+      if (i + 1 == pending_.size()) natsConnection_Publish(conn_, natsMsg_GetReply(msg), "+ACK", 4);
+      hold(msg, d.seq, d.deliveries);
+      last = nullptr;  // owned by held_ now; a later +ACK covers it
+    } else {
+      dead_letter(msg, reason);  // acknowledged with the run: never again
+      ++stats_.jetstream_terminated;
+    }
+  }
+  if (last != nullptr) {
+    natsConnection_Publish(conn_, natsMsg_GetReply(last), "+ACK", 4);
+    natsMsg_Destroy(last);
+  }
+  for (; i < pending_.size(); ++i) natsMsg_Destroy(pending_[i]);  // after a hole: re-read
+}
+
+// A curable reject on an AckAll consumer: the server forgets it with its batch's +ACK, so it
+// is kept here and retried on the NAK schedule (n x nak_delay after its n-th attempt) until its
+// max_deliver-th attempt, when it is dead-lettered. While it is held the state's resume point
+// stays below it (resume_seq), so a restart re-reads it from the stream and holds it again.
+void JetStreamConsumer::hold(natsMsg* msg, std::uint64_t seq, std::uint64_t deliveries) {
+  auto [it, added] = held_.try_emplace(seq);
+  if (!added) {
+    natsMsg_Destroy(msg);  // held already (a redelivery after a lost ack): keep the first
+    return;
+  }
+  it->second.msg = msg;
+  it->second.deliveries = deliveries;
+  it->second.due_ms = service_.now_ms() + nak_delay_ms(config_.nak_delay.count(), deliveries);
+  ++stats_.jetstream_nacked;
+}
+
+void JetStreamConsumer::retry_held() {
+  const std::int64_t now = service_.now_ms();
+  for (auto it = held_.begin(); it != held_.end();) {
+    Held& h = it->second;
+    if (h.due_ms > now) {
+      ++it;
+      continue;
+    }
+    ++h.deliveries;
+    std::optional<events::RejectReason> reason;
+    try {
+      reason = pipeline_.process(
+          std::string_view(natsMsg_GetData(h.msg),
+                           static_cast<std::size_t>(natsMsg_GetDataLength(h.msg))),
+          resume_seq(it->first), false);
+    } catch (...) {
+      h.due_ms = now + kNakDelayMs;  // transient: again later
+      ++it;
+      continue;
+    }
+    if (reason && curable(*reason) &&
+        static_cast<std::int64_t>(h.deliveries) < config_.max_deliver) {
+      h.due_ms = now + nak_delay_ms(config_.nak_delay.count(), h.deliveries);
+      ++stats_.jetstream_nacked;
+      ++it;
+      continue;
+    }
+    if (reason) {
+      dead_letter(h.msg, *reason);
+      ++stats_.jetstream_terminated;
+    }
+    natsMsg_Destroy(h.msg);
+    it = held_.erase(it);
+  }
+}
+
+std::uint64_t JetStreamConsumer::resume_seq(std::uint64_t seq) const {
+  std::uint64_t at = std::min(seq, ack_floor_);
+  if (!held_.empty()) at = std::min(at, held_.begin()->first - 1);
+  return at;
 }
 
 bool parse_ack_subject(std::string_view reply, std::uint64_t& seq, std::uint64_t& delivered,
                        std::uint64_t& pending) {
+  std::uint64_t consumer_seq = 0;
+  return parse_ack_subject(reply, seq, consumer_seq, delivered, pending);
+}
+
+bool parse_ack_subject(std::string_view reply, std::uint64_t& seq, std::uint64_t& consumer_seq,
+                       std::uint64_t& delivered, std::uint64_t& pending) {
   // No allocation: this runs for every message.
   std::array<std::string_view, 16> token;
   std::size_t count = 0;
@@ -240,7 +406,7 @@ bool parse_ack_subject(std::string_view reply, std::uint64_t& seq, std::uint64_t
     return true;
   };
   return number(tokens[at], delivered) && number(tokens[at + 1], seq) &&
-         number(tokens[at + 4], pending);
+         number(tokens[at + 2], consumer_seq) && number(tokens[at + 4], pending);
 }
 
 bool JetStreamConsumer::is_control_message(natsMsg* msg) const {

@@ -1,6 +1,8 @@
+#include <algorithm>
 #include <optional>
 #include <string>
 
+#include "dead_letter.h"
 #include "jetstream_util.h"
 #include "orderwatch/ingest/jetstream.h"
 
@@ -77,8 +79,8 @@ bool JetStreamConsumer::check_durable(std::optional<std::uint64_t>& delivered) {
     const std::string filter = cc.FilterSubject == nullptr ? "" : cc.FilterSubject;
     if (cc.DeliverSubject != nullptr && *cc.DeliverSubject != '\0') {
       problem = "is a push consumer; orderwatch needs a pull consumer";
-    } else if (cc.AckPolicy != js_AckExplicit) {
-      problem = "does not use explicit acknowledgements";
+    } else if (cc.AckPolicy != js_AckExplicit && cc.AckPolicy != js_AckAll) {
+      problem = "acknowledges neither each message (explicit) nor all up to one (all)";
     } else if (filter != subject_) {
       problem = "filters \"" + filter + "\" but nats.subject is \"" + subject_ + "\"";
     }
@@ -90,6 +92,8 @@ bool JetStreamConsumer::check_durable(std::optional<std::uint64_t>& delivered) {
       return false;
     }
     delivered = ci->Delivered.Stream;
+    ack_all_ = cc.AckPolicy == js_AckAll;
+    next_consumer_seq_ = ci->Delivered.Consumer + 1;
     ack_floor_ = ci->AckFloor.Stream;
     stats_.jetstream_pending = ci->NumPending;
     stats_.jetstream_ack_pending = static_cast<std::uint64_t>(ci->NumAckPending);
@@ -152,7 +156,9 @@ bool JetStreamConsumer::create_durable(const ResumePlan& plan) {
   const std::string description = "orderwatch " + service_.config()->service;
   cc.Durable = durable;
   cc.Description = description.c_str();
-  cc.AckPolicy = js_AckExplicit;
+  // AckAll: one acknowledgement per batch instead of one per message (the server's cost of an
+  // ack is about that of a delivery); see jetstream.h for what it means for rejects.
+  cc.AckPolicy = js_AckAll;
   cc.AckWait = to_ns(config_.ack_wait);
   cc.MaxDeliver = config_.max_deliver;
   cc.MaxAckPending = config_.max_ack_pending;
@@ -167,6 +173,8 @@ bool JetStreamConsumer::create_durable(const ResumePlan& plan) {
     return false;
   }
   ack_floor_ = ci->AckFloor.Stream;
+  ack_all_ = true;
+  next_consumer_seq_ = ci->Delivered.Consumer + 1;
   stats_.jetstream_pending = ci->NumPending;
   jsConsumerInfo_Destroy(ci);
   log::info("jetstream",
@@ -258,18 +266,30 @@ bool JetStreamConsumer::replay(const ResumePlan& plan) {
       done = true;
       break;
     }
-    try {
-      // In stream order: this sequence and everything before it is in the state now.
-      pipeline_.handle(std::string_view(natsMsg_GetData(msg),
-                                        static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
-                       seq, /*behind=*/true);
-    } catch (...) {
-      // Allocation failure only; the durable consumer will not deliver this one again, so
-      // stop and re-read from the recorded sequence on the next attempt.
-      natsMsg_Destroy(msg);
-      break;
+    if (held_.contains(seq)) {
+      natsMsg_Destroy(msg);  // a curable reject held already (a re-bind): retried from there
+    } else {
+      std::optional<events::RejectReason> reason;
+      try {
+        // In stream order: this sequence and everything before it is in the state now, but for
+        // curable rejects held (resume_seq).
+        reason = pipeline_.process(
+            std::string_view(natsMsg_GetData(msg),
+                             static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
+            held_.empty() ? seq : std::min(seq, held_.begin()->first - 1), /*behind=*/true);
+      } catch (...) {
+        // Allocation failure only; the durable consumer will not deliver this one again, so
+        // stop and re-read from the recorded sequence on the next attempt.
+        natsMsg_Destroy(msg);
+        break;
+      }
+      // An AckAll durable acknowledged it with its batch: only this re-read can retry it.
+      if (ack_all_ && reason && curable(*reason)) {
+        hold(msg, seq, 1);
+      } else {
+        natsMsg_Destroy(msg);
+      }
     }
-    natsMsg_Destroy(msg);
     ++count;
     ++stats_.jetstream_replayed;
     done = seq >= plan.replay_to || pending == 0;

@@ -11,7 +11,8 @@
 namespace orderwatch::ingest::detail {
 
 inline constexpr int kFetchWaitMs = 500;  // a stop is noticed within this
-inline constexpr int kMaxBatch = 1024;    // messages per fetch, also bounded by max_ack_pending
+inline constexpr int kMaxBatch = 4096;    // messages per fetch, also bounded by max_ack_pending
+inline constexpr int kIdleNapUs = 500;    // when the queue runs dry during a catch-up
 inline constexpr int kInfoPollMs = 1000;  // lag and ack floor refresh
 inline constexpr int kRetryMs = 2000;     // between attempts to bind while the stream is missing
 inline constexpr std::int64_t kNakDelayMs = 1000;
