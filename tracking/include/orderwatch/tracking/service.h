@@ -4,9 +4,12 @@
 // One mutex guards the OrderTracker, the config it was built from, the config generation and
 // the stream sequence; each call holds it only for the O(1) apply, the O(series) snapshot or
 // summary, or the O(log orders + page) drill-down page, so neither scrapes nor API calls ever
-// wait on order counts. Saving a snapshot holds it while the state is
-// encoded into memory (O(orders)); the checksum and the file I/O run outside it. A reload holds
-// it for the whole swap, so no event can fall between the old and the new tracker.
+// wait on order counts. Saving a snapshot holds it only for a fork(): the child process sees
+// the state exactly as it was at that instant (copy-on-write) and encodes, checksums, writes,
+// fsyncs and renames the file while the parent goes on; the lock hold is the fork's page-table
+// copy. Where fork is not usable (sanitizer builds, fork failing, SaveMode::kInLock) the state
+// is encoded into memory under the lock (O(orders)) and the rest runs outside it, as before. A
+// reload holds it for the whole swap, so no event can fall between the old and the new tracker.
 //
 // The config is a shared_ptr swapped by reload(): readers keep the one they got for as long as
 // they use it. Events are decoded outside the lock with a decoder built from some config
@@ -69,9 +72,18 @@ struct ConfigView {
 
 // What a save_snapshot() call did, beyond SnapshotMeta: for logs and benchmarks.
 struct SaveTimings {
-  std::int64_t lock_hold_us = 0;  // encoding the state under the service lock
-  std::int64_t total_us = 0;      // encode + checksum + write + fsync + rename
+  std::int64_t lock_hold_us = 0;  // under the service lock: the fork, or the in-memory encode
+  std::int64_t total_us = 0;      // encode + checksum + write + fsync + rename (+ child exit)
+  bool forked = false;            // written by a forked child (else: encoded under the lock)
+  std::string fork_error;         // why a fork was wanted but not done (then: in-lock encode)
 };
+
+// How save_snapshot() encodes: kAuto forks a child when this build can (not under ASan or
+// TSan, which do not support fork in a multithreaded process well) and falls back to kInLock
+// when fork fails; kFork is kAuto that the tests name; kInLock never forks.
+enum class SaveMode : std::uint8_t { kAuto, kFork, kInLock };
+// False in sanitizer builds: kAuto and kFork then encode under the lock.
+bool fork_save_supported();
 
 // What an operator action did (service_actions.cpp).
 enum class OrderAction : std::uint8_t { kAcknowledge, kForget, kRedrive };
@@ -165,8 +177,10 @@ class TrackerService {
   std::uint64_t stream_seq();
 
   // Writes the state to `path` atomically (see write_file_atomically) and updates ServiceStats
-  // (a failure counts in snapshot_failures). Throws std::runtime_error on I/O errors.
+  // (a failure counts in snapshot_failures). Throws std::runtime_error on I/O errors, also
+  // those of a forked child (reported through a pipe) and a child that died.
   SnapshotMeta save_snapshot(const std::string& path, SaveTimings* timings = nullptr);
+  void set_save_mode(SaveMode mode) { save_mode_.store(mode, std::memory_order_relaxed); }
   // Replaces the (normally still empty) state with the snapshot at `path`, including the
   // stream sequence. Throws SnapshotError; on failure nothing changes.
   RestoreReport load_snapshot(const std::string& path);
@@ -180,6 +194,10 @@ class TrackerService {
  private:
   // Reads the clock and ticks; mu_ held. Returns the clock reading.
   std::int64_t tick_locked();
+  // save_snapshot's two ways; save_mu_ held. The forked one returns false (fork_error set,
+  // nothing done) when fork() itself fails.
+  bool save_forked(const std::string& path, SnapshotMeta& meta, SaveTimings& t);
+  void save_in_lock(const std::string& path, SnapshotMeta& meta, SaveTimings& t);
 
   std::shared_ptr<const sla::Config> config_;
   std::atomic<std::uint64_t> generation_{1};  // written under mu_
@@ -189,6 +207,7 @@ class TrackerService {
   mutable std::mutex mu_;
   std::unique_ptr<OrderTracker> tracker_;
   std::mutex save_mu_;  // one snapshot file write at a time (they share the temp file)
+  std::atomic<SaveMode> save_mode_{SaveMode::kAuto};
   ServiceStats stats_;
 };
 
