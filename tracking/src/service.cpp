@@ -571,15 +571,19 @@ bool TrackerService::reload_aside(const std::shared_ptr<const sla::Config>& next
   };
   if (forked) {
     ::close(fds[1]);
-    char buf[1 << 16];
+    // Read straight into the image (reload may run on an HTTP worker's small stack).
+    std::size_t used = 0;
+    image.resize(std::size_t{1} << 20);
     for (;;) {
-      const ssize_t n = ::read(fds[0], buf, sizeof buf);
+      if (used == image.size()) image.resize(image.size() * 2);
+      const ssize_t n = ::read(fds[0], image.data() + used, image.size() - used);
       if (n > 0) {
-        image.append(buf, static_cast<std::size_t>(n));
+        used += static_cast<std::size_t>(n);
       } else if (n == 0 || errno != EINTR) {
         break;
       }
     }
+    image.resize(used);
     ::close(fds[0]);
     int status = 0;
     pid_t waited = -1;
