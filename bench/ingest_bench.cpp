@@ -12,7 +12,12 @@
 //               durable (a catch-up after an outage). CPU per event and events/s until every
 //               event is applied, against serve's core NATS rate from the same run.
 //
-// Usage: ingest_bench [--orders K[,K2...]] [--events M] [--no-jetstream]
+//   partitions  with --partitions P1,P2,...: the same events, each subject carrying the order
+//               id, spread by the server's own subject mapping (partition(P, id)) over P
+//               `serve` instances, each consuming its partition: summed events/s and CPU per
+//               event against P = 1 on the same mapped path, in one run.
+//
+// Usage: ingest_bench [--orders K[,K2...]] [--events M] [--no-jetstream] [--partitions P,...]
 // (defaults: --orders 100000,1000000 --events 1000000). The ratios are printed at the end.
 #include <nats/nats.h>
 #include <sys/resource.h>
@@ -24,6 +29,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <random>
 #include <sstream>
 #include <string>
@@ -43,9 +49,9 @@ const char* kStatuses[] = {"Placed", "Authorized", "Shipped", "Delivered"};
 const char* kRegions[] = {"eu-west", "eu-central", "us-east", "us-west", "ap-south"};
 const char* kChannels[] = {"web", "app", "pos", "api"};
 
-std::string config_yaml(bool jetstream) {
-  return std::string("service: bench\n") +
-         "nats:\n  subject: \"bench.orders.>\"\n  pending_messages_limit: 20000000\n" +
+std::string config_yaml(bool jetstream, const std::string& subject = "bench.orders.>") {
+  return std::string("service: bench\n") + "nats:\n  subject: \"" + subject +
+         "\"\n  pending_messages_limit: 20000000\n" +
          (jetstream ? "  jetstream: {stream: BENCH, durable: bench, max_ack_pending: 20000}\n"
                     : "") +
          "event:\n  dimensions: [{field: region, max_values: 20}, {field: channel, max_values: "
@@ -64,7 +70,7 @@ struct Message {
 };
 
 // K warm-up events (one Placed per order), then M events walking random orders on.
-std::vector<Message> make_events(std::size_t orders, std::size_t events) {
+std::vector<Message> make_events(std::size_t orders, std::size_t events, bool with_id = false) {
   std::mt19937_64 rng(42);
   std::vector<std::uint32_t> id(orders);
   std::vector<std::uint8_t> status(orders, 0);
@@ -85,6 +91,11 @@ std::vector<Message> make_events(std::size_t orders, std::size_t events) {
         kRegions[id[slot] % 5], kChannels[id[slot] % 4]);
     out.push_back({std::string("bench.orders.") + kStatuses[status[slot]],
                    std::string(buf, static_cast<std::size_t>(n))});
+    if (with_id) {  // the id token the partition() mapping hashes: "ord-%08x" as in the payload
+      char tok[16];
+      std::snprintf(tok, sizeof tok, ".ord-%08x", id[slot] * 2654435761U);
+      out.back().subject += tok;
+    }
     ++t;
   };
   for (std::size_t i = 0; i < orders; ++i) {
@@ -287,6 +298,59 @@ Figures serve_jetstream(const TempDir& dir, const std::string& url,
   return {cpu / n * 1e6, n / (t1 - t0)};
 }
 
+// P instances behind the server's subject mapping bench.orders.<status>.<id> ->
+// bench.part.<partition(P, id)>.<status>.<id>; each serve consumes bench.part.<i>.>.
+Figures serve_partitioned(const TempDir& dir, const std::vector<Message>& events, std::size_t warm,
+                          int partitions) {
+  const std::string conf =
+      dir.write("nats-p" + std::to_string(partitions) + ".conf",
+                "mappings: {\"bench.orders.*.*\": \"bench.part.{{partition(" +
+                    std::to_string(partitions) + ",2)}}.{{wildcard(1)}}.{{wildcard(2)}}\"}\n");
+  NatsServer nats(dir, 0, false, conf);
+  std::vector<std::unique_ptr<ExporterProcess>> instances;
+  for (int i = 0; i < partitions; ++i) {
+    const std::string name = "p" + std::to_string(partitions) + "-" + std::to_string(i);
+    const std::string cfg =
+        dir.write(name + ".yaml", config_yaml(false, "bench.part." + std::to_string(i) + ".>"));
+    instances.push_back(
+        std::make_unique<ExporterProcess>(cfg, nats.url(), dir.path() + "/" + name + ".log"));
+  }
+  for (auto& e : instances) {
+    if (!e->wait_ready()) throw std::runtime_error("serve not ready:\n" + e->log());
+  }
+  auto all_handled = [&] {
+    double sum = 0;
+    for (auto& e : instances) sum += handled(*e);
+    return sum;
+  };
+  auto wait_all = [&](double n, double timeout_s) {
+    const double start = mono_s();
+    while (mono_s() - start < timeout_s) {
+      if (all_handled() >= n) return mono_s();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    throw std::runtime_error("partitions handled " + std::to_string(all_handled()) + " of " +
+                             std::to_string(n) + " events in time");
+  };
+  auto cpu = [&] {
+    double sum = 0;
+    for (auto& e : instances) sum += cpu_s(e->process().pid());
+    return sum;
+  };
+  natsConnection* conn = nullptr;
+  natsConnection_ConnectTo(&conn, nats.url().c_str());
+  publish(conn, events, 0, warm);
+  wait_all(static_cast<double>(warm), 120);
+  const double cpu0 = cpu();
+  const double t0 = mono_s();
+  publish(conn, events, warm, events.size());
+  const double t1 = wait_all(static_cast<double>(events.size()), 300);
+  const double cpu1 = cpu();
+  natsConnection_Destroy(conn);
+  const double n = static_cast<double>(events.size() - warm);
+  return {(cpu1 - cpu0) / n * 1e6, n / (t1 - t0)};
+}
+
 std::vector<std::size_t> parse_list(const char* text) {
   std::vector<std::size_t> out;
   std::stringstream in(text);
@@ -303,6 +367,7 @@ int main(int argc, char** argv) {
   std::vector<std::size_t> orders = {100'000, 1'000'000};
   std::size_t events = 1'000'000;
   bool jetstream = true;
+  std::vector<std::size_t> partitions;
   if (argc == 7 && std::strcmp(argv[1], "--bare-subscriber") == 0) {
     run_bare_subscriber(argv[2], std::stoull(argv[3]), std::stoull(argv[4]), std::atoi(argv[5]),
                         std::atoi(argv[6]));
@@ -314,12 +379,37 @@ int main(int argc, char** argv) {
       events = std::stoul(argv[++i]);
     } else if (std::strcmp(argv[i], "--no-jetstream") == 0) {
       jetstream = false;
+    } else if (std::strcmp(argv[i], "--partitions") == 0 && i + 1 < argc) {
+      partitions = parse_list(argv[++i]);
     } else {
-      std::fprintf(stderr, "usage: ingest_bench [--orders K,...] [--events M] [--no-jetstream]\n");
+      std::fprintf(stderr,
+                   "usage: ingest_bench [--orders K,...] [--events M] [--no-jetstream] "
+                   "[--partitions P,...]\n");
       return 2;
     }
   }
   try {
+    if (!partitions.empty()) {
+      for (const std::size_t k : orders) {
+        const auto msgs = make_events(k, events, true);
+        orderwatch::testing::TempDir dir;
+        std::printf(
+            "partitioned core NATS, %zu orders in flight, %zu events (subject mapping "
+            "partition(P, id) on one nats-server):\n",
+            k, events);
+        double one = 0;
+        for (const std::size_t p : partitions) {
+          const Figures f = serve_partitioned(dir, msgs, k, static_cast<int>(p));
+          if (one == 0) one = f.events_per_s;
+          std::printf(
+              "  %zu instance(s)  %6.3f us CPU/event (summed)  %6.3f M events/s  %.2fx "
+              "the first row\n",
+              p, f.cpu_per_event_us, f.events_per_s / 1e6, f.events_per_s / one);
+          std::fflush(stdout);
+        }
+      }
+      return 0;
+    }
     for (const std::size_t k : orders) {
       const auto msgs = make_events(k, events);
       std::size_t bytes = 0;

@@ -40,7 +40,7 @@ class DashboardBuilder {
     y_ += 1;
   }
 
-  // kind: timeseries or stat. width: 12 (half) or 6 (quarter).
+  // kind: timeseries, stat or heatmap. width: 12 (half) or 6 (quarter).
   json& panel(const std::string& kind, const std::string& title, const std::string& description,
               const std::vector<Query>& queries, const std::string& unit, int width = 12) {
     if (column_ + width > kGridWidth) next_line();
@@ -69,6 +69,26 @@ class DashboardBuilder {
                             {"placement", "bottom"},
                             {"showLegend", true}}},
                           {"tooltip", {{"mode", "multi"}, {"sort", "desc"}}}};
+    } else if (kind == "heatmap") {
+      // Buckets as exported (format "heatmap", not recalculated); Grafana's defaults otherwise.
+      panel["options"] = {
+          {"calculate", false},
+          {"cellGap", 1},
+          {"color",
+           {{"exponent", 0.5},
+            {"fill", "dark-orange"},
+            {"mode", "scheme"},
+            {"reverse", false},
+            {"scale", "exponential"},
+            {"scheme", "Oranges"},
+            {"steps", 64}}},
+          {"exemplars", {{"color", "rgba(255,0,255,0.7)"}}},
+          {"legend", {{"show", true}}},
+          {"rowsFrame", {{"layout", "auto"}}},
+          {"showValue", "auto"},
+          {"tooltip", {{"mode", "single"}, {"yHistogram", false}}},
+          {"yAxis", {{"axisPlacement", "left"}, {"reverse", false}, {"unit", unit}}}};
+      for (auto& target : panel["targets"]) target["format"] = "heatmap";
     } else {
       panel["options"] = {
           {"reduceOptions", {{"calcs", {"lastNotNull"}}, {"fields", ""}, {"values", false}}},
@@ -296,9 +316,55 @@ void exporter_health_row(DashboardBuilder& b, const Series& s) {
           "short");
 }
 
+// What on-call did and what sits in each status now: acknowledged orders, actions, and the
+// current ages (order_age_seconds, a gauge histogram: read as is, never rate()d).
+void console_row(DashboardBuilder& b, const Series& s) {
+  const auto dims = rules::dimension_labels(s.config);
+  b.row("On-call console and current ages");
+  b.panel("timeseries", "Acknowledged overdue orders by status and tier",
+          "Orders past a tier whose stay an operator acknowledged: they are not in the overdue "
+          "counts nor in the alerts until they move or the acknowledgement expires.",
+          {{rules::across_replicas({"status", "severity"},
+                                   s.metric("overdue_acknowledged") + "{" + s.status_filter + "}",
+                                   dims),
+            "{{status}} {{severity}}"}},
+          "short");
+  // orderwatch_actions_total exists only with --web.enable-actions: 0 rather than no data.
+  b.panel("timeseries", "Operator actions",
+          "Acknowledge, forget and redrive actions per second (a batch counts each order); 0 when "
+          "none were taken or the exporters run without --web.enable-actions.",
+          {{"sum by (action) (" + rate(s.of_job(sla::self::kActionsTotal)) + ") or on () vector(0)",
+            "{{action}}"}},
+          "ops");
+  std::vector<Query> ages;
+  for (const char* q : {"0.5", "0.99"}) {
+    ages.push_back({"histogram_quantile(" + std::string(q) + ", " +
+                        rules::across_replicas(
+                            {"status", "le"},
+                            s.metric("age_seconds_bucket") + "{" + s.status_filter + "}", dims) +
+                        ")",
+                    std::string(q == std::string("0.5") ? "p50" : "p99") + " {{status}}"});
+  }
+  b.panel("timeseries", "Current age of the orders in each status (p50 / p99)",
+          "Percentiles of how long the orders sitting in each status right now have been there.",
+          ages, "s");
+  // Summed over the selected statuses; each status's replicas counted once (max apart by
+  // status, then the sum).
+  auto by_status = dims;
+  by_status.insert(by_status.begin(), "status");
+  b.panel("heatmap", "Current ages (all statuses selected)",
+          "How many orders sit in the selected statuses, by how long they have been there; the "
+          "bucket bounds include every SLA tier.",
+          {{rules::across_replicas(
+                {"le"}, s.metric("age_seconds_bucket") + "{" + s.status_filter + "}", by_status),
+            "{{le}}"}},
+          "s");
+}
+
 json panels(const Series& s) {
   DashboardBuilder b;
   in_flight_row(b, s);
+  console_row(b, s);
   b.row("Time in status (" + quantile_names(" / ") + " against the SLA tiers)");
   for (const auto& status : s.config.statuses) {
     if (!status.terminal) time_in_status_panel(b, s, status);

@@ -1,5 +1,6 @@
 #include "orderwatch/ingest/jetstream.h"
 
+#include "dead_letter.h"
 #include "jetstream_util.h"
 
 #include <algorithm>
@@ -124,8 +125,8 @@ void JetStreamConsumer::consume() {
       }
       if (s != NATS_OK) break;  // timeout or connection trouble: issue a new request
       const char* status = nullptr;
-      if (natsMsgHeader_Get(msg, "Status", &status) == NATS_OK && status != nullptr &&
-          natsMsg_GetDataLength(msg) == 0) {
+      if (is_control_message(msg) && natsMsgHeader_Get(msg, "Status", &status) == NATS_OK &&
+          status != nullptr) {
         const std::string code(status);
         natsMsg_Destroy(msg);
         handle_pending();             // in stream order, before what the status says
@@ -183,20 +184,32 @@ void JetStreamConsumer::handle_pending() {
   } catch (...) {
     applied = false;  // transient (allocation): try again later
   }
-  static const std::string nak =
-      "-NAK {\"delay\":" + std::to_string(kNakDelayMs * 1'000'000LL) + "}";
   for (std::size_t i = 0; i < pending_.size(); ++i) {
-    const char* reply = natsMsg_GetReply(pending_[i]);
+    natsMsg* msg = pending_[i];
+    const char* reply = natsMsg_GetReply(msg);
     // Not synchronous acks: a lost ack means a harmless redelivery.
     if (!applied) {
-      natsConnection_PublishString(conn_, reply, nak.c_str());
+      nak(reply, kNakDelayMs);
     } else if (batch_[i].accepted) {
       natsConnection_PublishString(conn_, reply, "+ACK");
     } else {
-      natsConnection_PublishString(conn_, reply, "+TERM");  // poison: never again
-      ++stats_.jetstream_terminated;
+      std::uint64_t seq = 0;
+      std::uint64_t deliveries = 0;
+      std::uint64_t left = 0;
+      parse_ack_subject(reply, seq, deliveries, left);  // parsed above: cannot fail
+      const events::RejectReason reason = batch_[i].reason;
+      if (curable(reason) && static_cast<std::int64_t>(deliveries) < config_.max_deliver) {
+        // A reload (a new status, a larger limit) or a corrected clock may make it an event:
+        // redeliver later; dead-lettered only on its last delivery.
+        nak(reply, nak_delay_ms(config_.nak_delay.count(), deliveries));
+        ++stats_.jetstream_nacked;
+      } else {
+        dead_letter(msg, reason);
+        natsConnection_PublishString(conn_, reply, "+TERM");  // never again
+        ++stats_.jetstream_terminated;
+      }
     }
-    natsMsg_Destroy(pending_[i]);
+    natsMsg_Destroy(msg);
   }
   pending_.clear();
 }
@@ -228,6 +241,33 @@ bool parse_ack_subject(std::string_view reply, std::uint64_t& seq, std::uint64_t
   };
   return number(tokens[at], delivered) && number(tokens[at + 1], seq) &&
          number(tokens[at + 4], pending);
+}
+
+bool JetStreamConsumer::is_control_message(natsMsg* msg) const {
+  // Pull statuses (100 heartbeat, 404/408 nothing or expired, 409 consumer gone or limits) come
+  // from the server on our inbox, without a reply and without a body. A stream message always
+  // has a $JS.ACK reply and keeps its own subject: a producer's "Status: 409" header is data.
+  const char* reply = natsMsg_GetReply(msg);
+  const char* subject = natsMsg_GetSubject(msg);
+  return (reply == nullptr || *reply == '\0') && subject != nullptr && inbox_ == subject &&
+         natsMsg_GetDataLength(msg) == 0;
+}
+
+void JetStreamConsumer::nak(const char* reply, std::int64_t delay_ms) {
+  const std::string nak = "-NAK {\"delay\":" + std::to_string(delay_ms * 1'000'000LL) + "}";
+  natsConnection_PublishString(conn_, reply, nak.c_str());
+}
+
+void JetStreamConsumer::dead_letter(natsMsg* msg, events::RejectReason reason) {
+  const auto config = service_.config();
+  const std::string& subject = config->event.dead_letter_subject;
+  if (subject.empty()) return;
+  if (publish_dead_letter(conn_, subject, msg, reason)) {
+    ++stats_.dead_lettered;
+  } else {
+    ++stats_.dead_letter_failures;
+    error_log_.warn(service_.now_ms(), "jetstream", "cannot publish a reject on " + subject);
+  }
 }
 
 void JetStreamConsumer::poll_consumer_info() {

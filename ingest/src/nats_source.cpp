@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "dead_letter.h"
 #include "orderwatch/ingest/connection.h"
 
 namespace orderwatch::ingest {
@@ -83,8 +84,10 @@ void NatsSource::start() {
   // events); scale-out is by subject partition.
   std::lock_guard lock(sub_mu_);
   natsStatus ss = natsConnection_SubscribeSync(&sub_, conn_, n.subject.c_str());
+  // Both bounds: a million messages of 64 KiB each would otherwise be 64 GB of buffer.
   const int limit = static_cast<int>(n.pending_messages_limit);
-  if (ss == NATS_OK) ss = natsSubscription_SetPendingLimits(sub_, limit, -1);
+  const int bytes = static_cast<int>(n.pending_bytes_limit);
+  if (ss == NATS_OK) ss = natsSubscription_SetPendingLimits(sub_, limit, bytes);
   if (ss != NATS_OK && natsConnection_IsClosed(conn_)) {
     // The client gave up meanwhile (a TLS or authorization error; on_closed says which).
     if (sub_ != nullptr) natsSubscription_Destroy(sub_);
@@ -180,6 +183,9 @@ void NatsSource::consume_core(natsSubscription* sub) {
     }
     try {
       pipeline_.handle_batch(batch);
+      for (std::size_t i = 0; i < msgs.size(); ++i) {
+        if (!batch[i].accepted) dead_letter(msgs[i], batch[i].reason);
+      }
     } catch (...) {
       // Allocation failure only (a new decoder): the batch is lost, the thread goes on.
     }
@@ -204,6 +210,18 @@ std::string NatsSource::note_server(natsConnection* conn) {
   const std::size_t servers = split_urls(url_).size();
   return server +
          (servers > 1 ? " (one of " + std::to_string(servers) + " servers in nats.url)" : "");
+}
+
+void NatsSource::dead_letter(natsMsg* msg, events::RejectReason reason) {
+  const auto config = service_.config();
+  const std::string& subject = config->event.dead_letter_subject;
+  if (subject.empty()) return;
+  if (detail::publish_dead_letter(conn_, subject, msg, reason)) {
+    ++stats_.dead_lettered;
+  } else {
+    ++stats_.dead_letter_failures;
+    slow_log_.warn(service_.now_ms(), "nats", "cannot publish a reject on " + subject);
+  }
 }
 
 void NatsSource::on_connected(natsConnection* conn, void* self) {

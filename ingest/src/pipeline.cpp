@@ -7,8 +7,9 @@ namespace orderwatch::ingest {
 
 IngestPipeline::IngestPipeline(tracking::TrackerService& service) : service_(service) {}
 
-bool IngestPipeline::handle(std::string_view payload, std::optional<std::uint64_t> stream_seq,
-                            bool behind) {
+std::optional<events::RejectReason> IngestPipeline::process(std::string_view payload,
+                                                            std::optional<std::uint64_t> stream_seq,
+                                                            bool behind) {
   const std::int64_t now = service_.now_ms();  // one clock read per event
   std::optional<events::RejectReason> reason;
   {
@@ -22,14 +23,14 @@ bool IngestPipeline::handle(std::string_view payload, std::optional<std::uint64_
       events::Event event;
       reason = decoder_->decode(payload, now, event);
       if (!reason) {
-        if (service_.apply(event, now, stream_seq, generation_, behind)) return true;
+        if (service_.apply(event, now, stream_seq, generation_, behind)) return std::nullopt;
         continue;  // reloaded between decode and apply: decode again
       }
       if (service_.reject(*reason, now, stream_seq, generation_, behind)) break;
     }
   }
   log_reject(now, *reason, payload);
-  return false;
+  return reason;
 }
 
 void IngestPipeline::log_reject(std::int64_t now, events::RejectReason reason,
@@ -79,6 +80,7 @@ std::size_t IngestPipeline::handle_chunk(std::span<IngestMessage> batch, std::si
       const std::optional<events::RejectReason> reason =
           decoder_->decode(batch[end].payload, now, event);
       batch[end].accepted = !reason;
+      if (reason) batch[end].reason = *reason;
       if (reason) {
         rejects_.emplace_back(end, *reason);
         continue;

@@ -143,6 +143,12 @@ void add_self_families(std::vector<MetricFamily>& out, const TrackerSnapshot& sn
   gauge(sla::self::kTombstones, "Finished order ids remembered to ignore late events.",
         d(snap.tombstones));
   counter(sla::self::kEvictionsTotal, "Orders evicted after retention.max_age.", d(snap.evictions));
+  counter(sla::self::kOrdersRefusedTotal,
+          "New orders refused because retention.max_orders orders were in flight.",
+          d(snap.orders_refused));
+  counter(sla::self::kTombstonesRefusedTotal,
+          "Finished orders not remembered because retention.max_tombstones were held.",
+          d(snap.tombstones_refused));
   gauge(sla::self::kLastEventTimestampSeconds,
         "Wall-clock time the last event was received (0 before the first).",
         static_cast<double>(snap.last_event_ms) / 1000.0);
@@ -192,7 +198,7 @@ IngestCollector::IngestCollector(ingest::NatsSource& source, bool jetstream)
 std::vector<MetricFamily> IngestCollector::Collect() const {
   const ingest::IngestStats& st = source_.stats();
   std::vector<MetricFamily> out;
-  out.reserve(12);
+  out.reserve(16);
   auto gauge = [&](std::string_view name, const char* help, double value) {
     add_single(out, name, help, MetricType::Gauge, value);
   };
@@ -207,6 +213,12 @@ std::vector<MetricFamily> IngestCollector::Collect() const {
   counter(sla::self::kNatsDroppedMessagesTotal,
           "Messages the NATS client dropped because the pending buffer was full.",
           d(st.nats_dropped.load()));
+  counter(sla::self::kDeadLetteredTotal,
+          "Rejected messages republished unchanged on event.dead_letter_subject.",
+          d(st.dead_lettered.load()));
+  counter(sla::self::kDeadLetterFailuresTotal,
+          "Rejected messages that could not be published on event.dead_letter_subject.",
+          d(st.dead_letter_failures.load()));
   if (jetstream_) {
     gauge(sla::self::kJetstreamConsumerPendingMessages,
           "Stream messages the durable consumer has not delivered yet (lag), polled each second.",
@@ -220,6 +232,10 @@ std::vector<MetricFamily> IngestCollector::Collect() const {
     counter(sla::self::kJetstreamTerminatedTotal,
             "Poison messages (rejected by the decoder) terminated so they are never redelivered.",
             d(st.jetstream_terminated.load()));
+    counter(sla::self::kJetstreamNackedTotal,
+            "Rejects a reload or a clock fix could cure (unknown_status, future_time, too_large), "
+            "NAKed for a later redelivery.",
+            d(st.jetstream_nacked.load()));
     counter(sla::self::kJetstreamReplayedMessagesTotal,
             "Messages re-read from the stream on start, after the sequence the state covers.",
             d(st.jetstream_replayed.load()));

@@ -232,9 +232,20 @@ void Loader::check_receiver(const YAML::Node& node, const std::string& path,
 
 void Loader::read_retention(const YAML::Node& node, Retention& r) {
   if (!is_map(node, "retention")) return;
-  keys(node, "retention", {"max_age", "tombstone_ttl"});
+  keys(node, "retention", {"max_age", "tombstone_ttl", "max_orders", "max_tombstones"});
   set_duration(node, "max_age", "retention", r.max_age);
   set_duration(node, "tombstone_ttl", "retention", r.tombstone_ttl, true);
+  for (auto [key, out] :
+       {std::pair{"max_orders", &r.max_orders}, {"max_tombstones", &r.max_tombstones}}) {
+    if (auto v = node[key]) {
+      const std::string p = join("retention", key);
+      auto n = integer(v, p);
+      if (n && (*n < 1 || *n > 1'000'000'000))
+        add(v, p, "must be between 1 and 1000000000");
+      else if (n)
+        *out = static_cast<std::uint64_t>(*n);
+    }
+  }
 }
 
 void Loader::read_actions(const YAML::Node& node, Actions& a) {

@@ -13,7 +13,8 @@ void Loader::read_nats(const YAML::Node& node, NatsConfig& nats) {
   if (!is_map(node, path)) return;
   keys(node, path,
        {"url", "subject", "queue_group", "jetstream", "user", "password_file", "token_file",
-        "credentials_file", "tls", "pending_messages_limit", "password", "token"});
+        "credentials_file", "tls", "pending_messages_limit", "pending_bytes_limit", "password",
+        "token"});
   if (auto v = node["url"]) {
     nats.url = scalar(v, "nats.url");
     std::stringstream urls(nats.url);
@@ -57,6 +58,14 @@ void Loader::read_nats(const YAML::Node& node, NatsConfig& nats) {
     else if (n)
       nats.pending_messages_limit = static_cast<std::uint32_t>(*n);
   }
+  if (auto v = node["pending_bytes_limit"]) {
+    // The client takes an int: at most 2 GiB - 1.
+    auto n = integer(v, "nats.pending_bytes_limit");
+    if (n && (*n < (1 << 20) || *n > 2147483647))
+      add(v, "nats.pending_bytes_limit", "must be between 1048576 and 2147483647");
+    else if (n)
+      nats.pending_bytes_limit = static_cast<std::uint32_t>(*n);
+  }
   if (auto tls = node["tls"]) read_nats_tls(tls, nats);
   if (auto js = node["jetstream"]) read_jetstream(js, nats);
 }
@@ -74,7 +83,7 @@ void Loader::read_nats_tls(const YAML::Node& tls, NatsConfig& nats) {
 void Loader::read_jetstream(const YAML::Node& js, NatsConfig& nats) {
   const std::string p = "nats.jetstream";
   if (!is_map(js, p)) return;
-  keys(js, p, {"stream", "durable", "ack_wait", "max_ack_pending", "max_deliver"});
+  keys(js, p, {"stream", "durable", "ack_wait", "max_ack_pending", "max_deliver", "nak_delay"});
   JetStreamConfig cfg;
   for (auto [key, out] : {std::pair{"stream", &cfg.stream}, {"durable", &cfg.durable}}) {
     if (auto v = js[key]) {
@@ -84,6 +93,7 @@ void Loader::read_jetstream(const YAML::Node& js, NatsConfig& nats) {
     }
   }
   set_duration(js, "ack_wait", p, cfg.ack_wait);
+  set_duration(js, "nak_delay", p, cfg.nak_delay);
   for (auto [key, out] :
        {std::pair{"max_ack_pending", &cfg.max_ack_pending}, {"max_deliver", &cfg.max_deliver}}) {
     if (auto v = js[key]) {

@@ -137,7 +137,8 @@ void Loader::read_event(const YAML::Node& node, EventConfig& ev) {
     if (!is_map(node, path)) return;
     keys(node, path,
          {"format", "id_field", "status_field", "time_field", "dimensions", "max_future_skew",
-          "max_lateness", "max_payload_bytes", "max_id_bytes", "max_dimension_value_bytes"});
+          "max_lateness", "max_payload_bytes", "max_id_bytes", "max_dimension_value_bytes",
+          "dead_letter_subject"});
     if (auto v = node["format"]) {
       auto f = scalar(v, "event.format");
       if (f == "json") {
@@ -191,7 +192,23 @@ void Loader::read_event(const YAML::Node& node, EventConfig& ev) {
         *l.out = static_cast<std::uint32_t>(*n);
     }
   }
+  if (auto v = node["dead_letter_subject"]) {
+    ev.dead_letter_subject = scalar(v, "event.dead_letter_subject");
+    if (!valid_subject(ev.dead_letter_subject) ||
+        ev.dead_letter_subject.find_first_of("*>") != std::string::npos)
+      add(v, "event.dead_letter_subject",
+          quote(ev.dead_letter_subject) + " is not a NATS subject without wildcards");
+  }
   if (auto dims = node["dimensions"]) read_dimensions(dims, ev);
+}
+
+void Loader::check_dead_letter(const YAML::Node& event, const Config& cfg) {
+  const std::string& dlq = cfg.event.dead_letter_subject;
+  if (dlq.empty() || cfg.nats.subject.empty()) return;
+  if (subject_matches(cfg.nats.subject, dlq))
+    add(event["dead_letter_subject"], "event.dead_letter_subject",
+        quote(dlq) + " is matched by nats.subject " + quote(cfg.nats.subject) +
+            ": rejects would be consumed again");
 }
 
 void Loader::read_dimensions(const YAML::Node& dims, EventConfig& ev) {

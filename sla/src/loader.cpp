@@ -87,6 +87,7 @@ Config Loader::load(const std::string& text) {
     add(root, "", "missing required key \"nats\" (at least nats.subject)");
   }
   read_event(root["event"], cfg.event);
+  check_dead_letter(root["event"], cfg);
   if (auto v = root["turnaround"]) read_turnaround(v, cfg);
   if (auto v = root["alerting"]) read_alerting(v, cfg);
   if (auto v = root["retention"]) read_retention(v, cfg.retention);

@@ -29,7 +29,10 @@ bool valid_label_name(std::string_view s);   // a Prometheus label name, not __r
 bool valid_status_name(std::string_view s);  // a letter, then letters, digits, _ or -
 bool valid_severity(std::string_view s);     // [a-z][a-z0-9_]*
 bool valid_path(std::string_view s);         // a dotted field path: no empty segment
-bool valid_subject(std::string_view s);      // a NATS subject; * and a final > as wildcards
+bool valid_subject(std::string_view s);
+// Whether the subscription `pattern` (wildcards * and >) receives messages on `subject`.
+bool subject_matches(std::string_view pattern,
+                     std::string_view subject);  // a NATS subject; * and a final > as wildcards
 
 // Reads one SLA file into a Config, collecting every problem (with its Mark) before throwing
 // one ConfigError that lists them in file order.
@@ -81,6 +84,8 @@ class Loader {
   std::string severity(const YAML::Node& node, const std::string& path);
   void read_escalations(const YAML::Node& list, const std::string& path, Status& st);
   void read_event(const YAML::Node& node, EventConfig& ev);
+  // A dead-letter subject the order subscription matches would feed rejects back forever.
+  void check_dead_letter(const YAML::Node& event, const Config& cfg);
   void read_dimensions(const YAML::Node& dims, EventConfig& ev);
   Dimension read_dimension(const YAML::Node& node, const std::string& path,
                            std::set<std::string>& labels);

@@ -73,4 +73,19 @@ bool valid_subject(std::string_view s) {
   }
 }
 
+bool subject_matches(std::string_view pattern, std::string_view subject) {
+  for (;;) {
+    const auto pd = pattern.find('.');
+    const auto sd = subject.find('.');
+    const auto pt = pattern.substr(0, pd);
+    const auto st = subject.substr(0, sd);
+    if (pt == ">") return !st.empty();
+    if (pt != "*" && pt != st) return false;
+    if (pd == std::string_view::npos || sd == std::string_view::npos)
+      return pd == std::string_view::npos && sd == std::string_view::npos;
+    pattern.remove_prefix(pd + 1);
+    subject.remove_prefix(sd + 1);
+  }
+}
+
 }  // namespace orderwatch::sla::detail

@@ -8,8 +8,10 @@
 // alerts stay quiet (no false all-clear). Two exporter replicas (partition 0, replicas a and b)
 // see the same orders: the counts are not doubled, the alerts link to the runbooks the exporter
 // serves, killing one replica mid-alert keeps the alert firing with the same count (a warning
-// about the replica, no page), and only losing both pages. Everything listens on 127.0.0.1
-// free ports.
+// about the replica, no page), and only losing both pages. A second story: an order
+// acknowledged over the API (basic auth, --web.enable-actions) resolves its alert in
+// Alertmanager. Everything listens on 127.0.0.1 free ports.
+#include <crypt.h>
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
@@ -567,6 +569,197 @@ TEST_F(EndToEnd, StuckOrdersPageTheRightPeopleAndOnlyThem) {
     for (const auto& n : sink_.at(path, before_stop))
       ADD_FAILURE() << "order alert notified while the exporters were down: " << n.body.dump();
   }
+}
+
+// The on-call console closes the loop: one exporter behind basic auth with
+// --web.enable-actions (Prometheus scrapes it with the credentials), an order gets stuck, its
+// overdue alert fires in Alertmanager, on-call acknowledges the order over the API, and the
+// alert resolves in Alertmanager -- the generated alert reads order_overdue, which leaves the
+// acknowledged order out. keep_firing_for is 1s here, so the story takes a few seconds.
+class AcknowledgedEndToEnd : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    nats_.emplace(dir_);
+    nats_->start();
+    exporter_port_ = free_port();
+    prom_port_ = free_port();
+    am_port_ = free_port();
+    std::string sla = replace_all(kSla, "@NATS@", std::to_string(nats_->port()));
+    sla = replace_all(sla, "@EXPORTER@", std::to_string(exporter_port_));
+    sla = replace_all(sla, "@SINK@", std::to_string(sink_.port()));
+    sla = replace_all(sla, "keep_firing_for: 10s", "keep_firing_for: 1s");
+    const std::string sla_path = dir_.write("shop.yaml", sla);
+    out_ = dir_.path() + "/generated";
+    auto gen = run(shell_quote(orderwatch_bin()) + " generate --config " + shell_quote(sla_path) +
+                   " --out " + shell_quote(out_));
+    ASSERT_EQ(gen.exit_code, 0) << gen.output;
+    const std::string web =
+        dir_.write("web.yml", "basic_auth_users:\n  alice: " + bcrypt("pw") + "\n");
+    const std::string prom_config = dir_.write(
+        "prometheus.yml",
+        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n"
+        "rule_files: ['" +
+            out_ +
+            "/rules/shop-rules.yml']\n"
+            "alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['127.0.0.1:" +
+            std::to_string(am_port_) +
+            "']\n"
+            "scrape_configs:\n  - job_name: orderwatch\n"
+            "    basic_auth: {username: alice, password: pw}\n"
+            "    static_configs:\n      - targets: ['127.0.0.1:" +
+            std::to_string(exporter_port_) + "']\n        labels: {partition: '0', replica: a}\n");
+    exporter_.emplace(
+        std::vector<std::string>{orderwatch_bin(), "serve", "--config", sla_path, "--listen",
+                                 "127.0.0.1:" + std::to_string(exporter_port_), "--web.config.file",
+                                 web, "--web.enable-actions"},
+        dir_.path() + "/exporter.log");
+    am_.emplace(
+        std::vector<std::string>{alertmanager_bin(),
+                                 "--config.file=" + out_ + "/alertmanager/alertmanager.yml",
+                                 "--storage.path=" + dir_.path() + "/am",
+                                 "--web.listen-address=127.0.0.1:" + std::to_string(am_port_),
+                                 "--cluster.listen-address="},
+        dir_.path() + "/alertmanager.log");
+    prom_.emplace(
+        std::vector<std::string>{prometheus_bin(), "--config.file=" + prom_config,
+                                 "--storage.tsdb.path=" + dir_.path() + "/tsdb",
+                                 "--web.listen-address=127.0.0.1:" + std::to_string(prom_port_)},
+        dir_.path() + "/prometheus.log");
+    ASSERT_TRUE(wait_until([&] { return curl("GET", "/readyz").status == 200; }, seconds(30)))
+        << logs();
+    ASSERT_TRUE(
+        wait_until([&] { return http_get(am_port_, "/-/ready").status == 200; }, seconds(30)))
+        << logs();
+    ASSERT_TRUE(wait_until(
+        [&] {
+          auto r = prom_query(prom_port_, "up{job=\"orderwatch\"} == 1");
+          return r.is_array() && r.size() == 1;
+        },
+        seconds(30)))
+        << logs();
+  }
+
+  static std::string bcrypt(const std::string& password) {
+    char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+    EXPECT_NE(crypt_gensalt_rn("$2y$", 5, nullptr, 0, salt, sizeof salt), nullptr);
+    crypt_data data{};
+    const char* hash = crypt_rn(password.c_str(), salt, &data, sizeof data);
+    return hash ? hash : "";
+  }
+
+  // The exporter, as the authenticated on-call user.
+  HttpResult curl(const std::string& method, const std::string& path,
+                  const std::string& body = "") {
+    const std::string out = dir_.path() + "/curl-body";
+    std::remove(out.c_str());
+    std::string cmd = std::string(CURL_BIN) + " -sS --max-time 10 -u alice:pw -o " +
+                      shell_quote(out) + " -w '%{http_code}' -X " + method +
+                      " -H 'Content-Type: application/json' ";
+    if (!body.empty()) cmd += "--data-binary " + shell_quote(body) + " ";
+    cmd += shell_quote("http://127.0.0.1:" + std::to_string(exporter_port_) + path);
+    const auto r = run(cmd);
+    HttpResult h;
+    h.status = std::atoi(r.output.substr(r.output.size() >= 3 ? r.output.size() - 3 : 0).c_str());
+    h.body = read_file(out);
+    return h;
+  }
+
+  // Alerts Alertmanager still holds as active with these labels.
+  std::size_t active(const Labels& labels) {
+    std::size_t n = 0;
+    for (const auto& a : am_alerts(am_port_, labels))
+      if (a["status"]["state"] == "active") ++n;
+    return n;
+  }
+
+  std::string logs() {
+    auto tail = [](const std::string& s) {
+      return s.size() > 3000 ? s.substr(s.size() - 3000) : s;
+    };
+    return "\n--- webhooks:\n" + sink_.dump() + "--- exporter:\n" +
+           (exporter_ ? tail(exporter_->log()) : "") + "--- alertmanager (tail):\n" +
+           (am_ ? tail(am_->log()) : "") + "--- prometheus (tail):\n" +
+           (prom_ ? tail(prom_->log()) : "");
+  }
+
+  TempDir dir_;
+  WebhookSink sink_;
+  std::optional<NatsServer> nats_;
+  int exporter_port_ = 0, prom_port_ = 0, am_port_ = 0;
+  std::string out_;
+  std::optional<Process> exporter_, am_, prom_;
+};
+
+TEST_F(AcknowledgedEndToEnd, AnAcknowledgedOrdersAlertResolvesInAlertmanager) {
+  // The generated overdue alerts count what order_overdue counts: acknowledged orders are not
+  // in it (they are in order_overdue_acknowledged, which no alert reads).
+  const std::string rules_text = read_file(out_ + "/rules/shop-rules.yml");
+  const YAML::Node rules = YAML::Load(rules_text);
+  std::size_t overdue_alerts = 0;
+  for (const auto& group : rules["groups"]) {
+    for (const auto& rule : group["rules"]) {
+      if (!rule["alert"] || rule["alert"].as<std::string>() != "ShopOrdersOverdue") continue;
+      ++overdue_alerts;
+      const auto names = metric_names(rule["expr"].as<std::string>());
+      EXPECT_EQ(names.count("order_overdue"), 1u) << rule["expr"].as<std::string>();
+      EXPECT_EQ(names.count("order_overdue_acknowledged"), 0u) << rule["expr"].as<std::string>();
+    }
+  }
+  EXPECT_EQ(overdue_alerts, 3u);  // Placed warning, Authorized warning and page
+
+  NatsPublisher pub(nats_->url());
+  const std::int64_t stuck_at = unix_now_ms();
+  pub.event("stuck-1", "Authorized", stuck_at, "eu");
+  pub.event("quick-1", "Authorized", stuck_at, "us");
+  pub.event("quick-1", "Delivered", stuck_at + 500, "us");
+  pub.flush();
+
+  const Labels warning{
+      {"alertname", "ShopOrdersOverdue"}, {"status", "Authorized"}, {"severity", "warning"}};
+  ASSERT_TRUE(wait_until([&] { return active(warning) == 1; }, seconds(40)))
+      << "the overdue alert never fired in Alertmanager" << logs();
+  ASSERT_TRUE(sink_.wait_for("/payments-chat", warning, "firing", seconds(20))) << logs();
+
+  const std::size_t before_ack = sink_.size();
+  const std::int64_t acked_at = unix_now_ms();
+  const auto ack = curl("POST", "/api/v1/orders/stuck-1/acknowledge",
+                        R"({"reason":"payment provider fixed it by hand","for":"1h"})");
+  ASSERT_EQ(ack.status, 200) << ack.body;
+  // Summed over the region label, whatever order the labels are printed in.
+  auto sum = [](const std::map<std::string, double>& m, const std::string& name) {
+    double total = 0;
+    for (const auto& [series, v] : m) {
+      if (series.rfind(name + "{", 0) == 0 &&
+          series.find("status=\"Authorized\"") != std::string::npos &&
+          series.find("severity=\"warning\"") != std::string::npos)
+        total += v;
+    }
+    return total;
+  };
+  const auto m = parse_metrics(curl("GET", "/metrics").body);
+  EXPECT_EQ(sum(m, "order_overdue"), 0);
+  EXPECT_EQ(sum(m, "order_overdue_acknowledged"), 1);
+
+  // The alert resolves: Alertmanager holds no active one, the chat hears "resolved".
+  EXPECT_TRUE(wait_until([&] { return active(warning) == 0; }, seconds(30)))
+      << am_alerts(am_port_, warning).dump() << logs();
+  EXPECT_TRUE(sink_.wait_for("/payments-chat", warning, "resolved", seconds(30), before_ack))
+      << "no resolved notification after the acknowledgement" << logs();
+  auto acked = prom_query(prom_port_,
+                          "sum(order_overdue_acknowledged{status=\"Authorized\","
+                          "severity=\"warning\"})");
+  ASSERT_TRUE(acked.is_array() && acked.size() == 1) << acked.dump();
+  EXPECT_EQ(acked[0]["value"][1], "1");
+  // Acknowledged before the page tier came: the pager never heard of it.
+  if (acked_at < stuck_at + kPageMs) {
+    for (const auto& n : sink_.at("/payments-pager"))
+      ADD_FAILURE() << "an acknowledged order paged: " << n.body.dump();
+  }
+  // The order is still tracked, its acknowledgement shown.
+  const auto order = json::parse(curl("GET", "/api/v1/orders/stuck-1").body, nullptr, false);
+  ASSERT_FALSE(order.is_discarded());
+  EXPECT_EQ(order["acknowledged"]["by"], "alice");
+  EXPECT_EQ(exporter_->stop(), 0) << logs();
 }
 
 }  // namespace

@@ -143,15 +143,17 @@ std::vector<Selector> metric_selectors(std::string_view s) {
 
 std::set<std::string> contract_series(const sla::Config& config) {
   std::set<std::string> names;
-  for (const char* histogram : {"status_duration_seconds", "turnaround_seconds"}) {
+  // order_age_seconds: the current ages, a gauge histogram typed histogram (_bucket/_count/_sum).
+  for (const char* histogram : {"status_duration_seconds", "turnaround_seconds", "age_seconds"}) {
     for (const char* suffix : {"_bucket", "_count", "_sum"})
       names.insert(sla::metric(config, histogram) + suffix);
   }
   for (const char* plain :
-       {"in_status", "overdue", "status_oldest_entered_timestamp_seconds", "sla_breaches_total",
-        "transitions_total", "events_total", "events_rejected_total"})
+       {"in_status", "overdue", "overdue_acknowledged", "status_oldest_entered_timestamp_seconds",
+        "sla_breaches_total", "transitions_total", "events_total", "events_rejected_total"})
     names.insert(sla::metric(config, plain));
   for (std::string_view self : sla::self::kAll) names.insert(std::string(self));
+  names.insert(std::string(sla::self::kActionsTotal));  // only with --web.enable-actions
   names.insert("up");  // written by Prometheus for every scrape target
   return names;
 }

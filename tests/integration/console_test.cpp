@@ -2,11 +2,13 @@
 // bcrypt basic auth: acknowledge, forget and redrive one order and a filtered batch (dry run
 // first) with exact counts before and after, the redrive request received on a real
 // subscription, the audit list and orderwatch_actions_total, refusals (no auth, no flag,
-// cross-site requests, a form without its token) and acknowledgements across a restart.
+// cross-site requests, a form without its token), acknowledgements across a restart, and what
+// recovered after overdue orders move on.
 #include <crypt.h>
 #include <gtest/gtest.h>
 #include <nats/nats.h>
 
+#include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -253,7 +255,121 @@ TEST_F(Console, ThePageFormsActWithTheirToken) {
   EXPECT_EQ(exporter_->process().stop(), 0) << exporter_->log();
 }
 
-TEST_F(Console, HeadlessChromiumShowsTheButtons) {
+// "2023-11-14T22:13:20.000Z", as the API writes times.
+std::string rfc3339_ms(std::int64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms % 1000));
+  return out;
+}
+
+// What recovered: orders overdue past both tiers move on, finish and are forgotten; each is
+// listed with the tier it reached, how long it was overdue, where it went and the action
+// before it. The acknowledged one is counted apart from the overdue ones meanwhile.
+TEST_F(Console, RecoveredListsWhatWasOverdueAndMovedOn) {
+  start({"--web.enable-actions"});
+  const std::int64_t entered = unix_now_ms() - 180 * kMin;
+  {
+    NatsPublisher pub(nats_->url());
+    for (const char* id : {"a", "b", "c"}) pub.event(id, "Authorized", entered);
+    pub.event("d", "Placed", unix_now_ms() - kMin);
+    pub.flush();
+  }
+  metrics_when("order_overdue" + kPage, 3);
+  EXPECT_EQ(call("GET", "/api/v1/recovered").j["recovered"], json::array());
+  ASSERT_EQ(call("POST", "/api/v1/orders/a/acknowledge", R"({"reason":"db","for":"4h"})").status,
+            200);
+  ASSERT_EQ(call("POST", "/api/v1/orders/c/redrive", R"({"reason":"retry"})").status, 202);
+  // The summary and the listing count the acknowledged order apart, as order_overdue does.
+  auto m = metrics();
+  const json sum = call("GET", "/api/v1/summary").j;
+  EXPECT_EQ(sum["statuses"][1]["overdue"][0]["count"], m["order_overdue" + kWarn]);
+  EXPECT_EQ(sum["statuses"][1]["overdue"][0]["count"], 2);
+  EXPECT_EQ(sum["statuses"][1]["acknowledged"][0]["count"], 1);
+  const json listing = call("GET", "/api/v1/overdue?status=Authorized").j;
+  EXPECT_EQ(listing["total"], 2);
+  EXPECT_EQ(listing["acknowledged"], 1);
+
+  const std::int64_t moved = unix_now_ms();
+  {
+    NatsPublisher pub(nats_->url());
+    pub.event("a", "Delivered", moved);
+    pub.event("c", "Placed", moved + 1);
+    pub.event("d", "Authorized", moved + 2);  // never overdue: no recovery
+    pub.flush();
+  }
+  json r;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        r = call("GET", "/api/v1/recovered").j;
+        return r["held"] == 2 && metrics()["order_in_status{status=\"Authorized\"}"] == 2;
+      },
+      seconds(15)))
+      << r.dump();
+  const std::int64_t forgot_after = unix_now_ms();
+  ASSERT_EQ(call("POST", "/api/v1/orders/b/forget", R"({"reason":"refunded"})").status, 200);
+  const std::int64_t forgot_before = unix_now_ms();
+  r = call("GET", "/api/v1/recovered").j;
+  ASSERT_EQ(r["recovered"].size(), 3u) << r.dump();
+  EXPECT_EQ(r["kept"], 1000);
+  EXPECT_EQ(r["held"], 3);
+  EXPECT_EQ(r["recorded"], 3);
+  struct Want {
+    const char* id;
+    const char* outcome;
+    json to;
+    bool acknowledged, redriven;
+  };
+  const Want want[] = {{"b", "forgotten", nullptr, false, false},
+                       {"c", "moved", "Placed", false, true},
+                       {"a", "finished", "Delivered", true, false}};
+  for (std::size_t i = 0; i < 3; ++i) {
+    const json& e = r["recovered"][i];
+    SCOPED_TRACE(e.dump());
+    EXPECT_EQ(e["id"], want[i].id);
+    EXPECT_EQ(e["status"], "Authorized");
+    EXPECT_EQ(e["severity"], "page");
+    EXPECT_EQ(e["tiers_crossed"], 2);
+    EXPECT_EQ(e["entered"], rfc3339_ms(entered));
+    EXPECT_EQ(e["outcome"], want[i].outcome);
+    EXPECT_EQ(e["to"], want[i].to);
+    EXPECT_EQ(e["acknowledged"], want[i].acknowledged);
+    EXPECT_EQ(e["redriven"], want[i].redriven);
+    // W at leave - (entered + 1h): two hours and the seconds the test took so far.
+    const double overdue = e["overdue_seconds"];
+    EXPECT_GE(overdue, 7200.0 - 2.0);
+    EXPECT_LE(overdue, 7200.0 + 60.0);
+  }
+  EXPECT_EQ(r["recovered"][1]["left"], rfc3339_ms(moved + 1));
+  EXPECT_EQ(r["recovered"][2]["left"], rfc3339_ms(moved));
+  const std::string forgot = r["recovered"][0]["left"];
+  EXPECT_GE(forgot, rfc3339_ms(forgot_after - 1000));
+  EXPECT_LE(forgot, rfc3339_ms(forgot_before + 1000));
+
+  const json one = call("GET", "/api/v1/recovered?status=Authorized&limit=1").j;
+  ASSERT_EQ(one["recovered"].size(), 1u);
+  EXPECT_EQ(one["recovered"][0]["id"], "b");
+  EXPECT_EQ(call("GET", "/api/v1/recovered?status=Placed").j["recovered"], json::array());
+  for (const char* bad : {"?status=Nope", "?x=1", "?limit=0", "?status=", "?limit=1&limit=2"}) {
+    EXPECT_EQ(call("GET", std::string("/api/v1/recovered") + bad).status, 400) << bad;
+  }
+
+  const std::string page = call("GET", "/", "", "").body;
+  const auto at = page.find("<h2 id=\"recovered\">Recovered</h2>");
+  ASSERT_NE(at, std::string::npos) << page;
+  const std::string section = page.substr(at);
+  EXPECT_LT(section.find("<td class=\"id\">b</td>"), section.find("<td class=\"id\">c</td>"));
+  EXPECT_LT(section.find("<td class=\"id\">c</td>"), section.find("<td class=\"id\">a</td>"));
+  EXPECT_NE(section.find("<td>acknowledged</td>"), std::string::npos);
+  EXPECT_NE(section.find("<td>redriven</td>"), std::string::npos);
+  EXPECT_EQ(exporter_->process().stop(), 0) << exporter_->log();
+}
+
+TEST_F(Console, HeadlessChromiumShowsTheButtonsAndTheCharts) {
   start({"--web.enable-actions"});
   seed();
   const std::string url =
@@ -269,10 +385,28 @@ TEST_F(Console, HeadlessChromiumShowsTheButtons) {
        at = dom.output.find("<button", at + 1))
     ++buttons;
   EXPECT_EQ(buttons, 3u * 3u + 6u) << dom.output;  // 3 per order, 6 for the batch
+  // The charts, as the browser parsed them: Authorized's trend (in flight and overdue, at least
+  // the sample the page's own tick took) and its ages, the three orders 3h old in the (2h, 6h]
+  // bucket, past both tiers (1h warning and 2h page, both marked).
+  auto count = [&](const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = dom.output.find(what); at != std::string::npos;
+         at = dom.output.find(what, at + 1))
+      ++n;
+    return n;
+  };
+  EXPECT_EQ(count("<svg "), 2u) << dom.output;
+  EXPECT_EQ(count("class=\"chart trend\""), 1u) << dom.output;
+  EXPECT_EQ(count("class=\"chart ages\""), 1u) << dom.output;
+  EXPECT_GE(count("data-line=\"in flight\""), 1u) << dom.output;
+  EXPECT_GE(count("data-line=\"overdue (unacknowledged)\""), 1u) << dom.output;
+  EXPECT_EQ(count("data-le=\"21600000\" data-count=\"3\""), 1u) << dom.output;
+  EXPECT_EQ(count("<line class=\"tier\""), 2u) << dom.output;
+  EXPECT_NE(dom.output.find("data-severity=\"page\" data-after=\"7200000\""), std::string::npos);
   const std::string png = dir_.path() + "/page.png";
   const auto shot =
       run("cd " + shell_quote(dir_.path()) + " && timeout 60 " + chromium +
-          " --window-size=1400,700 --screenshot=" + shell_quote(png) + " " + shell_quote(url));
+          " --window-size=1400,1000 --screenshot=" + shell_quote(png) + " " + shell_quote(url));
   EXPECT_EQ(shot.exit_code, 0) << shot.output;
   if (const char* keep = std::getenv("ORDERWATCH_KEEP_SCREENSHOT")) {
     run("cp " + shell_quote(png) + " " + shell_quote(keep));

@@ -1,8 +1,8 @@
 // Validates Grafana dashboards (JSON files) against Grafana's own schema: the types that
 // @grafana/schema generates from the CUE kinds Grafana itself is built from (the dashboard,
-// its panels and variables, the time series and stat panels' options and field config), and
-// the Prometheus query type of Grafana's foundation SDK. Grafana is not packaged in Debian,
-// so this is the check short of a running Grafana.
+// its panels and variables, the time series, stat and heatmap panels' options and field
+// config), and the Prometheus query type of Grafana's foundation SDK. Grafana is not packaged
+// in Debian, so this is the check short of a running Grafana.
 //
 // Each dashboard becomes a TypeScript module that assigns the JSON, as object literals, to
 // those types; the TypeScript compiler then refuses any missing required field, wrong type,
@@ -22,6 +22,7 @@ const prelude = `
 import type * as schema from "@grafana/schema";
 import type * as timeseries from "@grafana/schema/dist/esm/raw/composable/timeseries/panelcfg/x/TimeSeriesPanelCfg_types.gen";
 import type * as stat from "@grafana/schema/dist/esm/raw/composable/stat/panelcfg/x/StatPanelCfg_types.gen";
+import type * as heatmap from "@grafana/schema/dist/esm/raw/composable/heatmap/panelcfg/x/HeatmapPanelCfg_types.gen";
 import type * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";
 // A type as JSON spells it: string enums by their values, numeric enums by their numbers.
 type Json<T> = T extends string ? \`\${T}\` : T extends number | boolean | null | undefined ? T
@@ -32,6 +33,7 @@ type PromQuery = Omit<prometheus.Dataquery, "_implementsDataqueryVariant">;
 const panelTypes = {
   timeseries: { options: "timeseries.Options", custom: "timeseries.FieldConfig" },
   stat: { options: "stat.Options", custom: null },
+  heatmap: { options: "heatmap.Options", custom: "heatmap.FieldConfig" },
 };
 
 function literal(value) {
@@ -115,6 +117,8 @@ function selfTest(sample) {
     ["a schemaVersion as text", (d) => { d.schemaVersion = "39"; }],
     ["an unknown legend mode", (d) => { firstOf(d, "timeseries").options.legend.displayMode = "grid"; }],
     ["a stat option from another panel", (d) => { firstOf(d, "stat").options.legend = {}; }],
+    ["a heatmap with stat options", (d) => { firstOf(d, "heatmap").options.reduceOptions = {}; }],
+    ["a heatmap without its color scheme", (d) => { delete firstOf(d, "heatmap").options.color; }],
     ["a target without expr", (d) => { delete firstOf(d, "timeseries").targets[0].expr; }],
     ["a gridPos as text", (d) => { firstOf(d, "timeseries").gridPos.w = "12"; }],
     ["a misspelt threshold style", (d) => {

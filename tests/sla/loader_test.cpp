@@ -249,6 +249,37 @@ TEST(Loader, QueueGroupIsRefusedWithThePartitioningAdvice) {
                                       "  subject: orders.status.>\n  queue_group: \"\"\n")));
 }
 
+TEST(Loader, HostileProducerLimits) {
+  Config d = load_string(kBase);
+  EXPECT_EQ(d.retention.max_orders, 50'000'000u);
+  EXPECT_EQ(d.retention.max_tombstones, 50'000'000u);
+  EXPECT_EQ(d.nats.pending_bytes_limit, 256u << 20);
+  EXPECT_EQ(d.event.dead_letter_subject, "");
+  Config c = load_string(replace(kBase, "  subject: orders.status.>\n",
+                                 "  subject: orders.status.>\n  pending_bytes_limit: 1048576\n"
+                                 "  jetstream: {stream: ORDERS, durable: ow, nak_delay: 2s}\n") +
+                         "retention: {max_orders: 10, max_tombstones: 20}\n");
+  EXPECT_EQ(c.nats.pending_bytes_limit, 1u << 20);
+  EXPECT_EQ(c.nats.jetstream->nak_delay, std::chrono::seconds(2));
+  EXPECT_EQ(c.retention.max_orders, 10u);
+  EXPECT_EQ(c.retention.max_tombstones, 20u);
+  expect_one(kBase + "retention: {max_orders: 0}\n", 16, 25, "retention.max_orders",
+             "between 1 and");
+  expect_one(replace(kBase, "  subject: orders.status.>\n",
+                     "  subject: orders.status.>\n  pending_bytes_limit: 1000\n"),
+             5, 24, "nats.pending_bytes_limit", "between 1048576");
+}
+
+TEST(Loader, DeadLetterSubject) {
+  Config c = load_string(replace(kBase, "event:\n", "event:\n  dead_letter_subject: dlq.orders\n"));
+  EXPECT_EQ(c.event.dead_letter_subject, "dlq.orders");
+  // The order subscription would consume its own rejects again, forever.
+  expect_one(replace(kBase, "event:\n", "event:\n  dead_letter_subject: orders.status.dlq\n"), 6,
+             24, "event.dead_letter_subject", "is matched by nats.subject");
+  expect_one(replace(kBase, "event:\n", "event:\n  dead_letter_subject: dlq.*\n"), 6, 24,
+             "event.dead_letter_subject", "without wildcards");
+}
+
 TEST(Loader, InlineSecretsAreRefused) {
   expect_one(replace(kBase, "nats:\n", "nats:\n  token: s3cret\n"), 4, 10, "nats.token",
              "use token_file");

@@ -79,7 +79,7 @@ TEST_F(ApiTest, OverdueAnswersExactlyAndPagesWithTheCursor) {
   ASSERT_TRUE(b["next_cursor"].is_string());
   const std::string cursor = b["next_cursor"];
   EXPECT_EQ(b, json::parse(R"({"now":"2023-11-14T22:13:20.000Z","status":null,"severity":null,
-    "limit":2,"total":3,"orders":[
+    "limit":2,"total":3,"acknowledged":0,"orders":[
     {"id":"a-old","status":"Authorized","entered":"2023-11-14T22:10:50.000Z","age_seconds":150.0,
      "tiers_crossed":2,"severity":"page","dims":{"region":"us"}},
     {"id":"p-old","status":"Placed","entered":"2023-11-14T22:11:40.000Z","age_seconds":100.0,
@@ -198,18 +198,129 @@ TEST_F(ApiTest, SummaryAnswersExactly) {
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(body(r), json::parse(R"({"now":"2023-11-14T22:13:20.000Z","tracked":4,"statuses":[
     {"status":"Placed","terminal":false,"in_flight":0,"overdue":[{"severity":"warning","count":0}],
-     "oldest_entered":null,"oldest_age_seconds":null,"top_overdue":{}},
+     "acknowledged":[{"severity":"warning","count":0}],
+     "oldest_entered":null,"oldest_age_seconds":null,"top_overdue":{},
+     "over_representation":{}},
     {"status":"Authorized","terminal":false,"in_flight":4,
      "overdue":[{"severity":"warning","count":3},{"severity":"page","count":1}],
+     "acknowledged":[{"severity":"warning","count":0},{"severity":"page","count":0}],
      "oldest_entered":"2023-11-14T22:10:50.000Z","oldest_age_seconds":150.0,
-     "top_overdue":{"region":[{"value":"us","count":2},{"value":"eu","count":1}]}},
-    {"status":"Delivered","terminal":true,"in_flight":0,"overdue":[],
-     "oldest_entered":null,"oldest_age_seconds":null,"top_overdue":{}}]})"));
+     "top_overdue":{"region":[{"value":"us","count":2},{"value":"eu","count":1}]},
+     "over_representation":{"region":[
+       {"value":"us","overdue":2,"in_flight":2,"share_of_overdue":0.6666666666666666,
+        "share_of_in_flight":0.5},
+       {"value":"eu","overdue":1,"in_flight":1,"share_of_overdue":0.3333333333333333,
+        "share_of_in_flight":0.25}]}},
+    {"status":"Delivered","terminal":true,"in_flight":0,"overdue":[],"acknowledged":[],
+     "oldest_entered":null,"oldest_age_seconds":null,"top_overdue":{},
+     "over_representation":{}}]})"));
   for (const char* q : {"limit=3", "status=Placed", "x=1", "status="}) {
     EXPECT_EQ(api_.summary(get("/api/v1/summary", q)).status, 400) << q;
   }
   EXPECT_EQ(body(api_.summary(get("/api/v1/summary", "limit=3")))["error"],
             "unknown parameter \"limit\" (this endpoint takes no parameters)");
+}
+
+// An acknowledged order leaves the overdue counts and listing (as order_overdue) for the
+// acknowledged ones, in the API, the summary and the page alike.
+TEST_F(ApiTest, AcknowledgedOrdersAreCountedApart) {
+  apply("a1", 1, kNow - 150 * kS, "us");
+  apply("a2", 1, kNow - 70 * kS, "us");
+  apply("a3", 1, kNow - 65 * kS, "eu");
+  const Acknowledgement ack{"alice", "db fix", kNow, kNow + 3600 * kS};
+  ASSERT_EQ(service_.act(OrderAction::kAcknowledge, "a1", ack).orders.size(), 1u);
+  json list = body(overdue(""));
+  EXPECT_EQ(list["total"], 2);
+  EXPECT_EQ(list["acknowledged"], 1);
+  ASSERT_EQ(list["orders"].size(), 2u);
+  EXPECT_EQ(list["orders"][0]["id"], "a2");
+  EXPECT_EQ(list["orders"][1]["id"], "a3");
+  json page_tier = body(overdue("severity=page"));
+  EXPECT_EQ(page_tier["total"], 0);
+  EXPECT_EQ(page_tier["acknowledged"], 1);
+  EXPECT_EQ(page_tier["orders"], json::array());
+
+  json sum = body(api_.summary(get("/api/v1/summary")));
+  const json& auth = sum["statuses"][1];
+  EXPECT_EQ(auth["overdue"], json::parse(R"([{"severity":"warning","count":2},
+                                             {"severity":"page","count":0}])"));
+  EXPECT_EQ(auth["acknowledged"], json::parse(R"([{"severity":"warning","count":1},
+                                                  {"severity":"page","count":1}])"));
+  EXPECT_EQ(auth["top_overdue"],
+            json::parse(R"({"region":[{"value":"eu","count":1},{"value":"us","count":1}]})"));
+
+  const auto page = api_.page(get("/", ""));
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("Authorized: 2 overdue"), std::string::npos);
+  EXPECT_NE(page.body.find("<td>warning: 1, page: 1</td>"), std::string::npos) << page.body;
+  EXPECT_NE(page.body.find("Acknowledged (not alerting): 1"), std::string::npos);
+  const auto filtered = api_.page(get("/", "status=Authorized&severity=page"));
+  EXPECT_NE(filtered.body.find("Authorized, past page: 0 overdue"), std::string::npos);
+  EXPECT_NE(filtered.body.find("Acknowledged (not alerting): 1"), std::string::npos);
+  EXPECT_NE(filtered.body.find(">a1<"), std::string::npos);
+}
+
+TEST_F(ApiTest, RecoveredAnswersExactly) {
+  apply("a1", 1, kNow - 150 * kS, "us");
+  apply("a2", 1, kNow - 70 * kS, "us");
+  apply("p1", 0, kNow - 30 * kS);
+  apply("fresh", 1, kNow - 5 * kS);
+  service_.tick();  // W = now
+  ASSERT_EQ(service_.act(OrderAction::kRedrive, "a2", {}).orders.size(), 1u);
+  apply("a1", 2, kNow - 1 * kS);  // finished
+  apply("a2", 0, kNow);           // back to Placed
+  apply("fresh", 2, kNow);        // never overdue: not listed
+  ASSERT_EQ(service_.act(OrderAction::kForget, "p1", {}).orders.size(), 1u);
+  auto r = api_.recovered(get("/api/v1/recovered"));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "application/json");
+  EXPECT_EQ(body(r), json::parse(R"({"now":"2023-11-14T22:13:20.000Z","status":null,"limit":100,
+    "kept":1000,"held":3,"recorded":3,"recovered":[
+    {"id":"p1","status":"Placed","severity":"warning","tiers_crossed":1,
+     "entered":"2023-11-14T22:12:50.000Z","overdue_seconds":20.0,
+     "left":"2023-11-14T22:13:20.000Z","watermark":"2023-11-14T22:13:20.000Z",
+     "outcome":"forgotten","to":null,"acknowledged":false,"redriven":false},
+    {"id":"a2","status":"Authorized","severity":"warning","tiers_crossed":1,
+     "entered":"2023-11-14T22:12:10.000Z","overdue_seconds":10.0,
+     "left":"2023-11-14T22:13:20.000Z","watermark":"2023-11-14T22:13:20.000Z",
+     "outcome":"moved","to":"Placed","acknowledged":false,"redriven":true},
+    {"id":"a1","status":"Authorized","severity":"page","tiers_crossed":2,
+     "entered":"2023-11-14T22:10:50.000Z","overdue_seconds":90.0,
+     "left":"2023-11-14T22:13:19.000Z","watermark":"2023-11-14T22:13:20.000Z",
+     "outcome":"finished","to":"Delivered","acknowledged":false,"redriven":false}]})"));
+  json auth = body(api_.recovered(get("/api/v1/recovered", "status=Authorized&limit=1")));
+  EXPECT_EQ(auth["status"], "Authorized");
+  EXPECT_EQ(auth["limit"], 1);
+  ASSERT_EQ(auth["recovered"].size(), 1u);
+  EXPECT_EQ(auth["recovered"][0]["id"], "a2");
+  // The API's rules: unknown, repeated, empty parameters, bad names and limits are 400s.
+  for (const char* q : {"severity=page", "cursor=1", "x=1", "status=", "limit=", "limit=0",
+                        "limit=1001", "limit=2&limit=3", "status=Nope", "status=%zz"}) {
+    const auto bad = api_.recovered(get("/api/v1/recovered", q));
+    EXPECT_EQ(bad.status, 400) << q;
+    EXPECT_TRUE(body(bad)["error"].is_string()) << q;
+  }
+  EXPECT_EQ(body(api_.recovered(get("/api/v1/recovered", "x=1")))["error"],
+            "unknown parameter \"x\" (expected status, limit)");
+  EXPECT_EQ(body(api_.recovered(get("/api/v1/recovered", "status=Nope")))["error"],
+            "unknown status \"Nope\"");
+
+  // The page's section, escaped, newest first.
+  const auto page = api_.page(get("/", ""));
+  ASSERT_EQ(page.status, 200);
+  const auto at = page.body.find("<h2 id=\"recovered\">Recovered</h2>");
+  ASSERT_NE(at, std::string::npos);
+  const std::string section = page.body.substr(at);
+  EXPECT_LT(section.find(">p1<"), section.find(">a2<"));
+  EXPECT_LT(section.find(">a2<"), section.find(">a1<"));
+  EXPECT_NE(section.find("<td>Delivered <span class=\"muted\">(finished)</span></td>"),
+            std::string::npos);
+  EXPECT_NE(section.find("<span class=\"muted\">forgotten</span>"), std::string::npos);
+  EXPECT_NE(section.find("<td>redriven</td>"), std::string::npos);
+  EXPECT_NE(section.find("<td class=\"num\">1m 30s</td>"), std::string::npos);
+  const auto filtered = api_.page(get("/", "status=Placed"));
+  EXPECT_NE(filtered.body.find("<h2 id=\"recovered\">Recovered: Placed</h2>"), std::string::npos);
+  EXPECT_EQ(filtered.body.find(">a1<"), std::string::npos);
 }
 
 TEST_F(ApiTest, PageShowsTheOrdersEscapedWithFilterLinks) {

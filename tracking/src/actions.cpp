@@ -23,7 +23,7 @@ const AckEntry* OrderTracker::Impl::ack_of(std::uint32_t idx) const {
 void OrderTracker::Impl::purge_acks(std::int64_t now) {
   std::erase_if(acks, [&](const auto& kv) {
     if (kv.second.ack.until_ms <= now) return true;
-    const std::uint32_t idx = table.find(kv.first, hash_order_id(kv.first));
+    const std::uint32_t idx = table.find(kv.first, hash_order_id(hash_key, kv.first));
     if (idx == OrderTable::kNotFound) return true;
     const OrderRecord& r = table.at(idx);
     return r.status != kv.second.status || r.entered_ms != kv.second.entered_ms;
@@ -39,7 +39,7 @@ void OrderTracker::Impl::move_acknowledged(TrackerSnapshot& out) const {
     pos[series(out.series[i].combo, out.series[i].status)] = i;
   }
   for (const auto& [id, a] : acks) {
-    const std::uint32_t idx = table.find(id, hash_order_id(id));
+    const std::uint32_t idx = table.find(id, hash_order_id(hash_key, id));
     if (idx == OrderTable::kNotFound || ack_of(idx) == nullptr) continue;
     const OrderRecord& r = table.at(idx);
     SeriesValues& v = out.series[pos[series(r.combo, r.status)]];
@@ -50,11 +50,23 @@ void OrderTracker::Impl::move_acknowledged(TrackerSnapshot& out) const {
   }
 }
 
+std::unordered_map<std::size_t, std::int64_t> OrderTracker::Impl::acknowledged_by_tier() const {
+  std::unordered_map<std::size_t, std::int64_t> out;
+  for (const auto& [id, a] : acks) {
+    const std::uint32_t idx = table.find(id, hash_order_id(hash_key, id));
+    if (idx == OrderTable::kNotFound || ack_of(idx) == nullptr) continue;
+    const OrderRecord& r = table.at(idx);
+    const std::size_t ser = series(r.combo, r.status);
+    for (std::size_t k = 0; k < tiers_past(r); ++k) ++out[ser * max_tiers + k];
+  }
+  return out;
+}
+
 std::optional<OrderView> OrderTracker::acknowledge(std::string_view id, const Acknowledgement& ack,
                                                    bool* full) {
   Impl& m = *impl_;
   if (full != nullptr) *full = false;
-  const std::uint32_t idx = m.table.find(id, hash_order_id(id));
+  const std::uint32_t idx = m.table.find(id, hash_order_id(m.hash_key, id));
   if (idx == OrderTable::kNotFound) return std::nullopt;
   auto it = m.acks.find(id);
   if (it == m.acks.end()) {
@@ -71,7 +83,7 @@ std::optional<OrderView> OrderTracker::acknowledge(std::string_view id, const Ac
 
 std::optional<OrderView> OrderTracker::forget(std::string_view id, std::int64_t now_ms) {
   Impl& m = *impl_;
-  const std::uint64_t h = hash_order_id(id);
+  const std::uint64_t h = hash_order_id(m.hash_key, id);
   const std::uint32_t idx = m.table.find(id, h);
   if (idx == OrderTable::kNotFound) return std::nullopt;
   OrderView before = m.view(idx);
@@ -79,6 +91,7 @@ std::optional<OrderView> OrderTracker::forget(std::string_view id, std::int64_t 
   // As an eviction: the stay's end is unknown, so nothing is observed; the tombstone makes
   // late events for it duplicates or stale, as after a terminal status.
   m.tombstones.add(h, r.status, now_ms + m.cfg.retention.tombstone_ttl.count());
+  m.note_leave(idx, r, -1, now_ms);
   m.leave(idx, r, std::nullopt);
   m.table.erase(idx);
   m.acks.erase(std::string(id));
@@ -87,12 +100,12 @@ std::optional<OrderView> OrderTracker::forget(std::string_view id, std::int64_t 
 
 std::size_t OrderTracker::acknowledgements() const { return impl_->acks.size(); }
 
-// Snapshot section (format version 3, after the tombstones): count, then per acknowledgement
+// Snapshot section (format version 3 on, after the tombstones): count, then per acknowledgement
 // id, status name, entered, at, until, actor, reason. Only those that still hold are written.
 void save_acks(const OrderTracker::Impl& m, snapshot_codec::Writer& w) {
   std::vector<const std::pair<const std::string, AckEntry>*> live;
   for (const auto& kv : m.acks) {
-    const std::uint32_t idx = m.table.find(kv.first, hash_order_id(kv.first));
+    const std::uint32_t idx = m.table.find(kv.first, hash_order_id(m.hash_key, kv.first));
     if (idx != OrderTable::kNotFound && m.ack_of(idx) != nullptr) live.push_back(&kv);
   }
   w.varint(live.size());
@@ -121,7 +134,7 @@ void load_acks(OrderTracker::Impl& m, snapshot_codec::Reader& r) {
     a.ack.actor = std::string(r.string("acknowledged by"));
     a.ack.reason = std::string(r.string("acknowledged reason"));
     const int s = m.cfg.status_index(status);
-    const std::uint32_t idx = m.table.find(id, hash_order_id(id));
+    const std::uint32_t idx = m.table.find(id, hash_order_id(m.hash_key, id));
     if (s < 0 || idx == OrderTable::kNotFound) continue;
     const OrderRecord& rec = m.table.at(idx);
     if (rec.status != s || rec.entered_ms != a.entered_ms || m.acks.size() >= kMaxAcks) continue;

@@ -6,43 +6,10 @@ namespace orderwatch::tracking {
 
 namespace {
 
-inline std::uint64_t load_u64(const char* p) {
-  std::uint64_t v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-inline std::uint64_t mix(std::uint64_t x) {
-  // splitmix64 finaliser: full avalanche in a few cycles.
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
-
 constexpr unsigned kInitialBits = 10;
 constexpr double kMaxLoad = 0.75;
 
 }  // namespace
-
-std::uint64_t hash_order_id(std::string_view id) {
-  std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ (id.size() * 0xff51afd7ed558ccdULL);
-  const char* p = id.data();
-  std::size_t n = id.size();
-  while (n >= 8) {
-    h = mix(h ^ load_u64(p));
-    p += 8;
-    n -= 8;
-  }
-  if (n > 0) {
-    std::uint64_t tail = 0;
-    std::memcpy(&tail, p, n);
-    h = mix(h ^ tail ^ (static_cast<std::uint64_t>(n) << 56));
-  }
-  return mix(h);
-}
 
 OrderTable::OrderTable() : slots_(std::size_t{1} << kInitialBits, 0), bits_(kInitialBits) {}
 
@@ -73,6 +40,19 @@ std::uint32_t OrderTable::find(std::string_view id, std::uint64_t hash) const {
       const auto idx = static_cast<std::uint32_t>(s) - 1;
       if (key_equals(records_[idx], id)) return idx;
     }
+  }
+}
+
+std::size_t OrderTable::probe_length(std::string_view id, std::uint64_t hash) const {
+  const std::uint32_t tag = tag_of(hash);
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t visited = 1;
+  for (std::size_t pos = home(tag);; pos = (pos + 1) & mask, ++visited) {
+    const std::uint64_t s = slots_[pos];
+    if (s == 0) return visited;
+    if (static_cast<std::uint32_t>(s >> 32) == tag &&
+        key_equals(records_[static_cast<std::uint32_t>(s) - 1], id))
+      return visited;
   }
 }
 

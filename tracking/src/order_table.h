@@ -14,11 +14,9 @@
 #include <vector>
 
 #include "huge_page_allocator.h"
+#include "id_hash.h"
 
 namespace orderwatch::tracking {
-
-// 64-bit hash of an order id (fast, not flood-resistant: ids come from the shop's own services).
-std::uint64_t hash_order_id(std::string_view id);
 
 struct OrderRecord {
   static constexpr std::uint8_t kInlineCapacity = 23;
@@ -44,8 +42,11 @@ class OrderTable {
 
   OrderTable();
 
-  // Record index of `id`, or kNotFound. `hash` must be hash_order_id(id).
+  // Record index of `id`, or kNotFound. `hash` must be hash_order_id(key, id) for the
+  // tracker's key.
   std::uint32_t find(std::string_view id, std::uint64_t hash) const;
+  // Slots find() visits for `hash` before it stops (tests: probe lengths, not time).
+  std::size_t probe_length(std::string_view id, std::uint64_t hash) const;
   // Inserts a new id (caller checked it is absent) and returns its record, status kFree
   // replaced by the caller.
   std::uint32_t insert(std::string_view id, std::uint64_t hash);

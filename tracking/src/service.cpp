@@ -21,9 +21,17 @@
 #endif
 #endif
 
+#include "trend.h"
+
 namespace orderwatch::tracking {
 
 namespace {
+
+std::vector<std::string> status_names(const sla::Config& config) {
+  std::vector<std::string> names;
+  for (const auto& st : config.statuses) names.push_back(st.name);
+  return names;
+}
 
 std::string errno_string(int err) { return std::strerror(err); }
 
@@ -89,7 +97,8 @@ std::int64_t system_now_ms() {
 TrackerService::TrackerService(const sla::Config& config, Clock clock)
     : config_(std::make_shared<const sla::Config>(config)),
       clock_(std::move(clock)),
-      tracker_(std::make_unique<OrderTracker>(*config_)) {
+      tracker_(std::make_unique<OrderTracker>(*config_)),
+      trend_(std::make_unique<TrendRing>(status_names(*config_))) {
   stats_.config_reload_success_ms = clock_();
   behind_ = config_->nats.jetstream.has_value();
   if (!behind_) tracker_->tick(clock_());  // caught up from the start: W is the wall clock
@@ -181,6 +190,7 @@ std::int64_t TrackerService::tick_read_locked() {
   const std::int64_t now = clock_();
   if (journal_.active) journal_tick(now);
   tracker_->tick(now, behind_);
+  if (trend_->due(now)) trend_->record(now, tracker_->status_counts());
   return now;
 }
 
@@ -229,6 +239,19 @@ TrackerSummary TrackerService::summary() {
   TrackerSummary s = tracker_->summary();
   s.now_ms = now;
   return s;
+}
+
+RecoveredList TrackerService::recovered(std::string_view status, std::size_t limit) {
+  std::lock_guard lock(mu_);
+  const std::int64_t now = tick_read_locked();
+  RecoveredList r = tracker_->recovered(status, limit);
+  r.now_ms = now;
+  return r;
+}
+
+TrendView TrackerService::trend() {
+  std::lock_guard lock(mu_);
+  return trend_->view(tick_read_locked());
 }
 
 void TrackerService::reserve(std::size_t orders) {
@@ -367,6 +390,7 @@ RestoreReport TrackerService::load_snapshot(const std::string& path) {
   if (config_ != config) {
     throw SnapshotError(path + ": the config was reloaded while the snapshot loaded; retry");
   }
+  fresh->take_recovered_from(*tracker_);
   tracker_ = std::move(fresh);
   stream_seq_ = report.meta.stream_seq;
   if (journal_.active) journal_.diverged = true;  // a reload building aside cannot replay this
@@ -522,8 +546,10 @@ void TrackerService::reload_in_lock(const std::shared_ptr<const sla::Config>& ne
     seal_snapshot(image);
     report = fresh->load_state(image, "reload of " + next->source_path);
     fresh->carry_counters_from(*tracker_);
+    fresh->take_recovered_from(*tracker_);
     fresh->tick(clock_(), behind_);  // the clock read under the lock, as tick_locked()
     std::swap(tracker_, fresh);
+    trend_->relabel(status_names(*next));
     config_ = next;
     generation_.fetch_add(1, std::memory_order_release);
     t.lock_hold_us = std::max(t.lock_hold_us, steady_us() - locked);
@@ -647,8 +673,10 @@ bool TrackerService::catch_up_and_swap(std::unique_ptr<OrderTracker> fresh,
       journal_ = Journal{};
       fresh->restore_counters(loaded);
       fresh->carry_counters_from(*tracker_);
-      fresh->tick(clock_(), behind_);  // the clock read under the lock, as tick_locked()
+      fresh->take_recovered_from(*tracker_);  // the old ring holds what replay added again
+      fresh->tick(clock_(), behind_);         // the clock read under the lock, as tick_locked()
       std::swap(tracker_, fresh);
+      trend_->relabel(status_names(*next));
       config_ = next;
       generation_.fetch_add(1, std::memory_order_release);
       t.lock_hold_us = std::max(t.lock_hold_us, steady_us() - locked);

@@ -14,7 +14,7 @@ std::optional<OrderView> act_one(OrderTracker& t, OrderAction action, std::strin
     case OrderAction::kForget:
       return t.forget(id, now);
     case OrderAction::kRedrive:
-      break;
+      return t.note_redrive(id);
   }
   return t.find(id);
 }

@@ -58,11 +58,19 @@ class StateLoader {
     m.max_event_ms = version >= 2 ? r.svarint("newest event time") : watermark;
     orders = r.count("order count", 4);  // an order takes >= 4 bytes
     tombstones = r.count("tombstone count", 10);
+    // Version 4 on: the id hash key its tombstones were hashed with; adopted (the tracker is
+    // new), so they still match. Older versions hashed without a key: their tombstones are
+    // dropped (they live minutes; counted in tombstones_dropped).
+    if (version >= 4) {
+      m.hash_key.k0 = r.fixed64("hash key");
+      m.hash_key.k1 = r.fixed64("hash key");
+    }
     read_dimensions();
     read_combos();
     read_statuses();
     restore_cutoffs();
     read_orders();
+    release_unreferenced_combos();
     read_tombstones();
     if (version >= 3) load_acks(m, r);
     if (!r.done()) r.fail(std::to_string(r.remaining()) + " unexpected bytes after the tombstones");
@@ -95,7 +103,9 @@ class StateLoader {
     }
   }
 
-  // Combos: re-interned value by value, so caps and value ids follow the current config.
+  // Combos: re-interned value by value, so caps and value ids follow the current config. A
+  // label set no order of the file carries is released once the orders are read
+  // (release_unreferenced_combos): the snapshot does not bring it (or its values) back.
   void read_combos() {
     ncombos = r.count("combo count", std::max<std::uint64_t>(old_dims.size(), 1));
     combo_map.resize(ncombos);
@@ -109,6 +119,21 @@ class StateLoader {
         if (d.target >= 0) key[d.target] = m.dims[d.target].intern(d.values[v]);
       }
       mapped = m.combo_for(key);
+    }
+  }
+
+  void release_unreferenced_combos() {
+    bool released = false;
+    // Combo 0 stays: every status is exported with 0 through it.
+    for (std::size_t c = 1; c < m.combos.size(); ++c) {
+      std::int64_t carried = 0;
+      for (std::size_t s = 0; s < m.n; ++s) carried += m.in_status[c * m.n + s];
+      if (carried != 0 || !m.combo_live[c]) continue;
+      m.release_combo(static_cast<std::uint16_t>(c));
+      released = true;
+    }
+    if (released) {
+      for (auto& d : m.dims) d.release_unused();
     }
   }
 
@@ -197,7 +222,7 @@ class StateLoader {
 
   void insert_order(std::string_view id, std::uint8_t s, std::int64_t entered, std::int64_t stay,
                     std::uint16_t combo, const OldStatus& os, std::uint64_t old_breached) {
-    const std::uint64_t h = hash_order_id(id);
+    const std::uint64_t h = hash_order_id(m.hash_key, id);
     if (m.table.find(id, h) != OrderTable::kNotFound)
       r.fail("order id \"" + std::string(id) + "\" appears twice");
     const std::uint32_t idx = m.table.insert(id, h);
@@ -257,7 +282,7 @@ class StateLoader {
                std::to_string(old_statuses.size()));
       expiry = plus(expiry, r.svarint("tombstone expiry"), r);
       const int target = old_statuses[status].target;
-      if (target < 0) {
+      if (target < 0 || version < 4) {
         ++rep.tombstones_dropped;
         continue;
       }
@@ -276,7 +301,7 @@ class StateLoader {
   std::uint64_t tombstones = 0;
   std::uint64_t ncombos = 0;
   std::vector<OldDimension> old_dims;
-  std::vector<std::uint16_t> combo_map;
+  std::vector<std::uint16_t> combo_map;  // file combo -> tracker combo
   std::vector<OldStatus> old_statuses;
 };
 

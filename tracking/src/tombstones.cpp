@@ -40,6 +40,16 @@ std::optional<std::uint8_t> TombstoneSet::find(std::uint64_t hash) const {
   return s.status;
 }
 
+std::size_t TombstoneSet::probe_length(std::uint64_t hash) const {
+  const std::size_t mask = slots_.size() - 1;
+  const std::uint64_t k = key(hash);
+  std::size_t visited = 1;
+  for (std::size_t pos = home(k); slots_[pos].hash != 0 && slots_[pos].hash != k;
+       pos = (pos + 1) & mask)
+    ++visited;
+  return visited;
+}
+
 void TombstoneSet::erase_at(std::size_t pos) {
   const std::size_t mask = slots_.size() - 1;
   std::size_t hole = pos;

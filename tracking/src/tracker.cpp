@@ -29,6 +29,7 @@ void OrderTracker::reject(RejectReason reason, std::int64_t now_ms) {
 void OrderTracker::tick(std::int64_t now_ms, bool behind) {
   impl_->tick(now_ms, behind);
   impl_->purge_acks(now_ms);
+  impl_->purge_redrive_marks();
 }
 void OrderTracker::snapshot(TrackerSnapshot& out) const {
   impl_->snapshot(out);
@@ -42,7 +43,8 @@ std::int64_t OrderTracker::watermark_ms() const {
 
 std::size_t OrderTracker::memory_bytes() const {
   std::size_t bytes = impl_->table.memory_bytes() + impl_->tombstones.memory_bytes() +
-                      impl_->late.size() * sizeof(Impl::LateEntry);
+                      impl_->late.size() * sizeof(Impl::LateEntry) +
+                      impl_->recovered.memory_bytes();
   for (const auto& i : impl_->index) bytes += i.memory_bytes();
   return bytes;
 }
@@ -73,6 +75,45 @@ void OrderTracker::Impl::tick(std::int64_t now, bool behind) {
   if (!behind) confirm_late_entries(now);
   if (watermark != kNever) evict(watermark);
   tombstones.expire(now, cfg.retention.tombstone_ttl.count());
+  if (now >= next_label_sweep_ms) {
+    next_label_sweep_ms = now + 60'000;
+    release_idle_label_sets(now);
+  }
+}
+
+void OrderTracker::Impl::release_idle_label_sets(std::int64_t now) {
+  if (ndims == 0) return;
+  bool released = false;
+  // Combo 0 (every dimension unknown) stays: it carries the zeros every status is exported with.
+  for (std::size_t c = 1; c < combos.size(); ++c) {
+    if (!combo_live[c]) continue;
+    std::int64_t orders = 0;
+    for (std::size_t s = 0; s < n; ++s) orders += in_status[c * n + s];
+    if (orders != 0) {
+      combo_idle_since[c] = 0;
+    } else if (combo_idle_since[c] == 0) {
+      combo_idle_since[c] = now;
+    } else if (now - combo_idle_since[c] >= kLabelSetIdleMs) {
+      release_combo(static_cast<std::uint16_t>(c));
+      released = true;
+    }
+  }
+  if (released) {
+    for (auto& d : dims) d.release_unused();
+  }
+}
+
+void OrderTracker::Impl::release_combo(std::uint16_t c) {
+  combo_ids.erase(combos[c]);
+  for (std::size_t i = 0; i < ndims; ++i) --dims[i].refs[combos[c][i]];
+  combos[c] = ComboKey{};
+  combo_live[c] = false;
+  combo_idle_since[c] = 0;
+  free_combos.push_back(c);
+  // No order is in it: in_status, overdue and the age buckets are 0 already.
+  const std::size_t first = static_cast<std::size_t>(c) * n;
+  std::fill_n(hist.begin() + static_cast<std::ptrdiff_t>(first * nb), n * nb, 0);
+  std::fill_n(hist_sum_ms.begin() + static_cast<std::ptrdiff_t>(first), n, 0);
 }
 
 // W passes entry + threshold while the order is here: overdue, and a breach of every tier up
@@ -164,6 +205,7 @@ void OrderTracker::Impl::snapshot(TrackerSnapshot& out) const {
   }
   out.series.clear();
   for (std::size_t c = 0; c < combos.size(); ++c) {
+    if (!combo_live[c]) continue;  // released: no series
     for (std::size_t s = 0; s < n; ++s) {
       if (terminal[s]) continue;
       SeriesValues v;
@@ -195,6 +237,8 @@ void OrderTracker::Impl::snapshot(TrackerSnapshot& out) const {
   out.tracked = table.size();
   out.tombstones = tombstones.size();
   out.evictions = evictions;
+  out.orders_refused = orders_refused;
+  out.tombstones_refused = tombstones_refused;
   out.last_event_ms = last_event_ms;
   out.watermark_ms = watermark == kNever ? 0 : watermark;
   out.watermark_lag_ms = std::max<std::int64_t>(0, last_now - out.watermark_ms);

@@ -24,7 +24,7 @@ void OrderTracker::apply_batch(std::span<const Event> events, std::int64_t now_m
   const std::size_t count = std::min(events.size(), out.size());
   std::array<std::uint64_t, kRing> hash{};
   auto request_slot = [&](std::size_t j) {
-    hash[j % kRing] = hash_order_id(events[j].id);
+    hash[j % kRing] = hash_order_id(m.hash_key, events[j].id);
     m.table.prefetch_slot(hash[j % kRing]);
   };
   for (std::size_t j = 0; j < std::min(count, kSlotAhead); ++j) request_slot(j);

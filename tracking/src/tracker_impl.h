@@ -13,8 +13,10 @@
 #include "actions.h"
 #include "age_histogram.h"
 #include "order_table.h"
+#include "orderwatch/log/log.h"
 #include "orderwatch/sla/metrics.h"
 #include "orderwatch/tracking/tracker.h"
+#include "recovered.h"
 #include "status_index.h"
 #include "tombstones.h"
 
@@ -26,6 +28,7 @@ inline constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::min();
 inline constexpr std::uint16_t kUnknownValue = 0;  // event lacks the dimension field
 inline constexpr std::uint16_t kOtherValue = 1;    // value past the dimension's cap
 inline constexpr std::size_t kMaxCombos = 4096;    // label-set budget across all dimensions
+inline constexpr std::int64_t kLabelSetIdleMs = 10 * 60 * 1000;  // unused this long: released
 
 using ComboKey = std::array<std::uint16_t, kMaxDimensions>;
 
@@ -43,19 +46,43 @@ struct StringHash {
 };
 
 // Distinct values of one dimension, capped: ids 0 = "unknown", 1 = "other", then real values.
+// refs[v]: how many live label sets (combos) use value v; a value no label set uses is released
+// by release_unused() (its id reused, its name cleared), so values a bad release of a producer
+// sent do not hold the cap, nor the scrape, once no order carries them.
 struct DimensionValues {
   std::uint32_t cap = 0;
   std::vector<std::string> names{"unknown", "other"};
+  std::vector<std::uint32_t> refs{0, 0};
+  std::vector<std::uint16_t> free_ids;
   std::unordered_map<std::string, std::uint16_t, StringHash, std::equal_to<>> ids{
       {"unknown", kUnknownValue}, {"other", kOtherValue}};
 
   std::uint16_t intern(std::string_view value) {
     if (auto it = ids.find(value); it != ids.end()) return it->second;
-    if (names.size() - 2 >= cap) return kOtherValue;
-    auto id = static_cast<std::uint16_t>(names.size());
-    names.emplace_back(value);
-    ids.emplace(names.back(), id);
+    if (names.size() - 2 - free_ids.size() >= cap) return kOtherValue;
+    std::uint16_t id = 0;
+    if (!free_ids.empty()) {
+      id = free_ids.back();
+      free_ids.pop_back();
+      names[id] = std::string(value);
+    } else {
+      id = static_cast<std::uint16_t>(names.size());
+      names.emplace_back(value);
+      refs.push_back(0);
+    }
+    ids.emplace(names[id], id);
     return id;
+  }
+  // Releases every real value no label set uses.
+  void release_unused() {
+    for (std::size_t v = 2; v < names.size(); ++v) {
+      if (refs[v] != 0) continue;
+      auto it = ids.find(names[v]);
+      if (it == ids.end() || it->second != v) continue;  // released already
+      ids.erase(it);
+      names[v].clear();
+      free_ids.push_back(static_cast<std::uint16_t>(v));
+    }
   }
 };
 
@@ -111,14 +138,26 @@ struct OrderTracker::Impl {
 
   std::uint16_t combo_for(const ComboKey& key) {
     if (auto it = combo_ids.find(key); it != combo_ids.end()) return it->second;
-    if (combos.size() >= kMaxCombos) {
+    if (combos.size() - free_combos.size() >= kMaxCombos) {
       ComboKey other{};
       for (std::size_t i = 0; i < ndims; ++i) other[i] = kOtherValue;
       if (key != other) return combo_for(other);
       // The overflow combo itself is always admitted (once).
     }
+    for (std::size_t i = 0; i < ndims; ++i) ++dims[i].refs[key[i]];
+    if (!free_combos.empty()) {  // a released one: its counters were zeroed then
+      const std::uint16_t id = free_combos.back();
+      free_combos.pop_back();
+      combos[id] = key;
+      combo_live[id] = true;
+      combo_idle_since[id] = 0;
+      combo_ids.emplace(key, id);
+      return id;
+    }
     auto id = static_cast<std::uint16_t>(combos.size());
     combos.push_back(key);
+    combo_live.push_back(true);
+    combo_idle_since.push_back(0);
     combo_ids.emplace(key, id);
     in_status.resize(combos.size() * n, 0);
     overdue.resize(combos.size() * n * max_tiers, 0);
@@ -127,6 +166,11 @@ struct OrderTracker::Impl {
     age.resize(combos.size() * n);
     return id;
   }
+  // Label sets no order has carried for kLabelSetIdleMs are released (their series leave
+  // /metrics; their histogram restarts from 0 if they come back: a counter reset), then the
+  // dimension values no label set uses (tracker.cpp; at most once a minute, O(label sets)).
+  void release_idle_label_sets(std::int64_t now);
+  void release_combo(std::uint16_t c);
 
   std::uint16_t intern(const Event& e) {
     if (ndims == 0) return 0;
@@ -190,8 +234,10 @@ struct OrderTracker::Impl {
     return r;
   }
 
-  ApplyResult apply(const Event& e, std::int64_t now) { return apply(e, now, hash_order_id(e.id)); }
-  // h: hash_order_id(e.id), computed ahead by a batch (apply_batch).
+  ApplyResult apply(const Event& e, std::int64_t now) {
+    return apply(e, now, hash_order_id(hash_key, e.id));
+  }
+  // h: hash_order_id(hash_key, e.id), computed ahead by a batch (apply_batch).
   ApplyResult apply(const Event& e, std::int64_t now, std::uint64_t h) {
     last_event_ms = now;
     max_event_ms = std::max(max_event_ms, e.time_ms);
@@ -202,9 +248,10 @@ struct OrderTracker::Impl {
       }
       if (terminal[e.status]) {
         // First sight of an order is its end: nothing to observe, but remember it finished.
-        tombstones.add(h, e.status, now + cfg.retention.tombstone_ttl.count());
+        add_tombstone(h, e.status, now);
         return count(ApplyResult::kApplied);
       }
+      if (!admit_order(now)) return count(ApplyResult::kRejected);
       idx = table.insert(e.id, h);
       OrderRecord& r = table.at(idx);
       r.status = e.status;
@@ -222,13 +269,14 @@ struct OrderTracker::Impl {
     if (e.time_ms < r.entered_ms || (e.time_ms == r.entered_ms && e.status < r.status)) {
       return count(ApplyResult::kStale);
     }
+    note_leave(idx, r, e.status, e.time_ms);
     leave(idx, r, e.time_ms, hint);
     ++transitions[r.status * n + e.status];
     if (terminal[e.status]) {
       const std::int64_t turnaround = e.time_ms - r.first_seen_ms;
       observe(&turn_hist[e.status * ntb], turnaround_bounds, turnaround);
       turn_sum_ms[e.status] += turnaround;
-      tombstones.add(h, e.status, now + cfg.retention.tombstone_ttl.count());
+      add_tombstone(h, e.status, now);
       table.erase(idx);
     } else {
       r.status = e.status;
@@ -237,6 +285,21 @@ struct OrderTracker::Impl {
     }
     return count(ApplyResult::kApplied);
   }
+
+  // The caps of retention.max_orders / max_tombstones (tracker_limits.cpp): past them a new
+  // order is refused (counted, logged rate-limited) and a tombstone is not kept.
+  bool admit_order(std::int64_t now);
+  void add_tombstone(std::uint64_t h, std::uint8_t status, std::int64_t now);
+  // What recovered: the order in record idx leaves its status for `to` (-1: forgotten) at
+  // at_ms; if it is overdue as of W, the ring records it (recovered.cpp). One branch for an
+  // order that never was overdue.
+  void note_leave(std::uint32_t idx, const OrderRecord& r, int to, std::int64_t at_ms) {
+    const auto& cut = cutoff[r.status];
+    if (!cut.empty() && r.entered_ms <= cut[0]) [[unlikely]]
+      left_overdue(idx, r, to, at_ms);
+  }
+  void left_overdue(std::uint32_t idx, const OrderRecord& r, int to, std::int64_t at_ms);
+  void purge_redrive_marks();
 
   // The deadline tick and the watermark (tracker.cpp).
   void tick(std::int64_t now, bool behind);
@@ -276,13 +339,20 @@ struct OrderTracker::Impl {
   std::vector<std::vector<std::int64_t>> threshold_ms;  // [status][tier]
   std::vector<std::vector<std::int64_t>> cutoff;  // [status][tier]: crossed iff entered <= cutoff
   std::vector<StatusIndex> index;                 // [status]
+  // Keys the id hash of table and tombstones: random per process, or the one a loaded snapshot
+  // was written with (its tombstones hold hashes under it).
+  HashKey hash_key = random_hash_key();
   OrderTable table;
   TombstoneSet tombstones;
 
   std::size_t ndims = 0;
   std::vector<DimensionValues> dims;
   std::unordered_map<ComboKey, std::uint16_t, ComboHash> combo_ids;
-  std::vector<ComboKey> combos;
+  std::vector<ComboKey> combos;  // by combo id; a released one is all "unknown", not live
+  std::vector<bool> combo_live;
+  std::vector<std::int64_t> combo_idle_since;  // wall clock it was first seen unused; 0 = used
+  std::vector<std::uint16_t> free_combos;
+  std::int64_t next_label_sweep_ms = 0;
 
   std::vector<std::int64_t> duration_bounds, turnaround_bounds;
   std::size_t nb = 0, ntb = 0;
@@ -296,13 +366,20 @@ struct OrderTracker::Impl {
   std::vector<std::int64_t> turn_sum_ms;   // [status]
   AgeHistogram age{{}};                    // current ages as of W, per series
   AckTable acks;                           // by order id (actions.cpp)
+  RecoveredRing recovered;                 // what recovered (recovered.cpp)
+  RedriveMarks redriven;                   // redrive requests, by order id (recovered.cpp)
   // The acknowledgement of the stay in record idx, if it still holds (actions.cpp).
   const AckEntry* ack_of(std::uint32_t idx) const;
   void purge_acks(std::int64_t now);
   void move_acknowledged(TrackerSnapshot& out) const;
+  // Acknowledged orders past each tier, keyed series * max_tiers + tier: O(acks).
+  std::unordered_map<std::size_t, std::int64_t> acknowledged_by_tier() const;
   std::uint64_t events[static_cast<int>(ApplyResult::kCount)] = {};
   std::uint64_t rejected[static_cast<int>(RejectReason::kCount)] = {};
   std::uint64_t evictions = 0;
+  std::uint64_t orders_refused = 0;      // new orders past retention.max_orders
+  std::uint64_t tombstones_refused = 0;  // tombstones past retention.max_tombstones
+  log::RateLimited limit_log{10'000};
   std::int64_t last_event_ms = 0;
 
   // The watermark W: the time overdue and breaches are judged as of (cutoff = W - threshold).

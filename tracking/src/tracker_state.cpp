@@ -45,6 +45,8 @@ void save_header(const Impl& m, Writer& w, std::uint64_t stream_seq, std::int64_
   w.svarint(m.max_event_ms);
   w.varint(m.table.size());
   w.varint(tombstones);
+  w.fixed64(m.hash_key.k0);
+  w.fixed64(m.hash_key.k1);
 
   w.varint(m.ndims);
   for (std::size_t i = 0; i < m.ndims; ++i) {
@@ -182,6 +184,8 @@ void OrderTracker::carry_counters_from(const OrderTracker& previous) {
   std::copy(std::begin(o.events), std::end(o.events), std::begin(m.events));
   std::copy(std::begin(o.rejected), std::end(o.rejected), std::begin(m.rejected));
   m.evictions = o.evictions;
+  m.orders_refused = o.orders_refused;
+  m.tombstones_refused = o.tombstones_refused;
 
   std::vector<int> status_map(o.n);
   for (std::size_t s = 0; s < o.n; ++s) status_map[s] = m.cfg.status_index(o.cfg.statuses[s].name);
@@ -207,6 +211,7 @@ void OrderTracker::carry_counters_from(const OrderTracker& previous) {
     for (std::size_t i = 0; i < o.ndims; ++i)
       dim_map[i] = dimension_by_field(m.cfg, o.cfg.event.dimensions[i].field);
     for (std::size_t c = 0; c < o.combos.size(); ++c) {
+      if (!o.combo_live[c]) continue;  // released: nothing to carry
       ComboKey key{};
       for (std::size_t i = 0; i < o.ndims; ++i) {
         if (dim_map[i] >= 0)

@@ -2,6 +2,7 @@
 
 #include "orderwatch/events/time.h"
 
+#include <algorithm>
 #include <charconv>
 #include <ctime>
 #include <nlohmann/json.hpp>
@@ -55,7 +56,12 @@ std::string url_encode(std::string_view in) {
   return out;
 }
 
-std::string parse_filters(std::string_view query, Filters& out, bool filters) {
+namespace {
+
+// The query string rules every endpoint shares; `keys`: the parameters this one takes,
+// `expected`: how an unknown one's error names them.
+std::string parse_params(std::string_view query, Filters& out,
+                         std::initializer_list<std::string_view> keys, std::string_view expected) {
   if (query.size() > kMaxQueryBytes) return "query string too long";
   std::set<std::string> seen;
   while (!query.empty()) {
@@ -70,12 +76,8 @@ std::string parse_filters(std::string_view query, Filters& out, bool filters) {
                     true)) {
       return "malformed percent-encoding in the query string";
     }
-    const bool known =
-        filters && (key == "status" || key == "severity" || key == "limit" || key == "cursor");
-    if (!known) {
-      return "unknown parameter \"" + key + "\"" +
-             (filters ? " (expected status, severity, limit, cursor)"
-                      : " (this endpoint takes no parameters)");
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      return "unknown parameter \"" + key + "\" (" + std::string(expected) + ")";
     }
     if (!seen.insert(key).second) return key + " given more than once";
     if (value.empty()) return key + " is empty (leave the parameter out instead)";
@@ -96,6 +98,18 @@ std::string parse_filters(std::string_view query, Filters& out, bool filters) {
     }
   }
   return "";
+}
+
+}  // namespace
+
+std::string parse_filters(std::string_view query, Filters& out, bool filters) {
+  if (!filters) return parse_params(query, out, {}, "this endpoint takes no parameters");
+  return parse_params(query, out, {"status", "severity", "limit", "cursor"},
+                      "expected status, severity, limit, cursor");
+}
+
+std::string parse_recovered_filters(std::string_view query, Filters& out) {
+  return parse_params(query, out, {"status", "limit"}, "expected status, limit");
 }
 
 std::string parse_order_id(std::string_view raw, std::size_t max_bytes, std::string& out) {
@@ -195,6 +209,8 @@ HttpResponse DrilldownApi::overdue(const HttpRequest& req) const {
   q.severity = f.severity;
   q.limit = f.limit.value_or(kDefaultPageLimit);
   q.after = f.cursor;
+  // What still alerts (order_overdue); acknowledged orders are counted apart.
+  q.acknowledged = tracking::AckFilter::kExclude;
   const tracking::OverduePage page = service_.overdue(q);
   if (!page.error.empty()) return json_error(400, page.error);
   json orders = json::array();
@@ -205,6 +221,7 @@ HttpResponse DrilldownApi::overdue(const HttpRequest& req) const {
             {"severity", f.severity.empty() ? json(nullptr) : json(f.severity)},
             {"limit", q.limit},
             {"total", page.total},
+            {"acknowledged", page.acknowledged},
             {"orders", std::move(orders)},
             {"next_cursor", page.next ? json(format_cursor(*page.next)) : json(nullptr)}};
   return json_response(200, body);
@@ -236,21 +253,41 @@ HttpResponse DrilldownApi::summary(const HttpRequest& req) const {
   const tracking::TrackerSummary sum = service_.summary();
   json statuses = json::array();
   for (const auto& s : sum.statuses) {
-    json overdue = json::array();
+    json overdue = json::array(), acknowledged = json::array();
     for (const auto& [severity, count] : s.overdue) {
       overdue.push_back({{"severity", severity}, {"count", count}});
     }
+    for (const auto& [severity, count] : s.acknowledged) {
+      acknowledged.push_back({{"severity", severity}, {"count", count}});
+    }
     json top = json::object();
+    // The same values, with their share among the overdue against among all in flight.
+    json over = json::object();
     for (const auto& d : s.top_overdue) {
       json values = json::array();
-      for (const auto& [value, count] : d.values)
+      json shares = json::array();
+      for (std::size_t i = 0; i < d.values.size(); ++i) {
+        const auto& [value, count] = d.values[i];
         values.push_back({{"value", value}, {"count", count}});
+        const std::int64_t in_flight = i < d.in_flight.size() ? d.in_flight[i] : 0;
+        shares.push_back(
+            {{"value", value},
+             {"overdue", count},
+             {"in_flight", in_flight},
+             {"share_of_overdue",
+              d.overdue > 0 ? static_cast<double>(count) / static_cast<double>(d.overdue) : 0.0},
+             {"share_of_in_flight", d.all_in_flight > 0 ? static_cast<double>(in_flight) /
+                                                              static_cast<double>(d.all_in_flight)
+                                                        : 0.0}});
+      }
       top[d.label] = std::move(values);
+      over[d.label] = std::move(shares);
     }
     statuses.push_back({{"status", s.name},
                         {"terminal", s.terminal},
                         {"in_flight", s.in_flight},
                         {"overdue", std::move(overdue)},
+                        {"acknowledged", std::move(acknowledged)},
                         {"oldest_entered",
                          s.oldest_entered_ms ? json(events::format_rfc3339_ms(*s.oldest_entered_ms))
                                              : json(nullptr)},
@@ -258,7 +295,8 @@ HttpResponse DrilldownApi::summary(const HttpRequest& req) const {
                          s.oldest_entered_ms
                              ? json(static_cast<double>(sum.now_ms - *s.oldest_entered_ms) / 1000.0)
                              : json(nullptr)},
-                        {"top_overdue", std::move(top)}});
+                        {"top_overdue", std::move(top)},
+                        {"over_representation", std::move(over)}});
   }
   return json_response(200, json{{"now", events::format_rfc3339_ms(sum.now_ms)},
                                  {"tracked", sum.tracked},
@@ -269,6 +307,7 @@ void DrilldownApi::add_routes(std::map<std::string, HttpHandler>& routes) const 
   routes["/api/v1/overdue"] = [this](const HttpRequest& r) { return overdue(r); };
   routes["/api/v1/orders/*"] = [this](const HttpRequest& r) { return order(r); };
   routes["/api/v1/summary"] = [this](const HttpRequest& r) { return summary(r); };
+  routes["/api/v1/recovered"] = [this](const HttpRequest& r) { return recovered(r); };
   routes["/"] = [this](const HttpRequest& r) { return page(r); };
 }
 

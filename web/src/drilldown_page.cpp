@@ -1,8 +1,11 @@
-// The drill-down page at "/": plain server-rendered HTML with inline CSS (no scripts, no
-// external assets), every value HTML-escaped. Links use the same filters as the API, so an
-// alert's drilldown_url (<exporter_url>/?status=S&severity=K) opens the stuck orders.
+// The drill-down page at "/": plain server-rendered HTML with inline CSS and inline SVG charts
+// (charts.h; no scripts, no external assets), every value HTML-escaped. Links use the same
+// filters as the API, so an alert's drilldown_url (<exporter_url>/?status=S&severity=K) opens
+// the stuck orders.
 #include "action_forms.h"
+#include "charts.h"
 #include "drilldown_params.h"
+#include "drilldown_recovered.h"
 #include "orderwatch/web/drilldown.h"
 
 #include "orderwatch/events/time.h"
@@ -28,6 +31,13 @@ std::string human_age(std::int64_t ms) {
   if (h > 0) return std::to_string(h) + "h " + std::to_string(m) + "m";
   if (m > 0) return std::to_string(m) + "m " + std::to_string(s) + "s";
   return std::to_string(s) + "s";
+}
+
+// 4 of 5 -> "80 %"; a share that rounds to 0 but is not: "<1 %".
+std::string percent(std::int64_t part, std::int64_t whole) {
+  if (whole <= 0) return "-";
+  const std::int64_t p = (200 * part + whole) / (2 * whole);  // rounded half up
+  return p == 0 && part > 0 ? "&lt;1 %" : std::to_string(p) + " %";
 }
 
 std::string link(std::string_view status, std::string_view severity, std::string_view cursor = {},
@@ -58,13 +68,15 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 nav a{margin-right:1em}
 form.act{display:inline-block;margin:0 .3em .2em 0}form.act input{font-size:.85em}
 .batch{margin:.5em 0}.acked{color:#2e7d32;margin-right:.5em}
+.share{color:#6e6e73;font-size:.9em}.charts svg{margin:0 1em .5em 0;vertical-align:top}
 </style>)";
 
 // One row per non-terminal status: in flight, overdue per tier, oldest, common dimensions.
 void summary_table(std::string& html, const tracking::TrackerSummary& sum) {
   html +=
       "<h2>Summary</h2>\n<table id=\"summary\"><tr><th>Status</th><th>In flight</th>"
-      "<th>Overdue (per tier)</th><th>Oldest</th><th>Common among overdue</th></tr>\n";
+      "<th>Overdue (per tier)</th><th>Acknowledged</th><th>Oldest</th>"
+      "<th>Common among overdue</th></tr>\n";
   for (const auto& s : sum.statuses) {
     if (s.terminal) continue;
     html += "<tr><td><a href=\"" + esc(link(s.name, "")) + "\">" + esc(s.name) + "</a></td>";
@@ -76,6 +88,15 @@ void summary_table(std::string& html, const tracking::TrackerSummary& sum) {
       html += "<a class=\"sev-" + esc(severity) + "\" href=\"" + esc(link(s.name, severity)) +
               "\">" + esc(severity) + ": " + std::to_string(count) + "</a>";
     }
+    // Acknowledged orders are not in the overdue counts (as order_overdue): shown apart.
+    html += "</td><td>";
+    bool any_acked = false;
+    for (const auto& [severity, count] : s.acknowledged) {
+      if (count == 0) continue;
+      html += std::string(any_acked ? ", " : "") + esc(severity) + ": " + std::to_string(count);
+      any_acked = true;
+    }
+    if (!any_acked) html += "<span class=\"muted\">-</span>";
     html += "</td><td>";
     if (s.oldest_entered_ms) {
       html += esc(human_age(sum.now_ms - *s.oldest_entered_ms)) + " <span class=\"muted\">(" +
@@ -92,6 +113,11 @@ void summary_table(std::string& html, const tracking::TrackerSummary& sum) {
       for (std::size_t i = 0; i < d.values.size(); ++i) {
         if (i > 0) html += ", ";
         html += esc(d.values[i].first) + " (" + std::to_string(d.values[i].second) + ")";
+        if (i < d.in_flight.size()) {
+          html += " <span class=\"share\">" + percent(d.values[i].second, d.overdue) +
+                  " of overdue, " + percent(d.in_flight[i], d.all_in_flight) +
+                  " of in flight</span>";
+        }
       }
     }
     html += "</td></tr>\n";
@@ -138,6 +164,19 @@ void orders_table(std::string& html, const tracking::OverduePage& page, std::siz
   html += "</table>\n";
 }
 
+// The acknowledged orders the filters select, listed apart from the overdue ones (not
+// alerting); page: an AckFilter::kOnly answer.
+void acknowledged_table(std::string& html, const tracking::OverduePage& page,
+                        std::size_t max_id_bytes, const std::string& token) {
+  if (page.orders.empty()) return;
+  html += "<h3>Acknowledged (not alerting): " + std::to_string(page.total) + "</h3>\n";
+  orders_table(html, page, max_id_bytes, token);
+  if (page.next) {
+    html += "<p class=\"muted\">" + std::to_string(page.total - page.orders.size()) +
+            " more acknowledged.</p>\n";
+  }
+}
+
 }  // namespace
 
 HttpResponse DrilldownApi::page(const HttpRequest& req) const {
@@ -169,6 +208,11 @@ HttpResponse DrilldownApi::page(const HttpRequest& req) const {
           esc(events::format_rfc3339_ms(sum.now_ms)) + "</p>\n";
 
   summary_table(html, sum);
+  {
+    tracking::TrackerSnapshot counts;
+    const auto config = service_.snapshot(counts);
+    html += charts::section(service_.trend(), counts, *config, f.status);
+  }
 
   tracking::OverdueQuery q;
   q.status = f.status;
@@ -180,6 +224,7 @@ HttpResponse DrilldownApi::page(const HttpRequest& req) const {
       if (s.terminal || s.overdue.empty()) continue;
       q.status = s.name;
       q.limit = f.limit.value_or(kOverviewRows);
+      q.acknowledged = tracking::AckFilter::kExclude;
       const tracking::OverduePage page = service_.overdue(q);
       if (!page.error.empty()) continue;  // the config changed between the two calls
       html += "<h2 id=\"" + esc(s.name) + "\">" + esc(s.name) + ": " + std::to_string(page.total) +
@@ -189,11 +234,17 @@ HttpResponse DrilldownApi::page(const HttpRequest& req) const {
         html += "<p><a href=\"" + esc(link(s.name, "")) + "\">all " + std::to_string(page.total) +
                 " overdue " + esc(s.name) + " orders &rarr;</a></p>\n";
       }
+      if (page.acknowledged > 0) {
+        q.acknowledged = tracking::AckFilter::kOnly;
+        acknowledged_table(html, service_.overdue(q), max_id_bytes, token);
+      }
     }
+    drilldown::recovered_section(html, service_.recovered("", drilldown::kRecoveredRows), "");
     return finish(200);
   }
 
   q.limit = f.limit.value_or(kDefaultPageLimit);
+  q.acknowledged = tracking::AckFilter::kExclude;
   const tracking::OverduePage page = service_.overdue(q);
   if (!page.error.empty()) {
     html += "<p class=\"error\">Bad request: " + esc(page.error) + "</p>\n";
@@ -204,12 +255,20 @@ HttpResponse DrilldownApi::page(const HttpRequest& req) const {
   html += "<h2>" + esc(title) + ": " + std::to_string(page.total) + " overdue" +
           (f.cursor ? " (continued)" : "") + "</h2>\n";
   orders_table(html, page, max_id_bytes, token);
-  if (!token.empty() && page.total > 0) html += forms::batch_forms(f.status, f.severity, token);
+  if (!token.empty() && page.total + page.acknowledged > 0)
+    html += forms::batch_forms(f.status, f.severity, token);
   if (page.next) {
     html += "<p><a id=\"next\" href=\"" +
             esc(link(f.status, f.severity, format_cursor(*page.next), f.limit.value_or(0))) +
             "\">next page &rarr;</a></p>\n";
   }
+  if (page.acknowledged > 0 && !f.cursor) {
+    q.acknowledged = tracking::AckFilter::kOnly;
+    q.limit = kOverviewRows;
+    acknowledged_table(html, service_.overdue(q), max_id_bytes, token);
+  }
+  drilldown::recovered_section(html, service_.recovered(f.status, drilldown::kRecoveredRows),
+                               f.status);
   return finish(200);
 }
 

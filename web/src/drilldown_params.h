@@ -31,6 +31,8 @@ struct Filters {
 // unknown or repeated parameter, an empty value or a malformed escape is an error. Returns the
 // error message, or "" on success.
 std::string parse_filters(std::string_view query, Filters& out, bool filters = true);
+// The same rules for GET /api/v1/recovered: status and limit only.
+std::string parse_recovered_filters(std::string_view query, Filters& out);
 
 // The order id of /api/v1/orders/{id}: `raw` percent-decoded ('+' stays '+'), refused when an
 // escape is malformed, it decodes to a NUL byte, it is empty or longer than `max_bytes`.

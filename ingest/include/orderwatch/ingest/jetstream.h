@@ -7,9 +7,12 @@
 // the loaded state may lack (see plan_resume), then fetches batches, decodes and applies
 // the messages through the IngestPipeline in batches of what has arrived (one lock acquisition
 // per batch) and acknowledges each only after its batch is applied. Poison
-// (undecodable) messages are counted as rejected and terminated; a message whose handling failed
-// for a transient reason is NAKed with a delay. About once a second it polls the consumer's info
-// into IngestStats (lag, ack pending).
+// (undecodable) messages are counted as rejected and terminated; rejects a reload or a clock fix
+// could cure (dead_letter.h: curable) are NAKed with a growing delay until their last delivery;
+// a terminated message (and a curable one on its last delivery) is republished on
+// event.dead_letter_subject when set. A message whose handling failed for a transient reason is
+// NAKed with a delay. Pull statuses are honoured only from the server (is_control_message). About
+// once a second it polls the consumer's info into IngestStats (lag, ack pending).
 //
 // Resume point. Every applied event records with it (tracking::TrackerService::apply's stream_seq)
 // min(its stream sequence, the consumer's ack floor last polled). Every message at or below
@@ -100,7 +103,10 @@ class JetStreamConsumer {
   void consume();  // fetch loop until stop or a fatal subscription error
   bool replay(const ResumePlan& plan);
   bool replay_drained(natsSubscription* sub);
-  void handle_pending();  // applies and acknowledges pending_ as one batch
+  void handle_pending();                        // applies and acknowledges pending_ as one batch
+  bool is_control_message(natsMsg* msg) const;  // a pull status from the server
+  void nak(const char* reply, std::int64_t delay_ms);
+  void dead_letter(natsMsg* msg, events::RejectReason reason);
   void poll_consumer_info();
   void unbind();
   // Sleeps up to `ms` or until stop(); false when stopping.

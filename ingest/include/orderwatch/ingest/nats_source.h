@@ -59,6 +59,8 @@ class NatsSource {
  private:
   void consume_core(natsSubscription* sub);
   void stop_core_thread();
+  // Republishes a rejected message on event.dead_letter_subject, when configured.
+  void dead_letter(natsMsg* msg, events::RejectReason reason);
   static void on_connected(natsConnection*, void* self);
   static void on_disconnected(natsConnection*, void* self);
   static void on_reconnected(natsConnection*, void* self);

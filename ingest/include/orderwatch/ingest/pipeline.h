@@ -26,12 +26,13 @@ namespace orderwatch::ingest {
 
 // One message of a batch handed to IngestPipeline::handle_batch: its payload (valid for the
 // call), the stream sequence to record with it (JetStream) and whether more messages are known
-// to wait behind it; `accepted` is the result (false: rejected, counted by reason).
+// to wait behind it; `accepted` is the result (false: rejected, counted by `reason`).
 struct IngestMessage {
   std::string_view payload;
   std::optional<std::uint64_t> stream_seq;
   bool behind = false;
   bool accepted = false;
+  events::RejectReason reason{};  // set when !accepted
 };
 
 class IngestPipeline {
@@ -45,7 +46,12 @@ class IngestPipeline {
   // this one (the watermark follows event times, not the wall clock; TrackerService::apply).
   // Returns false when the payload was rejected (counted by reason).
   bool handle(std::string_view payload, std::optional<std::uint64_t> stream_seq = std::nullopt,
-              bool behind = false);
+              bool behind = false) {
+    return !process(payload, stream_seq, behind);
+  }
+  // The same, naming why a payload was rejected (nullopt: applied, duplicate or stale).
+  std::optional<events::RejectReason> process(std::string_view payload,
+                                              std::optional<std::uint64_t> stream_seq, bool behind);
 
   // Decodes and applies a batch in order, under one acquisition of the service lock and with
   // one clock reading: what handle() does per message, without its per-message hand-over.

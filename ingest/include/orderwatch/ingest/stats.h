@@ -14,6 +14,9 @@ struct IngestStats {
   std::atomic<std::uint64_t> nats_reconnects{0};
   std::atomic<std::uint64_t> nats_slow_consumer{0};
   std::atomic<std::uint64_t> nats_dropped{0};  // messages the client dropped (slow consumer)
+  // Rejected messages republished on event.dead_letter_subject, and publishes that failed.
+  std::atomic<std::uint64_t> dead_lettered{0};
+  std::atomic<std::uint64_t> dead_letter_failures{0};
   // JetStream mode only (exported when nats.jetstream is configured). Lag figures are polled
   // from the consumer's info about once a second, not counted per message.
   std::atomic<bool> jetstream_bound{false};         // replay done and bound to the durable consumer
@@ -21,8 +24,10 @@ struct IngestStats {
   std::atomic<std::uint64_t> jetstream_ack_pending{0};  // delivered, not yet acknowledged
   std::atomic<std::uint64_t> jetstream_redelivered{0};  // messages received with NumDelivered > 1
   std::atomic<std::uint64_t> jetstream_terminated{0};  // poison messages terminated (never retried)
-  std::atomic<std::uint64_t> jetstream_replayed{0};    // messages re-read from the stream on start
-  std::atomic<std::uint64_t> jetstream_lost{0};        // re-read needed, no longer in the stream
+  // Rejects a reload or a clock fix could cure, NAKed to be redelivered later.
+  std::atomic<std::uint64_t> jetstream_nacked{0};
+  std::atomic<std::uint64_t> jetstream_replayed{0};  // messages re-read from the stream on start
+  std::atomic<std::uint64_t> jetstream_lost{0};      // re-read needed, no longer in the stream
 };
 
 }  // namespace orderwatch::ingest

@@ -5,11 +5,12 @@
 
 #include <prometheus/collectable.h>
 
+#include "orderwatch/sla/metrics.h"
 #include "orderwatch/web/actions.h"
 
 namespace orderwatch::metrics {
 
-inline constexpr std::string_view kActionsTotal = "orderwatch_actions_total";
+using sla::self::kActionsTotal;
 
 class ActionsCollector : public prometheus::Collectable {
  public:

@@ -66,6 +66,10 @@ struct EventConfig {
   std::uint32_t max_id_bytes = 1024;
   // Longer dimension values count as "other" (like values past max_values).
   std::uint32_t max_dimension_value_bytes = 128;
+  // Optional: every rejected message is republished here unchanged, with the headers
+  // Orderwatch-Reject-Reason and Orderwatch-Original-Subject (a dead-letter subject). A plain
+  // subject (no wildcards) that nats.subject does not match.
+  std::string dead_letter_subject;
 };
 
 struct JetStreamConfig {
@@ -74,6 +78,9 @@ struct JetStreamConfig {
   Duration ack_wait{std::chrono::seconds(30)};
   std::int64_t max_ack_pending = 10000;
   std::int64_t max_deliver = 5;
+  // Redelivery delay of a reject a reload or a clock fix could cure: n x nak_delay after its
+  // n-th delivery (at most 5m) until max_deliver, when it is terminated.
+  Duration nak_delay{std::chrono::seconds(10)};
 };
 
 struct NatsConfig {
@@ -90,6 +97,7 @@ struct NatsConfig {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::uint32_t pending_messages_limit = 1'000'000;  // per-subscription buffer before drops
+  std::uint32_t pending_bytes_limit = 256u << 20;    // the same buffer's bytes (core NATS)
 };
 
 struct Turnaround {
@@ -156,6 +164,10 @@ struct Alerting {
 struct Retention {
   Duration max_age{std::chrono::hours(24 * 30)};     // older orders are evicted + counted
   Duration tombstone_ttl{std::chrono::minutes(10)};  // how long finished ids are remembered
+  // Caps against a producer that floods new ids: past them a new order is refused (counted as
+  // orderwatch_refused_orders_total) and a new tombstone replaces nothing (the id is forgotten).
+  std::uint64_t max_orders = 50'000'000;
+  std::uint64_t max_tombstones = 50'000'000;
 };
 
 // Operator actions (orderwatch serve --web.enable-actions).

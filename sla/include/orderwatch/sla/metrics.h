@@ -29,6 +29,9 @@ inline constexpr std::string_view kNatsDroppedMessagesTotal =
 inline constexpr std::string_view kTrackedOrders = "orderwatch_tracked_orders";
 inline constexpr std::string_view kTombstones = "orderwatch_tombstones";
 inline constexpr std::string_view kEvictionsTotal = "orderwatch_evictions_total";
+// New orders and tombstones refused at retention.max_orders / retention.max_tombstones.
+inline constexpr std::string_view kOrdersRefusedTotal = "orderwatch_orders_refused_total";
+inline constexpr std::string_view kTombstonesRefusedTotal = "orderwatch_tombstones_refused_total";
 inline constexpr std::string_view kLastEventTimestampSeconds =
     "orderwatch_last_event_timestamp_seconds";
 inline constexpr std::string_view kConfigLastReloadSuccessful =
@@ -53,11 +56,18 @@ inline constexpr std::string_view kJetstreamRedeliveredTotal =
     "orderwatch_jetstream_redelivered_total";
 inline constexpr std::string_view kJetstreamTerminatedTotal =
     "orderwatch_jetstream_terminated_total";
+inline constexpr std::string_view kJetstreamNackedTotal = "orderwatch_jetstream_nacked_total";
 inline constexpr std::string_view kJetstreamReplayedMessagesTotal =
     "orderwatch_jetstream_replayed_messages_total";
 inline constexpr std::string_view kJetstreamLostMessagesTotal =
     "orderwatch_jetstream_lost_messages_total";
 inline constexpr std::string_view kJetstreamConsumerBound = "orderwatch_jetstream_consumer_bound";
+// Rejected messages republished on event.dead_letter_subject, and publishes that failed.
+inline constexpr std::string_view kDeadLetteredTotal = "orderwatch_dead_lettered_total";
+inline constexpr std::string_view kDeadLetterFailuresTotal =
+    "orderwatch_dead_letter_failures_total";
+// Exposed only with --web.enable-actions (metrics/actions_collector.h).
+inline constexpr std::string_view kActionsTotal = "orderwatch_actions_total";
 
 // Every self-metric above, in exposition order.
 inline constexpr std::array kAll = {kBuildInfo,
@@ -65,9 +75,13 @@ inline constexpr std::array kAll = {kBuildInfo,
                                     kNatsReconnectsTotal,
                                     kNatsSlowConsumerTotal,
                                     kNatsDroppedMessagesTotal,
+                                    kDeadLetteredTotal,
+                                    kDeadLetterFailuresTotal,
                                     kTrackedOrders,
                                     kTombstones,
                                     kEvictionsTotal,
+                                    kOrdersRefusedTotal,
+                                    kTombstonesRefusedTotal,
                                     kLastEventTimestampSeconds,
                                     kConfigLastReloadSuccessful,
                                     kConfigLastReloadSuccessTimestampSeconds,
@@ -81,6 +95,7 @@ inline constexpr std::array kAll = {kBuildInfo,
                                     kJetstreamAckPendingMessages,
                                     kJetstreamRedeliveredTotal,
                                     kJetstreamTerminatedTotal,
+                                    kJetstreamNackedTotal,
                                     kJetstreamReplayedMessagesTotal,
                                     kJetstreamLostMessagesTotal,
                                     kJetstreamConsumerBound};

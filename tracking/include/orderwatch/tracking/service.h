@@ -109,6 +109,23 @@ struct ReloadTimings {
   std::string fallback;        // why an aside reload ran under the lock after all
 };
 
+// The trend of the last hour (TrackerService::trend(), kept by tracking/src/trend.h): sample
+// times, and per status (config order) the in-flight and overdue counts at each of them;
+// -1 where the status was not configured at that time.
+struct TrendView {
+  std::int64_t interval_ms = 0;        // between samples
+  std::int64_t window_ms = 0;          // how far back samples are kept
+  std::int64_t now_ms = 0;             // when the view was taken
+  std::vector<std::int64_t> times_ms;  // oldest first
+  struct Status {
+    std::string name;
+    std::vector<std::int64_t> in_flight, overdue;  // aligned with times_ms
+  };
+  std::vector<Status> statuses;
+};
+
+class TrendRing;
+
 // What an operator action did (service_actions.cpp).
 enum class OrderAction : std::uint8_t { kAcknowledge, kForget, kRedrive };
 struct ActionOutcome {
@@ -187,10 +204,15 @@ class TrackerService {
   FoundOrder find(std::string_view id);
   OverduePage overdue(const OverdueQuery& query);
   TrackerSummary summary();
+  // What recovered (OrderTracker::recovered), ticked first like the other queries.
+  RecoveredList recovered(std::string_view status, std::size_t limit);
+  // The samples the ticks took (one per 15 s, the last hour): a copy, O(statuses x samples).
+  TrendView trend();
   void reserve(std::size_t orders);
 
   // Operator actions on one order (ticks first). Nothing acted on (orders empty) when the id is
-  // not held. Redrive changes nothing: the order is returned for the caller to publish.
+  // not held. Redrive changes no count: the order is returned for the caller to publish, and
+  // the request is remembered for what recovered (OrderTracker::note_redrive).
   ActionOutcome act(OrderAction action, std::string_view id, const Acknowledgement& ack);
   // The same on the overdue orders `query` selects, oldest first, at most query.limit of them;
   // dry_run: only counted and listed. One lock for the selection and the action.
@@ -267,6 +289,7 @@ class TrackerService {
   Clock clock_;
   mutable std::mutex mu_;
   std::unique_ptr<OrderTracker> tracker_;
+  std::unique_ptr<TrendRing> trend_;  // sampled by tick_read_locked(); not in snapshots
   std::mutex save_mu_;  // one snapshot file write at a time (they share the temp file)
   std::atomic<SaveMode> save_mode_{SaveMode::kAuto};
   std::mutex reload_mu_;  // one reload at a time

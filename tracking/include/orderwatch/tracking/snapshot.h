@@ -2,11 +2,11 @@
 // config reload goes through). This header owns the container format, its checksum and the
 // atomic file write; the state encoding itself lives with the tracker (tracker_state.cpp).
 //
-// Format (version 3), little-endian, everything after the fixed header varint-coded:
+// Format (version 4), little-endian, everything after the fixed header varint-coded:
 //   header   magic "OWSNAP\r\n" (8) | u32 version | u32 flags (0) | u64 total file length
 //   meta     writer string, written_ms, stream_seq, watermark_ms (W: the deadline position,
 //            never after written_ms), last_event_ms, max_event_ms (newest event time applied),
-//            order count, tombstone count
+//            order count, tombstone count, id hash key (2 x u64 fixed; version 4 on)
 //   tables   dimensions (field, label, values by name), combos (value index per dimension),
 //            statuses (name, terminal, tiers: severity + threshold) -- the state refers to
 //            statuses and dimension values only through these tables, so a snapshot taken
@@ -23,7 +23,9 @@
 // the breach the moment an order was past it).
 // A reader refuses a bad magic, an unknown version or flag, a length or checksum mismatch and
 // any structural inconsistency, naming the file and the problem; it never half-loads.
-// Tombstones store hash_order_id(): changing that hash function needs a new format version.
+// Tombstones store the keyed id hash (id_hash.h) under the key in meta; the loading tracker
+// adopts that key. Versions 1 to 3 hashed without a key: their tombstones are dropped.
+// Changing the hash function needs a new format version.
 //
 // Free functions, stateless and thread-safe.
 #pragma once
@@ -60,7 +62,7 @@ struct RestoreReport {
   std::string dropped_statuses;          // comma-separated names, for the log
 };
 
-inline constexpr std::uint32_t kSnapshotVersion = 3;        // what save_state writes
+inline constexpr std::uint32_t kSnapshotVersion = 4;        // what save_state writes
 inline constexpr std::uint32_t kOldestSnapshotVersion = 1;  // the oldest one still read
 inline constexpr std::size_t kSnapshotHeaderBytes = 24;
 inline constexpr std::size_t kSnapshotTrailerBytes = 4;

@@ -6,6 +6,7 @@
 //   GET /api/v1/orders/{id}                                     one order (404 when unknown)
 //   GET /api/v1/summary                                         per status counts + what the
 //                                                               overdue orders have in common
+//   GET /api/v1/recovered?status=S&limit=N                      what was overdue and moved on
 //   GET /?status=S&severity=K&limit=N&cursor=C                  the same, as HTML
 //
 // Every request parameter is checked before the tracker is touched (400 with a JSON error):
@@ -42,6 +43,7 @@ class DrilldownApi {
   HttpResponse overdue(const HttpRequest& req) const;
   HttpResponse order(const HttpRequest& req) const;  // req.rest = the id, percent-encoded
   HttpResponse summary(const HttpRequest& req) const;
+  HttpResponse recovered(const HttpRequest& req) const;  // drilldown_recovered.cpp
   HttpResponse page(const HttpRequest& req) const;
 
   // With the actions enabled: the page shows forms carrying token_of(user) (web/actions.h).

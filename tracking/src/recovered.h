@@ -1,0 +1,72 @@
+// Private: what recovered -- a ring of the latest orders that left their status while overdue
+// (OrderTracker::recovered), and the redrive requests that may precede that. Bounded: the ring
+// holds kRecoveredEntries entries, each an id of at most event.max_id_bytes bytes (cut beyond)
+// plus two status names and a severity; slots are reused in place, so a full ring allocates
+// nothing more. Kept in memory only (not in snapshots). Not thread-safe: owned by Impl.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "orderwatch/tracking/tracker.h"
+
+namespace orderwatch::tracking {
+
+inline constexpr std::size_t kRecoveredEntries = 1000;
+// Redrive requests remembered at once (the stay they were for), like kMaxAcks.
+inline constexpr std::size_t kMaxRedriveMarks = 100'000;
+
+class RecoveredRing {
+ public:
+  // The slot for a new entry: a fresh one until the ring is full, then the oldest, reused.
+  RecoveredOrder& push() {
+    ++recorded_;
+    if (slots_.size() < kRecoveredEntries) {
+      slots_.emplace_back();
+      return slots_.back();
+    }
+    RecoveredOrder& slot = slots_[next_];
+    next_ = (next_ + 1) % kRecoveredEntries;
+    return slot;
+  }
+  // Newest first; f returns false to stop.
+  template <typename F>
+  void for_each_newest_first(F&& f) const {
+    const std::size_t size = slots_.size();
+    for (std::size_t i = 0; i < size; ++i) {
+      // When full, next_ is the oldest; the newest sits just before it.
+      const std::size_t at = size < kRecoveredEntries
+                                 ? size - 1 - i
+                                 : (next_ + kRecoveredEntries - 1 - i) % kRecoveredEntries;
+      if (!f(slots_[at])) return;
+    }
+  }
+  std::size_t size() const { return slots_.size(); }
+  std::uint64_t recorded() const { return recorded_; }
+  std::size_t memory_bytes() const {
+    std::size_t bytes = slots_.capacity() * sizeof(RecoveredOrder);
+    for (const auto& e : slots_) bytes += e.id.capacity() + e.status.capacity() + e.to.capacity();
+    return bytes;
+  }
+
+ private:
+  std::vector<RecoveredOrder> slots_;
+  std::size_t next_ = 0;  // once full: the oldest slot, overwritten next
+  std::uint64_t recorded_ = 0;
+};
+
+struct RedriveMark {
+  std::uint8_t status = 0;
+  std::int64_t entered_ms = 0;
+};
+
+struct MarkHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+using RedriveMarks = std::unordered_map<std::string, RedriveMark, MarkHash, std::equal_to<>>;
+
+}  // namespace orderwatch::tracking

@@ -1,0 +1,120 @@
+// What recovered: GET /api/v1/recovered?status=S&limit=N (JSON) and the page's "Recovered"
+// section -- the latest orders that were overdue and then moved on, finished or were
+// forgotten, newest first, from the tracker's bounded ring (tracking::OrderTracker::recovered).
+#include "drilldown_recovered.h"
+
+#include <nlohmann/json.hpp>
+
+#include "drilldown_params.h"
+#include "orderwatch/events/time.h"
+#include "orderwatch/rules/text.h"
+#include "orderwatch/web/drilldown.h"
+
+namespace orderwatch::web {
+
+namespace {
+
+using json = nlohmann::ordered_json;
+
+HttpResponse json_response(int status, const json& body) {
+  return HttpResponse{status, "application/json",
+                      body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"};
+}
+
+std::string esc(std::string_view text) { return rules::html_escape(text); }
+
+// 7260500 ms -> "2h 1m" (the page's age format).
+std::string human(std::int64_t ms) {
+  if (ms < 0) return "0s";
+  std::int64_t s = ms / 1000;
+  const std::int64_t d = s / 86400, h = s / 3600 % 24, m = s / 60 % 60;
+  s %= 60;
+  if (d > 0) return std::to_string(d) + "d " + std::to_string(h) + "h";
+  if (h > 0) return std::to_string(h) + "h " + std::to_string(m) + "m";
+  if (m > 0) return std::to_string(m) + "m " + std::to_string(s) + "s";
+  return std::to_string(s) + "s";
+}
+
+std::string_view outcome_name(tracking::RecoveredOutcome o) {
+  return tracking::kRecoveredOutcomeNames[static_cast<std::size_t>(o)];
+}
+
+json recovered_json(const tracking::RecoveredOrder& e) {
+  json o{{"id", e.id},
+         {"status", e.status},
+         {"severity", e.severity.empty() ? json(nullptr) : json(e.severity)},
+         {"tiers_crossed", e.tiers_crossed},
+         {"entered", events::format_rfc3339_ms(e.entered_ms)},
+         {"overdue_seconds", static_cast<double>(e.overdue_ms) / 1000.0},
+         {"left", events::format_rfc3339_ms(e.left_ms)},
+         {"watermark", events::format_rfc3339_ms(e.watermark_ms)},
+         {"outcome", outcome_name(e.outcome)},
+         {"to", e.to.empty() ? json(nullptr) : json(e.to)},
+         {"acknowledged", e.acknowledged},
+         {"redriven", e.redriven}};
+  if (e.id_truncated) o["id_truncated"] = true;
+  return o;
+}
+
+}  // namespace
+
+HttpResponse DrilldownApi::recovered(const HttpRequest& req) const {
+  drilldown::Filters f;
+  if (auto err = drilldown::parse_recovered_filters(req.query, f); !err.empty()) {
+    return json_response(400, json{{"error", err}});
+  }
+  const std::size_t limit = f.limit.value_or(kDefaultPageLimit);
+  const tracking::RecoveredList list = service_.recovered(f.status, limit);
+  if (!list.error.empty()) return json_response(400, json{{"error", list.error}});
+  json orders = json::array();
+  for (const auto& e : list.orders) orders.push_back(recovered_json(e));
+  return json_response(200, json{{"now", events::format_rfc3339_ms(list.now_ms)},
+                                 {"status", f.status.empty() ? json(nullptr) : json(f.status)},
+                                 {"limit", limit},
+                                 {"kept", list.capacity},
+                                 {"held", list.held},
+                                 {"recorded", list.recorded},
+                                 {"recovered", std::move(orders)}});
+}
+
+namespace drilldown {
+
+void recovered_section(std::string& html, const tracking::RecoveredList& list,
+                       std::string_view status) {
+  const std::string api =
+      "/api/v1/recovered" + (status.empty() ? std::string() : "?status=" + url_encode(status));
+  html += "<h2 id=\"recovered\">Recovered" + (status.empty() ? std::string() : ": " + esc(status)) +
+          "</h2>\n";
+  html +=
+      "<p class=\"muted\">Orders that were overdue and then moved on, finished or were "
+      "forgotten, newest first (the latest " +
+      std::to_string(list.capacity) + " are kept, in memory; <a href=\"" + esc(api) +
+      "\">as JSON</a>).</p>\n";
+  if (list.orders.empty()) {
+    html += "<p class=\"muted\">Nothing recovered yet.</p>\n";
+    return;
+  }
+  html +=
+      "<table class=\"recovered\"><tr><th>Order</th><th>Was in</th><th>Highest tier</th>"
+      "<th>Overdue for</th><th>Left (UTC)</th><th>To</th><th>Action before</th></tr>\n";
+  for (const auto& e : list.orders) {
+    std::string to = e.outcome == tracking::RecoveredOutcome::kForgotten
+                         ? "<span class=\"muted\">forgotten</span>"
+                         : esc(e.to) + (e.outcome == tracking::RecoveredOutcome::kFinished
+                                            ? " <span class=\"muted\">(finished)</span>"
+                                            : "");
+    std::string action;
+    if (e.acknowledged) action += "acknowledged";
+    if (e.redriven) action += std::string(action.empty() ? "" : ", ") + "redriven";
+    html += "<tr><td class=\"id\">" + esc(e.id) + (e.id_truncated ? "&hellip;" : "") + "</td><td>" +
+            esc(e.status) + "</td><td class=\"sev-" + esc(e.severity) + "\">" + esc(e.severity) +
+            "</td><td class=\"num\">" + esc(human(e.overdue_ms)) + "</td><td>" +
+            esc(events::format_rfc3339_ms(e.left_ms)) + "</td><td>" + to + "</td><td>" +
+            (action.empty() ? "<span class=\"muted\">-</span>" : esc(action)) + "</td></tr>\n";
+  }
+  html += "</table>\n";
+}
+
+}  // namespace drilldown
+
+}  // namespace orderwatch::web
