@@ -1,26 +1,35 @@
 // Snapshot write, load and reload at N in-flight orders (default 10,000,000), each next to a
 // baseline measured in the same run:
-//   BM_SnapshotEncode       the part under the service lock: state -> image in memory
-//   BM_SnapshotWrite        TrackerService::save_snapshot end to end (encode, CRC32C, write,
-//                           fsync, rename, fsync dir)
+//   BM_SnapshotEncode       the in-lock encode (the fallback without fork, and what the lock
+//                           held before the forked writer): state -> image in memory
+//   BM_SnapshotWrite        TrackerService::save_snapshot end to end (fork; the child encodes,
+//                           CRC32C, write, fsync, rename, fsync dir); lock_hold_ms = the fork
+//     baseline BM_SnapshotWriteInLock  the same with SaveMode::kInLock (encode under the lock)
 //     baseline BM_WriteImageOnly   the same bytes through the same atomic write (the I/O floor)
 //     baseline BM_WriteNaive48     naive fixed 48-byte records (the OrderRecord array) written
 //                                  the same way: what a memcpy-the-table snapshot would cost
 //   BM_SnapshotLoad         read + checksum + rebuild a tracker (table, indexes, overdue)
 //     baseline BM_ReadFileOnly     reading the same file (the I/O floor)
-//   BM_Reload               TrackerService::reload (the lock is held throughout)
-// Counters: bytes_per_order, file_MB, lock_hold_ms.
+//   BM_Reload               TrackerService::reload (built aside, caught up, swapped)
+//     baseline BM_ReloadInLock     ReloadMode::kInLock: the lock held throughout
+// Counters: bytes_per_order, file_MB, lock_hold_ms (slowest iteration), scrape_max_ms: the
+// slowest of the scrapes (TrackerService::snapshot, the locked part of a /metrics collect)
+// another thread takes every 10 ms during the iterations.
 // Orders: 16-byte ids, 20 regions, Placed/Authorized/Shipped 10/20/70% entered over the last
 // 9 hours (first seen earlier for the later statuses), plus 1% finished (tombstones).
 //   snapshot_bench [--orders=N] [--dir=PATH] [benchmark flags]
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "orderwatch/tracking/service.h"
@@ -115,8 +124,41 @@ void report(benchmark::State& bs, std::size_t bytes) {
   bs.counters["bytes_per_order"] = static_cast<double>(bytes) / orders;
 }
 
+// Scrapes every 10 ms from another thread while alive; worst_ms() is the slowest.
+class Scraper {
+ public:
+  explicit Scraper(tracking::TrackerService& service)
+      : thread_([this, &service] {
+          tracking::TrackerSnapshot snap;
+          while (!stop_.load()) {
+            const auto t0 = std::chrono::steady_clock::now();
+            service.snapshot(snap);
+            const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::steady_clock::now() - t0)
+                                .count();
+            worst_us_.store(std::max<std::int64_t>(worst_us_.load(), us));
+            scrapes_.fetch_add(1);
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+          }
+        }) {}
+  ~Scraper() { stop(); }
+  void stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  double worst_ms() const { return static_cast<double>(worst_us_.load()) / 1e3; }
+  double scrapes() const { return static_cast<double>(scrapes_.load()); }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<std::int64_t> worst_us_{0};
+  std::atomic<std::int64_t> scrapes_{0};
+  std::thread thread_;
+};
+
 void BM_SnapshotEncode(benchmark::State& bs) {
   auto& st = state();
+  st.service->set_save_mode(tracking::SaveMode::kInLock);
   std::size_t bytes = 0;
   for (auto _ : bs) {
     tracking::SaveTimings t;
@@ -128,18 +170,32 @@ void BM_SnapshotEncode(benchmark::State& bs) {
   report(bs, bytes);
 }
 
-void BM_SnapshotWrite(benchmark::State& bs) {
+void snapshot_write(benchmark::State& bs, tracking::SaveMode mode) {
   auto& st = state();
+  st.service->set_save_mode(mode);
   std::int64_t hold_us = 0;
   std::size_t bytes = 0;
+  bool forked = false;
+  Scraper scraper(*st.service);
   for (auto _ : bs) {
     tracking::SaveTimings t;
     const auto meta = st.service->save_snapshot(st.path, &t);
-    hold_us = t.lock_hold_us;
+    hold_us = std::max(hold_us, t.lock_hold_us);
     bytes = meta.bytes;
+    forked = t.forked;
   }
+  scraper.stop();
+  st.service->set_save_mode(tracking::SaveMode::kAuto);
   report(bs, bytes);
   bs.counters["lock_hold_ms"] = static_cast<double>(hold_us) / 1e3;
+  bs.counters["scrape_max_ms"] = scraper.worst_ms();
+  bs.counters["scrapes"] = scraper.scrapes();
+  bs.counters["forked"] = forked ? 1 : 0;
+}
+
+void BM_SnapshotWrite(benchmark::State& bs) { snapshot_write(bs, tracking::SaveMode::kAuto); }
+void BM_SnapshotWriteInLock(benchmark::State& bs) {
+  snapshot_write(bs, tracking::SaveMode::kInLock);
 }
 
 void BM_WriteImageOnly(benchmark::State& bs) {
@@ -183,19 +239,37 @@ void BM_ReadFileOnly(benchmark::State& bs) {
   report(bs, st.image.size());
 }
 
-void BM_Reload(benchmark::State& bs) {
+void reload(benchmark::State& bs, tracking::ReloadMode mode) {
   auto& st = state();
-  for (auto _ : bs) st.service->reload(config());
+  std::int64_t hold_us = 0;
+  bool aside = false;
+  Scraper scraper(*st.service);
+  for (auto _ : bs) {
+    tracking::ReloadTimings t;
+    st.service->reload(config(), &t, mode);
+    hold_us = std::max(hold_us, t.lock_hold_us);
+    aside = t.aside;
+  }
+  scraper.stop();
   report(bs, st.image.size());
+  bs.counters["lock_hold_ms"] = static_cast<double>(hold_us) / 1e3;
+  bs.counters["scrape_max_ms"] = scraper.worst_ms();
+  bs.counters["scrapes"] = scraper.scrapes();
+  bs.counters["aside"] = aside ? 1 : 0;
 }
+
+void BM_Reload(benchmark::State& bs) { reload(bs, tracking::ReloadMode::kAuto); }
+void BM_ReloadInLock(benchmark::State& bs) { reload(bs, tracking::ReloadMode::kInLock); }
 
 BENCHMARK(BM_SnapshotEncode)->Unit(benchmark::kMillisecond)->Iterations(3)->UseManualTime();
 BENCHMARK(BM_SnapshotWrite)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+BENCHMARK(BM_SnapshotWriteInLock)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 BENCHMARK(BM_WriteImageOnly)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 BENCHMARK(BM_WriteNaive48)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 BENCHMARK(BM_SnapshotLoad)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 BENCHMARK(BM_ReadFileOnly)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 BENCHMARK(BM_Reload)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
+BENCHMARK(BM_ReloadInLock)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
 
 }  // namespace
 

@@ -68,10 +68,15 @@ bool save_snapshot(tracking::TrackerService& service, const std::string& path, c
   try {
     tracking::SaveTimings t;
     const tracking::SnapshotMeta m = service.save_snapshot(path, &t);
+    if (!t.fork_error.empty()) {
+      log::warn("snapshot", std::string(why) + ": " + t.fork_error +
+                                "; encoded under the tracker lock instead");
+    }
     log::info("snapshot", std::string(why) + ": wrote " + std::to_string(m.orders) +
                               " orders, stream seq " + std::to_string(m.stream_seq) + ", " +
                               std::to_string(m.bytes) + " bytes in " + micros_text(t.total_us) +
-                              " (lock held " + micros_text(t.lock_hold_us) + ")");
+                              " (lock held " + micros_text(t.lock_hold_us) +
+                              (t.forked ? ", written by a forked writer)" : ")"));
     return true;
   } catch (const std::exception& e) {
     log::error("snapshot", std::string(why) + ": " + e.what());

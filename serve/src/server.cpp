@@ -181,10 +181,18 @@ std::pair<int, std::string> Server::Parts::reload(const std::string& trigger) {
   }
   try {
     const std::int64_t start = steady_ms();
-    const tracking::RestoreReport r = service->reload(next);
-    std::string line = trigger + ": reloaded " + path + " (" + sla::summary(next) + "), " +
-                       std::to_string(r.meta.orders) + " orders carried over in " +
-                       seconds_text(steady_ms() - start);
+    tracking::ReloadTimings t;
+    const tracking::RestoreReport r = service->reload(next, &t);
+    std::string line =
+        trigger + ": reloaded " + path + " (" + sla::summary(next) + "), " +
+        std::to_string(r.meta.orders) + " orders carried over in " +
+        seconds_text(steady_ms() - start) + " (tracker lock held " +
+        seconds_text(t.lock_hold_us / 1000) +
+        (t.aside ? ", built aside: " + std::to_string(t.replayed) + " journal entries replayed)"
+                 : ")");
+    if (!t.fallback.empty()) {
+      log::warn("reload", trigger + ": swapped under the tracker lock: " + t.fallback);
+    }
     if (r.orders_dropped > 0) {
       line += "; dropped " + std::to_string(r.orders_dropped) + " orders in statuses " +
               r.dropped_statuses + " (gone or terminal now)";

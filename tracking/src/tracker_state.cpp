@@ -140,6 +140,44 @@ void OrderTracker::save_state(std::string& image, std::uint64_t stream_seq,
   save_acks(m, w);
 }
 
+// Counters::counts: events, rejected, evictions, transitions, breaches, turnaround buckets,
+// then the duration buckets (last: they grow with the combos); sums: turnaround sums, then
+// the duration sums (last, likewise).
+OrderTracker::Counters OrderTracker::counters() const {
+  const Impl& m = *impl_;
+  Counters c;
+  c.counts.insert(c.counts.end(), std::begin(m.events), std::end(m.events));
+  c.counts.insert(c.counts.end(), std::begin(m.rejected), std::end(m.rejected));
+  c.counts.push_back(m.evictions);
+  c.counts.insert(c.counts.end(), m.transitions.begin(), m.transitions.end());
+  c.counts.insert(c.counts.end(), m.breaches.begin(), m.breaches.end());
+  c.counts.insert(c.counts.end(), m.turn_hist.begin(), m.turn_hist.end());
+  c.counts.insert(c.counts.end(), m.hist.begin(), m.hist.end());
+  c.sums.insert(c.sums.end(), m.turn_sum_ms.begin(), m.turn_sum_ms.end());
+  c.sums.insert(c.sums.end(), m.hist_sum_ms.begin(), m.hist_sum_ms.end());
+  return c;
+}
+
+void OrderTracker::restore_counters(const Counters& saved) {
+  Impl& m = *impl_;
+  auto in = saved.counts.begin();
+  const auto in_end = saved.counts.end();
+  // Copies the next saved values over `out` (as many as were saved), zeroing the rest.
+  auto take = [](auto& from, auto from_end, auto* out, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) out[i] = from != from_end ? *from++ : 0;
+  };
+  take(in, in_end, m.events, std::size(m.events));
+  take(in, in_end, m.rejected, std::size(m.rejected));
+  take(in, in_end, &m.evictions, 1);
+  take(in, in_end, m.transitions.data(), m.transitions.size());
+  take(in, in_end, m.breaches.data(), m.breaches.size());
+  take(in, in_end, m.turn_hist.data(), m.turn_hist.size());
+  take(in, in_end, m.hist.data(), m.hist.size());
+  auto sin = saved.sums.begin();
+  take(sin, saved.sums.end(), m.turn_sum_ms.data(), m.turn_sum_ms.size());
+  take(sin, saved.sums.end(), m.hist_sum_ms.data(), m.hist_sum_ms.size());
+}
+
 void OrderTracker::carry_counters_from(const OrderTracker& previous) {
   const Impl& o = *previous.impl_;
   Impl& m = *impl_;

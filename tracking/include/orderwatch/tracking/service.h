@@ -4,9 +4,20 @@
 // One mutex guards the OrderTracker, the config it was built from, the config generation and
 // the stream sequence; each call holds it only for the O(1) apply, the O(series) snapshot or
 // summary, or the O(log orders + page) drill-down page, so neither scrapes nor API calls ever
-// wait on order counts. Saving a snapshot holds it while the state is
-// encoded into memory (O(orders)); the checksum and the file I/O run outside it. A reload holds
-// it for the whole swap, so no event can fall between the old and the new tracker.
+// wait on order counts. Saving a snapshot holds it only for a fork(): the child process sees
+// the state exactly as it was at that instant (copy-on-write) and encodes, checksums, writes,
+// fsyncs and renames the file while the parent goes on; the lock hold is the fork's page-table
+// copy. Where fork is not usable (sanitizer builds, fork failing, SaveMode::kInLock) the state
+// is encoded into memory under the lock (O(orders)) and the rest runs outside it, as before. A
+// reload builds the new tracker aside: under the lock it only forks (the child encodes the
+// state as of that instant into a pipe; without fork the image is encoded under the lock) and
+// starts a journal of what the old tracker is handed from then on (events, rejects, ticks);
+// outside it the image is loaded into a tracker built from the new config and the journal
+// replayed onto it in rounds; the last few entries are replayed under the lock, where the
+// counters are taken over and the trackers swapped in one step, so no event can fall between
+// the old and the new tracker. What the journal cannot replay -- an operator action, a status
+// of a journaled event that the new config removed or made (non-)terminal -- makes the reload
+// run the whole swap under the lock instead (ReloadMode::kInLock, as before).
 //
 // The config is a shared_ptr swapped by reload(): readers keep the one they got for as long as
 // they use it. Events are decoded outside the lock with a decoder built from some config
@@ -22,6 +33,7 @@
 // ServiceStats (snapshot and reload self-metrics) are atomics read by scrapes.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -69,8 +81,32 @@ struct ConfigView {
 
 // What a save_snapshot() call did, beyond SnapshotMeta: for logs and benchmarks.
 struct SaveTimings {
-  std::int64_t lock_hold_us = 0;  // encoding the state under the service lock
-  std::int64_t total_us = 0;      // encode + checksum + write + fsync + rename
+  std::int64_t lock_hold_us = 0;  // under the service lock: the fork, or the in-memory encode
+  std::int64_t total_us = 0;      // encode + checksum + write + fsync + rename (+ child exit)
+  bool forked = false;            // written by a forked child (else: encoded under the lock)
+  std::string fork_error;         // why a fork was wanted but not done (then: in-lock encode)
+};
+
+// How save_snapshot() encodes: kAuto forks a child when this build can (not under ASan or
+// TSan, which do not support fork in a multithreaded process well) and falls back to kInLock
+// when fork fails; kFork is kAuto that the tests name; kInLock never forks.
+enum class SaveMode : std::uint8_t { kAuto, kFork, kInLock };
+// False in sanitizer builds: kAuto and kFork then encode under the lock.
+bool fork_save_supported();
+
+// How reload() swaps: kAuto builds aside (and falls back to kInLock when it has to);
+// kInLock holds the lock for the whole swap.
+enum class ReloadMode : std::uint8_t { kAuto, kInLock };
+
+// What a reload() call did: for logs and benchmarks.
+struct ReloadTimings {
+  std::int64_t lock_hold_us = 0;  // the longest hold of the service lock
+  std::int64_t total_us = 0;
+  bool aside = false;          // built aside and swapped (else: all under the lock)
+  bool forked = false;         // the image came from a forked child (else: encoded in-lock)
+  std::uint64_t replayed = 0;  // journal entries replayed onto the new tracker
+  std::uint64_t at_swap = 0;   // of which under the lock, at the swap
+  std::string fallback;        // why an aside reload ran under the lock after all
 };
 
 // The trend of the last hour (TrackerService::trend(), kept by tracking/src/trend.h): sample
@@ -189,8 +225,10 @@ class TrackerService {
   std::uint64_t stream_seq();
 
   // Writes the state to `path` atomically (see write_file_atomically) and updates ServiceStats
-  // (a failure counts in snapshot_failures). Throws std::runtime_error on I/O errors.
+  // (a failure counts in snapshot_failures). Throws std::runtime_error on I/O errors, also
+  // those of a forked child (reported through a pipe) and a child that died.
   SnapshotMeta save_snapshot(const std::string& path, SaveTimings* timings = nullptr);
+  void set_save_mode(SaveMode mode) { save_mode_.store(mode, std::memory_order_relaxed); }
   // Replaces the (normally still empty) state with the snapshot at `path`, including the
   // stream sequence. Throws SnapshotError; on failure nothing changes.
   RestoreReport load_snapshot(const std::string& path);
@@ -199,11 +237,52 @@ class TrackerService {
   // from `config` (statuses and dimensions matched by name; new SLAs and tiers apply at once,
   // overdue counts are recomputed), counters are carried over (OrderTracker::
   // carry_counters_from), the generation advances and the config_reload stats are set.
-  RestoreReport reload(const sla::Config& config);
+  RestoreReport reload(const sla::Config& config, ReloadTimings* timings = nullptr,
+                       ReloadMode mode = ReloadMode::kAuto);
 
  private:
-  // Reads the clock and ticks; mu_ held. Returns the clock reading.
+  // Reads the clock and ticks; mu_ held. Returns the clock reading. tick_locked() is what the
+  // operator actions (service_actions.cpp) call before they change the state beyond the tick:
+  // a reload building aside cannot replay that and swaps under the lock instead. The reads in
+  // this file call tick_read_locked().
   std::int64_t tick_locked();
+  std::int64_t tick_read_locked();
+
+  // What the old tracker is handed while a reload builds the new one aside; mu_ held.
+  struct Journal {
+    enum class Kind : std::uint8_t { kEvent, kReject, kTick };
+    struct Entry {
+      Kind kind = Kind::kTick;
+      std::uint8_t code = 0;  // status (old config) or reject reason
+      bool behind = false;
+      std::uint8_t has_dims = 0;  // bit i: dims[i] present
+      std::int64_t time_ms = 0;
+      std::int64_t now_ms = 0;
+      std::uint32_t id_at = 0, id_len = 0;  // into bytes
+      std::array<std::uint32_t, sla::kMaxDimensions> dim_at{}, dim_len{};
+    };
+    bool active = false;
+    bool diverged = false;  // something happened that the journal cannot replay
+    std::vector<Entry> entries;
+    std::string bytes;  // ids and dimension values
+  };
+  void journal_event(const events::Event& event, std::int64_t now_ms);
+  void journal_reject(events::RejectReason reason, std::int64_t now_ms);
+  void journal_tick(std::int64_t now_ms);
+  // reload()'s two ways; reload_mu_ held. reload_aside returns false (nothing changed) when
+  // it has to give up before the swap; why in t.fallback.
+  bool reload_aside(const std::shared_ptr<const sla::Config>& next, RestoreReport& report,
+                    ReloadTimings& t);
+  // reload_aside's rounds of replay and the swap (the image is loaded into `fresh`).
+  bool catch_up_and_swap(std::unique_ptr<OrderTracker> fresh,
+                         const std::shared_ptr<const sla::Config>& old_config,
+                         const std::shared_ptr<const sla::Config>& next, ReloadTimings& t);
+  void reload_in_lock(const std::shared_ptr<const sla::Config>& next, RestoreReport& report,
+                      ReloadTimings& t);
+  // save_snapshot's two ways; save_mu_ held. The forked one returns false (fork_error set,
+  // nothing done) when fork() itself fails.
+  bool save_forked(const std::string& path, SnapshotMeta& meta, SaveTimings& t);
+  void save_in_lock(const std::string& path, SnapshotMeta& meta, SaveTimings& t);
 
   std::shared_ptr<const sla::Config> config_;
   std::atomic<std::uint64_t> generation_{1};  // written under mu_
@@ -212,8 +291,11 @@ class TrackerService {
   Clock clock_;
   mutable std::mutex mu_;
   std::unique_ptr<OrderTracker> tracker_;
-  std::unique_ptr<TrendRing> trend_;  // sampled by tick_locked(); not in snapshots
+  std::unique_ptr<TrendRing> trend_;  // sampled by tick_read_locked(); not in snapshots
   std::mutex save_mu_;  // one snapshot file write at a time (they share the temp file)
+  std::atomic<SaveMode> save_mode_{SaveMode::kAuto};
+  std::mutex reload_mu_;  // one reload at a time
+  Journal journal_;       // mu_
   ServiceStats stats_;
 };
 

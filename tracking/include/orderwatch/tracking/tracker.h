@@ -282,6 +282,18 @@ class OrderTracker {
   // by status name (and tier severity); duration and turnaround histograms by status name
   // when the bucket bounds are unchanged (otherwise they restart from 0).
   void carry_counters_from(const OrderTracker& previous);
+  // A reload built aside (TrackerService::reload) replays onto the new tracker the events the
+  // old one took while the new one loaded; the old one counted them already, and
+  // carry_counters_from takes its counters over at the swap. So the new tracker's counters
+  // are saved after load_state and set back to those before the carry: events, rejects,
+  // evictions, transitions, breaches, duration and turnaround histograms (series added since
+  // restart from 0).
+  struct Counters {
+    std::vector<std::uint64_t> counts;
+    std::vector<std::int64_t> sums;
+  };
+  Counters counters() const;
+  void restore_counters(const Counters& saved);
 
   // Operator actions (actions.cpp). acknowledge(): the order's current stay leaves the
   // overdue counts for the acknowledged ones (SeriesValues::acknowledged) until the order
