@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <thread>
 
@@ -19,6 +20,8 @@ using namespace orderwatch::tracking;
 using namespace orderwatch::events;
 using namespace orderwatch::metrics;
 namespace {
+
+using namespace std::chrono_literals;
 
 const char* kConfig = R"(service: race
 nats: {subject: "orders.>"}
@@ -118,7 +121,7 @@ TEST(Concurrency, BehindReportsRaceTicksAndScrapes) {
     while (!done) service.tick();
   });
   std::int64_t last_w = 0;
-  std::size_t scrapes = 0;
+  std::atomic<std::size_t> scrapes{0};
   std::thread scraper([&] {
     while (!done) {
       TrackerSnapshot snap;
@@ -132,6 +135,9 @@ TEST(Concurrency, BehindReportsRaceTicksAndScrapes) {
     }
   });
   for (auto& p : producers) p.join();
+  // On a loaded machine the producers may finish before the scraper's first turn: let it
+  // have one, so the count below says the scrapes ran, not how the scheduler felt.
+  for (int i = 0; i < 30'000 && scrapes == 0; ++i) std::this_thread::sleep_for(1ms);
   done = true;
   consumer.join();
   ticker.join();
@@ -201,6 +207,7 @@ TEST(Concurrency, ReloadsRaceDeliveryScrapesAndSnapshots) {
     }
   });
   for (auto& p : producers) p.join();
+  for (int i = 0; i < 30'000 && reloads == 0; ++i) std::this_thread::sleep_for(1ms);  // see above
   done = true;
   reloader.join();
   scraper.join();

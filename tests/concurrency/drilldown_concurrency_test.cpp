@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "orderwatch/ingest/nats_source.h"
@@ -87,6 +88,11 @@ TEST(Concurrency, DrilldownReadersAgainstDeliveryAndTicks) {
     }
   });
   for (auto& p : producers) p.join();
+  // On a loaded machine the producers may finish before a reader's first turn: let one have
+  // it, so the count below says the readers ran, not how the scheduler felt.
+  for (int i = 0; i < 30'000 && pages == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   done = true;
   for (auto& r : readers) r.join();
   ticker.join();
