@@ -52,7 +52,12 @@ struct Env {
     loadgen::FlowOptions opt;
     opt.seed = 7;
     opt.arrival_rate = 50;
-    opt.start_ms = 1'700'000'000'000;
+    // Recent event times: older than retention.max_age (30d) would be rejected as bad_time and
+    // the bench would time rejects, not applies.
+    opt.start_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count() -
+                   2 * 86'400'000LL;
     loadgen::FlowGenerator gen(cfg, opt);
     loadgen::FlowEvent ev;
     std::string payload;
