@@ -6,6 +6,7 @@
 #include "orderwatch/sla/loader.h"
 #include "orderwatch/tracking/snapshot.h"
 #include "orderwatch/tracking/tracker.h"
+#include "test_events.h"
 
 namespace orderwatch::tracking {
 namespace {
@@ -25,13 +26,7 @@ statuses:
   - {name: Delivered, terminal: true}
 )";
 
-Event event(std::string_view id, std::uint8_t status, std::int64_t t) {
-  Event e;
-  e.id = id;
-  e.status = status;
-  e.time_ms = t;
-  return e;
-}
+using test::event;
 
 struct Counts {
   std::vector<std::int64_t> overdue, acked;

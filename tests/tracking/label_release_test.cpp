@@ -9,6 +9,7 @@
 #include "orderwatch/sla/loader.h"
 #include "orderwatch/tracking/snapshot.h"
 #include "orderwatch/tracking/tracker.h"
+#include "test_events.h"
 
 namespace orderwatch::tracking {
 namespace {
@@ -29,15 +30,7 @@ statuses:
   return c;
 }
 
-Event event(const std::string& id, std::uint8_t status, std::int64_t t, const std::string& region) {
-  Event e;
-  e.id = id;
-  e.status = status;
-  e.time_ms = t;
-  e.dims[0] = region;
-  e.has_dim[0] = true;
-  return e;
-}
+using test::event;
 
 // The region values of the series /metrics would export.
 std::set<std::string> exported_regions(const OrderTracker& t) {

@@ -8,6 +8,7 @@
 #include "orderwatch/tracking/service.h"
 #include "orderwatch/tracking/tracker.h"
 #include "recovered.h"
+#include "test_events.h"
 
 namespace orderwatch::tracking {
 namespace {
@@ -28,13 +29,7 @@ statuses:
   - {name: Delivered, terminal: true}
 )";
 
-Event event(std::string_view id, std::uint8_t status, std::int64_t t) {
-  Event e;
-  e.id = id;
-  e.status = status;
-  e.time_ms = t;
-  return e;
-}
+using test::event;
 
 class RecoveredTest : public ::testing::Test {
  protected:

@@ -18,6 +18,7 @@
 #include "orderwatch/sla/loader.h"
 #include "orderwatch/tracking/service.h"
 #include "orderwatch/tracking/snapshot.h"
+#include "test_events.h"
 
 namespace orderwatch::tracking {
 namespace {
@@ -40,15 +41,7 @@ statuses:
 retention: {max_age: 1d, tombstone_ttl: 60s}
 )";
 
-Event event(std::string_view id, std::uint8_t status, std::int64_t t, std::string_view region) {
-  Event e;
-  e.id = id;
-  e.status = status;
-  e.time_ms = t;
-  e.dims[0] = region;
-  e.has_dim[0] = true;
-  return e;
-}
+using test::event;
 
 class SnapshotForkTest : public ::testing::Test {
  protected:

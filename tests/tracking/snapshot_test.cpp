@@ -13,6 +13,7 @@
 #include "orderwatch/tracking/service.h"
 #include "orderwatch/tracking/snapshot.h"
 #include "orderwatch/tracking/tracker.h"
+#include "test_events.h"
 
 namespace orderwatch::tracking {
 namespace {
@@ -40,22 +41,7 @@ retention: {max_age: 1d, tombstone_ttl: 60s}
 
 enum S : std::uint8_t { Placed, Authorized, Shipped, Delivered, Cancelled };
 
-Event event(std::string_view id, std::uint8_t status, std::int64_t t, std::string_view region = "",
-            std::string_view channel = "") {
-  Event e;
-  e.id = id;
-  e.status = status;
-  e.time_ms = t;
-  if (!region.empty()) {
-    e.dims[0] = region;
-    e.has_dim[0] = true;
-  }
-  if (!channel.empty()) {
-    e.dims[1] = channel;
-    e.has_dim[1] = true;
-  }
-  return e;
-}
+using test::event;
 
 TrackerSnapshot snap(const OrderTracker& t) {
   TrackerSnapshot s;

@@ -7,6 +7,7 @@
 
 #include "orderwatch/sla/loader.h"
 #include "orderwatch/tracking/tracker.h"
+#include "test_events.h"
 #include "tombstones.h"
 
 namespace orderwatch::tracking {
@@ -27,13 +28,7 @@ retention: {max_orders: 3, max_tombstones: 2, tombstone_ttl: 60s}
   return c;
 }
 
-Event event(const std::string& id, std::uint8_t status, std::int64_t t) {
-  Event e;
-  e.id = id;
-  e.status = status;
-  e.time_ms = t;
-  return e;
-}
+using test::event;
 
 TEST(TrackerLimits, NewOrdersPastMaxOrdersAreRefusedAndCounted) {
   OrderTracker t(config());
