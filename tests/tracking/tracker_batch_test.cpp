@@ -47,22 +47,21 @@ void expect_same_state(const OrderTracker& a, const OrderTracker& b) {
   for (std::size_t r = 0; r < std::size(x.events); ++r) EXPECT_EQ(x.events[r], y.events[r]);
 }
 
-TEST(ApplyBatch, GivesTheResultsAndStateOfApplyingOneByOne) {
+// `orders` ids, batches of 1..max_batch events, `rounds` batches.
+void compare_batched_with_one_by_one(int orders, std::size_t max_batch, int rounds) {
   const sla::Config config = sla::load_string(kConfig);
   OrderTracker one(config);
   OrderTracker batched(config);
   std::mt19937_64 rng(7);
   std::vector<std::string> ids;
-  // Short inline ids and long ones (side store); few enough that a batch often holds the
-  // same order twice.
-  for (int i = 0; i < 300; ++i) {
+  for (int i = 0; i < orders; ++i) {
     ids.push_back(i % 10 == 0 ? "a-long-order-id-past-the-inline-capacity-" + std::to_string(i)
                               : "ord-" + std::to_string(i));
   }
   const std::string regions[] = {"eu", "us", "ap"};
   std::int64_t now = T0;
-  for (int round = 0; round < 400; ++round) {
-    const std::size_t size = 1 + rng() % 40;
+  for (int round = 0; round < rounds; ++round) {
+    const std::size_t size = 1 + rng() % max_batch;
     now += static_cast<std::int64_t>(rng() % 5000);
     std::vector<Event> events(size);
     for (auto& e : events) {
@@ -83,6 +82,18 @@ TEST(ApplyBatch, GivesTheResultsAndStateOfApplyingOneByOne) {
     }
   }
   expect_same_state(one, batched);
+}
+
+TEST(ApplyBatch, GivesTheResultsAndStateOfApplyingOneByOne) {
+  // Short inline ids and long ones (side store); few enough that a batch often holds the
+  // same order twice.
+  compare_batched_with_one_by_one(300, 40, 400);
+}
+
+TEST(ApplyBatch, HintsStayRightWhileIndexChunksSplitAndMerge) {
+  // Thousands of orders per status, entered out of order: index chunks split, merge and go
+  // away between the lookahead of an event and its apply (the hint must be checked again).
+  compare_batched_with_one_by_one(20'000, 256, 600);
 }
 
 TEST(ApplyBatch, AnEmptyBatchChangesNothing) {

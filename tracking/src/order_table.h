@@ -54,14 +54,30 @@ class OrderTable {
   void erase(std::uint32_t idx);
 
   // Prefetch hints for a batch of lookups (OrderTracker::apply_batch): first the id's home
-  // slot, then, once that is in cache, the record it points at. Hints only: the table may
-  // change between a hint and the lookup it prepares.
+  // slot; once that is in cache, the record of the first slot along the probe whose tag
+  // matches (false: no slot matches, the id is absent). Hints only: the table may change
+  // between a hint and the lookup it prepares.
   void prefetch_slot(std::uint64_t hash) const { __builtin_prefetch(&slots_[home(tag_of(hash))]); }
-  void prefetch_record(std::uint64_t hash) const {
-    const std::uint64_t s = slots_[home(tag_of(hash))];
-    if (s != 0) __builtin_prefetch(&records_[static_cast<std::uint32_t>(s) - 1]);
+  bool prefetch_record(std::uint64_t hash) const {
+    const std::uint32_t tag = tag_of(hash);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t pos = home(tag);; pos = (pos + 1) & mask) {
+      const std::uint64_t s = slots_[pos];
+      if (s == 0) return false;
+      if (static_cast<std::uint32_t>(s >> 32) == tag) {
+        __builtin_prefetch(&records_[static_cast<std::uint32_t>(s) - 1]);
+        return true;
+      }
+    }
+  }
+  // Whether record idx (from an earlier find) still holds `id`: a found index checked again
+  // in O(1) after other events changed the table.
+  bool holds(std::uint32_t idx, std::string_view id) const {
+    return idx < records_.size() && records_[idx].status != OrderRecord::kFree &&
+           key_equals(records_[idx], id);
   }
 
+  void prefetch_at(std::uint32_t idx) const { __builtin_prefetch(&records_[idx]); }
   OrderRecord& at(std::uint32_t idx) { return records_[idx]; }
   const OrderRecord& at(std::uint32_t idx) const { return records_[idx]; }
   std::string_view id(std::uint32_t idx) const;

@@ -54,9 +54,26 @@ void StatusIndex::Chunk::erase_at(std::uint32_t pos) {
 }
 
 StatusIndex::StatusIndex() = default;
-StatusIndex::~StatusIndex() = default;
-StatusIndex::StatusIndex(StatusIndex&&) noexcept = default;
-StatusIndex& StatusIndex::operator=(StatusIndex&&) noexcept = default;
+StatusIndex::~StatusIndex() {
+  for (Chunk* c : chunks_) delete c;
+}
+StatusIndex::StatusIndex(StatusIndex&& other) noexcept
+    : chunks_(std::move(other.chunks_)), firsts_(std::move(other.firsts_)), size_(other.size_) {
+  other.chunks_.clear();
+  other.firsts_.clear();
+  other.size_ = 0;
+}
+StatusIndex& StatusIndex::operator=(StatusIndex&& other) noexcept {
+  if (this == &other) return *this;
+  for (Chunk* c : chunks_) delete c;
+  chunks_ = std::move(other.chunks_);
+  firsts_ = std::move(other.firsts_);
+  size_ = other.size_;
+  other.chunks_.clear();
+  other.firsts_.clear();
+  other.size_ = 0;
+  return *this;
+}
 
 const IndexEntry& StatusIndex::oldest() const { return firsts_.front(); }
 
@@ -76,22 +93,32 @@ std::size_t StatusIndex::chunk_for(const IndexEntry& e) const {
 std::size_t StatusIndex::prefetch(IndexEntry e) const {
   if (chunks_.empty()) return kNoHint;
   const std::size_t c = chunk_for(e);
-  const char* p = reinterpret_cast<const char*>(chunks_[c].get());
-  for (std::size_t off = 0; off < offsetof(Chunk, idx); off += 64) __builtin_prefetch(p + off);
+  const char* p = reinterpret_cast<const char*>(chunks_[c]);
+  // Every line erase() reads or moves: size, t[] and idx[].
+  for (std::size_t off = 0; off < sizeof(Chunk); off += 64) __builtin_prefetch(p + off);
+  __builtin_prefetch(p + sizeof(Chunk) - 1);  // chunks are not line-aligned
   return c;
+}
+
+// Grows the directory ahead of adding a chunk, so the insertion itself cannot throw (and leak
+// the chunk).
+void StatusIndex::room_for_one_more() {
+  if (chunks_.size() == chunks_.capacity()) chunks_.reserve(std::max<std::size_t>(16, 2 * chunks_.size()));
+  if (firsts_.size() == firsts_.capacity()) firsts_.reserve(std::max<std::size_t>(16, 2 * firsts_.size()));
 }
 
 void StatusIndex::insert(IndexEntry e) {
   ++size_;
   if (chunks_.empty()) {
-    chunks_.push_back(std::make_unique<Chunk>());
+    room_for_one_more();
+    chunks_.push_back(new Chunk());
     chunks_[0]->insert_at(0, e);
     firsts_.push_back(e);
     return;
   }
   // Fast path: newest so far, appended to the last chunk.
   std::size_t c = chunks_.size() - 1;
-  Chunk* ch = chunks_[c].get();
+  Chunk* ch = chunks_[c];
   if (!(e < ch->at(ch->size - 1))) {
     if (ch->size < kChunkCapacity) {
       ch->t[ch->size] = e.t;
@@ -99,28 +126,30 @@ void StatusIndex::insert(IndexEntry e) {
       ++ch->size;
       return;
     }
-    auto fresh = std::make_unique<Chunk>();
+    room_for_one_more();
+    auto* fresh = new Chunk();
     fresh->insert_at(0, e);
-    chunks_.push_back(std::move(fresh));
+    chunks_.push_back(fresh);
     firsts_.push_back(e);
     return;
   }
   c = chunk_for(e);
-  ch = chunks_[c].get();
+  ch = chunks_[c];
   if (ch->size == kChunkCapacity) {
     // Split in half; the new chunk takes the upper half.
-    auto upper = std::make_unique<Chunk>();
+    room_for_one_more();
+    auto* upper = new Chunk();
     constexpr std::uint32_t half = kChunkCapacity / 2;
     std::memcpy(upper->t, ch->t + half, (kChunkCapacity - half) * sizeof(std::int64_t));
     std::memcpy(upper->idx, ch->idx + half, (kChunkCapacity - half) * sizeof(std::uint32_t));
     upper->size = kChunkCapacity - half;
     ch->size = half;
     const IndexEntry upper_first = upper->at(0);
-    chunks_.insert(chunks_.begin() + static_cast<std::ptrdiff_t>(c + 1), std::move(upper));
+    chunks_.insert(chunks_.begin() + static_cast<std::ptrdiff_t>(c + 1), upper);
     firsts_.insert(firsts_.begin() + static_cast<std::ptrdiff_t>(c + 1), upper_first);
     if (!(e < upper_first)) {
       ++c;
-      ch = chunks_[c].get();
+      ch = chunks_[c];
     }
   }
   ch->insert_at(ch->upper_bound(e), e);
@@ -128,13 +157,14 @@ void StatusIndex::insert(IndexEntry e) {
 }
 
 void StatusIndex::remove_chunk(std::size_t c) {
+  delete chunks_[c];
   chunks_.erase(chunks_.begin() + static_cast<std::ptrdiff_t>(c));
   firsts_.erase(firsts_.begin() + static_cast<std::ptrdiff_t>(c));
 }
 
 void StatusIndex::erase(IndexEntry e, std::size_t hint) {
-  const std::size_t c = hint < chunks_.size() ? hint : chunk_for(e);
-  Chunk* ch = chunks_[c].get();
+  const std::size_t c = chunk_holds(hint, e) ? hint : chunk_for(e);
+  Chunk* ch = chunks_[c];
   const std::uint32_t pos = ch->lower_bound(e);
   assert(pos < ch->size && ch->at(pos) == e);
   if (pos >= ch->size || !(ch->at(pos) == e)) return;  // not present: leave the index untouched
@@ -148,7 +178,7 @@ void StatusIndex::erase(IndexEntry e, std::size_t hint) {
   // Keep chunks reasonably full when removals are scattered: merge a quarter-full chunk into
   // its right neighbour when both fit in half a chunk.
   if (ch->size < kChunkCapacity / 4 && c + 1 < chunks_.size()) {
-    Chunk* next = chunks_[c + 1].get();
+    Chunk* next = chunks_[c + 1];
     if (ch->size + next->size <= kChunkCapacity / 2) {
       std::memcpy(ch->t + ch->size, next->t, next->size * sizeof(std::int64_t));
       std::memcpy(ch->idx + ch->size, next->idx, next->size * sizeof(std::uint32_t));

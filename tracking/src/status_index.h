@@ -13,7 +13,6 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <vector>
 
 namespace orderwatch::tracking {
@@ -37,30 +36,42 @@ class StatusIndex {
   ~StatusIndex();
   StatusIndex(StatusIndex&&) noexcept;
   StatusIndex& operator=(StatusIndex&&) noexcept;
+  StatusIndex(const StatusIndex&) = delete;
+  StatusIndex& operator=(const StatusIndex&) = delete;
 
   void insert(IndexEntry e);
   static constexpr std::size_t kNoHint = ~std::size_t{0};
   // Starts loading the chunk that holds `e` into cache; call early, erase() later. Returns a
-  // hint for erase() that stays valid while the index is not modified.
+  // hint for erase(): the chunk's position, checked there (two comparisons) and searched
+  // again only when the index changed under it.
   std::size_t prefetch(IndexEntry e) const;
   // Removes an entry that is present (asserted in debug builds). `hint`: from prefetch().
   void erase(IndexEntry e, std::size_t hint = kNoHint);
+  // Whether `e` would lie in chunk c (the last chunk whose first entry is <= e).
+  bool chunk_holds(std::size_t c, const IndexEntry& e) const {
+    return c < firsts_.size() && !(e < firsts_[c]) &&
+           (c + 1 == firsts_.size() || e < firsts_[c + 1]);
+  }
 
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   const IndexEntry& oldest() const;  // precondition: !empty()
 
   // Calls f(entry) for every entry with lo < t <= hi, oldest first. f must not modify the index.
-  template <typename F>
-  void for_each_in(std::int64_t lo, std::int64_t hi, F&& f) const {
+  // touch(idx), if given, is called for a chunk's entries before f is called for them: f
+  // typically reads each entry's record, a cache miss apiece, and a touch that prefetches the
+  // record lets those misses overlap.
+  template <typename F, typename Touch = decltype([](std::uint32_t) {})>
+  void for_each_in(std::int64_t lo, std::int64_t hi, F&& f, Touch&& touch = {}) const {
     if (size_ == 0 || lo >= hi) return;
     auto [c, i] = upper_bound_time(lo);
     for (; c < chunks_.size(); ++c, i = 0) {
       const Chunk& ch = *chunks_[c];
-      for (; i < ch.size; ++i) {
-        if (ch.t[i] > hi) return;
-        f(IndexEntry{ch.t[i], ch.idx[i]});
-      }
+      std::uint32_t end = i;
+      while (end < ch.size && ch.t[end] <= hi) ++end;
+      for (std::uint32_t k = i; k < end; ++k) touch(ch.idx[k]);
+      for (std::uint32_t k = i; k < end; ++k) f(IndexEntry{ch.t[k], ch.idx[k]});
+      if (end < ch.size) return;
     }
   }
 
@@ -122,8 +133,11 @@ class StatusIndex {
   std::pair<std::size_t, std::uint32_t> upper_bound_time(std::int64_t time) const;
   std::size_t chunk_for(const IndexEntry& e) const;
   void remove_chunk(std::size_t c);
+  void room_for_one_more();
 
-  std::vector<std::unique_ptr<Chunk>> chunks_;
+  // Owned (deleted by the destructor). Raw pointers, so adding or removing a chunk moves the
+  // directory with one memmove: a chunk is removed about every 64 erases.
+  std::vector<Chunk*> chunks_;
   std::vector<IndexEntry> firsts_;  // firsts_[c] == chunks_[c]->at(0)
   std::size_t size_ = 0;
 };

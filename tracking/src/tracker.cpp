@@ -11,6 +11,11 @@ namespace {
 // of one burst, even when the exporter drains the burst as fast as it arrives.
 constexpr std::int64_t kLateEntryGraceMs = 1000;
 
+// The hint index walks take (StatusIndex::for_each_in): the record of entry idx is read soon.
+auto record_toucher(const OrderTable& table) {
+  return [&table](std::uint32_t idx) { table.prefetch_at(idx); };
+}
+
 }  // namespace
 
 OrderTracker::OrderTracker(const sla::Config& config) : impl_(std::make_unique<Impl>(config)) {}
@@ -55,6 +60,7 @@ std::size_t OrderTracker::memory_bytes() const {
 // nothing stays stuck in the future; tiers already counted are not counted again when W
 // passes them a second time (OrderRecord::breached).
 void OrderTracker::Impl::tick(std::int64_t now, bool behind) {
+  const auto touch_record = record_toucher(table);
   last_now = now;
   std::int64_t w = watermark;
   if (w != kNever && w > now) w = now;
@@ -67,9 +73,12 @@ void OrderTracker::Impl::tick(std::int64_t now, bool behind) {
     } else {
       retreat_cutoffs(w);
     }
-    age.move_to(w, index, [&](std::size_t s, std::uint32_t idx) {
-      return series(table.at(idx).combo, static_cast<std::uint8_t>(s));
-    });
+    age.move_to(
+        w, index,
+        [&](std::size_t s, std::uint32_t idx) {
+          return series(table.at(idx).combo, static_cast<std::uint8_t>(s));
+        },
+        touch_record);
     watermark = w;
   }
   if (!behind) confirm_late_entries(now);
@@ -120,6 +129,7 @@ void OrderTracker::Impl::release_combo(std::uint16_t c) {
 // to this one not counted yet for this stay (an order that entered already past tier 0 and
 // now crosses tier 1 has certainly run past both).
 void OrderTracker::Impl::advance_cutoffs(std::int64_t w) {
+  const auto touch_record = record_toucher(table);
   for (std::size_t s = 0; s < n; ++s) {
     for (std::size_t k = 0; k < cutoff[s].size(); ++k) {
       const std::int64_t next = w - threshold_ms[s][k];
@@ -129,7 +139,7 @@ void OrderTracker::Impl::advance_cutoffs(std::int64_t w) {
         ++overdue[series(r.combo, static_cast<std::uint8_t>(s)) * max_tiers + k];
         for (std::size_t j = r.breached; j <= k; ++j) ++breaches[s * max_tiers + j];
         r.breached = std::max<std::uint8_t>(r.breached, static_cast<std::uint8_t>(k + 1));
-      });
+      }, touch_record);
       cutoff[s][k] = next;
     }
   }
@@ -138,13 +148,14 @@ void OrderTracker::Impl::advance_cutoffs(std::int64_t w) {
 // The wall clock stepped back below W: orders between the new and the old cutoff are no
 // longer overdue as of W. Breaches stay counted (counters never go down).
 void OrderTracker::Impl::retreat_cutoffs(std::int64_t w) {
+  const auto touch_record = record_toucher(table);
   for (std::size_t s = 0; s < n; ++s) {
     for (std::size_t k = 0; k < cutoff[s].size(); ++k) {
       const std::int64_t next = w - threshold_ms[s][k];
       if (next >= cutoff[s][k]) continue;
       index[s].for_each_in(next, cutoff[s][k], [&](const IndexEntry& e) {
         --overdue[series(table.at(e.idx).combo, static_cast<std::uint8_t>(s)) * max_tiers + k];
-      });
+      }, touch_record);
       cutoff[s][k] = next;
     }
   }

@@ -1,8 +1,15 @@
 // OrderTracker::apply_batch: the batched event path. An event's apply is dominated by cache
-// misses (its hash slot, then its record, in tables far larger than the cache); applied one
-// by one they are paid in series. Here the slot of event i + kSlotAhead and the record of
-// event i + kRecordAhead are prefetched while event i is applied, so the misses of different
-// events overlap. Results are those of apply() on each event in order.
+// misses (its hash slot, its record, the index chunk of its current stay, in tables far larger
+// than the cache); applied one by one they are paid in series. Here a software pipeline
+// overlaps the misses of different events: while event i is applied,
+//   event i + kSlotAhead    has its id hashed and its home slot requested,
+//   event i + kRecordAhead  has its probe read (slot in cache) and its record requested (or,
+//                           absent, its tombstone slot),
+//   event i + kChunkAhead   is looked up (record in cache) and the index chunk holding its
+//                           current stay requested.
+// What a stage found is a hint, checked again in O(1) when the event is applied (the events
+// between may have moved the same order, or split the chunk), so results are exactly those of
+// apply() on each event in order.
 #include <algorithm>
 #include <array>
 
@@ -12,9 +19,10 @@ namespace orderwatch::tracking {
 
 namespace {
 
-constexpr std::size_t kSlotAhead = 8;    // hash computed and home slot requested
-constexpr std::size_t kRecordAhead = 4;  // home slot read, its record requested
-constexpr std::size_t kRing = 16;        // > kSlotAhead, a power of two
+constexpr std::size_t kSlotAhead = 12;
+constexpr std::size_t kRecordAhead = 6;
+constexpr std::size_t kChunkAhead = 2;
+constexpr std::size_t kRing = 16;  // > kSlotAhead, a power of two
 
 }  // namespace
 
@@ -23,18 +31,32 @@ void OrderTracker::apply_batch(std::span<const Event> events, std::int64_t now_m
   Impl& m = *impl_;
   const std::size_t count = std::min(events.size(), out.size());
   std::array<std::uint64_t, kRing> hash{};
+  std::array<Lookahead, kRing> ahead{};
   auto request_slot = [&](std::size_t j) {
     hash[j % kRing] = hash_order_id(m.hash_key, events[j].id);
     m.table.prefetch_slot(hash[j % kRing]);
   };
+  auto request_record = [&](std::size_t j) {
+    if (!m.table.prefetch_record(hash[j % kRing])) m.tombstones.prefetch(hash[j % kRing]);
+  };
+  auto request_chunk = [&](std::size_t j) {
+    Lookahead& a = ahead[j % kRing];
+    a = {};
+    a.idx = m.table.find(events[j].id, hash[j % kRing]);
+    if (a.idx == OrderTable::kNotFound) return;
+    const OrderRecord& r = m.table.at(a.idx);
+    if (r.status == events[j].status) return;  // a duplicate: nothing to move
+    a.hint = m.index[r.status].prefetch(IndexEntry{r.entered_ms, a.idx});
+  };
+  // Fill the pipeline: the first events go through the stages they would have been in.
   for (std::size_t j = 0; j < std::min(count, kSlotAhead); ++j) request_slot(j);
-  for (std::size_t j = 0; j < std::min(count, kRecordAhead); ++j) {
-    m.table.prefetch_record(hash[j % kRing]);
-  }
+  for (std::size_t j = 0; j < std::min(count, kRecordAhead); ++j) request_record(j);
+  for (std::size_t j = 0; j < std::min(count, kChunkAhead); ++j) request_chunk(j);
   for (std::size_t i = 0; i < count; ++i) {
     if (i + kSlotAhead < count) request_slot(i + kSlotAhead);
-    if (i + kRecordAhead < count) m.table.prefetch_record(hash[(i + kRecordAhead) % kRing]);
-    out[i] = m.apply(events[i], now_ms, hash[i % kRing]);
+    if (i + kRecordAhead < count) request_record(i + kRecordAhead);
+    if (i + kChunkAhead < count) request_chunk(i + kChunkAhead);
+    out[i] = m.apply(events[i], now_ms, hash[i % kRing], ahead[i % kRing]);
   }
 }
 

@@ -100,6 +100,14 @@ inline int dimension_by_field(const sla::Config& cfg, std::string_view field) {
   return -1;
 }
 
+// What a batch found out about an event a few events ahead of applying it (apply_batch):
+// its record and the index chunk of its current stay. Both are checked again in O(1) when
+// the event is applied, as the events between may have changed the table and the index.
+struct Lookahead {
+  std::uint32_t idx = OrderTable::kNotFound;
+  std::size_t hint = StatusIndex::kNoHint;
+};
+
 struct OrderTracker::Impl {
   explicit Impl(const sla::Config& c) : cfg(c), n(c.statuses.size()) {
     max_tiers = 1;
@@ -238,10 +246,12 @@ struct OrderTracker::Impl {
     return apply(e, now, hash_order_id(hash_key, e.id));
   }
   // h: hash_order_id(hash_key, e.id), computed ahead by a batch (apply_batch).
-  ApplyResult apply(const Event& e, std::int64_t now, std::uint64_t h) {
+  ApplyResult apply(const Event& e, std::int64_t now, std::uint64_t h, Lookahead ahead = {}) {
     last_event_ms = now;
     max_event_ms = std::max(max_event_ms, e.time_ms);
-    std::uint32_t idx = table.find(e.id, h);
+    std::uint32_t idx = ahead.idx != OrderTable::kNotFound && table.holds(ahead.idx, e.id)
+                            ? ahead.idx
+                            : table.find(e.id, h);
     if (idx == OrderTable::kNotFound) {
       if (auto finished = tombstones.find(h)) {
         return count(*finished == e.status ? ApplyResult::kDuplicate : ApplyResult::kStale);
@@ -263,8 +273,12 @@ struct OrderTracker::Impl {
     }
     OrderRecord& r = table.at(idx);
     if (r.status == e.status) return count(ApplyResult::kDuplicate);
-    // The index chunk holding this order is a likely cache miss: start loading it now.
-    const std::size_t hint = index[r.status].prefetch(IndexEntry{r.entered_ms, idx});
+    // The index chunk holding this order is a likely cache miss: start loading it now, unless
+    // the batch did a few events ago.
+    const IndexEntry current{r.entered_ms, idx};
+    const std::size_t hint = index[r.status].chunk_holds(ahead.hint, current)
+                                 ? ahead.hint
+                                 : index[r.status].prefetch(current);
     // Older than the current stay, or simultaneous but earlier in the workflow: out of order.
     if (e.time_ms < r.entered_ms || (e.time_ms == r.entered_ms && e.status < r.status)) {
       return count(ApplyResult::kStale);
