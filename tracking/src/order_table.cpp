@@ -43,6 +43,16 @@ std::uint32_t OrderTable::find(std::string_view id, std::uint64_t hash) const {
   }
 }
 
+const OrderRecord* OrderTable::probe_hint(std::uint64_t hash) const {
+  const std::uint32_t tag = tag_of(hash);
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t pos = home(tag);; pos = (pos + 1) & mask) {
+    const std::uint64_t s = slots_[pos];
+    if (s == 0) return nullptr;
+    if (static_cast<std::uint32_t>(s >> 32) == tag) return &records_[static_cast<std::uint32_t>(s) - 1];
+  }
+}
+
 std::size_t OrderTable::probe_length(std::string_view id, std::uint64_t hash) const {
   const std::uint32_t tag = tag_of(hash);
   const std::size_t mask = slots_.size() - 1;

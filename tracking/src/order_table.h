@@ -59,16 +59,9 @@ class OrderTable {
   // between a hint and the lookup it prepares.
   void prefetch_slot(std::uint64_t hash) const { __builtin_prefetch(&slots_[home(tag_of(hash))]); }
   bool prefetch_record(std::uint64_t hash) const {
-    const std::uint32_t tag = tag_of(hash);
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t pos = home(tag);; pos = (pos + 1) & mask) {
-      const std::uint64_t s = slots_[pos];
-      if (s == 0) return false;
-      if (static_cast<std::uint32_t>(s >> 32) == tag) {
-        __builtin_prefetch(&records_[static_cast<std::uint32_t>(s) - 1]);
-        return true;
-      }
-    }
+    const OrderRecord* r = probe_hint(hash);
+    if (r != nullptr) __builtin_prefetch(r);
+    return r != nullptr;
   }
   // Whether record idx (from an earlier find) still holds `id`: a found index checked again
   // in O(1) after other events changed the table.
@@ -91,6 +84,8 @@ class OrderTable {
   static std::uint32_t tag_of(std::uint64_t hash) { return static_cast<std::uint32_t>(hash >> 32); }
   std::size_t home(std::uint32_t tag) const { return tag >> (32 - bits_); }
   bool key_equals(const OrderRecord& r, std::string_view id) const;
+  // The record of the first slot along the probe of `hash` whose tag matches, or nullptr.
+  const OrderRecord* probe_hint(std::uint64_t hash) const;
   void grow();
   void place(std::uint64_t slot_value);
 
