@@ -10,7 +10,9 @@
 //               consumer has handled the last one.
 //   JetStream   the same K + M events stored in a stream first; `serve` started on a new
 //               durable (a catch-up after an outage). CPU per event and events/s until every
-//               event is applied, against serve's core NATS rate from the same run.
+//               event is applied, against serve's core NATS rate from the same run, and
+//               against a bare nats.c pull consumer on a durable of its own (what the server
+//               delivers when the consumer does nothing per message).
 //
 //   partitions  with --partitions P1,P2,...: the same events, each subject carrying the order
 //               id, spread by the server's own subject mapping (partition(P, id)) over P
@@ -240,6 +242,83 @@ Figures bare_core(const std::string& url, const std::vector<Message>& events, st
   return {(r.cpu_at_end - r.cpu_at_warm) / n * 1e6, n / (r.mono_at_end - t0)};
 }
 
+// ---- the bare JetStream consumer: what the server delivers to a pull consumer ------------
+// A child process with a new durable (AckAll, as serve's) on the stream: two pull requests of
+// 4096 in flight, one +ACK per 256 messages and on the last, nothing else done per message.
+[[noreturn]] void run_bare_jetstream(const std::string& url, std::uint64_t total, int report_fd) {
+  natsConnection* conn = nullptr;
+  jsCtx* js = nullptr;
+  if (natsConnection_ConnectTo(&conn, url.c_str()) != NATS_OK ||
+      natsConnection_JetStream(&js, conn, nullptr) != NATS_OK) {
+    _exit(2);
+  }
+  const double t0 = mono_s();
+  const double c0 = own_cpu_s();
+  jsConsumerConfig cc;
+  jsConsumerConfig_Init(&cc);
+  cc.Durable = "bare";
+  cc.AckPolicy = js_AckAll;
+  cc.MaxAckPending = 20000;
+  jsConsumerInfo* ci = nullptr;
+  jsErrCode err = static_cast<jsErrCode>(0);
+  if (js_AddConsumer(&ci, js, "BENCH", &cc, nullptr, &err) != NATS_OK) _exit(4);
+  jsConsumerInfo_Destroy(ci);
+  natsSubscription* sub = nullptr;
+  const char* inbox = "_BARE.inbox";
+  if (natsConnection_SubscribeSync(&sub, conn, inbox) != NATS_OK) _exit(2);
+  natsSubscription_SetPendingLimits(sub, -1, -1);
+  constexpr std::int64_t kPull = 4096;
+  const char* request = "{\"batch\":4096,\"expires\":500000000}";
+  std::int64_t outstanding = 0;
+  std::uint64_t seen = 0;
+  while (seen < total) {
+    if (outstanding <= kPull) {
+      natsConnection_PublishRequestString(conn, "$JS.API.CONSUMER.MSG.NEXT.BENCH.bare", inbox,
+                                          request);
+      outstanding += kPull;
+      continue;
+    }
+    natsMsg* msg = nullptr;
+    if (natsSubscription_NextMsg(&msg, sub, 1000) != NATS_OK) {
+      outstanding = 0;
+      continue;
+    }
+    const char* reply = natsMsg_GetReply(msg);
+    if (reply == nullptr || std::strncmp(reply, "$JS.ACK.", 8) != 0) {  // a request's status
+      outstanding = 0;
+      natsMsg_Destroy(msg);
+      continue;
+    }
+    --outstanding;
+    if (++seen % 256 == 0 || seen == total) natsConnection_PublishString(conn, reply, "+ACK");
+    natsMsg_Destroy(msg);
+  }
+  natsConnection_Flush(conn);
+  BareReport r{c0, own_cpu_s(), mono_s() - t0};
+  if (write(report_fd, &r, sizeof r) != sizeof r) _exit(3);
+  _exit(0);
+}
+
+Figures bare_jetstream(const std::string& url, std::size_t total) {
+  int report[2];
+  if (pipe(report) != 0) throw std::runtime_error("pipe");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const std::string args[] = {url, std::to_string(total), std::to_string(report[1])};
+    execl("/proc/self/exe", "ingest_bench", "--bare-jetstream", args[0].c_str(), args[1].c_str(),
+          args[2].c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  BareReport r{};
+  if (read(report[0], &r, sizeof r) != sizeof r) throw std::runtime_error("bare jetstream: no report");
+  int status = 0;
+  waitpid(pid, &status, 0);
+  for (int fd : {report[0], report[1]}) close(fd);
+  const double n = static_cast<double>(total);
+  // mono_at_end holds the elapsed time here.
+  return {(r.cpu_at_end - r.cpu_at_warm) / n * 1e6, n / r.mono_at_end};
+}
+
 // ---- orderwatch serve ----------------------------------------------------------------------
 double handled(ExporterProcess& e) {
   double sum = 0;
@@ -292,8 +371,7 @@ Figures serve_core(const TempDir& dir, const std::string& url, const std::vector
   return {(cpu1 - cpu0) / n * 1e6, n / (t1 - t0)};
 }
 
-Figures serve_jetstream(const TempDir& dir, const std::string& url,
-                        const std::vector<Message>& events) {
+void fill_stream(const std::string& url, const std::vector<Message>& events) {
   testing::create_stream(url, "BENCH", {"bench.orders.>"});
   natsConnection* conn = nullptr;
   jsCtx* js = nullptr;
@@ -308,6 +386,10 @@ Figures serve_jetstream(const TempDir& dir, const std::string& url,
   js_PublishAsyncComplete(js, nullptr);
   jsCtx_Destroy(js);
   natsConnection_Destroy(conn);
+}
+
+Figures serve_jetstream(const TempDir& dir, const std::string& url,
+                        const std::vector<Message>& events) {
   const std::string cfg = dir.write("js.yaml", config_yaml(true));
   const double t0 = mono_s();
   ExporterProcess e(cfg, url, dir.path() + "/serve-js.log");
@@ -399,6 +481,9 @@ int main(int argc, char** argv) {
   bool jetstream = true;
   int repeat = 3;
   std::vector<std::size_t> partitions;
+  if (argc == 5 && std::strcmp(argv[1], "--bare-jetstream") == 0) {
+    run_bare_jetstream(argv[2], std::stoull(argv[3]), std::atoi(argv[4]));
+  }
   if (argc == 7 && std::strcmp(argv[1], "--bare-subscriber") == 0) {
     run_bare_subscriber(argv[2], std::stoull(argv[3]), std::stoull(argv[4]), std::atoi(argv[5]),
                         std::atoi(argv[6]));
@@ -477,13 +562,19 @@ int main(int argc, char** argv) {
       }
       std::printf("\n");
       if (jetstream) {
+        fill_stream(nats.url(), msgs);
+        const Figures bare_js = bare_jetstream(nats.url(), msgs.size());
         const Figures js = serve_jetstream(dir, nats.url(), msgs);
         std::printf("JetStream catch-up, %zu events already in the stream, new durable:\n",
                     msgs.size());
+        std::printf("  bare nats.c pull consumer %6.3f us CPU/event  %6.3f M events/s "
+                    "(what the server delivers)\n",
+                    bare_js.cpu_per_event_us, bare_js.events_per_s / 1e6);
         std::printf("  orderwatch serve        %6.3f us CPU/event  %6.3f M events/s\n",
                     js.cpu_per_event_us, js.events_per_s / 1e6);
-        std::printf("  catch-up / core NATS ingest: %.2fx (target >= 0.5x)\n",
-                    js.events_per_s / serve.events_per_s);
+        std::printf("  catch-up / core NATS ingest: %.2fx (target >= 0.5x); "
+                    "serve / bare pull consumer: %.2fx\n",
+                    js.events_per_s / serve.events_per_s, js.events_per_s / bare_js.events_per_s);
       }
       std::fflush(stdout);
     }
