@@ -29,7 +29,7 @@ TEST(OrderTable, InsertFindEraseAgainstUnorderedMap) {
     } else {
       ASSERT_EQ(found, it->second);
       if (rng() % 2) {
-        table.erase(found);
+        table.erase(found, h);
         ref.erase(it);
       }
     }
@@ -47,7 +47,7 @@ TEST(OrderTable, EmptyAndBoundaryLengthIds) {
   EXPECT_EQ(table.id(a), inline_max);
   EXPECT_EQ(table.id(b), first_long);
   EXPECT_EQ(table.find(first_long, hash_order_id(kKey, first_long)), b);
-  table.erase(a);
+  table.erase(a, hash_order_id(kKey, inline_max));
   EXPECT_EQ(table.find(inline_max, hash_order_id(kKey, inline_max)), OrderTable::kNotFound);
   EXPECT_EQ(table.find(first_long, hash_order_id(kKey, first_long)), b);
 }

@@ -4,6 +4,7 @@
 
 #include <random>
 #include <set>
+#include <unordered_map>
 
 namespace orderwatch::tracking {
 namespace {
@@ -74,6 +75,44 @@ TEST(StatusIndex, MatchesAnOrderedSetUnderRandomChurn) {
     }
   }
   EXPECT_LT(index.memory_bytes(), 16 * sizeof(IndexEntry) * (ref.size() + 1000));
+}
+
+// The chunk each entry is in, as insert() returned it and the relocation callback updated it
+// through splits and merges, is always exact: erase() with it never has to search.
+TEST(StatusIndex, ReportsEveryEntrysChunkThroughSplitsAndMerges) {
+  std::mt19937_64 rng(13);
+  std::unordered_map<std::uint32_t, StatusIndex::ChunkId> chunk_of;
+  std::size_t relocations = 0;
+  StatusIndex index([&](std::uint32_t idx, StatusIndex::ChunkId c) {
+    chunk_of[idx] = c;
+    ++relocations;
+  });
+  std::set<IndexEntry> ref;
+  std::vector<IndexEntry> live;
+  std::uint32_t next_idx = 0;
+  for (int step = 0; step < 100000; ++step) {
+    if (live.empty() || rng() % 100 < 52) {
+      // Out of order: inserts land inside full chunks and split them.
+      IndexEntry e{static_cast<std::int64_t>(rng() % 50000), next_idx++};
+      chunk_of[e.idx] = index.insert(e);
+      ref.insert(e);
+      live.push_back(e);
+    } else {
+      // Scattered erases thin chunks out until they merge.
+      const std::size_t pos = rng() % live.size();
+      const IndexEntry e = live[pos];
+      live[pos] = live.back();
+      live.pop_back();
+      ASSERT_TRUE(index.chunk_holds(chunk_of.at(e.idx), e)) << "step " << step;
+      index.erase(e, chunk_of.at(e.idx));
+      chunk_of.erase(e.idx);
+      ref.erase(e);
+    }
+  }
+  for (const IndexEntry& e : live) ASSERT_TRUE(index.chunk_holds(chunk_of.at(e.idx), e));
+  const auto got = all(index);
+  EXPECT_TRUE(std::equal(got.begin(), got.end(), ref.begin(), ref.end()));
+  EXPECT_GT(relocations, 1000u);  // splits and merges did happen
 }
 
 TEST(StatusIndex, WalkAfterStartsStrictlyAfterAnyKey) {

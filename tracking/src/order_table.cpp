@@ -116,17 +116,17 @@ std::uint32_t OrderTable::insert(std::string_view id, std::uint64_t hash) {
     std::memcpy(r.id_bytes, &slot, sizeof slot);
     r.id_len = OrderRecord::kLongId;
   }
-  r.hash_tag = tag_of(hash);
-  place((static_cast<std::uint64_t>(r.hash_tag) << 32) | (idx + 1));
+  place((static_cast<std::uint64_t>(tag_of(hash)) << 32) | (idx + 1));
   ++size_;
   return idx;
 }
 
-void OrderTable::erase(std::uint32_t idx) {
+void OrderTable::erase(std::uint32_t idx, std::uint64_t hash) {
   OrderRecord& r = records_[idx];
-  const std::uint64_t target = (static_cast<std::uint64_t>(r.hash_tag) << 32) | (idx + 1);
+  const std::uint32_t tag = tag_of(hash);
+  const std::uint64_t target = (static_cast<std::uint64_t>(tag) << 32) | (idx + 1);
   const std::size_t mask = slots_.size() - 1;
-  std::size_t pos = home(r.hash_tag);
+  std::size_t pos = home(tag);
   while (slots_[pos] != target) {
     assert(slots_[pos] != 0);
     pos = (pos + 1) & mask;

@@ -27,7 +27,9 @@ struct OrderRecord {
   std::uint8_t id_len = 0;
   std::int64_t entered_ms = 0;     // event time the order entered its current status
   std::int64_t first_seen_ms = 0;  // event time of the first event seen (turnaround start)
-  std::uint32_t hash_tag = 0;      // high 32 bits of the id hash (probe filter + rehash)
+  // The StatusIndex chunk holding this order's entry (StatusIndex::ChunkId), kept current by
+  // the index, so a move goes straight to it.
+  std::uint32_t chunk = 0xFFFFFFFFu;
   std::uint16_t combo = 0;         // interned dimension-value combination
   std::uint8_t status = kFree;     // index into Config::statuses; kFree when unused
   // Tiers 0..breached-1 of the current stay have had their breach counted (once per stay per
@@ -50,8 +52,8 @@ class OrderTable {
   // Inserts a new id (caller checked it is absent) and returns its record, status kFree
   // replaced by the caller.
   std::uint32_t insert(std::string_view id, std::uint64_t hash);
-  // Removes the record from the index and recycles it.
-  void erase(std::uint32_t idx);
+  // Removes the record from the index and recycles it. `hash`: as for find().
+  void erase(std::uint32_t idx, std::uint64_t hash);
 
   // Prefetch hints for a batch of lookups (OrderTracker::apply_batch): first the id's home
   // slot; once that is in cache, the record of the first slot along the probe whose tag

@@ -54,13 +54,21 @@ void StatusIndex::Chunk::erase_at(std::uint32_t pos) {
 }
 
 StatusIndex::StatusIndex() = default;
+StatusIndex::StatusIndex(Relocate relocate) : relocate_(std::move(relocate)) {}
 StatusIndex::~StatusIndex() {
   for (Chunk* c : chunks_) delete c;
 }
 StatusIndex::StatusIndex(StatusIndex&& other) noexcept
-    : chunks_(std::move(other.chunks_)), firsts_(std::move(other.firsts_)), size_(other.size_) {
+    : chunks_(std::move(other.chunks_)),
+      firsts_(std::move(other.firsts_)),
+      by_id_(std::move(other.by_id_)),
+      free_ids_(std::move(other.free_ids_)),
+      size_(other.size_),
+      relocate_(std::move(other.relocate_)) {
   other.chunks_.clear();
   other.firsts_.clear();
+  other.by_id_.clear();
+  other.free_ids_.clear();
   other.size_ = 0;
 }
 StatusIndex& StatusIndex::operator=(StatusIndex&& other) noexcept {
@@ -68,9 +76,14 @@ StatusIndex& StatusIndex::operator=(StatusIndex&& other) noexcept {
   for (Chunk* c : chunks_) delete c;
   chunks_ = std::move(other.chunks_);
   firsts_ = std::move(other.firsts_);
+  by_id_ = std::move(other.by_id_);
+  free_ids_ = std::move(other.free_ids_);
   size_ = other.size_;
+  relocate_ = std::move(other.relocate_);
   other.chunks_.clear();
   other.firsts_.clear();
+  other.by_id_.clear();
+  other.free_ids_.clear();
   other.size_ = 0;
   return *this;
 }
@@ -79,7 +92,7 @@ const IndexEntry& StatusIndex::oldest() const { return firsts_.front(); }
 
 std::size_t StatusIndex::chunk_for(const IndexEntry& e) const {
   // Last chunk whose first entry is <= e (chunk 0 when e precedes everything). Branchless:
-  // the directory is searched for every event that moves an order, with random keys.
+  // out-of-order inserts and range queries search it with random keys.
   const IndexEntry* base = firsts_.data();
   std::size_t n = firsts_.size();
   while (n > 1) {
@@ -90,101 +103,140 @@ std::size_t StatusIndex::chunk_for(const IndexEntry& e) const {
   return static_cast<std::size_t>(base - firsts_.data());
 }
 
-std::size_t StatusIndex::prefetch(IndexEntry e) const {
-  if (chunks_.empty()) return kNoHint;
-  const std::size_t c = chunk_for(e);
-  const char* p = reinterpret_cast<const char*>(chunks_[c]);
+void StatusIndex::prefetch(ChunkId c) const {
+  if (c >= by_id_.size() || by_id_[c] == nullptr) return;
+  const char* p = reinterpret_cast<const char*>(by_id_[c]);
   // Every line erase() reads or moves: size, t[] and idx[].
   for (std::size_t off = 0; off < sizeof(Chunk); off += 64) __builtin_prefetch(p + off);
   __builtin_prefetch(p + sizeof(Chunk) - 1);  // chunks are not line-aligned
-  return c;
 }
 
-// Grows the directory ahead of adding a chunk, so the insertion itself cannot throw (and leak
-// the chunk).
-void StatusIndex::room_for_one_more() {
-  if (chunks_.size() == chunks_.capacity()) chunks_.reserve(std::max<std::size_t>(16, 2 * chunks_.size()));
-  if (firsts_.size() == firsts_.capacity()) firsts_.reserve(std::max<std::size_t>(16, 2 * firsts_.size()));
+// Tells the owner where the entries from position from_pos of `to` now are.
+void StatusIndex::relocate(const Chunk& to, std::uint32_t from_pos) const {
+  if (!relocate_) return;
+  for (std::uint32_t i = from_pos; i < to.size; ++i) relocate_(to.idx[i], to.id);
 }
 
-void StatusIndex::insert(IndexEntry e) {
-  ++size_;
+StatusIndex::Chunk* StatusIndex::add_chunk(std::size_t c, IndexEntry first) {
+  // Room first, so nothing below can throw with the chunk not yet owned.
+  if (chunks_.size() == chunks_.capacity()) {
+    chunks_.reserve(std::max<std::size_t>(16, 2 * chunks_.size()));
+  }
+  if (firsts_.size() == firsts_.capacity()) {
+    firsts_.reserve(std::max<std::size_t>(16, 2 * firsts_.size()));
+  }
+  if (free_ids_.empty()) {
+    // A new id: remove_chunk() must be able to free every id without allocating.
+    const std::size_t ids = by_id_.size() + 1;
+    if (by_id_.capacity() < ids) by_id_.reserve(std::max<std::size_t>(16, 2 * ids));
+    if (free_ids_.capacity() < ids) free_ids_.reserve(std::max<std::size_t>(16, 2 * ids));
+  }
+  auto* ch = new Chunk();
+  if (free_ids_.empty()) {
+    ch->id = static_cast<ChunkId>(by_id_.size());
+    by_id_.push_back(ch);
+  } else {
+    ch->id = free_ids_.back();
+    free_ids_.pop_back();
+    by_id_[ch->id] = ch;
+  }
+  ch->next = c < chunks_.size() ? chunks_[c] : nullptr;
+  if (c > 0) chunks_[c - 1]->next = ch;
+  chunks_.insert(chunks_.begin() + static_cast<std::ptrdiff_t>(c), ch);
+  firsts_.insert(firsts_.begin() + static_cast<std::ptrdiff_t>(c), first);
+  return ch;
+}
+
+void StatusIndex::remove_chunk(std::size_t c) {
+  Chunk* ch = chunks_[c];
+  if (c > 0) chunks_[c - 1]->next = ch->next;
+  by_id_[ch->id] = nullptr;
+  free_ids_.push_back(ch->id);  // cannot throw: reserved when the id was handed out
+  delete ch;
+  chunks_.erase(chunks_.begin() + static_cast<std::ptrdiff_t>(c));
+  firsts_.erase(firsts_.begin() + static_cast<std::ptrdiff_t>(c));
+}
+
+StatusIndex::ChunkId StatusIndex::insert(IndexEntry e) {
   if (chunks_.empty()) {
-    room_for_one_more();
-    chunks_.push_back(new Chunk());
-    chunks_[0]->insert_at(0, e);
-    firsts_.push_back(e);
-    return;
+    Chunk* ch = add_chunk(0, e);
+    ch->insert_at(0, e);
+    ++size_;
+    return ch->id;
   }
   // Fast path: newest so far, appended to the last chunk.
   std::size_t c = chunks_.size() - 1;
   Chunk* ch = chunks_[c];
   if (!(e < ch->at(ch->size - 1))) {
-    if (ch->size < kChunkCapacity) {
-      ch->t[ch->size] = e.t;
-      ch->idx[ch->size] = e.idx;
-      ++ch->size;
-      return;
-    }
-    room_for_one_more();
-    auto* fresh = new Chunk();
-    fresh->insert_at(0, e);
-    chunks_.push_back(fresh);
-    firsts_.push_back(e);
-    return;
+    if (ch->size == kChunkCapacity) ch = add_chunk(c + 1, e);
+    ch->t[ch->size] = e.t;
+    ch->idx[ch->size] = e.idx;
+    ++ch->size;
+    ++size_;
+    return ch->id;
   }
   c = chunk_for(e);
   ch = chunks_[c];
   if (ch->size == kChunkCapacity) {
-    // Split in half; the new chunk takes the upper half.
-    room_for_one_more();
-    auto* upper = new Chunk();
+    // Split in half; the new chunk takes the upper half (and tells the owner).
     constexpr std::uint32_t half = kChunkCapacity / 2;
+    Chunk* upper = add_chunk(c + 1, ch->at(half));
     std::memcpy(upper->t, ch->t + half, (kChunkCapacity - half) * sizeof(std::int64_t));
     std::memcpy(upper->idx, ch->idx + half, (kChunkCapacity - half) * sizeof(std::uint32_t));
     upper->size = kChunkCapacity - half;
     ch->size = half;
-    const IndexEntry upper_first = upper->at(0);
-    chunks_.insert(chunks_.begin() + static_cast<std::ptrdiff_t>(c + 1), upper);
-    firsts_.insert(firsts_.begin() + static_cast<std::ptrdiff_t>(c + 1), upper_first);
-    if (!(e < upper_first)) {
+    relocate(*upper, 0);
+    if (!(e < upper->at(0))) {
       ++c;
-      ch = chunks_[c];
+      ch = upper;
     }
   }
   ch->insert_at(ch->upper_bound(e), e);
   firsts_[c] = ch->at(0);
+  ++size_;
+  return ch->id;
 }
 
-void StatusIndex::remove_chunk(std::size_t c) {
-  delete chunks_[c];
-  chunks_.erase(chunks_.begin() + static_cast<std::ptrdiff_t>(c));
-  firsts_.erase(firsts_.begin() + static_cast<std::ptrdiff_t>(c));
+bool StatusIndex::chunk_holds(ChunkId c, const IndexEntry& e) const {
+  if (c >= by_id_.size() || by_id_[c] == nullptr) return false;
+  const Chunk& ch = *by_id_[c];
+  const std::uint32_t pos = ch.lower_bound(e);
+  return pos < ch.size && ch.at(pos) == e;
 }
 
-void StatusIndex::erase(IndexEntry e, std::size_t hint) {
-  const std::size_t c = chunk_holds(hint, e) ? hint : chunk_for(e);
-  Chunk* ch = chunks_[c];
+void StatusIndex::erase(IndexEntry e, ChunkId chunk) {
+  Chunk* ch = chunk < by_id_.size() ? by_id_[chunk] : nullptr;
+  if (ch == nullptr || !ch->holds(e)) {
+    if (chunks_.empty()) return;
+    ch = chunks_[chunk_for(e)];
+  }
   const std::uint32_t pos = ch->lower_bound(e);
   assert(pos < ch->size && ch->at(pos) == e);
   if (pos >= ch->size || !(ch->at(pos) == e)) return;  // not present: leave the index untouched
+  const std::uint32_t after = ch->size - 1;
+  // Keep chunks reasonably full when removals are scattered: a quarter-full chunk takes in its
+  // right neighbour when both fit in half a chunk.
+  Chunk* next = ch->next;
+  const bool merge =
+      after > 0 && after < kChunkCapacity / 4 && next != nullptr && after + next->size <= kChunkCapacity / 2;
+  // The directory position is needed only when the chunk's first entry changes, it goes away
+  // or it merges; e still lies in its range, so the directory search finds it.
+  const std::size_t c = (pos == 0 || after == 0 || merge) ? chunk_for(e) : 0;
+  assert(!(pos == 0 || after == 0 || merge) || chunks_[c] == ch);
   ch->erase_at(pos);
   --size_;
-  if (ch->size == 0) {
+  if (after == 0) {
     remove_chunk(c);
     return;
   }
-  firsts_[c] = ch->at(0);
-  // Keep chunks reasonably full when removals are scattered: merge a quarter-full chunk into
-  // its right neighbour when both fit in half a chunk.
-  if (ch->size < kChunkCapacity / 4 && c + 1 < chunks_.size()) {
-    Chunk* next = chunks_[c + 1];
-    if (ch->size + next->size <= kChunkCapacity / 2) {
-      std::memcpy(ch->t + ch->size, next->t, next->size * sizeof(std::int64_t));
-      std::memcpy(ch->idx + ch->size, next->idx, next->size * sizeof(std::uint32_t));
-      ch->size += next->size;
-      remove_chunk(c + 1);
-    }
+  if (pos == 0) firsts_[c] = ch->at(0);
+  if (merge) {
+    const std::uint32_t from = ch->size;
+    std::memcpy(ch->t + ch->size, next->t, next->size * sizeof(std::int64_t));
+    std::memcpy(ch->idx + ch->size, next->idx, next->size * sizeof(std::uint32_t));
+    ch->size += next->size;
+    relocate(*ch, from);
+    remove_chunk(c + 1);
   }
 }
 
@@ -216,7 +268,8 @@ std::size_t StatusIndex::count_at_or_before(std::int64_t cutoff) const {
 
 std::size_t StatusIndex::memory_bytes() const {
   return chunks_.size() * sizeof(Chunk) + chunks_.capacity() * sizeof(void*) +
-         firsts_.capacity() * sizeof(IndexEntry);
+         firsts_.capacity() * sizeof(IndexEntry) + by_id_.capacity() * sizeof(void*) +
+         free_ids_.capacity() * sizeof(ChunkId);
 }
 
 }  // namespace orderwatch::tracking

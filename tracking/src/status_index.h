@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace orderwatch::tracking {
@@ -31,27 +32,34 @@ struct IndexEntry {
 class StatusIndex {
  public:
   static constexpr std::uint32_t kChunkCapacity = 64;
+  // A chunk's stable name: where the entry of a record is, kept by the record itself (the
+  // owner's OrderRecord::chunk), so erasing an order goes straight to its chunk instead of
+  // searching the directory. Entries keep their chunk while the chunk shifts them around; only
+  // a split or a merge moves entries to another chunk, and then the index reports each move
+  // through the relocation callback.
+  using ChunkId = std::uint32_t;
+  static constexpr ChunkId kNoChunk = 0xFFFFFFFFu;
+  // Called with (record index, new chunk) for every entry a split or merge moved.
+  using Relocate = std::function<void(std::uint32_t, ChunkId)>;
 
   StatusIndex();
+  explicit StatusIndex(Relocate relocate);
   ~StatusIndex();
   StatusIndex(StatusIndex&&) noexcept;
   StatusIndex& operator=(StatusIndex&&) noexcept;
   StatusIndex(const StatusIndex&) = delete;
   StatusIndex& operator=(const StatusIndex&) = delete;
 
-  void insert(IndexEntry e);
-  static constexpr std::size_t kNoHint = ~std::size_t{0};
-  // Starts loading the chunk that holds `e` into cache; call early, erase() later. Returns a
-  // hint for erase(): the chunk's position, checked there (two comparisons) and searched
-  // again only when the index changed under it.
-  std::size_t prefetch(IndexEntry e) const;
-  // Removes an entry that is present (asserted in debug builds). `hint`: from prefetch().
-  void erase(IndexEntry e, std::size_t hint = kNoHint);
-  // Whether `e` would lie in chunk c (the last chunk whose first entry is <= e).
-  bool chunk_holds(std::size_t c, const IndexEntry& e) const {
-    return c < firsts_.size() && !(e < firsts_[c]) &&
-           (c + 1 == firsts_.size() || e < firsts_[c + 1]);
-  }
+  // Inserts `e` and returns the chunk now holding it.
+  ChunkId insert(IndexEntry e);
+  // Starts loading chunk `c` (from insert() or a relocation) into cache; call early, erase()
+  // later.
+  void prefetch(ChunkId c) const;
+  // Removes an entry that is present (asserted in debug builds). `chunk`: where insert() or a
+  // relocation said it is; checked, and searched for when it does not hold e (kNoChunk).
+  void erase(IndexEntry e, ChunkId chunk = kNoChunk);
+  // Whether chunk c holds e (tests: the chunks reported are exact).
+  bool chunk_holds(ChunkId c, const IndexEntry& e) const;
 
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
@@ -120,9 +128,14 @@ class StatusIndex {
   // Struct of arrays: the time search touches only t[] (8 cache lines per chunk).
   struct Chunk {
     std::uint32_t size = 0;
+    ChunkId id = kNoChunk;
+    Chunk* next = nullptr;  // the chunk after this one in the directory (merges look at it)
     std::int64_t t[kChunkCapacity];
     std::uint32_t idx[kChunkCapacity];
     IndexEntry at(std::uint32_t i) const { return {t[i], idx[i]}; }
+    bool holds(const IndexEntry& e) const {
+      return size > 0 && !(e < at(0)) && !(at(size - 1) < e);
+    }
     // First position whose entry is not less than e (branchless).
     std::uint32_t lower_bound(const IndexEntry& e) const;
     std::uint32_t upper_bound(const IndexEntry& e) const;
@@ -131,15 +144,21 @@ class StatusIndex {
   };
   // First position (chunk, offset) with t > time.
   std::pair<std::size_t, std::uint32_t> upper_bound_time(std::int64_t time) const;
+  // Directory position of the last chunk whose first entry is <= e (0 when e precedes all).
   std::size_t chunk_for(const IndexEntry& e) const;
+  // A new chunk at directory position c (the ones from c on move up).
+  Chunk* add_chunk(std::size_t c, IndexEntry first);
   void remove_chunk(std::size_t c);
-  void room_for_one_more();
+  void relocate(const Chunk& to, std::uint32_t from_pos) const;
 
   // Owned (deleted by the destructor). Raw pointers, so adding or removing a chunk moves the
   // directory with one memmove: a chunk is removed about every 64 erases.
   std::vector<Chunk*> chunks_;
   std::vector<IndexEntry> firsts_;  // firsts_[c] == chunks_[c]->at(0)
+  std::vector<Chunk*> by_id_;       // [ChunkId]: the same chunks, nullptr for a free id
+  std::vector<ChunkId> free_ids_;
   std::size_t size_ = 0;
+  Relocate relocate_;
 };
 
 }  // namespace orderwatch::tracking

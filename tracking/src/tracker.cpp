@@ -195,7 +195,7 @@ void OrderTracker::Impl::evict(std::int64_t w) {
     while (!idx_s.empty() && idx_s.oldest().t <= evict_before) {
       const std::uint32_t idx = idx_s.oldest().idx;
       leave(idx, table.at(idx), std::nullopt);
-      table.erase(idx);
+      table.erase(idx, hash_order_id(hash_key, table.id(idx)));
       ++evictions;
     }
   }

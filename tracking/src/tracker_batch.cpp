@@ -46,7 +46,7 @@ void OrderTracker::apply_batch(std::span<const Event> events, std::int64_t now_m
     if (a.idx == OrderTable::kNotFound) return;
     const OrderRecord& r = m.table.at(a.idx);
     if (r.status == events[j].status) return;  // a duplicate: nothing to move
-    a.hint = m.index[r.status].prefetch(IndexEntry{r.entered_ms, a.idx});
+    m.index[r.status].prefetch(r.chunk);
   };
   // Fill the pipeline: the first events go through the stages they would have been in.
   for (std::size_t j = 0; j < std::min(count, kSlotAhead); ++j) request_slot(j);

@@ -100,12 +100,11 @@ inline int dimension_by_field(const sla::Config& cfg, std::string_view field) {
   return -1;
 }
 
-// What a batch found out about an event a few events ahead of applying it (apply_batch):
-// its record and the index chunk of its current stay. Both are checked again in O(1) when
-// the event is applied, as the events between may have changed the table and the index.
+// What a batch found out about an event a few events ahead of applying it (apply_batch): its
+// record, checked again in O(1) when the event is applied, as the events between may have
+// changed the table.
 struct Lookahead {
   std::uint32_t idx = OrderTable::kNotFound;
-  std::size_t hint = StatusIndex::kNoHint;
 };
 
 struct OrderTracker::Impl {
@@ -121,7 +120,12 @@ struct OrderTracker::Impl {
       threshold_ms.push_back(std::move(t));
     }
     for (std::size_t s = 0; s < n; ++s) cutoff.emplace_back(threshold_ms[s].size(), kNever);
-    index.resize(n);
+    // Each index keeps its orders' OrderRecord::chunk current when entries change chunks.
+    index.reserve(n);
+    for (std::size_t s = 0; s < n; ++s) {
+      index.emplace_back(
+          [this](std::uint32_t idx, StatusIndex::ChunkId chunk) { table.at(idx).chunk = chunk; });
+    }
     // The same bounds the generated rules assume (sla/metrics.h): every threshold is a bound.
     duration_bounds = to_ms(sla::status_duration_buckets(cfg));
     turnaround_bounds = to_ms(sla::turnaround_buckets(cfg));
@@ -192,7 +196,7 @@ struct OrderTracker::Impl {
   // The order enters its (already set) status at r.entered_ms; `now` is the wall clock.
   void enter(std::uint32_t idx, OrderRecord& r, std::int64_t now) {
     const std::uint8_t s = r.status;
-    index[s].insert(IndexEntry{r.entered_ms, idx});
+    r.chunk = index[s].insert(IndexEntry{r.entered_ms, idx});
     const std::size_t ser = series(r.combo, s);
     ++in_status[ser];
     age.enter(ser, r.entered_ms);
@@ -209,8 +213,7 @@ struct OrderTracker::Impl {
 
   // The order leaves its status; `leave_ms` is the event time of the next status, or nullopt
   // for an eviction (the stay is unknown, so nothing is observed).
-  void leave(std::uint32_t idx, const OrderRecord& r, std::optional<std::int64_t> leave_ms,
-             std::size_t index_hint = StatusIndex::kNoHint) {
+  void leave(std::uint32_t idx, const OrderRecord& r, std::optional<std::int64_t> leave_ms) {
     const std::uint8_t s = r.status;
     const std::size_t ser = series(r.combo, s);
     const auto& cut = cutoff[s];
@@ -226,7 +229,7 @@ struct OrderTracker::Impl {
       observe(&hist[ser * nb], duration_bounds, stay);
       hist_sum_ms[ser] += stay;
     }
-    index[s].erase(IndexEntry{r.entered_ms, idx}, index_hint);
+    index[s].erase(IndexEntry{r.entered_ms, idx}, r.chunk);
     --in_status[ser];
     age.leave(ser, r.entered_ms);
   }
@@ -273,25 +276,19 @@ struct OrderTracker::Impl {
     }
     OrderRecord& r = table.at(idx);
     if (r.status == e.status) return count(ApplyResult::kDuplicate);
-    // The index chunk holding this order is a likely cache miss: start loading it now, unless
-    // the batch did a few events ago.
-    const IndexEntry current{r.entered_ms, idx};
-    const std::size_t hint = index[r.status].chunk_holds(ahead.hint, current)
-                                 ? ahead.hint
-                                 : index[r.status].prefetch(current);
     // Older than the current stay, or simultaneous but earlier in the workflow: out of order.
     if (e.time_ms < r.entered_ms || (e.time_ms == r.entered_ms && e.status < r.status)) {
       return count(ApplyResult::kStale);
     }
     note_leave(idx, r, e.status, e.time_ms);
-    leave(idx, r, e.time_ms, hint);
+    leave(idx, r, e.time_ms);
     ++transitions[r.status * n + e.status];
     if (terminal[e.status]) {
       const std::int64_t turnaround = e.time_ms - r.first_seen_ms;
       observe(&turn_hist[e.status * ntb], turnaround_bounds, turnaround);
       turn_sum_ms[e.status] += turnaround;
       add_tombstone(h, e.status, now);
-      table.erase(idx);
+      table.erase(idx, h);
     } else {
       r.status = e.status;
       r.entered_ms = e.time_ms;
