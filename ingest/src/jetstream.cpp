@@ -90,6 +90,7 @@ void JetStreamConsumer::run() {
     if (!stopping()) pause(resync_ ? 100 : kRetryMs);
     resync_ = false;
   }
+  destroy_spent();
   for (auto& [seq, h] : held_) natsMsg_Destroy(h.msg);  // acknowledged: a restart re-reads them
   held_.clear();
   if (js_ != nullptr) {
@@ -142,6 +143,7 @@ void JetStreamConsumer::consume() {
       // instead of a wake-up per message (the server delivers slower than we apply).
       const bool short_batch = pending_.size() < kApplyBatch;
       handle_pending();
+      if (short_batch) destroy_spent();  // nothing is held while the stream is quiet
       if (short_batch && outstanding > 0 && !resync_) {
         std::this_thread::sleep_for(std::chrono::microseconds(kIdleNapUs));
       }
@@ -188,6 +190,7 @@ void JetStreamConsumer::consume() {
     }
   }
   handle_pending();
+  destroy_spent();
   if (!stopping()) return;
   // What has arrived and is not applied is redelivered at once to the next run.
   for (natsMsg* msg = nullptr; natsSubscription_NextMsg(&msg, sub_, 0) == NATS_OK; msg = nullptr) {
@@ -243,6 +246,16 @@ void JetStreamConsumer::handle_pending() {
   pending_.clear();
 }
 
+void JetStreamConsumer::retire(natsMsg* msg) {
+  spent_.push_back(msg);
+  if (spent_.size() >= kSpent) destroy_spent();
+}
+
+void JetStreamConsumer::destroy_spent() {
+  for (natsMsg* msg : spent_) natsMsg_Destroy(msg);
+  spent_.clear();
+}
+
 void JetStreamConsumer::acknowledge_each(bool applied) {
   for (std::size_t i = 0; i < pending_.size(); ++i) {
     natsMsg* msg = pending_[i];
@@ -266,7 +279,7 @@ void JetStreamConsumer::acknowledge_each(bool applied) {
         ++stats_.jetstream_terminated;
       }
     }
-    natsMsg_Destroy(msg);
+    retire(msg);
   }
 }
 
@@ -292,7 +305,7 @@ void JetStreamConsumer::acknowledge_prefix() {
     }
     // A smaller one: the server went back (a new consumer leader re-delivering what we saw).
     next_consumer_seq_ = d.consumer_seq + 1;
-    if (last != nullptr) natsMsg_Destroy(last);
+    if (last != nullptr) retire(last);
     last = msg;
     if (batch_[i].accepted) continue;
     const events::RejectReason reason = batch_[i].reason;
@@ -311,9 +324,9 @@ void JetStreamConsumer::acknowledge_prefix() {
   }
   if (last != nullptr) {
     natsConnection_Publish(conn_, natsMsg_GetReply(last), "+ACK", 4);
-    natsMsg_Destroy(last);
+    retire(last);
   }
-  for (; i < pending_.size(); ++i) natsMsg_Destroy(pending_[i]);  // after a hole: re-read
+  for (; i < pending_.size(); ++i) retire(pending_[i]);  // after a hole: re-read
 }
 
 // A curable reject on an AckAll consumer: the server forgets it with its batch's +ACK, so it

@@ -176,6 +176,12 @@ class JetStreamConsumer {
   // Received and not yet applied (consume()); applied together, at most kApplyBatch at a time.
   static constexpr std::size_t kApplyBatch = 256;
   std::vector<natsMsg*> pending_;
+  // Handled messages, destroyed kSpent at a time (retire()): natsMsg_Destroy hands each to the
+  // client library's collector thread and wakes it whenever it sleeps.
+  static constexpr std::size_t kSpent = 4096;
+  std::vector<natsMsg*> spent_;
+  void retire(natsMsg* msg);
+  void destroy_spent();
   struct Delivery {
     std::uint64_t seq = 0;           // stream sequence
     std::uint64_t consumer_seq = 0;  // delivery number
