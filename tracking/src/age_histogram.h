@@ -43,12 +43,10 @@ class AgeHistogram {
     for (std::size_t b = 0; b < bounds_.size(); ++b) cutoff_[b] = cutoff_for(w, b);
   }
 
-  // Moves W (forwards or back) over the orders of every status; series_of(status, idx) names
-  // the series of the order in record idx; touch(idx) is a hint that series_of(., idx) follows
-  // soon (StatusIndex::for_each_in).
-  template <typename SeriesOf, typename Touch>
-  void move_to(std::int64_t w, const std::vector<StatusIndex>& index, SeriesOf&& series_of,
-               Touch&& touch) {
+  // Moves W (forwards or back) over the orders of every status; series_of(status, entry) names
+  // the series of an index entry (from the label set it carries: no record is read).
+  template <typename SeriesOf>
+  void move_to(std::int64_t w, const std::vector<StatusIndex>& index, SeriesOf&& series_of) {
     if (w == w_) return;
     for (std::size_t b = 0; b < bounds_.size(); ++b) {
       const std::int64_t next = cutoff_for(w, b);
@@ -56,12 +54,10 @@ class AgeHistogram {
       for (std::size_t s = 0; s < index.size(); ++s) {
         if (next > cur) {
           index[s].for_each_in(
-              cur, next, [&](const IndexEntry& e) { ++older_[slot(series_of(s, e.idx), b)]; },
-              touch);
+              cur, next, [&](const IndexEntry& e) { ++older_[slot(series_of(s, e), b)]; });
         } else if (next < cur) {
           index[s].for_each_in(
-              next, cur, [&](const IndexEntry& e) { --older_[slot(series_of(s, e.idx), b)]; },
-              touch);
+              next, cur, [&](const IndexEntry& e) { --older_[slot(series_of(s, e), b)]; });
         }
       }
       cutoff_[b] = next;

@@ -237,7 +237,7 @@ class StateLoader {
       r.fail("order \"" + std::string(id) + "\" has times out of range");
     }
     rec.combo = combo;
-    rec.chunk = m.index[s].insert(IndexEntry{entered, idx});
+    rec.chunk = m.index[s].insert(IndexEntry{entered, idx, combo});
     const std::size_t ser = m.series(rec.combo, s);
     ++m.in_status[ser];
     m.age.enter(ser, entered);

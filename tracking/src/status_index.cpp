@@ -42,14 +42,17 @@ std::uint32_t StatusIndex::Chunk::upper_bound(const IndexEntry& e) const {
 void StatusIndex::Chunk::insert_at(std::uint32_t pos, const IndexEntry& e) {
   std::memmove(t + pos + 1, t + pos, (size - pos) * sizeof(std::int64_t));
   std::memmove(idx + pos + 1, idx + pos, (size - pos) * sizeof(std::uint32_t));
+  std::memmove(combo + pos + 1, combo + pos, (size - pos) * sizeof(std::uint16_t));
   t[pos] = e.t;
   idx[pos] = e.idx;
+  combo[pos] = e.combo;
   ++size;
 }
 
 void StatusIndex::Chunk::erase_at(std::uint32_t pos) {
   std::memmove(t + pos, t + pos + 1, (size - pos - 1) * sizeof(std::int64_t));
   std::memmove(idx + pos, idx + pos + 1, (size - pos - 1) * sizeof(std::uint32_t));
+  std::memmove(combo + pos, combo + pos + 1, (size - pos - 1) * sizeof(std::uint16_t));
   --size;
 }
 
@@ -106,7 +109,7 @@ std::size_t StatusIndex::chunk_for(const IndexEntry& e) const {
 void StatusIndex::prefetch(ChunkId c) const {
   if (c >= by_id_.size() || by_id_[c] == nullptr) return;
   const char* p = reinterpret_cast<const char*>(by_id_[c]);
-  // Every line erase() reads or moves: size, t[] and idx[].
+  // Every line erase() reads or moves: size, t[], idx[] and combo[].
   for (std::size_t off = 0; off < sizeof(Chunk); off += 64) __builtin_prefetch(p + off);
   __builtin_prefetch(p + sizeof(Chunk) - 1);  // chunks are not line-aligned
 }
@@ -171,6 +174,7 @@ StatusIndex::ChunkId StatusIndex::insert(IndexEntry e) {
     if (ch->size == kChunkCapacity) ch = add_chunk(c + 1, e);
     ch->t[ch->size] = e.t;
     ch->idx[ch->size] = e.idx;
+    ch->combo[ch->size] = e.combo;
     ++ch->size;
     ++size_;
     return ch->id;
@@ -183,6 +187,7 @@ StatusIndex::ChunkId StatusIndex::insert(IndexEntry e) {
     Chunk* upper = add_chunk(c + 1, ch->at(half));
     std::memcpy(upper->t, ch->t + half, (kChunkCapacity - half) * sizeof(std::int64_t));
     std::memcpy(upper->idx, ch->idx + half, (kChunkCapacity - half) * sizeof(std::uint32_t));
+    std::memcpy(upper->combo, ch->combo + half, (kChunkCapacity - half) * sizeof(std::uint16_t));
     upper->size = kChunkCapacity - half;
     ch->size = half;
     relocate(*upper, 0);
@@ -234,6 +239,7 @@ void StatusIndex::erase(IndexEntry e, ChunkId chunk) {
     const std::uint32_t from = ch->size;
     std::memcpy(ch->t + ch->size, next->t, next->size * sizeof(std::int64_t));
     std::memcpy(ch->idx + ch->size, next->idx, next->size * sizeof(std::uint32_t));
+    std::memcpy(ch->combo + ch->size, next->combo, next->size * sizeof(std::uint16_t));
     ch->size += next->size;
     relocate(*ch, from);
     remove_chunk(c + 1);

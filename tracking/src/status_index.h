@@ -21,6 +21,9 @@ namespace orderwatch::tracking {
 struct IndexEntry {
   std::int64_t t;     // entry time, Unix ms
   std::uint32_t idx;  // record index (tie-breaker: entries are unique)
+  // The order's label set (OrderRecord::combo), carried along so walks that only need the
+  // series (the age histogram's) do not read the record. Not part of the key.
+  std::uint16_t combo = 0;
   friend bool operator<(const IndexEntry& a, const IndexEntry& b) {
     return a.t < b.t || (a.t == b.t && a.idx < b.idx);
   }
@@ -78,7 +81,7 @@ class StatusIndex {
       std::uint32_t end = i;
       while (end < ch.size && ch.t[end] <= hi) ++end;
       for (std::uint32_t k = i; k < end; ++k) touch(ch.idx[k]);
-      for (std::uint32_t k = i; k < end; ++k) f(IndexEntry{ch.t[k], ch.idx[k]});
+      for (std::uint32_t k = i; k < end; ++k) f(ch.at(k));
       if (end < ch.size) return;
     }
   }
@@ -88,7 +91,7 @@ class StatusIndex {
   void for_each_from_oldest(F&& f) const {
     for (const auto& ch : chunks_) {
       for (std::uint32_t i = 0; i < ch->size; ++i) {
-        if (!f(IndexEntry{ch->t[i], ch->idx[i]})) return;
+        if (!f(ch->at(i))) return;
       }
     }
   }
@@ -132,7 +135,8 @@ class StatusIndex {
     Chunk* next = nullptr;  // the chunk after this one in the directory (merges look at it)
     std::int64_t t[kChunkCapacity];
     std::uint32_t idx[kChunkCapacity];
-    IndexEntry at(std::uint32_t i) const { return {t[i], idx[i]}; }
+    std::uint16_t combo[kChunkCapacity];
+    IndexEntry at(std::uint32_t i) const { return {t[i], idx[i], combo[i]}; }
     bool holds(const IndexEntry& e) const {
       return size > 0 && !(e < at(0)) && !(at(size - 1) < e);
     }

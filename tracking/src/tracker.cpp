@@ -60,7 +60,6 @@ std::size_t OrderTracker::memory_bytes() const {
 // nothing stays stuck in the future; tiers already counted are not counted again when W
 // passes them a second time (OrderRecord::breached).
 void OrderTracker::Impl::tick(std::int64_t now, bool behind) {
-  const auto touch_record = record_toucher(table);
   last_now = now;
   std::int64_t w = watermark;
   if (w != kNever && w > now) w = now;
@@ -73,12 +72,9 @@ void OrderTracker::Impl::tick(std::int64_t now, bool behind) {
     } else {
       retreat_cutoffs(w);
     }
-    age.move_to(
-        w, index,
-        [&](std::size_t s, std::uint32_t idx) {
-          return series(table.at(idx).combo, static_cast<std::uint8_t>(s));
-        },
-        touch_record);
+    age.move_to(w, index, [&](std::size_t s, const IndexEntry& e) {
+      return series(e.combo, static_cast<std::uint8_t>(s));
+    });
     watermark = w;
   }
   if (!behind) confirm_late_entries(now);
@@ -148,14 +144,13 @@ void OrderTracker::Impl::advance_cutoffs(std::int64_t w) {
 // The wall clock stepped back below W: orders between the new and the old cutoff are no
 // longer overdue as of W. Breaches stay counted (counters never go down).
 void OrderTracker::Impl::retreat_cutoffs(std::int64_t w) {
-  const auto touch_record = record_toucher(table);
   for (std::size_t s = 0; s < n; ++s) {
     for (std::size_t k = 0; k < cutoff[s].size(); ++k) {
       const std::int64_t next = w - threshold_ms[s][k];
       if (next >= cutoff[s][k]) continue;
       index[s].for_each_in(next, cutoff[s][k], [&](const IndexEntry& e) {
-        --overdue[series(table.at(e.idx).combo, static_cast<std::uint8_t>(s)) * max_tiers + k];
-      }, touch_record);
+        --overdue[series(e.combo, static_cast<std::uint8_t>(s)) * max_tiers + k];
+      });
       cutoff[s][k] = next;
     }
   }

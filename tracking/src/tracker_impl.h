@@ -196,7 +196,7 @@ struct OrderTracker::Impl {
   // The order enters its (already set) status at r.entered_ms; `now` is the wall clock.
   void enter(std::uint32_t idx, OrderRecord& r, std::int64_t now) {
     const std::uint8_t s = r.status;
-    r.chunk = index[s].insert(IndexEntry{r.entered_ms, idx});
+    r.chunk = index[s].insert(IndexEntry{r.entered_ms, idx, r.combo});
     const std::size_t ser = series(r.combo, s);
     ++in_status[ser];
     age.enter(ser, r.entered_ms);
