@@ -3,8 +3,8 @@
 // than the cache); applied one by one they are paid in series. Here a software pipeline
 // overlaps the misses of different events: while event i is applied,
 //   event i + kSlotAhead    has its id hashed and its home slot requested,
-//   event i + kRecordAhead  has its probe read (slot in cache) and its record requested (or,
-//                           absent, its tombstone slot),
+//   event i + kRecordAhead  has its probe read (slot in cache) and its record requested (and,
+//                           absent or finishing, its tombstone slot),
 //   event i + kChunkAhead   is looked up (record in cache) and the index chunk holding its
 //                           current stay requested.
 // What a stage found is a hint, checked again in O(1) when the event is applied (the events
@@ -37,7 +37,9 @@ void OrderTracker::apply_batch(std::span<const Event> events, std::int64_t now_m
     m.table.prefetch_slot(hash[j % kRing]);
   };
   auto request_record = [&](std::size_t j) {
-    if (!m.table.prefetch_record(hash[j % kRing])) m.tombstones.prefetch(hash[j % kRing]);
+    const bool present = m.table.prefetch_record(hash[j % kRing]);
+    // Absent (a tombstone may say it finished), or finishing now (its tombstone is added).
+    if (!present || m.terminal[events[j].status]) m.tombstones.prefetch(hash[j % kRing]);
   };
   auto request_chunk = [&](std::size_t j) {
     Lookahead& a = ahead[j % kRing];
