@@ -310,7 +310,8 @@ Figures bare_jetstream(const std::string& url, std::size_t total) {
     _exit(127);
   }
   BareReport r{};
-  if (read(report[0], &r, sizeof r) != sizeof r) throw std::runtime_error("bare jetstream: no report");
+  if (read(report[0], &r, sizeof r) != sizeof r)
+    throw std::runtime_error("bare jetstream: no report");
   int status = 0;
   waitpid(pid, &status, 0);
   for (int fd : {report[0], report[1]}) close(fd);
@@ -500,9 +501,10 @@ int main(int argc, char** argv) {
     } else if (std::strcmp(argv[i], "--partitions") == 0 && i + 1 < argc) {
       partitions = parse_list(argv[++i]);
     } else {
-      std::fprintf(stderr,
-                   "usage: ingest_bench [--orders K,...] [--events M] [--repeat R] [--no-jetstream] "
-                   "[--partitions P,...]\n");
+      std::fprintf(
+          stderr,
+          "usage: ingest_bench [--orders K,...] [--events M] [--repeat R] [--no-jetstream] "
+          "[--partitions P,...]\n");
       return 2;
     }
   }
@@ -553,8 +555,8 @@ int main(int argc, char** argv) {
                   bare.cpu_per_event_us, bare.events_per_s / 1e6);
       std::printf("  orderwatch serve        %6.3f us CPU/event  %6.3f M events/s\n",
                   serve.cpu_per_event_us, serve.events_per_s / 1e6);
-      std::printf("  serve / bare: CPU per event %.2fx (target <= 2x), events/s %.2fx", cpu_ratio[mid],
-                  rate_ratio[mid]);
+      std::printf("  serve / bare: CPU per event %.2fx (target <= 2x), events/s %.2fx",
+                  cpu_ratio[mid], rate_ratio[mid]);
       if (repeat > 1) {
         std::printf("  (median pair of %d; CPU ratios", repeat);
         for (double x : cpu_ratio) std::printf(" %.2f", x);
@@ -567,14 +569,16 @@ int main(int argc, char** argv) {
         const Figures js = serve_jetstream(dir, nats.url(), msgs);
         std::printf("JetStream catch-up, %zu events already in the stream, new durable:\n",
                     msgs.size());
-        std::printf("  bare nats.c pull consumer %6.3f us CPU/event  %6.3f M events/s "
-                    "(what the server delivers)\n",
-                    bare_js.cpu_per_event_us, bare_js.events_per_s / 1e6);
+        std::printf(
+            "  bare nats.c pull consumer %6.3f us CPU/event  %6.3f M events/s "
+            "(what the server delivers)\n",
+            bare_js.cpu_per_event_us, bare_js.events_per_s / 1e6);
         std::printf("  orderwatch serve        %6.3f us CPU/event  %6.3f M events/s\n",
                     js.cpu_per_event_us, js.events_per_s / 1e6);
-        std::printf("  catch-up / core NATS ingest: %.2fx (target >= 0.5x); "
-                    "serve / bare pull consumer: %.2fx\n",
-                    js.events_per_s / serve.events_per_s, js.events_per_s / bare_js.events_per_s);
+        std::printf(
+            "  catch-up / core NATS ingest: %.2fx (target >= 0.5x); "
+            "serve / bare pull consumer: %.2fx\n",
+            js.events_per_s / serve.events_per_s, js.events_per_s / bare_js.events_per_s);
       }
       std::fflush(stdout);
     }

@@ -158,7 +158,7 @@ void NatsSource::stop_core_thread() {
 void NatsSource::consume_core(natsSubscription* sub) {
   constexpr std::size_t kBatch = 256;
   constexpr std::size_t kSpent = 4096;  // applied messages kept before they are destroyed
-  constexpr int kWaitMs = 100;  // how often an idle thread looks at core_stop_
+  constexpr int kWaitMs = 100;          // how often an idle thread looks at core_stop_
   std::vector<natsMsg*> msgs;
   std::vector<natsMsg*> spent;
   std::vector<IngestMessage> batch;

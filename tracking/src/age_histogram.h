@@ -53,11 +53,11 @@ class AgeHistogram {
       const std::int64_t cur = cutoff_[b];
       for (std::size_t s = 0; s < index.size(); ++s) {
         if (next > cur) {
-          index[s].for_each_in(
-              cur, next, [&](const IndexEntry& e) { ++older_[slot(series_of(s, e), b)]; });
+          index[s].for_each_in(cur, next,
+                               [&](const IndexEntry& e) { ++older_[slot(series_of(s, e), b)]; });
         } else if (next < cur) {
-          index[s].for_each_in(
-              next, cur, [&](const IndexEntry& e) { --older_[slot(series_of(s, e), b)]; });
+          index[s].for_each_in(next, cur,
+                               [&](const IndexEntry& e) { --older_[slot(series_of(s, e), b)]; });
         }
       }
       cutoff_[b] = next;

@@ -49,7 +49,8 @@ const OrderRecord* OrderTable::probe_hint(std::uint64_t hash) const {
   for (std::size_t pos = home(tag);; pos = (pos + 1) & mask) {
     const std::uint64_t s = slots_[pos];
     if (s == 0) return nullptr;
-    if (static_cast<std::uint32_t>(s >> 32) == tag) return &records_[static_cast<std::uint32_t>(s) - 1];
+    if (static_cast<std::uint32_t>(s >> 32) == tag)
+      return &records_[static_cast<std::uint32_t>(s) - 1];
   }
 }
 

@@ -30,8 +30,8 @@ struct OrderRecord {
   // The StatusIndex chunk holding this order's entry (StatusIndex::ChunkId), kept current by
   // the index, so a move goes straight to it.
   std::uint32_t chunk = 0xFFFFFFFFu;
-  std::uint16_t combo = 0;         // interned dimension-value combination
-  std::uint8_t status = kFree;     // index into Config::statuses; kFree when unused
+  std::uint16_t combo = 0;      // interned dimension-value combination
+  std::uint8_t status = kFree;  // index into Config::statuses; kFree when unused
   // Tiers 0..breached-1 of the current stay have had their breach counted (once per stay per
   // tier; tiers are crossed in order, so a count is enough).
   std::uint8_t breached = 0;

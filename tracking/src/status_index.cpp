@@ -222,8 +222,8 @@ void StatusIndex::erase(IndexEntry e, ChunkId chunk) {
   // Keep chunks reasonably full when removals are scattered: a quarter-full chunk takes in its
   // right neighbour when both fit in half a chunk.
   Chunk* next = ch->next;
-  const bool merge =
-      after > 0 && after < kChunkCapacity / 4 && next != nullptr && after + next->size <= kChunkCapacity / 2;
+  const bool merge = after > 0 && after < kChunkCapacity / 4 && next != nullptr &&
+                     after + next->size <= kChunkCapacity / 2;
   // The directory position is needed only when the chunk's first entry changes, it goes away
   // or it merges; e still lies in its range, so the directory search finds it.
   const std::size_t c = (pos == 0 || after == 0 || merge) ? chunk_for(e) : 0;

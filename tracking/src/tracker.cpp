@@ -130,12 +130,15 @@ void OrderTracker::Impl::advance_cutoffs(std::int64_t w) {
     for (std::size_t k = 0; k < cutoff[s].size(); ++k) {
       const std::int64_t next = w - threshold_ms[s][k];
       if (next <= cutoff[s][k]) continue;
-      index[s].for_each_in(cutoff[s][k], next, [&](const IndexEntry& e) {
-        OrderRecord& r = table.at(e.idx);
-        ++overdue[series(r.combo, static_cast<std::uint8_t>(s)) * max_tiers + k];
-        for (std::size_t j = r.breached; j <= k; ++j) ++breaches[s * max_tiers + j];
-        r.breached = std::max<std::uint8_t>(r.breached, static_cast<std::uint8_t>(k + 1));
-      }, touch_record);
+      index[s].for_each_in(
+          cutoff[s][k], next,
+          [&](const IndexEntry& e) {
+            OrderRecord& r = table.at(e.idx);
+            ++overdue[series(r.combo, static_cast<std::uint8_t>(s)) * max_tiers + k];
+            for (std::size_t j = r.breached; j <= k; ++j) ++breaches[s * max_tiers + j];
+            r.breached = std::max<std::uint8_t>(r.breached, static_cast<std::uint8_t>(k + 1));
+          },
+          touch_record);
       cutoff[s][k] = next;
     }
   }
