@@ -395,31 +395,36 @@ bool parse_ack_subject(std::string_view reply, std::uint64_t& seq, std::uint64_t
 
 bool parse_ack_subject(std::string_view reply, std::uint64_t& seq, std::uint64_t& consumer_seq,
                        std::uint64_t& delivered, std::uint64_t& pending) {
-  // No allocation: this runs for every message.
-  std::array<std::string_view, 16> token;
-  std::size_t count = 0;
-  for (std::size_t start = 0;;) {
-    if (count == token.size()) return false;
-    const auto dot = reply.find('.', start);
-    token[count++] = reply.substr(start, dot == std::string_view::npos ? dot : dot - start);
-    if (dot == std::string_view::npos) break;
-    start = dot + 1;
+  // One pass over the bytes, no allocation (this runs for every message): where each token
+  // starts, then the numbers of the tokens that matter.
+  constexpr std::size_t kMaxTokens = 16;
+  std::array<std::uint32_t, kMaxTokens + 1> start;  // start[t]: first byte of token t
+  std::size_t count = 1;
+  start[0] = 0;
+  const char* p = reply.data();
+  const std::size_t size = reply.size();
+  for (std::size_t i = 0; i < size; ++i) {
+    if (p[i] != '.') continue;
+    if (count == kMaxTokens) return false;
+    start[count++] = static_cast<std::uint32_t>(i + 1);
   }
-  const std::span<const std::string_view> tokens(token.data(), count);
-  if (tokens.size() < 9 || tokens[0] != "$JS" || tokens[1] != "ACK") return false;
-  const std::size_t at = tokens.size() == 9 ? 4 : 6;  // index of <delivered>
-  if (tokens.size() != 9 && tokens.size() < 11) return false;
-  auto number = [](std::string_view t, std::uint64_t& out) {
-    if (t.empty()) return false;
+  start[count] = static_cast<std::uint32_t>(size + 1);  // one past the last token's dot
+  if (count < 9 || (count != 9 && count < 11)) return false;
+  if (reply.substr(0, 8) != "$JS.ACK.") return false;
+  const std::size_t at = count == 9 ? 4 : 6;  // index of <delivered>
+  auto number = [&](std::size_t t, std::uint64_t& out) {
+    const std::size_t from = start[t], to = start[t + 1] - 1;
+    if (from == to) return false;
     out = 0;
-    for (char c : t) {
+    for (std::size_t i = from; i < to; ++i) {
+      const char c = p[i];
       if (c < '0' || c > '9') return false;
       out = out * 10 + static_cast<std::uint64_t>(c - '0');
     }
     return true;
   };
-  return number(tokens[at], delivered) && number(tokens[at + 1], seq) &&
-         number(tokens[at + 2], consumer_seq) && number(tokens[at + 4], pending);
+  return number(at, delivered) && number(at + 1, seq) && number(at + 2, consumer_seq) &&
+         number(at + 4, pending);
 }
 
 bool JetStreamConsumer::is_control_message(natsMsg* msg) const {

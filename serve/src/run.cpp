@@ -2,6 +2,8 @@
 #include <nats/nats.h>
 #include <signal.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <iostream>
 
@@ -16,11 +18,21 @@ namespace {
 // glibc's per-thread arenas the reader's arena is an mmap'd heap that grows one mprotect() per
 // page whenever a backlog queues up (half of the reader thread's CPU in a profile at 1M events
 // queued). One arena grows with sbrk and a generous top pad instead, and keeps what a drained
-// backlog freed for the next one rather than trimming and growing again.
+// backlog freed for the next one rather than trimming and growing again. What the operator set
+// in the environment (MALLOC_ARENA_MAX, MALLOC_TOP_PAD_, MALLOC_TRIM_THRESHOLD_, or the same in
+// GLIBC_TUNABLES) wins.
+bool operator_set(const char* env, const char* tunable) {
+  if (std::getenv(env) != nullptr) return true;
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  return tunables != nullptr && std::strstr(tunables, tunable) != nullptr;
+}
+
 void tune_malloc() {
-  mallopt(M_ARENA_MAX, 1);
-  mallopt(M_TOP_PAD, 16 << 20);
-  mallopt(M_TRIM_THRESHOLD, 64 << 20);
+  if (!operator_set("MALLOC_ARENA_MAX", "glibc.malloc.arena_max")) mallopt(M_ARENA_MAX, 1);
+  if (!operator_set("MALLOC_TOP_PAD_", "glibc.malloc.top_pad")) mallopt(M_TOP_PAD, 16 << 20);
+  if (!operator_set("MALLOC_TRIM_THRESHOLD_", "glibc.malloc.trim_threshold")) {
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+  }
 }
 
 }  // namespace

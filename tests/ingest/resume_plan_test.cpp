@@ -111,7 +111,9 @@ TEST(AckSubject, GivesStreamSequenceDeliveryCountAndPending) {
   EXPECT_EQ(pending, 0u);  // the last message there is
   for (const char* bad :
        {"", "_INBOX.abc", "$JS.ACK.ORDERS.orderwatch.x.1.1.1.1", "$JS.ACK.ORDERS.orderwatch.1.2.3",
-        "$JS.API.ORDERS.c.1.2.3.4.5", "$JS.ACK.ORDERS.orderwatch.1.2.3.4.many"}) {
+        "$JS.API.ORDERS.c.1.2.3.4.5", "$JS.ACK.ORDERS.orderwatch.1.2.3.4.many",
+        "$JS.ACK.ORDERS.orderwatch..7.7.1.0", "$JS.ACK.ORDERS.orderwatch.1.7.7.1.",
+        "$JS.ACKORDERS.orderwatch.1.7.7.1.0.x", "$JS.ACK.a.b.c.d.e.f.1.2.3.4.5.6.7.8.9.0"}) {
     EXPECT_FALSE(parse_ack_subject(bad, seq, delivered, pending)) << bad;
   }
 }
