@@ -7,6 +7,7 @@
 #include <random>
 
 #include "orderwatch/sla/loader.h"
+#include "test_events.h"
 
 namespace orderwatch::tracking {
 namespace {
@@ -41,15 +42,7 @@ class TrackerTest : public ::testing::Test {
 
   ApplyResult apply(std::string_view id, S status, std::int64_t t, std::int64_t now,
                     std::string_view region = "eu") {
-    Event e;
-    e.id = id;
-    e.status = status;
-    e.time_ms = t;
-    if (!region.empty()) {
-      e.dims[0] = region;
-      e.has_dim[0] = true;
-    }
-    return tracker_.apply(e, now);
+    return tracker_.apply(test::event(id, status, t, region), now);
   }
 
   TrackerSnapshot snap() {

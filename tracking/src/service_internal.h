@@ -3,8 +3,11 @@
 // aside and its journal): helpers they share.
 #pragma once
 
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -48,6 +51,40 @@ inline void write_all(int fd, const char* data, std::size_t size) {
     data += n;
     size -= static_cast<std::size_t>(n);
   }
+}
+
+// Reads a pipe until EOF (or an error other than EINTR), appending to `out`. Reads straight into
+// it, no buffer on the stack (a reload may run on an HTTP worker's small stack).
+inline void read_all(int fd, std::string& out) {
+  constexpr std::size_t kChunk = 64 * 1024;
+  std::size_t used = out.size();
+  for (;;) {
+    if (out.size() - used < kChunk) out.resize(std::max(out.size() * 2, used + kChunk));
+    const ssize_t n = ::read(fd, out.data() + used, out.size() - used);
+    if (n > 0) {
+      used += static_cast<std::size_t>(n);
+    } else if (n == 0 || errno != EINTR) {
+      break;
+    }
+  }
+  out.resize(used);
+}
+
+// How a forked child ended. waited < 0 with ok: SIGCHLD is ignored and the child was reaped
+// for us (ECHILD); what it wrote to its pipe says how it went.
+struct ChildExit {
+  pid_t waited = -1;
+  int status = 0;
+  bool ok = false;  // exited with status 0, or reaped for us
+};
+
+inline ChildExit wait_child(pid_t pid) {
+  ChildExit e;
+  do {
+    e.waited = ::waitpid(pid, &e.status, 0);
+  } while (e.waited < 0 && errno == EINTR);
+  e.ok = e.waited < 0 ? errno == ECHILD : WIFEXITED(e.status) && WEXITSTATUS(e.status) == 0;
+  return e;
 }
 
 inline std::int64_t steady_us() {

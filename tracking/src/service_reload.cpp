@@ -17,8 +17,10 @@
 
 namespace orderwatch::tracking {
 
+using detail::read_all;
 using detail::status_names;
 using detail::steady_us;
+using detail::wait_child;
 using detail::write_all;
 
 void TrackerService::journal_event(const events::Event& event, std::int64_t now_ms) {
@@ -169,17 +171,26 @@ void TrackerService::reload_in_lock(const std::shared_ptr<const sla::Config>& ne
     tracker_->save_state(image, stream_seq_, clock_());
     seal_snapshot(image);
     report = fresh->load_state(image, "reload of " + next->source_path);
-    fresh->carry_counters_from(*tracker_);
-    fresh->take_recovered_from(*tracker_);
-    fresh->tick(clock_(), behind_);  // the clock read under the lock, as tick_locked()
-    std::swap(tracker_, fresh);
-    trend_->relabel(status_names(*next));
-    config_ = next;
-    generation_.fetch_add(1, std::memory_order_release);
+    swap_in_locked(fresh, next);
     t.lock_hold_us = std::max(t.lock_hold_us, steady_us() - locked);
   }
   t.aside = false;
 }  // the old tracker is freed here, outside the lock
+
+// The last step of both ways of reloading, mu_ held: the new tracker takes the old one's
+// counters and recovered ring (the old ring already holds what a replay added again), one tick
+// with the clock read under the lock (as tick_locked()), then the swap; `fresh` is left
+// holding the old tracker, to be freed outside the lock.
+void TrackerService::swap_in_locked(std::unique_ptr<OrderTracker>& fresh,
+                                    const std::shared_ptr<const sla::Config>& next) {
+  fresh->carry_counters_from(*tracker_);
+  fresh->take_recovered_from(*tracker_);
+  fresh->tick(clock_(), behind_);
+  std::swap(tracker_, fresh);
+  trend_->relabel(status_names(*next));
+  config_ = next;
+  generation_.fetch_add(1, std::memory_order_release);
+}
 
 bool TrackerService::reload_aside(const std::shared_ptr<const sla::Config>& next,
                                   RestoreReport& report, ReloadTimings& t) {
@@ -221,26 +232,10 @@ bool TrackerService::reload_aside(const std::shared_ptr<const sla::Config>& next
   };
   if (forked) {
     ::close(fds[1]);
-    // Read straight into the image (reload may run on an HTTP worker's small stack).
-    std::size_t used = 0;
-    image.resize(std::size_t{1} << 20);
-    for (;;) {
-      if (used == image.size()) image.resize(image.size() * 2);
-      const ssize_t n = ::read(fds[0], image.data() + used, image.size() - used);
-      if (n > 0) {
-        used += static_cast<std::size_t>(n);
-      } else if (n == 0 || errno != EINTR) {
-        break;
-      }
-    }
-    image.resize(used);
+    image.clear();
+    read_all(fds[0], image);
     ::close(fds[0]);
-    int status = 0;
-    pid_t waited = -1;
-    do {
-      waited = ::waitpid(pid, &status, 0);
-    } while (waited < 0 && errno == EINTR);
-    const bool ok = waited < 0 ? errno == ECHILD : WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    const bool ok = wait_child(pid).ok;
     if (!ok || image.empty()) return give_up("the image process failed");
   }
 
@@ -296,13 +291,7 @@ bool TrackerService::catch_up_and_swap(std::unique_ptr<OrderTracker> fresh,
       }
       journal_ = Journal{};
       fresh->restore_counters(loaded);
-      fresh->carry_counters_from(*tracker_);
-      fresh->take_recovered_from(*tracker_);  // the old ring holds what replay added again
-      fresh->tick(clock_(), behind_);         // the clock read under the lock, as tick_locked()
-      std::swap(tracker_, fresh);
-      trend_->relabel(status_names(*next));
-      config_ = next;
-      generation_.fetch_add(1, std::memory_order_release);
+      swap_in_locked(fresh, next);
       t.lock_hold_us = std::max(t.lock_hold_us, steady_us() - locked);
       break;
     }

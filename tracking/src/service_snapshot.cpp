@@ -16,8 +16,11 @@
 
 namespace orderwatch::tracking {
 
+using detail::ChildExit;
 using detail::errno_string;
+using detail::read_all;
 using detail::steady_us;
+using detail::wait_child;
 using detail::write_all;
 
 namespace {
@@ -130,35 +133,20 @@ bool TrackerService::save_forked(const std::string& path, SnapshotMeta& meta, Sa
   t.forked = true;
   // The child's report, until it exits (EOF), then its exit status.
   std::string report;
-  char buf[512];
-  for (;;) {
-    const ssize_t n = ::read(fds[0], buf, sizeof buf);
-    if (n > 0) {
-      report.append(buf, static_cast<std::size_t>(n));
-    } else if (n == 0 || errno != EINTR) {
-      break;
-    }
-  }
+  read_all(fds[0], report);
   ::close(fds[0]);
-  int status = 0;
-  pid_t waited = -1;
-  do {
-    waited = ::waitpid(pid, &status, 0);
-  } while (waited < 0 && errno == EINTR);
+  const ChildExit child = wait_child(pid);
   const bool reported_ok = report.size() == 1 + sizeof(std::uint64_t) && report[0] == 'O';
-  // ECHILD: SIGCHLD is ignored and the child was reaped for us; its report says how it went.
-  const bool exited_ok =
-      waited < 0 ? errno == ECHILD : WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  if (reported_ok && exited_ok) {
+  if (reported_ok && child.ok) {
     std::memcpy(&meta.bytes, report.data() + 1, sizeof meta.bytes);
     return true;
   }
   if (!report.empty() && report[0] == 'E') throw std::runtime_error(report.substr(1));
   std::string why = "snapshot writer process " + std::to_string(pid);
-  if (waited > 0 && WIFSIGNALED(status)) {
-    why += " killed by signal " + std::to_string(WTERMSIG(status));
-  } else if (waited > 0 && WIFEXITED(status)) {
-    why += " exited with status " + std::to_string(WEXITSTATUS(status)) + " without a report";
+  if (child.waited > 0 && WIFSIGNALED(child.status)) {
+    why += " killed by signal " + std::to_string(WTERMSIG(child.status));
+  } else if (child.waited > 0 && WIFEXITED(child.status)) {
+    why += " exited with status " + std::to_string(WEXITSTATUS(child.status)) + " without a report";
   } else {
     why += " ended without a report";
   }

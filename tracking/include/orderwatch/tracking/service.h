@@ -279,6 +279,9 @@ class TrackerService {
                          const std::shared_ptr<const sla::Config>& next, ReloadTimings& t);
   void reload_in_lock(const std::shared_ptr<const sla::Config>& next, RestoreReport& report,
                       ReloadTimings& t);
+  // Both ways' last step, mu_ held: counters and recovered ring handed over, the swap.
+  void swap_in_locked(std::unique_ptr<OrderTracker>& fresh,
+                      const std::shared_ptr<const sla::Config>& next);
   // save_snapshot's two ways; save_mu_ held. The forked one returns false (fork_error set,
   // nothing done) when fork() itself fails.
   bool save_forked(const std::string& path, SnapshotMeta& meta, SaveTimings& t);
