@@ -1,3 +1,5 @@
+// `orderwatch check`: validates an SLA file (sla::load_file) and, unless told not to, that the
+// secret files it names exist; prints every problem. Registered by main.cpp through add_check().
 #include <iostream>
 
 #include "commands.h"
@@ -19,9 +21,7 @@ struct CheckFlags {
 void add_check(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("check", "Validate an SLA config file; print every problem");
   auto f = std::make_shared<CheckFlags>();
-  cmd->add_option("--config,-c", f->config, "SLA config file (YAML)")
-      ->required()
-      ->check(CLI::ExistingFile);
+  add_config_option(*cmd, f->config);
   cmd->add_flag("--syntax-only", f->syntax_only,
                 "Only validate the file itself; do not check that the secret files it names "
                 "exist (e.g. in CI, where the secrets are not)");
@@ -46,9 +46,7 @@ void add_check(CLI::App& app, int& exit_code) {
       exit_code = kExitOk;
       return;
     }
-    for (const auto& p : problems) std::cerr << p.to_string() << "\n";
-    std::cerr << f->config << ": " << problems.size() << " problem"
-              << (problems.size() == 1 ? "" : "s") << " found\n";
+    report_problems(f->config, problems);
     exit_code = kExitInvalid;
   });
 }

@@ -102,9 +102,7 @@ int run_generate(const Request& request) {
   try {
     config = sla::load_file(config_path);
   } catch (const sla::ConfigError& e) {
-    for (const auto& p : e.problems()) std::cerr << p.to_string() << "\n";
-    std::cerr << config_path << ": " << e.problems().size() << " problem"
-              << (e.problems().size() == 1 ? "" : "s") << " found\n";
+    report_problems(config_path, e.problems());
     return kExitInvalid;
   }
   if (request.runbooks && config.alerting.exporter_url.empty())
@@ -162,9 +160,7 @@ void add_generate(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand(
       "generate", "Write Prometheus rules + tests, Alertmanager config and Grafana dashboards");
   auto request = std::make_shared<Request>();
-  cmd->add_option("--config,-c", request->config, "SLA config file (YAML)")
-      ->required()
-      ->check(CLI::ExistingFile);
+  add_config_option(*cmd, request->config);
   cmd->add_option("--out,-o", request->out, "Output folder (created if missing)")->required();
   cmd->add_option("--format", request->format,
                   "files: rules (+ promtool tests), alertmanager.yml, Grafana dashboards and "

@@ -1,4 +1,5 @@
-// orderwatch serve: flags -> serve::Options; the composition root is serve/.
+// `orderwatch serve`: its flags parsed into serve::Options, then serve::run() (serve/, the
+// composition root) does the work. Registered by main.cpp through add_serve().
 #include <memory>
 
 #include "commands.h"
@@ -9,9 +10,7 @@ namespace orderwatch::cli {
 void add_serve(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("serve", "Track orders from NATS and serve /metrics");
   auto o = std::make_shared<serve::Options>();
-  cmd->add_option("--config,-c", o->config, "SLA config file (YAML)")
-      ->required()
-      ->check(CLI::ExistingFile);
+  add_config_option(*cmd, o->config);
   cmd->add_option("--nats-url", o->nats_url, "NATS server URL(s), overrides nats.url");
   cmd->add_option("--listen", o->listen, "HTTP listen address (HOST:PORT; port 0 = any)")
       ->capture_default_str();

@@ -1,4 +1,5 @@
-// orderwatch: one binary, subcommands in the spirit of promtool.
+// orderwatch: one binary, subcommands in the spirit of promtool. main() registers the
+// subcommands (cmd_*.cpp), parses argv with CLI11 and returns the chosen one's exit code.
 #include <exception>
 #include <iostream>
 

@@ -1,7 +1,6 @@
-// EventDecoder: simdjson DOM parse of one payload, then field lookups by pre-split dotted
-// paths. The DOM parser is used (not On Demand) because it validates the whole document:
-// `{"orderId":"a", "junk": tru}` must be rejected as malformed even though no wanted field
-// sits in the broken part, and On Demand only validates what it visits.
+// EventDecoder (decoder.h): payload bytes -> Event, called by the ingest pipeline once per
+// message, one decoder per delivery thread. Owns the padded buffer and the simdjson DOM parser;
+// why DOM and not On Demand: docs/design.md, "events: the event model and the decoder".
 #include "orderwatch/events/decoder.h"
 
 #include <simdjson.h>
@@ -133,7 +132,32 @@ struct EventDecoder::Impl {
     }
   }
 
+  // The hot path: one call per message, no allocation in the steady state. The steps below
+  // are always inlined into it; the order of the checks is the contract in decoder.h.
   std::optional<RejectReason> decode(std::string_view payload, std::int64_t now_ms, Event& out) {
+    simdjson::dom::object obj;
+    if (auto reject = parse(payload, obj)) return reject;
+    out = Event{};
+    if (auto reject = read_id(obj, out)) return reject;
+    simdjson::dom::element e;
+    std::string_view status;
+    if (lookup(obj, status_path).get(e) || e.get_string().get(status)) {
+      return RejectReason::kMissingField;
+    }
+    simdjson::dom::element time_el;
+    if (lookup(obj, time_path).get(time_el)) return RejectReason::kMissingField;
+    const int idx = find_status(status);
+    if (idx < 0) return RejectReason::kUnknownStatus;
+    out.status = static_cast<std::uint8_t>(idx);
+    if (auto reject = read_time(time_el, now_ms, out)) return reject;
+    read_dimensions(obj, out);
+    return std::nullopt;
+  }
+
+  // Copies the payload into the padded buffer and validates the whole document; the root
+  // object (and, for CloudEvents, the envelope's specversion) or the reason.
+  [[gnu::always_inline]] std::optional<RejectReason> parse(std::string_view payload,
+                                                           simdjson::dom::object& obj) {
     if (payload.size() > max_payload) return RejectReason::kTooLarge;
     if (!grow(payload.size())) return RejectReason::kTooLarge;
     std::memcpy(buffer.get(), payload.data(), payload.size());
@@ -145,9 +169,7 @@ struct EventDecoder::Impl {
     if (parser.parse_into_document(doc, buffer.get(), payload.size(), false).get(root)) {
       return RejectReason::kMalformed;
     }
-    simdjson::dom::object obj;
     if (root.get_object().get(obj)) return RejectReason::kMalformed;
-
     if (cloudevents) {
       // The envelope; a field under `data` is simply absent when `data` is (missing_field).
       std::string_view version;
@@ -155,10 +177,13 @@ struct EventDecoder::Impl {
         return RejectReason::kMalformed;
       }
     }
+    return std::nullopt;
+  }
 
-    out = Event{};
+  // Id: a non-empty string, or an integer rendered as decimal text into id_text.
+  [[gnu::always_inline]] std::optional<RejectReason> read_id(simdjson::dom::object obj,
+                                                             Event& out) {
     simdjson::dom::element e;
-    // Id: a non-empty string, or an integer rendered as decimal text into id_text.
     if (lookup(obj, id_path).get(e)) return RejectReason::kMissingField;
     switch (e.type()) {
       case simdjson::dom::element_type::STRING:
@@ -175,18 +200,14 @@ struct EventDecoder::Impl {
     }
     if (out.id.empty()) return RejectReason::kMissingField;
     if (out.id.size() > max_id_bytes) return RejectReason::kIdTooLong;
+    return std::nullopt;
+  }
 
-    std::string_view status;
-    if (lookup(obj, status_path).get(e) || e.get_string().get(status)) {
-      return RejectReason::kMissingField;
-    }
-    simdjson::dom::element time_el;
-    if (lookup(obj, time_path).get(time_el)) return RejectReason::kMissingField;
-
-    const int idx = find_status(status);
-    if (idx < 0) return RejectReason::kUnknownStatus;
-    out.status = static_cast<std::uint8_t>(idx);
-
+  // The event time: text or an epoch number, after the epoch, within retention.max_age of
+  // `now_ms` and at most max_future_skew ahead of it.
+  [[gnu::always_inline]] std::optional<RejectReason> read_time(simdjson::dom::element time_el,
+                                                               std::int64_t now_ms,
+                                                               Event& out) const {
     std::optional<std::int64_t> t;
     switch (time_el.type()) {
       case simdjson::dom::element_type::STRING:
@@ -215,7 +236,11 @@ struct EventDecoder::Impl {
         now_ms > kMax - max_future_skew_ms ? kMax : now_ms + max_future_skew_ms;
     if (*t > limit) return RejectReason::kFutureTime;
     out.time_ms = *t;
+    return std::nullopt;
+  }
 
+  [[gnu::always_inline]] void read_dimensions(simdjson::dom::object obj, Event& out) {
+    simdjson::dom::element e;
     for (std::size_t i = 0; i < dim_paths.size(); ++i) {
       if (lookup(obj, dim_paths[i]).get(e)) continue;
       // Empty values are treated as absent: Prometheus cannot tell an empty label from a
@@ -226,7 +251,6 @@ struct EventDecoder::Impl {
       out.dims[i] = v.size() > max_dim_bytes ? std::string_view("other") : v;
       out.has_dim[i] = true;
     }
-    return std::nullopt;
   }
 
   const bool cloudevents;

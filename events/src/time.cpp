@@ -1,3 +1,6 @@
+// Event-time parsing and RFC 3339 formatting (time.h): called by EventDecoder for every event,
+// and by logs, the drill-down API and the load generator to print times. Pure arithmetic on
+// civil dates, no libc time zone calls.
 #include "orderwatch/events/time.h"
 
 #include <charconv>

@@ -1,3 +1,6 @@
+// FlowGenerator (flow.h): the simulated shop's orders, their walks through the statuses and
+// the payloads laid out per the config's event section. Used by loadgen::publish(), the
+// benchmarks and the tests.
 #include "orderwatch/loadgen/flow.h"
 
 #include "orderwatch/events/time.h"

@@ -1,3 +1,5 @@
+// The logfmt line logger (log.h): owns the process-wide level and sink and the line format;
+// every room calls it through log::info/warn/... and RateLimited for input-driven warnings.
 #include "orderwatch/log/log.h"
 
 #include <atomic>

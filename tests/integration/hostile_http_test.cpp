@@ -251,7 +251,9 @@ TEST_F(HostileHttp, SlowClientsDoNotStarveScrapesAndAreCutPerRequest) {
   ASSERT_TRUE(exporter_->wait_ready()) << exporter_->log();
   // 32 heads and 32 declared bodies, a byte every 200 ms each, no credentials.
   SlowClients slow(port_, 32, 32, milliseconds(200));
-  std::this_thread::sleep_for(milliseconds(500));  // every one of them holds a worker now
+  // Let every one of them reach a worker and trickle a while: how long the server has been
+  // reading them is the scenario, and which worker holds which is not observable from here.
+  std::this_thread::sleep_for(milliseconds(500));
   ASSERT_EQ(slow.open(), 64);
   double worst = 0;
   const auto until = Clock::now() + seconds(3);
@@ -336,7 +338,9 @@ TEST_F(HostileHttp, AWrongPasswordFloodDoesNotDelayACachedScrape) {
       }
     });
   }
-  std::this_thread::sleep_for(milliseconds(300));
+  // The flood is under way once the lane has denied some and turned others away.
+  EXPECT_TRUE(wait_until([&] { return denied > 0 && busy > 0; }, seconds(10)))
+      << denied.load() << " denied, " << busy.load() << " busy";
   double worst = 0;
   const auto until = Clock::now() + seconds(3);
   while (Clock::now() < until) {

@@ -59,11 +59,6 @@ std::chrono::milliseconds consume_timeout(std::uint64_t events) {
   return seconds(60 + static_cast<long>(events / 2'000));
 }
 
-bool binary_supports(const std::string& flag) {
-  const auto r = run(shell_quote(orderwatch_bin()) + " serve --help");
-  return r.output.find(flag) != std::string::npos;
-}
-
 // One `orderwatch serve` process; restartable (a new process each time).
 class Exporter {
  public:
@@ -109,6 +104,32 @@ class Exporter {
   int generation_ = 0;
   std::optional<ExporterProcess> process_;
 };
+
+double unix_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Waits until `count` snapshot files were written after `after` (Unix seconds), read from the
+// exporter's orderwatch_snapshot_last_success_timestamp_seconds.
+bool wait_for_snapshots_after(Exporter& e, double after, int count,
+                              std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  double last = after;
+  for (int i = 0; i < count; ++i) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    const bool written = wait_until(
+        [&] {
+          const double at = e.value("orderwatch_snapshot_last_success_timestamp_seconds");
+          if (at <= last) return false;
+          last = at;
+          return true;
+        },
+        std::max(left, std::chrono::milliseconds(0)));
+    if (!written) return false;
+  }
+  return true;
+}
 
 // The series the issue compares: in-flight and overdue, per status, tier and region.
 std::map<std::string, double> order_counts(const std::map<std::string, double>& m) {
@@ -233,8 +254,15 @@ class JetStreamTest : public ::testing::Test {
     ASSERT_TRUE(wait_until([&] { return a.handled() >= static_cast<double>(events) / 3; },
                            consume_timeout(events)))
         << a.log();
+    const std::uint64_t at_kill = stream_last_seq(nats_->url(), "ORDERS");
     a.kill9();
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // events arrive meanwhile
+    // Events arrive while it is down (unless the publisher had already sent them all).
+    EXPECT_TRUE(wait_until(
+        [&] {
+          return stream_last_seq(nats_->url(), "ORDERS") >= at_kill + 1000 || !pub->running();
+        },
+        seconds(10)))
+        << pub->log();
     a.start();
     EXPECT_EQ(pub->wait(consume_timeout(events)), 0) << pub->log();
     const std::uint64_t last = stream_last_seq(nats_->url(), "ORDERS");
@@ -284,9 +312,6 @@ class JetStreamTest : public ::testing::Test {
 TEST_F(JetStreamTest, KilledMidStreamWithoutSnapshotRebuildsFromTheStream) { crash_mid_stream({}); }
 
 TEST_F(JetStreamTest, KilledMidStreamResumesAfterItsSnapshot) {
-  if (!binary_supports("--snapshot.file")) {
-    GTEST_SKIP() << "serve has no --snapshot.file yet (snapshot work not merged)";
-  }
   crash_mid_stream(
       {"--snapshot.file", dir_.path() + "/state.snapshot", "--snapshot.interval", "1s"});
 }
@@ -301,8 +326,11 @@ TEST_F(JetStreamTest, NatsServerKilledMidStream) {
   ASSERT_TRUE(wait_until([&] { return a.handled() >= static_cast<double>(events) / 4; },
                          consume_timeout(events)))
       << a.log();
+  const auto killed = std::chrono::steady_clock::now();
   nats_->kill_hard();
-  std::this_thread::sleep_for(std::chrono::seconds(1));
+  // Restarted once the exporter has seen it go (/readyz 503), and down for a second at least.
+  EXPECT_TRUE(wait_until([&] { return !a.ready(); }, seconds(10))) << a.log();
+  std::this_thread::sleep_until(killed + seconds(1));
   nats_->start();
   EXPECT_EQ(pub->wait(consume_timeout(events)), 0) << pub->log();
   const std::uint64_t last = stream_last_seq(nats_->url(), "ORDERS");
@@ -391,9 +419,6 @@ TEST_F(JetStreamTest, AcknowledgedButUnsavedEventsAreReReadAndRedeliveriesAreHar
 // start must still re-read it from the stream (the snapshot's sequence stays below it) and
 // apply it once the config knows the status.
 TEST_F(JetStreamTest, HeldCurableRejectSurvivesAKillAfterItsSnapshot) {
-  if (!binary_supports("--snapshot.file")) {
-    GTEST_SKIP() << "serve has no --snapshot.file yet (snapshot work not merged)";
-  }
   std::string yaml = config_yaml("orders.status.>", "orderwatch");
   yaml.replace(yaml.find("nak_delay: 100ms"), std::string("nak_delay: 100ms").size(),
                "nak_delay: 1m");
@@ -431,6 +456,7 @@ TEST_F(JetStreamTest, HeldCurableRejectSurvivesAKillAfterItsSnapshot) {
   };
   ASSERT_TRUE(wait_until(all_acknowledged, seconds(20))) << exporter->log();
   // Once the polled ack floor is past the held one, later events would record it as covered.
+  // The exporter polls it every second and exports no sign of a poll: wait one and a half.
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   for (int i = 0; i < 10; ++i) send(event("later-" + std::to_string(i), "Placed"));
   ASSERT_TRUE(wait_until(all_acknowledged, seconds(20))) << exporter->log();
@@ -441,7 +467,10 @@ TEST_F(JetStreamTest, HeldCurableRejectSurvivesAKillAfterItsSnapshot) {
   auto m = exporter->scrape();
   EXPECT_EQ(m["orderwatch_jetstream_nacked_total"], 1);  // held, acknowledged with its batch
   EXPECT_EQ(in_status(m, "Placed"), 61);
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // a snapshot or two
+  // The kill must come after a snapshot whose image holds those events: the second snapshot
+  // written after this scrape (the first may have been begun before it).
+  ASSERT_TRUE(wait_for_snapshots_after(*exporter, unix_seconds(), 2, seconds(20)))
+      << exporter->log();
   exporter->kill9();
   exporter.reset();
 

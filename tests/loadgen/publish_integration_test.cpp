@@ -18,6 +18,7 @@ namespace {
 
 using orderwatch::testing::free_port;
 using orderwatch::testing::run;
+using orderwatch::testing::wait_until;
 
 struct Received {
   orderwatch::sla::Config config = orderwatch::sla::load_file(EXAMPLE_CONFIG);
@@ -87,13 +88,12 @@ TEST_F(PublishIntegration, SubscriberReceivesEveryPublishedEvent) {
   // The publisher flushed before exiting, so the server has routed everything; wait (bounded)
   // for our delivery thread to drain.
   ASSERT_EQ(natsConnection_Flush(conn_), NATS_OK);
-  for (int i = 0; i < 200; ++i) {
-    {
-      std::lock_guard lock(received.mu);
-      if (received.messages >= kEvents) break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  wait_until(
+      [&] {
+        std::lock_guard lock(received.mu);
+        return received.messages >= kEvents;
+      },
+      std::chrono::seconds(10));
   std::lock_guard lock(received.mu);
   EXPECT_EQ(received.messages, static_cast<std::uint64_t>(kEvents));
   EXPECT_EQ(received.foreign_subject, 0u);
