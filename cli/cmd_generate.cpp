@@ -95,32 +95,29 @@ std::optional<std::string> read_file(const fs::path& path) {
 }
 
 int run_generate(const Request& request) {
-  const std::string& config_path = request.config;
-  const fs::path out_dir = request.out;
-  const bool check_only = request.check;
   sla::Config config;
   try {
-    config = sla::load_file(config_path);
+    config = sla::load_file(request.config);
   } catch (const sla::ConfigError& e) {
-    report_problems(config_path, e.problems());
+    report_problems(request.config, e.problems());
     return kExitInvalid;
   }
   if (request.runbooks && config.alerting.exporter_url.empty())
-    std::cerr << config_path
+    std::cerr << request.config
               << ": alerting.exporter_url is unset: the runbooks link to the exporter's pages "
                  "by path only\n";
   int drifted = 0;
   for (const auto& artefact : artefacts(config, request)) {
     std::ostringstream rendered;
     artefact.render(config, rendered);
-    const fs::path path = out_dir / artefact.relative_path;
-    if (check_only) {
+    const fs::path path = fs::path(request.out) / artefact.relative_path;
+    if (request.check) {
       const auto on_disk = read_file(path);
       if (!on_disk) {
         std::cerr << path.string() << ": missing\n";
         ++drifted;
       } else if (*on_disk != rendered.str()) {
-        std::cerr << path.string() << ": differs from what " << config_path << " generates\n";
+        std::cerr << path.string() << ": differs from what " << request.config << " generates\n";
         ++drifted;
       }
       continue;
@@ -137,19 +134,18 @@ int run_generate(const Request& request) {
     }
     std::cout << "wrote " << path.string() << "\n";
   }
-  if (check_only) {
+  if (request.check) {
     if (drifted > 0) {
       std::cerr << drifted << " generated file" << (drifted == 1 ? "" : "s")
-                << " out of date; run: orderwatch generate --config " << config_path << " --out "
-                << out_dir.string()
-                << (request.format == "files" ? "" : " --format " + request.format)
+                << " out of date; run: orderwatch generate --config " << request.config << " --out "
+                << request.out << (request.format == "files" ? "" : " --format " + request.format)
                 << (request.ns == rules::kubernetes::kDefaultNamespace
                         ? ""
                         : " --namespace " + request.ns)
                 << (request.runbooks ? " --runbooks" : "") << "\n";
       return kExitInvalid;
     }
-    std::cout << out_dir.string() << ": up to date with " << config_path << "\n";
+    std::cout << request.out << ": up to date with " << request.config << "\n";
   }
   return kExitOk;
 }

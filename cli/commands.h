@@ -8,7 +8,6 @@
 #include <string>
 #include <vector>
 
-#include "orderwatch/sla/config.h"
 #include "orderwatch/sla/loader.h"
 
 namespace orderwatch::cli {

@@ -3,6 +3,8 @@
 // Owns a reusable padded buffer and a simdjson parser, so decode() does no heap allocation
 // in the steady state (the buffer grows, doubling, only for a payload larger than any before).
 // Never throws on any input. NOT thread-safe: use one decoder per delivery thread.
+// Design (DOM parsing, the steps of decode()): docs/design.md, "events: the event model and
+// the decoder".
 //
 // Field rules: paths are dotted keys from the root object ("data.order.id"; a key containing
 // a dot cannot be addressed); with duplicate keys the first one counts. Checks run in this

@@ -7,7 +7,7 @@
 // advances with the events; pacing against the wall clock is the caller's business.
 // Memory: 24 bytes per simulated in-flight order (arrival rate x mean lifetime), plus a copy
 // of the config.
-// Not thread-safe; a plain value type otherwise.
+// Not thread-safe; a plain value type otherwise. Design: docs/design.md, "cli and loadgen".
 #pragma once
 
 #include <array>
