@@ -7,6 +7,7 @@
 
 #include "orderwatch/events/decoder.h"
 #include "orderwatch/loadgen/flow.h"
+#include "orderwatch/loadgen/publish.h"
 #include "orderwatch/sla/loader.h"
 
 namespace orderwatch::loadgen {
@@ -221,6 +222,25 @@ TEST(FormatRfc3339, RoundTripsThroughTheDecoderParser) {
     const auto ms = static_cast<std::int64_t>(rng() % events::kMaxEventTimeMs);
     ASSERT_EQ(events::parse_time_text(events::format_rfc3339_ms(ms)), ms) << ms;
   }
+}
+
+// The line `orderwatch publish` ends with, which the demo and the benchmark scripts read.
+TEST(PublishSummary, LineNamesTheCountsTheRateAndTheVirtualClock) {
+  PublishSummary s;
+  s.sent = 2000;
+  s.bad = 3;
+  s.elapsed_s = 2.0;
+  s.orders_started = 1997;
+  s.orders_in_flight = 12;
+  s.virtual_now_ms = kStart + 7;
+  EXPECT_EQ(summary_line(s),
+            "published 2000 events (3 bad) in 2.000s: 1000 events/s; 1997 orders started, 12 in "
+            "flight; virtual clock at 2024-05-01T12:00:00.007Z");
+  s.errors = 4;
+  s.jetstream = true;
+  s.retries = 5;
+  EXPECT_EQ(summary_line(s).substr(summary_line(s).find("Z;")),
+            "Z; 4 publish errors; stored by JetStream (5 resent)");
 }
 
 }  // namespace

@@ -3,9 +3,9 @@
 // files are where the README says, the installed `orderwatch check` accepts the installed
 // example, the installed `serve` runs with TLS and basic auth (the TLS shims found under the
 // library directory; where a mount namespace can be made, with libssl-dev's links hidden) and
-// is scraped over HTTPS with curl, and the package is purged. Needs
-// root (apt-get); skipped otherwise. ctest label `package`, run by scripts/test after the
-// release tests.
+// is scraped over HTTPS with curl, and the package is purged. Needs root (apt-get); skipped
+// otherwise (the one skip tests/skips.txt allows). ctest label `package`, run by scripts/test
+// after the release tests.
 #include <crypt.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
