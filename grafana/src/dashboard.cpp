@@ -14,6 +14,9 @@ namespace orderwatch::grafana {
 namespace {
 
 using nlohmann::json;
+using sla::HistogramPart::kBucket;
+namespace order = sla::order;
+namespace self = sla::self;
 
 constexpr int kGridWidth = 24;
 constexpr int kPanelHeight = 8;
@@ -164,9 +167,19 @@ struct Series {
   explicit Series(const sla::Config& c)
       : config(c), job(rules::job_matcher(c)), status_filter(job + ",status=~\"$status\"") {}
 
-  std::string metric(std::string_view suffix) const { return sla::metric(config, suffix); }
-  // name{job="..."}: a self-metric or a recorded series of this job.
+  // name{job="..."}: a recorded series of this job.
   std::string of_job(std::string_view name) const { return std::string(name) + "{" + job + "}"; }
+  // The metric (a histogram's part) of this job, or of this job and the selected statuses.
+  std::string of_job(const sla::MetricSpec& m) const { return of_job(sla::metric_name(config, m)); }
+  std::string of_job(const sla::MetricSpec& m, sla::HistogramPart part) const {
+    return of_job(sla::metric_name(config, m, part));
+  }
+  std::string of_statuses(const sla::MetricSpec& m) const {
+    return sla::metric_name(config, m) + "{" + status_filter + "}";
+  }
+  std::string of_statuses(const sla::MetricSpec& m, sla::HistogramPart part) const {
+    return sla::metric_name(config, m, part) + "{" + status_filter + "}";
+  }
 };
 
 std::string rate(const std::string& series) { return "rate(" + series + "[$__rate_interval])"; }
@@ -174,24 +187,22 @@ std::string rate(const std::string& series) { return "rate(" + series + "[$__rat
 void in_flight_row(DashboardBuilder& b, const Series& s) {
   const auto dims = rules::dimension_labels(s.config);
   b.row("Orders in flight");
-  b.panel("timeseries", "Orders in each status",
-          "Orders currently in each status (dimensions and partitions summed, replicas counted "
-          "once).",
-          {{rules::across_replicas({"status"}, s.metric("in_status") + "{" + s.status_filter + "}",
-                                   dims),
-            "{{status}}"}},
-          "short");
+  b.panel(
+      "timeseries", "Orders in each status",
+      "Orders currently in each status (dimensions and partitions summed, replicas counted "
+      "once).",
+      {{rules::across_replicas({"status"}, s.of_statuses(order::kInStatus), dims), "{{status}}"}},
+      "short");
   b.panel("timeseries", "Overdue orders by status and tier",
           "Orders now past each SLA tier. Cumulative: an order past a later tier also counts in "
           "the earlier ones.",
-          {{rules::across_replicas({"status", "severity"},
-                                   s.metric("overdue") + "{" + s.status_filter + "}", dims),
+          {{rules::across_replicas({"status", "severity"}, s.of_statuses(order::kOverdue), dims),
             "{{status}} {{severity}}"}},
           "short");
   b.panel("timeseries", "Oldest order age by status",
           "How long the oldest order in each status has been there. Empty statuses show no line.",
-          {{"time() - min by (status) (" + s.metric("status_oldest_entered_timestamp_seconds") +
-                "{" + s.status_filter + "})",
+          {{"time() - min by (status) (" +
+                s.of_statuses(order::kStatusOldestEnteredTimestampSeconds) + ")",
             "{{status}}"}},
           "s");
   auto& panel = b.panel(
@@ -234,8 +245,7 @@ void turnaround_panels(DashboardBuilder& b, const Series& s) {
   for (const auto& quantile : sla::kQuantiles) {
     queries.push_back(
         {"histogram_quantile(" + std::string(quantile.value) + ", " +
-             rules::across_replicas({"le"},
-                                    rate(s.metric("turnaround_seconds_bucket") + "{" + s.job + "}"),
+             rules::across_replicas({"le"}, rate(s.of_job(order::kTurnaroundSeconds, kBucket)),
                                     {"outcome"}) +
              ")",
          std::string(quantile.name)});
@@ -268,16 +278,14 @@ void turnaround_panels(DashboardBuilder& b, const Series& s) {
 }
 
 void exporter_health_row(DashboardBuilder& b, const Series& s) {
-  namespace self = sla::self;
   b.row("Exporter health");
   b.panel("timeseries", "Events per second by result",
           "Applied, duplicate, stale, rejected (replicas counted once).",
-          {{rules::across_replicas({"result"}, rate(s.of_job(s.metric("events_total")))),
-            "{{result}}"}},
+          {{rules::across_replicas({"result"}, rate(s.of_job(order::kEventsTotal))), "{{result}}"}},
           "ops");
   b.panel("timeseries", "Rejected events by reason",
           "Events orderwatch could not use; the exporter log has rate-limited examples.",
-          {{rules::across_replicas({"reason"}, rate(s.of_job(s.metric("events_rejected_total")))),
+          {{rules::across_replicas({"reason"}, rate(s.of_job(order::kEventsRejectedTotal))),
             "{{reason}}"}},
           "ops");
   stat_thresholds(
@@ -325,23 +333,21 @@ void console_row(DashboardBuilder& b, const Series& s) {
           "Orders past a tier whose stay an operator acknowledged: they are not in the overdue "
           "counts nor in the alerts until they move or the acknowledgement expires.",
           {{rules::across_replicas({"status", "severity"},
-                                   s.metric("overdue_acknowledged") + "{" + s.status_filter + "}",
-                                   dims),
+                                   s.of_statuses(order::kOverdueAcknowledged), dims),
             "{{status}} {{severity}}"}},
           "short");
   // orderwatch_actions_total exists only with --web.enable-actions: 0 rather than no data.
   b.panel("timeseries", "Operator actions",
           "Acknowledge, forget and redrive actions per second (a batch counts each order); 0 when "
           "none were taken or the exporters run without --web.enable-actions.",
-          {{"sum by (action) (" + rate(s.of_job(sla::self::kActionsTotal)) + ") or on () vector(0)",
+          {{"sum by (action) (" + rate(s.of_job(self::kActionsTotal)) + ") or on () vector(0)",
             "{{action}}"}},
           "ops");
   std::vector<Query> ages;
   for (const char* q : {"0.5", "0.99"}) {
     ages.push_back({"histogram_quantile(" + std::string(q) + ", " +
-                        rules::across_replicas(
-                            {"status", "le"},
-                            s.metric("age_seconds_bucket") + "{" + s.status_filter + "}", dims) +
+                        rules::across_replicas({"status", "le"},
+                                               s.of_statuses(order::kAgeSeconds, kBucket), dims) +
                         ")",
                     std::string(q == std::string("0.5") ? "p50" : "p99") + " {{status}}"});
   }
@@ -355,8 +361,7 @@ void console_row(DashboardBuilder& b, const Series& s) {
   b.panel("heatmap", "Current ages (all statuses selected)",
           "How many orders sit in the selected statuses, by how long they have been there; the "
           "bucket bounds include every SLA tier.",
-          {{rules::across_replicas(
-                {"le"}, s.metric("age_seconds_bucket") + "{" + s.status_filter + "}", by_status),
+          {{rules::across_replicas({"le"}, s.of_statuses(order::kAgeSeconds, kBucket), by_status),
             "{{le}}"}},
           "s");
 }
@@ -371,8 +376,9 @@ json panels(const Series& s) {
   }
   b.row("Flow and turnaround");
   b.panel("timeseries", "Transitions per second", "Status changes, by from and to status.",
-          {{rules::across_replicas({"from", "to"}, rate(s.metric("transitions_total") + "{" +
-                                                        s.job + ",from=~\"$status\"}")),
+          {{rules::across_replicas({"from", "to"},
+                                   rate(sla::metric_name(s.config, order::kTransitionsTotal) + "{" +
+                                        s.job + ",from=~\"$status\"}")),
             "{{from}} → {{to}}"}},
           "ops");
   if (s.config.turnaround.enabled) turnaround_panels(b, s);
@@ -381,7 +387,7 @@ json panels(const Series& s) {
 }
 
 json template_variables(const Series& s) {
-  const std::string statuses = "label_values(" + s.of_job(s.metric("in_status")) + ", status)";
+  const std::string statuses = "label_values(" + s.of_job(order::kInStatus) + ", status)";
   json status_variable = {
       {"name", "status"},
       {"label", "Status"},

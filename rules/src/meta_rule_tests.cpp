@@ -110,7 +110,7 @@ void stream_tests(const std::vector<Alert>& alerts, TestWriter& w) {
     w.begin_group("last event at 9m, quiet for " +
                   sla::human_duration(config.alerting.no_events_for) + ": fires at " +
                   minutes_text(fires_at));
-    w.series(std::string(sla::self::kLastEventTimestampSeconds), plain,
+    w.series(std::string(sla::self::kLastEventTimestampSeconds.name), plain,
              "0+60x9 540x" + std::to_string(fires_at - 8));
     w.expect_silent(alert.name, fires_at - 1);
     w.expect_firing(alert.name, fires_at, {expected(alert, {})});
@@ -121,10 +121,10 @@ void stream_tests(const std::vector<Alert>& alerts, TestWriter& w) {
     w.begin_group("50 of 1000 events rejected as malformed by 11m, fires at " +
                   minutes_text(fires_at));
     const std::string samples = std::to_string(fires_at + 2);
-    w.series(sla::metric(config, "events_total"), with(plain, {{"result", "applied"}}),
-             "0+100x" + samples);
-    w.series(sla::metric(config, "events_rejected_total"), with(plain, {{"reason", "malformed"}}),
-             "0x10 50+50x" + std::to_string(fires_at - 8));
+    w.series(sla::metric_name(config, sla::order::kEventsTotal),
+             with(plain, {{"result", "applied"}}), "0+100x" + samples);
+    w.series(sla::metric_name(config, sla::order::kEventsRejectedTotal),
+             with(plain, {{"reason", "malformed"}}), "0x10 50+50x" + std::to_string(fires_at - 8));
     w.expect_silent(alert.name, fires_at - 1);
     w.expect_firing(alert.name, fires_at, {expected(alert, {{"reason", "malformed"}})});
   }
@@ -133,11 +133,11 @@ void stream_tests(const std::vector<Alert>& alerts, TestWriter& w) {
     const std::int64_t fires_at = 5 + minutes_until_firing(alert.for_duration);
     w.begin_group("NATS disconnected from 5m, fires at " + minutes_text(fires_at) +
                   "; a replica disconnected alone does not page");
-    w.series(std::string(sla::self::kNatsConnected), plain,
+    w.series(std::string(sla::self::kNatsConnected.name), plain,
              "1x4 0x" + std::to_string(fires_at - 3));
-    w.series(std::string(sla::self::kNatsConnected), kReplica0a.labels(),
+    w.series(std::string(sla::self::kNatsConnected.name), kReplica0a.labels(),
              "1x4 0x" + std::to_string(fires_at - 3));
-    w.series(std::string(sla::self::kNatsConnected), kReplica0b.labels(),
+    w.series(std::string(sla::self::kNatsConnected.name), kReplica0b.labels(),
              "1x" + std::to_string(fires_at + 1));
     w.expect_silent(alert.name, fires_at - 1);
     w.expect_firing(alert.name, fires_at, {expected(alert, job_and(config, kPlainA))});
@@ -150,7 +150,7 @@ void stream_tests(const std::vector<Alert>& alerts, TestWriter& w) {
     const std::int64_t lag = behind.threshold.count() / 1000 + 60;
     w.begin_group("watermark " + std::to_string(lag) + "s behind from 5m (threshold " +
                   sla::human_duration(behind.threshold) + "), fires at " + minutes_text(fires_at));
-    w.series(std::string(sla::self::kWatermarkLagSeconds), plain,
+    w.series(std::string(sla::self::kWatermarkLagSeconds.name), plain,
              sla::seconds_text(behind.threshold) + "x4 " + std::to_string(lag) + "x" +
                  std::to_string(fires_at - 3));
     if (fires_at > 5) w.expect_silent(alert.name, fires_at - 1);

@@ -61,10 +61,10 @@ Section lag_section(const sla::Config& config) {
       {"Overdue is judged as of the exporter's watermark: the time up to which it has applied "
        "the order stream. A lagging exporter sees orders move later, so its counts are those of "
        "the stream position it has reached. Check " +
-           std::string(sla::self::kWatermarkLagSeconds) + " (alert " + names.exporter_behind +
+           std::string(sla::self::kWatermarkLagSeconds.name) + " (alert " + names.exporter_behind +
            " above " + sla::human_duration(config.alerting.behind.threshold) + ")" +
            (config.nats.jetstream
-                ? " and " + std::string(sla::self::kJetstreamConsumerPendingMessages)
+                ? " and " + std::string(sla::self::kJetstreamConsumerPendingMessages.name)
                 : std::string()) +
            " on",
        {"/metrics", "/metrics", ""},
@@ -122,17 +122,18 @@ Section overdue_causes(const sla::Config& config) {
        {},
        ""});
   s.bullets.push_back({"The next events are published but rejected (" + names.events_rejected +
-                           "; " + sla::metric(config, "events_rejected_total") +
+                           "; " + sla::metric_name(config, sla::order::kEventsRejectedTotal) +
                            " by reason, e.g. unknown_status after a producer added a status "
                            "the SLA file lacks), or not published at all (a producer outage, a "
                            "stuck outbox; " +
                            names.no_events + ").",
                        {},
                        ""});
-  s.bullets.push_back({"More orders than the step can handle: " + sla::metric(config, "in_status") +
-                           " of the status rises too.",
-                       {},
-                       ""});
+  s.bullets.push_back(
+      {"More orders than the step can handle: " + sla::metric_name(config, sla::order::kInStatus) +
+           " of the status rises too.",
+       {},
+       ""});
   s.bullets.push_back(
       {"Orders waiting for a person (a manual review, a failed payment), or "
        "finished out of band: they send no event and stay until "
