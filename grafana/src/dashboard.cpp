@@ -1,8 +1,5 @@
 #include <nlohmann/json.hpp>
 
-#include <cstdint>
-#include <cstdio>
-
 #include "orderwatch/grafana/grafana.h"
 #include "orderwatch/rules/names.h"
 #include "orderwatch/rules/rules.h"
@@ -137,15 +134,6 @@ void stat_thresholds(json& panel, const std::string& base, double at, const std:
       {"mode", "absolute"},
       {"steps",
        json::array({{{"color", base}, {"value", nullptr}}, {{"color", above}, {"value", at}}})}};
-}
-
-std::uint32_t fnv1a(const std::string& text) {
-  std::uint32_t hash = 2166136261u;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 16777619u;
-  }
-  return hash;
 }
 
 // "p50 / p95 / p99"
@@ -290,7 +278,7 @@ void exporter_health_row(DashboardBuilder& b, const Series& s) {
           "ops");
   stat_thresholds(
       b.panel("stat", "Exporter targets up", "Scraped orderwatch instances that are up.",
-              {{"sum(" + s.of_job("up") + ")", "up"}}, "short", 6),
+              {{"sum(" + s.of_job(rules::kUpMetric) + ")", "up"}}, "short", 6),
       "red", 1, "green");
   stat_thresholds(
       b.panel("stat", "NATS connected", "1 when every orderwatch instance is connected to NATS.",
@@ -422,9 +410,7 @@ std::string dashboard_uid(const sla::Config& config) {
   const std::string uid = "orderwatch-" + config.service;
   constexpr std::size_t kMaxUid = 40;  // Grafana's limit
   if (uid.size() <= kMaxUid) return uid;
-  char hash[9];
-  std::snprintf(hash, sizeof hash, "%08x", fnv1a(config.service));
-  return uid.substr(0, kMaxUid - 9) + "-" + hash;
+  return uid.substr(0, kMaxUid - 9) + "-" + rules::short_hash(config.service);
 }
 
 std::string dashboard_file_name(const sla::Config& config) {

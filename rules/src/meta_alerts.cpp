@@ -40,7 +40,7 @@ void add_exporter_alerts(const sla::Config& config, std::vector<Alert>& list) {
   const std::string& service = config.service;
   const std::string& job = config.alerting.job;
   const sla::Duration for_duration = config.alerting.for_duration;
-  const std::string up = selector("up", config, {});
+  const std::string up = selector(kUpMetric, config, {});
   list.push_back(meta_alert(config, names.exporter_down, per_partition(up, "unless"), for_duration,
                             kSeverityPage, "orderwatch exporter down",
                             "Prometheus cannot scrape {{ $labels.instance }} (job " + job +

@@ -29,6 +29,9 @@ inline constexpr const char* kSeverityWarning = "warning";
 inline constexpr const char* kPartitionLabel = "partition";
 inline constexpr const char* kReplicaLabel = "replica";
 
+// The series Prometheus writes for every scrape target (1 = scraped), not one of ours.
+inline constexpr const char* kUpMetric = "up";
+
 struct AlertNames {
   std::string overdue;              // one per status and tier (labels status, severity)
   std::string turnaround_burn;      // multi-window multi-burn-rate, severity page or ticket
