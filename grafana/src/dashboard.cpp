@@ -1,3 +1,6 @@
+// The overview dashboard: its rows of panels (in flight, on-call console, time in status,
+// flow and turnaround, exporter health), whose queries use the metric contract
+// (sla/metrics.h) and the rules' records, laid out by panels.h. Called by cli's `generate`.
 #include <nlohmann/json.hpp>
 
 #include "orderwatch/grafana/grafana.h"
@@ -5,136 +8,23 @@
 #include "orderwatch/rules/rules.h"
 #include "orderwatch/rules/text.h"
 #include "orderwatch/sla/metrics.h"
+#include "panels.h"
 
 namespace orderwatch::grafana {
 
 namespace {
 
+using detail::DashboardBuilder;
+using detail::datasource_ref;
+using detail::Query;
+using detail::stat_thresholds;
+using detail::threshold_lines;
 using nlohmann::json;
 using sla::HistogramPart::kBucket;
 namespace order = sla::order;
 namespace self = sla::self;
 
-constexpr int kGridWidth = 24;
-constexpr int kPanelHeight = 8;
 const char* const kTierColors[] = {"orange", "red", "dark-red", "purple", "dark-purple"};
-
-json datasource_ref() { return {{"type", "prometheus"}, {"uid", "${datasource}"}}; }
-
-struct Query {
-  std::string expr;
-  std::string legend;
-};
-
-// Lays panels out left to right, two per row, in the order they are added.
-class DashboardBuilder {
- public:
-  void row(const std::string& title) {
-    if (column_ != 0) next_line();
-    panels_.push_back({{"type", "row"},
-                       {"title", title},
-                       {"id", next_id_++},
-                       {"collapsed", false},
-                       {"panels", json::array()},
-                       {"gridPos", {{"h", 1}, {"w", kGridWidth}, {"x", 0}, {"y", y_}}}});
-    y_ += 1;
-  }
-
-  // kind: timeseries, stat or heatmap. width: 12 (half) or 6 (quarter).
-  json& panel(const std::string& kind, const std::string& title, const std::string& description,
-              const std::vector<Query>& queries, const std::string& unit, int width = 12) {
-    if (column_ + width > kGridWidth) next_line();
-    json targets = json::array();
-    char ref = 'A';
-    for (const auto& q : queries) {
-      targets.push_back({{"datasource", datasource_ref()},
-                         {"expr", q.expr},
-                         {"legendFormat", q.legend},
-                         {"refId", std::string(1, ref++)}});
-    }
-    json panel = {
-        {"type", kind},
-        {"title", title},
-        {"description", description},
-        {"id", next_id_++},
-        {"datasource", datasource_ref()},
-        {"targets", targets},
-        {"gridPos", {{"h", kPanelHeight}, {"w", width}, {"x", column_}, {"y", y_}}},
-        {"fieldConfig", {{"defaults", {{"unit", unit}}}, {"overrides", json::array()}}},
-    };
-    if (kind == "timeseries") {
-      panel["options"] = {{"legend",
-                           {{"calcs", json::array()},
-                            {"displayMode", "list"},
-                            {"placement", "bottom"},
-                            {"showLegend", true}}},
-                          {"tooltip", {{"mode", "multi"}, {"sort", "desc"}}}};
-    } else if (kind == "heatmap") {
-      // Buckets as exported (format "heatmap", not recalculated); Grafana's defaults otherwise.
-      panel["options"] = {
-          {"calculate", false},
-          {"cellGap", 1},
-          {"color",
-           {{"exponent", 0.5},
-            {"fill", "dark-orange"},
-            {"mode", "scheme"},
-            {"reverse", false},
-            {"scale", "exponential"},
-            {"scheme", "Oranges"},
-            {"steps", 64}}},
-          {"exemplars", {{"color", "rgba(255,0,255,0.7)"}}},
-          {"legend", {{"show", true}}},
-          {"rowsFrame", {{"layout", "auto"}}},
-          {"showValue", "auto"},
-          {"tooltip", {{"mode", "single"}, {"yHistogram", false}}},
-          {"yAxis", {{"axisPlacement", "left"}, {"reverse", false}, {"unit", unit}}}};
-      for (auto& target : panel["targets"]) target["format"] = "heatmap";
-    } else {
-      panel["options"] = {
-          {"reduceOptions", {{"calcs", {"lastNotNull"}}, {"fields", ""}, {"values", false}}},
-          {"colorMode", "value"},
-          {"graphMode", "area"},
-          {"justifyMode", "auto"},
-          {"orientation", "auto"},
-          {"percentChangeColorMode", "standard"},
-          {"showPercentChange", false},
-          {"textMode", "auto"},
-          {"wideLayout", true}};
-    }
-    column_ += width;
-    panels_.push_back(std::move(panel));
-    return panels_.back();
-  }
-
-  json panels() const { return panels_; }
-
- private:
-  void next_line() {
-    column_ = 0;
-    y_ += kPanelHeight;
-  }
-
-  json panels_ = json::array();
-  int next_id_ = 1;
-  int column_ = 0;
-  int y_ = 0;
-};
-
-// Threshold lines drawn on a time series (thresholdsStyle "line"): one step per value.
-void threshold_lines(json& panel, const std::vector<std::pair<double, std::string>>& lines) {
-  json steps = json::array({{{"color", "transparent"}, {"value", nullptr}}});
-  for (const auto& [value, color] : lines) steps.push_back({{"color", color}, {"value", value}});
-  auto& defaults = panel["fieldConfig"]["defaults"];
-  defaults["thresholds"] = {{"mode", "absolute"}, {"steps", steps}};
-  defaults["custom"] = {{"thresholdsStyle", {{"mode", "line"}}}};
-}
-
-void stat_thresholds(json& panel, const std::string& base, double at, const std::string& above) {
-  panel["fieldConfig"]["defaults"]["thresholds"] = {
-      {"mode", "absolute"},
-      {"steps",
-       json::array({{{"color", base}, {"value", nullptr}}, {{"color", above}, {"value", at}}})}};
-}
 
 // "p50 / p95 / p99"
 std::string quantile_names(std::string_view separator) {

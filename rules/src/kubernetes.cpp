@@ -1,3 +1,6 @@
+// The prometheus-operator objects (kubernetes.h): PrometheusRule, PodMonitor and the
+// example serve Deployment, Service and PVC, with the names and metadata the Alertmanager
+// and Grafana renderers share. Called by cli's `generate --format prometheus-operator`.
 #include "orderwatch/rules/kubernetes.h"
 
 #include <cstdint>

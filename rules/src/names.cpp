@@ -1,3 +1,5 @@
+// The shared names of names.h: alert and recording rule names, file names, the job matcher
+// and the replica-aware sum. Called by the rules, Alertmanager and Grafana renderers.
 #include "orderwatch/rules/names.h"
 
 #include "orderwatch/rules/text.h"

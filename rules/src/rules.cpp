@@ -1,3 +1,5 @@
+// The rules file: the burn-rate windows, the recording rules and the alert groups of
+// render_rules() (orderwatch generate), emitted from the model of render.h.
 #include "orderwatch/rules/rules.h"
 
 #include <algorithm>

@@ -1,3 +1,5 @@
+// The text helpers of text.h: PromQL strings, CamelCase, exact decimals, short hashes and
+// HTML escaping. Used by every renderer and by the pages serve answers.
 #include "orderwatch/rules/text.h"
 
 #include <cctype>
