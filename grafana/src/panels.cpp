@@ -13,41 +13,39 @@ constexpr int kPanelHeight = 8;
 json panel_options(const std::string& kind, const std::string& unit) {
   if (kind == "timeseries") {
     return {{"legend",
-                         {{"calcs", json::array()},
-                          {"displayMode", "list"},
-                          {"placement", "bottom"},
-                          {"showLegend", true}}},
-                        {"tooltip", {{"mode", "multi"}, {"sort", "desc"}}}};
+             {{"calcs", json::array()},
+              {"displayMode", "list"},
+              {"placement", "bottom"},
+              {"showLegend", true}}},
+            {"tooltip", {{"mode", "multi"}, {"sort", "desc"}}}};
   }
   if (kind == "heatmap") {  // Grafana's defaults, no recalculation of the buckets
-    return {
-        {"calculate", false},
-        {"cellGap", 1},
-        {"color",
-         {{"exponent", 0.5},
-          {"fill", "dark-orange"},
-          {"mode", "scheme"},
-          {"reverse", false},
-          {"scale", "exponential"},
-          {"scheme", "Oranges"},
-          {"steps", 64}}},
-        {"exemplars", {{"color", "rgba(255,0,255,0.7)"}}},
-        {"legend", {{"show", true}}},
-        {"rowsFrame", {{"layout", "auto"}}},
-        {"showValue", "auto"},
-        {"tooltip", {{"mode", "single"}, {"yHistogram", false}}},
-        {"yAxis", {{"axisPlacement", "left"}, {"reverse", false}, {"unit", unit}}}};
+    return {{"calculate", false},
+            {"cellGap", 1},
+            {"color",
+             {{"exponent", 0.5},
+              {"fill", "dark-orange"},
+              {"mode", "scheme"},
+              {"reverse", false},
+              {"scale", "exponential"},
+              {"scheme", "Oranges"},
+              {"steps", 64}}},
+            {"exemplars", {{"color", "rgba(255,0,255,0.7)"}}},
+            {"legend", {{"show", true}}},
+            {"rowsFrame", {{"layout", "auto"}}},
+            {"showValue", "auto"},
+            {"tooltip", {{"mode", "single"}, {"yHistogram", false}}},
+            {"yAxis", {{"axisPlacement", "left"}, {"reverse", false}, {"unit", unit}}}};
   }
-  return {
-        {"reduceOptions", {{"calcs", {"lastNotNull"}}, {"fields", ""}, {"values", false}}},
-        {"colorMode", "value"},
-        {"graphMode", "area"},
-        {"justifyMode", "auto"},
-        {"orientation", "auto"},
-        {"percentChangeColorMode", "standard"},
-        {"showPercentChange", false},
-        {"textMode", "auto"},
-        {"wideLayout", true}};
+  return {{"reduceOptions", {{"calcs", {"lastNotNull"}}, {"fields", ""}, {"values", false}}},
+          {"colorMode", "value"},
+          {"graphMode", "area"},
+          {"justifyMode", "auto"},
+          {"orientation", "auto"},
+          {"percentChangeColorMode", "standard"},
+          {"showPercentChange", false},
+          {"textMode", "auto"},
+          {"wideLayout", true}};
 }
 
 }  // namespace
@@ -68,25 +66,25 @@ void DashboardBuilder::row(const std::string& title) {
 json& DashboardBuilder::panel(const std::string& kind, const std::string& title,
                               const std::string& description, const std::vector<Query>& queries,
                               const std::string& unit, int width) {
-    if (column_ + width > kGridWidth) next_line();
-    json targets = json::array();
-    char ref = 'A';
-    for (const auto& q : queries) {
-      targets.push_back({{"datasource", datasource_ref()},
-                         {"expr", q.expr},
-                         {"legendFormat", q.legend},
-                         {"refId", std::string(1, ref++)}});
-    }
-    json panel = {
-        {"type", kind},
-        {"title", title},
-        {"description", description},
-        {"id", next_id_++},
-        {"datasource", datasource_ref()},
-        {"targets", targets},
-        {"gridPos", {{"h", kPanelHeight}, {"w", width}, {"x", column_}, {"y", y_}}},
-        {"fieldConfig", {{"defaults", {{"unit", unit}}}, {"overrides", json::array()}}},
-    };
+  if (column_ + width > kGridWidth) next_line();
+  json targets = json::array();
+  char ref = 'A';
+  for (const auto& q : queries) {
+    targets.push_back({{"datasource", datasource_ref()},
+                       {"expr", q.expr},
+                       {"legendFormat", q.legend},
+                       {"refId", std::string(1, ref++)}});
+  }
+  json panel = {
+      {"type", kind},
+      {"title", title},
+      {"description", description},
+      {"id", next_id_++},
+      {"datasource", datasource_ref()},
+      {"targets", targets},
+      {"gridPos", {{"h", kPanelHeight}, {"w", width}, {"x", column_}, {"y", y_}}},
+      {"fieldConfig", {{"defaults", {{"unit", unit}}}, {"overrides", json::array()}}},
+  };
   panel["options"] = panel_options(kind, unit);
   // Heatmap buckets as exported (format "heatmap", not recalculated).
   if (kind == "heatmap") {
