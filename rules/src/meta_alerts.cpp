@@ -83,19 +83,17 @@ void add_stream_alerts(const sla::Config& config, std::vector<Alert>& list) {
   const sla::Duration for_duration = config.alerting.for_duration;
   // The window is in the expression itself, so no extra `for`: the alert fires the first
   // evaluation after no_events_for has passed without an event.
-  list.push_back(meta_alert(
-      config, names.no_events,
-      {"time() - max(" + selector(sla::self::kLastEventTimestampSeconds.name, config, {}) + ") > " +
-       sla::seconds_text(config.alerting.no_events_for)},
-      sla::Duration(0), kSeverityWarning, "no order events received",
-      "orderwatch has received no order event for more than " +
-          sla::human_duration(config.alerting.no_events_for) + " (subject " + config.nats.subject +
-          "): producers stopped, or the subscription is broken."));
+  list.push_back(
+      meta_alert(config, names.no_events,
+                 {"time() - max(" + selector(sla::self::kLastEventTimestampSeconds, config, {}) +
+                  ") > " + sla::seconds_text(config.alerting.no_events_for)},
+                 sla::Duration(0), kSeverityWarning, "no order events received",
+                 "orderwatch has received no order event for more than " +
+                     sla::human_duration(config.alerting.no_events_for) + " (subject " +
+                     config.nats.subject + "): producers stopped, or the subscription is broken."));
   const std::string rejected =
-      "rate(" + selector(sla::metric_name(config, sla::order::kEventsRejectedTotal), config, {}) +
-      "[10m])";
-  const std::string events =
-      "rate(" + selector(sla::metric_name(config, sla::order::kEventsTotal), config, {}) + "[10m])";
+      "rate(" + selector(sla::order::kEventsRejectedTotal, config, {}) + "[10m])";
+  const std::string events = "rate(" + selector(sla::order::kEventsTotal, config, {}) + "[10m])";
   list.push_back(
       meta_alert(config, names.events_rejected,
                  {across_replicas({"reason"}, rejected), "  / on () group_left ()",
@@ -106,14 +104,14 @@ void add_stream_alerts(const sla::Config& config, std::vector<Alert>& list) {
                      "$labels.reason }}; the exporter log has examples (rate-limited)."));
   list.push_back(meta_alert(
       config, names.nats_disconnected,
-      per_partition(selector(sla::self::kNatsConnected.name, config, {}), "unless"), for_duration,
+      per_partition(selector(sla::self::kNatsConnected, config, {}), "unless"), for_duration,
       kSeverityPage, "orderwatch lost its NATS connection",
       "{{ $labels.instance }} is not connected to NATS (" + config.nats.url +
           "), nor is any replica of it: no order events arrive and overdue counts go stale."));
   const auto& behind = config.alerting.behind;
   list.push_back(meta_alert(
       config, names.exporter_behind,
-      {selector(sla::self::kWatermarkLagSeconds.name, config, {}) + " > " +
+      {selector(sla::self::kWatermarkLagSeconds, config, {}) + " > " +
        sla::seconds_text(behind.threshold)},
       behind.for_duration, behind.severity, "orderwatch is behind the order stream",
       "{{ $labels.instance }} has applied the order events only up to {{ $value | "

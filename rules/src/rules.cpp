@@ -62,6 +62,11 @@ std::string selector(std::string_view metric, const sla::Config& config, const L
   return text + "}";
 }
 
+std::string selector(const sla::MetricSpec& metric, const sla::Config& config,
+                     const Labels& matchers) {
+  return selector(sla::metric_name(config, metric), config, matchers);
+}
+
 namespace {
 
 using sla::HistogramPart::kBucket;
