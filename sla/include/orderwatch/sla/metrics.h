@@ -1,9 +1,10 @@
 // The metric contract: every series /metrics exposes, described once (name, type, HELP text,
 // labels), plus the recorded quantiles and the histogram bucket bounds derived from a Config.
 //
-// The collector (metrics/) builds its families from these descriptors; the rules, their
-// promtool tests, the runbooks and the dashboard (rules/, grafana/) take the names from them;
-// tests/sla/metric_contract_test.cpp holds the README's "Metric contract" table to them.
+// The collectors (metrics/) build their families from these descriptors; the rules, their
+// promtool tests, the runbooks and the dashboard (rules/, grafana/) take the names from them.
+// tests/metrics/contract_test.cpp holds the exposition to them, tests/sla/
+// metric_contract_test.cpp the README's "Metric contract" table.
 // Why names and bounds live here: docs/design.md, "The metric contract and the renderers".
 // Constants and pure functions of the Config; thread-safe.
 #pragma once
@@ -37,7 +38,8 @@ constexpr std::string_view type_name(MetricType type) {
 // Order metrics are named "<metric_prefix>_<name>"; self-metrics carry their whole name.
 enum class MetricScope { kOrder, kSelf };
 
-// Label names of the contract (the exporter writes them, the rules and dashboard select on them).
+// Label names of the contract, as the collectors write them. The renderers' PromQL text
+// (by-clauses, legends, matchers) spells the same names inline.
 namespace label {
 inline constexpr std::string_view kStatus = "status";
 inline constexpr std::string_view kSeverity = "severity";
