@@ -1,3 +1,5 @@
+// alertmanager.yml: receivers, the routing tree and the inhibition rules of model.h written
+// as Alertmanager reads them. Called by cli's `generate`.
 #include "orderwatch/alertmanager/alertmanager.h"
 
 #include <algorithm>

@@ -1,3 +1,5 @@
+// The routing tree and inhibition rules of model.h built from the config (fallback and
+// per-service routes, tier and exporter-down inhibitions); both Alertmanager writers use it.
 #include <algorithm>
 #include <tuple>
 

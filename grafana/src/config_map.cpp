@@ -1,4 +1,5 @@
-// The overview dashboard as a Kubernetes ConfigMap for Grafana's dashboard sidecar.
+// The overview dashboard as a Kubernetes ConfigMap for Grafana's dashboard sidecar; called
+// by cli's `generate --format prometheus-operator`.
 #include <sstream>
 #include <string>
 #include <vector>

@@ -1,149 +1,30 @@
+// The overview dashboard: its rows of panels (in flight, on-call console, time in status,
+// flow and turnaround, exporter health), whose queries use the metric contract
+// (sla/metrics.h) and the rules' records, laid out by panels.h. Called by cli's `generate`.
 #include <nlohmann/json.hpp>
-
-#include <cstdint>
-#include <cstdio>
 
 #include "orderwatch/grafana/grafana.h"
 #include "orderwatch/rules/names.h"
 #include "orderwatch/rules/rules.h"
 #include "orderwatch/rules/text.h"
 #include "orderwatch/sla/metrics.h"
+#include "panels.h"
 
 namespace orderwatch::grafana {
 
 namespace {
 
+using detail::DashboardBuilder;
+using detail::datasource_ref;
+using detail::Query;
+using detail::stat_thresholds;
+using detail::threshold_lines;
 using nlohmann::json;
+using sla::HistogramPart::kBucket;
+namespace order = sla::order;
+namespace self = sla::self;
 
-constexpr int kGridWidth = 24;
-constexpr int kPanelHeight = 8;
 const char* const kTierColors[] = {"orange", "red", "dark-red", "purple", "dark-purple"};
-
-json datasource_ref() { return {{"type", "prometheus"}, {"uid", "${datasource}"}}; }
-
-struct Query {
-  std::string expr;
-  std::string legend;
-};
-
-// Lays panels out left to right, two per row, in the order they are added.
-class DashboardBuilder {
- public:
-  void row(const std::string& title) {
-    if (column_ != 0) next_line();
-    panels_.push_back({{"type", "row"},
-                       {"title", title},
-                       {"id", next_id_++},
-                       {"collapsed", false},
-                       {"panels", json::array()},
-                       {"gridPos", {{"h", 1}, {"w", kGridWidth}, {"x", 0}, {"y", y_}}}});
-    y_ += 1;
-  }
-
-  // kind: timeseries, stat or heatmap. width: 12 (half) or 6 (quarter).
-  json& panel(const std::string& kind, const std::string& title, const std::string& description,
-              const std::vector<Query>& queries, const std::string& unit, int width = 12) {
-    if (column_ + width > kGridWidth) next_line();
-    json targets = json::array();
-    char ref = 'A';
-    for (const auto& q : queries) {
-      targets.push_back({{"datasource", datasource_ref()},
-                         {"expr", q.expr},
-                         {"legendFormat", q.legend},
-                         {"refId", std::string(1, ref++)}});
-    }
-    json panel = {
-        {"type", kind},
-        {"title", title},
-        {"description", description},
-        {"id", next_id_++},
-        {"datasource", datasource_ref()},
-        {"targets", targets},
-        {"gridPos", {{"h", kPanelHeight}, {"w", width}, {"x", column_}, {"y", y_}}},
-        {"fieldConfig", {{"defaults", {{"unit", unit}}}, {"overrides", json::array()}}},
-    };
-    if (kind == "timeseries") {
-      panel["options"] = {{"legend",
-                           {{"calcs", json::array()},
-                            {"displayMode", "list"},
-                            {"placement", "bottom"},
-                            {"showLegend", true}}},
-                          {"tooltip", {{"mode", "multi"}, {"sort", "desc"}}}};
-    } else if (kind == "heatmap") {
-      // Buckets as exported (format "heatmap", not recalculated); Grafana's defaults otherwise.
-      panel["options"] = {
-          {"calculate", false},
-          {"cellGap", 1},
-          {"color",
-           {{"exponent", 0.5},
-            {"fill", "dark-orange"},
-            {"mode", "scheme"},
-            {"reverse", false},
-            {"scale", "exponential"},
-            {"scheme", "Oranges"},
-            {"steps", 64}}},
-          {"exemplars", {{"color", "rgba(255,0,255,0.7)"}}},
-          {"legend", {{"show", true}}},
-          {"rowsFrame", {{"layout", "auto"}}},
-          {"showValue", "auto"},
-          {"tooltip", {{"mode", "single"}, {"yHistogram", false}}},
-          {"yAxis", {{"axisPlacement", "left"}, {"reverse", false}, {"unit", unit}}}};
-      for (auto& target : panel["targets"]) target["format"] = "heatmap";
-    } else {
-      panel["options"] = {
-          {"reduceOptions", {{"calcs", {"lastNotNull"}}, {"fields", ""}, {"values", false}}},
-          {"colorMode", "value"},
-          {"graphMode", "area"},
-          {"justifyMode", "auto"},
-          {"orientation", "auto"},
-          {"percentChangeColorMode", "standard"},
-          {"showPercentChange", false},
-          {"textMode", "auto"},
-          {"wideLayout", true}};
-    }
-    column_ += width;
-    panels_.push_back(std::move(panel));
-    return panels_.back();
-  }
-
-  json panels() const { return panels_; }
-
- private:
-  void next_line() {
-    column_ = 0;
-    y_ += kPanelHeight;
-  }
-
-  json panels_ = json::array();
-  int next_id_ = 1;
-  int column_ = 0;
-  int y_ = 0;
-};
-
-// Threshold lines drawn on a time series (thresholdsStyle "line"): one step per value.
-void threshold_lines(json& panel, const std::vector<std::pair<double, std::string>>& lines) {
-  json steps = json::array({{{"color", "transparent"}, {"value", nullptr}}});
-  for (const auto& [value, color] : lines) steps.push_back({{"color", color}, {"value", value}});
-  auto& defaults = panel["fieldConfig"]["defaults"];
-  defaults["thresholds"] = {{"mode", "absolute"}, {"steps", steps}};
-  defaults["custom"] = {{"thresholdsStyle", {{"mode", "line"}}}};
-}
-
-void stat_thresholds(json& panel, const std::string& base, double at, const std::string& above) {
-  panel["fieldConfig"]["defaults"]["thresholds"] = {
-      {"mode", "absolute"},
-      {"steps",
-       json::array({{{"color", base}, {"value", nullptr}}, {{"color", above}, {"value", at}}})}};
-}
-
-std::uint32_t fnv1a(const std::string& text) {
-  std::uint32_t hash = 2166136261u;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 16777619u;
-  }
-  return hash;
-}
 
 // "p50 / p95 / p99"
 std::string quantile_names(std::string_view separator) {
@@ -164,9 +45,19 @@ struct Series {
   explicit Series(const sla::Config& c)
       : config(c), job(rules::job_matcher(c)), status_filter(job + ",status=~\"$status\"") {}
 
-  std::string metric(std::string_view suffix) const { return sla::metric(config, suffix); }
-  // name{job="..."}: a self-metric or a recorded series of this job.
+  // name{job="..."}: a recorded series of this job.
   std::string of_job(std::string_view name) const { return std::string(name) + "{" + job + "}"; }
+  // The metric (a histogram's part) of this job, or of this job and the selected statuses.
+  std::string of_job(const sla::MetricSpec& m) const { return of_job(sla::metric_name(config, m)); }
+  std::string of_job(const sla::MetricSpec& m, sla::HistogramPart part) const {
+    return of_job(sla::metric_name(config, m, part));
+  }
+  std::string of_statuses(const sla::MetricSpec& m) const {
+    return sla::metric_name(config, m) + "{" + status_filter + "}";
+  }
+  std::string of_statuses(const sla::MetricSpec& m, sla::HistogramPart part) const {
+    return sla::metric_name(config, m, part) + "{" + status_filter + "}";
+  }
 };
 
 std::string rate(const std::string& series) { return "rate(" + series + "[$__rate_interval])"; }
@@ -174,24 +65,22 @@ std::string rate(const std::string& series) { return "rate(" + series + "[$__rat
 void in_flight_row(DashboardBuilder& b, const Series& s) {
   const auto dims = rules::dimension_labels(s.config);
   b.row("Orders in flight");
-  b.panel("timeseries", "Orders in each status",
-          "Orders currently in each status (dimensions and partitions summed, replicas counted "
-          "once).",
-          {{rules::across_replicas({"status"}, s.metric("in_status") + "{" + s.status_filter + "}",
-                                   dims),
-            "{{status}}"}},
-          "short");
+  b.panel(
+      "timeseries", "Orders in each status",
+      "Orders currently in each status (dimensions and partitions summed, replicas counted "
+      "once).",
+      {{rules::across_replicas({"status"}, s.of_statuses(order::kInStatus), dims), "{{status}}"}},
+      "short");
   b.panel("timeseries", "Overdue orders by status and tier",
           "Orders now past each SLA tier. Cumulative: an order past a later tier also counts in "
           "the earlier ones.",
-          {{rules::across_replicas({"status", "severity"},
-                                   s.metric("overdue") + "{" + s.status_filter + "}", dims),
+          {{rules::across_replicas({"status", "severity"}, s.of_statuses(order::kOverdue), dims),
             "{{status}} {{severity}}"}},
           "short");
   b.panel("timeseries", "Oldest order age by status",
           "How long the oldest order in each status has been there. Empty statuses show no line.",
-          {{"time() - min by (status) (" + s.metric("status_oldest_entered_timestamp_seconds") +
-                "{" + s.status_filter + "})",
+          {{"time() - min by (status) (" +
+                s.of_statuses(order::kStatusOldestEnteredTimestampSeconds) + ")",
             "{{status}}"}},
           "s");
   auto& panel = b.panel(
@@ -234,8 +123,7 @@ void turnaround_panels(DashboardBuilder& b, const Series& s) {
   for (const auto& quantile : sla::kQuantiles) {
     queries.push_back(
         {"histogram_quantile(" + std::string(quantile.value) + ", " +
-             rules::across_replicas({"le"},
-                                    rate(s.metric("turnaround_seconds_bucket") + "{" + s.job + "}"),
+             rules::across_replicas({"le"}, rate(s.of_job(order::kTurnaroundSeconds, kBucket)),
                                     {"outcome"}) +
              ")",
          std::string(quantile.name)});
@@ -268,21 +156,19 @@ void turnaround_panels(DashboardBuilder& b, const Series& s) {
 }
 
 void exporter_health_row(DashboardBuilder& b, const Series& s) {
-  namespace self = sla::self;
   b.row("Exporter health");
   b.panel("timeseries", "Events per second by result",
           "Applied, duplicate, stale, rejected (replicas counted once).",
-          {{rules::across_replicas({"result"}, rate(s.of_job(s.metric("events_total")))),
-            "{{result}}"}},
+          {{rules::across_replicas({"result"}, rate(s.of_job(order::kEventsTotal))), "{{result}}"}},
           "ops");
   b.panel("timeseries", "Rejected events by reason",
           "Events orderwatch could not use; the exporter log has rate-limited examples.",
-          {{rules::across_replicas({"reason"}, rate(s.of_job(s.metric("events_rejected_total")))),
+          {{rules::across_replicas({"reason"}, rate(s.of_job(order::kEventsRejectedTotal))),
             "{{reason}}"}},
           "ops");
   stat_thresholds(
       b.panel("stat", "Exporter targets up", "Scraped orderwatch instances that are up.",
-              {{"sum(" + s.of_job("up") + ")", "up"}}, "short", 6),
+              {{"sum(" + s.of_job(rules::kUpMetric) + ")", "up"}}, "short", 6),
       "red", 1, "green");
   stat_thresholds(
       b.panel("stat", "NATS connected", "1 when every orderwatch instance is connected to NATS.",
@@ -325,23 +211,21 @@ void console_row(DashboardBuilder& b, const Series& s) {
           "Orders past a tier whose stay an operator acknowledged: they are not in the overdue "
           "counts nor in the alerts until they move or the acknowledgement expires.",
           {{rules::across_replicas({"status", "severity"},
-                                   s.metric("overdue_acknowledged") + "{" + s.status_filter + "}",
-                                   dims),
+                                   s.of_statuses(order::kOverdueAcknowledged), dims),
             "{{status}} {{severity}}"}},
           "short");
   // orderwatch_actions_total exists only with --web.enable-actions: 0 rather than no data.
   b.panel("timeseries", "Operator actions",
           "Acknowledge, forget and redrive actions per second (a batch counts each order); 0 when "
           "none were taken or the exporters run without --web.enable-actions.",
-          {{"sum by (action) (" + rate(s.of_job(sla::self::kActionsTotal)) + ") or on () vector(0)",
+          {{"sum by (action) (" + rate(s.of_job(self::kActionsTotal)) + ") or on () vector(0)",
             "{{action}}"}},
           "ops");
   std::vector<Query> ages;
   for (const char* q : {"0.5", "0.99"}) {
     ages.push_back({"histogram_quantile(" + std::string(q) + ", " +
-                        rules::across_replicas(
-                            {"status", "le"},
-                            s.metric("age_seconds_bucket") + "{" + s.status_filter + "}", dims) +
+                        rules::across_replicas({"status", "le"},
+                                               s.of_statuses(order::kAgeSeconds, kBucket), dims) +
                         ")",
                     std::string(q == std::string("0.5") ? "p50" : "p99") + " {{status}}"});
   }
@@ -355,8 +239,7 @@ void console_row(DashboardBuilder& b, const Series& s) {
   b.panel("heatmap", "Current ages (all statuses selected)",
           "How many orders sit in the selected statuses, by how long they have been there; the "
           "bucket bounds include every SLA tier.",
-          {{rules::across_replicas(
-                {"le"}, s.metric("age_seconds_bucket") + "{" + s.status_filter + "}", by_status),
+          {{rules::across_replicas({"le"}, s.of_statuses(order::kAgeSeconds, kBucket), by_status),
             "{{le}}"}},
           "s");
 }
@@ -371,8 +254,9 @@ json panels(const Series& s) {
   }
   b.row("Flow and turnaround");
   b.panel("timeseries", "Transitions per second", "Status changes, by from and to status.",
-          {{rules::across_replicas({"from", "to"}, rate(s.metric("transitions_total") + "{" +
-                                                        s.job + ",from=~\"$status\"}")),
+          {{rules::across_replicas({"from", "to"},
+                                   rate(sla::metric_name(s.config, order::kTransitionsTotal) + "{" +
+                                        s.job + ",from=~\"$status\"}")),
             "{{from}} → {{to}}"}},
           "ops");
   if (s.config.turnaround.enabled) turnaround_panels(b, s);
@@ -381,7 +265,7 @@ json panels(const Series& s) {
 }
 
 json template_variables(const Series& s) {
-  const std::string statuses = "label_values(" + s.of_job(s.metric("in_status")) + ", status)";
+  const std::string statuses = "label_values(" + s.of_job(order::kInStatus) + ", status)";
   json status_variable = {
       {"name", "status"},
       {"label", "Status"},
@@ -416,9 +300,7 @@ std::string dashboard_uid(const sla::Config& config) {
   const std::string uid = "orderwatch-" + config.service;
   constexpr std::size_t kMaxUid = 40;  // Grafana's limit
   if (uid.size() <= kMaxUid) return uid;
-  char hash[9];
-  std::snprintf(hash, sizeof hash, "%08x", fnv1a(config.service));
-  return uid.substr(0, kMaxUid - 9) + "-" + hash;
+  return uid.substr(0, kMaxUid - 9) + "-" + rules::short_hash(config.service);
 }
 
 std::string dashboard_file_name(const sla::Config& config) {

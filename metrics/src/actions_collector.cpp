@@ -1,3 +1,5 @@
+// ActionsCollector: orderwatch_actions_total{action} from the web room's ActionsApi counts.
+// serve/ registers it only with --web.enable-actions.
 #include "orderwatch/metrics/actions_collector.h"
 
 #include "family.h"
@@ -5,11 +7,9 @@
 namespace orderwatch::metrics {
 
 std::vector<MetricFamily> ActionsCollector::Collect() const {
-  auto f = family(std::string(kActionsTotal),
-                  "Operator actions taken on orders (batch: one per order acted on).",
-                  MetricType::Counter);
+  auto f = family(sla::self::kActionsTotal);
   for (std::size_t a = 0; a < web::kActionNames.size(); ++a) {
-    add(f, {{"action", std::string(web::kActionNames[a])}}, d(api_.count(a)));
+    add(f, {label(sla::label::kAction, std::string(web::kActionNames[a]))}, d(api_.count(a)));
   }
   return {std::move(f)};
 }

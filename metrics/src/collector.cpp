@@ -1,3 +1,6 @@
+// OrderCollector and IngestCollector: /metrics built at scrape time, each family from its
+// descriptor in sla/metrics.h (name, help, type) and the values of one snapshot of the state.
+// serve/ registers both on the exposer; render_text() also serves tests and the e2e golden.
 #include "orderwatch/metrics/collector.h"
 
 #include <prometheus/text_serializer.h>
@@ -17,36 +20,27 @@ namespace {
 
 using tracking::TrackerSnapshot;
 
+namespace order = sla::order;
+namespace self = sla::self;
+
 // Per series (status x dimension values): time in status, in flight, overdue per tier.
 void add_series_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
                          const TrackerSnapshot& snap) {
   const auto& statuses = cfg.statuses;
+  // status, then the dimension labels: the order of order::kInStatus.labels and its dims.
   auto series_labels = [&](const tracking::SeriesValues& v) {
-    std::vector<ClientMetric::Label> labels{{"status", statuses[v.status].name}};
+    std::vector<ClientMetric::Label> labels{label(sla::label::kStatus, statuses[v.status].name)};
     for (std::size_t i = 0; i < cfg.event.dimensions.size(); ++i) {
       labels.push_back({cfg.event.dimensions[i].label, snap.combos[v.combo][i]});
     }
     return labels;
   };
 
-  auto duration =
-      family(sla::metric(cfg, "status_duration_seconds"),
-             "Time orders spent in a status, observed when they leave it.", MetricType::Histogram);
-  auto in_status =
-      family(sla::metric(cfg, "in_status"), "Orders currently in the status.", MetricType::Gauge);
-  auto overdue = family(sla::metric(cfg, "overdue"),
-                        "Orders in the status now past the SLA tier (cumulative over tiers).",
-                        MetricType::Gauge);
-  auto acknowledged = family(sla::metric(cfg, "overdue_acknowledged"),
-                             "Orders past the SLA tier an operator acknowledged (not in overdue).",
-                             MetricType::Gauge);
-  // A gauge histogram (OpenMetrics "gaugehistogram"): the text format 0.0.4 has no such type,
-  // so it is typed histogram, which is what histogram_quantile() reads. Its buckets go down
-  // as orders leave: query it as is, never with rate().
-  auto age = family(sla::metric(cfg, "age_seconds"),
-                    "Current age (as of the watermark) of the orders in the status; a gauge "
-                    "histogram: buckets fall as orders leave, never use rate() on it.",
-                    MetricType::Histogram);
+  auto duration = family(cfg, order::kStatusDurationSeconds);
+  auto in_status = family(cfg, order::kInStatus);
+  auto overdue = family(cfg, order::kOverdue);
+  auto acknowledged = family(cfg, order::kOverdueAcknowledged);
+  auto age = family(cfg, order::kAgeSeconds);  // a gauge histogram: never rate() it
   for (const auto& v : snap.series) {
     auto labels = series_labels(v);
     add_histogram(duration, labels, snap.duration_bounds_seconds, v.duration);
@@ -54,52 +48,45 @@ void add_series_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
     add(in_status, labels, d(v.in_status));
     const auto& tiers = statuses[v.status].tiers;
     for (std::size_t k = 0; k < tiers.size(); ++k) {
-      auto with_severity = labels;
-      with_severity.insert(with_severity.begin() + 1, {"severity", tiers[k].severity});
+      auto with_severity = labels;  // status, severity, then the dimensions
+      with_severity.insert(with_severity.begin() + 1,
+                           label(sla::label::kSeverity, tiers[k].severity));
       add(acknowledged, with_severity, d(k < v.acknowledged.size() ? v.acknowledged[k] : 0));
       add(overdue, std::move(with_severity), d(v.overdue[k]));
     }
   }
 
-  out.push_back(std::move(duration));
-  out.push_back(std::move(in_status));
-  out.push_back(std::move(overdue));
-  out.push_back(std::move(acknowledged));
-  out.push_back(std::move(age));
+  for (auto* f : {&duration, &in_status, &overdue, &acknowledged, &age})
+    out.push_back(std::move(*f));
 }
 
 // Per status: oldest entry, breaches per tier, transitions; per terminal status: turnaround.
 void add_status_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
                          const TrackerSnapshot& snap) {
+  using namespace sla::label;
   const auto& statuses = cfg.statuses;
-  auto oldest = family(sla::metric(cfg, "status_oldest_entered_timestamp_seconds"),
-                       "Entry time of the oldest order in the status (absent when empty).",
-                       MetricType::Gauge);
-  auto breaches = family(sla::metric(cfg, "sla_breaches_total"),
-                         "Stays that ran past an SLA tier, counted once per stay per tier.",
-                         MetricType::Counter);
-  auto transitions = family(sla::metric(cfg, "transitions_total"),
-                            "Status changes of tracked orders.", MetricType::Counter);
-  auto turnaround =
-      family(sla::metric(cfg, "turnaround_seconds"),
-             "Time from an order's first event to its terminal status.", MetricType::Histogram);
+  auto oldest = family(cfg, order::kStatusOldestEnteredTimestampSeconds);
+  auto breaches = family(cfg, order::kSlaBreachesTotal);
+  auto transitions = family(cfg, order::kTransitionsTotal);
+  auto turnaround = family(cfg, order::kTurnaroundSeconds);
   for (std::size_t s = 0; s < statuses.size(); ++s) {
     const auto& st = statuses[s];
     if (snap.oldest_entered_ms[s]) {
-      add(oldest, {{"status", st.name}}, static_cast<double>(*snap.oldest_entered_ms[s]) / 1000.0);
+      add(oldest, {label(kStatus, st.name)},
+          static_cast<double>(*snap.oldest_entered_ms[s]) / 1000.0);
     }
     for (std::size_t k = 0; k < st.tiers.size(); ++k) {
-      add(breaches, {{"status", st.name}, {"severity", st.tiers[k].severity}},
+      add(breaches, {label(kStatus, st.name), label(kSeverity, st.tiers[k].severity)},
           d(snap.breaches[s][k]));
     }
     if (st.terminal) {
-      add_histogram(turnaround, {{"outcome", st.name}}, snap.turnaround_bounds_seconds,
+      add_histogram(turnaround, {label(kOutcome, st.name)}, snap.turnaround_bounds_seconds,
                     snap.turnaround[s]);
       continue;
     }
     for (std::size_t to = 0; to < statuses.size(); ++to) {
       if (to == s) continue;
-      add(transitions, {{"from", st.name}, {"to", statuses[to].name}},
+      add(transitions, {label(kFrom, st.name), label(kTo, statuses[to].name)},
           d(snap.transitions[s * statuses.size() + to]));
     }
   }
@@ -109,72 +96,46 @@ void add_status_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
 
 void add_event_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
                         const TrackerSnapshot& snap) {
-  auto events =
-      family(sla::metric(cfg, "events_total"), "Events handled, by result.", MetricType::Counter);
+  auto events = family(cfg, order::kEventsTotal);
   for (std::size_t r = 0; r < static_cast<std::size_t>(tracking::ApplyResult::kCount); ++r) {
-    add(events, {{"result", std::string(tracking::kApplyResultNames[r])}}, d(snap.events[r]));
+    add(events, {label(sla::label::kResult, std::string(tracking::kApplyResultNames[r]))},
+        d(snap.events[r]));
   }
-  auto rejected = family(sla::metric(cfg, "events_rejected_total"), "Events rejected, by reason.",
-                         MetricType::Counter);
+  auto rejected = family(cfg, order::kEventsRejectedTotal);
   for (std::size_t r = 0; r < static_cast<std::size_t>(events::RejectReason::kCount); ++r) {
-    add(rejected, {{"reason", std::string(events::kRejectReasonNames[r])}}, d(snap.rejected[r]));
+    add(rejected, {label(sla::label::kReason, std::string(events::kRejectReasonNames[r]))},
+        d(snap.rejected[r]));
   }
 
   out.push_back(std::move(events));
   out.push_back(std::move(rejected));
 }
 
+double seconds_of_ms(std::int64_t ms) { return static_cast<double>(ms) / 1000.0; }
+
 // The tracking room's self-metrics: orders and tombstones held, snapshots, reloads.
 void add_self_families(std::vector<MetricFamily>& out, const TrackerSnapshot& snap,
                        const tracking::ServiceStats& st, const std::string& version) {
-  auto gauge = [&](std::string_view name, const char* help, double value) {
-    add_single(out, name, help, MetricType::Gauge, value);
-  };
-  auto counter = [&](std::string_view name, const char* help, double value) {
-    add_single(out, name, help, MetricType::Counter, value);
-  };
-  {
-    auto f = family(std::string(sla::self::kBuildInfo), "orderwatch build information.",
-                    MetricType::Gauge);
-    add(f, {{"version", version}}, 1);
-    out.push_back(std::move(f));
-  }
-  gauge(sla::self::kTrackedOrders, "Orders currently tracked (in flight).", d(snap.tracked));
-  gauge(sla::self::kTombstones, "Finished order ids remembered to ignore late events.",
-        d(snap.tombstones));
-  counter(sla::self::kEvictionsTotal, "Orders evicted after retention.max_age.", d(snap.evictions));
-  counter(sla::self::kOrdersRefusedTotal,
-          "New orders refused because retention.max_orders orders were in flight.",
-          d(snap.orders_refused));
-  counter(sla::self::kTombstonesRefusedTotal,
-          "Finished orders not remembered because retention.max_tombstones were held.",
-          d(snap.tombstones_refused));
-  gauge(sla::self::kLastEventTimestampSeconds,
-        "Wall-clock time the last event was received (0 before the first).",
-        static_cast<double>(snap.last_event_ms) / 1000.0);
-  gauge(sla::self::kConfigLastReloadSuccessful, "1 if the last config (re)load succeeded.",
-        st.config_reload_ok ? 1 : 0);
-  gauge(sla::self::kConfigLastReloadSuccessTimestampSeconds,
-        "Time of the last successful config load.",
-        static_cast<double>(st.config_reload_success_ms.load()) / 1000.0);
-  gauge(sla::self::kSnapshotLastSuccessTimestampSeconds,
-        "Time the last snapshot file was written (0 = none yet).",
-        static_cast<double>(st.snapshot_success_ms.load()) / 1000.0);
-  gauge(sla::self::kSnapshotDurationSeconds,
-        "Time the last successful snapshot write took (encode, checksum, write, fsync, rename).",
-        static_cast<double>(st.snapshot_duration_us.load()) / 1e6);
-  gauge(sla::self::kSnapshotBytes, "Size of the last snapshot file written.",
-        d(st.snapshot_bytes.load()));
-  counter(sla::self::kSnapshotFailuresTotal, "Snapshot writes that failed.",
-          d(st.snapshot_failures.load()));
-  gauge(sla::self::kWatermarkTimestampSeconds,
-        "The watermark W: overdue orders and breaches are judged as of this time (the wall "
-        "clock when caught up, the newest event time applied while catching up; 0 = no "
-        "position yet).",
-        static_cast<double>(snap.watermark_ms) / 1000.0);
-  gauge(sla::self::kWatermarkLagSeconds,
-        "How far the watermark trails the wall clock (never negative).",
-        static_cast<double>(snap.watermark_lag_ms) / 1000.0);
+  auto build_info = family(self::kBuildInfo);
+  add(build_info, {label(sla::label::kVersion, version)}, 1);
+  out.push_back(std::move(build_info));
+  add_single(out, self::kTrackedOrders, d(snap.tracked));
+  add_single(out, self::kTombstones, d(snap.tombstones));
+  add_single(out, self::kEvictionsTotal, d(snap.evictions));
+  add_single(out, self::kOrdersRefusedTotal, d(snap.orders_refused));
+  add_single(out, self::kTombstonesRefusedTotal, d(snap.tombstones_refused));
+  add_single(out, self::kLastEventTimestampSeconds, seconds_of_ms(snap.last_event_ms));
+  add_single(out, self::kConfigLastReloadSuccessful, st.config_reload_ok ? 1 : 0);
+  add_single(out, self::kConfigLastReloadSuccessTimestampSeconds,
+             seconds_of_ms(st.config_reload_success_ms.load()));
+  add_single(out, self::kSnapshotLastSuccessTimestampSeconds,
+             seconds_of_ms(st.snapshot_success_ms.load()));
+  add_single(out, self::kSnapshotDurationSeconds,
+             static_cast<double>(st.snapshot_duration_us.load()) / 1e6);
+  add_single(out, self::kSnapshotBytes, d(st.snapshot_bytes.load()));
+  add_single(out, self::kSnapshotFailuresTotal, d(st.snapshot_failures.load()));
+  add_single(out, self::kWatermarkTimestampSeconds, seconds_of_ms(snap.watermark_ms));
+  add_single(out, self::kWatermarkLagSeconds, seconds_of_ms(snap.watermark_lag_ms));
 }
 
 }  // namespace
@@ -199,52 +160,21 @@ std::vector<MetricFamily> IngestCollector::Collect() const {
   const ingest::IngestStats& st = source_.stats();
   std::vector<MetricFamily> out;
   out.reserve(16);
-  auto gauge = [&](std::string_view name, const char* help, double value) {
-    add_single(out, name, help, MetricType::Gauge, value);
-  };
-  auto counter = [&](std::string_view name, const char* help, double value) {
-    add_single(out, name, help, MetricType::Counter, value);
-  };
-  gauge(sla::self::kNatsConnected, "1 when connected to NATS.", st.nats_connected ? 1 : 0);
-  counter(sla::self::kNatsReconnectsTotal, "Reconnections to NATS.", d(st.nats_reconnects.load()));
-  counter(sla::self::kNatsSlowConsumerTotal,
-          "Times the NATS client reported this subscriber as a slow consumer.",
-          d(st.nats_slow_consumer.load()));
-  counter(sla::self::kNatsDroppedMessagesTotal,
-          "Messages the NATS client dropped because the pending buffer was full.",
-          d(st.nats_dropped.load()));
-  counter(sla::self::kDeadLetteredTotal,
-          "Rejected messages republished unchanged on event.dead_letter_subject.",
-          d(st.dead_lettered.load()));
-  counter(sla::self::kDeadLetterFailuresTotal,
-          "Rejected messages that could not be published on event.dead_letter_subject.",
-          d(st.dead_letter_failures.load()));
+  add_single(out, self::kNatsConnected, st.nats_connected ? 1 : 0);
+  add_single(out, self::kNatsReconnectsTotal, d(st.nats_reconnects.load()));
+  add_single(out, self::kNatsSlowConsumerTotal, d(st.nats_slow_consumer.load()));
+  add_single(out, self::kNatsDroppedMessagesTotal, d(st.nats_dropped.load()));
+  add_single(out, self::kDeadLetteredTotal, d(st.dead_lettered.load()));
+  add_single(out, self::kDeadLetterFailuresTotal, d(st.dead_letter_failures.load()));
   if (jetstream_) {
-    gauge(sla::self::kJetstreamConsumerPendingMessages,
-          "Stream messages the durable consumer has not delivered yet (lag), polled each second.",
-          d(st.jetstream_pending.load()));
-    gauge(sla::self::kJetstreamAckPendingMessages,
-          "Messages delivered to the exporter and not yet acknowledged, polled each second.",
-          d(st.jetstream_ack_pending.load()));
-    counter(sla::self::kJetstreamRedeliveredTotal,
-            "Messages received again (NumDelivered > 1); applying them again changes nothing.",
-            d(st.jetstream_redelivered.load()));
-    counter(sla::self::kJetstreamTerminatedTotal,
-            "Poison messages (rejected by the decoder) terminated so they are never redelivered.",
-            d(st.jetstream_terminated.load()));
-    counter(sla::self::kJetstreamNackedTotal,
-            "Rejects a reload or a clock fix could cure (unknown_status, future_time, too_large), "
-            "NAKed for a later redelivery.",
-            d(st.jetstream_nacked.load()));
-    counter(sla::self::kJetstreamReplayedMessagesTotal,
-            "Messages re-read from the stream on start, after the sequence the state covers.",
-            d(st.jetstream_replayed.load()));
-    counter(sla::self::kJetstreamLostMessagesTotal,
-            "Stream sequences a resume needed that the stream no longer held (events lost).",
-            d(st.jetstream_lost.load()));
-    gauge(sla::self::kJetstreamConsumerBound,
-          "1 when the durable consumer is bound and the start-up re-read is done.",
-          st.jetstream_bound ? 1 : 0);
+    add_single(out, self::kJetstreamConsumerPendingMessages, d(st.jetstream_pending.load()));
+    add_single(out, self::kJetstreamAckPendingMessages, d(st.jetstream_ack_pending.load()));
+    add_single(out, self::kJetstreamRedeliveredTotal, d(st.jetstream_redelivered.load()));
+    add_single(out, self::kJetstreamTerminatedTotal, d(st.jetstream_terminated.load()));
+    add_single(out, self::kJetstreamNackedTotal, d(st.jetstream_nacked.load()));
+    add_single(out, self::kJetstreamReplayedMessagesTotal, d(st.jetstream_replayed.load()));
+    add_single(out, self::kJetstreamLostMessagesTotal, d(st.jetstream_lost.load()));
+    add_single(out, self::kJetstreamConsumerBound, st.jetstream_bound ? 1 : 0);
   }
   return out;
 }

@@ -1,4 +1,6 @@
-// Building blocks of the collectors: families and samples from plain values.
+// Building blocks of the collectors: families from the contract's descriptors
+// (sla/metrics.h) and samples from plain values. Header-only; used by collector.cpp and
+// actions_collector.cpp.
 #pragma once
 
 #include <prometheus/client_metric.h>
@@ -8,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "orderwatch/sla/metrics.h"
 #include "orderwatch/tracking/tracker.h"
 
 namespace orderwatch::metrics {
@@ -16,12 +19,40 @@ using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
 
-inline MetricFamily family(std::string name, std::string help, MetricType type) {
+inline MetricType exposition_type(sla::MetricType type) {
+  switch (type) {
+    case sla::MetricType::kCounter:
+      return MetricType::Counter;
+    case sla::MetricType::kHistogram:
+      return MetricType::Histogram;
+    case sla::MetricType::kGauge:
+      break;
+  }
+  return MetricType::Gauge;
+}
+
+// An empty family named `name`, with the help and type of `metric`.
+inline MetricFamily family_named(std::string name, const sla::MetricSpec& metric) {
   MetricFamily f;
   f.name = std::move(name);
-  f.help = std::move(help);
-  f.type = type;
+  f.help = std::string(metric.help);
+  f.type = exposition_type(metric.type);
   return f;
+}
+
+// An empty family of `metric` under config's metric_prefix.
+inline MetricFamily family(const sla::Config& config, const sla::MetricSpec& metric) {
+  return family_named(sla::metric_name(config, metric), metric);
+}
+
+// An empty family of a self-metric (its name needs no config).
+inline MetricFamily family(const sla::MetricSpec& self_metric) {
+  return family_named(std::string(self_metric.name), self_metric);
+}
+
+// The label pair `name`=`value` (names come from the contract: sla::label).
+inline ClientMetric::Label label(std::string_view name, std::string value) {
+  return {std::string(name), std::move(value)};
 }
 
 inline ClientMetric& add(MetricFamily& f, std::vector<ClientMetric::Label> labels, double value) {
@@ -53,10 +84,10 @@ inline void add_histogram(MetricFamily& f, std::vector<ClientMetric::Label> labe
 inline double d(std::uint64_t v) { return static_cast<double>(v); }
 inline double d(std::int64_t v) { return static_cast<double>(v); }
 
-// A family with one unlabelled sample, appended to `out`.
-inline void add_single(std::vector<MetricFamily>& out, std::string_view name, const char* help,
-                       MetricType type, double value) {
-  auto f = family(std::string(name), help, type);
+// A self-metric family with one unlabelled sample, appended to `out`.
+inline void add_single(std::vector<MetricFamily>& out, const sla::MetricSpec& self_metric,
+                       double value) {
+  auto f = family(self_metric);
   add(f, {}, value);
   out.push_back(std::move(f));
 }

@@ -83,7 +83,7 @@ Alert overdue_alert(const sla::Config& config, const sla::Status& status, const 
   alert.group = Group::kOverdue;
   alert.name = alert_names(config).overdue;
   alert.expr = {across_replicas({"status", "severity"},
-                                selector(sla::metric(config, "overdue"), config,
+                                selector(sla::order::kOverdue, config,
                                          {{"status", status.name}, {"severity", tier.severity}}),
                                 dimension_labels(config)) +
                 " >= " + std::to_string(config.alerting.min_overdue)};

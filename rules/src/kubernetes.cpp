@@ -1,11 +1,14 @@
+// The prometheus-operator objects (kubernetes.h): PrometheusRule, PodMonitor and the
+// example serve Deployment, Service and PVC, with the names and metadata the Alertmanager
+// and Grafana renderers share. Called by cli's `generate --format prometheus-operator`.
 #include "orderwatch/rules/kubernetes.h"
 
 #include <cstdint>
-#include <cstdio>
 #include <sstream>
 #include <tuple>
 
 #include "orderwatch/rules/names.h"
+#include "orderwatch/rules/text.h"
 #include "orderwatch/rules/yaml.h"
 #include "render.h"
 
@@ -20,15 +23,6 @@ constexpr const char* kPartition = "0";  // and partition
 constexpr const char* kSlaMount = "/etc/orderwatch";
 constexpr const char* kStateMount = "/var/lib/orderwatch";
 constexpr std::int64_t kRunAs = 65532;  // an unprivileged uid/gid with no name in the image
-
-std::uint32_t fnv1a(std::string_view text) {
-  std::uint32_t hash = 2166136261u;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 16777619u;
-  }
-  return hash;
-}
 
 void map_of(YAML::Emitter& out, const std::vector<std::pair<std::string, std::string>>& entries) {
   out << YAML::BeginMap;
@@ -178,11 +172,9 @@ std::string object_name(const sla::Config& config) {
   while (name.back() == '-') name.pop_back();
   constexpr std::size_t kMax = 40;  // room for the suffixes of the other objects
   if (name.size() <= kMax) return name;
-  char hash[9];
-  std::snprintf(hash, sizeof hash, "%08x", fnv1a(config.service));
   name = name.substr(0, kMax - 9);
   while (name.back() == '-') name.pop_back();
-  return name + "-" + hash;
+  return name + "-" + short_hash(config.service);
 }
 
 void begin_object(YAML::Emitter& out, const sla::Config& config, const std::string& ns,

@@ -40,7 +40,7 @@ void add_exporter_alerts(const sla::Config& config, std::vector<Alert>& list) {
   const std::string& service = config.service;
   const std::string& job = config.alerting.job;
   const sla::Duration for_duration = config.alerting.for_duration;
-  const std::string up = selector("up", config, {});
+  const std::string up = selector(kUpMetric, config, {});
   list.push_back(meta_alert(config, names.exporter_down, per_partition(up, "unless"), for_duration,
                             kSeverityPage, "orderwatch exporter down",
                             "Prometheus cannot scrape {{ $labels.instance }} (job " + job +
@@ -92,9 +92,8 @@ void add_stream_alerts(const sla::Config& config, std::vector<Alert>& list) {
                      sla::human_duration(config.alerting.no_events_for) + " (subject " +
                      config.nats.subject + "): producers stopped, or the subscription is broken."));
   const std::string rejected =
-      "rate(" + selector(sla::metric(config, "events_rejected_total"), config, {}) + "[10m])";
-  const std::string events =
-      "rate(" + selector(sla::metric(config, "events_total"), config, {}) + "[10m])";
+      "rate(" + selector(sla::order::kEventsRejectedTotal, config, {}) + "[10m])";
+  const std::string events = "rate(" + selector(sla::order::kEventsTotal, config, {}) + "[10m])";
   list.push_back(
       meta_alert(config, names.events_rejected,
                  {across_replicas({"reason"}, rejected), "  / on () group_left ()",

@@ -26,10 +26,10 @@ void replica_down_tests(const std::vector<Alert>& alerts, TestWriter& w) {
                 "; 0b down too from " + minutes_text(second) + ": " + names.exporter_down + " at " +
                 minutes_text(second + wait));
   const std::int64_t last = second + wait + 1;
-  w.series("up", kReplica0a.labels(), "1x4 0x" + std::to_string(last - 5));
-  w.series("up", kReplica0b.labels(),
+  w.series(kUpMetric, kReplica0a.labels(), "1x4 0x" + std::to_string(last - 5));
+  w.series(kUpMetric, kReplica0b.labels(),
            "1x" + std::to_string(second - 1) + " 0x" + std::to_string(last - second));
-  w.series("up", kReplica1a.labels(), "1x" + std::to_string(last));
+  w.series(kUpMetric, kReplica1a.labels(), "1x" + std::to_string(last));
   w.expect_silent(replica.name, 5 + wait - 1);
   w.expect_firing(replica.name, 5 + wait, {expected(replica, job_and(config, kReplica0a))});
   w.expect_silent(replica.name, second);
@@ -47,7 +47,7 @@ void exporter_tests(const std::vector<Alert>& alerts, TestWriter& w) {
     const Alert& alert = *find(alerts, names.exporter_down);
     const std::int64_t fires_at = 5 + minutes_until_firing(alert.for_duration);
     w.begin_group("exporter down from 5m, fires at " + minutes_text(fires_at));
-    w.series("up", plain, "1x4 0x" + std::to_string(fires_at - 3));
+    w.series(kUpMetric, plain, "1x4 0x" + std::to_string(fires_at - 3));
     w.expect_silent(alert.name, fires_at - 1);
     w.expect_firing(alert.name, fires_at, {expected(alert, job_and(config, kPlainA))});
     w.expect_silent(names.replica_down, fires_at);
@@ -76,13 +76,13 @@ void exporter_tests(const std::vector<Alert>& alerts, TestWriter& w) {
     return e;
   };
   w.begin_group("exporter target gone (stale) at 5m, fires at " + minutes_text(absent_at));
-  w.series("up", plain, "1x4 stale");
+  w.series(kUpMetric, plain, "1x4 stale");
   w.expect_silent(absent.name, absent_at - 1);
   w.expect_firing(absent.name, absent_at, {absent_alert({{"job", config.alerting.job}}, "")});
   w.begin_group("partition 1's only target gone at 5m, partition 0 still scraped: fires at " +
                 minutes_text(absent_at));
-  w.series("up", kReplica0a.labels(), "1x" + std::to_string(absent_at + 1));
-  w.series("up", kReplica1a.labels(), "1x4 stale");
+  w.series(kUpMetric, kReplica0a.labels(), "1x" + std::to_string(absent_at + 1));
+  w.series(kUpMetric, kReplica1a.labels(), "1x4 stale");
   w.expect_silent(absent.name, absent_at - 1);
   w.expect_firing(absent.name, absent_at, {absent_alert({{"partition", "1"}}, "1")});
 
@@ -90,10 +90,10 @@ void exporter_tests(const std::vector<Alert>& alerts, TestWriter& w) {
   const std::int64_t unlabelled_at = 5 + minutes_until_firing(unlabelled.for_duration);
   w.begin_group("a second target without partition or replica labels from 5m: fires at " +
                 minutes_text(unlabelled_at) + "; replicas 0a and 0b are told apart");
-  w.series("up", plain, "1x" + std::to_string(unlabelled_at + 1));
-  w.series("up", kPlainB.labels(), "_x5 1x" + std::to_string(unlabelled_at - 4));
-  w.series("up", kReplica0a.labels(), "1x" + std::to_string(unlabelled_at + 1));
-  w.series("up", kReplica0b.labels(), "1x" + std::to_string(unlabelled_at + 1));
+  w.series(kUpMetric, plain, "1x" + std::to_string(unlabelled_at + 1));
+  w.series(kUpMetric, kPlainB.labels(), "_x5 1x" + std::to_string(unlabelled_at - 4));
+  w.series(kUpMetric, kReplica0a.labels(), "1x" + std::to_string(unlabelled_at + 1));
+  w.series(kUpMetric, kReplica0b.labels(), "1x" + std::to_string(unlabelled_at + 1));
   w.expect_silent(unlabelled.name, unlabelled_at - 1);
   w.expect_firing(unlabelled.name, unlabelled_at, {expected(unlabelled, {}, "{{ $value }}", "2")});
 }
@@ -110,7 +110,7 @@ void stream_tests(const std::vector<Alert>& alerts, TestWriter& w) {
     w.begin_group("last event at 9m, quiet for " +
                   sla::human_duration(config.alerting.no_events_for) + ": fires at " +
                   minutes_text(fires_at));
-    w.series(std::string(sla::self::kLastEventTimestampSeconds), plain,
+    w.series(std::string(sla::self::kLastEventTimestampSeconds.name), plain,
              "0+60x9 540x" + std::to_string(fires_at - 8));
     w.expect_silent(alert.name, fires_at - 1);
     w.expect_firing(alert.name, fires_at, {expected(alert, {})});
@@ -121,10 +121,10 @@ void stream_tests(const std::vector<Alert>& alerts, TestWriter& w) {
     w.begin_group("50 of 1000 events rejected as malformed by 11m, fires at " +
                   minutes_text(fires_at));
     const std::string samples = std::to_string(fires_at + 2);
-    w.series(sla::metric(config, "events_total"), with(plain, {{"result", "applied"}}),
-             "0+100x" + samples);
-    w.series(sla::metric(config, "events_rejected_total"), with(plain, {{"reason", "malformed"}}),
-             "0x10 50+50x" + std::to_string(fires_at - 8));
+    w.series(sla::metric_name(config, sla::order::kEventsTotal),
+             with(plain, {{"result", "applied"}}), "0+100x" + samples);
+    w.series(sla::metric_name(config, sla::order::kEventsRejectedTotal),
+             with(plain, {{"reason", "malformed"}}), "0x10 50+50x" + std::to_string(fires_at - 8));
     w.expect_silent(alert.name, fires_at - 1);
     w.expect_firing(alert.name, fires_at, {expected(alert, {{"reason", "malformed"}})});
   }
@@ -133,11 +133,11 @@ void stream_tests(const std::vector<Alert>& alerts, TestWriter& w) {
     const std::int64_t fires_at = 5 + minutes_until_firing(alert.for_duration);
     w.begin_group("NATS disconnected from 5m, fires at " + minutes_text(fires_at) +
                   "; a replica disconnected alone does not page");
-    w.series(std::string(sla::self::kNatsConnected), plain,
+    w.series(std::string(sla::self::kNatsConnected.name), plain,
              "1x4 0x" + std::to_string(fires_at - 3));
-    w.series(std::string(sla::self::kNatsConnected), kReplica0a.labels(),
+    w.series(std::string(sla::self::kNatsConnected.name), kReplica0a.labels(),
              "1x4 0x" + std::to_string(fires_at - 3));
-    w.series(std::string(sla::self::kNatsConnected), kReplica0b.labels(),
+    w.series(std::string(sla::self::kNatsConnected.name), kReplica0b.labels(),
              "1x" + std::to_string(fires_at + 1));
     w.expect_silent(alert.name, fires_at - 1);
     w.expect_firing(alert.name, fires_at, {expected(alert, job_and(config, kPlainA))});
@@ -150,7 +150,7 @@ void stream_tests(const std::vector<Alert>& alerts, TestWriter& w) {
     const std::int64_t lag = behind.threshold.count() / 1000 + 60;
     w.begin_group("watermark " + std::to_string(lag) + "s behind from 5m (threshold " +
                   sla::human_duration(behind.threshold) + "), fires at " + minutes_text(fires_at));
-    w.series(std::string(sla::self::kWatermarkLagSeconds), plain,
+    w.series(std::string(sla::self::kWatermarkLagSeconds.name), plain,
              sla::seconds_text(behind.threshold) + "x4 " + std::to_string(lag) + "x" +
                  std::to_string(fires_at - 3));
     if (fires_at > 5) w.expect_silent(alert.name, fires_at - 1);

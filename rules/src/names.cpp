@@ -1,3 +1,5 @@
+// The shared names of names.h: alert and recording rule names, file names, the job matcher
+// and the replica-aware sum. Called by the rules, Alertmanager and Grafana renderers.
 #include "orderwatch/rules/names.h"
 
 #include "orderwatch/rules/text.h"
@@ -49,22 +51,23 @@ std::vector<std::string> dimension_labels(const sla::Config& config) {
 }
 
 std::string status_quantile_record(const sla::Config& config, std::string_view quantile) {
-  return "job_status:" + sla::metric(config, "status_duration_seconds") + ":" +
+  return "job_status:" + sla::metric_name(config, sla::order::kStatusDurationSeconds) + ":" +
          std::string(quantile) + "_rate5m";
 }
 
 std::string status_within_sla_record(const sla::Config& config) {
-  return "job_status:" + sla::metric(config, "status_duration_seconds") +
+  return "job_status:" + sla::metric_name(config, sla::order::kStatusDurationSeconds) +
          ":within_sla_ratio_rate5m";
 }
 
 std::string turnaround_within_sla_record(const sla::Config& config) {
-  return "job:" + sla::metric(config, "turnaround_seconds") + ":within_sla_ratio_rate5m";
+  return "job:" + sla::metric_name(config, sla::order::kTurnaroundSeconds) +
+         ":within_sla_ratio_rate5m";
 }
 
 std::string turnaround_error_ratio_record(const sla::Config& config, sla::Duration window) {
-  return "job:" + sla::metric(config, "turnaround_seconds") + ":slo_error_ratio_rate" +
-         sla::format_duration(window);
+  return "job:" + sla::metric_name(config, sla::order::kTurnaroundSeconds) +
+         ":slo_error_ratio_rate" + sla::format_duration(window);
 }
 
 std::string rules_file_name(const sla::Config& config) { return config.service + "-rules.yml"; }

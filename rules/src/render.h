@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "orderwatch/sla/config.h"
+#include "orderwatch/sla/metrics.h"
 
 namespace orderwatch::rules::detail {
 
@@ -75,5 +76,8 @@ std::vector<sla::Duration> error_ratio_windows(const sla::Config& config);
 
 // metric{job="<job>",label="value",...}
 std::string selector(std::string_view metric, const sla::Config& config, const Labels& matchers);
+// The same for a metric of the contract (sla/metrics.h), by its exposed name.
+std::string selector(const sla::MetricSpec& metric, const sla::Config& config,
+                     const Labels& matchers);
 
 }  // namespace orderwatch::rules::detail

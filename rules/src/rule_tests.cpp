@@ -18,6 +18,8 @@ namespace orderwatch::rules {
 namespace {
 
 using namespace detail;  // the model and the test writer
+using sla::HistogramPart::kBucket;
+using sla::HistogramPart::kCount;
 
 // Prometheus's histogram_quantile (promql/quantile.go, bucketQuantile) for ascending
 // (upper bound, cumulative rate) buckets ending with +Inf, in the same floating-point
@@ -53,7 +55,8 @@ constexpr RecordingInput kRecordingInputs[] = {{&kReplica0a, "0+22.5x10", "0+30x
                                                {&kReplica1a, "0+22.5x10", "0+30x10"}};
 
 void status_recording_tests(const sla::Config& config, TestWriter& w) {
-  const std::string metric = sla::metric(config, "status_duration_seconds");
+  const std::string bucket = sla::metric_name(config, sla::order::kStatusDurationSeconds, kBucket);
+  const std::string count = sla::metric_name(config, sla::order::kStatusDurationSeconds, kCount);
   const auto bounds = sla::status_duration_buckets(config);
   for (const auto& status : config.statuses) {
     if (status.tiers.empty()) continue;
@@ -66,15 +69,12 @@ void status_recording_tests(const sla::Config& config, TestWriter& w) {
       Labels labels =
           with(with(input.target->labels(), {{"status", status.name}}), w.dimension_labels());
       if (at != bounds.begin())
-        w.series(metric + "_bucket", with(labels, {{"le", sla::seconds_text(*(at - 1))}}),
-                 "0+0x10");
-      w.series(metric + "_bucket", with(labels, {{"le", sla::seconds_text(sla_bound)}}),
-               input.within);
+        w.series(bucket, with(labels, {{"le", sla::seconds_text(*(at - 1))}}), "0+0x10");
+      w.series(bucket, with(labels, {{"le", sla::seconds_text(sla_bound)}}), input.within);
       if (at + 1 != bounds.end())
-        w.series(metric + "_bucket", with(labels, {{"le", sla::seconds_text(*(at + 1))}}),
-                 input.total);
-      w.series(metric + "_bucket", with(labels, {{"le", "+Inf"}}), input.total);
-      w.series(metric + "_count", labels, input.total);
+        w.series(bucket, with(labels, {{"le", sla::seconds_text(*(at + 1))}}), input.total);
+      w.series(bucket, with(labels, {{"le", "+Inf"}}), input.total);
+      w.series(count, labels, input.total);
     }
     if (at != bounds.begin()) buckets.emplace_back(sla::seconds(*(at - 1)), 0.0);
     buckets.emplace_back(sla::seconds(sla_bound), 0.75);
@@ -95,7 +95,8 @@ void status_recording_tests(const sla::Config& config, TestWriter& w) {
 
 void turnaround_recording_tests(const sla::Config& config, TestWriter& w) {
   if (!config.turnaround.enabled) return;
-  const std::string metric = sla::metric(config, "turnaround_seconds");
+  const std::string bucket = sla::metric_name(config, sla::order::kTurnaroundSeconds, kBucket);
+  const std::string count = sla::metric_name(config, sla::order::kTurnaroundSeconds, kCount);
   std::string outcome = "Done";
   for (const auto& status : config.statuses) {
     if (status.terminal) {
@@ -107,10 +108,10 @@ void turnaround_recording_tests(const sla::Config& config, TestWriter& w) {
                 " and the SLO error ratio, replicas counted once");
   for (const auto& input : kRecordingInputs) {
     const Labels labels = with(input.target->labels(), {{"outcome", outcome}});
-    w.series(metric + "_bucket", with(labels, {{"le", sla::seconds_text(config.turnaround.sla)}}),
+    w.series(bucket, with(labels, {{"le", sla::seconds_text(config.turnaround.sla)}}),
              input.within);
-    w.series(metric + "_bucket", with(labels, {{"le", "+Inf"}}), input.total);
-    w.series(metric + "_count", labels, input.total);
+    w.series(bucket, with(labels, {{"le", "+Inf"}}), input.total);
+    w.series(count, labels, input.total);
   }
   const std::string within = turnaround_within_sla_record(config);
   w.expect_value(within, 10, selector(within, config, {}), 0.75);
@@ -140,7 +141,7 @@ void overdue_alert_test(const sla::Config& config, const Alert& alert, TestWrite
                 minutes_text(replica_dies) + ", still firing at " + minutes_text(still_firing) +
                 "; all stale at " + minutes_text(gone) + ", resolves at " +
                 minutes_text(gone + keep_minutes));
-  const std::string metric = sla::metric(config, "overdue");
+  const std::string metric = sla::metric_name(config, sla::order::kOverdue);
   const Labels series_labels{{"status", alert.status}, {"severity", alert.tier->severity}};
   const Labels dims = w.dimension_labels();
   w.series(metric, with(with(kReplica0a.labels(), series_labels), dims),
@@ -175,7 +176,7 @@ void overdue_sum_test(const sla::Config& config, const Alert& alert, TestWriter&
   const std::int64_t fires_at = minutes_until_firing(alert.for_duration);
   w.begin_group(alert.status + ", " + alert.tier->severity +
                 " tier: replicas counted once, partitions and dimension values summed");
-  const std::string metric = sla::metric(config, "overdue");
+  const std::string metric = sla::metric_name(config, sla::order::kOverdue);
   const Labels series_labels{{"status", alert.status}, {"severity", alert.tier->severity}};
   const std::string value = std::to_string(m) + "x" + std::to_string(fires_at + 1);
   for (const Target* target : {&kReplica0a, &kReplica0b, &kReplica1a})
@@ -197,14 +198,14 @@ void overdue_sum_test(const sla::Config& config, const Alert& alert, TestWriter&
 void burn_alert_test(const sla::Config& config, const std::vector<Alert>& alerts, TestWriter& w) {
   if (!config.turnaround.enabled) return;
   const AlertNames names = alert_names(config);
-  const std::string metric = sla::metric(config, "turnaround_seconds");
+  const std::string bucket = sla::metric_name(config, sla::order::kTurnaroundSeconds, kBucket);
+  const std::string count = sla::metric_name(config, sla::order::kTurnaroundSeconds, kCount);
   w.begin_group(
       "turnaround burn rate: every order finishes in time until 1m, then half of them are "
       "late; both page and ticket fire at 2m");
   const Labels labels = with(kPlainA.labels(), {{"outcome", "Test"}});
-  w.series(metric + "_bucket", with(labels, {{"le", sla::seconds_text(config.turnaround.sla)}}),
-           "0 100x10");
-  w.series(metric + "_count", labels, "0+100x10");
+  w.series(bucket, with(labels, {{"le", sla::seconds_text(config.turnaround.sla)}}), "0 100x10");
+  w.series(count, labels, "0+100x10");
   w.expect_silent(names.turnaround_burn, 1);
   const Labels job{{"job", config.alerting.job}};
   std::vector<ExpectedAlert> firing;

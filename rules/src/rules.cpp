@@ -1,3 +1,5 @@
+// The rules file: the burn-rate windows, the recording rules and the alert groups of
+// render_rules() (orderwatch generate), emitted from the model of render.h.
 #include "orderwatch/rules/rules.h"
 
 #include <algorithm>
@@ -60,7 +62,15 @@ std::string selector(std::string_view metric, const sla::Config& config, const L
   return text + "}";
 }
 
+std::string selector(const sla::MetricSpec& metric, const sla::Config& config,
+                     const Labels& matchers) {
+  return selector(sla::metric_name(config, metric), config, matchers);
+}
+
 namespace {
+
+using sla::HistogramPart::kBucket;
+using sla::HistogramPart::kCount;
 
 // sum by (<by>) of the per-second rate of `series` over `range`, replicas counted once.
 std::string rate_sum(const std::vector<std::string>& by, const std::string& series,
@@ -68,19 +78,32 @@ std::string rate_sum(const std::vector<std::string>& by, const std::string& seri
   return across_replicas(by, "rate(" + series + "[" + range + "])", apart);
 }
 
+// The share of orders that reached a terminal status within turnaround.sla over `range`
+// (an exact bucket ratio: the SLA is a bucket bound), replicas counted once.
+std::string turnaround_ratio(const sla::Config& config, const std::string& range) {
+  const sla::MetricSpec& turnaround = sla::order::kTurnaroundSeconds;
+  const std::string le = sla::seconds_text(config.turnaround.sla);
+  const std::vector<std::string> outcome{std::string(sla::label::kOutcome)};
+  return rate_sum({"job"},
+                  selector(sla::metric_name(config, turnaround, kBucket), config, {{"le", le}}),
+                  range, outcome) +
+         " / " +
+         rate_sum({"job"}, selector(sla::metric_name(config, turnaround, kCount), config, {}),
+                  range, outcome);
+}
+
 // Quantiles and the share within SLA per status, the turnaround share within its SLA.
 RuleGroup recording_group(const sla::Config& config) {
-  const std::string duration = sla::metric(config, "status_duration_seconds");
-  const std::string turnaround = sla::metric(config, "turnaround_seconds");
+  const std::string bucket = sla::metric_name(config, sla::order::kStatusDurationSeconds, kBucket);
+  const std::string count = sla::metric_name(config, sla::order::kStatusDurationSeconds, kCount);
   const auto dims = dimension_labels(config);
   RuleGroup group{config.service + ".recording", {}, {}};
   for (const auto& quantile : sla::kQuantiles) {
-    group.records.push_back({status_quantile_record(config, quantile.name),
-                             "histogram_quantile(" + std::string(quantile.value) + ", " +
-                                 rate_sum({"job", "status", "le"},
-                                          selector(duration + "_bucket", config, {}), "5m", dims) +
-                                 ")",
-                             {}});
+    group.records.push_back(
+        {status_quantile_record(config, quantile.name),
+         "histogram_quantile(" + std::string(quantile.value) + ", " +
+             rate_sum({"job", "status", "le"}, selector(bucket, config, {}), "5m", dims) + ")",
+         {}});
   }
   for (const auto& status : config.statuses) {
     if (status.tiers.empty()) continue;
@@ -89,48 +112,17 @@ RuleGroup recording_group(const sla::Config& config) {
     group.records.push_back(
         {status_within_sla_record(config),
          rate_sum({"job", "status"},
-                  selector(duration + "_bucket", config, {{"status", status.name}, {"le", le}}),
-                  "5m", dims) +
+                  selector(bucket, config, {{"status", status.name}, {"le", le}}), "5m", dims) +
              " / " +
-             rate_sum({"job", "status"},
-                      selector(duration + "_count", config, {{"status", status.name}}), "5m", dims),
+             rate_sum({"job", "status"}, selector(count, config, {{"status", status.name}}), "5m",
+                      dims),
          // Same value as the series' own label; it tells the per-status rules apart for
          // promtool's duplicate-rule lint.
          {{"status", status.name}}});
   }
-  if (config.turnaround.enabled) {
-    const std::string le = sla::seconds_text(config.turnaround.sla);
+  if (config.turnaround.enabled)
     group.records.push_back(
-        {turnaround_within_sla_record(config),
-         rate_sum({"job"}, selector(turnaround + "_bucket", config, {{"le", le}}), "5m",
-                  {"outcome"}) +
-             " / " +
-             rate_sum({"job"}, selector(turnaround + "_count", config, {}), "5m", {"outcome"}),
-         {}});
-  }
-  return group;
-}
-
-// The turnaround error ratio over every burn window, and the burn-rate alerts on it.
-RuleGroup turnaround_group(const sla::Config& config, const std::vector<Alert>& all_alerts) {
-  const std::string turnaround = sla::metric(config, "turnaround_seconds");
-  const std::string le = sla::seconds_text(config.turnaround.sla);
-  RuleGroup group{config.service + ".turnaround-slo", {}, {}};
-  for (const auto& window : error_ratio_windows(config)) {
-    const std::string range = sla::format_duration(window);
-    group.records.push_back(
-        {turnaround_error_ratio_record(config, window),
-         "1 - (" +
-             rate_sum({"job"}, selector(turnaround + "_bucket", config, {{"le", le}}), range,
-                      {"outcome"}) +
-             " / " +
-             rate_sum({"job"}, selector(turnaround + "_count", config, {}), range, {"outcome"}) +
-             ")",
-         {}});
-  }
-  for (const auto& alert : all_alerts) {
-    if (alert.group == Group::kTurnaround) group.alerts.push_back(alert);
-  }
+        {turnaround_within_sla_record(config), turnaround_ratio(config, "5m"), {}});
   return group;
 }
 
@@ -138,6 +130,18 @@ RuleGroup alert_group(std::string name, const std::vector<Alert>& all_alerts, Gr
   RuleGroup group{std::move(name), {}, {}};
   for (const auto& alert : all_alerts) {
     if (alert.group == kind) group.alerts.push_back(alert);
+  }
+  return group;
+}
+
+// The turnaround error ratio over every burn window, and the burn-rate alerts on it.
+RuleGroup turnaround_group(const sla::Config& config, const std::vector<Alert>& all_alerts) {
+  RuleGroup group = alert_group(config.service + ".turnaround-slo", all_alerts, Group::kTurnaround);
+  for (const auto& window : error_ratio_windows(config)) {
+    const std::string range = sla::format_duration(window);
+    group.records.push_back({turnaround_error_ratio_record(config, window),
+                             "1 - (" + turnaround_ratio(config, range) + ")",
+                             {}});
   }
   return group;
 }

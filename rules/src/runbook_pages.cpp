@@ -61,10 +61,10 @@ Section lag_section(const sla::Config& config) {
       {"Overdue is judged as of the exporter's watermark: the time up to which it has applied "
        "the order stream. A lagging exporter sees orders move later, so its counts are those of "
        "the stream position it has reached. Check " +
-           std::string(sla::self::kWatermarkLagSeconds) + " (alert " + names.exporter_behind +
+           std::string(sla::self::kWatermarkLagSeconds.name) + " (alert " + names.exporter_behind +
            " above " + sla::human_duration(config.alerting.behind.threshold) + ")" +
            (config.nats.jetstream
-                ? " and " + std::string(sla::self::kJetstreamConsumerPendingMessages)
+                ? " and " + std::string(sla::self::kJetstreamConsumerPendingMessages.name)
                 : std::string()) +
            " on",
        {"/metrics", "/metrics", ""},
@@ -111,41 +111,32 @@ void overdue_sections(const sla::Config& config, const Alert& alert, RunbookPage
   page.sections.push_back(std::move(meaning));
 }
 
+// A section of plain bullets (no paragraph, no link).
+Section plain(std::string heading, std::vector<std::string> bullets) {
+  Section s{std::move(heading), {}, {}};
+  for (auto& b : bullets) s.bullets.push_back({std::move(b), {}, ""});
+  return s;
+}
+
 Section overdue_causes(const sla::Config& config) {
   const AlertNames names = alert_names(config);
-  Section s{"Usual causes", {}, {}};
-  s.bullets.push_back(
-      {"The step that moves orders on is stuck or slow: the service that "
-       "publishes the next status, its errors, its queue, a dependency it "
-       "waits for. The orders leave the alert as soon as their next event is "
-       "applied.",
-       {},
-       ""});
-  s.bullets.push_back({"The next events are published but rejected (" + names.events_rejected +
-                           "; " + sla::metric(config, "events_rejected_total") +
-                           " by reason, e.g. unknown_status after a producer added a status "
-                           "the SLA file lacks), or not published at all (a producer outage, a "
-                           "stuck outbox; " +
-                           names.no_events + ").",
-                       {},
-                       ""});
-  s.bullets.push_back({"More orders than the step can handle: " + sla::metric(config, "in_status") +
-                           " of the status rises too.",
-                       {},
-                       ""});
-  s.bullets.push_back(
-      {"Orders waiting for a person (a manual review, a failed payment), or "
-       "finished out of band: they send no event and stay until "
-       "retention.max_age (" +
+  return plain(
+      "Usual causes",
+      {"The step that moves orders on is stuck or slow: the service that publishes the next "
+       "status, its errors, its queue, a dependency it waits for. The orders leave the alert as "
+       "soon as their next event is applied.",
+       "The next events are published but rejected (" + names.events_rejected + "; " +
+           sla::metric_name(config, sla::order::kEventsRejectedTotal) +
+           " by reason, e.g. unknown_status after a producer added a status the SLA file lacks), "
+           "or not published at all (a producer outage, a stuck outbox; " +
+           names.no_events + ").",
+       "More orders than the step can handle: " + sla::metric_name(config, sla::order::kInStatus) +
+           " of the status rises too.",
+       "Orders waiting for a person (a manual review, a failed payment), or finished out of "
+       "band: they send no event and stay until retention.max_age (" +
            sla::human_duration(config.retention.max_age) + ").",
-       {},
-       ""});
-  s.bullets.push_back(
-      {"An SLA that no longer fits: change it in the SLA file and regenerate, "
-       "rather than silencing the alert.",
-       {},
-       ""});
-  return s;
+       "An SLA that no longer fits: change it in the SLA file and regenerate, rather than "
+       "silencing the alert."});
 }
 
 void burn_sections(const sla::Config& config, const std::string& severity, RunbookPage& page) {
@@ -174,12 +165,6 @@ void burn_sections(const sla::Config& config, const std::string& severity, Runbo
        {},
        ""});
   page.sections.push_back(std::move(s));
-}
-
-Section plain(std::string heading, std::vector<std::string> bullets) {
-  Section s{std::move(heading), {}, {}};
-  for (auto& b : bullets) s.bullets.push_back({std::move(b), {}, ""});
-  return s;
 }
 
 void exporter_sections(const sla::Config& config, const std::string& alert, RunbookPage& page) {

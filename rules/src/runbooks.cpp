@@ -1,4 +1,5 @@
 // Writes runbook pages (runbook.h) as HTML for the exporter and as Markdown for a wiki.
+// Called by serve's /runbooks/ routes and by cli's `generate --runbooks`.
 #include "orderwatch/rules/runbooks.h"
 #include "orderwatch/rules/text.h"
 

@@ -1,3 +1,5 @@
+// Writes the promtool rule test file (test_file.h) as YAML; called by render_rule_tests()
+// once the generators have filled the model.
 #include "test_file.h"
 
 #include <algorithm>

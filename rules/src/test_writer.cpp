@@ -1,3 +1,5 @@
+// TestWriter and the scrape targets of test_writer.h: the input series and expected alerts
+// the promtool test generators (rule_tests.cpp, meta_rule_tests.cpp) add group by group.
 #include "test_writer.h"
 
 #include <cstdio>

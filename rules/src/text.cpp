@@ -1,7 +1,11 @@
+// The text helpers of text.h: PromQL strings, CamelCase, exact decimals, short hashes and
+// HTML escaping. Used by every renderer and by the pages serve answers.
 #include "orderwatch/rules/text.h"
 
 #include <cctype>
 #include <charconv>
+#include <cstdint>
+#include <cstdio>
 #include <stdexcept>
 #include <system_error>
 
@@ -19,6 +23,17 @@ std::string promql_string(std::string_view text) {
   }
   out += '"';
   return out;
+}
+
+std::string short_hash(std::string_view text) {
+  std::uint32_t hash = 2166136261u;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 16777619u;
+  }
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", hash);
+  return hex;
 }
 
 std::string camel_case(std::string_view text) {

@@ -1,3 +1,5 @@
+// The YAML writing every renderer shares (yaml.h): how a Text scalar is quoted so it reads
+// back as the same string, comments, and the document written to a stream.
 #include "orderwatch/rules/yaml.h"
 
 #include <stdexcept>

@@ -1,3 +1,6 @@
+// Durations of the SLA file: parse_duration ("90s", "1h30m"), format_duration and
+// human_duration (their text in generated files and pages), and Config::status_index.
+// Called by the loader and by every renderer.
 #include <charconv>
 #include <cstdint>
 #include <limits>

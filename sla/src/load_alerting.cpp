@@ -197,28 +197,23 @@ std::optional<Receiver> Loader::read_receiver(const YAML::Node& node, const std:
 }
 
 void Loader::read_routes(const YAML::Node& list, Alerting& a, const std::set<std::string>& names) {
-  if (!list.IsSequence()) {
-    add(list, "alerting.routes", "expected a list of {team, severity, receiver}");
-    return;
-  }
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    const auto r = list[i];
-    const auto p = index("alerting.routes", i);
-    if (!is_map(r, p)) continue;
-    keys(r, p, {"team", "severity", "receiver"});
-    Route route;
-    set_string(r, "team", p, route.team);
-    set_string(r, "severity", p, route.severity);
-    if (auto v = r["receiver"]) {
-      route.receiver = scalar(v, join(p, "receiver"));
-      check_receiver(v, join(p, "receiver"), route.receiver, names);
-    } else {
-      add(r, p, "missing required key \"receiver\"");
-    }
-    if (route.team.empty() && route.severity.empty())
-      add(r, p, "a route needs a team, a severity or both (use default_receiver for the rest)");
-    a.routes.push_back(std::move(route));
-  }
+  each_map(list, "alerting.routes", "expected a list of {team, severity, receiver}",
+           [&](const YAML::Node& r, const std::string& p) {
+             keys(r, p, {"team", "severity", "receiver"});
+             Route route;
+             set_string(r, "team", p, route.team);
+             set_string(r, "severity", p, route.severity);
+             if (auto v = r["receiver"]) {
+               route.receiver = scalar(v, join(p, "receiver"));
+               check_receiver(v, join(p, "receiver"), route.receiver, names);
+             } else {
+               add(r, p, "missing required key \"receiver\"");
+             }
+             if (route.team.empty() && route.severity.empty())
+               add(r, p,
+                   "a route needs a team, a severity or both (use default_receiver for the rest)");
+             a.routes.push_back(std::move(route));
+           });
 }
 
 // names: the receivers defined under alerting.receivers.

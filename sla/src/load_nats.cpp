@@ -1,4 +1,5 @@
 // The Loader's nats section: server URLs, the subject, credentials, TLS and JetStream.
+// Called by Loader::load (loader.cpp) for the `nats:` key.
 #include <cstdint>
 #include <sstream>
 #include <string>

@@ -8,16 +8,22 @@
 #include <utility>
 
 #include "loader_impl.h"
+#include "orderwatch/sla/metrics.h"
 
 namespace orderwatch::sla::detail {
 
 namespace {
 
-// Labels the exporter itself sets, and the target labels the rules tell instances apart by
+// Labels the exporter itself sets on order metrics (the contract's fixed labels and le), the
+// rules' and Prometheus's own, and the target labels the rules tell instances apart by
 // (partition, replica); a dimension may not take one of these names.
-const std::set<std::string, std::less<>> kReservedLabels = {
-    "status",  "severity", "le",  "from",     "to",   "outcome",   "result",    "reason",
-    "service", "team",     "job", "instance", "tier", "alertname", "partition", "replica"};
+const std::set<std::string, std::less<>> kReservedLabels = [] {
+  std::set<std::string, std::less<>> names = {
+      "le", "service", "team", "job", "instance", "tier", "alertname", "partition", "replica"};
+  for (const auto& metric : order::kAll) names.insert(metric.labels.begin(), metric.labels.end());
+  names.erase("");
+  return names;
+}();
 
 }  // namespace
 
@@ -29,54 +35,56 @@ void Loader::read_statuses(const YAML::Node& root, Config& cfg) {
     add(root, "", "missing required key \"statuses\"");
     return;
   }
-  if (!list.IsSequence() || list.size() == 0) {
+  if (list.IsSequence() && list.size() == 0) {
     add(list, "statuses", "expected a non-empty list of statuses");
     return;
   }
   std::set<std::string> seen;
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    const auto node = list[i];
-    const auto path = index("statuses", i);
-    if (!is_map(node, path)) continue;
-    keys(node, path, {"name", "sla", "severity", "team", "escalations", "terminal"});
-    Status st;
-    if (auto v = node["name"]) {
-      st.name = scalar(v, join(path, "name"));
-      if (!st.name.empty() && !valid_status_name(st.name)) {
-        add(v, join(path, "name"),
-            quote(st.name) + " must start with a letter and contain only letters, digits, _ or -");
-      } else if (!st.name.empty() && !seen.insert(st.name).second) {
-        add(v, join(path, "name"), "duplicate status " + quote(st.name));
-      }
-    } else {
-      add(node, path, "missing required key \"name\"");
+  each_map(list, "statuses", "expected a non-empty list of statuses",
+           [&](const YAML::Node& node, const std::string& path) {
+             cfg.statuses.push_back(read_status(node, path, seen));
+           });
+}
+
+Status Loader::read_status(const YAML::Node& node, const std::string& path,
+                           std::set<std::string>& seen) {
+  keys(node, path, {"name", "sla", "severity", "team", "escalations", "terminal"});
+  Status st;
+  if (auto v = node["name"]) {
+    st.name = scalar(v, join(path, "name"));
+    if (!st.name.empty() && !valid_status_name(st.name)) {
+      add(v, join(path, "name"),
+          quote(st.name) + " must start with a letter and contain only letters, digits, _ or -");
+    } else if (!st.name.empty() && !seen.insert(st.name).second) {
+      add(v, join(path, "name"), "duplicate status " + quote(st.name));
     }
-    if (auto v = node["terminal"]) st.terminal = boolean(v, join(path, "terminal")).value_or(false);
-    if (st.terminal) {
-      for (const char* key : {"sla", "severity", "escalations"}) {
-        if (auto v = node[key])
-          add(v, join(path, key), "a terminal status cannot have an SLA or escalations");
-      }
-      cfg.statuses.push_back(std::move(st));
-      continue;
-    }
-    if (auto v = node["sla"]) {
-      Tier base;
-      base.severity = "warning";
-      if (auto d = duration(v, join(path, "sla"))) base.after = *d;
-      if (auto s = node["severity"]) base.severity = severity(s, join(path, "severity"));
-      if (auto t = node["team"]) base.team = scalar(t, join(path, "team"));
-      st.tiers.push_back(base);
-    } else {
-      for (const char* key : {"severity", "escalations"}) {
-        if (auto extra = node[key]) add(extra, join(path, key), "needs an \"sla\" on the status");
-      }
-    }
-    if (auto esc = node["escalations"]; esc && !st.tiers.empty()) {
-      read_escalations(esc, join(path, "escalations"), st);
-    }
-    cfg.statuses.push_back(std::move(st));
+  } else {
+    add(node, path, "missing required key \"name\"");
   }
+  if (auto v = node["terminal"]) st.terminal = boolean(v, join(path, "terminal")).value_or(false);
+  if (st.terminal) {
+    for (const char* key : {"sla", "severity", "escalations"}) {
+      if (auto v = node[key])
+        add(v, join(path, key), "a terminal status cannot have an SLA or escalations");
+    }
+    return st;
+  }
+  if (auto v = node["sla"]) {
+    Tier base;
+    base.severity = "warning";
+    if (auto d = duration(v, join(path, "sla"))) base.after = *d;
+    if (auto s = node["severity"]) base.severity = severity(s, join(path, "severity"));
+    if (auto t = node["team"]) base.team = scalar(t, join(path, "team"));
+    st.tiers.push_back(base);
+  } else {
+    for (const char* key : {"severity", "escalations"}) {
+      if (auto extra = node[key]) add(extra, join(path, key), "needs an \"sla\" on the status");
+    }
+  }
+  if (auto esc = node["escalations"]; esc && !st.tiers.empty()) {
+    read_escalations(esc, join(path, "escalations"), st);
+  }
+  return st;
 }
 
 std::string Loader::severity(const YAML::Node& node, const std::string& path) {
@@ -212,17 +220,12 @@ void Loader::check_dead_letter(const YAML::Node& event, const Config& cfg) {
 }
 
 void Loader::read_dimensions(const YAML::Node& dims, EventConfig& ev) {
-  if (!dims.IsSequence()) {
-    add(dims, "event.dimensions", "expected a list of {field, max_values}");
-    return;
-  }
   std::set<std::string> labels;
-  for (std::size_t i = 0; i < dims.size(); ++i) {
-    const auto d = dims[i];
-    const auto p = index("event.dimensions", i);
-    if (!is_map(d, p)) continue;
-    ev.dimensions.push_back(read_dimension(d, p, labels));
-  }
+  if (!each_map(dims, "event.dimensions", "expected a list of {field, max_values}",
+                [&](const YAML::Node& d, const std::string& p) {
+                  ev.dimensions.push_back(read_dimension(d, p, labels));
+                }))
+    return;
   if (ev.dimensions.size() > kMaxDimensions) {
     add(dims, "event.dimensions", "at most " + std::to_string(kMaxDimensions) + " dimensions");
   }

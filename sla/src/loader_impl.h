@@ -60,6 +60,22 @@ class Loader {
   void keys(const YAML::Node& map, const std::string& path,
             std::initializer_list<std::string_view> allowed);
   bool is_map(const YAML::Node& node, const std::string& path);
+  // Calls fn(item, "<path>[i]") for every item of the list at `path` that is a mapping; any
+  // other item is reported, and so (with `expected`) is a node that is no list: then false.
+  template <typename Fn>
+  bool each_map(const YAML::Node& list, const std::string& path, const std::string& expected,
+                Fn&& fn) {
+    if (!list.IsSequence()) {
+      add(list, path, expected);
+      return false;
+    }
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const auto item = list[i];
+      const auto item_path = index(path, i);
+      if (is_map(item, item_path)) fn(item, item_path);
+    }
+    return true;
+  }
   std::string scalar(const YAML::Node& node, const std::string& path);
   std::optional<std::int64_t> integer(const YAML::Node& node, const std::string& path);
   std::optional<double> number(const YAML::Node& node, const std::string& path);
@@ -81,6 +97,7 @@ class Loader {
 
   // ---- statuses and the event (load_workflow.cpp) --------------------------------------------
   void read_statuses(const YAML::Node& root, Config& cfg);
+  Status read_status(const YAML::Node& node, const std::string& path, std::set<std::string>& seen);
   std::string severity(const YAML::Node& node, const std::string& path);
   void read_escalations(const YAML::Node& list, const std::string& path, Status& st);
   void read_event(const YAML::Node& node, EventConfig& ev);

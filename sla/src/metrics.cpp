@@ -1,13 +1,30 @@
+// The derived half of the metric contract (sla/metrics.h): exposed names under the
+// configured prefix, histogram bucket bounds and the decimal text of durations. Called by
+// the collector (metrics/), the tracker (its bucket bounds) and the renderers.
 #include "orderwatch/sla/metrics.h"
 
 #include <algorithm>
 
 namespace orderwatch::sla {
 
-std::string metric(const Config& config, std::string_view suffix) {
+std::string metric_name(const Config& config, const MetricSpec& metric) {
+  if (metric.scope == MetricScope::kSelf) return std::string(metric.name);
   std::string name = config.metric_prefix;
   name += '_';
-  name += suffix;
+  name += metric.name;
+  return name;
+}
+
+std::string metric_name(const Config& config, const MetricSpec& metric, HistogramPart part) {
+  std::string name = metric_name(config, metric);
+  switch (part) {
+    case HistogramPart::kBucket:
+      return name + "_bucket";
+    case HistogramPart::kCount:
+      return name + "_count";
+    case HistogramPart::kSum:
+      return name + "_sum";
+  }
   return name;
 }
 

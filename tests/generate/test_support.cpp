@@ -143,17 +143,16 @@ std::vector<Selector> metric_selectors(std::string_view s) {
 
 std::set<std::string> contract_series(const sla::Config& config) {
   std::set<std::string> names;
-  // order_age_seconds: the current ages, a gauge histogram typed histogram (_bucket/_count/_sum).
-  for (const char* histogram : {"status_duration_seconds", "turnaround_seconds", "age_seconds"}) {
-    for (const char* suffix : {"_bucket", "_count", "_sum"})
-      names.insert(sla::metric(config, histogram) + suffix);
+  // Histograms (order_age_seconds too: a gauge histogram typed histogram) as _bucket/_count/_sum.
+  for (const auto& metric : sla::order::kAll) {
+    if (metric.type != sla::MetricType::kHistogram) {
+      names.insert(sla::metric_name(config, metric));
+      continue;
+    }
+    for (auto part : sla::kHistogramParts) names.insert(sla::metric_name(config, metric, part));
   }
-  for (const char* plain :
-       {"in_status", "overdue", "overdue_acknowledged", "status_oldest_entered_timestamp_seconds",
-        "sla_breaches_total", "transitions_total", "events_total", "events_rejected_total"})
-    names.insert(sla::metric(config, plain));
-  for (std::string_view self : sla::self::kAll) names.insert(std::string(self));
-  names.insert(std::string(sla::self::kActionsTotal));  // only with --web.enable-actions
+  // orderwatch_actions_total among them: only with --web.enable-actions.
+  for (const auto& metric : sla::self::kAll) names.insert(std::string(metric.name));
   names.insert("up");  // written by Prometheus for every scrape target
   return names;
 }

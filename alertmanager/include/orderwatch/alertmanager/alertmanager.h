@@ -1,10 +1,7 @@
-// Alertmanager config rendering: receivers, the team/severity routing tree and the
-// inhibition rules for one SLA config (alertmanager/alertmanager.yml).
-//
-// Routing: alerts of this service go to a sub-route matching service="<service>", whose
-// children are alerting.routes in file order (first match wins, as in the SLA file), falling
-// back to alerting.default_receiver. Secrets are only referenced by *_file paths. Targets
-// Alertmanager 0.25 (Debian bookworm). Pure function of the model; thread-safe.
+// Alertmanager config rendering for one SLA config: receivers, the team/severity routing tree
+// and the inhibition rules (alertmanager/alertmanager.yml), or the prometheus-operator
+// AlertmanagerConfig. Routing and inhibition design: docs/design.md, "The metric contract and the
+// renderers". Pure functions of the model; thread-safe.
 #pragma once
 
 #include <ostream>

@@ -1,10 +1,8 @@
-// Grafana rendering: the per-service overview dashboard (JSON) and the provisioning files
-// that make Grafana load it with a Prometheus datasource.
-//
-// The dashboard is built as nlohmann::json, whose objects keep keys sorted, and dumped with
-// fixed indentation, so the same Config always yields the same bytes. Panel queries use only
-// metrics of the exporter's contract and series recorded by the generated rules. Pure
-// functions of the model; thread-safe.
+// Grafana rendering: the per-service overview dashboard (JSON, or a ConfigMap for the
+// sidecar) and the provisioning files that make Grafana load it with a Prometheus
+// datasource. Same Config, same bytes; panels query only the metric contract and the rules'
+// recorded series (docs/design.md, "The metric contract and the renderers").
+// Pure functions of the model; thread-safe.
 #pragma once
 
 #include <ostream>

@@ -5,12 +5,9 @@
 
 #include <prometheus/collectable.h>
 
-#include "orderwatch/sla/metrics.h"
 #include "orderwatch/web/actions.h"
 
 namespace orderwatch::metrics {
-
-using sla::self::kActionsTotal;
 
 class ActionsCollector : public prometheus::Collectable {
  public:

@@ -1,12 +1,11 @@
 // The /metrics exposition as prometheus::Collectables, each over the state one room owns.
-//   OrderCollector: the metric contract of DESIGN.md (order_* families) and the tracking
-//     room's self-metrics (tracked orders, tombstones, evictions, snapshots, reloads, the
-//     watermark and its lag, from the same snapshot as the counts judged by it). It takes
-//     one tracking::TrackerSnapshot (a short lock inside tracking::TrackerService) and builds every
-//     family from it, so scrape cost depends on the number of series, never on the number of
-//     orders.
+//   OrderCollector: the order_* families of the metric contract (sla/metrics.h) and the
+//     tracking room's self-metrics, all from one tracking::TrackerSnapshot (a short lock in
+//     TrackerService). Scrape cost O(series x buckets), never O(orders).
 //   IngestCollector: the ingest room's self-metrics (NATS connection, JetStream consumer).
-// Thread-safe: Collect() may run on several HTTP threads at once.
+// Both hold references to a service/source that must outlive them. Thread-safe: Collect()
+// may run on several HTTP threads at once. Design: docs/design.md, "The metric contract and
+// the renderers".
 #pragma once
 
 #include <prometheus/collectable.h>

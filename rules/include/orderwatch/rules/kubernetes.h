@@ -1,12 +1,10 @@
 // Kubernetes objects for prometheus-operator users (`orderwatch generate --format
 // prometheus-operator`): the PrometheusRule with the groups of the rules file, the PodMonitor
 // that scrapes serve with the partition and replica target labels the rules expect, and an
-// example Deployment, Service and PersistentVolumeClaim (for the snapshot) for serve. The
-// Alertmanager and Grafana renderers write their objects with the same names and metadata.
-//
-// Every object is written with a namespace: prometheus-operator scopes an AlertmanagerConfig
-// to alerts whose `namespace` label is its own, so the PrometheusRule's alerts carry that
-// label too. Pure functions of the model; thread-safe.
+// example Deployment, Service and PersistentVolumeClaim for serve. The Alertmanager and
+// Grafana renderers use object_name() and begin_object() for their objects. Why every object
+// has a namespace: docs/design.md, "The metric contract and the renderers". Pure functions;
+// thread-safe.
 #pragma once
 
 #include <yaml-cpp/yaml.h>

@@ -1,12 +1,9 @@
 // The names the generated Prometheus artefacts share: alert names, recording rule names,
 // file names, severities of the alerts orderwatch adds on top of the SLA tiers, and the
-// `job` selector every expression carries.
-//
-// The rules renderer defines these series and alerts; the Alertmanager renderer (inhibition)
-// and the Grafana renderer (panels) refer to them, so they are spelled only here.
-// Alert names are CamelCase from the service and stable across config edits: one
-// <Service>OrdersOverdue alert told apart by its status/severity labels, not one name per
-// status, so adding a status never renames an alert. Pure functions; thread-safe.
+// `job` selector every expression carries. The rules renderer defines these; the
+// Alertmanager and Grafana renderers refer to them. Metric names are sla/metrics.h's.
+// Why alert names are stable: docs/design.md, "The metric contract and the renderers". Pure
+// functions; thread-safe.
 #pragma once
 
 #include <string>
@@ -28,6 +25,9 @@ inline constexpr const char* kSeverityWarning = "warning";
 // orders. A target without them is partition "" (a single instance, as before).
 inline constexpr const char* kPartitionLabel = "partition";
 inline constexpr const char* kReplicaLabel = "replica";
+
+// The series Prometheus writes for every scrape target (1 = scraped), not one of ours.
+inline constexpr const char* kUpMetric = "up";
 
 struct AlertNames {
   std::string overdue;              // one per status and tier (labels status, severity)

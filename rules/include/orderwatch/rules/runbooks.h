@@ -1,11 +1,8 @@
-// Runbooks: one page per alert of the generated rules, written from the same SLA config as
-// the rules, so that what a page says (the status, its tiers and teams, the thresholds, where
-// to look) is what the alert does. `orderwatch serve` answers them as HTML under
-// /runbooks/<alert> (the generated alerts link there when alerting.runbook_url is unset);
-// `orderwatch generate --runbooks` writes them as Markdown for a wiki.
-//
-// Every text that comes from the SLA file is escaped for the output format. Pure functions of
-// the model; thread-safe.
+// Runbooks: one page per alert of the generated rules, from the same SLA config as the rules.
+// `orderwatch serve` answers them as HTML under /runbooks/<alert>; `orderwatch generate
+// --runbooks` writes them as Markdown. Text from the SLA file is escaped for the output
+// format. Design: docs/design.md, "The metric contract and the renderers". Pure functions;
+// thread-safe.
 #pragma once
 
 #include <optional>

@@ -29,6 +29,10 @@ std::string shortest_double(double value);
 // decimal of the double (99.5 -> "0.005", 99.95 -> "0.0005"); avoids 1 - 0.995 noise.
 std::string error_budget_text(double objective_percent);
 
+// 32-bit FNV-1a of the text as 8 lowercase hex digits: the stable suffix of a generated name
+// cut to a length limit (Kubernetes object names, Grafana dashboard uids).
+std::string short_hash(std::string_view text);
+
 // Text safe inside HTML element content and quoted attribute values: & < > " ' escaped.
 std::string html_escape(std::string_view text);
 

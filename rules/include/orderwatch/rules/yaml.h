@@ -1,15 +1,8 @@
 // Scalars and documents for the renderers that write YAML (rules, rule tests, Alertmanager,
-// Grafana provisioning) through yaml-cpp's Emitter, so that no renderer quotes by hand.
-//
-// Text is for every string that came from the SLA file or carries prose, PromQL or matchers:
-// it is always quoted, so it reads back as the very same string, never as a number, boolean,
-// null, alias, tag or comment. Single quotes when YAML can hold the text in them, else double
-// quotes with escapes (line breaks, control characters). Keys and values orderwatch spells
-// itself go to the Emitter as std::string, which yaml-cpp writes plain unless that would not
-// read back as written: durations, exact decimals, and names built around a fixed part
-// (alert, record and group names), which can never read as a number, boolean or null. Never
-// emit a double: yaml-cpp writes 0.1 as 0.10000000000000001; emit its exact decimal text.
-// Stateless; thread-safe.
+// Grafana provisioning) through yaml-cpp's Emitter, so that no renderer quotes by hand:
+// Text for every string from the SLA file or carrying prose, PromQL or matchers (always
+// quoted), plain std::string only for what orderwatch spells itself; never a double.
+// Quoting rules: docs/design.md, "The metric contract and the renderers". Stateless; thread-safe.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
