@@ -67,8 +67,7 @@ std::int64_t nak_delay_ms(std::int64_t base_ms, std::uint64_t deliveries) {
   return std::min<std::int64_t>(std::max<std::int64_t>(base_ms, 1) * n, 300'000);
 }
 
-void DeadLetterPublisher::publish(natsConnection* conn, natsMsg* msg,
-                                  events::RejectReason reason) {
+void DeadLetterPublisher::publish(natsConnection* conn, natsMsg* msg, events::RejectReason reason) {
   const auto config = pipeline_.config();
   const std::string& subject = config->event.dead_letter_subject;
   if (subject.empty()) return;

@@ -29,8 +29,9 @@ bool DurableBinder::bind(Binding& out) {
   if (plan.replay_from != 0 && !replay(plan, out.ack_all)) return false;
   if (!subscribe_inbox()) return false;
   ctx_.stats.jetstream_bound = true;
-  log::info("jetstream", "consuming stream " + ctx_.config.stream + ", consumer " + ctx_.config.durable +
-                             ": " + std::to_string(ctx_.stats.jetstream_pending.load()) +
+  log::info("jetstream", "consuming stream " + ctx_.config.stream + ", consumer " +
+                             ctx_.config.durable + ": " +
+                             std::to_string(ctx_.stats.jetstream_pending.load()) +
                              " pending, state covers stream sequence " +
                              std::to_string(ctx_.pipeline.stream_seq()));
   return true;
@@ -41,19 +42,21 @@ bool DurableBinder::read_stream(std::uint64_t& first, std::uint64_t& last) {
   jsErrCode err = static_cast<jsErrCode>(0);
   natsStatus s = NATS_OK;
   if (js_ == nullptr && (s = natsConnection_JetStream(&js_, ctx_.conn, nullptr)) != NATS_OK) {
-    ctx_.error_log.warn(ctx_.pipeline.now_ms(), "jetstream", "cannot use JetStream: " + status_text(s, err));
+    ctx_.error_log.warn(ctx_.pipeline.now_ms(), "jetstream",
+                        "cannot use JetStream: " + status_text(s, err));
     return false;
   }
 
   jsStreamInfo* si = nullptr;
   s = js_GetStreamInfo(&si, js_, stream, nullptr, &err);
   if (s != NATS_OK) {
-    ctx_.error_log.warn(ctx_.pipeline.now_ms(), "jetstream",
-                    err == JSStreamNotFoundErr
-                        ? "stream " + ctx_.config.stream +
-                              " does not exist; create it (orderwatch never creates streams), "
-                              "retrying"
-                        : "cannot read stream " + ctx_.config.stream + ": " + status_text(s, err));
+    ctx_.error_log.warn(
+        ctx_.pipeline.now_ms(), "jetstream",
+        err == JSStreamNotFoundErr
+            ? "stream " + ctx_.config.stream +
+                  " does not exist; create it (orderwatch never creates streams), "
+                  "retrying"
+            : "cannot read stream " + ctx_.config.stream + ": " + status_text(s, err));
     return false;
   }
   first = si->State.FirstSeq;
@@ -93,8 +96,8 @@ bool DurableBinder::check_durable(std::optional<std::uint64_t>& delivered, Bindi
     if (!problem.empty()) {
       jsConsumerInfo_Destroy(ci);
       ctx_.error_log.warn(ctx_.pipeline.now_ms(), "jetstream",
-                      "consumer " + ctx_.config.durable + " on stream " + ctx_.config.stream + " " +
-                          problem + ": delete it or set another nats.jetstream.durable");
+                          "consumer " + ctx_.config.durable + " on stream " + ctx_.config.stream +
+                              " " + problem + ": delete it or set another nats.jetstream.durable");
       return false;
     }
     delivered = ci->Delivered.Stream;
@@ -107,7 +110,7 @@ bool DurableBinder::check_durable(std::optional<std::uint64_t>& delivered, Bindi
     jsConsumerInfo_Destroy(ci);
   } else if (err != JSConsumerNotFoundErr) {
     ctx_.error_log.warn(ctx_.pipeline.now_ms(), "jetstream",
-                    "cannot read consumer " + ctx_.config.durable + ": " + status_text(s, err));
+                        "cannot read consumer " + ctx_.config.durable + ": " + status_text(s, err));
     return false;
   }
 
@@ -140,7 +143,7 @@ void DurableBinder::update_durable(const jsConsumerConfig& cc) {
 }
 
 ResumePlan DurableBinder::plan_and_report(std::uint64_t first, std::uint64_t last,
-                                              std::optional<std::uint64_t> delivered) {
+                                          std::optional<std::uint64_t> delivered) {
   const std::uint64_t covered = ctx_.pipeline.stream_seq();
   const ResumePlan plan = plan_resume(covered, first, last, delivered);
   if (covered > last) {
@@ -183,8 +186,8 @@ bool DurableBinder::create_durable(const ResumePlan& plan, Binding& out) {
   const natsStatus s = js_AddConsumer(&ci, js_, stream, &cc, nullptr, &err);
   if (s != NATS_OK) {
     ctx_.error_log.warn(ctx_.pipeline.now_ms(), "jetstream",
-                    "cannot create consumer " + ctx_.config.durable + " on stream " + ctx_.config.stream +
-                        ": " + status_text(s, err));
+                        "cannot create consumer " + ctx_.config.durable + " on stream " +
+                            ctx_.config.stream + ": " + status_text(s, err));
     return false;
   }
   ctx_.ack_floor = ci->AckFloor.Stream;
@@ -213,8 +216,8 @@ bool DurableBinder::subscribe_inbox() {
   if (s != NATS_OK) {
     sub_ = nullptr;
     ctx_.error_log.warn(ctx_.pipeline.now_ms(), "jetstream",
-                    "cannot subscribe for consumer " + ctx_.config.durable + ": " +
-                        status_text(s, static_cast<jsErrCode>(0)));
+                        "cannot subscribe for consumer " + ctx_.config.durable + ": " +
+                            status_text(s, static_cast<jsErrCode>(0)));
     return false;
   }
   natsSubscription_SetPendingLimits(sub_, -1, -1);

@@ -19,7 +19,7 @@ namespace orderwatch::ingest::detail {
 
 // What a bind found out about the durable.
 struct Binding {
-  bool ack_all = false;                // AckAll (created by orderwatch) or explicit acks (older)
+  bool ack_all = false;                 // AckAll (created by orderwatch) or explicit acks (older)
   std::uint64_t next_consumer_seq = 0;  // the durable's last delivered consumer sequence + 1
 };
 

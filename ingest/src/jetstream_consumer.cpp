@@ -126,8 +126,8 @@ void JetStreamConsumer::request_more(const std::string& next_subject, const std:
     outstanding = 0;                 // requests of the old connection are gone
     return;
   }
-  if (natsConnection_PublishRequestString(ctx_.conn, next_subject.c_str(),
-                                          binder_.inbox().c_str(), request.c_str()) != NATS_OK) {
+  if (natsConnection_PublishRequestString(ctx_.conn, next_subject.c_str(), binder_.inbox().c_str(),
+                                          request.c_str()) != NATS_OK) {
     handle_pending();
     pause(200);
     return;
@@ -227,8 +227,8 @@ bool JetStreamConsumer::is_control_message(natsMsg* msg) const {
   // "Status: 409" header is data.
   const char* reply = natsMsg_GetReply(msg);
   const char* subject = natsMsg_GetSubject(msg);
-  return (reply == nullptr || *reply == '\0') && subject != nullptr &&
-         binder_.inbox() == subject && natsMsg_GetDataLength(msg) == 0;
+  return (reply == nullptr || *reply == '\0') && subject != nullptr && binder_.inbox() == subject &&
+         natsMsg_GetDataLength(msg) == 0;
 }
 
 void JetStreamConsumer::unbind() {

@@ -44,12 +44,12 @@ class JetStreamConsumer {
   void run();
   void consume();  // the pull loop, until stop, a re-bind or a fatal subscription error
   // The pull loop's steps; `outstanding`: messages asked for and not delivered or given up yet.
-  void request_more(const std::string& next_subject, const std::string& request,
-                    std::int64_t batch, std::int64_t& outstanding);
+  void request_more(const std::string& next_subject, const std::string& request, std::int64_t batch,
+                    std::int64_t& outstanding);
   void queue_ran_dry(std::int64_t outstanding);
   bool on_status(natsMsg* msg, std::int64_t& outstanding);  // false: re-bind
   void nak_unapplied();
-  void handle_pending();  // applies and acknowledges pending_ as one batch
+  void handle_pending();                        // applies and acknowledges pending_ as one batch
   bool is_control_message(natsMsg* msg) const;  // a pull status from the server
   void unbind();
   // Sleeps up to `ms` or until stop(); false when stopping.

@@ -16,9 +16,9 @@ bool DurableBinder::replay_drained(natsSubscription* sub) {
   jsConsumerInfo* ci = nullptr;
   const natsStatus is = natsSubscription_GetConsumerInfo(&ci, sub, nullptr, &err);
   if (is != NATS_OK) {
-    ctx_.error_log.warn(ctx_.pipeline.now_ms(), "jetstream",
-                        "re-reading: cannot tell whether the stream has more: " +
-                            status_text(is, err));
+    ctx_.error_log.warn(
+        ctx_.pipeline.now_ms(), "jetstream",
+        "re-reading: cannot tell whether the stream has more: " + status_text(is, err));
     return false;
   }
   const bool drained = ci->NumPending == 0 && ci->NumAckPending == 0;
@@ -38,8 +38,7 @@ natsSubscription* DurableBinder::open_replay(const ResumePlan& plan) {
   const natsStatus s = js_SubscribeSync(&sub, js_, ctx_.subject.c_str(), nullptr, &so, &err);
   if (s != NATS_OK) {
     ctx_.error_log.warn(ctx_.pipeline.now_ms(), "jetstream",
-                        "cannot re-read stream " + ctx_.config.stream + ": " +
-                            status_text(s, err));
+                        "cannot re-read stream " + ctx_.config.stream + ": " + status_text(s, err));
     return nullptr;
   }
   natsSubscription_SetPendingLimits(sub, -1, -1);  // the consumer's flow control bounds it
@@ -52,9 +51,9 @@ bool DurableBinder::replay_one(natsMsg* msg, std::uint64_t seq, bool hold_reject
     return true;
   }
   // In stream order: the state covers this sequence once applied (resume_point).
-  IngestMessage one{std::string_view(natsMsg_GetData(msg),
-                                     static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
-                    resume_point(seq, ctx_.ack_floor, held_.oldest()), /*behind=*/true};
+  IngestMessage one{
+      std::string_view(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
+      resume_point(seq, ctx_.ack_floor, held_.oldest()), /*behind=*/true};
   try {
     ctx_.pipeline.handle_batch({&one, 1});
   } catch (...) {

@@ -59,8 +59,8 @@ struct ConsumerContext {
   const std::string subject;  // the durable consumer's filter subject
   natsConnection* conn = nullptr;
   DeadLetterPublisher dead_letters;
-  SpentMessages spent;             // handled messages, destroyed in bulk
-  std::uint64_t ack_floor = 0;     // consumer ack floor (stream seq) from the last info read
+  SpentMessages spent;          // handled messages, destroyed in bulk
+  std::uint64_t ack_floor = 0;  // consumer ack floor (stream seq) from the last info read
   std::atomic<bool> stop{false};
   log::RateLimited error_log{10'000};
 

@@ -81,8 +81,8 @@ void NatsSource::start() {
   const auto config = service_.config();
   const auto& n = config->nats;
   if (n.jetstream) {
-    jetstream_ = std::make_unique<JetStreamConsumer>(pipeline_, stats_, stats_, *n.jetstream,
-                                                     n.subject);
+    jetstream_ =
+        std::make_unique<JetStreamConsumer>(pipeline_, stats_, stats_, *n.jetstream, n.subject);
     jetstream_->start(conn_);
     log::info("nats", "JetStream mode: stream " + n.jetstream->stream + ", durable consumer " +
                           n.jetstream->durable + ", subject " + n.subject);

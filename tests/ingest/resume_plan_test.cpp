@@ -1,6 +1,7 @@
 // plan_resume: what a restart re-reads from the stream before the durable consumer takes
-// over, and what it reports lost; resume_point: what each applied event records. Sequences are small so each case reads as a picture of the
-// stream: [first..last] held, the state covers S, the consumer delivered D.
+// over, and what it reports lost; resume_point: what each applied event records. Sequences are
+// small so each case reads as a picture of the stream: [first..last] held, the state covers S, the
+// consumer delivered D.
 #include <gtest/gtest.h>
 
 #include "orderwatch/ingest/jetstream.h"
