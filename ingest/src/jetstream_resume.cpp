@@ -1,6 +1,6 @@
-// The JetStream resume arithmetic (jetstream.h): the start-up re-read plan, the resume point
-// every applied event records, and the ack subject parser run for every pulled message.
-// Called by the consumer's pull loop, held rejects and binder; pure, unit-tested.
+// The JetStream resume arithmetic (jetstream.h; resume_point is inline there): the start-up
+// re-read plan and the ack subject parser run for every pulled message. Called by the
+// consumer's pull loop and binder; pure, unit-tested.
 #include <algorithm>
 #include <array>
 
@@ -38,13 +38,6 @@ ResumePlan plan_resume(std::uint64_t covered, std::uint64_t stream_first, std::u
     }
   }
   return plan;
-}
-
-std::uint64_t resume_point(std::uint64_t seq, std::uint64_t ack_floor,
-                           std::optional<std::uint64_t> oldest_held) {
-  std::uint64_t at = std::min(seq, ack_floor);
-  if (oldest_held) at = std::min(at, *oldest_held - 1);
-  return at;
 }
 
 bool parse_ack_subject(std::string_view reply, std::uint64_t& seq, std::uint64_t& delivered,

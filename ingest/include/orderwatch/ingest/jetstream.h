@@ -33,8 +33,13 @@ ResumePlan plan_resume(std::uint64_t covered, std::uint64_t stream_first, std::u
 // The stream position an event of stream sequence `seq` records with its effects, on every path
 // that applies one (the pull loop, the start-up re-read, a held reject's retry): min(seq, the
 // consumer's ack floor last read, the oldest held reject's sequence - 1).
-std::uint64_t resume_point(std::uint64_t seq, std::uint64_t ack_floor,
-                           std::optional<std::uint64_t> oldest_held);
+// Inline: it runs for every pulled message.
+inline std::uint64_t resume_point(std::uint64_t seq, std::uint64_t ack_floor,
+                                  std::optional<std::uint64_t> oldest_held) {
+  std::uint64_t at = seq < ack_floor ? seq : ack_floor;
+  if (oldest_held && *oldest_held - 1 < at) at = *oldest_held - 1;
+  return at;
+}
 
 // Stream sequence, delivery count and pending count (the consumer's messages not yet delivered
 // after this one: 0 = it is the last one there is) of a pulled message, from its ack subject
