@@ -1,3 +1,6 @@
+// NATS connection setup shared by every client of the project: options from the config's
+// `nats` section (servers, auth, TLS, reconnects), URL redaction and the words for connection
+// failures. Called by NatsSource, NatsPublisher and `orderwatch publish` (cli/cmd_publish.cpp).
 #include "orderwatch/ingest/connection.h"
 
 #include <netdb.h>

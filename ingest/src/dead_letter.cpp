@@ -1,3 +1,5 @@
+// Rejected messages: the curable verdict, the NAK schedule and dead-letter republishing, used
+// by NatsSource's core thread and the JetStream consumer's parts (ack policies, held rejects).
 #include "dead_letter.h"
 
 #include <algorithm>
@@ -63,6 +65,18 @@ bool publish_dead_letter(natsConnection* conn, const std::string& subject, natsM
 std::int64_t nak_delay_ms(std::int64_t base_ms, std::uint64_t deliveries) {
   const auto n = static_cast<std::int64_t>(std::clamp<std::uint64_t>(deliveries, 1, 1'000));
   return std::min<std::int64_t>(std::max<std::int64_t>(base_ms, 1) * n, 300'000);
+}
+
+void DeadLetterPublisher::publish(natsConnection* conn, natsMsg* msg, events::RejectReason reason) {
+  const auto config = pipeline_.config();
+  const std::string& subject = config->event.dead_letter_subject;
+  if (subject.empty()) return;
+  if (publish_dead_letter(conn, subject, msg, reason)) {
+    ++stats_.dead_lettered;
+  } else {
+    ++stats_.dead_letter_failures;
+    log_.warn(pipeline_.now_ms(), component_, "cannot publish a reject on " + subject);
+  }
 }
 
 }  // namespace orderwatch::ingest::detail

@@ -1,5 +1,7 @@
-// Dead-letter publishing and the JetStream verdict for rejected messages, shared by the core
-// subscription and the JetStream consumer. Stateless; thread-safe (the NATS connection is).
+// Rejected messages: the JetStream verdict (curable or not, the NAK schedule) and their
+// republishing on event.dead_letter_subject (DeadLetterPublisher), shared by the core
+// subscription (NatsSource) and the JetStream consumer. Thread-safe (the NATS connection is;
+// the counters are atomics; the log is rate-limited per publisher).
 #pragma once
 
 #include <nats/nats.h>
@@ -9,6 +11,9 @@
 #include <string_view>
 
 #include "orderwatch/events/event.h"
+#include "orderwatch/ingest/pipeline.h"
+#include "orderwatch/ingest/stats.h"
+#include "orderwatch/log/log.h"
 
 namespace orderwatch::ingest::detail {
 
@@ -27,5 +32,21 @@ bool publish_dead_letter(natsConnection* conn, const std::string& subject, natsM
 // The NAK delay of a curable reject on its n-th delivery: n × base, at most 5 min (base 10 s
 // and max_deliver 5: 10 + 20 + 30 + 40 s, about 100 s for a fix to land).
 std::int64_t nak_delay_ms(std::int64_t base_ms, std::uint64_t deliveries);
+
+// Republishes rejected messages on the current config's event.dead_letter_subject (nothing
+// when it is empty), counting them in DeadLetterStats; a failure is counted and logged under
+// `component`. References the pipeline (config, clock) and the stats, which outlive it.
+class DeadLetterPublisher {
+ public:
+  DeadLetterPublisher(IngestPipeline& pipeline, DeadLetterStats& stats, const char* component)
+      : pipeline_(pipeline), stats_(stats), component_(component) {}
+  void publish(natsConnection* conn, natsMsg* msg, events::RejectReason reason);
+
+ private:
+  IngestPipeline& pipeline_;
+  DeadLetterStats& stats_;
+  const char* component_;
+  log::RateLimited log_{10'000};
+};
 
 }  // namespace orderwatch::ingest::detail

@@ -1,53 +1,62 @@
+// DurableBinder (jetstream_bind.h): reading the stream, checking, updating or creating the
+// durable, planning the start-up re-read, subscribing the inbox, and the consumer info the
+// pull loop polls. Called by JetStreamConsumer's thread on every (re-)bind.
+#include "jetstream_bind.h"
+
 #include <algorithm>
 #include <optional>
 #include <string>
 
-#include "dead_letter.h"
-#include "jetstream_util.h"
-#include "orderwatch/ingest/jetstream.h"
+namespace orderwatch::ingest::detail {
 
-// Binding to the durable consumer: read the stream, check (or update, or create) the durable,
-// plan and run the start-up re-read, subscribe the inbox that pulled messages land on.
-namespace orderwatch::ingest {
+DurableBinder::~DurableBinder() { close(); }
 
-using namespace detail;
+void DurableBinder::close() {
+  unbind();
+  if (js_ != nullptr) jsCtx_Destroy(js_);
+  js_ = nullptr;
+}
 
-bool JetStreamConsumer::bind() {
+bool DurableBinder::bind(Binding& out) {
   std::uint64_t first = 0;
   std::uint64_t last = 0;
   if (!read_stream(first, last)) return false;
   std::optional<std::uint64_t> delivered;
-  if (!check_durable(delivered)) return false;
+  if (!check_durable(delivered, out)) return false;
   const ResumePlan plan = plan_and_report(first, last, delivered);
-  if (!delivered && !create_durable(plan)) return false;
-  if (plan.replay_from != 0 && !replay(plan)) return false;
+  if (!delivered && !create_durable(plan, out)) return false;
+  // An AckAll durable acknowledged a curable reject with its batch: only the re-read retries it.
+  if (plan.replay_from != 0 && !replay(plan, out.ack_all)) return false;
   if (!subscribe_inbox()) return false;
-  stats_.jetstream_bound = true;
-  log::info("jetstream", "consuming stream " + config_.stream + ", consumer " + config_.durable +
-                             ": " + std::to_string(stats_.jetstream_pending.load()) +
+  ctx_.stats.jetstream_bound = true;
+  log::info("jetstream", "consuming stream " + ctx_.config.stream + ", consumer " +
+                             ctx_.config.durable + ": " +
+                             std::to_string(ctx_.stats.jetstream_pending.load()) +
                              " pending, state covers stream sequence " +
-                             std::to_string(service_.stream_seq()));
+                             std::to_string(ctx_.pipeline.stream_seq()));
   return true;
 }
 
-bool JetStreamConsumer::read_stream(std::uint64_t& first, std::uint64_t& last) {
-  const char* stream = config_.stream.c_str();
+bool DurableBinder::read_stream(std::uint64_t& first, std::uint64_t& last) {
+  const char* stream = ctx_.config.stream.c_str();
   jsErrCode err = static_cast<jsErrCode>(0);
   natsStatus s = NATS_OK;
-  if (js_ == nullptr && (s = natsConnection_JetStream(&js_, conn_, nullptr)) != NATS_OK) {
-    error_log_.warn(service_.now_ms(), "jetstream", "cannot use JetStream: " + status_text(s, err));
+  if (js_ == nullptr && (s = natsConnection_JetStream(&js_, ctx_.conn, nullptr)) != NATS_OK) {
+    ctx_.error_log.warn(ctx_.pipeline.now_ms(), "jetstream",
+                        "cannot use JetStream: " + status_text(s, err));
     return false;
   }
 
   jsStreamInfo* si = nullptr;
   s = js_GetStreamInfo(&si, js_, stream, nullptr, &err);
   if (s != NATS_OK) {
-    error_log_.warn(service_.now_ms(), "jetstream",
-                    err == JSStreamNotFoundErr
-                        ? "stream " + config_.stream +
-                              " does not exist; create it (orderwatch never creates streams), "
-                              "retrying"
-                        : "cannot read stream " + config_.stream + ": " + status_text(s, err));
+    ctx_.error_log.warn(
+        ctx_.pipeline.now_ms(), "jetstream",
+        err == JSStreamNotFoundErr
+            ? "stream " + ctx_.config.stream +
+                  " does not exist; create it (orderwatch never creates streams), "
+                  "retrying"
+            : "cannot read stream " + ctx_.config.stream + ": " + status_text(s, err));
     return false;
   }
   first = si->State.FirstSeq;
@@ -56,7 +65,7 @@ bool JetStreamConsumer::read_stream(std::uint64_t& first, std::uint64_t& last) {
   jsStreamInfo_Destroy(si);
   if (retention != js_LimitsPolicy) {
     log::error("jetstream",
-               "stream " + config_.stream +
+               "stream " + ctx_.config.stream +
                    " does not use limits retention: acknowledged messages are deleted, so a "
                    "crash loses what was acknowledged after the last snapshot (see README)");
   }
@@ -67,9 +76,9 @@ bool JetStreamConsumer::read_stream(std::uint64_t& first, std::uint64_t& last) {
 // An existing durable must be a pull consumer with explicit acks on nats.subject; its
 // ack_wait/max_deliver/max_ack_pending follow the config. `delivered` stays unset when the
 // durable does not exist yet.
-bool JetStreamConsumer::check_durable(std::optional<std::uint64_t>& delivered) {
-  const char* stream = config_.stream.c_str();
-  const char* durable = config_.durable.c_str();
+bool DurableBinder::check_durable(std::optional<std::uint64_t>& delivered, Binding& out) {
+  const char* stream = ctx_.config.stream.c_str();
+  const char* durable = ctx_.config.durable.c_str();
   jsErrCode err = static_cast<jsErrCode>(0);
   jsConsumerInfo* ci = nullptr;
   const natsStatus s = js_GetConsumerInfo(&ci, js_, stream, durable, nullptr, &err);
@@ -81,63 +90,72 @@ bool JetStreamConsumer::check_durable(std::optional<std::uint64_t>& delivered) {
       problem = "is a push consumer; orderwatch needs a pull consumer";
     } else if (cc.AckPolicy != js_AckExplicit && cc.AckPolicy != js_AckAll) {
       problem = "acknowledges neither each message (explicit) nor all up to one (all)";
-    } else if (filter != subject_) {
-      problem = "filters \"" + filter + "\" but nats.subject is \"" + subject_ + "\"";
+    } else if (filter != ctx_.subject) {
+      problem = "filters \"" + filter + "\" but nats.subject is \"" + ctx_.subject + "\"";
     }
     if (!problem.empty()) {
       jsConsumerInfo_Destroy(ci);
-      error_log_.warn(service_.now_ms(), "jetstream",
-                      "consumer " + config_.durable + " on stream " + config_.stream + " " +
-                          problem + ": delete it or set another nats.jetstream.durable");
+      ctx_.error_log.warn(ctx_.pipeline.now_ms(), "jetstream",
+                          "consumer " + ctx_.config.durable + " on stream " + ctx_.config.stream +
+                              " " + problem + ": delete it or set another nats.jetstream.durable");
       return false;
     }
     delivered = ci->Delivered.Stream;
-    ack_all_ = cc.AckPolicy == js_AckAll;
-    next_consumer_seq_ = ci->Delivered.Consumer + 1;
-    ack_floor_ = ci->AckFloor.Stream;
-    stats_.jetstream_pending = ci->NumPending;
-    stats_.jetstream_ack_pending = static_cast<std::uint64_t>(ci->NumAckPending);
-    if (cc.AckWait != to_ns(config_.ack_wait) || cc.MaxDeliver != config_.max_deliver ||
-        cc.MaxAckPending != config_.max_ack_pending) {
-      jsConsumerConfig update = cc;
-      update.AckWait = to_ns(config_.ack_wait);
-      update.MaxDeliver = config_.max_deliver;
-      update.MaxAckPending = config_.max_ack_pending;
-      jsConsumerInfo* updated = nullptr;
-      const natsStatus us = js_UpdateConsumer(&updated, js_, stream, &update, nullptr, &err);
-      if (us == NATS_OK) {
-        log::info("jetstream", "updated consumer " + config_.durable +
-                                   " to ack_wait/max_deliver/max_ack_pending from the config");
-        jsConsumerInfo_Destroy(updated);
-      } else {
-        log::warn("jetstream", "cannot update consumer " + config_.durable +
-                                   " settings, keeping the server's: " + status_text(us, err));
-      }
-    }
+    out.ack_all = cc.AckPolicy == js_AckAll;
+    out.next_consumer_seq = ci->Delivered.Consumer + 1;
+    ctx_.ack_floor = ci->AckFloor.Stream;
+    ctx_.stats.jetstream_pending = ci->NumPending;
+    ctx_.stats.jetstream_ack_pending = static_cast<std::uint64_t>(ci->NumAckPending);
+    update_durable(cc);
     jsConsumerInfo_Destroy(ci);
   } else if (err != JSConsumerNotFoundErr) {
-    error_log_.warn(service_.now_ms(), "jetstream",
-                    "cannot read consumer " + config_.durable + ": " + status_text(s, err));
+    ctx_.error_log.warn(ctx_.pipeline.now_ms(), "jetstream",
+                        "cannot read consumer " + ctx_.config.durable + ": " + status_text(s, err));
     return false;
   }
 
   return true;
 }
 
-ResumePlan JetStreamConsumer::plan_and_report(std::uint64_t first, std::uint64_t last,
-                                              std::optional<std::uint64_t> delivered) {
-  const std::uint64_t covered = service_.stream_seq();
+// ack_wait/max_deliver/max_ack_pending follow the config; when the server's differ, the
+// durable is updated (a failure keeps the server's, logged).
+void DurableBinder::update_durable(const jsConsumerConfig& cc) {
+  if (cc.AckWait == to_ns(ctx_.config.ack_wait) && cc.MaxDeliver == ctx_.config.max_deliver &&
+      cc.MaxAckPending == ctx_.config.max_ack_pending) {
+    return;
+  }
+  jsConsumerConfig update = cc;
+  update.AckWait = to_ns(ctx_.config.ack_wait);
+  update.MaxDeliver = ctx_.config.max_deliver;
+  update.MaxAckPending = ctx_.config.max_ack_pending;
+  jsErrCode err = static_cast<jsErrCode>(0);
+  jsConsumerInfo* updated = nullptr;
+  const natsStatus us =
+      js_UpdateConsumer(&updated, js_, ctx_.config.stream.c_str(), &update, nullptr, &err);
+  if (us == NATS_OK) {
+    log::info("jetstream", "updated consumer " + ctx_.config.durable +
+                               " to ack_wait/max_deliver/max_ack_pending from the config");
+    jsConsumerInfo_Destroy(updated);
+  } else {
+    log::warn("jetstream", "cannot update consumer " + ctx_.config.durable +
+                               " settings, keeping the server's: " + status_text(us, err));
+  }
+}
+
+ResumePlan DurableBinder::plan_and_report(std::uint64_t first, std::uint64_t last,
+                                          std::optional<std::uint64_t> delivered) {
+  const std::uint64_t covered = ctx_.pipeline.stream_seq();
   const ResumePlan plan = plan_resume(covered, first, last, delivered);
   if (covered > last) {
     log::error("jetstream", "the state covers stream sequence " + std::to_string(covered) +
-                                " but " + config_.stream + " ends at " + std::to_string(last) +
+                                " but " + ctx_.config.stream + " ends at " + std::to_string(last) +
                                 ": the stream was recreated; rebuilding from what it holds");
   }
   if (plan.lost > 0 && lost_reported_for_ != covered) {
     lost_reported_for_ = covered;
-    stats_.jetstream_lost += plan.lost;
+    ctx_.stats.jetstream_lost += plan.lost;
     log::error("jetstream", "LOST EVENTS: the state covers stream sequence " +
-                                std::to_string(covered) + " but " + config_.stream +
+                                std::to_string(covered) + " but " + ctx_.config.stream +
                                 " now starts at " + std::to_string(first) + "; up to " +
                                 std::to_string(plan.lost) +
                                 " messages are gone (raise the stream's max_age or snapshot "
@@ -146,47 +164,47 @@ ResumePlan JetStreamConsumer::plan_and_report(std::uint64_t first, std::uint64_t
   return plan;
 }
 
-bool JetStreamConsumer::create_durable(const ResumePlan& plan) {
-  const char* stream = config_.stream.c_str();
-  const char* durable = config_.durable.c_str();
+bool DurableBinder::create_durable(const ResumePlan& plan, Binding& out) {
+  const char* stream = ctx_.config.stream.c_str();
+  const char* durable = ctx_.config.durable.c_str();
   jsErrCode err = static_cast<jsErrCode>(0);
   jsConsumerInfo* ci = nullptr;
   jsConsumerConfig cc;
   jsConsumerConfig_Init(&cc);
-  const std::string description = "orderwatch " + service_.config()->service;
+  const std::string description = "orderwatch " + ctx_.pipeline.config()->service;
   cc.Durable = durable;
   cc.Description = description.c_str();
   // AckAll: one acknowledgement per batch instead of one per message (the server's cost of an
   // ack is about that of a delivery); see jetstream.h for what it means for rejects.
   cc.AckPolicy = js_AckAll;
-  cc.AckWait = to_ns(config_.ack_wait);
-  cc.MaxDeliver = config_.max_deliver;
-  cc.MaxAckPending = config_.max_ack_pending;
-  cc.FilterSubject = subject_.c_str();
+  cc.AckWait = to_ns(ctx_.config.ack_wait);
+  cc.MaxDeliver = ctx_.config.max_deliver;
+  cc.MaxAckPending = ctx_.config.max_ack_pending;
+  cc.FilterSubject = ctx_.subject.c_str();
   cc.DeliverPolicy = plan.durable_start == 0 ? js_DeliverAll : js_DeliverByStartSequence;
   cc.OptStartSeq = plan.durable_start;
   const natsStatus s = js_AddConsumer(&ci, js_, stream, &cc, nullptr, &err);
   if (s != NATS_OK) {
-    error_log_.warn(service_.now_ms(), "jetstream",
-                    "cannot create consumer " + config_.durable + " on stream " + config_.stream +
-                        ": " + status_text(s, err));
+    ctx_.error_log.warn(ctx_.pipeline.now_ms(), "jetstream",
+                        "cannot create consumer " + ctx_.config.durable + " on stream " +
+                            ctx_.config.stream + ": " + status_text(s, err));
     return false;
   }
-  ack_floor_ = ci->AckFloor.Stream;
-  ack_all_ = true;
-  next_consumer_seq_ = ci->Delivered.Consumer + 1;
-  stats_.jetstream_pending = ci->NumPending;
+  ctx_.ack_floor = ci->AckFloor.Stream;
+  out.ack_all = true;
+  out.next_consumer_seq = ci->Delivered.Consumer + 1;
+  ctx_.stats.jetstream_pending = ci->NumPending;
   jsConsumerInfo_Destroy(ci);
   log::info("jetstream",
-            "created durable consumer " + config_.durable + " on stream " + config_.stream +
-                " (filter " + subject_ + ", from " +
+            "created durable consumer " + ctx_.config.durable + " on stream " + ctx_.config.stream +
+                " (filter " + ctx_.subject + ", from " +
                 (plan.durable_start == 0 ? std::string("the start of the stream")
                                          : "sequence " + std::to_string(plan.durable_start)) +
                 ")");
   return true;
 }
 
-bool JetStreamConsumer::subscribe_inbox() {
+bool DurableBinder::subscribe_inbox() {
   // Pull by hand: a plain subscription on our own inbox and CONSUMER.MSG.NEXT requests.
   // libnats 3.4's natsSubscription_Fetch overruns its message array when the connection is
   // re-established during a fetch (heap corruption seen under ASan in the server-restart test).
@@ -194,119 +212,42 @@ bool JetStreamConsumer::subscribe_inbox() {
   if (natsInbox_Create(&inbox) != NATS_OK) return false;
   inbox_ = inbox;
   natsInbox_Destroy(inbox);
-  const natsStatus s = natsConnection_SubscribeSync(&sub_, conn_, inbox_.c_str());
+  const natsStatus s = natsConnection_SubscribeSync(&sub_, ctx_.conn, inbox_.c_str());
   if (s != NATS_OK) {
     sub_ = nullptr;
-    error_log_.warn(service_.now_ms(), "jetstream",
-                    "cannot subscribe for consumer " + config_.durable + ": " +
-                        status_text(s, static_cast<jsErrCode>(0)));
+    ctx_.error_log.warn(ctx_.pipeline.now_ms(), "jetstream",
+                        "cannot subscribe for consumer " + ctx_.config.durable + ": " +
+                            status_text(s, static_cast<jsErrCode>(0)));
     return false;
   }
   natsSubscription_SetPendingLimits(sub_, -1, -1);
   return true;
 }
 
-// After a quiet wait on the re-read: true when the ordered consumer has nothing left (the
-// rest of the range was deleted or filtered out).
-bool JetStreamConsumer::replay_drained(natsSubscription* sub) {
-  jsErrCode err = static_cast<jsErrCode>(0);
+void DurableBinder::poll_info() {
+  last_poll_ms_ = ctx_.pipeline.now_ms();
   jsConsumerInfo* ci = nullptr;
-  const natsStatus is = natsSubscription_GetConsumerInfo(&ci, sub, nullptr, &err);
-  if (is != NATS_OK) {
-    error_log_.warn(service_.now_ms(), "jetstream",
-                    "re-reading: cannot tell whether the stream has more: " + status_text(is, err));
-    return false;
-  }
-  const bool drained = ci->NumPending == 0 && ci->NumAckPending == 0;
-  jsConsumerInfo_Destroy(ci);
-  return drained;
-}
-
-bool JetStreamConsumer::replay(const ResumePlan& plan) {
-  log::info("jetstream", "re-reading stream " + config_.stream + " sequences " +
-                             std::to_string(plan.replay_from) + ".." +
-                             std::to_string(plan.replay_to) +
-                             " (delivered to the consumer, possibly not in the loaded state)");
-  const auto t0 = std::chrono::steady_clock::now();
-  jsSubOptions so;
-  jsSubOptions_Init(&so);
-  so.Stream = config_.stream.c_str();
-  so.Ordered = true;  // ephemeral, in stream order, no acks: reading leaves no trace
-  so.Config.DeliverPolicy = js_DeliverByStartSequence;
-  so.Config.OptStartSeq = plan.replay_from;
-  natsSubscription* sub = nullptr;
   jsErrCode err = static_cast<jsErrCode>(0);
-  natsStatus s = js_SubscribeSync(&sub, js_, subject_.c_str(), nullptr, &so, &err);
+  // By name: the library's per-subscription info call rejects pull subscriptions.
+  const natsStatus s = js_GetConsumerInfo(&ci, js_, ctx_.config.stream.c_str(),
+                                          ctx_.config.durable.c_str(), nullptr, &err);
   if (s != NATS_OK) {
-    error_log_.warn(service_.now_ms(), "jetstream",
-                    "cannot re-read stream " + config_.stream + ": " + status_text(s, err));
-    return false;
+    ctx_.error_log.warn(last_poll_ms_, "jetstream",
+                        "cannot read consumer info: " + status_text(s, err));
+    return;
   }
-  natsSubscription_SetPendingLimits(sub, -1, -1);  // the consumer's flow control bounds it
-  std::uint64_t count = 0;
-  bool done = false;
-  while (!done && !stopping()) {
-    natsMsg* msg = nullptr;
-    s = natsSubscription_NextMsg(&msg, sub, kFetchWaitMs);
-    if (s == NATS_TIMEOUT) {
-      done = replay_drained(sub);  // nothing came: done if nothing is left
-      continue;
-    }
-    if (s != NATS_OK) break;
-    jsMsgMetaData* meta = nullptr;
-    if (natsMsg_GetMetaData(&meta, msg) != NATS_OK) {
-      natsMsg_Destroy(msg);
-      continue;
-    }
-    const std::uint64_t seq = meta->Sequence.Stream;
-    const std::uint64_t pending = meta->NumPending;
-    jsMsgMetaData_Destroy(meta);
-    if (seq > plan.replay_to) {
-      natsMsg_Destroy(msg);  // the durable consumer delivers it
-      done = true;
-      break;
-    }
-    if (held_.contains(seq)) {
-      natsMsg_Destroy(msg);  // a curable reject held already (a re-bind): retried from there
-    } else {
-      std::optional<events::RejectReason> reason;
-      try {
-        // In stream order: this sequence and everything before it is in the state now, but for
-        // curable rejects held (resume_seq).
-        reason = pipeline_.process(
-            std::string_view(natsMsg_GetData(msg),
-                             static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
-            held_.empty() ? seq : std::min(seq, held_.begin()->first - 1), /*behind=*/true);
-      } catch (...) {
-        // Allocation failure only; the durable consumer will not deliver this one again, so
-        // stop and re-read from the recorded sequence on the next attempt.
-        natsMsg_Destroy(msg);
-        break;
-      }
-      // An AckAll durable acknowledged it with its batch: only this re-read can retry it.
-      if (ack_all_ && reason && curable(*reason)) {
-        hold(msg, seq, 1);
-      } else {
-        natsMsg_Destroy(msg);
-      }
-    }
-    ++count;
-    ++stats_.jetstream_replayed;
-    done = seq >= plan.replay_to || pending == 0;
-  }
-  natsSubscription_Unsubscribe(sub);
-  natsSubscription_Destroy(sub);
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (!done) {
-    if (!stopping()) {
-      log::warn("jetstream", "re-reading stopped after " + std::to_string(count) + " messages (" +
-                                 status_text(s, err) + "); retrying");
-    }
-    return false;
-  }
-  log::info("jetstream",
-            "re-read " + std::to_string(count) + " messages in " + std::to_string(secs) + "s");
-  return true;
+  ctx_.ack_floor = ci->AckFloor.Stream;
+  ctx_.stats.jetstream_pending = ci->NumPending;
+  ctx_.stats.jetstream_ack_pending = static_cast<std::uint64_t>(ci->NumAckPending);
+  jsConsumerInfo_Destroy(ci);
 }
 
-}  // namespace orderwatch::ingest
+void DurableBinder::unbind() {
+  if (sub_ == nullptr) return;
+  // Destroy only: the consumer is not the library's (bound, not created by the subscribe),
+  // and it must outlive us either way.
+  natsSubscription_Destroy(sub_);
+  sub_ = nullptr;
+}
+
+}  // namespace orderwatch::ingest::detail

@@ -1,3 +1,6 @@
+// NatsSource: the connection (options, callbacks, reconnect logging) and core mode's consumer
+// thread, which hands the pipeline what the client has queued in batches. Created and driven
+// by serve (serve/src/server.cpp); JetStream mode hands the connection to a JetStreamConsumer.
 #include "orderwatch/ingest/nats_source.h"
 
 #include <nats/nats.h>
@@ -11,13 +14,17 @@
 #include <utility>
 #include <vector>
 
+#include "batching.h"
 #include "dead_letter.h"
+#include "jetstream_consumer.h"
 #include "orderwatch/ingest/connection.h"
 
 namespace orderwatch::ingest {
 
 NatsSource::NatsSource(tracking::TrackerService& service, std::string url)
-    : service_(service), pipeline_(service) {
+    : service_(service),
+      pipeline_(service),
+      dead_letters_(std::make_unique<detail::DeadLetterPublisher>(pipeline_, stats_, "nats")) {
   // Connection settings are taken once: a reload does not reconnect (documented).
   const auto config = service.config();
   const auto& n = config->nats;
@@ -74,7 +81,8 @@ void NatsSource::start() {
   const auto config = service_.config();
   const auto& n = config->nats;
   if (n.jetstream) {
-    jetstream_ = std::make_unique<JetStreamConsumer>(pipeline_, stats_, *n.jetstream, n.subject);
+    jetstream_ =
+        std::make_unique<JetStreamConsumer>(pipeline_, stats_, stats_, *n.jetstream, n.subject);
     jetstream_->start(conn_);
     log::info("nats", "JetStream mode: stream " + n.jetstream->stream + ", durable consumer " +
                           n.jetstream->durable + ", subject " + n.subject);
@@ -148,36 +156,22 @@ void NatsSource::stop_core_thread() {
 }
 
 // Core mode's consumer thread: takes what the client has queued in batches (one wait per
-// batch, not one hand-over per message) and hands each batch to the pipeline. When a batch
-// came up short the queue is empty: a short nap lets the next batch gather instead of a
-// wake-up per message (at most kIdleNapUs of added latency).
-//
-// Applied messages are destroyed a few thousand at a time: natsMsg_Destroy hands each message to
-// the client library's collector thread and wakes it whenever it sleeps, so destroying them
-// as each batch ends woke it (a futex wake-up and a context switch) many times per batch.
+// batch, not one hand-over per message) and hands each batch to the pipeline (batching.h: the
+// idle nap, the deferred destroy).
 void NatsSource::consume_core(natsSubscription* sub) {
   constexpr std::size_t kBatch = 256;
-  constexpr std::size_t kSpent = 4096;  // applied messages kept before they are destroyed
-  constexpr int kWaitMs = 100;          // how often an idle thread looks at core_stop_
+  constexpr int kWaitMs = 100;  // how often an idle thread looks at core_stop_
   std::vector<natsMsg*> msgs;
-  std::vector<natsMsg*> spent;
+  detail::SpentMessages spent;
   std::vector<IngestMessage> batch;
   msgs.reserve(kBatch);
-  spent.reserve(kSpent + kBatch);
   batch.reserve(kBatch);
-  auto destroy_spent = [&] {
-    for (natsMsg* m : spent) natsMsg_Destroy(m);
-    spent.clear();
-  };
   while (!core_stop_.load(std::memory_order_relaxed)) {
     natsMsg* msg = nullptr;
     const natsStatus s = natsSubscription_NextMsg(&msg, sub, kWaitMs);
     if (s == NATS_TIMEOUT) continue;
     if (s != NATS_OK) {
-      if (s == NATS_INVALID_SUBSCRIPTION || s == NATS_CONNECTION_CLOSED) {  // drained
-        destroy_spent();
-        return;
-      }
+      if (s == NATS_INVALID_SUBSCRIPTION || s == NATS_CONNECTION_CLOSED) return;  // drained
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
       continue;
     }
@@ -198,19 +192,19 @@ void NatsSource::consume_core(natsSubscription* sub) {
     try {
       pipeline_.handle_batch(batch);
       for (std::size_t i = 0; i < msgs.size(); ++i) {
-        if (!batch[i].accepted) dead_letter(msgs[i], batch[i].reason);
+        if (!batch[i].accepted) dead_letters_->publish(conn_, msgs[i], batch[i].reason);
       }
     } catch (...) {
       // Allocation failure only (a new decoder): the batch is lost, the thread goes on.
     }
-    const bool short_batch = msgs.size() < kBatch;
-    spent.insert(spent.end(), msgs.begin(), msgs.end());
+    const bool idle = msgs.size() < kBatch && !more;
+    spent.retire(msgs);
     msgs.clear();
-    const bool idle = short_batch && !more;
-    if (idle || spent.size() >= kSpent) destroy_spent();  // nothing is held while idle
-    if (idle) std::this_thread::sleep_for(std::chrono::microseconds(kIdleNapUs));
+    if (idle) {
+      spent.destroy();  // nothing is held while idle
+      detail::idle_nap();
+    }
   }
-  destroy_spent();
 }
 
 std::string NatsSource::note_server(natsConnection* conn) {
@@ -227,18 +221,6 @@ std::string NatsSource::note_server(natsConnection* conn) {
   const std::size_t servers = split_urls(url_).size();
   return server +
          (servers > 1 ? " (one of " + std::to_string(servers) + " servers in nats.url)" : "");
-}
-
-void NatsSource::dead_letter(natsMsg* msg, events::RejectReason reason) {
-  const auto config = service_.config();
-  const std::string& subject = config->event.dead_letter_subject;
-  if (subject.empty()) return;
-  if (detail::publish_dead_letter(conn_, subject, msg, reason)) {
-    ++stats_.dead_lettered;
-  } else {
-    ++stats_.dead_letter_failures;
-    slow_log_.warn(service_.now_ms(), "nats", "cannot publish a reject on " + subject);
-  }
 }
 
 void NatsSource::on_connected(natsConnection* conn, void* self) {

@@ -1,3 +1,5 @@
+// NatsPublisher: the exporter's own connection for the few messages it publishes (redrive
+// requests), connected on first use and flushed per publish. Created by serve for redrives.
 #include "orderwatch/ingest/publisher.h"
 
 #include <nats/nats.h>

@@ -1,6 +1,7 @@
 // plan_resume: what a restart re-reads from the stream before the durable consumer takes
-// over, and what it reports lost. Sequences are small so each case reads as a picture of the
-// stream: [first..last] held, the state covers S, the consumer delivered D.
+// over, and what it reports lost; resume_point: what each applied event records. Sequences are
+// small so each case reads as a picture of the stream: [first..last] held, the state covers S, the
+// consumer delivered D.
 #include <gtest/gtest.h>
 
 #include "orderwatch/ingest/jetstream.h"
@@ -86,6 +87,22 @@ TEST(ResumePlan, ReplayNeverRunsPastTheStreamEnd) {
   const ResumePlan p = plan_resume(100, 1, 200, 250);
   EXPECT_EQ(p.replay_from, 101u);
   EXPECT_EQ(p.replay_to, 200u);
+}
+
+// The resume point every applied event records: min(its sequence, the ack floor, the oldest
+// held reject - 1). The start-up re-read used to compute its own (without the ack floor): the
+// case where the two disagreed is an event re-read above the consumer's ack floor.
+TEST(ResumePoint, NeverPassesTheAckFloor) {
+  // Delivered up to 250 before a crash, acknowledged up to 200: re-reading 230 records 200,
+  // so a snapshot taken now still has 201..250 re-read on the next start.
+  EXPECT_EQ(resume_point(230, 200, std::nullopt), 200u);
+  EXPECT_EQ(resume_point(150, 200, std::nullopt), 150u);  // below the floor: its own sequence
+}
+
+TEST(ResumePoint, StaysBelowTheOldestHeldReject) {
+  EXPECT_EQ(resume_point(230, 300, 120), 119u);
+  EXPECT_EQ(resume_point(230, 100, 120), 100u);  // the floor is lower still
+  EXPECT_EQ(resume_point(110, 300, 120), 110u);
 }
 
 }  // namespace

@@ -1,3 +1,7 @@
+// TrackerService's events, ticks and queries: the lock, the one apply step every event and
+// reject goes through (apply_locked), the behind flag and the stream position. Called by
+// ingest (IngestPipeline), the ticker and scrape/HTTP threads; snapshot files and reloads are
+// in service_snapshot.cpp and service_reload.cpp, operator actions in service_actions.cpp.
 #include "orderwatch/tracking/service.h"
 
 #include <chrono>
@@ -43,10 +47,13 @@ std::optional<ApplyResult> TrackerService::apply(const events::Event& event, std
                                                  bool behind) {
   std::lock_guard lock(mu_);
   if (generation && *generation != generation_) return std::nullopt;
-  if (stream_seq) stream_seq_ = *stream_seq;
-  behind_ = behind;
-  if (journal_.active) journal_event(event, now_ms);
-  return tracker_->apply(event, now_ms);
+  ApplyResult result{};
+  apply_locked({.events = {&event, 1},
+                .results = {&result, 1},
+                .now_ms = now_ms,
+                .stream_seq = stream_seq,
+                .behind = behind});
+  return result;
 }
 
 bool TrackerService::reject(events::RejectReason reason, std::int64_t now_ms,
@@ -54,10 +61,8 @@ bool TrackerService::reject(events::RejectReason reason, std::int64_t now_ms,
                             std::optional<std::uint64_t> generation, bool behind) {
   std::lock_guard lock(mu_);
   if (generation && *generation != generation_) return false;
-  if (stream_seq) stream_seq_ = *stream_seq;
-  behind_ = behind;
-  if (journal_.active) journal_reject(reason, now_ms);
-  tracker_->reject(reason, now_ms);
+  apply_locked(
+      {.rejects = {&reason, 1}, .now_ms = now_ms, .stream_seq = stream_seq, .behind = behind});
   return true;
 }
 
@@ -67,31 +72,15 @@ TrackerService::Batch TrackerService::begin_batch(std::uint64_t generation) {
   return Batch(*this, std::move(lock));
 }
 
-ApplyResult TrackerService::Batch::apply(const events::Event& event, std::int64_t now_ms,
-                                         std::optional<std::uint64_t> stream_seq, bool behind) {
-  if (stream_seq) service_->stream_seq_ = *stream_seq;
-  service_->behind_ = behind;
-  if (service_->journal_.active) service_->journal_event(event, now_ms);
-  return service_->tracker_->apply(event, now_ms);
-}
-
-void TrackerService::Batch::apply_all(std::span<const events::Event> events, std::int64_t now_ms,
-                                      std::span<ApplyResult> out,
-                                      std::optional<std::uint64_t> stream_seq, bool behind) {
-  if (stream_seq) service_->stream_seq_ = *stream_seq;
-  service_->behind_ = behind;
-  if (service_->journal_.active) {
-    for (const events::Event& e : events) service_->journal_event(e, now_ms);
+void TrackerService::apply_locked(const IngestStep& step) {
+  if (step.stream_seq) stream_seq_ = *step.stream_seq;
+  behind_ = step.behind;
+  if (journal_.active) {
+    for (const events::RejectReason reason : step.rejects) journal_reject(reason, step.now_ms);
+    for (const events::Event& e : step.events) journal_event(e, step.now_ms);
   }
-  service_->tracker_->apply_batch(events, now_ms, out);
-}
-
-void TrackerService::Batch::reject(events::RejectReason reason, std::int64_t now_ms,
-                                   std::optional<std::uint64_t> stream_seq, bool behind) {
-  if (stream_seq) service_->stream_seq_ = *stream_seq;
-  service_->behind_ = behind;
-  if (service_->journal_.active) service_->journal_reject(reason, now_ms);
-  service_->tracker_->reject(reason, now_ms);
+  for (const events::RejectReason reason : step.rejects) tracker_->reject(reason, step.now_ms);
+  if (!step.events.empty()) tracker_->apply_batch(step.events, step.now_ms, step.results);
 }
 
 void TrackerService::set_behind(bool behind) {

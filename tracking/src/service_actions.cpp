@@ -1,5 +1,6 @@
 // TrackerService's operator actions: one order, or the overdue orders a filter selects, under
-// the one lock (the selection and the action see the same state).
+// the one lock (the selection and the action see the same state). Called by web/'s actions API
+// (acknowledge, forget, redrive) on HTTP worker threads.
 #include "orderwatch/tracking/service.h"
 
 namespace orderwatch::tracking {

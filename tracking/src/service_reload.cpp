@@ -1,5 +1,6 @@
 // TrackerService: a config reload -- built aside from a forked image while a journal records
 // what the old tracker is given, replayed before the swap; or, where it cannot be, in the lock.
+// Called by serve's reloader (SIGHUP, POST /-/reload); the journal is fed by apply_locked.
 #include "orderwatch/tracking/service.h"
 
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 // TrackerService: snapshot files -- the forked writer (the lock held for fork() only), its
-// in-lock fallback, and loading a file.
+// in-lock fallback, and loading a file. Called by serve (the snapshot timer, shutdown, start).
 #include "orderwatch/tracking/service.h"
 
 #include <fcntl.h>

@@ -1,14 +1,10 @@
-// NatsSource: feeds the tracking::TrackerService from NATS. Connects with retries in the background
-// (the exporter starts and serves /metrics while NATS is down), reconnects forever with
-// jittered backoff, and owns the ingest room's IngestStats (connected, reconnects, slow
-// consumer, dropped messages, JetStream lag) and the log lines saying which server it is on
-// and why attempts fail. `url` may list several servers (a cluster), comma-separated. Core mode
-// (no nats.jetstream): a synchronous subscription drained by a thread of ours, which hands the
-// IngestPipeline up to 256 queued messages at a time (one wake-up and one lock acquisition per
-// batch, not per message); a message is behind (for the watermark) while messages wait after
-// it. JetStream mode: a JetStreamConsumer (jetstream.h) on its own thread, on this connection,
-// feeding the same pipeline. Nothing throws across the C callbacks. Construction, start(),
-// stop_consuming(), stop() and destruction are not thread-safe; callbacks are.
+// NatsSource: the NATS connection and the core subscription, feeding an IngestPipeline.
+// Ownership: owns the connection, the pipeline, the IngestStats scrapes read (each component
+// writes its own part), the core consumer thread and, in JetStream mode, the JetStreamConsumer
+// (docs/design.md, "ingest: from NATS to the pipeline"). Connects in the background (start()
+// returns at once), reconnects forever. Threading: construction, start(), stop_consuming(),
+// stop() and destruction from one thread; stats() from any (scrapes); the client's callbacks
+// never throw. Cost: core mode, one pipeline call per batch of up to 256 queued messages.
 #pragma once
 
 #include <nats/nats.h>
@@ -24,13 +20,17 @@
 #include <thread>
 
 #include "orderwatch/ingest/connection.h"
-#include "orderwatch/ingest/jetstream.h"
 #include "orderwatch/ingest/pipeline.h"
 #include "orderwatch/ingest/stats.h"
 #include "orderwatch/log/log.h"
 #include "orderwatch/tracking/service.h"
 
 namespace orderwatch::ingest {
+
+class JetStreamConsumer;  // ingest/src/jetstream_consumer.h
+namespace detail {
+class DeadLetterPublisher;  // ingest/src/dead_letter.h
+}
 
 class NatsSource {
  public:
@@ -59,8 +59,6 @@ class NatsSource {
  private:
   void consume_core(natsSubscription* sub);
   void stop_core_thread();
-  // Republishes a rejected message on event.dead_letter_subject, when configured.
-  void dead_letter(natsMsg* msg, events::RejectReason reason);
   static void on_connected(natsConnection*, void* self);
   static void on_disconnected(natsConnection*, void* self);
   static void on_reconnected(natsConnection*, void* self);
@@ -71,6 +69,7 @@ class NatsSource {
   tracking::TrackerService& service_;
   IngestPipeline pipeline_;
   IngestStats stats_;
+  std::unique_ptr<detail::DeadLetterPublisher> dead_letters_;  // core mode's rejects
   std::string url_;
   natsOptions* opts_ = nullptr;
   natsConnection* conn_ = nullptr;
@@ -78,7 +77,6 @@ class NatsSource {
   natsSubscription* sub_ = nullptr;
   std::unique_ptr<JetStreamConsumer> jetstream_;
   // Core mode: the thread that drains the (synchronous) subscription in batches.
-  static constexpr int kIdleNapUs = 500;
   std::thread core_thread_;
   std::atomic<bool> core_stop_{false};
   // The client calls back from its own threads until the closed callback: the destructor

@@ -1,12 +1,10 @@
-// IngestPipeline: the one owner of decode -> apply. Both sources (the core subscription's
-// callback and the JetStream consumer thread) hand it raw payloads; it decodes with a decoder
-// built from the service's current config generation, applies under the service lock, and
-// decodes again when a reload came in between (the event's status index may mean another
-// status now). Rejects are counted by reason in the tracker and logged rate-limited with a
-// sample of the payload. The stream sequence to record with an event's effects is explicit
-// (JetStream) or absent (core NATS).
-//
-// Thread-safety: handle() may be called from any thread; calls are serialised (one decoder).
+// IngestPipeline: the one owner of decode -> apply; every source hands it raw payloads and talks
+// to the service only through it (docs/design.md, "ingest: from NATS to the pipeline").
+// Ownership: references the TrackerService (which outlives it); owns the decoder and the
+// reused batch buffers. Threading: handle()/handle_batch() may be called from any thread and
+// are serialised (one decoder); the forwarding calls (now_ms, config, stream_seq, set_behind)
+// are the service's own thread-safe calls. Cost: no allocation per event once warm; one
+// service lock acquisition and one clock reading per batch (per arena-full of ids).
 #pragma once
 
 #include <cstdint>
@@ -15,7 +13,6 @@
 #include <optional>
 #include <span>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "orderwatch/events/decoder.h"
@@ -41,24 +38,24 @@ class IngestPipeline {
   IngestPipeline(const IngestPipeline&) = delete;
   IngestPipeline& operator=(const IngestPipeline&) = delete;
 
-  // Decodes and applies one payload. stream_seq: JetStream only, the resume point recorded
-  // with the event's effects (see jetstream.h). behind: more messages are known to wait behind
-  // this one (the watermark follows event times, not the wall clock; TrackerService::apply).
+  // Decodes and applies a batch in order, under one acquisition of the service lock and with
+  // one clock reading; decoded outside the service lock, and again when a reload came in
+  // between. Rejects are counted by reason and logged (rate-limited, one sample per chunk).
+  // Throws only on allocation failure (a new decoder): then nothing of the chunk was applied.
+  void handle_batch(std::span<IngestMessage> batch);
+  // A batch of one. stream_seq: JetStream only, the resume point recorded with the event's
+  // effects. behind: more messages are known to wait (the watermark follows event times).
   // Returns false when the payload was rejected (counted by reason).
   bool handle(std::string_view payload, std::optional<std::uint64_t> stream_seq = std::nullopt,
-              bool behind = false) {
-    return !process(payload, stream_seq, behind);
-  }
-  // The same, naming why a payload was rejected (nullopt: applied, duplicate or stale).
-  std::optional<events::RejectReason> process(std::string_view payload,
-                                              std::optional<std::uint64_t> stream_seq, bool behind);
+              bool behind = false);
 
-  // Decodes and applies a batch in order, under one acquisition of the service lock and with
-  // one clock reading: what handle() does per message, without its per-message hand-over.
-  // Decoded outside the service lock, as handle().
-  void handle_batch(std::span<IngestMessage> batch);
-
-  tracking::TrackerService& service() { return service_; }
+  // What sources need of the service, and nothing more.
+  std::int64_t now_ms() const { return service_.now_ms(); }
+  std::shared_ptr<const sla::Config> config() const { return service_.config(); }
+  // The stream position the state covers (TrackerService::stream_seq).
+  std::uint64_t stream_seq() { return service_.stream_seq(); }
+  // Where the source stands between batches (TrackerService::set_behind).
+  void set_behind(bool behind) { service_.set_behind(behind); }
 
  private:
   tracking::TrackerService& service_;
@@ -67,8 +64,10 @@ class IngestPipeline {
   std::uint64_t generation_ = 0;
   log::RateLimited bad_input_log_{10'000};
 
-  void log_reject(std::int64_t now, events::RejectReason reason, std::string_view payload);
+  void refresh_decoder();
+  std::size_t decode_chunk(std::span<IngestMessage> batch, std::size_t start, std::int64_t now);
   std::size_t handle_chunk(std::span<IngestMessage> batch, std::size_t start, std::int64_t now);
+  void log_reject(std::int64_t now, events::RejectReason reason, std::string_view payload);
   bool keep(std::string_view& view);
 
   // handle_batch's buffers, reused (no allocation per event once warm).
@@ -77,7 +76,8 @@ class IngestPipeline {
   std::size_t arena_used_ = 0;
   std::vector<events::Event> decoded_;
   std::vector<tracking::ApplyResult> results_;
-  std::vector<std::pair<std::size_t, events::RejectReason>> rejects_;
+  std::vector<events::RejectReason> rejects_;
+  std::size_t first_reject_ = 0;  // index in the batch of the chunk's first reject
 };
 
 }  // namespace orderwatch::ingest

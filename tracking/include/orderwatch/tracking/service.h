@@ -1,36 +1,12 @@
-// TrackerService: the thread-safe face of the order state. NATS delivery threads apply
-// decoded events; HTTP scrape threads take snapshots; a ticker advances the deadline index;
-// the main thread writes snapshot files and reloads the config.
-// One mutex guards the OrderTracker, the config it was built from, the config generation and
-// the stream sequence; each call holds it only for the O(1) apply, the O(series) snapshot or
-// summary, or the O(log orders + page) drill-down page, so neither scrapes nor API calls ever
-// wait on order counts. Saving a snapshot holds it only for a fork(): the child process sees
-// the state exactly as it was at that instant (copy-on-write) and encodes, checksums, writes,
-// fsyncs and renames the file while the parent goes on; the lock hold is the fork's page-table
-// copy. Where fork is not usable (sanitizer builds, fork failing, SaveMode::kInLock) the state
-// is encoded into memory under the lock (O(orders)) and the rest runs outside it, as before. A
-// reload builds the new tracker aside: under the lock it only forks (the child encodes the
-// state as of that instant into a pipe; without fork the image is encoded under the lock) and
-// starts a journal of what the old tracker is handed from then on (events, rejects, ticks);
-// outside it the image is loaded into a tracker built from the new config and the journal
-// replayed onto it in rounds; the last few entries are replayed under the lock, where the
-// counters are taken over and the trackers swapped in one step, so no event can fall between
-// the old and the new tracker. What the journal cannot replay -- an operator action, a status
-// of a journaled event that the new config removed or made (non-)terminal -- makes the reload
-// run the whole swap under the lock instead (ReloadMode::kInLock, as before).
-//
-// The config is a shared_ptr swapped by reload(): readers keep the one they got for as long as
-// they use it. Events are decoded outside the lock with a decoder built from some config
-// generation; apply()/reject() with a generation refuse (return nullopt/false, changing
-// nothing) when a reload happened since, and the caller decodes again.
-//
-// The service also keeps where ingest stands in the stream (behind: messages are known to wait
-// to be applied), reported with every event and by set_behind(), and passes it to every tick:
-// it decides whether the watermark W follows the event times or the wall clock (tracker.h).
-// It starts caught up, with W at the wall clock -- unless nats.jetstream is configured: a
-// durable consumer may find a backlog, so W waits for the consumer to say where it stands.
-//
-// ServiceStats (snapshot and reload self-metrics) are atomics read by scrapes.
+// TrackerService: the thread-safe face of the order state (docs/design.md, "tracking: the
+// service, reloads and snapshots"). Ownership: owns the OrderTracker, the config it was built
+// from (a shared_ptr swapped by reload(): readers keep the one they got), the config
+// generation, the stream position, the behind flag and ServiceStats. Threading: every call is
+// thread-safe; one mutex guards the state. Cost under the lock: O(1) per event (one step per
+// ingest batch), O(series) per snapshot or summary, O(log orders + page) per drill-down page;
+// saving a snapshot or reloading holds it only for a fork() (or, without fork, an O(orders)
+// encode). Events decoded with an older config generation are refused (apply()/reject() return
+// nullopt/false, changing nothing) and the caller decodes again.
 #pragma once
 
 #include <array>
@@ -136,6 +112,19 @@ struct ActionOutcome {
   std::string error;              // batch: refused filter; single: "full" when kMaxAcks held
 };
 
+// One step of ingest, as the service applies it: rejects to count and events to apply in
+// order (OrderTracker::apply_batch; results: one per event), read with one clock reading.
+// stream_seq and behind are those of the step's last message: once applied, the state covers
+// them all (stream_seq unset: core NATS, the position is left as it was).
+struct IngestStep {
+  std::span<const events::Event> events{};
+  std::span<ApplyResult> results{};
+  std::span<const events::RejectReason> rejects{};
+  std::int64_t now_ms = 0;
+  std::optional<std::uint64_t> stream_seq{};
+  bool behind = false;
+};
+
 class TrackerService {
  public:
   TrackerService(const sla::Config& config, Clock clock);
@@ -164,23 +153,15 @@ class TrackerService {
   bool reject(events::RejectReason reason, std::int64_t now_ms,
               std::optional<std::uint64_t> stream_seq = std::nullopt,
               std::optional<std::uint64_t> generation = std::nullopt, bool behind = false);
-  // Applies a batch of events under one lock acquisition (the ingest path): begin_batch()
-  // takes the lock and keeps it until the Batch is destroyed; it comes back without the lock
-  // (false) when `generation` is no longer current, and the caller decodes again with the new
-  // config. Batch::apply/reject mean what apply()/reject() mean, without the generation check
-  // (done once). Keep batches short (a few hundred events): scrapes wait for them.
+  // Holds the service lock for a run of ingest steps (the ingest path): begin_batch() takes
+  // the lock and keeps it until the Batch is destroyed; it comes back without the lock (false)
+  // when `generation` is no longer current, and the caller decodes again with the new config.
+  // Keep batches short (a few hundred events): scrapes wait for them.
   class Batch {
    public:
     explicit operator bool() const { return lock_.owns_lock(); }
-    ApplyResult apply(const events::Event& event, std::int64_t now_ms,
-                      std::optional<std::uint64_t> stream_seq, bool behind);
-    void reject(events::RejectReason reason, std::int64_t now_ms,
-                std::optional<std::uint64_t> stream_seq, bool behind);
-    // Applies events in order (OrderTracker::apply_batch); stream_seq and behind are those of
-    // the last of them (the state covers them all once this returns). out: as apply_batch.
-    void apply_all(std::span<const events::Event> events, std::int64_t now_ms,
-                   std::span<ApplyResult> out, std::optional<std::uint64_t> stream_seq,
-                   bool behind);
+    // What apply()/reject() do, for a whole chunk, without the generation check (done once).
+    void apply(const IngestStep& step) { service_->apply_locked(step); }
 
    private:
     friend class TrackerService;
@@ -241,6 +222,10 @@ class TrackerService {
                        ReloadMode mode = ReloadMode::kAuto);
 
  private:
+  // The one way events and rejects reach the tracker; mu_ held. Records the stream position
+  // and whether more messages wait, hands the step to the reload journal when one is open,
+  // then counts the rejects and applies the events.
+  void apply_locked(const IngestStep& step);
   // Reads the clock and ticks; mu_ held. Returns the clock reading. tick_locked() is what the
   // operator actions (service_actions.cpp) call before they change the state beyond the tick:
   // a reload building aside cannot replay that and swaps under the lock instead. The reads in
