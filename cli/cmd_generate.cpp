@@ -76,8 +76,8 @@ int run_generate(const Request& request) {
               << ": alerting.exporter_url is unset: the runbooks link to the exporter's pages "
                  "by path only\n";
   auto options = request.options;
-  options.format = request.format == "files" ? generate::Format::files
-                                             : generate::Format::prometheus_operator;
+  options.format =
+      request.format == "files" ? generate::Format::files : generate::Format::prometheus_operator;
   const auto list = generate::artefacts(config, options);
   return request.check ? check(request, list) : write(request, list);
 }

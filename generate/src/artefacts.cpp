@@ -34,15 +34,14 @@ std::vector<Artefact> file_artefacts(const sla::Config& config) {
   return {
       file(fs::path("rules") / rules::rules_file_name(config), rules::render_rules),
       file(fs::path("rules") / rules::rule_tests_file_name(config), rules::render_rule_tests),
-      file(fs::path("alertmanager") / "alertmanager.yml",
-           alertmanager::render_alertmanager_config),
+      file(fs::path("alertmanager") / "alertmanager.yml", alertmanager::render_alertmanager_config),
       file(fs::path("grafana") / "dashboards" / grafana::dashboard_file_name(config),
            grafana::render_dashboard),
       file(fs::path("grafana") / "provisioning" / "datasources" / grafana::kDatasourceFileName,
            grafana::render_datasource_provisioning),
-      file(fs::path("grafana") / "provisioning" / "dashboards" /
-               grafana::kDashboardProviderFileName,
-           grafana::render_dashboard_provisioning),
+      file(
+          fs::path("grafana") / "provisioning" / "dashboards" / grafana::kDashboardProviderFileName,
+          grafana::render_dashboard_provisioning),
   };
 }
 
@@ -63,15 +62,13 @@ std::vector<Artefact> operator_artefacts(const sla::Config& config, const std::s
 
 void add_runbooks(const sla::Config& config, std::vector<Artefact>& list) {
   for (const auto& alert : rules::runbook_alerts(config)) {
-    list.push_back(rendered(fs::path("runbooks") / rules::runbook_file_name(alert),
-                            [&](std::ostream& out) {
-                              rules::render_runbook_markdown(config, alert, out);
-                            }));
+    list.push_back(
+        rendered(fs::path("runbooks") / rules::runbook_file_name(alert),
+                 [&](std::ostream& out) { rules::render_runbook_markdown(config, alert, out); }));
   }
-  list.push_back(rendered(fs::path("runbooks") / rules::kRunbookIndexFileName,
-                          [&](std::ostream& out) {
-                            rules::render_runbook_index_markdown(config, out);
-                          }));
+  list.push_back(
+      rendered(fs::path("runbooks") / rules::kRunbookIndexFileName,
+               [&](std::ostream& out) { rules::render_runbook_index_markdown(config, out); }));
 }
 
 }  // namespace

@@ -27,7 +27,7 @@ enum class Format {
 struct GenerateOptions {
   Format format = Format::files;
   std::string ns = rules::kubernetes::kDefaultNamespace;  // of the prometheus-operator objects
-  bool runbooks = false;                                   // also runbooks/<alert>.md + README.md
+  bool runbooks = false;                                  // also runbooks/<alert>.md + README.md
 };
 
 // One generated file: its path relative to the output folder and its full text.
