@@ -46,8 +46,8 @@ bool parse_body(const HttpRequest& req, bool form, std::map<std::string, std::st
       rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
       const auto eq = pair.find('=');
       std::string key, value;
-      if (eq == std::string_view::npos || !drilldown::url_decode(pair.substr(0, eq), key, true) ||
-          !drilldown::url_decode(pair.substr(eq + 1), value, true)) {
+      if (eq == std::string_view::npos || !url_decode(pair.substr(0, eq), key, true) ||
+          !url_decode(pair.substr(eq + 1), value, true)) {
         err = "malformed form body";
         return false;
       }
@@ -189,20 +189,7 @@ struct Prepared {
 };
 
 HttpResponse form_done(const std::string& text) {
-  std::string esc;
-  for (char c : text) {
-    if (c == '<')
-      esc += "&lt;";
-    else if (c == '>')
-      esc += "&gt;";
-    else if (c == '&')
-      esc += "&amp;";
-    else
-      esc += c;
-  }
-  return HttpResponse{200, "text/html; charset=utf-8",
-                      "<!doctype html><title>orderwatch action</title><p>" + esc +
-                          "</p><p><a href=\"/\">Back to the overdue orders</a></p>\n"};
+  return message_page(200, "orderwatch action", text, "/", "Back to the overdue orders");
 }
 
 }  // namespace

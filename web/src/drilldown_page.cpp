@@ -31,7 +31,6 @@ std::string drilldown::human_age(std::int64_t ms) {
 namespace {
 
 using drilldown::human_age;
-using drilldown::url_encode;
 using markup::esc;
 
 constexpr std::size_t kOverviewRows = 20;  // per status on the unfiltered page

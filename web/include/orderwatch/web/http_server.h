@@ -24,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "orderwatch/web/web_config.h"
 
@@ -63,6 +64,17 @@ struct HttpResponse {
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 // Path -> handler; a key ending in "*" matches every path with that prefix.
 using Routes = std::map<std::string, HttpHandler>;
+
+// Text helpers the handlers share (http_text.cpp). Pure functions; thread-safe.
+// Decodes %XX, and '+' as a space when plus_is_space (query strings, form bodies); false on a
+// malformed escape ('%' not followed by two hex digits).
+bool url_decode(std::string_view in, std::string& out, bool plus_is_space);
+// Percent-encodes every byte but the unreserved ones (A-Z a-z 0-9 - _ . ~).
+std::string url_encode(std::string_view in);
+// A short HTML answer: `text` (&, < and > escaped) and a link back to `back_href` reading
+// `back_text` (both markup, not escaped), under the page title `title`.
+HttpResponse message_page(int status, std::string_view title, std::string_view text,
+                          std::string_view back_href, std::string_view back_text);
 
 // "127.0.0.1:9464", "[::1]:9464", ":9464" (all interfaces), port 0 = any free port.
 // Throws std::invalid_argument with a readable message on a malformed address.
