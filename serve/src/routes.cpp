@@ -1,3 +1,6 @@
+// serve's own routes (routes.h): /metrics, /healthz, /readyz, /-/reload, the runbooks and the
+// index page without the API. Registered by Server::Parts::routes (server.cpp) next to the
+// drill-down and action routes of web/.
 #include "routes.h"
 
 #include <string>

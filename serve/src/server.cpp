@@ -1,3 +1,6 @@
+// Server (serve.h): builds the tracking service, the NATS source, the routes and the HTTP
+// server in order, reloads the config, runs the periodic snapshot and shuts down in order.
+// Called by run() (run.cpp) for `orderwatch serve`, and by the integration tests in-process.
 #include <nats/nats.h>
 #include <unistd.h>
 

@@ -1,3 +1,6 @@
+// The page's action forms (action_forms.h): plain HTML forms, no scripts, posting to the
+// actions API with the user's form token. Called by the drill-down page (drilldown_page.cpp)
+// when serve enabled the actions.
 #include "action_forms.h"
 
 #include "orderwatch/rules/text.h"

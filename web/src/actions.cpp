@@ -1,3 +1,6 @@
+// ActionsApi (actions.h): the operator actions' routes -- reading and checking a request
+// (cross-site refusal, body, form token, reason), acting through the tracking service,
+// publishing redrives, the audit list and counts. Routes registered by serve (server.cpp).
 #include "orderwatch/web/actions.h"
 
 #include <openssl/crypto.h>

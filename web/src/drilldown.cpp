@@ -1,3 +1,6 @@
+// The drill-down JSON API (DrilldownApi::overdue, order, summary, add_routes) and the request
+// parsing the API and the page share (drilldown_params.h: filters, order ids, cursors).
+// Routes registered by serve (server.cpp); the page is drilldown_page.cpp.
 #include "orderwatch/web/drilldown.h"
 
 #include "orderwatch/events/time.h"
