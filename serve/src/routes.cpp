@@ -69,9 +69,7 @@ HttpResponse runbook(const sla::Config& config, const HttpRequest& req) {
   std::string status, severity;
   std::string_view query = req.query;
   while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    const std::string_view pair = web::next_pair(query);
     if (pair.empty()) continue;
     const auto eq = pair.find('=');
     const std::string_view key = pair.substr(0, eq);

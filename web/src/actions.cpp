@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "drilldown_params.h"
+#include "json_answer.h"
 #include "orderwatch/events/time.h"
 #include "orderwatch/log/log.h"
 
@@ -20,10 +21,7 @@ namespace {
 using json = nlohmann::json;
 using tracking::OrderAction;
 
-HttpResponse reply(int status, const json& body) {
-  return HttpResponse{status, "application/json",
-                      body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"};
-}
+HttpResponse reply(int status, const json& body) { return json_response(status, body); }
 HttpResponse error(int status, const std::string& message) {
   return reply(status, json{{"error", message}});
 }
@@ -44,9 +42,7 @@ bool parse_body(const HttpRequest& req, bool form, std::map<std::string, std::st
   if (form) {
     std::string_view rest = req.body;
     while (!rest.empty()) {
-      const auto amp = rest.find('&');
-      const std::string_view pair = rest.substr(0, amp);
-      rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+      const std::string_view pair = next_pair(rest);
       const auto eq = pair.find('=');
       std::string key, value;
       if (eq == std::string_view::npos || !url_decode(pair.substr(0, eq), key, true) ||
@@ -264,9 +260,7 @@ HttpResponse ActionsApi::on_batch(const HttpRequest& req, std::size_t action) {
   std::string query;
   bool dry_run = false;
   for (std::string_view rest = req.query; !rest.empty();) {
-    const auto amp = rest.find('&');
-    const std::string_view pair = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    const std::string_view pair = next_pair(rest);
     if (pair == "dry_run=true") {
       dry_run = true;
     } else if (pair.starts_with("dry_run=") && pair != "dry_run=false") {

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "drilldown_params.h"
+#include "json_answer.h"
 
 namespace orderwatch::web {
 
@@ -26,9 +27,7 @@ std::string parse_params(std::string_view query, Filters& out,
   if (query.size() > kMaxQueryBytes) return "query string too long";
   std::set<std::string> seen;
   while (!query.empty()) {
-    const std::size_t amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    const std::string_view pair = next_pair(query);
     if (pair.empty()) continue;
     const auto eq = pair.find('=');
     std::string key, value;
@@ -94,12 +93,6 @@ namespace {
 
 using json = nlohmann::ordered_json;
 using drilldown::Filters;
-
-HttpResponse json_response(int status, const json& body) {
-  // Ids are whatever the shop sent: invalid UTF-8 is replaced rather than refused.
-  return HttpResponse{status, "application/json",
-                      body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"};
-}
 
 HttpResponse json_error(int status, const std::string& message) {
   return json_response(status, json{{"error", message}});

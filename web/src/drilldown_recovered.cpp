@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "drilldown_params.h"
+#include "json_answer.h"
 #include "markup.h"
 #include "orderwatch/events/time.h"
 #include "orderwatch/web/drilldown.h"
@@ -15,11 +16,6 @@ namespace orderwatch::web {
 namespace {
 
 using json = nlohmann::ordered_json;
-
-HttpResponse json_response(int status, const json& body) {
-  return HttpResponse{status, "application/json",
-                      body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"};
-}
 
 using markup::esc;
 

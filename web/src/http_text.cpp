@@ -34,6 +34,13 @@ bool url_decode(std::string_view in, std::string& out, bool plus_is_space) {
   return true;
 }
 
+std::string_view next_pair(std::string_view& rest) {
+  const std::size_t amp = rest.find('&');
+  const std::string_view pair = rest.substr(0, amp);
+  rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+  return pair;
+}
+
 std::string url_encode(std::string_view in) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

@@ -58,6 +58,9 @@ using Routes = std::map<std::string, HttpHandler>;
 // Decodes %XX, and '+' as a space when plus_is_space (query strings, form bodies); false on a
 // malformed escape ('%' not followed by two hex digits).
 bool url_decode(std::string_view in, std::string& out, bool plus_is_space);
+// The next "key=value" pair of a query string or form body (up to the next '&', still
+// encoded), taken off the front of `rest`.
+std::string_view next_pair(std::string_view& rest);
 // Percent-encodes every byte but the unreserved ones (A-Z a-z 0-9 - _ . ~).
 std::string url_encode(std::string_view in);
 // A short HTML answer: `text` (&, < and > escaped) and a link back to `back_href` reading
