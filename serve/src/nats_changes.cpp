@@ -38,18 +38,24 @@ auto keyed_fields(const sla::NatsConfig& c) {
                     keyed("nats.jetstream", jetstream)};
 }
 
+// Appends the key of every entry of `was` whose fields differ from the same entry of `now`.
+template <class Entries, std::size_t... I>
+void add_changed(const Entries& was, const Entries& now, std::index_sequence<I...>,
+                 std::vector<std::string>& out) {
+  auto note = [&out](const auto& w, const auto& n) {
+    if (w.second != n.second) out.emplace_back(w.first);
+  };
+  (note(std::get<I>(was), std::get<I>(now)), ...);
+}
+
 }  // namespace
 
 std::vector<std::string> changed_nats(const sla::NatsConfig& running, const sla::NatsConfig& next) {
   std::vector<std::string> out;
   if (running == next) return out;
-  const auto a = keyed_fields(running);
-  const auto b = keyed_fields(next);
-  auto note = [&out](const auto& was, const auto& now) {
-    if (was.second != now.second) out.emplace_back(was.first);
-  };
-  [&]<std::size_t... I>(std::index_sequence<I...>) { (note(std::get<I>(a), std::get<I>(b)), ...); }
-  (std::make_index_sequence<std::tuple_size_v<decltype(a)>>{});
+  const auto was = keyed_fields(running);
+  const auto now = keyed_fields(next);
+  add_changed(was, now, std::make_index_sequence<std::tuple_size_v<decltype(was)>>{}, out);
   return out;
 }
 
