@@ -1,3 +1,6 @@
+// Snapshot files for serve (persistence.h): loading at start-up, writing periodically and at
+// shutdown, with the log lines an operator reads; also serve's clock and time texts. Called by
+// Server (server.cpp).
 #include "persistence.h"
 
 #include <sys/stat.h>

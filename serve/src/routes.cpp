@@ -1,6 +1,8 @@
+// serve's own routes (routes.h): /metrics, /healthz, /readyz, /-/reload, the runbooks and the
+// index page without the API. Registered by Server::Parts::routes (server.cpp) next to the
+// drill-down and action routes of web/.
 #include "routes.h"
 
-#include <cctype>
 #include <string>
 #include <string_view>
 
@@ -57,40 +59,8 @@ void add_reload_route(web::Routes& routes, bool enabled, Reloader reload) {
 
 namespace {
 
-// %XX and '+' decoded; false on a malformed escape.
-bool query_decode(std::string_view in, std::string& out) {
-  out.clear();
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '+') {
-      out += ' ';
-    } else if (in[i] != '%') {
-      out += in[i];
-    } else if (i + 2 < in.size() && std::isxdigit(static_cast<unsigned char>(in[i + 1])) &&
-               std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
-      out += static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      return false;
-    }
-  }
-  return true;
-}
-
 HttpResponse runbook_error(int status, const std::string& message) {
-  std::string escaped;
-  for (char c : message) {
-    if (c == '<')
-      escaped += "&lt;";
-    else if (c == '>')
-      escaped += "&gt;";
-    else if (c == '&')
-      escaped += "&amp;";
-    else
-      escaped += c;
-  }
-  return HttpResponse{status, "text/html; charset=utf-8",
-                      "<!doctype html><title>runbook</title><p>" + escaped +
-                          "</p><p><a href=\"/runbooks/\">All runbooks</a></p>\n"};
+  return web::message_page(status, "runbook", message, "/runbooks/", "All runbooks");
 }
 
 HttpResponse runbook(const sla::Config& config, const HttpRequest& req) {
@@ -99,14 +69,12 @@ HttpResponse runbook(const sla::Config& config, const HttpRequest& req) {
   std::string status, severity;
   std::string_view query = req.query;
   while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    const std::string_view pair = web::next_pair(query);
     if (pair.empty()) continue;
     const auto eq = pair.find('=');
     const std::string_view key = pair.substr(0, eq);
     std::string value;
-    if (eq == std::string_view::npos || !query_decode(pair.substr(eq + 1), value))
+    if (eq == std::string_view::npos || !web::url_decode(pair.substr(eq + 1), value, true))
       return runbook_error(400, "malformed query parameter " + std::string(pair));
     if (key == "status") {
       status = value;

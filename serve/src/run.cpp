@@ -1,3 +1,6 @@
+// run() (serve.h), the entry point of `orderwatch serve` called by the CLI: tunes malloc,
+// starts a Server, turns SIGINT/SIGTERM into shutdown and SIGHUP into reload, and drives the
+// main loop.
 #include <malloc.h>
 #include <nats/nats.h>
 #include <signal.h>
@@ -14,13 +17,9 @@ namespace orderwatch::serve {
 
 namespace {
 
-// The NATS client's reader thread allocates every message and the ingest thread frees it. With
-// glibc's per-thread arenas the reader's arena is an mmap'd heap that grows one mprotect() per
-// page whenever a backlog queues up (half of the reader thread's CPU in a profile at 1M events
-// queued). One arena grows with sbrk and a generous top pad instead, and keeps what a drained
-// backlog freed for the next one rather than trimming and growing again. What the operator set
-// in the environment (MALLOC_ARENA_MAX, MALLOC_TOP_PAD_, MALLOC_TRIM_THRESHOLD_, or the same in
-// GLIBC_TUNABLES) wins.
+// One malloc arena with a generous top pad, unless the operator set these in the environment
+// (MALLOC_ARENA_MAX, MALLOC_TOP_PAD_, MALLOC_TRIM_THRESHOLD_, or the same in GLIBC_TUNABLES).
+// Why: docs/design.md, web and serve.
 bool operator_set(const char* env, const char* tunable) {
   if (std::getenv(env) != nullptr) return true;
   const char* tunables = std::getenv("GLIBC_TUNABLES");

@@ -1,3 +1,6 @@
+// Server (serve.h): builds the tracking service, the NATS source, the routes and the HTTP
+// server in order, reloads the config, runs the periodic snapshot and shuts down in order.
+// Called by run() (run.cpp) for `orderwatch serve`, and by the integration tests in-process.
 #include <nats/nats.h>
 #include <unistd.h>
 
@@ -8,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "nats_changes.h"
 #include "orderwatch/ingest/nats_source.h"
 #include "orderwatch/ingest/publisher.h"
 #include "orderwatch/log/log.h"
@@ -91,48 +95,6 @@ web::WebConfig load_web(const Options& o) {
   } catch (const std::exception& e) {
     throw StartError{kExitInvalid, std::string("orderwatch serve: --web.config.file ") + e.what()};
   }
-}
-
-// The nats.* keys whose values differ between the running config and a reloaded one.
-std::vector<std::string> changed_nats(const sla::NatsConfig& a, const sla::NatsConfig& b) {
-  std::vector<std::string> out;
-  auto diff = [&](const char* key, bool differs) {
-    if (differs) out.emplace_back(key);
-  };
-  diff("nats.url", a.url != b.url);
-  diff("nats.subject", a.subject != b.subject);
-  diff("nats.queue_group", a.queue_group != b.queue_group);
-  diff("nats.user", a.user != b.user);
-  diff("nats.password_file", a.password_file != b.password_file);
-  diff("nats.token_file", a.token_file != b.token_file);
-  diff("nats.credentials_file", a.credentials_file != b.credentials_file);
-  diff("nats.tls", a.tls_ca_file != b.tls_ca_file || a.tls_cert_file != b.tls_cert_file ||
-                       a.tls_key_file != b.tls_key_file);
-  diff("nats.pending_messages_limit", a.pending_messages_limit != b.pending_messages_limit);
-  const auto& ja = a.jetstream;
-  const auto& jb = b.jetstream;
-  diff("nats.jetstream",
-       ja.has_value() != jb.has_value() ||
-           (ja && (ja->stream != jb->stream || ja->durable != jb->durable ||
-                   ja->ack_wait != jb->ack_wait || ja->max_ack_pending != jb->max_ack_pending ||
-                   ja->max_deliver != jb->max_deliver)));
-  return out;
-}
-
-// What a reload that changed nats.* settings leaves running, for the log and the answer.
-std::string nats_unchanged_note(const std::vector<std::string>& changed,
-                                const sla::NatsConfig& running) {
-  std::string keys;
-  for (const auto& k : changed) keys += (keys.empty() ? "" : ", ") + k;
-  std::string mode = running.jetstream ? "JetStream stream " + running.jetstream->stream +
-                                             ", durable " + running.jetstream->durable
-                                       : std::string("core NATS");
-  if (!running.jetstream && !running.queue_group.empty()) {
-    mode += ", queue group " + running.queue_group;
-  }
-  return "changed nats settings (" + keys +
-         ") apply at the next restart; until then the running ones stay in effect: subject " +
-         running.subject + " (" + mode + ")";
 }
 
 }  // namespace

@@ -1,7 +1,10 @@
+// The page's action forms (action_forms.h): plain HTML forms, no scripts, posting to the
+// actions API with the user's form token. Called by the drill-down page (drilldown_page.cpp)
+// when serve enabled the actions.
 #include "action_forms.h"
 
-#include "drilldown_params.h"
 #include "orderwatch/rules/text.h"
+#include "orderwatch/web/http_server.h"
 
 namespace orderwatch::web::forms {
 
@@ -32,9 +35,9 @@ std::string order_forms(const std::string& encoded_id, const std::string& token)
 std::string batch_forms(std::string_view status, std::string_view severity,
                         const std::string& token) {
   std::string q = "?";
-  if (!status.empty()) q += "status=" + drilldown::url_encode(status);
+  if (!status.empty()) q += "status=" + url_encode(status);
   if (!severity.empty())
-    q += std::string(q.size() > 1 ? "&" : "") + "severity=" + drilldown::url_encode(severity);
+    q += std::string(q.size() > 1 ? "&" : "") + "severity=" + url_encode(severity);
   const std::string sep = q.size() > 1 ? "&" : "";
   std::string html =
       "<div class=\"batch\"><span>Every overdue order of this list (at most 1000):</span>";

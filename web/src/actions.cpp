@@ -1,3 +1,6 @@
+// ActionsApi (actions.h): the operator actions' routes -- reading and checking a request
+// (cross-site refusal, body, form token, reason), acting through the tracking service,
+// publishing redrives, the audit list and counts. Routes registered by serve (server.cpp).
 #include "orderwatch/web/actions.h"
 
 #include <openssl/crypto.h>
@@ -7,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "drilldown_params.h"
+#include "json_answer.h"
 #include "orderwatch/events/time.h"
 #include "orderwatch/log/log.h"
 
@@ -17,10 +21,7 @@ namespace {
 using json = nlohmann::json;
 using tracking::OrderAction;
 
-HttpResponse reply(int status, const json& body) {
-  return HttpResponse{status, "application/json",
-                      body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"};
-}
+HttpResponse reply(int status, const json& body) { return json_response(status, body); }
 HttpResponse error(int status, const std::string& message) {
   return reply(status, json{{"error", message}});
 }
@@ -41,13 +42,11 @@ bool parse_body(const HttpRequest& req, bool form, std::map<std::string, std::st
   if (form) {
     std::string_view rest = req.body;
     while (!rest.empty()) {
-      const auto amp = rest.find('&');
-      const std::string_view pair = rest.substr(0, amp);
-      rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+      const std::string_view pair = next_pair(rest);
       const auto eq = pair.find('=');
       std::string key, value;
-      if (eq == std::string_view::npos || !drilldown::url_decode(pair.substr(0, eq), key, true) ||
-          !drilldown::url_decode(pair.substr(eq + 1), value, true)) {
+      if (eq == std::string_view::npos || !url_decode(pair.substr(0, eq), key, true) ||
+          !url_decode(pair.substr(eq + 1), value, true)) {
         err = "malformed form body";
         return false;
       }
@@ -189,20 +188,7 @@ struct Prepared {
 };
 
 HttpResponse form_done(const std::string& text) {
-  std::string esc;
-  for (char c : text) {
-    if (c == '<')
-      esc += "&lt;";
-    else if (c == '>')
-      esc += "&gt;";
-    else if (c == '&')
-      esc += "&amp;";
-    else
-      esc += c;
-  }
-  return HttpResponse{200, "text/html; charset=utf-8",
-                      "<!doctype html><title>orderwatch action</title><p>" + esc +
-                          "</p><p><a href=\"/\">Back to the overdue orders</a></p>\n"};
+  return message_page(200, "orderwatch action", text, "/", "Back to the overdue orders");
 }
 
 }  // namespace
@@ -274,9 +260,7 @@ HttpResponse ActionsApi::on_batch(const HttpRequest& req, std::size_t action) {
   std::string query;
   bool dry_run = false;
   for (std::string_view rest = req.query; !rest.empty();) {
-    const auto amp = rest.find('&');
-    const std::string_view pair = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    const std::string_view pair = next_pair(rest);
     if (pair == "dry_run=true") {
       dry_run = true;
     } else if (pair.starts_with("dry_run=") && pair != "dry_run=false") {

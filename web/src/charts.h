@@ -1,15 +1,12 @@
-// Charts for the drill-down page: pure functions from a small model to an inline <svg>
-// element (no scripts, no external assets, no style attributes: presentation attributes only,
-// so the page's Content-Security-Policy -- default-src 'none' -- is all they need). Every text
-// goes through rules::html_escape. Byte-stable for the same model; thread-safe.
-//
+// Private: the drill-down page's charts, pure functions from a small model to an inline <svg>
+// element (no scripts, no style attributes), every text escaped. Byte-stable for the same
+// model; thread-safe; O(samples) and O(buckets).
 //  - trend_svg: per status, in-flight and overdue counts over the last hour, as lines (the
 //    service's TrendRing samples).
-//  - age_svg: the distribution of the current ages of a status's orders against its SLA
-//    tiers: one bar per bucket of order_age_seconds (the same numbers as /metrics), a marker at
-//    every tier threshold (each is a bucket bound).
-//
+//  - age_svg: the current ages of a status's orders against its SLA tiers: one bar per bucket
+//    of order_age_seconds, a marker at every tier threshold (each is a bucket bound).
 // section() builds the models from the service's views and lays the charts out for the page.
+// Design: docs/design.md, web and serve.
 #pragma once
 
 #include <cstdint>

@@ -1,3 +1,6 @@
+// The drill-down JSON API (DrilldownApi::overdue, order, summary, add_routes) and the request
+// parsing the API and the page share (drilldown_params.h: filters, order ids, cursors).
+// Routes registered by serve (server.cpp); the page is drilldown_page.cpp.
 #include "orderwatch/web/drilldown.h"
 
 #include "orderwatch/events/time.h"
@@ -9,52 +12,11 @@
 #include <set>
 
 #include "drilldown_params.h"
+#include "json_answer.h"
 
 namespace orderwatch::web {
 
 namespace drilldown {
-
-bool url_decode(std::string_view in, std::string& out, bool plus_is_space) {
-  out.clear();
-  out.reserve(in.size());
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%') {
-      if (i + 2 >= in.size()) return false;
-      const int hi = hex(in[i + 1]);
-      const int lo = hex(in[i + 2]);
-      if (hi < 0 || lo < 0) return false;
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else if (in[i] == '+' && plus_is_space) {
-      out += ' ';
-    } else {
-      out += in[i];
-    }
-  }
-  return true;
-}
-
-std::string url_encode(std::string_view in) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : in) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 namespace {
 
@@ -65,9 +27,7 @@ std::string parse_params(std::string_view query, Filters& out,
   if (query.size() > kMaxQueryBytes) return "query string too long";
   std::set<std::string> seen;
   while (!query.empty()) {
-    const std::size_t amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    const std::string_view pair = next_pair(query);
     if (pair.empty()) continue;
     const auto eq = pair.find('=');
     std::string key, value;
@@ -133,12 +93,6 @@ namespace {
 
 using json = nlohmann::ordered_json;
 using drilldown::Filters;
-
-HttpResponse json_response(int status, const json& body) {
-  // Ids are whatever the shop sent: invalid UTF-8 is replaced rather than refused.
-  return HttpResponse{status, "application/json",
-                      body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"};
-}
 
 HttpResponse json_error(int status, const std::string& message) {
   return json_response(status, json{{"error", message}});

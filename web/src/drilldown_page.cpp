@@ -1,15 +1,19 @@
-// The drill-down page at "/": plain server-rendered HTML with inline CSS and inline SVG charts
-// (charts.h; no scripts, no external assets), every value HTML-escaped. Links use the same
-// filters as the API, so an alert's drilldown_url (<exporter_url>/?status=S&severity=K) opens
-// the stuck orders.
+// The drill-down page at "/" (DrilldownApi::page, routed by DrilldownApi::add_routes): the
+// summary table, the charts, then the overview of every status or one filtered list, and what
+// recovered. Plain server-rendered HTML, every value escaped; links use the API's filters, so an
+// alert's drilldown_url (<exporter_url>/?status=S&severity=K) opens the stuck orders.
 #include "action_forms.h"
 #include "charts.h"
 #include "drilldown_params.h"
 #include "drilldown_recovered.h"
+#include "markup.h"
 #include "orderwatch/web/drilldown.h"
 
 #include "orderwatch/events/time.h"
-#include "orderwatch/rules/text.h"
+
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace orderwatch::web {
 
@@ -27,12 +31,9 @@ std::string drilldown::human_age(std::int64_t ms) {
 namespace {
 
 using drilldown::human_age;
-
-using drilldown::url_encode;
+using markup::esc;
 
 constexpr std::size_t kOverviewRows = 20;  // per status on the unfiltered page
-
-std::string esc(std::string_view text) { return rules::html_escape(text); }
 
 // 4 of 5 -> "80 %"; a share that rounds to 0 but is not: "<1 %".
 std::string percent(std::int64_t part, std::int64_t whole) {
@@ -126,56 +127,147 @@ void summary_table(std::string& html, const tracking::TrackerSummary& sum) {
   html += "</table>\n";
 }
 
-// max_id_bytes: the API's bound; longer ids (kept from a snapshot or an older config) are shown
-// but not linked to a lookup that would refuse them.
-void orders_table(std::string& html, const tracking::OverduePage& page, std::size_t max_id_bytes,
-                  const std::string& token = "") {
+// What the order tables of one page share.
+struct OrderTables {
+  tracking::TrackerService& service;
+  // The API's id bound: longer ids (kept from a snapshot or an older config) are shown but not
+  // linked to a lookup that would refuse them.
+  std::size_t max_id_bytes = 0;
+  std::string token;  // the user's form token; "" = no action forms
+};
+
+// One order's row: id (linked when the lookup takes it), status, entered, age, tier,
+// dimensions, and with a token its acknowledgement and forms.
+void order_row(std::string& html, const tracking::OrderView& v, std::int64_t now_ms,
+               const OrderTables& t) {
+  const bool linkable = drilldown::linkable_id(v.id, t.max_id_bytes);
+  html += linkable ? "<tr><td class=\"id\"><a href=\"/api/v1/orders/" + esc(url_encode(v.id)) +
+                         "\">" + esc(v.id) + "</a>"
+                   : "<tr><td class=\"id\">" + esc(v.id);
+  html += "</td><td>" + esc(v.status_name) + "</td><td>" +
+          esc(events::format_rfc3339_ms(v.entered_ms)) + "</td><td class=\"num\">" +
+          esc(human_age(now_ms - v.entered_ms)) + "</td><td class=\"sev-" + esc(v.severity) +
+          "\">" + esc(v.severity) + "</td>";
+  for (const auto& value : v.dims) html += "<td>" + esc(value) + "</td>";
+  if (!t.token.empty()) {
+    html += "<td>";
+    if (v.ack) {
+      html += "<span class=\"acked\">acknowledged by " + esc(v.ack->actor) + ": " +
+              esc(v.ack->reason) + "</span>";
+    }
+    if (linkable) html += forms::order_forms(url_encode(v.id), t.token);
+    html += "</td>";
+  }
+  html += "</tr>\n";
+}
+
+void orders_table(std::string& html, const tracking::OverduePage& page, const OrderTables& t) {
   if (page.orders.empty()) {
-    html += "<p class=\"muted\">No overdue orders.</p>\n";
+    html += markup::muted_note("No overdue orders.");
     return;
   }
-  html +=
-      "<table class=\"orders\"><tr><th>Order</th><th>Status</th><th>Entered (UTC)</th>"
-      "<th>Age</th><th>Tier</th>";
-  for (const auto& label : page.dimension_labels) html += "<th>" + esc(label) + "</th>";
-  if (!token.empty()) html += "<th>Act</th>";
-  html += "</tr>\n";
-  for (const auto& v : page.orders) {
-    html += drilldown::linkable_id(v.id, max_id_bytes)
-                ? "<tr><td class=\"id\"><a href=\"/api/v1/orders/" + esc(url_encode(v.id)) + "\">" +
-                      esc(v.id) + "</a>"
-                : "<tr><td class=\"id\">" + esc(v.id);
-    html += "</td><td>" + esc(v.status_name) + "</td><td>" +
-            esc(events::format_rfc3339_ms(v.entered_ms)) + "</td><td class=\"num\">" +
-            esc(human_age(page.now_ms - v.entered_ms)) + "</td><td class=\"sev-" + esc(v.severity) +
-            "\">" + esc(v.severity) + "</td>";
-    for (const auto& value : v.dims) html += "<td>" + esc(value) + "</td>";
-    if (!token.empty()) {
-      html += "<td>";
-      if (v.ack) {
-        html += "<span class=\"acked\">acknowledged by " + esc(v.ack->actor) + ": " +
-                esc(v.ack->reason) + "</span>";
-      }
-      if (drilldown::linkable_id(v.id, max_id_bytes))
-        html += forms::order_forms(url_encode(v.id), token);
-      html += "</td>";
-    }
-    html += "</tr>\n";
-  }
+  std::vector<std::string> columns{"Order", "Status", "Entered (UTC)", "Age", "Tier"};
+  columns.insert(columns.end(), page.dimension_labels.begin(), page.dimension_labels.end());
+  if (!t.token.empty()) columns.emplace_back("Act");
+  markup::table_head(html, "orders", columns);
+  for (const auto& v : page.orders) order_row(html, v, page.now_ms, t);
   html += "</table>\n";
 }
 
-// The acknowledged orders the filters select, listed apart from the overdue ones (not
-// alerting); page: an AckFilter::kOnly answer.
-void acknowledged_table(std::string& html, const tracking::OverduePage& page,
-                        std::size_t max_id_bytes, const std::string& token) {
+// The acknowledged orders `q` selects (its status and severity filters), listed apart from the
+// overdue ones (not alerting).
+void acknowledged_table(std::string& html, tracking::OverdueQuery q, const OrderTables& t) {
+  q.acknowledged = tracking::AckFilter::kOnly;
+  const tracking::OverduePage page = t.service.overdue(q);
   if (page.orders.empty()) return;
   html += "<h3>Acknowledged (not alerting): " + std::to_string(page.total) + "</h3>\n";
-  orders_table(html, page, max_id_bytes, token);
+  orders_table(html, page, t);
   if (page.next) {
-    html += "<p class=\"muted\">" + std::to_string(page.total - page.orders.size()) +
-            " more acknowledged.</p>\n";
+    html +=
+        markup::muted_note(std::to_string(page.total - page.orders.size()) + " more acknowledged.");
   }
+}
+
+// The page without filters: the oldest few overdue orders of every status (`limit`, default
+// kOverviewRows), each linking to its full list, then what recovered.
+void overview(std::string& html, const OrderTables& t, const tracking::TrackerSummary& sum,
+              std::optional<std::size_t> limit) {
+  tracking::OverdueQuery q;
+  for (const auto& s : sum.statuses) {
+    if (s.terminal || s.overdue.empty()) continue;
+    q.status = s.name;
+    q.limit = limit.value_or(kOverviewRows);
+    q.acknowledged = tracking::AckFilter::kExclude;
+    const tracking::OverduePage page = t.service.overdue(q);
+    if (!page.error.empty()) continue;  // the config changed between the two calls
+    html += "<h2 id=\"" + esc(s.name) + "\">" + esc(s.name) + ": " + std::to_string(page.total) +
+            " overdue</h2>\n";
+    orders_table(html, page, t);
+    if (page.next) {
+      html += "<p><a href=\"" + esc(link(s.name, "")) + "\">all " + std::to_string(page.total) +
+              " overdue " + esc(s.name) + " orders &rarr;</a></p>\n";
+    }
+    if (page.acknowledged > 0) acknowledged_table(html, q, t);
+  }
+  drilldown::recovered_section(html, t.service.recovered("", drilldown::kRecoveredRows), "");
+}
+
+// The page with filters: one page of the overdue orders they select (batch forms, a link to
+// the next page), the acknowledged ones on the first page, then what recovered. Returns the
+// service's refusal of a filter (unknown status or severity), or "" when drawn.
+std::string filtered_list(std::string& html, const OrderTables& t, const drilldown::Filters& f) {
+  tracking::OverdueQuery q;
+  q.status = f.status;
+  q.severity = f.severity;
+  q.after = f.cursor;
+  q.limit = f.limit.value_or(kDefaultPageLimit);
+  q.acknowledged = tracking::AckFilter::kExclude;
+  const tracking::OverduePage page = t.service.overdue(q);
+  if (!page.error.empty()) return page.error;
+  std::string title = f.status.empty() ? "All statuses" : f.status;
+  if (!f.severity.empty()) title += ", past " + f.severity;
+  html += "<h2>" + esc(title) + ": " + std::to_string(page.total) + " overdue" +
+          (f.cursor ? " (continued)" : "") + "</h2>\n";
+  orders_table(html, page, t);
+  if (!t.token.empty() && page.total + page.acknowledged > 0)
+    html += forms::batch_forms(f.status, f.severity, t.token);
+  if (page.next) {
+    html += "<p><a id=\"next\" href=\"" +
+            esc(link(f.status, f.severity, format_cursor(*page.next), f.limit.value_or(0))) +
+            "\">next page &rarr;</a></p>\n";
+  }
+  if (page.acknowledged > 0 && !f.cursor) {
+    q.limit = kOverviewRows;
+    acknowledged_table(html, q, t);
+  }
+  drilldown::recovered_section(html, t.service.recovered(f.status, drilldown::kRecoveredRows),
+                               f.status);
+  return "";
+}
+
+// The page's head, title and navigation.
+std::string page_head(std::string_view service_name) {
+  std::string html =
+      "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width\">"
+      "<title>orderwatch " +
+      esc(service_name) + ": who is stuck</title>" + kStyle + "</head><body>\n";
+  html += "<h1>orderwatch: " + esc(service_name) + "</h1>\n";
+  html +=
+      "<nav><a href=\"/\">overview</a><a href=\"/api/v1/summary\">/api/v1/summary</a>"
+      "<a href=\"/metrics\">/metrics</a><a href=\"/healthz\">/healthz</a>"
+      "<a href=\"/readyz\">/readyz</a></nav>\n";
+  return html;
+}
+
+HttpResponse finish(std::string& html, int status) {
+  html += "</body></html>\n";
+  return HttpResponse{status, "text/html; charset=utf-8", std::move(html)};
+}
+
+HttpResponse bad_request(std::string& html, std::string_view why) {
+  html += "<p class=\"error\">Bad request: " + esc(why) + "</p>\n";
+  return finish(html, 400);
 }
 
 }  // namespace
@@ -184,93 +276,27 @@ HttpResponse DrilldownApi::page(const HttpRequest& req) const {
   drilldown::Filters f;
   const std::string bad = drilldown::parse_filters(req.query, f);
   const std::size_t max_id_bytes = service_.config()->event.max_id_bytes;
-  std::string html =
-      "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-      "<meta name=\"viewport\" content=\"width=device-width\">"
-      "<title>orderwatch " +
-      esc(service_name_) + ": who is stuck</title>" + kStyle + "</head><body>\n";
-  html += "<h1>orderwatch: " + esc(service_name_) + "</h1>\n";
-  html +=
-      "<nav><a href=\"/\">overview</a><a href=\"/api/v1/summary\">/api/v1/summary</a>"
-      "<a href=\"/metrics\">/metrics</a><a href=\"/healthz\">/healthz</a>"
-      "<a href=\"/readyz\">/readyz</a></nav>\n";
-  auto finish = [&](int status) {
-    html += "</body></html>\n";
-    return HttpResponse{status, "text/html; charset=utf-8", std::move(html)};
-  };
-  if (!bad.empty()) {
-    html += "<p class=\"error\">Bad request: " + esc(bad) + "</p>\n";
-    return finish(400);
-  }
+  std::string html = page_head(service_name_);
+  if (!bad.empty()) return bad_request(html, bad);
 
-  const std::string token = token_of_ ? token_of_(req.user) : "";
+  const OrderTables tables{service_, max_id_bytes, token_of_ ? token_of_(req.user) : ""};
   const tracking::TrackerSummary sum = service_.summary();
   html += "<p class=\"muted\">" + std::to_string(sum.tracked) + " orders in flight; as of " +
           esc(events::format_rfc3339_ms(sum.now_ms)) + "</p>\n";
-
   summary_table(html, sum);
   {
     tracking::TrackerSnapshot counts;
     const auto config = service_.snapshot(counts);
     html += charts::section(service_.trend(), counts, *config, f.status);
   }
-
-  tracking::OverdueQuery q;
-  q.status = f.status;
-  q.severity = f.severity;
-  q.after = f.cursor;
   if (f.status.empty() && f.severity.empty() && !f.cursor) {
-    // Overview: the oldest few of every status, each linking to its full list.
-    for (const auto& s : sum.statuses) {
-      if (s.terminal || s.overdue.empty()) continue;
-      q.status = s.name;
-      q.limit = f.limit.value_or(kOverviewRows);
-      q.acknowledged = tracking::AckFilter::kExclude;
-      const tracking::OverduePage page = service_.overdue(q);
-      if (!page.error.empty()) continue;  // the config changed between the two calls
-      html += "<h2 id=\"" + esc(s.name) + "\">" + esc(s.name) + ": " + std::to_string(page.total) +
-              " overdue</h2>\n";
-      orders_table(html, page, max_id_bytes, token);
-      if (page.next) {
-        html += "<p><a href=\"" + esc(link(s.name, "")) + "\">all " + std::to_string(page.total) +
-                " overdue " + esc(s.name) + " orders &rarr;</a></p>\n";
-      }
-      if (page.acknowledged > 0) {
-        q.acknowledged = tracking::AckFilter::kOnly;
-        acknowledged_table(html, service_.overdue(q), max_id_bytes, token);
-      }
-    }
-    drilldown::recovered_section(html, service_.recovered("", drilldown::kRecoveredRows), "");
-    return finish(200);
+    overview(html, tables, sum, f.limit);
+    return finish(html, 200);
   }
-
-  q.limit = f.limit.value_or(kDefaultPageLimit);
-  q.acknowledged = tracking::AckFilter::kExclude;
-  const tracking::OverduePage page = service_.overdue(q);
-  if (!page.error.empty()) {
-    html += "<p class=\"error\">Bad request: " + esc(page.error) + "</p>\n";
-    return finish(400);
+  if (const std::string refused = filtered_list(html, tables, f); !refused.empty()) {
+    return bad_request(html, refused);
   }
-  std::string title = f.status.empty() ? "All statuses" : f.status;
-  if (!f.severity.empty()) title += ", past " + f.severity;
-  html += "<h2>" + esc(title) + ": " + std::to_string(page.total) + " overdue" +
-          (f.cursor ? " (continued)" : "") + "</h2>\n";
-  orders_table(html, page, max_id_bytes, token);
-  if (!token.empty() && page.total + page.acknowledged > 0)
-    html += forms::batch_forms(f.status, f.severity, token);
-  if (page.next) {
-    html += "<p><a id=\"next\" href=\"" +
-            esc(link(f.status, f.severity, format_cursor(*page.next), f.limit.value_or(0))) +
-            "\">next page &rarr;</a></p>\n";
-  }
-  if (page.acknowledged > 0 && !f.cursor) {
-    q.acknowledged = tracking::AckFilter::kOnly;
-    q.limit = kOverviewRows;
-    acknowledged_table(html, service_.overdue(q), max_id_bytes, token);
-  }
-  drilldown::recovered_section(html, service_.recovered(f.status, drilldown::kRecoveredRows),
-                               f.status);
-  return finish(200);
+  return finish(html, 200);
 }
 
 }  // namespace orderwatch::web

@@ -15,10 +15,6 @@ namespace orderwatch::web::drilldown {
 inline constexpr std::size_t kMaxQueryBytes = 4096;
 inline constexpr std::size_t kMaxNameBytes = 128;  // status and severity names
 
-// Decodes %XX and '+' (query strings); false on a malformed escape.
-bool url_decode(std::string_view in, std::string& out, bool plus_is_space);
-std::string url_encode(std::string_view in);
-
 struct Filters {
   std::string status;
   std::string severity;

@@ -6,8 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "drilldown_params.h"
+#include "json_answer.h"
+#include "markup.h"
 #include "orderwatch/events/time.h"
-#include "orderwatch/rules/text.h"
 #include "orderwatch/web/drilldown.h"
 
 namespace orderwatch::web {
@@ -16,12 +17,7 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-HttpResponse json_response(int status, const json& body) {
-  return HttpResponse{status, "application/json",
-                      body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"};
-}
-
-std::string esc(std::string_view text) { return rules::html_escape(text); }
+using markup::esc;
 
 std::string_view outcome_name(tracking::RecoveredOutcome o) {
   return tracking::kRecoveredOutcomeNames[static_cast<std::size_t>(o)];
@@ -79,12 +75,12 @@ void recovered_section(std::string& html, const tracking::RecoveredList& list,
       std::to_string(list.capacity) + " are kept, in memory; <a href=\"" + esc(api) +
       "\">as JSON</a>).</p>\n";
   if (list.orders.empty()) {
-    html += "<p class=\"muted\">Nothing recovered yet.</p>\n";
+    html += markup::muted_note("Nothing recovered yet.");
     return;
   }
-  html +=
-      "<table class=\"recovered\"><tr><th>Order</th><th>Was in</th><th>Highest tier</th>"
-      "<th>Overdue for</th><th>Left (UTC)</th><th>To</th><th>Action before</th></tr>\n";
+  markup::table_head(
+      html, "recovered",
+      {"Order", "Was in", "Highest tier", "Overdue for", "Left (UTC)", "To", "Action before"});
   for (const auto& e : list.orders) {
     std::string to = e.outcome == tracking::RecoveredOutcome::kForgotten
                          ? "<span class=\"muted\">forgotten</span>"

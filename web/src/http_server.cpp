@@ -1,3 +1,6 @@
+// HttpServer (http_server.h): civetweb start-up (TLS through the shim, basic auth), the
+// dispatch of every request to its route with the per-request limits, and the answer's
+// headers. Built by serve (server.cpp) with the routes of web/ and serve/.
 #include "orderwatch/web/http_server.h"
 
 #include <civetweb.h>

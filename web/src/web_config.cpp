@@ -1,3 +1,6 @@
+// WebConfig and BasicAuth (web_config.h): reading the --web.config.file YAML, base64 and bcrypt
+// checks, the cache of passed headers and the bcrypt lane. Loaded by serve (server.cpp);
+// HttpServer checks every request with a BasicAuth.
 #include "orderwatch/web/web_config.h"
 
 #include <crypt.h>

@@ -1,16 +1,10 @@
-// The composition root of `orderwatch serve`: builds the tracking service, the NATS source,
-// the HTTP server with its routes and the metrics collectors, and owns their order of
+// The composition root of `orderwatch serve`: a Server owns the tracking service, the NATS
+// source, the HTTP server with its routes and the metrics collectors, and their order of
 // start-up and shutdown. The CLI parses flags into Options and calls run(); tests can start a
 // Server in-process.
-//
-// Start: config, web config and flags are checked, the snapshot (if any) is loaded before
-// anything can apply events, then HTTP listens, then NATS connects (in the background).
-// Shutdown: consuming stops first (messages already received are applied), then the final
-// snapshot is written (so it covers everything this process took in), then HTTP stops (its
-// workers read the NATS source's stats while scraping), then the NATS source goes.
-//
 // Thread-safety: one thread drives a Server (construction, step(), reload(), shutdown());
 // reload() may also come from an HTTP worker (POST /-/reload) and serialises itself.
+// Design (start-up, reload and shutdown order): docs/design.md, web and serve.
 #pragma once
 
 #include <cstdint>
@@ -45,7 +39,8 @@ struct StartError {
 
 class Server {
  public:
-  // Starts everything (see above). Throws StartError.
+  // Starts everything: checks, snapshot, HTTP, then NATS (in the background). Throws
+  // StartError.
   explicit Server(const Options& options);
   ~Server();  // shutdown() if not done
   Server(const Server&) = delete;
@@ -57,7 +52,8 @@ class Server {
   // Re-reads the SLA file; an invalid one keeps the running config. Returns the HTTP status
   // (200, 400 invalid, 500 failed) and the message.
   std::pair<int, std::string> reload(const std::string& trigger);
-  // Orderly shutdown; returns the exit code (kExitInvalid when the final snapshot failed).
+  // Orderly shutdown: consuming stops (received messages applied, up to 5 s), the final
+  // snapshot, HTTP, NATS. Returns the exit code (kExitInvalid when the final snapshot failed).
   int shutdown();
   // kExitOk, or the code of a failure after start (NATS options refused by the client).
   int status() const;

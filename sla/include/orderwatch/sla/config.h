@@ -81,6 +81,8 @@ struct JetStreamConfig {
   // Redelivery delay of a reject a reload or a clock fix could cure: n x nak_delay after its
   // n-th delivery (at most 5m) until max_deliver, when it is terminated.
   Duration nak_delay{std::chrono::seconds(10)};
+
+  bool operator==(const JetStreamConfig&) const = default;  // every field
 };
 
 struct NatsConfig {
@@ -98,6 +100,9 @@ struct NatsConfig {
   std::string tls_key_file;
   std::uint32_t pending_messages_limit = 1'000'000;  // per-subscription buffer before drops
   std::uint32_t pending_bytes_limit = 256u << 20;    // the same buffer's bytes (core NATS)
+
+  // Every field (a reload compares the running section with the new one, serve/).
+  bool operator==(const NatsConfig&) const = default;
 };
 
 struct Turnaround {

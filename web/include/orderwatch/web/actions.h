@@ -1,5 +1,5 @@
-// Operator actions on stuck orders, behind basic auth (serve refuses --web.enable-actions
-// without it), every one written to the log, kept in a bounded audit list and counted:
+// ActionsApi: operator actions on stuck orders, behind basic auth, every one logged, kept in a
+// bounded audit list and counted:
 //
 //   POST /api/v1/orders/{id}/acknowledge   {"reason": "...", "for": "4h"}   200
 //   POST /api/v1/orders/{id}/forget        {"reason": "..."}                200
@@ -8,14 +8,11 @@
 //        oldest overdue orders the filter selects, at most kMaxBatch per request
 //   GET  /api/v1/actions                    the audit list, newest first
 //
-// An id this instance does not hold is a 404 that says so (in a partitioned deployment another
-// instance may hold it). Cross-site requests are refused: a JSON call must say
-// Content-Type: application/json (a form cannot, without a CORS preflight nobody answers); the
-// page's forms (application/x-www-form-urlencoded) carry a token, HMAC-SHA256(server secret,
-// user), and both are refused when Origin names another host or Sec-Fetch-Site says
-// cross-site. Redrive publishes {id, status, entered, actor, reason} on the subject
-// actions.redrive_subject names ({id}, {status} replaced) through the publisher handed in.
-// Thread-safe: the audit list and counters have their own lock; order state is the service's.
+// Cross-site requests are refused: a JSON call must say Content-Type: application/json; the
+// page's forms carry form_token(user). Redrive publishes through the Publisher handed in.
+// Holds a reference to the service, which must outlive it. Thread-safe: the audit list and
+// counters have their own lock; order state is the service's.
+// Design (cross-site refusal, redrive): docs/design.md, web and serve.
 #pragma once
 
 #include <array>

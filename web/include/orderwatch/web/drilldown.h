@@ -1,6 +1,5 @@
-// Drill-down: who is stuck. JSON endpoints and a small server-rendered page over the tracker's
-// ordered structures (tracking::TrackerService::overdue/find/summary), for the person an alert
-// pages:
+// DrilldownApi: who is stuck, as JSON endpoints and a server-rendered page over the tracker's
+// ordered structures (tracking::TrackerService::overdue/find/summary/recovered):
 //
 //   GET /api/v1/overdue?status=S&severity=K&limit=N&cursor=C   oldest overdue orders first
 //   GET /api/v1/orders/{id}                                     one order (404 when unknown)
@@ -9,12 +8,10 @@
 //   GET /api/v1/recovered?status=S&limit=N                      what was overdue and moved on
 //   GET /?status=S&severity=K&limit=N&cursor=C                  the same, as HTML
 //
-// Every request parameter is checked before the tracker is touched (400 with a JSON error):
-// unknown or repeated parameters, empty values and malformed escapes alike, on every endpoint.
-// An order id in the path is percent-decoded (%2F for '/'; %00 and ids over the config's
-// event.max_id_bytes are refused), and the page links only ids that lookup accepts. Responses
-// are bounded (limit <= 1000). Handlers are thread-safe: all state is in
-// tracking::TrackerService, whose lock each call holds for O(page).
+// Every request parameter is checked before the tracker is touched (400 with a JSON error);
+// answers are bounded (limit <= kMaxPageLimit). Holds a reference to the service, which must
+// outlive it. Thread-safe: all state is the service's, whose lock each call holds for O(page).
+// Design (parameters, ids, cursors, the page): docs/design.md, web and serve.
 #pragma once
 
 #include <cstdint>

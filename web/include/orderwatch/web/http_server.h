@@ -1,22 +1,11 @@
-// HttpServer: a small civetweb-based server with exact-path handlers, plus prefix routes
-// ("/api/v1/orders/*": the rest of the path is handed to the handler). Handlers run on
-// civetweb's worker threads and must be thread-safe; an exception in a handler becomes a 500.
-// A WebConfig (web_config.h) puts every route behind TLS and/or basic auth. The server binds
-// at construction (so the real port of ":0" is known at once) and stops in the destructor.
-//
-// Hostile clients. civetweb gives each connection a worker thread from accept to close, so
-// the limits are per request, never per read:
-// - the request head (line + headers, at most kMaxRequestHeadBytes) must arrive within
-//   kHeaderTimeoutMs of the connection's turn, an idle keep-alive connection is closed after
-//   kKeepAliveIdleMs;
-// - credentials are checked before any body is read; a request that is refused, or that
-//   carries a body on a method that takes none (GET, HEAD), is answered without reading the
-//   body and the connection is closed;
-// - a POST/PUT body (at most kMaxRequestBody) must arrive within kBodyTimeoutMs (408 after);
-// - kWorkers workers: that many connections stalled at once by slow or silent clients still
-//   leave room for scrapes. bcrypt checks are bounded separately (web_config.h).
-// Paths reach handlers as sent (percent-encoded; civetweb's own decoding is off, because it
-// leaves malformed escapes in place and truncates at %00): routes match the raw path.
+// HttpServer: a civetweb server with exact-path and prefix routes ("/api/v1/orders/*": the rest
+// of the path goes to the handler), behind TLS and/or basic auth when a WebConfig says so.
+// Owns its routes and civetweb context: binds at construction (so the real port of ":0" is
+// known at once) and stops in the destructor. Handlers run on civetweb's worker threads
+// (kWorkers) and must be thread-safe; an exception in a handler becomes a 500. Per request: a
+// head of at most kMaxRequestHeadBytes within kHeaderTimeoutMs, a body of at most
+// kMaxRequestBody within kBodyTimeoutMs; paths reach handlers as sent (percent-encoded).
+// Design (the limits against hostile clients): docs/design.md, web and serve.
 #pragma once
 
 #include <cstddef>
@@ -24,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "orderwatch/web/web_config.h"
 
@@ -63,6 +53,20 @@ struct HttpResponse {
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 // Path -> handler; a key ending in "*" matches every path with that prefix.
 using Routes = std::map<std::string, HttpHandler>;
+
+// Text helpers the handlers share (http_text.cpp). Pure functions; thread-safe.
+// Decodes %XX, and '+' as a space when plus_is_space (query strings, form bodies); false on a
+// malformed escape ('%' not followed by two hex digits).
+bool url_decode(std::string_view in, std::string& out, bool plus_is_space);
+// The next "key=value" pair of a query string or form body (up to the next '&', still
+// encoded), taken off the front of `rest`.
+std::string_view next_pair(std::string_view& rest);
+// Percent-encodes every byte but the unreserved ones (A-Z a-z 0-9 - _ . ~).
+std::string url_encode(std::string_view in);
+// A short HTML answer: `text` (&, < and > escaped) and a link back to `back_href` reading
+// `back_text` (both markup, not escaped), under the page title `title`.
+HttpResponse message_page(int status, std::string_view title, std::string_view text,
+                          std::string_view back_href, std::string_view back_text);
 
 // "127.0.0.1:9464", "[::1]:9464", ":9464" (all interfaces), port 0 = any free port.
 // Throws std::invalid_argument with a readable message on a malformed address.

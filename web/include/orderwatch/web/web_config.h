@@ -9,16 +9,11 @@
 //   basic_auth_users:
 //     alice: $2y$10$...          # bcrypt hashes only ($2a$, $2b$, $2y$)
 //
-// BasicAuth checks an Authorization header against the users. bcrypt is slow by design, so a
-// successful check is cached under a SHA-256 of the header (never the password itself), and
-// uncached checks go through a narrow lane: one bcrypt at a time, at most kMaxBcryptQueue
-// checks admitted (running or waiting, a wait lasts at most 1 s); the rest are answered
-// kBusy at once. A flood of wrong passwords therefore costs one core and ties up at most
-// kMaxBcryptQueue HTTP workers, while cached credentials (Prometheus's scrapes) skip the lane
-// altogether. Unknown users are checked against a dummy hash of the highest configured cost,
-// so the time of an answer does not tell which user names exist (give every user the same
-// cost). Costs above kMaxBcryptCost are refused when the file is loaded.
+// BasicAuth checks an Authorization header against the users: a check that passed is cached
+// (under a SHA-256 of the header); an uncached one waits its turn in the bcrypt lane (one at a
+// time, at most kMaxBcryptQueue admitted, a wait of at most 1 s) or is answered kBusy.
 // BasicAuth is thread-safe; WebConfig is a plain value.
+// Design (the bcrypt lane, unknown users): docs/design.md, web and serve.
 #pragma once
 
 #include <atomic>
