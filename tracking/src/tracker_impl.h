@@ -69,8 +69,8 @@ struct OrderTracker::Impl {
   }
 
   // An event for an id not in flight: finished recently (a tombstone), finished at first
-  // sight, or a new order.
-  ApplyResult apply_new(const Event& e, std::int64_t now, std::uint64_t h) {
+  // sight, or a new order. Inlined into apply() as it was written there (one hot path).
+  [[gnu::always_inline]] ApplyResult apply_new(const Event& e, std::int64_t now, std::uint64_t h) {
     if (auto finished = tombstones.find(h)) {
       return counts.count(*finished == e.status ? ApplyResult::kDuplicate : ApplyResult::kStale);
     }
@@ -111,11 +111,13 @@ struct OrderTracker::Impl {
     const std::size_t ser = series_of(r);
     by_series.enter(ser, r.entered_ms);
     r.breached = 0;
-    const std::size_t past = deadlines[s].tiers_past(r.entered_ms);
-    for (std::size_t k = 0; k < past; ++k) by_series.add_overdue(ser, k, +1);
+    // Tiers are past in order (StatusDeadlines::tiers_past), counted in the same pass.
+    const StatusDeadlines& d = deadlines[s];
+    std::size_t k = 0;
+    for (; k < d.tiers() && d.past(r.entered_ms, k); ++k) by_series.add_overdue(ser, k, +1);
     // Already past a tier as of W when it arrives (a late or backdated event): overdue, but
     // its breach waits for confirmation (LateEntries).
-    if (past > 0) late.add(LateEntries::Entry{now, r.entered_ms, idx, s});
+    if (k > 0) late.add(LateEntries::Entry{now, r.entered_ms, idx, s});
   }
 
   // The order leaves its status; `leave_ms` is the event time of the next status, or nullopt

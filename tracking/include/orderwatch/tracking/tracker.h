@@ -1,27 +1,11 @@
 // OrderTracker: the state of every in-flight order and every count the metric contract
-// exports. It applies decoded events with the semantics of DESIGN.md ("Event semantics"):
-// mid-flight start, transitions observed with event-time stays, duplicates, stale events,
-// terminal statuses with turnaround and a tombstone, retention eviction, capped dimensions.
-//
-// Overdue and breaches are judged as of a watermark W, the time up to which the stream has been
-// seen (DESIGN.md): an order in status S is past tier k once W - entered >= threshold(S, k).
-// The caller says at each tick whether ingest is behind (messages known to be waiting): then
-// W follows the newest event time applied, else it is the wall clock (both minus
-// event.max_lateness); it never moves backwards nor past the wall clock (a wall clock stepping
-// back below W is the one exception: W follows it down, and nothing is counted twice).
-// A breach is counted once per stay per tier: when W passes entry + threshold while the order
-// is there, or when its next event shows the stay ran past it. An order that arrives already
-// past a tier (an old timestamp) is overdue at once, but its breach waits: for its next event,
-// or for a tick that is caught up a grace period after it arrived and still finds it there.
-//
-// Overdue orders are found by a deadline index, not by scans: each status keeps its orders
-// ordered by entry time (StatusIndex) and each tier a cutoff (W - threshold). An order is
-// past tier k iff entered <= cutoff_k, so tick() only visits the orders whose entry time lies
-// between the old and the new cutoff: work proportional to crossings.
-//
-// Time is always passed in (`now_ms`, Unix ms), so tests drive the clock exactly.
-// Not thread-safe: callers serialise apply()/tick()/snapshot() with one mutex (see
-// TrackerService); nothing here allocates per event once an order's dimension values are known.
+// exports; applies decoded events and judges overdue and breaches as of a watermark W.
+// Ownership: owns all order state (its parts: tracking/src/tracker_impl.h). Threading: not
+// thread-safe; callers serialise every call with one mutex (TrackerService). Cost: apply is
+// O(1) amortised and allocates nothing once an order's dimension values are known; tick is
+// proportional to the orders whose deadline W crossed; queries never scan the orders.
+// Design (event semantics, the watermark rule, the deadline index, the parts): docs/design.md,
+// "tracking: order state, deadlines and the watermark".
 #pragma once
 
 #include <cstdint>
@@ -233,6 +217,7 @@ class OrderTracker {
   OrderTracker(const OrderTracker&) = delete;
   OrderTracker& operator=(const OrderTracker&) = delete;
 
+  // ---- Events and time (tracker_impl.h, tracker.cpp, tracker_batch.cpp, tracker_tick.cpp).
   // Applies one decoded event at wall-clock time now_ms.
   ApplyResult apply(const Event& event, std::int64_t now_ms);
   // Applies events in order, as apply() each, at one wall-clock time; out[i] is events[i]'s
@@ -241,18 +226,21 @@ class OrderTracker {
   void apply_batch(std::span<const Event> events, std::int64_t now_ms, std::span<ApplyResult> out);
   // Counts an event the decoder refused.
   void reject(RejectReason reason, std::int64_t now_ms);
-  // Moves W (see above; behind: ingest knows of messages still waiting to be applied) and the
-  // deadline index with it (tier crossings + breaches), confirms the breaches of orders that
-  // arrived already past a tier (only when not behind), evicts orders W shows past retention
-  // and expires tombstones (wall clock). Idempotent for the same arguments.
+  // Moves W (behind: ingest knows of messages still waiting to be applied; then W follows the
+  // newest event time, else the wall clock, minus event.max_lateness; never backwards nor past
+  // the wall clock) and the deadlines with it (tier crossings + breaches), confirms the breaches
+  // of orders that arrived already past a tier (only when not behind), evicts orders W shows
+  // past retention, expires tombstones, acknowledgements and idle label sets (wall clock).
+  // Idempotent for the same arguments.
   void tick(std::int64_t now_ms, bool behind = false);
   // W as of the last tick, Unix ms; 0 before the first tick that had a position.
   std::int64_t watermark_ms() const;
 
+  // ---- Metrics (tracker.cpp): every exported count; O(series + acknowledgements).
   void snapshot(TrackerSnapshot& out) const;
 
-  // Drill-down queries, as of the last tick() (its W). Cost: O(log orders + page) for overdue(),
-  // O(1) for find(), O(series) for summary() -- never a scan of the orders.
+  // ---- Drill-down queries (tracker_query.cpp), as of the last tick() (its W). Cost: O(log orders
+  // + page) for overdue(), O(1) for find(), O(series) for summary() -- never a scan of the orders.
   std::optional<OrderView> find(std::string_view id) const;
   OverduePage overdue(const OverdueQuery& query) const;
   TrackerSummary summary(std::size_t top_values = 5) const;
@@ -266,7 +254,7 @@ class OrderTracker {
   // Pre-sizes for `orders` in-flight orders (avoids rehash pauses during a replay).
   void reserve(std::size_t orders);
 
-  // Persistence (tracker_state.cpp; the format is described in snapshot.h).
+  // ---- Persistence (tracker_state.cpp, snapshot_load.cpp; the format is in snapshot.h).
   // Appends a snapshot image of the order state (orders, tombstones, dimension values, the
   // deadline position) without its checksum: call seal_snapshot() on it, outside the lock.
   // Counters are not part of it (a restart resets them, as Prometheus expects).
@@ -277,6 +265,7 @@ class OrderTracker {
   // current thresholds, and a tier the current thresholds put an order past for the first time
   // counts as a breach. Throws SnapshotError; after a throw, discard this tracker.
   RestoreReport load_state(std::string_view image, const std::string& name);
+  // ---- Counter hand-over of a live reload (counters.cpp).
   // After load_state of `previous`'s image under a new config (a live reload): takes over the
   // counters that keep their meaning -- events, rejects, evictions; transitions and breaches
   // by status name (and tier severity); duration and turnaround histograms by status name
@@ -295,9 +284,9 @@ class OrderTracker {
   Counters counters() const;
   void restore_counters(const Counters& saved);
 
-  // Operator actions (actions.cpp). acknowledge(): the order's current stay leaves the
-  // overdue counts for the acknowledged ones (SeriesValues::acknowledged) until the order
-  // moves or ack.until_ms passes (wall clock); nullopt when the order is not held here or
+  // ---- Operator actions (actions.cpp, recovered.cpp). acknowledge(): the order's current stay
+  // leaves the overdue counts for the acknowledged ones (SeriesValues::acknowledged) until the
+  // order moves or ack.until_ms passes (wall clock); nullopt when the order is not held here or
   // kMaxAcks acknowledgements are held already (`full` tells which). forget(): the order is
   // dropped as if it had reached a terminal status -- tombstoned, its stay and turnaround not
   // observed; returns its view before, nullopt when not held. Acknowledgements are saved in
@@ -313,7 +302,7 @@ class OrderTracker {
   // The redrive request could not be published: the mark goes.
   void drop_redrive_mark(std::string_view id);
 
-  // What recovered (recovered.cpp): the latest orders that left their status while overdue,
+  // ---- What recovered (recovered.cpp): the latest orders that left their status while overdue,
   // newest first, at most `limit`; `status` ("" = every one) filters on the status they were
   // overdue in (an unknown name is an error). A ring of kRecoveredEntries held in memory, not
   // in snapshots; carried over by a reload (take_recovered_from).
