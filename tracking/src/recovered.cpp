@@ -52,9 +52,7 @@ RecoveredList OrderTracker::recovered(std::string_view status, std::size_t limit
   const Impl& m = *impl_;
   RecoveredList out;
   if (!status.empty() && m.cfg.status_index(status) < 0) {
-    constexpr std::size_t kMax = 64;
-    out.error = "unknown status \"" + std::string(status.substr(0, kMax)) +
-                (status.size() > kMax ? "...\"" : "\"");
+    out.error = "unknown status " + quoted(status);
     return out;
   }
   out.held = m.recovered.size();

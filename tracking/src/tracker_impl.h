@@ -31,6 +31,10 @@ struct Lookahead {
   std::uint32_t idx = OrderTable::kNotFound;
 };
 
+// Client text echoed in an error message, quoted and shortened so an error stays small
+// (tracker_query.cpp).
+std::string quoted(std::string_view text);
+
 struct OrderTracker::Impl {
   explicit Impl(const sla::Config& c);  // tracker.cpp
 

@@ -1,7 +1,7 @@
-// Drill-down queries over the tracker's own ordered structures: a page of overdue orders is a
-// bounded walk of each status's StatusIndex from the cursor (the overdue orders of tier k are
-// exactly the index prefix with entered <= cutoff[k]); counts come from the per-series
-// counters. Nothing here visits an order outside the page.
+// Drill-down queries (find, overdue, summary, status_counts), called by TrackerService under its
+// lock: a page of overdue orders is a bounded walk of each status's StatusIndex from the cursor
+// (tier k's overdue orders are the index prefix up to StatusDeadlines::cutoff(k)); counts come
+// from SeriesCounters. Nothing here visits an order outside the page.
 #include <algorithm>
 #include <map>
 #include <tuple>
@@ -11,9 +11,6 @@
 
 namespace orderwatch::tracking {
 
-namespace {
-
-// Client text echoed in an error message, shortened so an error stays small.
 std::string quoted(std::string_view text) {
   constexpr std::size_t kMax = 64;
   std::string out = "\"";
@@ -21,8 +18,6 @@ std::string quoted(std::string_view text) {
   if (text.size() > kMax) out += "...";
   return out + "\"";
 }
-
-}  // namespace
 
 OrderView OrderTracker::Impl::view(std::uint32_t idx) const {
   const OrderRecord& r = table.at(idx);
