@@ -82,7 +82,7 @@ TEST(DeadlineModel, HasAStatusPerConfigStatusAndTheWidestTierCount) {
   EXPECT_EQ(m[1].tiers(), 3u);
 }
 
-TEST(Watermark, FollowsEventTimesWhileBehindAndTheWallClockOnceCaughtUp) {
+TEST(WatermarkRule, FollowsEventTimesWhileBehindAndTheWallClockOnceCaughtUp) {
   Watermark w(5);
   EXPECT_EQ(w.next(1000, true), kNever);  // behind, no event yet: no position
   w.saw_event(900);
@@ -95,7 +95,7 @@ TEST(Watermark, FollowsEventTimesWhileBehindAndTheWallClockOnceCaughtUp) {
   EXPECT_EQ(w.lag_ms(), 5);
 }
 
-TEST(Watermark, NeverMovesBackNorPastTheWallClockExceptWithAClockThatSteppedBack) {
+TEST(WatermarkRule, NeverMovesBackNorPastTheWallClockExceptWithAClockThatSteppedBack) {
   Watermark w(0);
   w.move_to(w.next(1000, false));
   w.saw_event(2000);                    // an event from the future
