@@ -1,4 +1,4 @@
-// The watermark W with an injected clock: every rule of DESIGN.md's "Event semantics" that
+// The watermark W with an injected clock: every rule of the event semantics (docs/design.md) that
 // judges by W (idle stream, catch-up, out-of-order events, W never backwards nor past the wall
 // clock, old timestamps, the next event showing a breach), wall-clock jumps, and W kept by
 // snapshots and reloads. `behind` is what ingest would report.

@@ -7,7 +7,8 @@
 // order crosses each bound once per stay). Reading a series is O(buckets), never O(orders).
 //
 // The bounds are the duration histogram's (sla::status_duration_buckets), so every tier
-// threshold is a bound. Not thread-safe: owned by OrderTracker::Impl under its lock.
+// threshold is a bound. Not thread-safe: owned by SeriesCounters (counters.h) under the
+// service's lock.
 #pragma once
 
 #include <cstdint>

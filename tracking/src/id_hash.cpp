@@ -1,3 +1,5 @@
+// The keyed order-id hash (id_hash.h): SipHash-1-3 and the per-process random key. Called on
+// every event by the tracker (OrderTable, TombstoneSet lookups) and by snapshot load/save.
 #include "id_hash.h"
 
 #include <sys/random.h>

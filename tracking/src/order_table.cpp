@@ -1,3 +1,6 @@
+// OrderTable (order_table.h): the in-flight order records and their open-addressing id index --
+// probing, backward-shift deletion, growth, long ids. Called by the tracker's event path, tick,
+// queries and persistence, under the service's lock.
 #include "order_table.h"
 
 #include <cassert>

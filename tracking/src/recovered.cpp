@@ -21,9 +21,9 @@ void OrderTracker::Impl::left_overdue(std::uint32_t idx, const OrderRecord& r, i
   e.severity.assign(past > 0 ? st.tiers[past - 1].severity : std::string());
   e.tiers_crossed = static_cast<int>(past);
   e.entered_ms = r.entered_ms;
-  e.overdue_ms = watermark - (r.entered_ms + threshold_ms[r.status][0]);
+  e.overdue_ms = watermark.ms() - deadlines[r.status].deadline(r.entered_ms, 0);
   e.left_ms = at_ms;
-  e.watermark_ms = watermark;
+  e.watermark_ms = watermark.ms();
   if (to < 0) {
     e.outcome = RecoveredOutcome::kForgotten;
     e.to.clear();
@@ -33,57 +33,26 @@ void OrderTracker::Impl::left_overdue(std::uint32_t idx, const OrderRecord& r, i
     e.to.assign(cfg.statuses[static_cast<std::size_t>(to)].name);
   }
   // Any acknowledgement of this stay, expired or not (the tick purges expired ones).
-  e.acknowledged = false;
-  if (!acks.empty()) {
-    if (auto it = acks.find(id); it != acks.end()) {
-      e.acknowledged = it->second.status == r.status && it->second.entered_ms == r.entered_ms;
-    }
-  }
-  e.redriven = false;
-  if (!redriven.empty()) {
-    if (auto it = redriven.find(id); it != redriven.end()) {
-      e.redriven = it->second.status == r.status && it->second.entered_ms == r.entered_ms;
-      redriven.erase(it);
-    }
-  }
-}
-
-// Marks of orders gone or moved on are dropped at the tick: O(marks), as for acknowledgements.
-void OrderTracker::Impl::purge_redrive_marks() {
-  std::erase_if(redriven, [&](const auto& kv) {
-    const std::uint32_t idx = table.find(kv.first, hash_order_id(hash_key, kv.first));
-    if (idx == OrderTable::kNotFound) return true;
-    const OrderRecord& r = table.at(idx);
-    return r.status != kv.second.status || r.entered_ms != kv.second.entered_ms;
-  });
+  e.acknowledged = acks.placed_on(id, r.status, r.entered_ms);
+  e.redriven = redriven.take(id, r.status, r.entered_ms);
 }
 
 std::optional<OrderView> OrderTracker::note_redrive(std::string_view id) {
   Impl& m = *impl_;
-  const std::uint32_t idx = m.table.find(id, hash_order_id(m.hash_key, id));
+  const std::uint32_t idx = m.find(id);
   if (idx == OrderTable::kNotFound) return std::nullopt;
   const OrderRecord& r = m.table.at(idx);
-  auto it = m.redriven.find(id);
-  if (it != m.redriven.end()) {
-    it->second = RedriveMark{r.status, r.entered_ms};
-  } else if (m.redriven.size() < kMaxRedriveMarks) {
-    m.redriven.emplace(std::string(id), RedriveMark{r.status, r.entered_ms});
-  }
-  // Past the bound the redrive is still requested; only its mark is not kept.
+  m.redriven.note(id, RedriveMark{r.status, r.entered_ms});
   return m.view(idx);
 }
 
-void OrderTracker::drop_redrive_mark(std::string_view id) {
-  if (auto it = impl_->redriven.find(id); it != impl_->redriven.end()) impl_->redriven.erase(it);
-}
+void OrderTracker::drop_redrive_mark(std::string_view id) { impl_->redriven.drop(id); }
 
 RecoveredList OrderTracker::recovered(std::string_view status, std::size_t limit) const {
   const Impl& m = *impl_;
   RecoveredList out;
   if (!status.empty() && m.cfg.status_index(status) < 0) {
-    constexpr std::size_t kMax = 64;
-    out.error = "unknown status \"" + std::string(status.substr(0, kMax)) +
-                (status.size() > kMax ? "...\"" : "\"");
+    out.error = "unknown status " + quoted(status);
     return out;
   }
   out.held = m.recovered.size();
@@ -104,16 +73,16 @@ void OrderTracker::take_recovered_from(OrderTracker& previous) {
   Impl& m = *impl_;
   Impl& p = *previous.impl_;
   m.recovered = std::move(p.recovered);
-  for (auto& [id, mark] : p.redriven) {
-    const std::uint32_t idx = m.table.find(id, hash_order_id(m.hash_key, id));
-    if (idx == OrderTable::kNotFound) continue;
+  p.redriven.for_each([&](const std::string& id, const RedriveMark& mark) {
+    const std::uint32_t idx = m.find(id);
+    if (idx == OrderTable::kNotFound) return;
     const OrderRecord& r = m.table.at(idx);
     if (m.cfg.statuses[r.status].name != p.cfg.statuses[mark.status].name ||
-        r.entered_ms != mark.entered_ms || m.redriven.size() >= kMaxRedriveMarks) {
-      continue;
+        r.entered_ms != mark.entered_ms) {
+      return;
     }
-    m.redriven.emplace(id, RedriveMark{r.status, r.entered_ms});
-  }
+    m.redriven.note(id, RedriveMark{r.status, r.entered_ms});
+  });
 }
 
 }  // namespace orderwatch::tracking

@@ -2,7 +2,8 @@
 // (OrderTracker::recovered), and the redrive requests that may precede that. Bounded: the ring
 // holds kRecoveredEntries entries, each an id of at most event.max_id_bytes bytes (cut beyond)
 // plus two status names and a severity; slots are reused in place, so a full ring allocates
-// nothing more. Kept in memory only (not in snapshots). Not thread-safe: owned by Impl.
+// nothing more. Kept in memory only (not in snapshots). Cost: O(1) per entry or mark.
+// Not thread-safe: owned by OrderTracker::Impl under the service's lock.
 #pragma once
 
 #include <cstdint>
@@ -62,11 +63,47 @@ struct RedriveMark {
   std::int64_t entered_ms = 0;
 };
 
-struct MarkHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
+// Redrive requests by order id, each for one stay (status, entered); at most kMaxRedriveMarks.
+class RedriveMarks {
+ public:
+  bool empty() const { return marks_.empty(); }
+  std::size_t size() const { return marks_.size(); }
+  // A redrive of order `id`'s stay was requested (past the bound only the mark is not kept).
+  void note(std::string_view id, RedriveMark mark) {
+    if (auto it = marks_.find(id); it != marks_.end()) {
+      it->second = mark;
+    } else if (marks_.size() < kMaxRedriveMarks) {
+      marks_.emplace(std::string(id), mark);
+    }
+  }
+  // The order left its stay (status, entered): drops its mark; true when it was for that stay.
+  bool take(std::string_view id, std::uint8_t status, std::int64_t entered) {
+    if (marks_.empty()) return false;
+    auto it = marks_.find(id);
+    if (it == marks_.end()) return false;
+    const bool same = it->second.status == status && it->second.entered_ms == entered;
+    marks_.erase(it);
+    return same;
+  }
+  void drop(std::string_view id) {
+    if (auto it = marks_.find(id); it != marks_.end()) marks_.erase(it);
+  }
+  // Drops the marks held(id, mark) says no longer hold (the order moved on or is gone).
+  template <typename Held>
+  void purge(Held&& held) {
+    std::erase_if(marks_, [&](const auto& kv) { return !held(kv.first, kv.second); });
+  }
+  template <typename F>
+  void for_each(F&& f) const {
+    for (const auto& [id, mark] : marks_) f(id, mark);
+  }
 
-using RedriveMarks = std::unordered_map<std::string, RedriveMark, MarkHash, std::equal_to<>>;
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, RedriveMark, Hash, std::equal_to<>> marks_;
+};
 
 }  // namespace orderwatch::tracking

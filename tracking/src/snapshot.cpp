@@ -1,3 +1,6 @@
+// The snapshot container (snapshot.h): header, CRC32C trailer, checks on open, the atomic file
+// write and the bounded file read. The state encoding is tracker_state.cpp/snapshot_load.cpp;
+// TrackerService (service_snapshot.cpp, service_reload.cpp) writes and reads the files.
 #include "orderwatch/tracking/snapshot.h"
 
 #include <fcntl.h>

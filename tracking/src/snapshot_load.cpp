@@ -55,7 +55,7 @@ class StateLoader {
     rep.meta.stream_seq = r.varint("stream sequence");
     watermark = r.svarint("watermark");  // version 1: the last tick's wall clock, the same role
     const std::int64_t last_event_ms = r.svarint("last event time");
-    m.max_event_ms = version >= 2 ? r.svarint("newest event time") : watermark;
+    newest_event_ms = version >= 2 ? r.svarint("newest event time") : watermark;
     orders = r.count("order count", 4);  // an order takes >= 4 bytes
     tombstones = r.count("tombstone count", 10);
     // Version 4 on: the id hash key its tombstones were hashed with; adopted (the tracker is
@@ -74,7 +74,7 @@ class StateLoader {
     read_tombstones();
     if (version >= 3) load_acks(m, r);
     if (!r.done()) r.fail(std::to_string(r.remaining()) + " unexpected bytes after the tombstones");
-    m.last_event_ms = last_event_ms;
+    m.counts.last_event_ms = last_event_ms;
     rep.meta.orders = orders - rep.orders_dropped;
     rep.meta.tombstones = tombstones - rep.tombstones_dropped;
   }
@@ -85,7 +85,7 @@ class StateLoader {
     if (ndims > kMaxDimensions)
       r.fail("more than " + std::to_string(kMaxDimensions) + " dimensions");
     old_dims.resize(ndims);
-    std::vector<bool> claimed(m.ndims, false);
+    std::vector<bool> claimed(m.labels.dimensions(), false);
     for (auto& d : old_dims) {
       const std::string_view field = r.string("dimension field");
       r.string("dimension label");
@@ -116,7 +116,7 @@ class StateLoader {
         if (v >= d.values.size())
           r.fail("combo names dimension value " + std::to_string(v) + " of " +
                  std::to_string(d.values.size()));
-        if (d.target >= 0) key[d.target] = m.dims[d.target].intern(d.values[v]);
+        if (d.target >= 0) key[d.target] = m.labels.intern_value(d.target, d.values[v]);
       }
       mapped = m.combo_for(key);
     }
@@ -125,16 +125,13 @@ class StateLoader {
   void release_unreferenced_combos() {
     bool released = false;
     // Combo 0 stays: every status is exported with 0 through it.
-    for (std::size_t c = 1; c < m.combos.size(); ++c) {
-      std::int64_t carried = 0;
-      for (std::size_t s = 0; s < m.n; ++s) carried += m.in_status[c * m.n + s];
-      if (carried != 0 || !m.combo_live[c]) continue;
-      m.release_combo(static_cast<std::uint16_t>(c));
+    for (std::size_t c = 1; c < m.labels.size(); ++c) {
+      if (m.by_series.orders_in_combo(c) != 0 || !m.labels.live(c)) continue;
+      m.labels.release(static_cast<std::uint16_t>(c));
+      m.by_series.clear_combo(c);
       released = true;
     }
-    if (released) {
-      for (auto& d : m.dims) d.release_unused();
-    }
+    if (released) m.labels.release_unused_values();
   }
 
   void read_statuses() {
@@ -164,7 +161,11 @@ class StateLoader {
         for (std::size_t j = 0; j < tiers.size(); ++j) {
           if (tiers[j].first != st.tiers[k].severity) continue;
           os.old_tier[k] = static_cast<int>(j);
-          if (watermark != kNever) os.old_cutoff[k] = minus(watermark, tiers[j].second, r);
+          // The writer's deadlines, inverted at its W: what it had counted as crossed.
+          if (watermark != kNever &&
+              !StatusDeadlines::invert(watermark, tiers[j].second, &os.old_cutoff[k])) {
+            r.fail("time out of range");
+          }
         }
       }
     }
@@ -173,13 +174,10 @@ class StateLoader {
   // The deadline position: where the writer's W left every tier, under the current
   // thresholds. The next tick() counts what crossed since.
   void restore_cutoffs() {
-    m.watermark = watermark;
-    m.age.set_position(watermark);
-    if (watermark != kNever) {
-      for (std::size_t s = 0; s < m.n; ++s) {
-        for (std::size_t k = 0; k < m.cutoff[s].size(); ++k)
-          m.cutoff[s][k] = minus(watermark, m.threshold_ms[s][k], r);
-      }
+    m.watermark.restore(watermark, newest_event_ms);
+    m.by_series.age().set_position(watermark);
+    for (std::size_t s = 0; s < m.deadlines.statuses(); ++s) {
+      if (!m.deadlines[s].set_position(watermark)) r.fail("time out of range");
     }
   }
 
@@ -238,26 +236,25 @@ class StateLoader {
     }
     rec.combo = combo;
     rec.chunk = m.index[s].insert(IndexEntry{entered, idx, combo});
-    const std::size_t ser = m.series(rec.combo, s);
-    ++m.in_status[ser];
-    m.age.enter(ser, entered);
+    const std::size_t ser = m.series_of(rec);
+    m.by_series.enter(ser, entered);
     // As Impl::enter, except for breaches: a tier the writer had counted stays counted, one
     // the current thresholds put the order past for the first time counts now, and one it was
     // past without a count yet (it arrived past it) keeps waiting for confirmation.
-    const auto& cut = m.cutoff[s];
+    const StatusDeadlines& d = m.deadlines[s];
     bool waiting = false;
     std::size_t breached = 0;
-    for (std::size_t k = 0; k < cut.size(); ++k) {
-      const bool past = entered <= cut[k];
+    for (std::size_t k = 0; k < d.tiers(); ++k) {
+      const bool past = d.past(entered, k);
       const bool counted =
           version >= 2
               ? os.old_tier[k] >= 0 && static_cast<std::uint64_t>(os.old_tier[k]) < old_breached
               : entered <= os.old_cutoff[k];
-      if (past) ++m.overdue[ser * m.max_tiers + k];
+      if (past) m.by_series.add_overdue(ser, k, +1);
       if (counted) {
         breached = k + 1;
       } else if (past && entered > os.old_cutoff[k]) {
-        ++m.breaches[s * m.max_tiers + k];
+        m.by_status.breach(s, k);
         breached = k + 1;
       } else if (past) {
         waiting = true;
@@ -267,7 +264,7 @@ class StateLoader {
     // uncounted, none is counted twice.
     rec.breached = static_cast<std::uint8_t>(breached);
     if (waiting && breached < m.tiers_past(rec)) {
-      m.late.push_back(Impl::LateEntry{rep.meta.written_ms, entered, idx, s});
+      m.late.add(LateEntries::Entry{rep.meta.written_ms, entered, idx, s});
     }
   }
 
@@ -297,6 +294,7 @@ class StateLoader {
   RestoreReport& rep;
   const std::uint32_t version;
   std::int64_t watermark = 0;
+  std::int64_t newest_event_ms = 0;
   std::uint64_t orders = 0;
   std::uint64_t tombstones = 0;
   std::uint64_t ncombos = 0;

@@ -1,3 +1,6 @@
+// StatusIndex (status_index.h): the chunked sorted array of one status's orders by entry time --
+// insert, erase, chunk split/merge with relocation callbacks, walks. Called by the tracker's
+// event path (enter/leave), the tick (deadline and age walks), queries and persistence.
 #include "status_index.h"
 
 #include <algorithm>

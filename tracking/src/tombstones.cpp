@@ -1,3 +1,5 @@
+// TombstoneSet (tombstones.h): recently finished ids by keyed hash, with FIFO expiry. Called by
+// the tracker's event path (a finished id's late events) and tick (expiry), and by persistence.
 #include "tombstones.h"
 
 namespace orderwatch::tracking {

@@ -1,15 +1,6 @@
-// OrderTracker::apply_batch: the batched event path. An event's apply is dominated by cache
-// misses (its hash slot, its record, the index chunk of its current stay, in tables far larger
-// than the cache); applied one by one they are paid in series. Here a software pipeline
-// overlaps the misses of different events: while event i is applied,
-//   event i + kSlotAhead    has its id hashed and its home slot requested,
-//   event i + kRecordAhead  has its probe read (slot in cache) and its record requested (and,
-//                           absent or finishing, its tombstone slot),
-//   event i + kChunkAhead   is looked up (record in cache) and the index chunk holding its
-//                           current stay requested.
-// What a stage found is a hint, checked again in O(1) when the event is applied (the events
-// between may have moved the same order, or split the chunk), so results are exactly those of
-// apply() on each event in order.
+// OrderTracker::apply_batch: the batched event path, a software pipeline that overlaps the cache
+// misses of different events; results are exactly those of apply() on each event in order.
+// Called by TrackerService's Batch (ingest hands over up to 256 events at a time).
 #include <algorithm>
 #include <array>
 
@@ -26,6 +17,18 @@ constexpr std::size_t kRing = 16;  // > kSlotAhead, a power of two
 
 }  // namespace
 
+// An event's apply is dominated by cache misses (its hash slot, its record, the index chunk of
+// its current stay, in tables far larger than the cache); applied one by one they are paid in
+// series. Here a software pipeline overlaps the misses of different events: while event i is
+// applied,
+//   event i + kSlotAhead    has its id hashed and its home slot requested,
+//   event i + kRecordAhead  has its probe read (slot in cache) and its record requested (and,
+//                           absent or finishing, its tombstone slot),
+//   event i + kChunkAhead   is looked up (record in cache) and the index chunk holding its
+//                           current stay requested.
+// What a stage found is a hint, checked again in O(1) when the event is applied (the events
+// between may have moved the same order, or split the chunk), so results are exactly those of
+// apply() on each event in order.
 void OrderTracker::apply_batch(std::span<const Event> events, std::int64_t now_ms,
                                std::span<ApplyResult> out) {
   Impl& m = *impl_;

@@ -9,7 +9,7 @@ namespace orderwatch::tracking {
 
 bool OrderTracker::Impl::admit_order(std::int64_t now) {
   if (table.size() < cfg.retention.max_orders) return true;
-  ++orders_refused;
+  ++counts.orders_refused;
   limit_log.warn(now, "tracking",
                  "retention.max_orders (" + std::to_string(cfg.retention.max_orders) +
                      ") orders in flight: a new order was refused");
@@ -19,7 +19,7 @@ bool OrderTracker::Impl::admit_order(std::int64_t now) {
 void OrderTracker::Impl::add_tombstone(std::uint64_t h, std::uint8_t status, std::int64_t now) {
   if (tombstones.size() >= cfg.retention.max_tombstones && !tombstones.find(h)) {
     // A late event for this id may then start it again (until retention.max_age evicts it).
-    ++tombstones_refused;
+    ++counts.tombstones_refused;
     limit_log.warn(now, "tracking",
                    "retention.max_tombstones (" + std::to_string(cfg.retention.max_tombstones) +
                        ") reached: a finished order is not remembered");

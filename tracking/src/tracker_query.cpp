@@ -1,7 +1,7 @@
-// Drill-down queries over the tracker's own ordered structures: a page of overdue orders is a
-// bounded walk of each status's StatusIndex from the cursor (the overdue orders of tier k are
-// exactly the index prefix with entered <= cutoff[k]); counts come from the per-series
-// counters. Nothing here visits an order outside the page.
+// Drill-down queries (find, overdue, summary, status_counts), called by TrackerService under its
+// lock: a page of overdue orders is a bounded walk of each status's StatusIndex from the cursor
+// (tier k's overdue orders are the index prefix up to StatusDeadlines::cutoff(k)); counts come
+// from SeriesCounters. Nothing here visits an order outside the page.
 #include <algorithm>
 #include <map>
 #include <tuple>
@@ -11,9 +11,6 @@
 
 namespace orderwatch::tracking {
 
-namespace {
-
-// Client text echoed in an error message, shortened so an error stays small.
 std::string quoted(std::string_view text) {
   constexpr std::size_t kMax = 64;
   std::string out = "\"";
@@ -22,33 +19,21 @@ std::string quoted(std::string_view text) {
   return out + "\"";
 }
 
-struct Source {
-  std::uint8_t status;
-  std::size_t tier;
-  std::int64_t cutoff;
-  StatusIndex::Walker walker;
-  bool live() const { return !walker.done() && walker.entry().t <= cutoff; }
-};
-
-}  // namespace
-
 OrderView OrderTracker::Impl::view(std::uint32_t idx) const {
-  const Impl& impl = *this;
-  const OrderRecord& r = impl.table.at(idx);
+  const OrderRecord& r = table.at(idx);
   OrderView v;
-  v.id = std::string(impl.table.id(idx));
+  v.id = std::string(table.id(idx));
   v.status = r.status;
-  v.status_name = impl.cfg.statuses[r.status].name;
+  v.status_name = cfg.statuses[r.status].name;
   v.entered_ms = r.entered_ms;
   v.first_seen_ms = r.first_seen_ms;
-  const auto& cut = impl.cutoff[r.status];
-  for (std::size_t k = 0; k < cut.size() && r.entered_ms <= cut[k]; ++k) {
-    v.tiers_crossed = static_cast<int>(k) + 1;
-    v.severity = impl.cfg.statuses[r.status].tiers[k].severity;
+  const std::size_t past = tiers_past(r);
+  v.tiers_crossed = static_cast<int>(past);
+  if (past > 0) v.severity = cfg.statuses[r.status].tiers[past - 1].severity;
+  v.dims.reserve(labels.dimensions());
+  for (std::size_t i = 0; i < labels.dimensions(); ++i) {
+    v.dims.push_back(labels.value_name(i, labels.value(r.combo, i)));
   }
-  const auto& key = impl.combos[r.combo];
-  v.dims.reserve(impl.ndims);
-  for (std::size_t i = 0; i < impl.ndims; ++i) v.dims.push_back(impl.dims[i].names[key[i]]);
   if (const AckEntry* a = ack_of(idx)) v.ack = a->ack;
   return v;
 }
@@ -60,203 +45,245 @@ std::vector<std::string> OrderTracker::dimension_labels() const {
 }
 
 std::optional<OrderView> OrderTracker::find(std::string_view id) const {
-  const std::uint32_t idx = impl_->table.find(id, hash_order_id(impl_->hash_key, id));
+  const std::uint32_t idx = impl_->find(id);
   if (idx == OrderTable::kNotFound) return std::nullopt;
   return impl_->view(idx);
 }
 
-OverduePage OrderTracker::overdue(const OverdueQuery& q) const {
-  const Impl& impl = *impl_;
-  const auto& statuses = impl.cfg.statuses;
-  OverduePage page;
+namespace {
 
-  // Which (status, tier) pairs the filters select.
-  std::vector<std::pair<std::uint8_t, std::size_t>> selected;
-  auto tier_of = [&](std::size_t s) -> std::optional<std::size_t> {
-    const auto& tiers = statuses[s].tiers;
-    if (q.severity.empty()) return tiers.empty() ? std::nullopt : std::optional<std::size_t>(0);
+// One overdue() query: which (status, tier) pairs it selects, the acknowledged orders among
+// them, then the page as a k-way merge of the selected statuses' index walks from the cursor.
+class OverdueSearch {
+ public:
+  OverdueSearch(const OrderTracker::Impl& m, const OverdueQuery& q) : m_(m), q_(q) {}
+
+  OverduePage run(std::vector<std::string> dimension_labels) {
+    if (!select()) return std::move(page_);
+    // A status without tiers (terminal, or no SLA) has no overdue orders: an empty page.
+    page_.dimension_labels = std::move(dimension_labels);
+    for (auto [s, k] : selected_) {
+      for (std::size_t c = 0; c < m_.labels.size(); ++c) {
+        page_.total += static_cast<std::uint64_t>(
+            m_.by_series.overdue(m_.by_series.series(static_cast<std::uint16_t>(c), s), k));
+      }
+    }
+    after_ = resume_point();
+    exclude_ = q_.acknowledged == AckFilter::kExclude && !m_.acks.empty();
+    if (q_.acknowledged != AckFilter::kInclude && !m_.acks.empty()) {
+      if (count_acknowledged()) return std::move(page_);
+    } else if (q_.acknowledged == AckFilter::kOnly) {
+      page_.total = 0;
+      return std::move(page_);
+    }
+    merge();
+    return std::move(page_);
+  }
+
+ private:
+  struct Source {
+    std::uint8_t status;
+    std::size_t tier;
+    std::int64_t cutoff;
+    StatusIndex::Walker walker;
+    bool live() const { return !walker.done() && walker.entry().t <= cutoff; }
+  };
+
+  // The tier of status s the severity filter names ("" = the first), if it has one.
+  std::optional<std::size_t> tier_of(std::size_t s) const {
+    const auto& tiers = m_.cfg.statuses[s].tiers;
+    if (q_.severity.empty()) return tiers.empty() ? std::nullopt : std::optional<std::size_t>(0);
     for (std::size_t k = 0; k < tiers.size(); ++k) {
-      if (tiers[k].severity == q.severity) return k;
+      if (tiers[k].severity == q_.severity) return k;
     }
     return std::nullopt;
-  };
-  bool severity_known = q.severity.empty();
-  for (std::size_t s = 0; s < statuses.size(); ++s) {
-    const auto k = tier_of(s);
-    if (k && !q.severity.empty()) severity_known = true;
-    if (!q.status.empty() && statuses[s].name != q.status) continue;
-    if (k) selected.emplace_back(static_cast<std::uint8_t>(s), *k);
   }
-  if (!q.status.empty() && impl.cfg.status_index(q.status) < 0) {
-    page.error = "unknown status " + quoted(q.status);
-    return page;
-  }
-  if (!severity_known) {
-    page.error = "unknown severity " + quoted(q.severity);
-    return page;
-  }
-  if (!q.status.empty() && !q.severity.empty() && selected.empty()) {
-    page.error = "status " + quoted(q.status) + " has no tier with severity " + quoted(q.severity);
-    return page;
-  }
-  // A status without tiers (terminal, or no SLA) has no overdue orders: an empty page.
 
-  page.dimension_labels = dimension_labels();
-  for (auto [s, k] : selected) {
-    for (std::size_t c = 0; c < impl.combos.size(); ++c) {
-      page.total += static_cast<std::uint64_t>(
-          impl.overdue[impl.series(static_cast<std::uint16_t>(c), s) * impl.max_tiers + k]);
+  // Which (status, tier) pairs the filters select; false (page_.error set) when refused.
+  bool select() {
+    const auto& statuses = m_.cfg.statuses;
+    bool severity_known = q_.severity.empty();
+    for (std::size_t s = 0; s < statuses.size(); ++s) {
+      const auto k = tier_of(s);
+      if (k && !q_.severity.empty()) severity_known = true;
+      if (!q_.status.empty() && statuses[s].name != q_.status) continue;
+      if (k) selected_.emplace_back(static_cast<std::uint8_t>(s), *k);
     }
+    if (!q_.status.empty() && m_.cfg.status_index(q_.status) < 0) {
+      page_.error = "unknown status " + quoted(q_.status);
+    } else if (!severity_known) {
+      page_.error = "unknown severity " + quoted(q_.severity);
+    } else if (!q_.status.empty() && !q_.severity.empty() && selected_.empty()) {
+      page_.error =
+          "status " + quoted(q_.status) + " has no tier with severity " + quoted(q_.severity);
+    }
+    return page_.error.empty();
   }
 
   // Resume strictly after the cursor; a cursor of another tracker instance resumes at its
   // millisecond (see OrderCursor).
-  IndexEntry after{kNever, 0};
-  if (q.after) {
-    after = q.after->epoch == impl.epoch    ? IndexEntry{q.after->entered_ms, q.after->slot}
-            : q.after->entered_ms == kNever ? IndexEntry{kNever, 0}
-                                            : IndexEntry{q.after->entered_ms - 1, 0xFFFFFFFFu};
+  IndexEntry resume_point() const {
+    if (!q_.after) return IndexEntry{kNever, 0};
+    const OrderCursor& a = *q_.after;
+    return a.epoch == m_.epoch      ? IndexEntry{a.entered_ms, a.slot}
+           : a.entered_ms == kNever ? IndexEntry{kNever, 0}
+                                    : IndexEntry{a.entered_ms - 1, 0xFFFFFFFFu};
   }
 
-  // Acknowledged orders in the selection, from the ack table (O(acks), never O(orders)).
-  const bool exclude = q.acknowledged == AckFilter::kExclude && !impl.acks.empty();
-  if (q.acknowledged != AckFilter::kInclude && !impl.acks.empty()) {
-    std::vector<int> tier_of_status(impl.n, -1);
-    for (auto [s, k] : selected) tier_of_status[s] = static_cast<int>(k);
+  // Acknowledged orders in the selection, from the ack table (O(acks), never O(orders)):
+  // counted; listed when only they are asked for (then true: the page is complete).
+  bool count_acknowledged() {
+    std::vector<int> tier_of_status(m_.cfg.statuses.size(), -1);
+    for (auto [s, k] : selected_) tier_of_status[s] = static_cast<int>(k);
     std::vector<IndexEntry> acked;
-    for (const auto& [id, a] : impl.acks) {
-      const std::uint32_t idx = impl.table.find(id, hash_order_id(impl.hash_key, id));
-      if (idx == OrderTable::kNotFound || impl.ack_of(idx) == nullptr) continue;
-      const OrderRecord& r = impl.table.at(idx);
+    m_.for_each_acknowledged([&](std::uint32_t idx, const OrderRecord& r) {
       const int k = tier_of_status[r.status];
-      if (k < 0 || impl.tiers_past(r) <= static_cast<std::size_t>(k)) continue;
-      ++page.acknowledged;
-      if (q.acknowledged == AckFilter::kOnly && after < IndexEntry{r.entered_ms, idx}) {
+      if (k < 0 || m_.tiers_past(r) <= static_cast<std::size_t>(k)) return;
+      ++page_.acknowledged;
+      if (q_.acknowledged == AckFilter::kOnly && after_ < IndexEntry{r.entered_ms, idx}) {
         acked.push_back(IndexEntry{r.entered_ms, idx});
       }
+    });
+    if (exclude_) page_.total -= page_.acknowledged;
+    if (q_.acknowledged != AckFilter::kOnly) return false;
+    page_.total = page_.acknowledged;
+    std::sort(acked.begin(), acked.end());
+    const std::size_t limit = std::max<std::size_t>(q_.limit, 1);
+    for (const IndexEntry& e : acked) {
+      if (page_.orders.size() == limit) break;
+      page_.orders.push_back(m_.view(e.idx));
     }
-    if (exclude) page.total -= page.acknowledged;
-    if (q.acknowledged == AckFilter::kOnly) {
-      page.total = page.acknowledged;
-      std::sort(acked.begin(), acked.end());
-      const std::size_t limit = std::max<std::size_t>(q.limit, 1);
-      for (const IndexEntry& e : acked) {
-        if (page.orders.size() == limit) break;
-        page.orders.push_back(impl.view(e.idx));
-      }
-      if (acked.size() > page.orders.size()) {
-        const IndexEntry& last = acked[page.orders.size() - 1];
-        page.next = OrderCursor{last.t, last.idx, impl.epoch};
-      }
-      return page;
+    if (acked.size() > page_.orders.size()) {
+      const IndexEntry& last = acked[page_.orders.size() - 1];
+      page_.next = OrderCursor{last.t, last.idx, m_.epoch};
     }
-  } else if (q.acknowledged == AckFilter::kOnly) {
-    page.total = 0;
-    return page;
+    return true;
   }
+
   // Excluded: acknowledged entries are stepped over (at most one per acknowledgement).
-  auto skip_acked = [&](Source& src) {
-    while (exclude && src.live() && impl.ack_of(src.walker.entry().idx) != nullptr) {
+  void skip_acked(Source& src) const {
+    while (exclude_ && src.live() && m_.ack_of(src.walker.entry().idx) != nullptr) {
       src.walker.next();
     }
-  };
-
-  std::vector<Source> sources;
-  sources.reserve(selected.size());
-  for (auto [s, k] : selected) {
-    Source src{s, k, impl.cutoff[s][k],
-               q.after ? impl.index[s].walk_after(after) : impl.index[s].walk()};
-    skip_acked(src);
-    if (src.live()) sources.push_back(src);
   }
 
   // k-way merge by (entered, slot); the number of statuses is small, so a linear pick.
-  std::size_t id_bytes = 0;
-  const std::size_t limit = std::max<std::size_t>(q.limit, 1);
-  IndexEntry last{};
-  while (!sources.empty()) {
-    auto best = sources.begin();
-    for (auto it = sources.begin() + 1; it != sources.end(); ++it) {
-      if (it->walker.entry() < best->walker.entry()) best = it;
+  void merge() {
+    std::vector<Source> sources;
+    sources.reserve(selected_.size());
+    for (auto [s, k] : selected_) {
+      Source src{s, k, m_.deadlines[s].cutoff(k),
+                 q_.after ? m_.index[s].walk_after(after_) : m_.index[s].walk()};
+      skip_acked(src);
+      if (src.live()) sources.push_back(src);
     }
-    if (page.orders.size() == limit || id_bytes > q.max_id_bytes) {
-      page.next = OrderCursor{last.t, last.idx, impl.epoch};
-      break;
+    std::size_t id_bytes = 0;
+    const std::size_t limit = std::max<std::size_t>(q_.limit, 1);
+    IndexEntry last{};
+    while (!sources.empty()) {
+      auto best = sources.begin();
+      for (auto it = sources.begin() + 1; it != sources.end(); ++it) {
+        if (it->walker.entry() < best->walker.entry()) best = it;
+      }
+      if (page_.orders.size() == limit || id_bytes > q_.max_id_bytes) {
+        page_.next = OrderCursor{last.t, last.idx, m_.epoch};
+        break;
+      }
+      last = best->walker.entry();
+      page_.orders.push_back(m_.view(last.idx));
+      id_bytes += page_.orders.back().id.size();
+      best->walker.next();
+      skip_acked(*best);
+      if (!best->live()) sources.erase(best);
     }
-    last = best->walker.entry();
-    page.orders.push_back(impl.view(last.idx));
-    id_bytes += page.orders.back().id.size();
-    best->walker.next();
-    skip_acked(*best);
-    if (!best->live()) sources.erase(best);
   }
-  return page;
+
+  const OrderTracker::Impl& m_;
+  const OverdueQuery& q_;
+  OverduePage page_;
+  std::vector<std::pair<std::uint8_t, std::size_t>> selected_;
+  IndexEntry after_{kNever, 0};
+  bool exclude_ = false;
+};
+
+}  // namespace
+
+OverduePage OrderTracker::overdue(const OverdueQuery& q) const {
+  return OverdueSearch(*impl_, q).run(dimension_labels());
 }
 
+namespace {
+
+// Per dimension: value id -> count.
+using CountsByValue = std::vector<std::map<std::uint16_t, std::int64_t>>;
+
+// The most frequent values (at most `top_values`) of dimension d among a status's overdue
+// orders, with their in-flight counts; ties by value so the answer is deterministic.
+DimensionTop top_of_dimension(const LabelSets& labels, std::size_t d, const std::string& label,
+                              const std::map<std::uint16_t, std::int64_t>& overdue_by_value,
+                              std::map<std::uint16_t, std::int64_t>& in_flight_by_value,
+                              std::size_t top_values, const StatusSummary& sum) {
+  std::vector<std::tuple<std::string, std::int64_t, std::int64_t>> values;  // value, overdue, in
+  for (auto [v, count] : overdue_by_value) {
+    values.emplace_back(labels.value_name(d, v), count, in_flight_by_value[v]);
+  }
+  std::sort(values.begin(), values.end(), [](const auto& a, const auto& b) {
+    return std::get<1>(a) != std::get<1>(b) ? std::get<1>(a) > std::get<1>(b)
+                                            : std::get<0>(a) < std::get<0>(b);
+  });
+  if (values.size() > top_values) values.resize(top_values);
+  DimensionTop top{label, {}, {}, sum.overdue.empty() ? 0 : sum.overdue[0].second, sum.in_flight};
+  for (auto& [value, count, in_flight] : values) {
+    top.values.emplace_back(std::move(value), count);
+    top.in_flight.push_back(in_flight);
+  }
+  return top;
+}
+
+}  // namespace
+
+// Counts from the per-series counters, acknowledged orders apart (as order_overdue and
+// order_overdue_acknowledged); the top values per dimension among the unacknowledged overdue.
 TrackerSummary OrderTracker::summary(std::size_t top_values) const {
-  const Impl& impl = *impl_;
+  const Impl& m = *impl_;
   TrackerSummary out;
-  out.tracked = impl.table.size();
+  out.tracked = m.table.size();
   out.dimension_labels = dimension_labels();
-  // Acknowledged orders are counted apart, as order_overdue and order_overdue_acknowledged.
-  const auto acked_by_tier = impl.acknowledged_by_tier();
-  for (std::size_t s = 0; s < impl.n; ++s) {
-    const auto& st = impl.cfg.statuses[s];
+  const AcknowledgedCounts acked = m.acknowledged_counts();
+  const std::size_t ndims = m.labels.dimensions();
+  for (std::size_t s = 0; s < m.cfg.statuses.size(); ++s) {
+    const auto& st = m.cfg.statuses[s];
     StatusSummary sum;
     sum.name = st.name;
     sum.terminal = st.terminal;
-    if (!impl.index[s].empty()) sum.oldest_entered_ms = impl.index[s].oldest().t;
+    if (!m.index[s].empty()) sum.oldest_entered_ms = m.index[s].oldest().t;
     std::vector<std::int64_t> per_tier(st.tiers.size(), 0), acked_tier(st.tiers.size(), 0);
-    // Overdue (first tier) count per value of each dimension, from the per-combo counters.
-    std::vector<std::map<std::uint16_t, std::int64_t>> by_value(impl.ndims);
-    // In-flight count per value of each dimension (overdue or not), for the shares.
-    std::vector<std::map<std::uint16_t, std::int64_t>> in_flight_by_value(impl.ndims);
-    for (std::size_t c = 0; c < impl.combos.size(); ++c) {
+    CountsByValue overdue_by_value(ndims), in_flight_by_value(ndims);
+    for (std::size_t c = 0; c < m.labels.size(); ++c) {
       const std::size_t ser =
-          impl.series(static_cast<std::uint16_t>(c), static_cast<std::uint8_t>(s));
-      sum.in_flight += impl.in_status[ser];
-      std::int64_t overdue = 0;  // first tier, unacknowledged
+          m.by_series.series(static_cast<std::uint16_t>(c), static_cast<std::uint8_t>(s));
+      const std::int64_t in_status = m.by_series.in_status(ser);
+      sum.in_flight += in_status;
       for (std::size_t k = 0; k < per_tier.size(); ++k) {
-        std::int64_t acked = 0;
-        if (!acked_by_tier.empty()) {
-          auto it = acked_by_tier.find(ser * impl.max_tiers + k);
-          if (it != acked_by_tier.end()) acked = it->second;
-        }
-        per_tier[k] += impl.overdue[ser * impl.max_tiers + k] - acked;
-        acked_tier[k] += acked;
-        if (k == 0) overdue = impl.overdue[ser * impl.max_tiers] - acked;
+        per_tier[k] += m.by_series.overdue(ser, k) - acked.at(ser, k);
+        acked_tier[k] += acked.at(ser, k);
       }
-      if (impl.in_status[ser] != 0) {
-        for (std::size_t d = 0; d < impl.ndims; ++d) {
-          in_flight_by_value[d][impl.combos[c][d]] += impl.in_status[ser];
-        }
+      const std::int64_t overdue =  // first tier, unacknowledged
+          per_tier.empty() ? 0 : m.by_series.overdue(ser, 0) - acked.at(ser, 0);
+      for (std::size_t d = 0; d < ndims; ++d) {
+        if (in_status != 0) in_flight_by_value[d][m.labels.value(c, d)] += in_status;
+        if (overdue != 0) overdue_by_value[d][m.labels.value(c, d)] += overdue;
       }
-      if (overdue == 0) continue;
-      for (std::size_t d = 0; d < impl.ndims; ++d) by_value[d][impl.combos[c][d]] += overdue;
     }
     for (std::size_t k = 0; k < per_tier.size(); ++k) {
       sum.overdue.emplace_back(st.tiers[k].severity, per_tier[k]);
       sum.acknowledged.emplace_back(st.tiers[k].severity, acked_tier[k]);
     }
-    for (std::size_t d = 0; d < impl.ndims; ++d) {
-      if (by_value[d].empty()) continue;
-      // (value, overdue, in flight)
-      std::vector<std::tuple<std::string, std::int64_t, std::int64_t>> values;
-      for (auto [v, count] : by_value[d]) {
-        values.emplace_back(impl.dims[d].names[v], count, in_flight_by_value[d][v]);
-      }
-      // Most frequent first; ties by value so the answer is deterministic.
-      std::sort(values.begin(), values.end(), [](const auto& a, const auto& b) {
-        return std::get<1>(a) != std::get<1>(b) ? std::get<1>(a) > std::get<1>(b)
-                                                : std::get<0>(a) < std::get<0>(b);
-      });
-      if (values.size() > top_values) values.resize(top_values);
-      DimensionTop top{out.dimension_labels[d], {}, {}, per_tier[0], sum.in_flight};
-      for (auto& [value, count, in_flight] : values) {
-        top.values.emplace_back(std::move(value), count);
-        top.in_flight.push_back(in_flight);
-      }
-      sum.top_overdue.push_back(std::move(top));
+    for (std::size_t d = 0; d < ndims; ++d) {
+      if (overdue_by_value[d].empty()) continue;
+      sum.top_overdue.push_back(top_of_dimension(m.labels, d, out.dimension_labels[d],
+                                                 overdue_by_value[d], in_flight_by_value[d],
+                                                 top_values, sum));
     }
     out.statuses.push_back(std::move(sum));
   }
@@ -264,24 +291,20 @@ TrackerSummary OrderTracker::summary(std::size_t top_values) const {
 }
 
 std::vector<StatusCounts> OrderTracker::status_counts() const {
-  const Impl& impl = *impl_;
-  std::vector<StatusCounts> out(impl.n);
-  for (std::size_t s = 0; s < impl.n; ++s) {
-    out[s].in_flight = static_cast<std::int64_t>(impl.index[s].size());
-    if (impl.cutoff[s].empty()) continue;
-    for (std::size_t c = 0; c < impl.combos.size(); ++c) {
-      out[s].overdue +=
-          impl.overdue[impl.series(static_cast<std::uint16_t>(c), static_cast<std::uint8_t>(s)) *
-                       impl.max_tiers];
+  const Impl& m = *impl_;
+  std::vector<StatusCounts> out(m.cfg.statuses.size());
+  for (std::size_t s = 0; s < out.size(); ++s) {
+    out[s].in_flight = static_cast<std::int64_t>(m.index[s].size());
+    if (m.deadlines[s].tiers() == 0) continue;
+    for (std::size_t c = 0; c < m.labels.size(); ++c) {
+      out[s].overdue += m.by_series.overdue(
+          m.by_series.series(static_cast<std::uint16_t>(c), static_cast<std::uint8_t>(s)), 0);
     }
   }
   // Acknowledged orders past the first tier leave the overdue count, as in snapshot().
-  for (const auto& [id, a] : impl.acks) {
-    const std::uint32_t idx = impl.table.find(id, hash_order_id(impl.hash_key, id));
-    if (idx == OrderTable::kNotFound || impl.ack_of(idx) == nullptr) continue;
-    const OrderRecord& r = impl.table.at(idx);
-    if (impl.tiers_past(r) > 0) --out[r.status].overdue;
-  }
+  m.for_each_acknowledged([&](std::uint32_t, const OrderRecord& r) {
+    if (m.tiers_past(r) > 0) --out[r.status].overdue;
+  });
   return out;
 }
 

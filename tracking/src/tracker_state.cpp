@@ -1,6 +1,6 @@
-// OrderTracker persistence: the state <-> snapshot image (format in snapshot.h), and the
-// counter hand-over of a live reload. Kept apart from tracker.cpp so the event path is not
-// touched by it.
+// OrderTracker::save_state: the order state into a snapshot image (format in snapshot.h),
+// section by section; loading is snapshot_load.cpp. Called by TrackerService under its lock,
+// or in a forked child (service_snapshot.cpp, service_reload.cpp).
 #include <stdexcept>
 
 #include "orderwatch/events/time.h"
@@ -16,21 +16,7 @@ namespace orderwatch::tracking {
 
 namespace {
 
-using snapshot_codec::Reader;
 using snapshot_codec::Writer;
-
-// Index of the tier of `status` with this severity, or -1.
-int tier_by_severity(const sla::Status& status, std::string_view severity) {
-  for (std::size_t k = 0; k < status.tiers.size(); ++k) {
-    if (status.tiers[k].severity == severity) return static_cast<int>(k);
-  }
-  return -1;
-}
-
-}  // namespace
-
-namespace {
-
 using Impl = OrderTracker::Impl;
 
 // Writer, counts, dimensions (values by name), combos and statuses with their tiers.
@@ -40,35 +26,36 @@ void save_header(const Impl& m, Writer& w, std::uint64_t stream_seq, std::int64_
   w.svarint(written_ms);
   w.varint(stream_seq);
   // Never a watermark ahead of the clock that writes it (one that ran ahead and was corrected).
-  w.svarint(m.watermark == kNever ? kNever : std::min(m.watermark, written_ms));
-  w.svarint(m.last_event_ms);
-  w.svarint(m.max_event_ms);
+  w.svarint(m.watermark.known() ? std::min(m.watermark.ms(), written_ms) : kNever);
+  w.svarint(m.counts.last_event_ms);
+  w.svarint(m.watermark.newest_event_ms());
   w.varint(m.table.size());
   w.varint(tombstones);
   w.fixed64(m.hash_key.k0);
   w.fixed64(m.hash_key.k1);
 
-  w.varint(m.ndims);
-  for (std::size_t i = 0; i < m.ndims; ++i) {
+  const std::size_t ndims = m.labels.dimensions();
+  w.varint(ndims);
+  for (std::size_t i = 0; i < ndims; ++i) {
     w.string(m.cfg.event.dimensions[i].field);
     w.string(m.cfg.event.dimensions[i].label);
-    const auto& names = m.dims[i].names;
+    const auto& names = m.labels.value_names(i);
     w.varint(names.size() - 2);  // "unknown" and "other" are implied
     for (std::size_t v = 2; v < names.size(); ++v) w.string(names[v]);
   }
-  w.varint(m.combos.size());
-  for (const auto& key : m.combos) {
-    for (std::size_t i = 0; i < m.ndims; ++i) w.varint(key[i]);
+  w.varint(m.labels.size());
+  for (std::size_t c = 0; c < m.labels.size(); ++c) {
+    for (std::size_t i = 0; i < ndims; ++i) w.varint(m.labels.value(c, i));
   }
-  w.varint(m.n);
-  for (std::size_t s = 0; s < m.n; ++s) {
+  w.varint(m.cfg.statuses.size());
+  for (std::size_t s = 0; s < m.cfg.statuses.size(); ++s) {
     const auto& st = m.cfg.statuses[s];
     w.string(st.name);
     w.varint(st.terminal ? 1 : 0);
     w.varint(st.tiers.size());
     for (std::size_t k = 0; k < st.tiers.size(); ++k) {
       w.string(st.tiers[k].severity);
-      w.svarint(m.threshold_ms[s][k]);
+      w.svarint(m.deadlines[s].threshold_ms(k));
     }
   }
 }
@@ -78,7 +65,7 @@ void save_header(const Impl& m, Writer& w, std::uint64_t stream_seq, std::int64_
 // the table, so each is prefetched kAhead entries before it is written.
 void save_orders(const Impl& m, Writer& w) {
   constexpr std::size_t kAhead = 16;
-  for (std::size_t s = 0; s < m.n; ++s) {
+  for (std::size_t s = 0; s < m.index.size(); ++s) {
     const StatusIndex& index = m.index[s];
     w.varint(index.size());
     IndexEntry ring[kAhead];
@@ -138,105 +125,6 @@ void OrderTracker::save_state(std::string& image, std::uint64_t stream_seq,
   save_orders(m, w);
   save_tombstones(m, w, tombstones, written_ms);
   save_acks(m, w);
-}
-
-// Counters::counts: events, rejected, evictions, transitions, breaches, turnaround buckets,
-// then the duration buckets (last: they grow with the combos); sums: turnaround sums, then
-// the duration sums (last, likewise).
-OrderTracker::Counters OrderTracker::counters() const {
-  const Impl& m = *impl_;
-  Counters c;
-  c.counts.insert(c.counts.end(), std::begin(m.events), std::end(m.events));
-  c.counts.insert(c.counts.end(), std::begin(m.rejected), std::end(m.rejected));
-  c.counts.push_back(m.evictions);
-  c.counts.insert(c.counts.end(), m.transitions.begin(), m.transitions.end());
-  c.counts.insert(c.counts.end(), m.breaches.begin(), m.breaches.end());
-  c.counts.insert(c.counts.end(), m.turn_hist.begin(), m.turn_hist.end());
-  c.counts.insert(c.counts.end(), m.hist.begin(), m.hist.end());
-  c.sums.insert(c.sums.end(), m.turn_sum_ms.begin(), m.turn_sum_ms.end());
-  c.sums.insert(c.sums.end(), m.hist_sum_ms.begin(), m.hist_sum_ms.end());
-  return c;
-}
-
-void OrderTracker::restore_counters(const Counters& saved) {
-  Impl& m = *impl_;
-  auto in = saved.counts.begin();
-  const auto in_end = saved.counts.end();
-  // Copies the next saved values over `out` (as many as were saved), zeroing the rest.
-  auto take = [](auto& from, auto from_end, auto* out, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) out[i] = from != from_end ? *from++ : 0;
-  };
-  take(in, in_end, m.events, std::size(m.events));
-  take(in, in_end, m.rejected, std::size(m.rejected));
-  take(in, in_end, &m.evictions, 1);
-  take(in, in_end, m.transitions.data(), m.transitions.size());
-  take(in, in_end, m.breaches.data(), m.breaches.size());
-  take(in, in_end, m.turn_hist.data(), m.turn_hist.size());
-  take(in, in_end, m.hist.data(), m.hist.size());
-  auto sin = saved.sums.begin();
-  take(sin, saved.sums.end(), m.turn_sum_ms.data(), m.turn_sum_ms.size());
-  take(sin, saved.sums.end(), m.hist_sum_ms.data(), m.hist_sum_ms.size());
-}
-
-void OrderTracker::carry_counters_from(const OrderTracker& previous) {
-  const Impl& o = *previous.impl_;
-  Impl& m = *impl_;
-  std::copy(std::begin(o.events), std::end(o.events), std::begin(m.events));
-  std::copy(std::begin(o.rejected), std::end(o.rejected), std::begin(m.rejected));
-  m.evictions = o.evictions;
-  m.orders_refused = o.orders_refused;
-  m.tombstones_refused = o.tombstones_refused;
-
-  std::vector<int> status_map(o.n);
-  for (std::size_t s = 0; s < o.n; ++s) status_map[s] = m.cfg.status_index(o.cfg.statuses[s].name);
-  for (std::size_t from = 0; from < o.n; ++from) {
-    for (std::size_t to = 0; to < o.n; ++to) {
-      if (status_map[from] < 0 || status_map[to] < 0) continue;
-      m.transitions[status_map[from] * m.n + status_map[to]] += o.transitions[from * o.n + to];
-    }
-  }
-  for (std::size_t s = 0; s < o.n; ++s) {
-    if (status_map[s] < 0) continue;
-    const auto& old_tiers = o.cfg.statuses[s].tiers;
-    for (std::size_t k = 0; k < old_tiers.size(); ++k) {
-      const int nk = tier_by_severity(m.cfg.statuses[status_map[s]], old_tiers[k].severity);
-      if (nk >= 0) m.breaches[status_map[s] * m.max_tiers + nk] += o.breaches[s * o.max_tiers + k];
-    }
-  }
-
-  // Histograms keep their meaning only with the same buckets; otherwise they restart (a
-  // counter reset Prometheus handles) rather than mixing bucket layouts.
-  if (o.duration_bounds == m.duration_bounds) {
-    std::vector<int> dim_map(o.ndims);
-    for (std::size_t i = 0; i < o.ndims; ++i)
-      dim_map[i] = dimension_by_field(m.cfg, o.cfg.event.dimensions[i].field);
-    for (std::size_t c = 0; c < o.combos.size(); ++c) {
-      if (!o.combo_live[c]) continue;  // released: nothing to carry
-      ComboKey key{};
-      for (std::size_t i = 0; i < o.ndims; ++i) {
-        if (dim_map[i] >= 0)
-          key[dim_map[i]] = m.dims[dim_map[i]].intern(o.dims[i].names[o.combos[c][i]]);
-      }
-      const std::uint16_t nc = m.combo_for(key);
-      for (std::size_t s = 0; s < o.n; ++s) {
-        if (status_map[s] < 0) continue;
-        const std::size_t from =
-            o.series(static_cast<std::uint16_t>(c), static_cast<std::uint8_t>(s));
-        const std::size_t to = m.series(nc, static_cast<std::uint8_t>(status_map[s]));
-        for (std::size_t b = 0; b < m.nb; ++b) m.hist[to * m.nb + b] += o.hist[from * o.nb + b];
-        m.hist_sum_ms[to] += o.hist_sum_ms[from];
-      }
-    }
-  }
-  if (o.turnaround_bounds == m.turnaround_bounds) {
-    for (std::size_t s = 0; s < o.n; ++s) {
-      if (status_map[s] < 0) continue;
-      const auto to = static_cast<std::size_t>(status_map[s]);
-      for (std::size_t b = 0; b < m.ntb; ++b)
-        m.turn_hist[to * m.ntb + b] += o.turn_hist[s * o.ntb + b];
-      m.turn_sum_ms[to] += o.turn_sum_ms[s];
-    }
-  }
 }
 
 }  // namespace orderwatch::tracking

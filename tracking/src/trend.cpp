@@ -1,3 +1,5 @@
+// TrendRing (trend.h): per-status in-flight and overdue samples over the last hour for the
+// drill-down page's charts. Recorded and read by TrackerService under its lock.
 #include "trend.h"
 
 #include <algorithm>

@@ -1,6 +1,6 @@
 // Snapshot files: the tracker state persisted across restarts (and the in-memory image a live
 // config reload goes through). This header owns the container format, its checksum and the
-// atomic file write; the state encoding itself lives with the tracker (tracker_state.cpp).
+// atomic write; the state encoding lives with the tracker (tracker_state.cpp, snapshot_load.cpp).
 //
 // Format (version 4), little-endian, everything after the fixed header varint-coded:
 //   header   magic "OWSNAP\r\n" (8) | u32 version | u32 flags (0) | u64 total file length

@@ -1,27 +1,11 @@
 // OrderTracker: the state of every in-flight order and every count the metric contract
-// exports. It applies decoded events with the semantics of DESIGN.md ("Event semantics"):
-// mid-flight start, transitions observed with event-time stays, duplicates, stale events,
-// terminal statuses with turnaround and a tombstone, retention eviction, capped dimensions.
-//
-// Overdue and breaches are judged as of a watermark W, the time up to which the stream has been
-// seen (DESIGN.md): an order in status S is past tier k once W - entered >= threshold(S, k).
-// The caller says at each tick whether ingest is behind (messages known to be waiting): then
-// W follows the newest event time applied, else it is the wall clock (both minus
-// event.max_lateness); it never moves backwards nor past the wall clock (a wall clock stepping
-// back below W is the one exception: W follows it down, and nothing is counted twice).
-// A breach is counted once per stay per tier: when W passes entry + threshold while the order
-// is there, or when its next event shows the stay ran past it. An order that arrives already
-// past a tier (an old timestamp) is overdue at once, but its breach waits: for its next event,
-// or for a tick that is caught up a grace period after it arrived and still finds it there.
-//
-// Overdue orders are found by a deadline index, not by scans: each status keeps its orders
-// ordered by entry time (StatusIndex) and each tier a cutoff (W - threshold). An order is
-// past tier k iff entered <= cutoff_k, so tick() only visits the orders whose entry time lies
-// between the old and the new cutoff: work proportional to crossings.
-//
-// Time is always passed in (`now_ms`, Unix ms), so tests drive the clock exactly.
-// Not thread-safe: callers serialise apply()/tick()/snapshot() with one mutex (see
-// TrackerService); nothing here allocates per event once an order's dimension values are known.
+// exports; applies decoded events and judges overdue and breaches as of a watermark W.
+// Ownership: owns all order state (its parts: tracking/src/tracker_impl.h). Threading: not
+// thread-safe; callers serialise every call with one mutex (TrackerService). Cost: apply is
+// O(1) amortised and allocates nothing once an order's dimension values are known; tick is
+// proportional to the orders whose deadline W crossed; queries never scan the orders.
+// Design (event semantics, the watermark rule, the deadline index, the parts): docs/design.md,
+// "tracking: order state, deadlines and the watermark".
 #pragma once
 
 #include <cstdint>
@@ -35,6 +19,7 @@
 
 #include "orderwatch/events/event.h"
 #include "orderwatch/sla/config.h"
+#include "orderwatch/tracking/queries.h"
 #include "orderwatch/tracking/snapshot.h"
 
 namespace orderwatch::tracking {
@@ -93,139 +78,6 @@ struct TrackerSnapshot {
   std::int64_t watermark_lag_ms = 0;     // wall clock of the last tick - W, >= 0
 };
 
-// An operator's acknowledgement of one stay of one order (OrderTracker::acknowledge).
-struct Acknowledgement {
-  std::string actor;
-  std::string reason;
-  std::int64_t at_ms = 0;     // wall clock when placed
-  std::int64_t until_ms = 0;  // wall clock expiry
-};
-
-// One order's state, for the drill-down API. Names are resolved under the tracker's lock, so
-// a view stays meaningful whatever the caller's copy of the config says.
-struct OrderView {
-  std::string id;
-  std::uint8_t status = 0;
-  std::string status_name;
-  std::int64_t entered_ms = 0;
-  std::int64_t first_seen_ms = 0;
-  int tiers_crossed = 0;
-  std::string severity;                // of the highest tier crossed; "" when none
-  std::vector<std::string> dims;       // value per dimension, in config order
-  std::optional<Acknowledgement> ack;  // set while this stay is acknowledged
-};
-
-// A position in drill-down order: entry time, then record slot. (entered, slot) is unique
-// among all tracked orders (an order sits in one status, a slot holds one order), so it orders
-// orders of every status at once. A page resumes strictly after the cursor: an order that stays
-// in its status while the client pages is returned exactly once, whatever is inserted or removed
-// meanwhile (a slot freed and reused only gives a *new* order a key). `epoch` names the tracker
-// instance; slots mean nothing to another one (after a restart), so such a cursor resumes at
-// its millisecond instead: orders entered in that very millisecond may repeat, none is skipped.
-struct OrderCursor {
-  std::int64_t entered_ms = 0;
-  std::uint32_t slot = 0;
-  std::uint64_t epoch = 0;
-};
-
-// Which overdue orders a query lists: acknowledged ones too (the batch actions' selection),
-// only the others (the drill-down listing: what still alerts, as order_overdue counts), or
-// only the acknowledged ones (O(acknowledgements log acknowledgements): from the ack table).
-enum class AckFilter : std::uint8_t { kInclude, kExclude, kOnly };
-
-struct OverdueQuery {
-  std::string_view status;    // "" = every status (merged oldest first)
-  std::string_view severity;  // tier by severity name; "" = the first tier (every overdue order)
-  std::size_t limit = 100;
-  AckFilter acknowledged = AckFilter::kInclude;
-  std::optional<OrderCursor> after;
-  // Response budget: the page stops early (with a cursor) once its ids exceed this many bytes.
-  std::size_t max_id_bytes = std::size_t{1} << 20;
-};
-
-struct OverduePage {
-  std::string error;  // non-empty: refused (unknown status or severity); nothing else is set
-  std::int64_t now_ms = 0;
-  std::vector<std::string> dimension_labels;
-  std::vector<OrderView> orders;    // oldest first
-  std::optional<OrderCursor> next;  // set when more orders follow
-  std::uint64_t total = 0;          // all orders matching the filters, not just this page
-  // Acknowledged orders the status and severity filters select (listed or not, per
-  // OverdueQuery::acknowledged); set when acknowledged ones are excluded or only they listed.
-  std::uint64_t acknowledged = 0;
-};
-
-// What the overdue orders of a status have in common: the most frequent values of one
-// dimension among them (first tier), most frequent first; and how over-represented each is:
-// in_flight[i] is how many of the status's orders (overdue or not) carry values[i], so
-// values[i].second / overdue is its share among the overdue against in_flight[i] / in_flight
-// among all in flight ("eu-west: 80 % of overdue, 20 % of in flight").
-struct DimensionTop {
-  std::string label;
-  std::vector<std::pair<std::string, std::int64_t>> values;
-  std::vector<std::int64_t> in_flight;  // aligned with values
-  std::int64_t overdue = 0;             // the status's overdue orders (first tier): the shares'
-  std::int64_t all_in_flight = 0;       // denominators, as StatusSummary's counts
-};
-
-struct StatusSummary {
-  std::string name;
-  bool terminal = false;
-  std::int64_t in_flight = 0;
-  // (severity, count) per tier, acknowledged orders not counted (as order_overdue).
-  std::vector<std::pair<std::string, std::int64_t>> overdue;
-  // (severity, count) per tier: acknowledged orders past it (order_overdue_acknowledged).
-  std::vector<std::pair<std::string, std::int64_t>> acknowledged;
-  std::optional<std::int64_t> oldest_entered_ms;
-  std::vector<DimensionTop> top_overdue;  // per dimension, unacknowledged; empty when none
-};
-
-// What recovered: one order that was overdue (past at least its first tier as of W) when it
-// left its status -- moved on, finished, or forgotten by an operator (not when evicted).
-enum class RecoveredOutcome : std::uint8_t { kMoved, kFinished, kForgotten };
-inline constexpr std::string_view kRecoveredOutcomeNames[] = {"moved", "finished", "forgotten"};
-
-struct RecoveredOrder {
-  std::string id;             // at most event.max_id_bytes bytes (see id_truncated)
-  bool id_truncated = false;  // a longer id (from a snapshot under a larger limit) was cut
-  std::string status;         // the status it was overdue in
-  std::string severity;       // the highest tier it reached there
-  int tiers_crossed = 0;
-  std::int64_t entered_ms = 0;  // event time it entered `status`
-  // W at leave - (entered + first threshold): how long it was judged overdue.
-  std::int64_t overdue_ms = 0;
-  // When it left: the next event's time (moved, finished), the wall clock of the forget.
-  std::int64_t left_ms = 0;
-  std::int64_t watermark_ms = 0;  // W when it left
-  RecoveredOutcome outcome = RecoveredOutcome::kMoved;
-  std::string to;             // the status it moved to or finished in; "" when forgotten
-  bool acknowledged = false;  // an acknowledgement of this stay was held (expired or not)
-  bool redriven = false;      // a redrive of this stay was requested
-};
-
-struct RecoveredList {
-  std::string error;  // non-empty: refused (unknown status); nothing else is set
-  std::int64_t now_ms = 0;
-  std::vector<RecoveredOrder> orders;  // newest first
-  std::uint64_t held = 0;              // entries in the ring (all statuses)
-  std::uint64_t recorded = 0;          // recorded since start (older ones dropped)
-  std::size_t capacity = 0;            // the ring's bound (kRecoveredEntries)
-};
-
-// One status's counts for the trend (TrendRing): orders in it, and those past its first tier
-// that no operator acknowledged (what order_overdue and the alerts count).
-struct StatusCounts {
-  std::int64_t in_flight = 0;
-  std::int64_t overdue = 0;
-};
-
-struct TrackerSummary {
-  std::int64_t now_ms = 0;
-  std::uint64_t tracked = 0;
-  std::vector<std::string> dimension_labels;
-  std::vector<StatusSummary> statuses;  // config order
-};
-
 class OrderTracker {
  public:
   explicit OrderTracker(const sla::Config& config);
@@ -233,6 +85,7 @@ class OrderTracker {
   OrderTracker(const OrderTracker&) = delete;
   OrderTracker& operator=(const OrderTracker&) = delete;
 
+  // ---- Events and time (tracker_impl.h, tracker.cpp, tracker_batch.cpp, tracker_tick.cpp).
   // Applies one decoded event at wall-clock time now_ms.
   ApplyResult apply(const Event& event, std::int64_t now_ms);
   // Applies events in order, as apply() each, at one wall-clock time; out[i] is events[i]'s
@@ -241,18 +94,21 @@ class OrderTracker {
   void apply_batch(std::span<const Event> events, std::int64_t now_ms, std::span<ApplyResult> out);
   // Counts an event the decoder refused.
   void reject(RejectReason reason, std::int64_t now_ms);
-  // Moves W (see above; behind: ingest knows of messages still waiting to be applied) and the
-  // deadline index with it (tier crossings + breaches), confirms the breaches of orders that
-  // arrived already past a tier (only when not behind), evicts orders W shows past retention
-  // and expires tombstones (wall clock). Idempotent for the same arguments.
+  // Moves W (behind: ingest knows of messages still waiting to be applied; then W follows the
+  // newest event time, else the wall clock, minus event.max_lateness; never backwards nor past
+  // the wall clock) and the deadlines with it (tier crossings + breaches), confirms the breaches
+  // of orders that arrived already past a tier (only when not behind), evicts orders W shows
+  // past retention, expires tombstones, acknowledgements and idle label sets (wall clock).
+  // Idempotent for the same arguments.
   void tick(std::int64_t now_ms, bool behind = false);
   // W as of the last tick, Unix ms; 0 before the first tick that had a position.
   std::int64_t watermark_ms() const;
 
+  // ---- Metrics (tracker.cpp): every exported count; O(series + acknowledgements).
   void snapshot(TrackerSnapshot& out) const;
 
-  // Drill-down queries, as of the last tick() (its W). Cost: O(log orders + page) for overdue(),
-  // O(1) for find(), O(series) for summary() -- never a scan of the orders.
+  // ---- Drill-down queries (tracker_query.cpp), as of the last tick() (its W). Cost: O(log orders
+  // + page) for overdue(), O(1) for find(), O(series) for summary() -- never a scan of the orders.
   std::optional<OrderView> find(std::string_view id) const;
   OverduePage overdue(const OverdueQuery& query) const;
   TrackerSummary summary(std::size_t top_values = 5) const;
@@ -266,7 +122,7 @@ class OrderTracker {
   // Pre-sizes for `orders` in-flight orders (avoids rehash pauses during a replay).
   void reserve(std::size_t orders);
 
-  // Persistence (tracker_state.cpp; the format is described in snapshot.h).
+  // ---- Persistence (tracker_state.cpp, snapshot_load.cpp; the format is in snapshot.h).
   // Appends a snapshot image of the order state (orders, tombstones, dimension values, the
   // deadline position) without its checksum: call seal_snapshot() on it, outside the lock.
   // Counters are not part of it (a restart resets them, as Prometheus expects).
@@ -277,6 +133,7 @@ class OrderTracker {
   // current thresholds, and a tier the current thresholds put an order past for the first time
   // counts as a breach. Throws SnapshotError; after a throw, discard this tracker.
   RestoreReport load_state(std::string_view image, const std::string& name);
+  // ---- Counter hand-over of a live reload (counters.cpp).
   // After load_state of `previous`'s image under a new config (a live reload): takes over the
   // counters that keep their meaning -- events, rejects, evictions; transitions and breaches
   // by status name (and tier severity); duration and turnaround histograms by status name
@@ -295,9 +152,9 @@ class OrderTracker {
   Counters counters() const;
   void restore_counters(const Counters& saved);
 
-  // Operator actions (actions.cpp). acknowledge(): the order's current stay leaves the
-  // overdue counts for the acknowledged ones (SeriesValues::acknowledged) until the order
-  // moves or ack.until_ms passes (wall clock); nullopt when the order is not held here or
+  // ---- Operator actions (actions.cpp, recovered.cpp). acknowledge(): the order's current stay
+  // leaves the overdue counts for the acknowledged ones (SeriesValues::acknowledged) until the
+  // order moves or ack.until_ms passes (wall clock); nullopt when the order is not held here or
   // kMaxAcks acknowledgements are held already (`full` tells which). forget(): the order is
   // dropped as if it had reached a terminal status -- tombstoned, its stay and turnaround not
   // observed; returns its view before, nullopt when not held. Acknowledgements are saved in
@@ -313,7 +170,7 @@ class OrderTracker {
   // The redrive request could not be published: the mark goes.
   void drop_redrive_mark(std::string_view id);
 
-  // What recovered (recovered.cpp): the latest orders that left their status while overdue,
+  // ---- What recovered (recovered.cpp): the latest orders that left their status while overdue,
   // newest first, at most `limit`; `status` ("" = every one) filters on the status they were
   // overdue in (an unknown name is an error). A ring of kRecoveredEntries held in memory, not
   // in snapshots; carried over by a reload (take_recovered_from).

@@ -1,0 +1,91 @@
+// The tracker's tick (OrderTracker::tick, called by TrackerService at least once a second and
+// before every query): W moves by its rule (Watermark), each status's deadlines follow it
+// (DeadlineModel), visiting only the orders whose deadline W crossed; then late entries are
+// confirmed, retention evicts, tombstones expire, idle label sets and stale marks go.
+#include "tracker_impl.h"
+
+namespace orderwatch::tracking {
+
+void OrderTracker::Impl::tick(std::int64_t now, bool behind) {
+  const std::int64_t w = watermark.next(now, behind);
+  if (w != kNever && w != watermark.ms()) {
+    move_deadlines(w);
+    by_series.age().move_to(w, index, [&](std::size_t s, const IndexEntry& e) {
+      return by_series.series(e.combo, static_cast<std::uint8_t>(s));
+    });
+    watermark.move_to(w);
+  }
+  if (!behind) confirm_late_entries(now);
+  if (watermark.known()) evict(watermark.ms());
+  tombstones.expire(now, cfg.retention.tombstone_ttl.count());
+  labels.sweep_idle(
+      now, [&](std::size_t c) { return by_series.orders_in_combo(c); },
+      [&](std::size_t c) { by_series.clear_combo(c); });
+  acks.purge(now, [&](std::string_view id, const AckEntry& a) {
+    return holds_stay(find(id), a.status, a.entered_ms);
+  });
+  redriven.purge([&](std::string_view id, const RedriveMark& m) {
+    return holds_stay(find(id), m.status, m.entered_ms);
+  });
+}
+
+// W passes a deadline while the order is here: overdue, and a breach of every tier up to this
+// one not counted yet for this stay (an order that entered already past tier 0 and now
+// crosses tier 1 has certainly run past both). W stepping back (a wall clock that was ahead,
+// corrected): orders between the new and the old cutoff are no longer overdue; breaches stay
+// counted (counters never go down), and are not counted twice when W passes them again.
+void OrderTracker::Impl::move_deadlines(std::int64_t w) {
+  // The hint index walks take: the record of entry idx is read soon.
+  const auto touch_record = [this](std::uint32_t idx) { table.prefetch_at(idx); };
+  for (std::size_t s = 0; s < deadlines.statuses(); ++s) {
+    const auto status = static_cast<std::uint8_t>(s);
+    auto crossed = [&](std::size_t k, std::int64_t lo, std::int64_t hi) {
+      index[s].for_each_in(
+          lo, hi,
+          [&](const IndexEntry& e) {
+            OrderRecord& r = table.at(e.idx);
+            by_series.add_overdue(series_of(r), k, +1);
+            count_breaches(r, k + 1);
+          },
+          touch_record);
+    };
+    auto uncrossed = [&](std::size_t k, std::int64_t lo, std::int64_t hi) {
+      index[s].for_each_in(lo, hi, [&](const IndexEntry& e) {
+        by_series.add_overdue(by_series.series(e.combo, status), k, -1);
+      });
+    };
+    deadlines[s].move_to(w, crossed, uncrossed);
+  }
+}
+
+// Caught up (nothing pending) and an order that arrived already past a tier is still in that
+// stay kLateEntryGraceMs + max_lateness after it arrived: its next event was not in the
+// backlog that brought it, so the stay did run past the tiers it is past; count them.
+void OrderTracker::Impl::confirm_late_entries(std::int64_t now) {
+  auto moved_on = [&](const LateEntries::Entry& e) {
+    return !holds_stay(e.idx, e.status, e.entered_ms);
+  };
+  late.confirm_due(now, kLateEntryGraceMs + watermark.lateness_ms(),
+                   [&](const LateEntries::Entry& e) {
+                     if (moved_on(e)) return;
+                     OrderRecord& r = table.at(e.idx);
+                     count_breaches(r, tiers_past(r));
+                   });
+  late.compact(table.size(), moved_on);
+}
+
+void OrderTracker::Impl::evict(std::int64_t w) {
+  const std::int64_t max_age = cfg.retention.max_age.count();
+  if (max_age <= 0) return;
+  const std::int64_t evict_before = w - max_age;
+  for (auto& idx_s : index) {
+    while (!idx_s.empty() && idx_s.oldest().t <= evict_before) {
+      const std::uint32_t idx = idx_s.oldest().idx;
+      leave(idx, table.at(idx), std::nullopt);
+      table.erase(idx, hash_order_id(hash_key, table.id(idx)));
+      ++counts.evictions;
+    }
+  }
+}
+
+}  // namespace orderwatch::tracking
