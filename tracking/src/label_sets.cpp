@@ -12,8 +12,7 @@ int dimension_by_field(const sla::Config& cfg, std::string_view field) {
   return -1;
 }
 
-std::uint16_t DimensionValues::intern(std::string_view value) {
-  if (auto it = ids.find(value); it != ids.end()) return it->second;
+std::uint16_t DimensionValues::add(std::string_view value) {
   if (names.size() - 2 - free_ids.size() >= cap) return kOtherValue;
   std::uint16_t id = 0;
   if (!free_ids.empty()) {
@@ -48,8 +47,7 @@ LabelSets::LabelSets(const sla::Config& cfg) {
   combo_for(ComboKey{});
 }
 
-std::uint16_t LabelSets::combo_for(const ComboKey& key) {
-  if (auto it = combo_ids_.find(key); it != combo_ids_.end()) return it->second;
+std::uint16_t LabelSets::add_combo(const ComboKey& key) {
   if (combos_.size() - free_combos_.size() >= kMaxCombos) {
     ComboKey other{};
     for (std::size_t i = 0; i < dims_.size(); ++i) other[i] = kOtherValue;

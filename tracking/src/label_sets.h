@@ -53,8 +53,15 @@ struct DimensionValues {
   std::unordered_map<std::string, std::uint16_t, StringHash, std::equal_to<>> ids{
       {"unknown", kUnknownValue}, {"other", kOtherValue}};
 
-  std::uint16_t intern(std::string_view value);
+  // Inline: the hit is the event path's common case (a new order with a value seen before).
+  std::uint16_t intern(std::string_view value) {
+    if (auto it = ids.find(value); it != ids.end()) return it->second;
+    return add(value);
+  }
   void release_unused();  // every real value no label set uses
+
+ private:
+  std::uint16_t add(std::string_view value);  // a value not seen yet, under the cap
 };
 
 class LabelSets {
@@ -85,8 +92,11 @@ class LabelSets {
   std::uint16_t intern_value(std::size_t d, std::string_view value) {
     return dims_[d].intern(value);
   }
-  // The id of `key`; past kMaxCombos the all-"other" combo's.
-  std::uint16_t combo_for(const ComboKey& key);
+  // The id of `key`; past kMaxCombos the all-"other" combo's. Inline hit, as intern().
+  std::uint16_t combo_for(const ComboKey& key) {
+    if (auto it = combo_ids_.find(key); it != combo_ids_.end()) return it->second;
+    return add_combo(key);
+  }
 
   // Releases combo c (its key no longer maps to it; the id is reused by a later combo_for).
   void release(std::uint16_t c);
@@ -116,6 +126,7 @@ class LabelSets {
   }
 
  private:
+  std::uint16_t add_combo(const ComboKey& key);  // a key not seen yet (or the overflow one)
   std::vector<DimensionValues> dims_;
   std::unordered_map<ComboKey, std::uint16_t, ComboHash> combo_ids_;
   std::vector<ComboKey> combos_;  // by combo id; a released one is all "unknown", not live
