@@ -23,6 +23,8 @@ using tracking::TrackerSnapshot;
 namespace order = sla::order;
 namespace self = sla::self;
 
+double seconds_of_ms(std::int64_t ms) { return static_cast<double>(ms) / 1000.0; }
+
 // Per series (status x dimension values): time in status, in flight, overdue per tier.
 void add_series_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
                          const TrackerSnapshot& snap) {
@@ -72,8 +74,7 @@ void add_status_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
   for (std::size_t s = 0; s < statuses.size(); ++s) {
     const auto& st = statuses[s];
     if (snap.oldest_entered_ms[s]) {
-      add(oldest, {label(kStatus, st.name)},
-          static_cast<double>(*snap.oldest_entered_ms[s]) / 1000.0);
+      add(oldest, {label(kStatus, st.name)}, seconds_of_ms(*snap.oldest_entered_ms[s]));
     }
     for (std::size_t k = 0; k < st.tiers.size(); ++k) {
       add(breaches, {label(kStatus, st.name), label(kSeverity, st.tiers[k].severity)},
@@ -110,8 +111,6 @@ void add_event_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
   out.push_back(std::move(events));
   out.push_back(std::move(rejected));
 }
-
-double seconds_of_ms(std::int64_t ms) { return static_cast<double>(ms) / 1000.0; }
 
 // The tracking room's self-metrics: orders and tombstones held, snapshots, reloads.
 void add_self_families(std::vector<MetricFamily>& out, const TrackerSnapshot& snap,

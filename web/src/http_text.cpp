@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "orderwatch/rules/text.h"
 #include "orderwatch/web/http_server.h"
 
 namespace orderwatch::web {
@@ -59,21 +60,11 @@ std::string url_encode(std::string_view in) {
 
 HttpResponse message_page(int status, std::string_view title, std::string_view text,
                           std::string_view back_href, std::string_view back_text) {
-  std::string escaped;
-  for (char c : text) {
-    if (c == '<')
-      escaped += "&lt;";
-    else if (c == '>')
-      escaped += "&gt;";
-    else if (c == '&')
-      escaped += "&amp;";
-    else
-      escaped += c;
-  }
   return HttpResponse{status, "text/html; charset=utf-8",
-                      "<!doctype html><title>" + std::string(title) + "</title><p>" + escaped +
-                          "</p><p><a href=\"" + std::string(back_href) + "\">" +
-                          std::string(back_text) + "</a></p>\n"};
+                      "<!doctype html><title>" + rules::html_escape(title) + "</title><p>" +
+                          rules::html_escape(text) + "</p><p><a href=\"" +
+                          rules::html_escape(back_href) + "\">" + rules::html_escape(back_text) +
+                          "</a></p>\n"};
 }
 
 }  // namespace orderwatch::web
