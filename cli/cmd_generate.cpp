@@ -64,13 +64,9 @@ int write(const Request& request, const std::vector<generate::Artefact>& list) {
 }
 
 int run_generate(const Request& request) {
-  sla::Config config;
-  try {
-    config = sla::load_file(request.config);
-  } catch (const sla::ConfigError& e) {
-    report_problems(request.config, e.problems());
-    return kExitInvalid;
-  }
+  const std::optional<sla::Config> loaded = load_config_or_report(request.config);
+  if (!loaded) return kExitInvalid;
+  const sla::Config& config = *loaded;
   if (request.options.runbooks && config.alerting.exporter_url.empty())
     std::cerr << request.config
               << ": alerting.exporter_url is unset: the runbooks link to the exporter's pages "

@@ -16,7 +16,7 @@ std::optional<sla::Config> load_config_or_report(const std::string& path) {
   try {
     return sla::load_file(path);
   } catch (const sla::ConfigError& e) {
-    for (const auto& p : e.problems()) std::cerr << p.to_string() << "\n";
+    report_problems(path, e.problems());
     return std::nullopt;
   }
 }

@@ -88,12 +88,13 @@ TEST_F(PublishIntegration, SubscriberReceivesEveryPublishedEvent) {
   // The publisher flushed before exiting, so the server has routed everything; wait (bounded)
   // for our delivery thread to drain.
   ASSERT_EQ(natsConnection_Flush(conn_), NATS_OK);
-  wait_until(
+  EXPECT_TRUE(wait_until(
       [&] {
         std::lock_guard lock(received.mu);
         return received.messages >= kEvents;
       },
-      std::chrono::seconds(10));
+      std::chrono::seconds(10)))
+      << "not every published event was delivered within 10 s";
   std::lock_guard lock(received.mu);
   EXPECT_EQ(received.messages, static_cast<std::uint64_t>(kEvents));
   EXPECT_EQ(received.foreign_subject, 0u);
