@@ -63,7 +63,6 @@ NatsSource::~NatsSource() {
 void NatsSource::start() {
   const natsStatus s = natsConnection_Connect(&conn_, opts_);
   if (s == NATS_OK) {
-    stats_.nats_connected = true;
     log::info("nats", "connected to " + note_server(conn_));
   } else if (s == NATS_NOT_YET_CONNECTED) {
     // The client does not tell why the first pass failed; the reconnect thread logs the
@@ -83,6 +82,7 @@ void NatsSource::start() {
   if (n.jetstream) {
     jetstream_ =
         std::make_unique<JetStreamConsumer>(pipeline_, stats_, stats_, *n.jetstream, n.subject);
+    if (s == NATS_OK) stats_.nats_connected = true;  // ready once bound (/readyz)
     jetstream_->start(conn_);
     log::info("nats", "JetStream mode: stream " + n.jetstream->stream + ", durable consumer " +
                           n.jetstream->durable + ", subject " + n.subject);
@@ -104,6 +104,12 @@ void NatsSource::start() {
   }
   check_nats(ss, "nats subscribe " + n.subject);
   core_thread_ = std::thread([this, sub = sub_] { consume_core(sub); });
+  // One round trip, so the server holds the interest before /readyz says ready: a producer
+  // that waits for ready loses nothing (core NATS drops what has no subscriber yet).
+  if (s == NATS_OK && natsConnection_FlushTimeout(conn_, 5000) != NATS_OK) {
+    log::warn("nats", "the server did not confirm the subscription within 5 s");
+  }
+  if (s == NATS_OK) stats_.nats_connected = true;
   log::info("nats", "subscribed to " + n.subject);
 }
 
