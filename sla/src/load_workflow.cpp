@@ -145,7 +145,7 @@ void Loader::read_event(const YAML::Node& node, EventConfig& ev) {
     if (!is_map(node, path)) return;
     keys(node, path,
          {"format", "id_field", "status_field", "time_field", "dimensions", "max_future_skew",
-          "max_lateness", "max_payload_bytes", "max_id_bytes", "max_dimension_value_bytes",
+          "max_lateness", "idle_timeout", "max_payload_bytes", "max_id_bytes", "max_dimension_value_bytes",
           "dead_letter_subject"});
     if (auto v = node["format"]) {
       auto f = scalar(v, "event.format");
@@ -180,6 +180,16 @@ void Loader::read_event(const YAML::Node& node, EventConfig& ev) {
         add(v, "event.max_lateness", format_duration(*d) + " is more than 1d");
       } else {
         ev.max_lateness = *d;
+      }
+    }
+  }
+  if (auto v = node["idle_timeout"]) {
+    // Past a day a silent producer would hide stuck orders for longer than any SLA worth paging.
+    if (auto d = duration(v, "event.idle_timeout", /*allow_zero=*/false)) {
+      if (*d > std::chrono::hours(24)) {
+        add(v, "event.idle_timeout", format_duration(*d) + " is more than 1d");
+      } else {
+        ev.idle_timeout = *d;
       }
     }
   }

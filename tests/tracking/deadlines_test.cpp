@@ -82,32 +82,84 @@ TEST(DeadlineModel, HasAStatusPerConfigStatusAndTheWidestTierCount) {
   EXPECT_EQ(m[1].tiers(), 3u);
 }
 
-TEST(WatermarkRule, FollowsEventTimesWhileBehindAndTheWallClockOnceCaughtUp) {
-  Watermark w(5);
-  EXPECT_EQ(w.next(1000, true), kNever);  // behind, no event yet: no position
-  w.saw_event(900);
-  w.saw_event(800);  // older: the newest stays
+constexpr std::int64_t kIdle = 30'000;
+
+TEST(WatermarkRule, FollowsTheOldestRecentEventTimeWhateverIngestSays) {
+  Watermark w(5, kIdle);
+  EXPECT_EQ(w.next(1000, true), kNever);  // no event yet: no position
+  EXPECT_EQ(w.next(1000, false), kNever);  // caught up is no position either (not idle yet)
+  w.saw_event(900, 1000);
+  w.saw_event(800, 1000);  // older: W waits for it
   EXPECT_EQ(w.newest_event_ms(), 900);
-  EXPECT_EQ(w.next(1000, true), 895);
-  w.move_to(895);
-  EXPECT_EQ(w.next(1000, false), 995);
-  w.move_to(995);
-  EXPECT_EQ(w.lag_ms(), 5);
+  EXPECT_EQ(w.next(1000, false), 795);  // not the wall clock: events say where the stream is
+  EXPECT_EQ(w.next(1000, true), 795);
+  w.move_to(795);
+  w.saw_event(950, 1600);
+  EXPECT_EQ(w.next(1600, false), 795);  // 800 arrived within the window still
+  EXPECT_EQ(w.next(2100, false), 945);  // it left the window; 950 is the oldest recent one
+  w.move_to(945);
+  EXPECT_EQ(w.next(2700, false), 945);  // nothing recent, not idle: W holds
+  EXPECT_EQ(w.lag_ms(), 2700 - 945);
+}
+
+TEST(WatermarkRule, APacedBackfillIsJudgedByItsEventTimesBetweenItsChunks) {
+  // Chunks every 20 ms of events two hours old, the client's queue empty between them: the
+  // rule that made W jump to the wall clock there is gone.
+  Watermark w(0, kIdle);
+  const std::int64_t t0 = 10'000'000;
+  std::int64_t event = t0 - 7'200'000;
+  for (std::int64_t now = t0; now < t0 + 3000; now += 20) {
+    for (int i = 0; i < 200; ++i) w.saw_event(event += 10, now);
+    const std::int64_t next = w.next(now + 10, false);  // a tick between two chunks
+    EXPECT_LE(next, event);
+    EXPECT_LT(next, t0 - 3'600'000);
+    w.move_to(next);
+  }
+}
+
+TEST(WatermarkRule, ABackfillMixedWithLiveTrafficHoldsWAtTheBackfill) {
+  Watermark w(0, kIdle);
+  const std::int64_t t0 = 10'000'000;
+  for (std::int64_t now = t0; now < t0 + 2000; now += 20) {
+    w.saw_event(now, now);                      // live
+    w.saw_event(now - 3'600'000 + (now - t0), now);  // the backfill, an hour behind
+    const std::int64_t next = w.next(now, false);
+    EXPECT_LE(next, now - 3'600'000 + (now - t0));
+    w.move_to(next);
+  }
+  // The backfill ends: W catches up with the live events within the window.
+  for (std::int64_t now = t0 + 2000; now < t0 + 3100; now += 20) w.saw_event(now, now);
+  EXPECT_GE(w.next(t0 + 3100, false), t0 + 3100 - Watermark::kWindowMs);
+}
+
+TEST(WatermarkRule, AnIdleSourceLetsTheWallClockMoveWUnlessIngestKnowsOfMore) {
+  Watermark w(5, kIdle);
+  EXPECT_EQ(w.next(1000, false), kNever);  // the first tick: idle counts from here
+  EXPECT_EQ(w.next(1000 + kIdle - 1, false), kNever);
+  EXPECT_EQ(w.next(1000 + kIdle, false), 1000 + kIdle - 5);
+  EXPECT_EQ(w.next(1000 + kIdle, true), kNever);  // behind: the stream holds more
+  w.saw_event(100, 2000);
+  w.move_to(95);
+  EXPECT_EQ(w.next(2000 + kIdle - 1, false), 95);  // the last event's window is over: holds
+  EXPECT_EQ(w.next(2000 + kIdle, false), 2000 + kIdle - 5);  // idle: the wall clock
+  EXPECT_EQ(w.horizon(2000 + kIdle, false), 2000 + kIdle - 5);
+  EXPECT_EQ(w.horizon(2000 + kIdle, true), kNever);
 }
 
 TEST(WatermarkRule, NeverMovesBackNorPastTheWallClockExceptWithAClockThatSteppedBack) {
-  Watermark w(0);
+  Watermark w(0, kIdle);
+  w.saw_event(1000, 1000);
   w.move_to(w.next(1000, false));
-  w.saw_event(2000);                    // an event from the future
-  EXPECT_EQ(w.next(1100, true), 1100);  // not past the wall clock
-  w.move_to(1100);
-  EXPECT_EQ(w.next(1200, true), 1200);
-  w.move_to(1200);
-  w.saw_event(0);
-  EXPECT_EQ(w.next(1300, false), 1300);
-  w.move_to(1300);
+  w.saw_event(2000, 1100);              // an event from the future
+  EXPECT_EQ(w.next(1100, true), 1000);  // the oldest recent one
+  EXPECT_EQ(w.next(2050, true), 2000);  // alone in the window: not past the wall clock
+  EXPECT_EQ(w.next(1500, true), 1000);
+  w.move_to(1500);
+  w.saw_event(0, 1600);                 // a straggler: W does not go back
+  EXPECT_EQ(w.next(1600, false), 1500);
+  EXPECT_EQ(w.horizon(1600, false), 0);  // but late stays wait for it (LateEntries)
   EXPECT_EQ(w.next(1250, false), 1250);  // the wall clock stepped back: W follows it down
-  EXPECT_EQ(w.exported_ms(), 1300);      // not committed until move_to
+  EXPECT_EQ(w.exported_ms(), 1500);      // not committed until move_to
 }
 
 }  // namespace

@@ -20,6 +20,7 @@ const char* kConfig = R"(
 service: shop
 nats: {subject: orders.>}
 event:
+  idle_timeout: 1ms  # W follows the wall clock as soon as no event arrives (Watermark)
   dimensions: [{field: region, max_values: 10}, {field: channel, max_values: 10}]
 statuses:
   - {name: Placed, sla: 10s}

@@ -19,6 +19,7 @@ constexpr std::int64_t T0 = 1'700'000'000'000;
 const std::string kConfig = R"(
 service: shop
 nats: {subject: orders.>}
+event: {idle_timeout: 1ms}  # W follows the wall clock as soon as no event arrives (Watermark)
 statuses:
   - {name: Placed, sla: 10s}
   - name: Authorized

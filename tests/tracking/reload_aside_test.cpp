@@ -29,6 +29,7 @@ const char* kOld = R"(
 service: shop
 nats: {subject: orders.>}
 event:
+  idle_timeout: 1ms  # W follows the wall clock as soon as no event arrives (Watermark)
   dimensions: [{field: region, max_values: 8}]
 statuses:
   - {name: Placed, sla: 10s}
@@ -46,6 +47,7 @@ const char* kNew = R"(
 service: shop
 nats: {subject: orders.>}
 event:
+  idle_timeout: 1ms  # W follows the wall clock as soon as no event arrives (Watermark)
   dimensions: [{field: channel, max_values: 4}, {field: region, max_values: 8}]
 statuses:
   - {name: Placed, sla: 20s}
@@ -64,6 +66,7 @@ const char* kNoShipped = R"(
 service: shop
 nats: {subject: orders.>}
 event:
+  idle_timeout: 1ms  # W follows the wall clock as soon as no event arrives (Watermark)
   dimensions: [{field: region, max_values: 8}]
 statuses:
   - {name: Placed, sla: 10s}

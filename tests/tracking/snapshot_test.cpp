@@ -25,6 +25,7 @@ const char* kConfig = R"(
 service: shop
 nats: {subject: orders.>}
 event:
+  idle_timeout: 1ms  # W follows the wall clock as soon as no event arrives (Watermark)
   dimensions: [{field: region, max_values: 2}, {field: data.channel, label: channel, max_values: 5}]
 statuses:
   - {name: Placed, sla: 10s}
@@ -330,6 +331,7 @@ const char* kEditedConfig = R"(
 service: shop
 nats: {subject: orders.>}
 event:
+  idle_timeout: 1ms  # W follows the wall clock as soon as no event arrives (Watermark)
   dimensions: [{field: data.channel, label: channel, max_values: 1}, {field: tenant, max_values: 3}]
 statuses:
   - {name: Authorized, sla: 30s, escalations: [{after: 250s, severity: page}]}

@@ -21,6 +21,7 @@ const char* kConfig = R"(
 service: shop
 nats: {subject: orders.>}
 event:
+  idle_timeout: 1ms  # W follows the wall clock as soon as no event arrives (Watermark)
   dimensions: [{field: region, max_values: 10}, {field: channel, max_values: 10}]
 statuses:
   - {name: Placed, sla: 10s}
@@ -52,7 +53,8 @@ class QueryTest : public ::testing::Test {
     e.has_dim[0] = true;
     e.dims[1] = channel;
     e.has_dim[1] = true;
-    ASSERT_EQ(tracker_.apply(e, now_), ApplyResult::kApplied) << id;
+    // Arrived just before the query's tick: the source is idle by then (idle_timeout 1ms).
+    ASSERT_EQ(tracker_.apply(e, now_ - 1), ApplyResult::kApplied) << id;
   }
 
   OverduePage query(std::string_view status = "", std::string_view severity = "",

@@ -19,6 +19,7 @@ const char* kConfig = R"(
 service: shop
 nats: {subject: orders.>}
 event:
+  idle_timeout: 1ms  # W follows the wall clock as soon as no event arrives (Watermark)
   dimensions: [{field: region, max_values: 2}]
 statuses:
   - {name: Placed, sla: 10s}
@@ -204,21 +205,42 @@ TEST_F(TrackerTest, LateEventsShowingALongStayCountTheBreachOnce) {
 // Overdue at once as of W, but an old timestamp alone is no breach: the breach counts once a
 // caught-up tick a grace second later still finds the order there (watermark_test.cpp has
 // the cases where its next event comes first).
-TEST_F(TrackerTest, BackdatedOrderArrivingAfterATickIsOverdueAtOnce) {
-  tracker_.tick(T0);
-  apply("old", Authorized, T0 - 100 * kS, T0);  // sat 100s already: past 60s, not 120s
+TEST_F(TrackerTest, ABackdatedStayIsOverdueOnlyOnceTheArrivingEventsPassItsDeadline) {
+  tracker_.tick(T0 - 1);
+  tracker_.tick(T0);  // idle: W is the wall clock
+  ASSERT_EQ(tracker_.watermark_ms(), T0);
+  apply("old", Authorized, T0 - 100 * kS, T0);  // sat 100s already as of W: past 60s, not 120s
+  EXPECT_EQ(overdue(Authorized, 0), 0);  // its next event may be right behind it
+  EXPECT_EQ(breaches(Authorized, 0), 0u);
+  tracker_.tick(T0);  // the arriving events are at T0 - 100s: not past its deadline
+  EXPECT_EQ(overdue(Authorized, 0), 0);
+  EXPECT_EQ(breaches(Authorized, 0), 0u);
+  tracker_.tick(T0 + 1);  // nothing more came (idle): the stay did run past 60s
   EXPECT_EQ(overdue(Authorized, 0), 1);
-  EXPECT_EQ(overdue(Authorized, 1), 0);
-  EXPECT_EQ(breaches(Authorized, 0), 0u);
-  tracker_.tick(T0);  // same now: nothing new
-  EXPECT_EQ(breaches(Authorized, 0), 0u);
-  tracker_.tick(T0 + 20 * kS - 1);  // still there, caught up: confirmed
   EXPECT_EQ(breaches(Authorized, 0), 1u);
   EXPECT_EQ(overdue(Authorized, 1), 0);
-  tracker_.tick(T0 + 20 * kS);
+  tracker_.tick(T0 + 20 * kS);  // 120s: W crosses the page tier as for any order
   EXPECT_EQ(overdue(Authorized, 1), 1);
   EXPECT_EQ(breaches(Authorized, 0), 1u);
   EXPECT_EQ(breaches(Authorized, 1), 1u);
+}
+
+TEST_F(TrackerTest, ABackdatedStayWhoseNextEventFollowsInTheBackfillIsNeverOverdue) {
+  tracker_.tick(T0 - 1);
+  tracker_.tick(T0);
+  apply("old", Authorized, T0 - 300 * kS, T0);  // past both tiers as of W
+  apply("old", Shipped, T0 - 250 * kS, T0);     // 50s in Authorized: within its SLA
+  tracker_.tick(T0 + 1);
+  EXPECT_EQ(overdue(Authorized, 0), 0);
+  EXPECT_EQ(breaches(Authorized, 0), 0u);
+  EXPECT_EQ(breaches(Authorized, 1), 0u);
+  // One that did run past a tier is a breach, learned from its next event.
+  apply("late", Authorized, T0 - 300 * kS, T0 + 2);
+  apply("late", Shipped, T0 - 200 * kS, T0 + 2);  // 100s: past 60s, not 120s
+  tracker_.tick(T0 + 3);
+  EXPECT_EQ(overdue(Authorized, 0), 0);
+  EXPECT_EQ(breaches(Authorized, 0), 1u);
+  EXPECT_EQ(breaches(Authorized, 1), 0u);
 }
 
 TEST_F(TrackerTest, TerminalStatusObservesTurnaroundAndForgetsTheOrder) {
@@ -326,6 +348,9 @@ TEST_F(TrackerTest, OverdueCountsMatchABruteForceScan) {
       EXPECT_TRUE(status == it->second.status || t <= it->second.entered);
     }
     if (step % 97 == 0) {
+      // A millisecond after the last arrival the source is idle (idle_timeout 1ms): W is the
+      // wall clock and every late stay past a tier by then is confirmed.
+      ++now;
       tracker_.tick(now);
       for (S s : {Placed, Authorized, Shipped}) {
         const auto& tiers = config_.statuses[s].tiers;

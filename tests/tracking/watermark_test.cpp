@@ -22,9 +22,12 @@ constexpr std::int64_t T0 = 1'700'000'000'000;
 constexpr bool kBehind = true;
 constexpr bool kLive = false;
 
+// idle_timeout 1ms: a tick a millisecond after the last arrival finds the source idle, so
+// "live" ticks see W at the wall clock; "behind" ones judge by the arriving event times.
 const std::string kConfig = R"(
 service: shop
 nats: {subject: orders.>}
+event: {idle_timeout: 1ms}
 statuses:
   - {name: Placed, sla: 10s}
   - name: Authorized
@@ -200,7 +203,7 @@ class LatenessTest : public WatermarkTest {
  protected:
   LatenessTest()
       : WatermarkTest(std::string(kConfig).replace(kConfig.find("statuses:"), 0,
-                                                   "event: {max_lateness: 5s}\n")) {}
+                                                   "event: {max_lateness: 5s, idle_timeout: 1ms}\n")) {}
 };
 
 TEST_F(LatenessTest, WTrailsByMaxLatenessSoOutOfOrderEventsAreNoFalseAlarm) {

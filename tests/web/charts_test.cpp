@@ -322,7 +322,7 @@ TEST_F(PageCharts, TheSummarySaysHowOverRepresentedAValueIs) {
   const char* dims = R"(
 service: shop
 nats: {subject: orders.>}
-event: {dimensions: [{field: region, max_values: 10}]}
+event: {idle_timeout: 1ms, dimensions: [{field: region, max_values: 10}]}
 statuses:
   - {name: Authorized, sla: 60s}
   - {name: Delivered, terminal: true}

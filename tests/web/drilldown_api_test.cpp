@@ -23,6 +23,7 @@ const char* kConfig = R"(
 service: shop
 nats: {subject: orders.>}
 event:
+  idle_timeout: 1ms  # W follows the wall clock as soon as no event arrives (Watermark)
   dimensions: [{field: region, max_values: 10}]
 statuses:
   - {name: Placed, sla: 10s}
@@ -47,7 +48,8 @@ class ApiTest : public ::testing::Test {
     e.time_ms = t;
     e.dims[0] = region;
     e.has_dim[0] = true;
-    ASSERT_EQ(service_.apply(e, kNow), ApplyResult::kApplied);
+    // Arrived just before the queries' ticks: the source is idle by then (idle_timeout 1ms).
+    ASSERT_EQ(service_.apply(e, kNow - 1), ApplyResult::kApplied);
   }
 
   static HttpRequest get(const std::string& path, const std::string& query = "",

@@ -160,6 +160,7 @@ void carry_durations(const OrderTracker::Impl& o, OrderTracker::Impl& m,
 void OrderTracker::carry_counters_from(const OrderTracker& previous) {
   const Impl& o = *previous.impl_;
   Impl& m = *impl_;
+  m.watermark.carry_arrivals_from(o.watermark);  // W goes on from the same recent arrivals
   m.counts.carry_from(o.counts);
   // Statuses by name, tiers by severity.
   std::vector<int> status_map(o.cfg.statuses.size());

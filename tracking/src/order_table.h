@@ -34,7 +34,10 @@ struct OrderRecord {
   std::uint8_t status = kFree;  // index into Config::statuses; kFree when unused
   // Tiers 0..breached-1 of the current stay have had their breach counted (once per stay per
   // tier; tiers are crossed in order, so a count is enough).
-  std::uint8_t breached = 0;
+  std::uint8_t breached : 7 = 0;
+  // The stay arrived already past a tier as of W (a backfill behind W, a straggler): it counts
+  // as overdue only in its tiers 0..breached-1, confirmed one by one (LateEntries).
+  std::uint8_t late : 1 = 0;
 };
 static_assert(sizeof(OrderRecord) == 48, "keep the per-order record compact");
 

@@ -26,7 +26,7 @@ TrackerService::TrackerService(const sla::Config& config, Clock clock)
       trend_(std::make_unique<TrendRing>(status_names(*config_))) {
   stats_.config_reload_success_ms = clock_();
   behind_ = config_->nats.jetstream.has_value();
-  if (!behind_) tracker_->tick(clock_());  // caught up from the start: W is the wall clock
+  tracker_->tick(clock_(), behind_);  // idle counts from here (Watermark)
 }
 
 TrackerService::~TrackerService() = default;

@@ -240,7 +240,7 @@ class StateLoader {
     m.by_series.enter(ser, entered);
     // As Impl::enter, except for breaches: a tier the writer had counted stays counted, one
     // the current thresholds put the order past for the first time counts now, and one it was
-    // past without a count yet (it arrived past it) keeps waiting for confirmation.
+    // past without a count yet (a late stay) keeps waiting for confirmation, not overdue.
     const StatusDeadlines& d = m.deadlines[s];
     bool waiting = false;
     std::size_t breached = 0;
@@ -250,7 +250,6 @@ class StateLoader {
           version >= 2
               ? os.old_tier[k] >= 0 && static_cast<std::uint64_t>(os.old_tier[k]) < old_breached
               : entered <= os.old_cutoff[k];
-      if (past) m.by_series.add_overdue(ser, k, +1);
       if (counted) {
         breached = k + 1;
       } else if (past && entered > os.old_cutoff[k]) {
@@ -262,10 +261,14 @@ class StateLoader {
     }
     // A gap (only when an edited file reorders severities) is closed upwards: a breach may go
     // uncounted, none is counted twice.
-    rec.breached = static_cast<std::uint8_t>(breached);
-    if (waiting && breached < m.tiers_past(rec)) {
-      m.late.add(LateEntries::Entry{rep.meta.written_ms, entered, idx, s});
+    rec.breached = static_cast<std::uint8_t>(breached) & 0x7F;
+    const std::size_t past = d.tiers_past(entered);
+    rec.late = waiting && breached < past;
+    if (rec.late) {
+      m.late.add(LateEntries::Entry{d.deadline(entered, breached), entered, idx, s,
+                                    static_cast<std::uint8_t>(breached)});
     }
+    for (std::size_t k = 0; k < m.tiers_past(rec); ++k) m.by_series.add_overdue(ser, k, +1);
   }
 
   void read_tombstones() {

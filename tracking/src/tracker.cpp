@@ -33,7 +33,7 @@ OrderTracker::Impl::Impl(const sla::Config& c)
       by_series(cfg.statuses.size(), deadlines.max_tiers(),
                 to_ms(sla::status_duration_buckets(cfg))),
       by_status(cfg.statuses.size(), deadlines.max_tiers(), to_ms(sla::turnaround_buckets(cfg))),
-      watermark(cfg.event.max_lateness.count()) {
+      watermark(cfg.event.max_lateness.count(), cfg.event.idle_timeout.count()) {
   for (const auto& st : cfg.statuses) terminal.push_back(st.terminal);
   // Each index keeps its orders' OrderRecord::chunk current when entries change chunks.
   index.reserve(cfg.statuses.size());

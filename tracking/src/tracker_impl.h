@@ -46,7 +46,7 @@ struct OrderTracker::Impl {
   // h: hash_order_id(hash_key, e.id), computed ahead by a batch (apply_batch).
   ApplyResult apply(const Event& e, std::int64_t now, std::uint64_t h, Lookahead ahead = {}) {
     counts.last_event_ms = now;
-    watermark.saw_event(e.time_ms);
+    watermark.saw_event(e.time_ms, now);
     std::uint32_t idx = ahead.idx != OrderTable::kNotFound && table.holds(ahead.idx, e.id)
                             ? ahead.idx
                             : table.find(e.id, h);
@@ -67,7 +67,7 @@ struct OrderTracker::Impl {
     } else {
       r.status = e.status;
       r.entered_ms = e.time_ms;
-      enter(idx, r, now);
+      enter(idx, r);
     }
     return counts.count(ApplyResult::kApplied);
   }
@@ -90,7 +90,7 @@ struct OrderTracker::Impl {
     r.entered_ms = e.time_ms;
     r.first_seen_ms = e.time_ms;
     r.combo = intern(e);
-    enter(idx, r, now);
+    enter(idx, r);
     return counts.count(ApplyResult::kApplied);
   }
 
@@ -108,20 +108,23 @@ struct OrderTracker::Impl {
 
   std::size_t series_of(const OrderRecord& r) const { return by_series.series(r.combo, r.status); }
 
-  // The order enters its (already set) status at r.entered_ms; `now` is the wall clock.
-  void enter(std::uint32_t idx, OrderRecord& r, std::int64_t now) {
+  // The order enters its (already set) status at r.entered_ms.
+  void enter(std::uint32_t idx, OrderRecord& r) {
     const std::uint8_t s = r.status;
     r.chunk = index[s].insert(IndexEntry{r.entered_ms, idx, r.combo});
     const std::size_t ser = series_of(r);
     by_series.enter(ser, r.entered_ms);
     r.breached = 0;
-    // Tiers are past in order (StatusDeadlines::tiers_past), counted in the same pass.
+    r.late = 0;
+    // Already past a tier as of W when it arrives (a late or backdated event: a backfill
+    // behind W, a straggler): its next event may be right behind it in the same backfill, so
+    // it is neither overdue nor a breach until the events arriving show the deadline passed
+    // (LateEntries, confirmed by the tick).
     const StatusDeadlines& d = deadlines[s];
-    std::size_t k = 0;
-    for (; k < d.tiers() && d.past(r.entered_ms, k); ++k) by_series.add_overdue(ser, k, +1);
-    // Already past a tier as of W when it arrives (a late or backdated event): overdue, but
-    // its breach waits for confirmation (LateEntries).
-    if (k > 0) late.add(LateEntries::Entry{now, r.entered_ms, idx, s});
+    if (d.tiers() > 0 && d.past(r.entered_ms, 0)) [[unlikely]] {
+      r.late = 1;
+      late.add(LateEntries::Entry{d.deadline(r.entered_ms, 0), r.entered_ms, idx, s, 0});
+    }
   }
 
   // The order leaves its status; `leave_ms` is the event time of the next status, or nullopt
@@ -130,8 +133,9 @@ struct OrderTracker::Impl {
     const std::uint8_t s = r.status;
     const std::size_t ser = series_of(r);
     const StatusDeadlines& d = deadlines[s];
+    const std::size_t counted = tiers_past(r);
     for (std::size_t k = 0; k < d.tiers(); ++k) {
-      if (d.past(r.entered_ms, k)) by_series.add_overdue(ser, k, -1);
+      if (k < counted) by_series.add_overdue(ser, k, -1);
       // Not counted yet (W passed it between ticks, or never while it was here): the next
       // event shows whether the stay ran past the deadline.
       if (leave_ms && k >= r.breached && d.ran_past(r.entered_ms, *leave_ms, k)) {
@@ -146,7 +150,7 @@ struct OrderTracker::Impl {
   // Counts the breaches of tiers [r.breached, through) of the order's stay, once per stay.
   void count_breaches(OrderRecord& r, std::size_t through) {
     for (std::size_t k = r.breached; k < through; ++k) by_status.breach(r.status, k);
-    r.breached = std::max<std::uint8_t>(r.breached, static_cast<std::uint8_t>(through));
+    r.breached = std::max<std::size_t>(r.breached, through) & 0x7Fu;
   }
 
   // The caps of retention.max_orders / max_tombstones (tracker_limits.cpp): past them a new
@@ -159,7 +163,7 @@ struct OrderTracker::Impl {
   // order that never was overdue.
   void note_leave(std::uint32_t idx, const OrderRecord& r, int to, std::int64_t at_ms) {
     const StatusDeadlines& d = deadlines[r.status];
-    if (d.tiers() > 0 && d.past(r.entered_ms, 0)) [[unlikely]]
+    if (d.tiers() > 0 && d.past(r.entered_ms, 0) && (!r.late || r.breached > 0)) [[unlikely]]
       left_overdue(idx, r, to, at_ms);
   }
   void left_overdue(std::uint32_t idx, const OrderRecord& r, int to, std::int64_t at_ms);
@@ -167,7 +171,7 @@ struct OrderTracker::Impl {
   // ---- The tick (tracker_tick.cpp): W, the deadlines with it, late entries, retention.
   void tick(std::int64_t now, bool behind);
   void move_deadlines(std::int64_t w);
-  void confirm_late_entries(std::int64_t now);
+  void confirm_late_entries(std::int64_t horizon);
   void evict(std::int64_t w);
 
   // ---- Lookups shared by the queries, actions and persistence.
@@ -180,8 +184,11 @@ struct OrderTracker::Impl {
     const OrderRecord& r = table.at(idx);
     return r.status == status && r.entered_ms == entered;
   }
+  // The tiers the order counts as overdue in as of W: those it is past, but of a late stay
+  // only those confirmed (OrderRecord::late).
   std::size_t tiers_past(const OrderRecord& r) const {
-    return deadlines[r.status].tiers_past(r.entered_ms);
+    const std::size_t past = deadlines[r.status].tiers_past(r.entered_ms);
+    return r.late ? std::min<std::size_t>(past, r.breached) : past;
   }
   // The acknowledgement of the stay in record idx, if it still holds.
   const AckEntry* ack_of(std::uint32_t idx) const {

@@ -160,9 +160,14 @@ class OverdueSearch {
     return true;
   }
 
-  // Excluded: acknowledged entries are stepped over (at most one per acknowledgement).
-  void skip_acked(Source& src) const {
-    while (exclude_ && src.live() && m_.ack_of(src.walker.entry().idx) != nullptr) {
+  // Stepped over: late stays not confirmed in this tier (OrderRecord::late: not overdue yet)
+  // and, when excluded, acknowledged entries (at most one per acknowledgement).
+  void skip_unlisted(Source& src) const {
+    while (src.live()) {
+      const std::uint32_t idx = src.walker.entry().idx;
+      const OrderRecord& r = m_.table.at(idx);
+      const bool pending = r.late && r.breached <= src.tier;
+      if (!pending && !(exclude_ && m_.ack_of(idx) != nullptr)) return;
       src.walker.next();
     }
   }
@@ -174,7 +179,7 @@ class OverdueSearch {
     for (auto [s, k] : selected_) {
       Source src{s, k, m_.deadlines[s].cutoff(k),
                  q_.after ? m_.index[s].walk_after(after_) : m_.index[s].walk()};
-      skip_acked(src);
+      skip_unlisted(src);
       if (src.live()) sources.push_back(src);
     }
     std::size_t id_bytes = 0;
@@ -193,7 +198,7 @@ class OverdueSearch {
       page_.orders.push_back(m_.view(last.idx));
       id_bytes += page_.orders.back().id.size();
       best->walker.next();
-      skip_acked(*best);
+      skip_unlisted(*best);
       if (!best->live()) sources.erase(best);
     }
   }

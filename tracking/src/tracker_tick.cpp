@@ -1,12 +1,13 @@
 // The tracker's tick (OrderTracker::tick, called by TrackerService at least once a second and
 // before every query): W moves by its rule (Watermark), each status's deadlines follow it
-// (DeadlineModel), visiting only the orders whose deadline W crossed; then late entries are
-// confirmed, retention evicts, tombstones expire, idle label sets and stale marks go.
+// (DeadlineModel), visiting only the orders whose deadline W crossed; late stays the arriving
+// events have passed are confirmed; retention evicts, tombstones expire, idle label sets go.
 #include "tracker_impl.h"
 
 namespace orderwatch::tracking {
 
 void OrderTracker::Impl::tick(std::int64_t now, bool behind) {
+  const std::int64_t horizon = watermark.horizon(now, behind);
   const std::int64_t w = watermark.next(now, behind);
   if (w != kNever && w != watermark.ms()) {
     move_deadlines(w);
@@ -15,7 +16,7 @@ void OrderTracker::Impl::tick(std::int64_t now, bool behind) {
     });
     watermark.move_to(w);
   }
-  if (!behind) confirm_late_entries(now);
+  if (horizon != kNever) confirm_late_entries(std::min(horizon, w));
   if (watermark.known()) evict(watermark.ms());
   tombstones.expire(now, cfg.retention.tombstone_ttl.count());
   labels.sweep_idle(
@@ -44,6 +45,7 @@ void OrderTracker::Impl::move_deadlines(std::int64_t w) {
           lo, hi,
           [&](const IndexEntry& e) {
             OrderRecord& r = table.at(e.idx);
+            if (r.late) return;  // its own confirmation reaches this tier (LateEntries)
             by_series.add_overdue(series_of(r), k, +1);
             count_breaches(r, k + 1);
           },
@@ -51,6 +53,8 @@ void OrderTracker::Impl::move_deadlines(std::int64_t w) {
     };
     auto uncrossed = [&](std::size_t k, std::int64_t lo, std::int64_t hi) {
       index[s].for_each_in(lo, hi, [&](const IndexEntry& e) {
+        const OrderRecord& r = table.at(e.idx);
+        if (r.late && k >= r.breached) return;  // never counted in this tier
         by_series.add_overdue(by_series.series(e.combo, status), k, -1);
       });
     };
@@ -58,19 +62,28 @@ void OrderTracker::Impl::move_deadlines(std::int64_t w) {
   }
 }
 
-// Caught up (nothing pending) and an order that arrived already past a tier is still in that
-// stay kLateEntryGraceMs + max_lateness after it arrived: its next event was not in the
-// backlog that brought it, so the stay did run past the tiers it is past; count them.
-void OrderTracker::Impl::confirm_late_entries(std::int64_t now) {
+// Late stays (OrderRecord::late) whose next deadline the arriving events have passed
+// (`horizon`: Watermark::horizon, at most W) and that are still in that stay: the stay did run
+// past that tier, so it counts as overdue and a breach there; its next tier W is past waits
+// in turn. A late stay whose next event comes first is never counted (leave() judges its stay).
+void OrderTracker::Impl::confirm_late_entries(std::int64_t horizon) {
   auto moved_on = [&](const LateEntries::Entry& e) {
-    return !holds_stay(e.idx, e.status, e.entered_ms);
+    return !holds_stay(e.idx, e.status, e.entered_ms) || !table.at(e.idx).late;
   };
-  late.confirm_due(now, kLateEntryGraceMs + watermark.lateness_ms(),
-                   [&](const LateEntries::Entry& e) {
-                     if (moved_on(e)) return;
-                     OrderRecord& r = table.at(e.idx);
-                     count_breaches(r, tiers_past(r));
-                   });
+  late.confirm_due(horizon, [&](const LateEntries::Entry& e) {
+    if (moved_on(e)) return;
+    OrderRecord& r = table.at(e.idx);
+    if (r.breached != e.tier) return;  // not the entry of its current tier (a reload re-queued)
+    by_series.add_overdue(series_of(r), e.tier, +1);
+    count_breaches(r, e.tier + 1u);
+    const StatusDeadlines& d = deadlines[r.status];
+    if (r.breached < d.tiers_past(r.entered_ms)) {
+      late.add(LateEntries::Entry{d.deadline(r.entered_ms, r.breached), r.entered_ms, e.idx,
+                                  r.status, static_cast<std::uint8_t>(r.breached)});
+    } else {
+      r.late = 0;  // counted in every tier it is past: judged by W from now on
+    }
+  });
   late.compact(table.size(), moved_on);
 }
 

@@ -57,10 +57,12 @@ struct EventConfig {
   std::vector<Dimension> dimensions;
   Duration max_future_skew{std::chrono::minutes(5)};  // events further ahead are rejected
   // How late (in event time) the producers' events may arrive or how far out of order they may
-  // be. The watermark W (the time overdue and breaches are judged as of) trails by this much:
-  // live W = wall clock - max_lateness, behind W = newest event time applied - max_lateness.
-  // 0 (the default): live W is the wall clock.
+  // be. The watermark W (the time overdue and breaches are judged as of) trails the event times
+  // that arrive (the oldest of about the last second's) by this much.
   Duration max_lateness{0};
+  // After this long without an event (and nothing known to wait), W follows the wall clock
+  // (minus max_lateness), so a producer that stops still lets orders go overdue.
+  Duration idle_timeout{std::chrono::seconds(30)};
   std::uint32_t max_payload_bytes = 64 * 1024;  // larger payloads: rejected unparsed
   // Longer order ids are rejected (id_too_long); the drill-down API refuses longer ids too.
   std::uint32_t max_id_bytes = 1024;

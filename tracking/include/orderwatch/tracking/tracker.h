@@ -94,11 +94,12 @@ class OrderTracker {
   void apply_batch(std::span<const Event> events, std::int64_t now_ms, std::span<ApplyResult> out);
   // Counts an event the decoder refused.
   void reject(RejectReason reason, std::int64_t now_ms);
-  // Moves W (behind: ingest knows of messages still waiting to be applied; then W follows the
-  // newest event time, else the wall clock, minus event.max_lateness; never backwards nor past
-  // the wall clock) and the deadlines with it (tier crossings + breaches), confirms the breaches
-  // of orders that arrived already past a tier (only when not behind), evicts orders W shows
-  // past retention, expires tombstones, acknowledgements and idle label sets (wall clock).
+  // Moves W (the oldest event time of about the last second's arrivals, or the wall clock once
+  // no event arrived for event.idle_timeout and nothing is `behind` -- ingest knows of messages
+  // still waiting; minus event.max_lateness; never backwards nor past the wall clock) and the
+  // deadlines with it (tier crossings + breaches), confirms the tiers of stays that arrived
+  // already past one once the arriving events passed them, evicts orders W shows past
+  // retention, expires tombstones, acknowledgements and idle label sets (wall clock).
   // Idempotent for the same arguments.
   void tick(std::int64_t now_ms, bool behind = false);
   // W as of the last tick, Unix ms; 0 before the first tick that had a position.
@@ -138,6 +139,7 @@ class OrderTracker {
   // counters that keep their meaning -- events, rejects, evictions; transitions and breaches
   // by status name (and tier severity); duration and turnaround histograms by status name
   // when the bucket bounds are unchanged (otherwise they restart from 0).
+  // (It also takes over the watermark's recent arrivals, so W goes on as it would have.)
   void carry_counters_from(const OrderTracker& previous);
   // A reload built aside (TrackerService::reload) replays onto the new tracker the events the
   // old one took while the new one loaded; the old one counted them already, and
