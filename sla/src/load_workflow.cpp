@@ -145,8 +145,8 @@ void Loader::read_event(const YAML::Node& node, EventConfig& ev) {
     if (!is_map(node, path)) return;
     keys(node, path,
          {"format", "id_field", "status_field", "time_field", "dimensions", "max_future_skew",
-          "max_lateness", "idle_timeout", "max_payload_bytes", "max_id_bytes", "max_dimension_value_bytes",
-          "dead_letter_subject"});
+          "max_lateness", "idle_timeout", "max_payload_bytes", "max_id_bytes",
+          "max_dimension_value_bytes", "dead_letter_subject"});
     if (auto v = node["format"]) {
       auto f = scalar(v, "event.format");
       if (f == "json") {

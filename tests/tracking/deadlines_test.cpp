@@ -86,7 +86,7 @@ constexpr std::int64_t kIdle = 30'000;
 
 TEST(WatermarkRule, FollowsTheOldestRecentEventTimeWhateverIngestSays) {
   Watermark w(5, kIdle);
-  EXPECT_EQ(w.next(1000, true), kNever);  // no event yet: no position
+  EXPECT_EQ(w.next(1000, true), kNever);   // no event yet: no position
   EXPECT_EQ(w.next(1000, false), kNever);  // caught up is no position either (not idle yet)
   w.saw_event(900, 1000);
   w.saw_event(800, 1000);  // older: W waits for it
@@ -121,7 +121,7 @@ TEST(WatermarkRule, ABackfillMixedWithLiveTrafficHoldsWAtTheBackfill) {
   Watermark w(0, kIdle);
   const std::int64_t t0 = 10'000'000;
   for (std::int64_t now = t0; now < t0 + 2000; now += 20) {
-    w.saw_event(now, now);                      // live
+    w.saw_event(now, now);                           // live
     w.saw_event(now - 3'600'000 + (now - t0), now);  // the backfill, an hour behind
     const std::int64_t next = w.next(now, false);
     EXPECT_LE(next, now - 3'600'000 + (now - t0));
@@ -148,18 +148,16 @@ TEST(WatermarkRule, AnIdleSourceLetsTheWallClockMoveWUnlessIngestKnowsOfMore) {
 
 TEST(WatermarkRule, NeverMovesBackNorPastTheWallClockExceptWithAClockThatSteppedBack) {
   Watermark w(0, kIdle);
-  w.saw_event(1000, 1000);
-  w.move_to(w.next(1000, false));
-  w.saw_event(2000, 1100);              // an event from the future
-  EXPECT_EQ(w.next(1100, true), 1000);  // the oldest recent one
-  EXPECT_EQ(w.next(2050, true), 2000);  // alone in the window: not past the wall clock
-  EXPECT_EQ(w.next(1500, true), 1000);
-  w.move_to(1500);
-  w.saw_event(0, 1600);                 // a straggler: W does not go back
-  EXPECT_EQ(w.next(1600, false), 1500);
-  EXPECT_EQ(w.horizon(1600, false), 0);  // but late stays wait for it (LateEntries)
-  EXPECT_EQ(w.next(1250, false), 1250);  // the wall clock stepped back: W follows it down
-  EXPECT_EQ(w.exported_ms(), 1500);      // not committed until move_to
+  w.saw_event(2000, 1000);              // an event from the future
+  EXPECT_EQ(w.next(1100, true), 1100);  // not past the wall clock
+  w.move_to(1100);
+  EXPECT_EQ(w.next(1200, true), 1200);
+  w.move_to(1200);
+  w.saw_event(0, 1300);  // a straggler: W does not go back
+  EXPECT_EQ(w.next(1300, false), 1200);
+  EXPECT_EQ(w.horizon(1300, false), 0);  // but late stays wait for it (LateEntries)
+  EXPECT_EQ(w.next(1150, false), 1150);  // the wall clock stepped back: W follows it down
+  EXPECT_EQ(w.exported_ms(), 1200);      // not committed until move_to
 }
 
 }  // namespace

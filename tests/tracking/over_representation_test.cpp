@@ -62,10 +62,10 @@ TEST(OverRepresentation, ExactAgainstABruteForceCount) {
     const std::string channel = channels[rng() % 2];
     const std::int64_t age = (region == "eu-west" ? 40 + rng() % 100 : rng() % 80) * kS;
     orders.push_back({T0 - age, region, channel});
-    ASSERT_EQ(tracker.apply(event("o" + std::to_string(i), 1, T0 - age, region, channel), T0),
+    ASSERT_EQ(tracker.apply(event("o" + std::to_string(i), 1, T0 - age, region, channel), T0 - 1),
               ApplyResult::kApplied);
   }
-  tracker.tick(T0);
+  tracker.tick(T0);  // a millisecond after the last arrival: idle (idle_timeout 1ms), W = T0
   const auto sum = tracker.summary(10);
   const auto& a = sum.statuses[1];
   std::int64_t overdue = 0;
@@ -107,13 +107,13 @@ TEST(OverRepresentation, ASmallCaseByHand) {
   OrderTracker tracker(config);
   // 5 Authorized orders: eu-west 4 (3 overdue), us-east 1 (1 overdue) -> overdue 4.
   // Placed has an eu-west order too, which must not count for Authorized.
-  tracker.apply(event("a", 1, T0 - 100 * kS, "eu-west"), T0);
-  tracker.apply(event("b", 1, T0 - 90 * kS, "eu-west"), T0);
-  tracker.apply(event("c", 1, T0 - 61 * kS, "eu-west"), T0);
-  tracker.apply(event("d", 1, T0 - 1 * kS, "eu-west"), T0);
-  tracker.apply(event("e", 1, T0 - 300 * kS, "us-east", "app"), T0);
-  tracker.apply(event("p", 0, T0 - 1 * kS, "eu-west"), T0);
-  tracker.tick(T0);
+  tracker.apply(event("a", 1, T0 - 100 * kS, "eu-west"), T0 - 1);
+  tracker.apply(event("b", 1, T0 - 90 * kS, "eu-west"), T0 - 1);
+  tracker.apply(event("c", 1, T0 - 61 * kS, "eu-west"), T0 - 1);
+  tracker.apply(event("d", 1, T0 - 1 * kS, "eu-west"), T0 - 1);
+  tracker.apply(event("e", 1, T0 - 300 * kS, "us-east", "app"), T0 - 1);
+  tracker.apply(event("p", 0, T0 - 1 * kS, "eu-west"), T0 - 1);
+  tracker.tick(T0);  // a millisecond after the last arrival: idle (idle_timeout 1ms), W = T0
   const auto a = tracker.summary().statuses[1];
   ASSERT_EQ(a.top_overdue.size(), 2u);
   const DimensionTop& region = a.top_overdue[0];

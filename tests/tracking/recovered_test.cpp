@@ -144,10 +144,14 @@ TEST_F(RecoveredTest, EvictionAndOrdersThatWereNotOverdueAreNotRecoveries) {
 }
 
 TEST_F(RecoveredTest, TheRingKeepsTheLatestEntriesOnly) {
+  // Entered before W passed their deadline (one that arrives past it is a late stay, not
+  // overdue until confirmed), overdue by the tick, then they leave.
   for (std::size_t i = 0; i < kRecoveredEntries + 5; ++i) {
-    const std::string id = "r" + std::to_string(i);
-    t_.apply(event(id, 1, T0), T0 + 130 * kS);
-    t_.apply(event(id, 2, T0 + 131 * kS), T0 + 131 * kS);
+    t_.apply(event("r" + std::to_string(i), 1, T0 + 130 * kS), T0 + 130 * kS);
+  }
+  t_.tick(T0 + 200 * kS);
+  for (std::size_t i = 0; i < kRecoveredEntries + 5; ++i) {
+    t_.apply(event("r" + std::to_string(i), 2, T0 + 201 * kS), T0 + 201 * kS);
   }
   const auto list = t_.recovered("", 1000);
   EXPECT_EQ(list.held, kRecoveredEntries);
@@ -159,8 +163,9 @@ TEST_F(RecoveredTest, TheRingKeepsTheLatestEntriesOnly) {
 
 TEST_F(RecoveredTest, LongIdsAreCutAtTheConfiguredBound) {
   const std::string long_id(cfg_.event.max_id_bytes + 10, 'x');
-  t_.apply(event(long_id, 1, T0), T0 + 130 * kS);
-  t_.apply(event(long_id, 2, T0 + 131 * kS), T0 + 131 * kS);
+  t_.apply(event(long_id, 1, T0 + 130 * kS), T0 + 130 * kS);
+  t_.tick(T0 + 200 * kS);
+  t_.apply(event(long_id, 2, T0 + 201 * kS), T0 + 201 * kS);
   const auto list = t_.recovered("", 1);
   ASSERT_EQ(list.orders.size(), 1u);
   EXPECT_EQ(list.orders[0].id.size(), cfg_.event.max_id_bytes);

@@ -88,12 +88,16 @@ struct Wire {
 
 // Hands `w` to the service decoded under the generation it reports, as the ingest pipeline
 // does (decoded again when a reload came in between); returns the generation that took it.
+// Every event arrives a millisecond before the time every tick reads: the source is idle at
+// each tick (idle_timeout 1ms), so W is T0 whenever the two services tick.
+constexpr std::int64_t kArrival = T0 - 1;
+
 std::uint64_t deliver(TrackerService& service, const Wire& w, std::uint64_t seq) {
   for (;;) {
     const ConfigView view = service.config_view();
     const int s = view.config->status_index(w.status);
     if (s < 0) {
-      if (service.reject(events::RejectReason::kUnknownStatus, T0, seq, view.generation)) {
+      if (service.reject(events::RejectReason::kUnknownStatus, kArrival, seq, view.generation)) {
         return view.generation;
       }
       continue;
@@ -108,7 +112,7 @@ std::uint64_t deliver(TrackerService& service, const Wire& w, std::uint64_t seq)
       e.dims[d] = w.region;
       e.has_dim[d] = true;
     }
-    if (service.apply(e, T0, seq, view.generation)) return view.generation;
+    if (service.apply(e, kArrival, seq, view.generation)) return view.generation;
   }
 }
 
@@ -221,12 +225,16 @@ class ReloadAsideTest : public ::testing::Test {
 
     std::uint64_t s = seq;
     bool swapped = false;
-    for (const auto& [w, generation] : landed) {
+    for (std::size_t k = 0; k < landed.size(); ++k) {
+      const auto& [w, generation] = landed[k];
       if (generation > 1 && !swapped) {
         b.reload(new_cfg, nullptr, ReloadMode::kInLock);
         swapped = true;
       }
       deliver(b, w, ++s);
+      // The same scrapes as a's: a tick confirms the late stays it finds (W is T0 at each).
+      if (k % 64 == 0) b.tick();
+      if (act_during && k % 500 == 0) b.tick();  // a's act ticks first
     }
     EXPECT_TRUE(swapped);
     EXPECT_EQ(a.config_generation(), 2u);

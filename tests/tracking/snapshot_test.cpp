@@ -346,13 +346,14 @@ retention: {max_age: 1d, tombstone_ttl: 60s}
 // removed, added, made terminal), dimensions by field (dropped, added, cap lowered), overdue
 // counts from the new thresholds.
 TEST_F(SnapshotTest, LoadsUnderAnEditedConfigByName) {
-  tracker_.apply(event("p-old", Placed, T0 - 30 * kS, "eu", "web"), T0);
-  tracker_.apply(event("p-new", Placed, T0 - 15 * kS, "eu", "app"), T0);
-  tracker_.apply(event("a-200", Authorized, T0 - 200 * kS, "us", "web"), T0);
-  tracker_.apply(event("a-260", Authorized, T0 - 260 * kS, "us", "app"), T0);
-  tracker_.apply(event("s-1", Shipped, T0 - 10 * kS), T0);
-  tracker_.apply(event("c-1", Cancelled, T0 - 10 * kS), T0);  // tombstone in a removed status
-  tracker_.apply(event("d-1", Delivered, T0 - 10 * kS), T0);  // tombstone kept
+  // Arrived a millisecond before the tick: the source is idle by then (idle_timeout 1ms).
+  tracker_.apply(event("p-old", Placed, T0 - 30 * kS, "eu", "web"), T0 - 1);
+  tracker_.apply(event("p-new", Placed, T0 - 15 * kS, "eu", "app"), T0 - 1);
+  tracker_.apply(event("a-200", Authorized, T0 - 200 * kS, "us", "web"), T0 - 1);
+  tracker_.apply(event("a-260", Authorized, T0 - 260 * kS, "us", "app"), T0 - 1);
+  tracker_.apply(event("s-1", Shipped, T0 - 10 * kS), T0 - 1);
+  tracker_.apply(event("c-1", Cancelled, T0 - 10 * kS), T0 - 1);  // tombstone in a removed status
+  tracker_.apply(event("d-1", Delivered, T0 - 10 * kS), T0 - 1);  // tombstone kept
   tracker_.tick(T0);
 
   const auto edited = sla::load_string(kEditedConfig);
@@ -392,11 +393,11 @@ TEST_F(SnapshotTest, LoadsUnderAnEditedConfigByName) {
 }
 
 TEST_F(SnapshotTest, ANewlyCrossedTierCountsOneBreach) {
-  tracker_.apply(event("o1", Placed, T0 - 15 * kS), T0);
-  tracker_.tick(T0);  // 15s in Placed: past the 10s SLA
+  tracker_.apply(event("o1", Placed, T0 - 15 * kS), T0 - 1);
+  tracker_.tick(T0);  // idle (1ms); 15s in Placed: past the 10s SLA
   const auto lower = sla::load_string(std::string(kConfig).replace(
       std::string(kConfig).find("{name: Shipped, sla: 1h}"), 24, "{name: Shipped, sla: 5s}"));
-  tracker_.apply(event("o2", Shipped, T0 - 7 * kS), T0);
+  tracker_.apply(event("o2", Shipped, T0 - 7 * kS), T0 - 1);
   tracker_.tick(T0);
   OrderTracker loaded(lower);
   loaded.load_state(sealed_image(tracker_), "t");

@@ -210,7 +210,7 @@ TEST_F(TrackerTest, ABackdatedStayIsOverdueOnlyOnceTheArrivingEventsPassItsDeadl
   tracker_.tick(T0);  // idle: W is the wall clock
   ASSERT_EQ(tracker_.watermark_ms(), T0);
   apply("old", Authorized, T0 - 100 * kS, T0);  // sat 100s already as of W: past 60s, not 120s
-  EXPECT_EQ(overdue(Authorized, 0), 0);  // its next event may be right behind it
+  EXPECT_EQ(overdue(Authorized, 0), 0);         // its next event may be right behind it
   EXPECT_EQ(breaches(Authorized, 0), 0u);
   tracker_.tick(T0);  // the arriving events are at T0 - 100s: not past its deadline
   EXPECT_EQ(overdue(Authorized, 0), 0);

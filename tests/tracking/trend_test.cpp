@@ -123,10 +123,11 @@ class Clocked : public ::testing::Test {
 };
 
 TEST_F(Clocked, TheTickSamplesInFlightAndUnacknowledgedOverdue) {
-  service_.apply(event("a1", 1, now_ - 200 * kS), now_);  // Authorized, past both tiers
-  service_.apply(event("a2", 1, now_ - 70 * kS), now_);   // past the SLA
-  service_.apply(event("a3", 1, now_ - 5 * kS), now_);    // within it
-  service_.apply(event("p1", 0, now_ - 1 * kS), now_);
+  // Arrived a millisecond before the tick: the source is idle by then (idle_timeout 1ms).
+  service_.apply(event("a1", 1, now_ - 200 * kS), now_ - 1);  // Authorized, past both tiers
+  service_.apply(event("a2", 1, now_ - 70 * kS), now_ - 1);   // past the SLA
+  service_.apply(event("a3", 1, now_ - 5 * kS), now_ - 1);    // within it
+  service_.apply(event("p1", 0, now_ - 1 * kS), now_ - 1);
   service_.tick();
   now_ += 5 * kS;  // between two samples
   Acknowledgement ack{"alice", "on it", now_, now_ + 3600 * kS};

@@ -13,6 +13,7 @@
 #include "orderwatch/tracking/service.h"
 #include "orderwatch/tracking/tracker.h"
 #include "snapshot_codec.h"
+#include "watermark.h"
 
 namespace orderwatch::tracking {
 namespace {
@@ -88,59 +89,66 @@ TEST_F(WatermarkTest, AnIdleStreamReachesTheWallClock) {
   EXPECT_EQ(snap().watermark_lag_ms, 0);
 }
 
-TEST_F(WatermarkTest, BehindWFollowsTheNewestEventTimeAndJudgesAsOfIt) {
+TEST_F(WatermarkTest, WFollowsTheOldestRecentEventTimeAndJudgesAsOfIt) {
   // A backlog an hour old is applied while the wall clock reads T0 + 1h.
   const std::int64_t now = T0 + 3600 * kS;
   apply("a", Placed, T0, now);
   apply("b", Placed, T0 + 2 * kS, now);
   tracker_.tick(now, kBehind);
-  EXPECT_EQ(tracker_.watermark_ms(), T0 + 2 * kS);
-  EXPECT_EQ(snap().watermark_lag_ms, 3600 * kS - 2 * kS);
+  EXPECT_EQ(tracker_.watermark_ms(), T0);  // the oldest of the last second's arrivals
+  EXPECT_EQ(snap().watermark_lag_ms, 3600 * kS);
   EXPECT_EQ(overdue(Placed, 0), 0);  // as of W neither has sat 10s: no false alarm
-  apply("a", Authorized, T0 + 8 * kS, now);
-  apply("c", Placed, T0 + 12 * kS, now);
-  tracker_.tick(now, kBehind);
-  EXPECT_EQ(tracker_.watermark_ms(), T0 + 12 * kS);
-  EXPECT_EQ(overdue(Placed, 0), 1);  // b: 10s in Placed as of W
+  apply("a", Authorized, T0 + 8 * kS, now + 2 * kS);
+  apply("c", Placed, T0 + 12 * kS, now + 2 * kS);
+  tracker_.tick(now + 2 * kS, kLive);  // the queue is empty, but the events say where we are
+  EXPECT_EQ(tracker_.watermark_ms(), T0 + 8 * kS);
+  EXPECT_EQ(overdue(Placed, 0), 0);  // b: 6s in Placed as of W
+  apply("d", Placed, T0 + 13 * kS, now + 4 * kS);
+  tracker_.tick(now + 4 * kS, kLive);
+  EXPECT_EQ(tracker_.watermark_ms(), T0 + 13 * kS);
+  EXPECT_EQ(overdue(Placed, 0), 1);  // b: 11s
   EXPECT_EQ(breaches(Placed, 0), 1u);
   EXPECT_EQ(overdue(Authorized, 0), 0);
-  // Caught up: W jumps to the wall clock, where everything still here is long overdue.
-  tracker_.tick(now, kLive);
-  EXPECT_EQ(tracker_.watermark_ms(), now);
-  EXPECT_EQ(overdue(Placed, 0), 2);
+  // The source goes quiet (idle_timeout): W reaches the wall clock, where everything still
+  // here is long overdue.
+  tracker_.tick(now + 5 * kS, kLive);
+  EXPECT_EQ(tracker_.watermark_ms(), now + 5 * kS);
+  EXPECT_EQ(overdue(Placed, 0), 2);  // c and d; b is past retention (max_age 1h) and evicted
   EXPECT_EQ(overdue(Authorized, 1), 1);
-  EXPECT_EQ(breaches(Placed, 0), 2u);
+  EXPECT_EQ(breaches(Placed, 0), 3u);
   EXPECT_EQ(breaches(Authorized, 1), 1u);
 }
 
 TEST_F(WatermarkTest, WNeverMovesBackwardsNorPastTheWallClock) {
   const std::int64_t now = T0 + 100 * kS;
   apply("a", Placed, T0 + 50 * kS, now);
-  apply("b", Placed, T0 + 20 * kS, now);  // out of order: older than the newest
   tracker_.tick(now, kBehind);
   EXPECT_EQ(tracker_.watermark_ms(), T0 + 50 * kS);
-  apply("c", Placed, T0 + 30 * kS, now);
-  tracker_.tick(now, kBehind);
-  EXPECT_EQ(tracker_.watermark_ms(), T0 + 50 * kS);  // not back to 30s
-  tracker_.tick(now, kLive);
-  EXPECT_EQ(tracker_.watermark_ms(), now);
-  tracker_.tick(now, kBehind);  // behind again, newest event older than W: W stays
-  EXPECT_EQ(tracker_.watermark_ms(), now);
-  apply("future", Placed, now + 60 * kS, now + kS);  // within max_future_skew
-  tracker_.tick(now + kS, kBehind);
-  EXPECT_EQ(tracker_.watermark_ms(), now + kS);  // not past the wall clock
+  apply("c", Placed, T0 + 30 * kS, now + 2 * kS);  // out of order: older than W
   tracker_.tick(now + 2 * kS, kBehind);
-  EXPECT_EQ(tracker_.watermark_ms(), now + 2 * kS);
+  EXPECT_EQ(tracker_.watermark_ms(), T0 + 50 * kS);  // not back to 30s
+  tracker_.tick(now + 3 * kS, kLive);                // idle: the wall clock
+  EXPECT_EQ(tracker_.watermark_ms(), now + 3 * kS);
+  tracker_.tick(now + 3 * kS, kBehind);  // behind again, no recent event: W stays
+  EXPECT_EQ(tracker_.watermark_ms(), now + 3 * kS);
+  apply("future", Placed, now + 60 * kS, now + 4 * kS);  // within max_future_skew
+  tracker_.tick(now + 4 * kS, kBehind);
+  EXPECT_EQ(tracker_.watermark_ms(), now + 4 * kS);  // not past the wall clock
+  tracker_.tick(now + 4 * kS + 500, kBehind);
+  EXPECT_EQ(tracker_.watermark_ms(), now + 4 * kS + 500);
 }
 
 // The core-NATS burst: an order's first event arrives hours late, its next one right behind it.
-TEST_F(WatermarkTest, AnOldTimestampAloneCountsNoBreach) {
+TEST_F(WatermarkTest, AnOldTimestampAloneIsNeitherOverdueNorABreach) {
   const std::int64_t now = T0 + 3 * 3600 * kS;
+  tracker_.tick(now - 1, kLive);
   tracker_.tick(now, kLive);
+  ASSERT_EQ(tracker_.watermark_ms(), now);
   apply("quick", Authorized, T0, now);  // 3h ago: past both tiers as of W
-  EXPECT_EQ(overdue(Authorized, 0), 1);
-  EXPECT_EQ(overdue(Authorized, 1), 1);
+  EXPECT_EQ(overdue(Authorized, 0), 0);
+  EXPECT_EQ(overdue(Authorized, 1), 0);
   tracker_.tick(now, kBehind);
+  EXPECT_EQ(overdue(Authorized, 0), 0);
   apply("quick", Delivered, T0 + 30 * kS, now);  // left after 30s: within 60s
   tracker_.tick(now + 5 * kS, kLive);
   EXPECT_EQ(overdue(Authorized, 0), 0);
@@ -152,6 +160,7 @@ TEST_F(WatermarkTest, AnOldTimestampAloneCountsNoBreach) {
 
 TEST_F(WatermarkTest, TheNextEventShowsTheBreachOncePerTier) {
   const std::int64_t now = T0 + 3 * 3600 * kS;
+  tracker_.tick(now - 1, kLive);
   tracker_.tick(now, kLive);
   apply("slow", Authorized, T0, now);
   apply("slow", Placed, T0 - kS, now);                   // stale: changes nothing
@@ -164,36 +173,45 @@ TEST_F(WatermarkTest, TheNextEventShowsTheBreachOncePerTier) {
   EXPECT_EQ(overdue(Authorized, 0), 0);
 }
 
-TEST_F(WatermarkTest, ALateArrivalStillThereOnceCaughtUpCountsItsBreach) {
+TEST_F(WatermarkTest, ALateArrivalStillThereOnceTheEventsPassItsDeadlineCountsItsBreach) {
   const std::int64_t now = T0 + 3 * 3600 * kS;
+  tracker_.tick(now - 1, kLive);
   tracker_.tick(now, kLive);
   apply("stuck", Authorized, now - 90 * kS, now);  // past 60s on arrival
-  apply("other", Placed, now, now);
-  tracker_.tick(now + 10 * kS, kBehind);  // the backlog that brought it is not through yet
+  apply("other", Placed, now - 80 * kS, now + 10 * kS);
+  tracker_.tick(now + 10 * kS, kBehind);  // the backlog that brought it is at now - 80s
   EXPECT_EQ(breaches(Authorized, 0), 0u);
-  EXPECT_EQ(overdue(Authorized, 0), 1);
-  tracker_.tick(now + 10 * kS + 1, kLive);  // through, later than the grace, still there
+  EXPECT_EQ(overdue(Authorized, 0), 0);
+  apply("other", Authorized, now - 20 * kS, now + 12 * kS);
+  tracker_.tick(now + 12 * kS, kBehind);  // at now - 20s: 70s past its entry
   EXPECT_EQ(breaches(Authorized, 0), 1u);
+  EXPECT_EQ(overdue(Authorized, 0), 1);
   EXPECT_EQ(breaches(Authorized, 1), 0u);
-  tracker_.tick(now + 10 * kS + 2, kLive);
+  EXPECT_EQ(overdue(Authorized, 1), 0);
+  tracker_.tick(now + 31 * kS, kLive);     // idle: the wall clock passes its page tier (121s)
   EXPECT_EQ(breaches(Authorized, 0), 1u);  // once
-  tracker_.tick(now + 31 * kS, kLive);     // 121s in Authorized: W passes the page tier
   EXPECT_EQ(breaches(Authorized, 1), 1u);
+  EXPECT_EQ(overdue(Authorized, 1), 1);
   apply("stuck", Delivered, now + 40 * kS, now + 40 * kS);  // its stay: counted, not again
   EXPECT_EQ(breaches(Authorized, 0), 1u);
   EXPECT_EQ(breaches(Authorized, 1), 1u);
+  EXPECT_EQ(overdue(Authorized, 0), 0);
+  EXPECT_EQ(overdue(Authorized, 1), 0);
 }
 
 // Arriving past tier 0, then W passes tier 1 while it is there (before any confirmation):
-// both tiers count at once, and the confirmation adds nothing.
-TEST_F(WatermarkTest, PassingALaterTierAlsoCountsTheTiersItArrivedPast) {
+// the tiers count in order as the arriving events pass them, each once.
+TEST_F(WatermarkTest, PassingALaterTierWaitsForTheTiersItArrivedPast) {
+  tracker_.tick(T0 - 1, kLive);
   tracker_.tick(T0, kLive);
   apply("late", Authorized, T0 - 119'500, T0);
-  EXPECT_EQ(overdue(Authorized, 0), 1);
+  EXPECT_EQ(overdue(Authorized, 0), 0);
   EXPECT_EQ(breaches(Authorized, 0), 0u);
-  tracker_.tick(T0 + 500, kLive);  // 120s as of W; within the grace
+  tracker_.tick(T0 + 500, kLive);  // idle: 120s as of W, the late stay confirmed in both
   EXPECT_EQ(breaches(Authorized, 0), 1u);
   EXPECT_EQ(breaches(Authorized, 1), 1u);
+  EXPECT_EQ(overdue(Authorized, 0), 1);
+  EXPECT_EQ(overdue(Authorized, 1), 1);
   tracker_.tick(T0 + 5 * kS, kLive);
   EXPECT_EQ(breaches(Authorized, 0), 1u);
   EXPECT_EQ(breaches(Authorized, 1), 1u);
@@ -202,12 +220,14 @@ TEST_F(WatermarkTest, PassingALaterTierAlsoCountsTheTiersItArrivedPast) {
 class LatenessTest : public WatermarkTest {
  protected:
   LatenessTest()
-      : WatermarkTest(std::string(kConfig).replace(kConfig.find("statuses:"), 0,
-                                                   "event: {max_lateness: 5s, idle_timeout: 1ms}\n")) {}
+      : WatermarkTest(
+            std::string(kConfig).replace(kConfig.find("event: {idle_timeout: 1ms}"), 26,
+                                         "event: {idle_timeout: 1ms, max_lateness: 5s}")) {}
 };
 
 TEST_F(LatenessTest, WTrailsByMaxLatenessSoOutOfOrderEventsAreNoFalseAlarm) {
-  tracker_.tick(T0, kLive);
+  tracker_.tick(T0 - 1, kLive);
+  tracker_.tick(T0, kLive);  // idle: the wall clock, minus max_lateness
   EXPECT_EQ(tracker_.watermark_ms(), T0 - 5 * kS);
   apply("a", Placed, T0, T0);
   // The order left after 9s, but that event arrives 3s late (within max_lateness).
@@ -217,11 +237,49 @@ TEST_F(LatenessTest, WTrailsByMaxLatenessSoOutOfOrderEventsAreNoFalseAlarm) {
   tracker_.tick(T0 + 20 * kS, kLive);
   EXPECT_EQ(overdue(Placed, 0), 0);
   EXPECT_EQ(breaches(Placed, 0), 0u);
-  // Behind: the newest event time, minus max_lateness.
-  apply("b", Placed, T0 + 40 * kS, T0 + 20 * kS);
-  tracker_.tick(T0 + 60 * kS, kBehind);
+  // Events arriving: the oldest recent event time, minus max_lateness.
+  apply("b", Placed, T0 + 40 * kS, T0 + 50 * kS);
+  tracker_.tick(T0 + 50 * kS + 500, kBehind);
   EXPECT_EQ(tracker_.watermark_ms(), T0 + 35 * kS);
-  EXPECT_EQ(snap().watermark_lag_ms, 25 * kS);
+  EXPECT_EQ(snap().watermark_lag_ms, 15 * kS + 500);
+}
+
+// The default idle timeout (30s): between chunks of a backfill the source is not idle.
+class PacedTest : public WatermarkTest {
+ protected:
+  PacedTest()
+      : WatermarkTest(std::string(kConfig).replace(kConfig.find("event: {idle_timeout: 1ms}"), 26,
+                                                   "event: {idle_timeout: 30s}")) {}
+};
+
+TEST_F(PacedTest, ALateStayWaitsForTheBackfillItCameWithNotForTheLiveEvents) {
+  tracker_.tick(T0 - 30 * kS, kLive);
+  tracker_.tick(T0, kLive);  // idle: W at the wall clock; then a backfill starts beside live
+  ASSERT_EQ(tracker_.watermark_ms(), T0);
+  apply("b1", Authorized, T0 - 1800 * kS, T0);
+  apply("live", Placed, T0, T0);
+  tracker_.tick(T0 + 500, kLive);  // the arriving events are at T0 - 1800s
+  EXPECT_EQ(overdue(Authorized, 0), 0);
+  EXPECT_EQ(tracker_.watermark_ms(), T0);         // never backwards
+  apply("b1", Placed, T0 - 1795 * kS, T0 + 900);  // its next event (a status with an SLA)
+  apply("live", Authorized, T0 + 900, T0 + 900);
+  tracker_.tick(T0 + 1000, kLive);
+  for (std::int64_t now = T0 + 2 * kS; now < T0 + 20 * kS; now += 500) {
+    apply("b2", Authorized, T0 - 1790 * kS, now);  // the backfill goes on (then duplicates)
+    tracker_.tick(now, kLive);
+    EXPECT_EQ(overdue(Placed, 0), 0) << now;  // b1 waits for the backfill to pass T0 - 1785s
+    EXPECT_EQ(breaches(Placed, 0), 0u) << now;
+  }
+  EXPECT_EQ(breaches(Authorized, 0), 0u);  // b1's 5s in Authorized: no breach
+  EXPECT_EQ(overdue(Authorized, 0), 0);    // b2's stay waits too
+  // The backfill stops: after the idle timeout the late stays still here are confirmed.
+  tracker_.tick(T0 + 20 * kS + 30 * kS, kLive);
+  EXPECT_EQ(overdue(Placed, 0), 1);
+  EXPECT_EQ(breaches(Placed, 0), 1u);
+  EXPECT_EQ(overdue(Authorized, 0), 1);  // b2; "live" entered at T0 + 0.9s, 49s ago
+  EXPECT_EQ(overdue(Authorized, 1), 1);
+  EXPECT_EQ(breaches(Authorized, 0), 1u);
+  EXPECT_EQ(breaches(Authorized, 1), 1u);
 }
 
 // A replay (every event applied while behind, ticks at arbitrary points) shows at every tick
@@ -265,10 +323,15 @@ TEST_F(WatermarkTest, AReplayIsJudgedAsOfWAndCountsTheHistorysBreaches) {
   };
   std::size_t ticks = 0;
   for (std::size_t i = 0; i < history.size(); ++i) {
-    apply(history[i].second.id, static_cast<S>(history[i].second.status), history[i].first, now);
+    // One arrival a little over the watermark's window after the other, so W at a tick is the
+    // last event's time; the last arrives a second before `now`.
+    const std::int64_t arrival =
+        now - static_cast<std::int64_t>(history.size() - i) * (Watermark::kWindowMs + 1);
+    apply(history[i].second.id, static_cast<S>(history[i].second.status), history[i].first,
+          arrival);
     const bool tick_here = i + 1 == history.size() || history[i + 1].first != history[i].first;
     if (!tick_here || rng() % 8 != 0) continue;  // ticks fall between event times
-    tracker_.tick(now, kBehind);
+    tracker_.tick(arrival, kBehind);
     ++ticks;
     const std::int64_t w = tracker_.watermark_ms();
     ASSERT_EQ(w, history[i].first);
@@ -296,11 +359,11 @@ TEST_F(WatermarkTest, AReplayIsJudgedAsOfWAndCountsTheHistorysBreaches) {
 TEST_F(WatermarkTest, EvictionFollowsW) {
   const std::int64_t now = T0 + 5 * 3600 * kS;  // 5h later; max_age is 1h
   apply("a", Placed, T0, now);
-  apply("b", Placed, T0 + 30 * 60 * kS, now);
-  tracker_.tick(now, kBehind);
+  apply("b", Placed, T0 + 30 * 60 * kS, now + 2 * kS);
+  tracker_.tick(now + 2 * kS, kBehind);
   EXPECT_EQ(tracker_.tracked(), 2u);  // as of W (T0 + 30m) neither is 1h old
-  apply("c", Placed, T0 + 61 * 60 * kS, now);
-  tracker_.tick(now, kBehind);
+  apply("c", Placed, T0 + 61 * 60 * kS, now + 4 * kS);
+  tracker_.tick(now + 4 * kS, kBehind);
   EXPECT_EQ(tracker_.tracked(), 2u);  // a is now
   EXPECT_EQ(snap().evictions, 1u);
 }
@@ -372,8 +435,8 @@ TEST_F(WatermarkTest, ABackwardsStepCountsNothingTwice) {
 // counted and what still waits for confirmation.
 TEST_F(WatermarkTest, ASnapshotTakenMidCatchUpRestoresTheSameView) {
   const std::int64_t now = T0 + 3600 * kS;
-  apply("a", Placed, T0, now);
-  apply("b", Authorized, T0 + 5 * kS, now);
+  apply("a", Placed, T0, now - 2 * kS);
+  apply("b", Authorized, T0 + 5 * kS, now - 2 * kS);
   apply("c", Placed, T0 + 30 * kS, now);
   tracker_.tick(now, kBehind);
   ASSERT_EQ(tracker_.watermark_ms(), T0 + 30 * kS);
@@ -392,9 +455,9 @@ TEST_F(WatermarkTest, ASnapshotTakenMidCatchUpRestoresTheSameView) {
   EXPECT_EQ(b.breaches[Placed][0], 0u);  // counters restart; "a" was counted before: not again
   // The rest of the backlog, identically to both: the same counts.
   for (OrderTracker* t : {&tracker_, &loaded}) {
-    t->apply(event("a", Authorized, T0 + 40 * kS), now);
-    t->apply(event("d", Placed, T0 + 200 * kS), now);
-    t->tick(now, kBehind);
+    t->apply(event("a", Authorized, T0 + 40 * kS), now + 2 * kS);
+    t->apply(event("d", Placed, T0 + 200 * kS), now + 4 * kS);
+    t->tick(now + 4 * kS, kBehind);
   }
   tracker_.snapshot(a);
   loaded.snapshot(b);
@@ -477,6 +540,7 @@ TEST_F(WatermarkTest, AVersionOneSnapshotStillLoads) {
   loaded.snapshot(s);
   EXPECT_EQ(s.series[Placed].overdue[0], 1);
   EXPECT_EQ(s.tombstones, 0u);
+  loaded.tick(T0 + 15 * kS - 1, kLive);  // idle counts from the first tick after a load
   loaded.tick(T0 + 15 * kS, kLive);
   loaded.snapshot(s);
   EXPECT_EQ(s.series[Placed].overdue[0], 2);
@@ -485,14 +549,18 @@ TEST_F(WatermarkTest, AVersionOneSnapshotStillLoads) {
   EXPECT_EQ(loaded.apply(event("done", Placed, T0), T0 + 15 * kS), ApplyResult::kApplied);
 }
 
-TEST(WatermarkService, StartsAtTheWallClockUnlessJetStreamMayHoldABacklog) {
+TEST(WatermarkService, StartsAtTheWallClockOnceIdleUnlessJetStreamMayHoldABacklog) {
   std::int64_t now = T0;
   TrackerSnapshot s;
   TrackerService core(sla::load_string(kConfig), [&] { return now; });
   EXPECT_FALSE(core.behind());
   core.snapshot(s);
-  EXPECT_EQ(s.watermark_ms, T0);
+  EXPECT_EQ(s.watermark_ms, 0);  // no event yet and not idle yet: no position
+  now += 1;                      // idle_timeout (1ms) without an event: the wall clock
+  core.snapshot(s);
+  EXPECT_EQ(s.watermark_ms, T0 + 1);
   EXPECT_EQ(s.watermark_lag_ms, 0);
+  now = T0;
 
   std::string js = kConfig;
   js.replace(js.find("nats: {subject: orders.>}"), 25,

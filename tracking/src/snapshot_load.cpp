@@ -54,7 +54,7 @@ class StateLoader {
     rep.meta.written_ms = r.svarint("written time");
     rep.meta.stream_seq = r.varint("stream sequence");
     watermark = r.svarint("watermark");  // version 1: the last tick's wall clock, the same role
-    const std::int64_t last_event_ms = r.svarint("last event time");
+    last_event_ms = r.svarint("last event time");
     newest_event_ms = version >= 2 ? r.svarint("newest event time") : watermark;
     orders = r.count("order count", 4);  // an order takes >= 4 bytes
     tombstones = r.count("tombstone count", 10);
@@ -174,7 +174,7 @@ class StateLoader {
   // The deadline position: where the writer's W left every tier, under the current
   // thresholds. The next tick() counts what crossed since.
   void restore_cutoffs() {
-    m.watermark.restore(watermark, newest_event_ms);
+    m.watermark.restore(watermark, newest_event_ms, last_event_ms);
     m.by_series.age().set_position(watermark);
     for (std::size_t s = 0; s < m.deadlines.statuses(); ++s) {
       if (!m.deadlines[s].set_position(watermark)) r.fail("time out of range");
@@ -298,6 +298,7 @@ class StateLoader {
   const std::uint32_t version;
   std::int64_t watermark = 0;
   std::int64_t newest_event_ms = 0;
+  std::int64_t last_event_ms = 0;  // wall clock
   std::uint64_t orders = 0;
   std::uint64_t tombstones = 0;
   std::uint64_t ncombos = 0;

@@ -47,7 +47,8 @@ class Watermark {
   // a position (no recent arrival, not idle yet). The late-entry confirmation judges by it.
   std::int64_t horizon(std::int64_t now, bool behind) const {
     const std::int64_t quiet_since = last_arrival_ms_ == kNever ? started_ms_ : last_arrival_ms_;
-    if (!behind && quiet_since != kNever && now - quiet_since >= idle_ms_) return now - lateness_ms_;
+    if (!behind && quiet_since != kNever && now - quiet_since >= idle_ms_)
+      return now - lateness_ms_;
     std::int64_t oldest = kNoEvent;
     for (const Bucket& b : ring_) {
       if (b.start_ms != kNever && now >= b.start_ms && now - b.start_ms < kWindowMs) {
@@ -67,10 +68,12 @@ class Watermark {
     return std::max(w, horizon(now, behind));
   }
   void move_to(std::int64_t w) { w_ = w; }
-  // As a loaded snapshot left it (the arrivals are not kept: idle counts from the next tick).
-  void restore(std::int64_t w, std::int64_t newest_event_ms) {
+  // As a loaded snapshot left it: W, the newest event time, the wall clock of the last event
+  // (0: none; idle then counts from the next tick). The recent event times are not kept.
+  void restore(std::int64_t w, std::int64_t newest_event_ms, std::int64_t last_arrival_ms) {
     w_ = w;
     newest_event_ms_ = newest_event_ms;
+    last_arrival_ms_ = last_arrival_ms > 0 ? last_arrival_ms : kNever;
   }
   // The arrivals of the tracker this one replaces (a reload), so W goes on as it would have.
   void carry_arrivals_from(const Watermark& old) {
