@@ -146,6 +146,14 @@ TEST(Loader, MaxLatenessIsADurationOfAtMostADay) {
              "event.max_lateness", "more than 1d");
   expect_one(replace(kBase, "event:\n", "event:\n  max_lateness: soon\n"), 6, 17,
              "event.max_lateness", "is not a duration");
+  EXPECT_EQ(load_string(kBase).event.idle_timeout, std::chrono::seconds(30));
+  EXPECT_EQ(load_string(replace(kBase, "event:\n", "event:\n  idle_timeout: 1500ms\n"))
+                .event.idle_timeout,
+            std::chrono::milliseconds(1500));
+  expect_one(replace(kBase, "event:\n", "event:\n  idle_timeout: 0s\n"), 6, 17,
+             "event.idle_timeout", "greater than 0");
+  expect_one(replace(kBase, "event:\n", "event:\n  idle_timeout: 2d\n"), 6, 17,
+             "event.idle_timeout", "more than 1d");
 }
 
 TEST(Loader, UnknownKey) {
