@@ -229,6 +229,18 @@ void Loader::check_dead_letter(const YAML::Node& event, const Config& cfg) {
             ": rejects would be consumed again");
 }
 
+void Loader::check_idle_timeout(const YAML::Node& root, const Config& cfg) {
+  const auto idle = cfg.event.idle_timeout;
+  const auto behind = cfg.alerting.behind.threshold;
+  if (idle < behind) return;
+  const YAML::Node event = root["event"];
+  const YAML::Node at =
+      event && event.IsMap() && event["idle_timeout"] ? event["idle_timeout"] : root;
+  add(at, "event.idle_timeout",
+      format_duration(idle) + " is not below alerting.behind.threshold (" +
+          format_duration(behind) + "): a silent producer would look like an exporter behind");
+}
+
 void Loader::read_dimensions(const YAML::Node& dims, EventConfig& ev) {
   std::set<std::string> labels;
   if (!each_map(dims, "event.dimensions", "expected a list of {field, max_values}",

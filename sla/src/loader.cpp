@@ -90,6 +90,7 @@ Config Loader::load(const std::string& text) {
   check_dead_letter(root["event"], cfg);
   if (auto v = root["turnaround"]) read_turnaround(v, cfg);
   if (auto v = root["alerting"]) read_alerting(v, cfg);
+  check_idle_timeout(root, cfg);
   if (auto v = root["retention"]) read_retention(v, cfg.retention);
   if (auto v = root["actions"]) read_actions(v, cfg.actions);
 

@@ -103,6 +103,9 @@ class Loader {
   void read_event(const YAML::Node& node, EventConfig& ev);
   // A dead-letter subject the order subscription matches would feed rejects back forever.
   void check_dead_letter(const YAML::Node& event, const Config& cfg);
+  // The idle timeout below the "exporter behind" threshold: a silent producer holds W back
+  // for up to the idle timeout, which must not read as an exporter falling behind.
+  void check_idle_timeout(const YAML::Node& root, const Config& cfg);
   void read_dimensions(const YAML::Node& dims, EventConfig& ev);
   Dimension read_dimension(const YAML::Node& node, const std::string& path,
                            std::set<std::string>& labels);

@@ -154,6 +154,8 @@ TEST(Loader, MaxLatenessIsADurationOfAtMostADay) {
              "event.idle_timeout", "greater than 0");
   expect_one(replace(kBase, "event:\n", "event:\n  idle_timeout: 2d\n"), 6, 17,
              "event.idle_timeout", "more than 1d");
+  expect_one(replace(kBase, "event:\n", "event:\n  idle_timeout: 5m\n"), 6, 17,
+             "event.idle_timeout", "not below alerting.behind.threshold (5m)");
 }
 
 TEST(Loader, UnknownKey) {
