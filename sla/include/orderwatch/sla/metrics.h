@@ -205,9 +205,9 @@ inline constexpr MetricSpec kSnapshotFailuresTotal =
 // The watermark W (overdue and breaches are judged as of W) and how far it trails the wall clock.
 inline constexpr MetricSpec kWatermarkTimestampSeconds =
     gauge("orderwatch_watermark_timestamp_seconds",
-          "The watermark W: overdue orders and breaches are judged as of this time (the wall "
-          "clock when caught up, the newest event time applied while catching up; 0 = no "
-          "position yet).");
+          "The watermark W: overdue orders and breaches are judged as of this time (the "
+          "oldest event time of about the last second's arrivals, the wall clock once no "
+          "event arrived for event.idle_timeout; 0 = no position yet).");
 inline constexpr MetricSpec kWatermarkLagSeconds =
     gauge("orderwatch_watermark_lag_seconds",
           "How far the watermark trails the wall clock (never negative).");

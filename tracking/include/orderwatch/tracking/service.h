@@ -172,7 +172,7 @@ class TrackerService {
   };
   Batch begin_batch(std::uint64_t generation);
   // Where ingest stands between events: behind (a backlog is known to wait, or the source
-  // cannot see the stream) or caught up (W may follow the wall clock from the next tick).
+  // cannot see the stream: an idle source does not turn W to the wall clock) or not.
   void set_behind(bool behind);
   bool behind() const;
   void tick();
