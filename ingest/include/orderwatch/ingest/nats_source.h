@@ -93,6 +93,7 @@ class NatsSource {
   ConnectFailureLog connect_failures_{30'000};
   sla::NatsConfig nats_;  // the settings connected with (a reload does not reconnect)
   bool tls_ = false;
+  bool core_ = true;  // core NATS (no nats.jetstream): disconnects and drops are gaps
   std::atomic<bool> closing_{false};  // set by the destructor: a close we asked for
 };
 
