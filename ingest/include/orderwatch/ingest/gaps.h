@@ -27,7 +27,7 @@ enum class GapCause : std::uint8_t {
 inline constexpr std::size_t kGapCauses = static_cast<std::size_t>(GapCause::kCount);
 // The `cause` label values of orderwatch_ingest_gaps_total, by GapCause.
 inline constexpr std::array<std::string_view, kGapCauses> kGapCauseNames = {"disconnect",
-                                                                           "slow_consumer"};
+                                                                            "slow_consumer"};
 
 // A consistent copy of a GapLog.
 struct GapView {
@@ -58,7 +58,7 @@ class GapLog {
 
  private:
   mutable std::mutex mu_;
-  GapView view_;  // guarded by mu_
+  GapView view_;                                        // guarded by mu_
   std::array<std::atomic<bool>, kGapCauses> active_{};  // written under mu_
 };
 
