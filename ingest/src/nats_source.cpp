@@ -176,7 +176,11 @@ void NatsSource::consume_core(natsSubscription* sub) {
   while (!core_stop_.load(std::memory_order_relaxed)) {
     natsMsg* msg = nullptr;
     const natsStatus s = natsSubscription_NextMsg(&msg, sub, kWaitMs);
-    if (s == NATS_TIMEOUT) continue;
+    if (s == NATS_TIMEOUT) {
+      // Nothing queued: a drop report that arrived after the queue was emptied ends here.
+      end_slow_consumer_gap();
+      continue;
+    }
     if (s != NATS_OK) {
       if (s == NATS_INVALID_SUBSCRIPTION || s == NATS_CONNECTION_CLOSED) return;  // drained
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -204,11 +208,7 @@ void NatsSource::consume_core(natsSubscription* sub) {
     } catch (...) {
       // Allocation failure only (a new decoder): the batch is lost, the thread goes on.
     }
-    // The client's queue is empty: whatever it dropped, it drops no more (a slow-consumer gap
-    // ends here; the next drop opens a new one).
-    if (!more && stats_.gaps.active(GapCause::kSlowConsumer)) {
-      stats_.gaps.end(GapCause::kSlowConsumer, service_.now_ms());
-    }
+    if (!more) end_slow_consumer_gap();
     const bool idle = msgs.size() < kBatch && !more;
     spent.retire(msgs);
     msgs.clear();
@@ -216,6 +216,15 @@ void NatsSource::consume_core(natsSubscription* sub) {
       spent.destroy();  // nothing is held while idle
       detail::idle_nap();
     }
+  }
+}
+
+// Core consumer thread, with the client's queue found empty: whatever it dropped, it drops no
+// more, so an open slow-consumer gap ends (the next drop opens a new one). One relaxed load
+// when there is none.
+void NatsSource::end_slow_consumer_gap() {
+  if (stats_.gaps.active(GapCause::kSlowConsumer)) {
+    stats_.gaps.end(GapCause::kSlowConsumer, service_.now_ms());
   }
 }
 

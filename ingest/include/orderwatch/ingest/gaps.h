@@ -6,8 +6,8 @@
 // same gap). The last gap's start and end are kept (end 0 while it is open).
 // JetStream mode records nothing: the stream keeps what was published meanwhile.
 // Threading: begin/end from the NATS client's callback threads and the core consumer thread,
-// view() from scrapes and HTTP threads; transitions under a small mutex (rare), open() is a
-// lock-free read for the consumer thread's per-batch check. Cost: O(1).
+// view() from scrapes and HTTP threads; transitions under a small mutex (rare), active() is
+// a lock-free read for the consumer thread's per-batch check. Cost: O(1).
 #pragma once
 
 #include <array>

@@ -58,6 +58,7 @@ class NatsSource {
 
  private:
   void consume_core(natsSubscription* sub);
+  void end_slow_consumer_gap();
   void stop_core_thread();
   static void on_connected(natsConnection*, void* self);
   static void on_disconnected(natsConnection*, void* self);
