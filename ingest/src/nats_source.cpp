@@ -30,6 +30,7 @@ NatsSource::NatsSource(tracking::TrackerService& service, std::string url)
   const auto& n = config->nats;
   url_ = url.empty() ? n.url : std::move(url);
   nats_ = n;
+  core_ = !n.jetstream;
   NatsOptionsPtr opts = make_nats_options(n, url_);
   tls_ = !n.tls_ca_file.empty() || !n.tls_cert_file.empty() ||
          url_.find("tls://") != std::string::npos;
@@ -175,7 +176,11 @@ void NatsSource::consume_core(natsSubscription* sub) {
   while (!core_stop_.load(std::memory_order_relaxed)) {
     natsMsg* msg = nullptr;
     const natsStatus s = natsSubscription_NextMsg(&msg, sub, kWaitMs);
-    if (s == NATS_TIMEOUT) continue;
+    if (s == NATS_TIMEOUT) {
+      // Nothing queued: a drop report that arrived after the queue was emptied ends here.
+      end_slow_consumer_gap();
+      continue;
+    }
     if (s != NATS_OK) {
       if (s == NATS_INVALID_SUBSCRIPTION || s == NATS_CONNECTION_CLOSED) return;  // drained
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -203,6 +208,7 @@ void NatsSource::consume_core(natsSubscription* sub) {
     } catch (...) {
       // Allocation failure only (a new decoder): the batch is lost, the thread goes on.
     }
+    if (!more) end_slow_consumer_gap();
     const bool idle = msgs.size() < kBatch && !more;
     spent.retire(msgs);
     msgs.clear();
@@ -210,6 +216,15 @@ void NatsSource::consume_core(natsSubscription* sub) {
       spent.destroy();  // nothing is held while idle
       detail::idle_nap();
     }
+  }
+}
+
+// Core consumer thread, with the client's queue found empty: whatever it dropped, it drops no
+// more, so an open slow-consumer gap ends (the next drop opens a new one). One relaxed load
+// when there is none.
+void NatsSource::end_slow_consumer_gap() {
+  if (stats_.gaps.active(GapCause::kSlowConsumer)) {
+    stats_.gaps.end(GapCause::kSlowConsumer, service_.now_ms());
   }
 }
 
@@ -239,6 +254,11 @@ void NatsSource::on_connected(natsConnection* conn, void* self) {
 void NatsSource::on_disconnected(natsConnection*, void* self) {
   auto* source = static_cast<NatsSource*>(self);
   if (source->stats_.nats_connected.exchange(false)) {
+    // Core NATS: what is published from now until the reconnect is lost for us. Not a gap
+    // when we close the connection ourselves (shutdown).
+    if (source->core_ && !source->closing_) {
+      source->stats_.gaps.begin(GapCause::kDisconnect, source->service_.now_ms());
+    }
     std::string server;
     {
       std::lock_guard lock(source->server_mu_);
@@ -254,6 +274,7 @@ void NatsSource::on_reconnected(natsConnection* conn, void* self) {
   auto* source = static_cast<NatsSource*>(self);
   source->stats_.nats_connected = true;
   ++source->stats_.nats_reconnects;
+  source->stats_.gaps.end(GapCause::kDisconnect, source->service_.now_ms());
   source->connect_failures_.connected();
   log::info("nats", "reconnected to " + source->note_server(conn));
 }
@@ -315,6 +336,11 @@ void NatsSource::on_error(natsConnection* conn, natsSubscription*, natsStatus st
   auto* source = static_cast<NatsSource*>(self);
   if (status == NATS_SLOW_CONSUMER) {
     ++source->stats_.nats_slow_consumer;
+    // The client reports a drop once per burst (until a message fits again); a gap lasts until
+    // the consumer thread has emptied the queue, so bursts meanwhile are the same gap. JetStream
+    // redelivers what its subscription dropped: no gap there.
+    if (source->core_)
+      source->stats_.gaps.begin(GapCause::kSlowConsumer, source->service_.now_ms());
     source->slow_log_.warn(source->service_.now_ms(), "nats",
                            "slow consumer: the pending buffer is full and messages are dropped");
   } else {

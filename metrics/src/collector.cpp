@@ -137,6 +137,18 @@ void add_self_families(std::vector<MetricFamily>& out, const TrackerSnapshot& sn
   add_single(out, self::kWatermarkLagSeconds, seconds_of_ms(snap.watermark_lag_ms));
 }
 
+// Ingest gaps: every cause exported from the start (0), the last gap's start and end.
+void add_gap_families(std::vector<MetricFamily>& out, const ingest::GapView& gaps) {
+  auto total = family(self::kIngestGapsTotal);
+  for (std::size_t c = 0; c < ingest::kGapCauses; ++c) {
+    add(total, {label(sla::label::kCause, std::string(ingest::kGapCauseNames[c]))},
+        d(gaps.gaps[c]));
+  }
+  out.push_back(std::move(total));
+  add_single(out, self::kIngestLastGapStartTimestampSeconds, seconds_of_ms(gaps.last_start_ms));
+  add_single(out, self::kIngestLastGapEndTimestampSeconds, seconds_of_ms(gaps.last_end_ms));
+}
+
 }  // namespace
 
 std::vector<MetricFamily> OrderCollector::Collect() const {
@@ -158,11 +170,12 @@ IngestCollector::IngestCollector(ingest::NatsSource& source, bool jetstream)
 std::vector<MetricFamily> IngestCollector::Collect() const {
   const ingest::IngestStats& st = source_.stats();
   std::vector<MetricFamily> out;
-  out.reserve(16);
+  out.reserve(20);
   add_single(out, self::kNatsConnected, st.nats_connected ? 1 : 0);
   add_single(out, self::kNatsReconnectsTotal, d(st.nats_reconnects.load()));
   add_single(out, self::kNatsSlowConsumerTotal, d(st.nats_slow_consumer.load()));
   add_single(out, self::kNatsDroppedMessagesTotal, d(st.nats_dropped.load()));
+  add_gap_families(out, st.gaps.view());
   add_single(out, self::kDeadLetteredTotal, d(st.dead_lettered.load()));
   add_single(out, self::kDeadLetterFailuresTotal, d(st.dead_letter_failures.load()));
   if (jetstream_) {

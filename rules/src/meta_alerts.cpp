@@ -14,6 +14,8 @@ namespace {
 // A partition that has a target of the job in this lookback but none now has lost every
 // replica (a pod that is gone, not merely failing its scrapes, leaves no `up` series).
 constexpr const char* kPartitionLookback = "1h";
+// How long an ingest gap keeps its warning firing (the window of its increase()).
+constexpr const char* kGapLookback = "1h";
 
 Alert meta_alert(const sla::Config& config, std::string name, std::vector<std::string> expr,
                  sla::Duration for_duration, const std::string& severity, std::string summary,
@@ -108,6 +110,18 @@ void add_stream_alerts(const sla::Config& config, std::vector<Alert>& list) {
       kSeverityPage, "orderwatch lost its NATS connection",
       "{{ $labels.instance }} is not connected to NATS (" + config.nats.url +
           "), nor is any replica of it: no order events arrive and overdue counts go stale."));
+  // Per instance and cause: each instance lost what was sent to it while it was cut off,
+  // whatever its replicas saw. Never fires with JetStream (the counter stays 0).
+  list.push_back(meta_alert(
+      config, names.ingest_gap,
+      {"increase(" + selector(sla::self::kIngestGapsTotal, config, {}) + "[" + kGapLookback +
+       "]) > 0"},
+      sla::Duration(0), kSeverityWarning, "orderwatch may have lost order events (ingest gap)",
+      "{{ $labels.instance }} had an ingest gap ({{ $labels.cause }}) in the last " +
+          std::string(kGapLookback) +
+          ": on core NATS, events published meanwhile never reached it. Its counts may include "
+          "orders whose next event was lost; they stay overdue until their next event, a forget, "
+          "or eviction. JetStream closes such gaps."));
   const auto& behind = config.alerting.behind;
   list.push_back(meta_alert(
       config, names.exporter_behind,

@@ -98,6 +98,26 @@ void exporter_tests(const std::vector<Alert>& alerts, TestWriter& w) {
   w.expect_firing(unlabelled.name, unlabelled_at, {expected(unlabelled, {}, "{{ $value }}", "2")});
 }
 
+// Replica 0a is cut off at 10m (one disconnect gap); 0b and slow_consumer stay at 0. The
+// warning is 0a's alone, and it resolves once the increase has left the 1h window.
+void ingest_gap_tests(const std::vector<Alert>& alerts, TestWriter& w) {
+  const sla::Config& config = w.config();
+  const AlertNames names = alert_names(config);
+  const Alert& alert = *find(alerts, names.ingest_gap);
+  w.begin_group("replica 0a's ingest gap at 10m: " + names.ingest_gap + " at 10m for 0a only, " +
+                "silent again at 71m");
+  const std::string metric(sla::self::kIngestGapsTotal.name);
+  w.series(metric, with(kReplica0a.labels(), {{"cause", "disconnect"}}), "0x9 1x62");
+  w.series(metric, with(kReplica0a.labels(), {{"cause", "slow_consumer"}}), "0x72");
+  w.series(metric, with(kReplica0b.labels(), {{"cause", "disconnect"}}), "0x72");
+  const ExpectedAlert gap =
+      expected(alert, with(job_and(config, kReplica0a), {{"cause", "disconnect"}}));
+  w.expect_silent(alert.name, 9);
+  w.expect_firing(alert.name, 10, {gap});
+  w.expect_firing(alert.name, 68, {gap});  // [8m, 68m] still holds the 0 of 9m
+  w.expect_silent(alert.name, 71);
+}
+
 void stream_tests(const std::vector<Alert>& alerts, TestWriter& w) {
   const sla::Config& config = w.config();
   const AlertNames names = alert_names(config);
@@ -166,6 +186,7 @@ void stream_tests(const std::vector<Alert>& alerts, TestWriter& w) {
 void meta_alert_tests(const std::vector<Alert>& alerts, TestWriter& w) {
   exporter_tests(alerts, w);
   stream_tests(alerts, w);
+  ingest_gap_tests(alerts, w);
 }
 
 }  // namespace orderwatch::rules::detail

@@ -8,7 +8,8 @@
 namespace orderwatch::rules {
 
 std::vector<std::string> AlertNames::silenced_when_exporter_down() const {
-  return {overdue, turnaround_burn, no_events, events_rejected, nats_disconnected, exporter_behind};
+  return {overdue,           turnaround_burn, no_events,      events_rejected,
+          nats_disconnected, ingest_gap,      exporter_behind};
 }
 
 AlertNames alert_names(const sla::Config& config) {
@@ -23,6 +24,7 @@ AlertNames alert_names(const sla::Config& config) {
   names.no_events = service + "NoOrderEvents";
   names.events_rejected = service + "OrderEventsRejected";
   names.nats_disconnected = service + "NatsDisconnected";
+  names.ingest_gap = service + "IngestGap";
   names.exporter_behind = service + "ExporterBehind";
   return names;
 }

@@ -215,6 +215,55 @@ void exporter_sections(const sla::Config& config, const std::string& alert, Runb
   }
 }
 
+// The ingest gap warning: what happened, what it means for the counts, what to do.
+void gap_sections(const sla::Config& config, RunbookPage& page) {
+  page.sections.push_back(plain(
+      "What happened",
+      {"An orderwatch instance (the `instance` label) may have lost order events in the last "
+       "hour. cause=\"disconnect\": it lost its connection to NATS (" +
+           config.nats.url +
+           ") and reconnected or is still trying; cause=\"slow_consumer\": its NATS client "
+           "dropped messages because nats.pending_messages_limit or pending_bytes_limit was "
+           "exceeded. On core NATS nothing is kept for a subscriber that is away or full: what "
+           "was published meanwhile never reaches it. " +
+           (config.nats.jetstream ? "This config uses JetStream, where a gap is not counted "
+                                    "(the stream keeps the events): this alert should not fire."
+                                  : std::string("This config uses core NATS.")),
+       "When: " + std::string(sla::self::kIngestLastGapStartTimestampSeconds.name) + " and " +
+           std::string(sla::self::kIngestLastGapEndTimestampSeconds.name) +
+           " (0 while still open), also on the drill-down page and in /api/v1/summary "
+           "(ingest_gaps)."}));
+  page.sections.push_back(
+      plain("What it means",
+            {"Counts may include orders whose next event was lost: they stay where orderwatch last "
+             "saw them and become (or stay) overdue until their next event, a forget, or eviction "
+             "after retention.max_age (" +
+             sla::human_duration(config.retention.max_age) +
+             "). New orders first seen during the gap are missing until their next event."}));
+  Section todo{"What to do", {}, {}};
+  todo.bullets.push_back(
+      {"Close gaps for good: use JetStream with a durable consumer (nats.jetstream: {stream, "
+       "durable}); the stream keeps what is published while orderwatch is away.",
+       {},
+       ""});
+  todo.bullets.push_back(
+      {"Find the orders stuck since the gap began (entered before it, "
+       "oldest first) on",
+       {"the drill-down page", "/", ""},
+       "; check them against the order service."});
+  todo.bullets.push_back(
+      {"Forget those that finished out of band (POST /api/v1/orders/{id}/forget, or the page's "
+       "forms, with --web.enable-actions); the others leave the counts with their next event.",
+       {},
+       ""});
+  todo.bullets.push_back(
+      {"slow_consumer: the exporter cannot keep up with bursts; see the exporter's CPU, raise "
+       "the pending limits, or split the subject into partitions.",
+       {},
+       ""});
+  page.sections.push_back(std::move(todo));
+}
+
 void stream_sections(const sla::Config& config, const std::string& alert, RunbookPage& page) {
   const AlertNames names = alert_names(config);
   if (alert == names.no_events) {
@@ -250,6 +299,8 @@ void stream_sections(const sla::Config& config, const std::string& alert, Runboo
                         : "On core NATS, events published meanwhile are lost for orderwatch."),
                "Usual causes: the NATS servers are down or unreachable, expired credentials or "
                "certificates (nats.*_file, nats.tls), a changed URL."}));
+  } else if (alert == names.ingest_gap) {
+    gap_sections(config, page);
   } else if (alert == names.exporter_behind) {
     const auto& behind = config.alerting.behind;
     page.sections.push_back(plain(

@@ -191,6 +191,13 @@ web::Routes Server::Parts::routes(Server& server, const sla::Config& config) {
     add_api_disabled_index(routes, config.service);  // no order ids anywhere
   } else {
     drilldown = std::make_unique<web::DrilldownApi>(*service, config.service);
+    drilldown->show_ingest_gaps([this] {
+      const ingest::GapView v = nats->stats().gaps.view();
+      using ingest::GapCause;
+      return web::IngestGaps{v.gaps[static_cast<std::size_t>(GapCause::kDisconnect)],
+                             v.gaps[static_cast<std::size_t>(GapCause::kSlowConsumer)],
+                             v.last_start_ms, v.last_end_ms};
+    });
     drilldown->add_routes(routes);
     if (actions) {
       actions->add_routes(routes);

@@ -223,6 +223,37 @@ TEST_F(ApiTest, SummaryAnswersExactly) {
             "unknown parameter \"limit\" (this endpoint takes no parameters)");
 }
 
+// The ingest gaps serve hands over: in the summary (exactly) and on the page, which warns only
+// once a gap happened; without a source the summary has no ingest_gaps at all (additive).
+TEST_F(ApiTest, SummaryAndPageSayWhenIngestHadGaps) {
+  EXPECT_FALSE(body(api_.summary(get("/api/v1/summary"))).contains("ingest_gaps"));
+  IngestGaps gaps;
+  api_.show_ingest_gaps([&gaps] { return gaps; });
+  EXPECT_EQ(body(api_.summary(get("/api/v1/summary")))["ingest_gaps"], json::parse(R"(
+    {"count":0,"by_cause":{"disconnect":0,"slow_consumer":0},"last_start":null,"last_end":null,
+     "open":false,"warning":null})"));
+  EXPECT_EQ(api_.page(get("/")).body.find("ingest-gaps"), std::string::npos);
+
+  gaps = {1, 1, kNow - 60 * kS, 0};  // the second gap is still open
+  json g = body(api_.summary(get("/api/v1/summary")))["ingest_gaps"];
+  EXPECT_EQ(g["count"], 2);
+  EXPECT_EQ(g["by_cause"], json::parse(R"({"disconnect":1,"slow_consumer":1})"));
+  EXPECT_EQ(g["last_start"], "2023-11-14T22:12:20.000Z");
+  EXPECT_TRUE(g["last_end"].is_null());
+  EXPECT_TRUE(g["open"].get<bool>());
+  EXPECT_NE(g["warning"].get<std::string>().find("Use JetStream"), std::string::npos);
+  std::string page = api_.page(get("/")).body;
+  EXPECT_NE(page.find("Ingest gaps since start: 2"), std::string::npos) << page;
+  EXPECT_NE(page.find("from 2023-11-14T22:12:20.000Z to still open"), std::string::npos) << page;
+
+  gaps.last_end_ms = kNow - 30 * kS;
+  g = body(api_.summary(get("/api/v1/summary")))["ingest_gaps"];
+  EXPECT_EQ(g["last_end"], "2023-11-14T22:12:50.000Z");
+  EXPECT_FALSE(g["open"].get<bool>());
+  page = api_.page(get("/", "status=Authorized")).body;  // a filtered page warns too
+  EXPECT_NE(page.find("to 2023-11-14T22:12:50.000Z."), std::string::npos) << page;
+}
+
 // An acknowledged order leaves the overdue counts and listing (as order_overdue) for the
 // acknowledged ones, in the API, the summary and the page alike.
 TEST_F(ApiTest, AcknowledgedOrdersAreCountedApart) {

@@ -150,6 +150,25 @@ std::optional<tracking::OrderCursor> parse_cursor(std::string_view text) {
   return c;
 }
 
+namespace {
+
+json timestamp_or_null(std::int64_t ms) {
+  return ms != 0 ? json(events::format_rfc3339_ms(ms)) : json(nullptr);
+}
+
+// "ingest_gaps" of the summary: the count, by cause, the last gap, and the warning once any.
+json gaps_json(const IngestGaps& gaps) {
+  json out{{"count", gaps.total()},
+           {"by_cause", {{"disconnect", gaps.disconnects}, {"slow_consumer", gaps.slow_consumer}}},
+           {"last_start", timestamp_or_null(gaps.last_start_ms)},
+           {"last_end", timestamp_or_null(gaps.last_end_ms)},
+           {"open", gaps.last_start_ms != 0 && gaps.last_end_ms == 0}};
+  out["warning"] = gaps.total() > 0 ? json(drilldown::kGapWarning) : json(nullptr);
+  return out;
+}
+
+}  // namespace
+
 DrilldownApi::DrilldownApi(tracking::TrackerService& service, std::string service_name)
     : service_(service), service_name_(std::move(service_name)) {}
 
@@ -252,9 +271,11 @@ HttpResponse DrilldownApi::summary(const HttpRequest& req) const {
                         {"top_overdue", std::move(top)},
                         {"over_representation", std::move(over)}});
   }
-  return json_response(200, json{{"now", events::format_rfc3339_ms(sum.now_ms)},
-                                 {"tracked", sum.tracked},
-                                 {"statuses", std::move(statuses)}});
+  json body{{"now", events::format_rfc3339_ms(sum.now_ms)},
+            {"tracked", sum.tracked},
+            {"statuses", std::move(statuses)}};
+  if (gaps_) body["ingest_gaps"] = gaps_json(gaps_());
+  return json_response(200, body);
 }
 
 void DrilldownApi::add_routes(std::map<std::string, HttpHandler>& routes) const {

@@ -265,6 +265,18 @@ HttpResponse finish(std::string& html, int status) {
   return HttpResponse{status, "text/html; charset=utf-8", std::move(html)};
 }
 
+// The warning once an ingest gap happened: how many, the last one's start and end.
+void gaps_notice(std::string& html, const IngestGaps& gaps) {
+  if (gaps.total() == 0) return;
+  const std::string start = events::format_rfc3339_ms(gaps.last_start_ms);
+  const std::string end = gaps.last_end_ms != 0 ? events::format_rfc3339_ms(gaps.last_end_ms)
+                                                : std::string("still open");
+  html += "<p class=\"error\" id=\"ingest-gaps\">Ingest gaps since start: " +
+          std::to_string(gaps.total()) + " (disconnect " + std::to_string(gaps.disconnects) +
+          ", slow consumer " + std::to_string(gaps.slow_consumer) + "); the last from " +
+          esc(start) + " to " + esc(end) + ". " + esc(drilldown::kGapWarning) + "</p>\n";
+}
+
 HttpResponse bad_request(std::string& html, std::string_view why) {
   html += "<p class=\"error\">Bad request: " + esc(why) + "</p>\n";
   return finish(html, 400);
@@ -283,6 +295,7 @@ HttpResponse DrilldownApi::page(const HttpRequest& req) const {
   const tracking::TrackerSummary sum = service_.summary();
   html += "<p class=\"muted\">" + std::to_string(sum.tracked) + " orders in flight; as of " +
           esc(events::format_rfc3339_ms(sum.now_ms)) + "</p>\n";
+  if (gaps_) gaps_notice(html, gaps_());
   summary_table(html, sum);
   {
     tracking::TrackerSnapshot counts;

@@ -40,6 +40,13 @@ std::string parse_order_id(std::string_view raw, std::size_t max_bytes, std::str
 // seconds (drilldown_page.cpp).
 std::string human_age(std::int64_t ms);
 
+// What the API and the page say once an ingest gap happened.
+inline constexpr std::string_view kGapWarning =
+    "Counts may include orders whose events were lost during an ingest gap (core NATS loses "
+    "what is published while orderwatch is disconnected, and what it drops as a slow "
+    "consumer): such orders stay overdue until their next event, a forget, or eviction. Use "
+    "JetStream (nats.jetstream) to close gaps.";
+
 // Whether the page may link `id` to its lookup (one parse_order_id accepts once encoded).
 bool linkable_id(std::string_view id, std::size_t max_bytes);
 

@@ -58,6 +58,7 @@ class NatsSource {
 
  private:
   void consume_core(natsSubscription* sub);
+  void end_slow_consumer_gap();
   void stop_core_thread();
   static void on_connected(natsConnection*, void* self);
   static void on_disconnected(natsConnection*, void* self);
@@ -93,6 +94,7 @@ class NatsSource {
   ConnectFailureLog connect_failures_{30'000};
   sla::NatsConfig nats_;  // the settings connected with (a reload does not reconnect)
   bool tls_ = false;
+  bool core_ = true;  // core NATS (no nats.jetstream): disconnects and drops are gaps
   std::atomic<bool> closing_{false};  // set by the destructor: a close we asked for
 };
 

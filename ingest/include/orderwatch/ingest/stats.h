@@ -2,12 +2,14 @@
 // (ConnectionStats), the dead-letter publisher (DeadLetterStats), the JetStream consumer
 // (JetStreamStats). IngestStats is their union as scrapes read it (metrics::IngestCollector,
 // /readyz), owned by NatsSource, which hands each component a reference to its own part only.
-// Lock-free atomics: written by the NATS client's callback threads and the consumer threads,
-// read by scrapes.
+// Lock-free atomics (GapLog: a small mutex around its rare transitions): written by the NATS
+// client's callback threads and the consumer threads, read by scrapes.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+
+#include "orderwatch/ingest/gaps.h"
 
 namespace orderwatch::ingest {
 
@@ -16,6 +18,7 @@ struct ConnectionStats {
   std::atomic<std::uint64_t> nats_reconnects{0};
   std::atomic<std::uint64_t> nats_slow_consumer{0};
   std::atomic<std::uint64_t> nats_dropped{0};  // messages the client dropped (slow consumer)
+  GapLog gaps;  // core mode only: when events may have been lost (disconnects, drops)
 };
 
 // Rejected messages republished on event.dead_letter_subject, and publishes that failed.

@@ -2,7 +2,8 @@
 //   OrderCollector: the order_* families of the metric contract (sla/metrics.h) and the
 //     tracking room's self-metrics, all from one tracking::TrackerSnapshot (a short lock in
 //     TrackerService). Scrape cost O(series x buckets), never O(orders).
-//   IngestCollector: the ingest room's self-metrics (NATS connection, JetStream consumer).
+//   IngestCollector: the ingest room's self-metrics (NATS connection, ingest gaps, JetStream
+//   consumer).
 // Both hold references to a service/source that must outlive them. Thread-safe: Collect()
 // may run on several HTTP threads at once. Design: docs/design.md, "The metric contract and
 // the renderers".

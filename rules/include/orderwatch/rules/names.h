@@ -39,6 +39,7 @@ struct AlertNames {
   std::string no_events;            // nothing received for alerting.no_events_for
   std::string events_rejected;      // rejected share rising, by reason
   std::string nats_disconnected;    // no replica of a partition connected to NATS
+  std::string ingest_gap;           // an instance may have lost events lately (core NATS)
   std::string exporter_behind;      // the watermark trails the wall clock (alerting.behind)
 
   // Every alert that an unreachable exporter makes meaningless (inhibited by exporter_down /

@@ -50,6 +50,7 @@ inline constexpr std::string_view kResult = "result";
 inline constexpr std::string_view kReason = "reason";
 inline constexpr std::string_view kVersion = "version";
 inline constexpr std::string_view kAction = "action";
+inline constexpr std::string_view kCause = "cause";
 }  // namespace label
 
 // One metric family of /metrics.
@@ -223,6 +224,18 @@ inline constexpr MetricSpec kNatsSlowConsumerTotal =
 inline constexpr MetricSpec kNatsDroppedMessagesTotal =
     counter("orderwatch_nats_dropped_messages_total",
             "Messages the NATS client dropped because the pending buffer was full.");
+// Ingest gaps (ingest::GapLog): core NATS only; JetStream keeps what was sent meanwhile.
+inline constexpr MetricSpec kIngestGapsTotal =
+    counter("orderwatch_ingest_gaps_total",
+            "Times core-NATS ingest may have lost events: a disconnect from the server, or "
+            "messages dropped as a slow consumer (one per episode); always 0 with JetStream.",
+            label::kCause);
+inline constexpr MetricSpec kIngestLastGapStartTimestampSeconds =
+    gauge("orderwatch_ingest_last_gap_start_timestamp_seconds",
+          "Wall-clock time the last ingest gap began (0 = none since start).");
+inline constexpr MetricSpec kIngestLastGapEndTimestampSeconds =
+    gauge("orderwatch_ingest_last_gap_end_timestamp_seconds",
+          "Wall-clock time the last ingest gap ended (0 = none, or still open).");
 // Rejected messages republished on event.dead_letter_subject, and publishes that failed.
 inline constexpr MetricSpec kDeadLetteredTotal =
     counter("orderwatch_dead_lettered_total",
@@ -282,6 +295,9 @@ inline constexpr std::array kAll = {kBuildInfo,
                                     kNatsReconnectsTotal,
                                     kNatsSlowConsumerTotal,
                                     kNatsDroppedMessagesTotal,
+                                    kIngestGapsTotal,
+                                    kIngestLastGapStartTimestampSeconds,
+                                    kIngestLastGapEndTimestampSeconds,
                                     kDeadLetteredTotal,
                                     kDeadLetterFailuresTotal,
                                     kJetstreamConsumerPendingMessages,

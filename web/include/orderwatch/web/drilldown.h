@@ -5,6 +5,7 @@
 //   GET /api/v1/orders/{id}                                     one order (404 when unknown)
 //   GET /api/v1/summary                                         per status counts + what the
 //                                                               overdue orders have in common
+//                                                               (+ ingest gaps, when shown)
 //   GET /api/v1/recovered?status=S&limit=N                      what was overdue and moved on
 //   GET /?status=S&severity=K&limit=N&cursor=C                  the same, as HTML
 //
@@ -33,6 +34,17 @@ inline constexpr std::size_t kMaxPageLimit = 1000;
 std::string format_cursor(const tracking::OrderCursor& c);
 std::optional<tracking::OrderCursor> parse_cursor(std::string_view text);
 
+// What ingest says about lost events (serve fills it from ingest's GapLog): gaps since start
+// (core NATS: disconnects and slow-consumer drops), the last one's start and end in ms since
+// the epoch (0 = none; end 0 while it is open).
+struct IngestGaps {
+  std::uint64_t disconnects = 0;
+  std::uint64_t slow_consumer = 0;
+  std::int64_t last_start_ms = 0;
+  std::int64_t last_end_ms = 0;
+  std::uint64_t total() const { return disconnects + slow_consumer; }
+};
+
 class DrilldownApi {
  public:
   DrilldownApi(tracking::TrackerService& service, std::string service_name);
@@ -48,6 +60,10 @@ class DrilldownApi {
     token_of_ = std::move(token_of);
   }
 
+  // With a source of ingest gaps: the summary carries `ingest_gaps`, and the page and the
+  // summary warn once a gap happened. `gaps` is called on HTTP threads.
+  void show_ingest_gaps(std::function<IngestGaps()> gaps) { gaps_ = std::move(gaps); }
+
   // Registers the API routes and the page at "/".
   void add_routes(std::map<std::string, HttpHandler>& routes) const;
 
@@ -55,6 +71,7 @@ class DrilldownApi {
   tracking::TrackerService& service_;
   std::string service_name_;
   std::function<std::string(const std::string&)> token_of_;
+  std::function<IngestGaps()> gaps_;
 };
 
 }  // namespace orderwatch::web
