@@ -158,9 +158,10 @@ tracking::OrderTracker& tracker_10m() {
       e.time_ms = kT0 + 3'600'000 - static_cast<std::int64_t>(i % 600'000);
       e.dims[0] = "eu-west";
       e.has_dim[0] = true;
-      t->apply(e, kT0 + 3'600'000);
+      t->apply(e, kT0 + 3'600'000 - 30'000);  // arrived an idle timeout (30s) before
     }
-    t->tick(kT0 + 3'600'000);
+    t->tick(kT0 + 3'600'000 - 30'000);
+    t->tick(kT0 + 3'600'000);  // idle: W is the wall clock, as at every tick of the benchmark
     return t;
   }();
   return *tracker;
