@@ -183,14 +183,16 @@ TEST_F(WatermarkTest, ALateArrivalStillThereOnceTheEventsPassItsDeadlineCountsIt
   EXPECT_EQ(breaches(Authorized, 0), 0u);
   EXPECT_EQ(overdue(Authorized, 0), 0);
   apply("other", Authorized, now - 20 * kS, now + 12 * kS);
-  tracker_.tick(now + 12 * kS, kBehind);  // at now - 20s: 70s past its entry
-  EXPECT_EQ(breaches(Authorized, 0), 1u);
-  EXPECT_EQ(overdue(Authorized, 0), 1);
+  tracker_.tick(now + 12 * kS, kBehind);   // at now - 20s: 70s past its entry
+  EXPECT_EQ(breaches(Authorized, 0), 1u);  // it did run past 60s
+  // Overdue is judged as of W (now): its next event may still come with a time before now.
+  EXPECT_EQ(overdue(Authorized, 0), 0);
   EXPECT_EQ(breaches(Authorized, 1), 0u);
   EXPECT_EQ(overdue(Authorized, 1), 0);
   tracker_.tick(now + 31 * kS, kLive);     // idle: the wall clock passes its page tier (121s)
   EXPECT_EQ(breaches(Authorized, 0), 1u);  // once
   EXPECT_EQ(breaches(Authorized, 1), 1u);
+  EXPECT_EQ(overdue(Authorized, 0), 1);
   EXPECT_EQ(overdue(Authorized, 1), 1);
   apply("stuck", Delivered, now + 40 * kS, now + 40 * kS);  // its stay: counted, not again
   EXPECT_EQ(breaches(Authorized, 0), 1u);
@@ -278,6 +280,31 @@ TEST_F(PacedTest, ALateStayWaitsForTheBackfillItCameWithNotForTheLiveEvents) {
   EXPECT_EQ(breaches(Placed, 0), 1u);
   EXPECT_EQ(overdue(Authorized, 0), 1);  // b2; "live" entered at T0 + 0.9s, 49s ago
   EXPECT_EQ(overdue(Authorized, 1), 1);
+  EXPECT_EQ(breaches(Authorized, 0), 1u);
+  EXPECT_EQ(breaches(Authorized, 1), 1u);
+}
+
+TEST_F(PacedTest, ALateStayCountsItsBreachAsTheBackfillPassesAndIsOverdueOnceItCatchesUp) {
+  tracker_.tick(T0 - 30 * kS, kLive);
+  tracker_.tick(T0, kLive);
+  apply("s", Authorized, T0 - 1800 * kS, T0);  // late: 30 min old as of W
+  std::int64_t now = T0;
+  for (std::int64_t t = T0 - 1790 * kS; t < T0 - 1600 * kS; t += 10 * kS) {
+    now += 100;
+    apply("other", Placed, t, now);  // the backfill goes on past s's deadline (T0 - 1740s)
+    apply("live", Placed, now, now);
+    tracker_.tick(now, kLive);
+  }
+  EXPECT_EQ(breaches(Authorized, 0), 1u);  // the backfill passed its deadline: it ran past
+  EXPECT_EQ(overdue(Authorized, 0), 0);    // but as of W its next event may still come
+  // The backfill ends; a second of live events only: the arriving events reach W.
+  for (int i = 0; i < 15; ++i) {
+    now += 100;
+    apply("live" + std::to_string(i), Placed, now, now);
+    tracker_.tick(now, kLive);
+  }
+  EXPECT_EQ(overdue(Authorized, 0), 1);
+  EXPECT_EQ(overdue(Authorized, 1), 1);  // 30 min: past the page tier too
   EXPECT_EQ(breaches(Authorized, 0), 1u);
   EXPECT_EQ(breaches(Authorized, 1), 1u);
 }

@@ -35,8 +35,8 @@ struct OrderRecord {
   // Tiers 0..breached-1 of the current stay have had their breach counted (once per stay per
   // tier; tiers are crossed in order, so a count is enough).
   std::uint8_t breached : 7 = 0;
-  // The stay arrived already past a tier as of W (a backfill behind W, a straggler): it counts
-  // as overdue only in its tiers 0..breached-1, confirmed one by one (LateEntries).
+  // The stay arrived already past a tier as of W (a backfill behind W, a straggler): not
+  // overdue until settled; its breaches are confirmed one by one meanwhile (LateEntries).
   std::uint8_t late : 1 = 0;
 };
 static_assert(sizeof(OrderRecord) == 48, "keep the per-order record compact");

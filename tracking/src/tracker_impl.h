@@ -163,7 +163,7 @@ struct OrderTracker::Impl {
   // order that never was overdue.
   void note_leave(std::uint32_t idx, const OrderRecord& r, int to, std::int64_t at_ms) {
     const StatusDeadlines& d = deadlines[r.status];
-    if (d.tiers() > 0 && d.past(r.entered_ms, 0) && (!r.late || r.breached > 0)) [[unlikely]]
+    if (d.tiers() > 0 && d.past(r.entered_ms, 0) && !r.late) [[unlikely]]
       left_overdue(idx, r, to, at_ms);
   }
   void left_overdue(std::uint32_t idx, const OrderRecord& r, int to, std::int64_t at_ms);
@@ -171,7 +171,7 @@ struct OrderTracker::Impl {
   // ---- The tick (tracker_tick.cpp): W, the deadlines with it, late entries, retention.
   void tick(std::int64_t now, bool behind);
   void move_deadlines(std::int64_t w);
-  void confirm_late_entries(std::int64_t horizon);
+  void confirm_late_entries(std::int64_t horizon, std::int64_t w);
   void evict(std::int64_t w);
 
   // ---- Lookups shared by the queries, actions and persistence.
@@ -184,11 +184,10 @@ struct OrderTracker::Impl {
     const OrderRecord& r = table.at(idx);
     return r.status == status && r.entered_ms == entered;
   }
-  // The tiers the order counts as overdue in as of W: those it is past, but of a late stay
-  // only those confirmed (OrderRecord::late).
+  // The tiers the order counts as overdue in as of W: those it is past; none for a late stay
+  // (OrderRecord::late) until it is settled.
   std::size_t tiers_past(const OrderRecord& r) const {
-    const std::size_t past = deadlines[r.status].tiers_past(r.entered_ms);
-    return r.late ? std::min<std::size_t>(past, r.breached) : past;
+    return r.late ? 0 : deadlines[r.status].tiers_past(r.entered_ms);
   }
   // The acknowledgement of the stay in record idx, if it still holds.
   const AckEntry* ack_of(std::uint32_t idx) const {

@@ -160,14 +160,12 @@ class OverdueSearch {
     return true;
   }
 
-  // Stepped over: late stays not confirmed in this tier (OrderRecord::late: not overdue yet)
-  // and, when excluded, acknowledged entries (at most one per acknowledgement).
+  // Stepped over: late stays (OrderRecord::late: not overdue yet) and, when excluded,
+  // acknowledged entries (at most one per acknowledgement).
   void skip_unlisted(Source& src) const {
     while (src.live()) {
       const std::uint32_t idx = src.walker.entry().idx;
-      const OrderRecord& r = m_.table.at(idx);
-      const bool pending = r.late && r.breached <= src.tier;
-      if (!pending && !(exclude_ && m_.ack_of(idx) != nullptr)) return;
+      if (!m_.table.at(idx).late && !(exclude_ && m_.ack_of(idx) != nullptr)) return;
       src.walker.next();
     }
   }

@@ -16,7 +16,7 @@ void OrderTracker::Impl::tick(std::int64_t now, bool behind) {
     });
     watermark.move_to(w);
   }
-  if (horizon != kNever) confirm_late_entries(std::min(horizon, w));
+  if (horizon != kNever) confirm_late_entries(std::min(horizon, w), w);
   if (watermark.known()) evict(watermark.ms());
   tombstones.expire(now, cfg.retention.tombstone_ttl.count());
   labels.sweep_idle(
@@ -45,7 +45,7 @@ void OrderTracker::Impl::move_deadlines(std::int64_t w) {
           lo, hi,
           [&](const IndexEntry& e) {
             OrderRecord& r = table.at(e.idx);
-            if (r.late) return;  // its own confirmation reaches this tier (LateEntries)
+            if (r.late) return;  // its confirmation counts it (confirm_late_entries)
             by_series.add_overdue(series_of(r), k, +1);
             count_breaches(r, k + 1);
           },
@@ -53,8 +53,7 @@ void OrderTracker::Impl::move_deadlines(std::int64_t w) {
     };
     auto uncrossed = [&](std::size_t k, std::int64_t lo, std::int64_t hi) {
       index[s].for_each_in(lo, hi, [&](const IndexEntry& e) {
-        const OrderRecord& r = table.at(e.idx);
-        if (r.late && k >= r.breached) return;  // never counted in this tier
+        if (table.at(e.idx).late) return;  // never counted as overdue
         by_series.add_overdue(by_series.series(e.combo, status), k, -1);
       });
     };
@@ -63,27 +62,39 @@ void OrderTracker::Impl::move_deadlines(std::int64_t w) {
 }
 
 // Late stays (OrderRecord::late) whose next deadline the arriving events have passed
-// (`horizon`: Watermark::horizon, at most W) and that are still in that stay: the stay did run
-// past that tier, so it counts as overdue and a breach there; its next tier W is past waits
-// in turn. A late stay whose next event comes first is never counted (leave() judges its stay).
-void OrderTracker::Impl::confirm_late_entries(std::int64_t horizon) {
+// (`horizon`: Watermark::horizon) and that are still in that stay: the stay did run past that
+// tier, a breach; the next tier W is past waits in turn. Overdue is judged as of W, and the
+// stay's next event may still come with a time at or before W: so a late stay counts as
+// overdue only once the arriving events have caught up with W (horizon >= w), then like any
+// order. A late stay whose next event comes first is judged by it (leave()).
+void OrderTracker::Impl::confirm_late_entries(std::int64_t horizon, std::int64_t w) {
   auto moved_on = [&](const LateEntries::Entry& e) {
     return !holds_stay(e.idx, e.status, e.entered_ms) || !table.at(e.idx).late;
   };
   late.confirm_due(horizon, [&](const LateEntries::Entry& e) {
     if (moved_on(e)) return;
     OrderRecord& r = table.at(e.idx);
-    if (r.breached != e.tier) return;  // not the entry of its current tier (a reload re-queued)
-    by_series.add_overdue(series_of(r), e.tier, +1);
+    if (r.breached != e.tier) return;  // not the entry of its current tier
     count_breaches(r, e.tier + 1u);
     const StatusDeadlines& d = deadlines[r.status];
     if (r.breached < d.tiers_past(r.entered_ms)) {
       late.add(LateEntries::Entry{d.deadline(r.entered_ms, r.breached), r.entered_ms, e.idx,
                                   r.status, static_cast<std::uint8_t>(r.breached)});
     } else {
-      r.late = 0;  // counted in every tier it is past: judged by W from now on
+      late.park(e);
     }
   });
+  if (horizon >= w) {
+    late.release_parked([&](const LateEntries::Entry& e) {
+      if (moved_on(e)) return;
+      OrderRecord& r = table.at(e.idx);
+      const std::size_t past = deadlines[r.status].tiers_past(r.entered_ms);
+      count_breaches(r, past);  // tiers W crossed while it waited: past the horizon too
+      r.late = 0;
+      const std::size_t ser = series_of(r);
+      for (std::size_t k = 0; k < past; ++k) by_series.add_overdue(ser, k, +1);
+    });
+  }
   late.compact(table.size(), moved_on);
 }
 
