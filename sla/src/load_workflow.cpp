@@ -172,24 +172,24 @@ void Loader::read_event(const YAML::Node& node, EventConfig& ev) {
     }
   }
   set_duration(node, "max_future_skew", path, ev.max_future_skew, /*allow_zero=*/true);
-  if (auto v = node["max_lateness"]) {
-    // A watermark trailing the wall clock by more than a day would judge nothing in time; such
-    // a value is a typo (5d for 5s) more likely than a producer that late.
-    if (auto d = duration(v, "event.max_lateness", /*allow_zero=*/true)) {
+  // At most a day: a watermark trailing the wall clock by more (max_lateness) would judge
+  // nothing in time, a silent producer hidden for longer (idle_timeout) would hide stuck orders
+  // past any SLA worth paging; such a value is a typo (5d for 5s) more likely than meant.
+  const struct {
+    const char* key;
+    bool allow_zero;
+    Duration* out;
+  } watermark[] = {{"max_lateness", true, &ev.max_lateness},
+                   {"idle_timeout", false, &ev.idle_timeout}};
+  for (const auto& w : watermark) {
+    const YAML::Node v = node[w.key];
+    if (!v) continue;
+    const std::string p = join(path, w.key);
+    if (auto d = duration(v, p, w.allow_zero)) {
       if (*d > std::chrono::hours(24)) {
-        add(v, "event.max_lateness", format_duration(*d) + " is more than 1d");
+        add(v, p, format_duration(*d) + " is more than 1d");
       } else {
-        ev.max_lateness = *d;
-      }
-    }
-  }
-  if (auto v = node["idle_timeout"]) {
-    // Past a day a silent producer would hide stuck orders for longer than any SLA worth paging.
-    if (auto d = duration(v, "event.idle_timeout", /*allow_zero=*/false)) {
-      if (*d > std::chrono::hours(24)) {
-        add(v, "event.idle_timeout", format_duration(*d) + " is more than 1d");
-      } else {
-        ev.idle_timeout = *d;
+        *w.out = *d;
       }
     }
   }
