@@ -39,6 +39,7 @@ const char* kConfig = R"(service: hostile
 nats: {subject: "orders.status.>"}
 event:
   dimensions: [{field: region, max_values: 5}]
+  idle_timeout: 1s
 statuses:
   - {name: Placed, sla: 10m}
   - {name: Authorized, sla: 1h}
@@ -471,6 +472,9 @@ TEST_F(HostileHttp, HostileProducersAreBoundedAndCountedByReason) {
     pub.flush();
   }
   m = scrape_until("order_events_rejected_total{reason=\"bad_time\"}", 3);
+  // Past their SLA on arrival: overdue (and on the page) once the quiet producer lets W follow
+  // the wall clock (event.idle_timeout: 1s).
+  m = scrape_until("order_overdue{status=\"Placed\",severity=\"warning\",region=\"other\"}", 60);
   EXPECT_EQ(m["order_events_rejected_total{reason=\"id_too_long\"}"], 1);
   EXPECT_EQ(m["order_events_rejected_total{reason=\"too_large\"}"], 1);
   EXPECT_EQ(m["order_events_rejected_total{reason=\"missing_field\"}"], 0);
