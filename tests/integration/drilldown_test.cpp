@@ -202,6 +202,8 @@ TEST_F(DrilldownServe, OverdueAnswersExactlyAndPagesWhileOrdersComeAndGo) {
                          seconds(15)));
   ASSERT_TRUE(
       wait_until([&] { return http_get(port_, "/api/v1/orders/a1").status == 404; }, seconds(15)));
+  // late and early arrived past their tiers: overdue once the producer is quiet again.
+  wait_for_overdue("status=Authorized&severity=page", 10);
   std::vector<std::string> rest;
   std::string cursor = p1["next_cursor"];
   for (int pages = 0; pages < 10 && !cursor.empty(); ++pages) {

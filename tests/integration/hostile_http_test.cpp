@@ -39,7 +39,6 @@ const char* kConfig = R"(service: hostile
 nats: {subject: "orders.status.>"}
 event:
   dimensions: [{field: region, max_values: 5}]
-  idle_timeout: 1s
 statuses:
   - {name: Placed, sla: 10m}
   - {name: Authorized, sla: 1h}
@@ -448,7 +447,10 @@ TEST_F(HostileHttp, MethodsEscapesAndParametersAreAnsweredAsDocumented) {
 }
 
 TEST_F(HostileHttp, HostileProducersAreBoundedAndCountedByReason) {
-  start();
+  // The producer sends its events and goes quiet: a second later W follows the wall clock.
+  std::string config = kConfig;
+  config.replace(config.find("event:\n"), 7, "event:\n  idle_timeout: 1s\n");
+  start({}, config);
   ASSERT_TRUE(exporter_->wait_ready()) << exporter_->log();
   // Every reason is exported with 0 before any event.
   auto m = exporter_->scrape();
