@@ -418,11 +418,12 @@ std::size_t false_overdue(const Listed& l, const std::vector<Stay>& stays,
         stay->entered + after_ms > l.w_after) {
       ++n;
       if (n <= 5) {
-        std::printf("  false overdue: %s in %s, %d tiers; entered %lld left %lld; W in [%lld, %lld]\n",
-                    o.id.c_str(), o.status.c_str(), o.tiers,
-                    static_cast<long long>(stay ? stay->entered : 0),
-                    static_cast<long long>(stay ? stay->left : 0),
-                    static_cast<long long>(l.w_before), static_cast<long long>(l.w_after));
+        std::printf(
+            "  false overdue: %s in %s, %d tiers; entered %lld left %lld; W in [%lld, %lld]\n",
+            o.id.c_str(), o.status.c_str(), o.tiers,
+            static_cast<long long>(stay ? stay->entered : 0),
+            static_cast<long long>(stay ? stay->left : 0), static_cast<long long>(l.w_before),
+            static_cast<long long>(l.w_after));
       }
     }
   }
@@ -433,13 +434,13 @@ struct Outcome {
   std::vector<Sample> samples;  // every scrape with a position, the final one last
   std::vector<Listed> listed;   // Plan::check_orders
   std::size_t false_overdue = 0, most_false_overdue = 0;  // over all listings; in one
-  History truth;                // as published
+  History truth;                                          // as published
   std::size_t backfill_from = 0;
   double seconds = 0;  // the whole run, exporter start to the final scrape
 };
 
 // Starts `orderwatch serve` on core NATS with `yaml`, publishes `plan` while scraping /metrics
-// as fast as it answers, and keeps scraping until every event is applied and W follows the
+// about 100 times a second, and keeps scraping until every event is applied and W follows the
 // wall clock (the producer idle for event.idle_timeout); then checks every scrape against the
 // truth: overdue <= the truth as of its W, breaches <= breach_bound, W never backwards; and
 // the final scrape's breach counters and gauges equal to the truth.
@@ -530,18 +531,32 @@ Outcome run_backfill(const std::string& yaml, const Plan& plan) {
   return out;
 }
 
+std::size_t mid_stream(const Outcome& o) {
+  std::size_t n = 0;
+  for (const Sample& s : o.samples) n += s.applied < o.truth.payloads.size() ? 1 : 0;
+  return n;
+}
+double max_overdue_mid_stream(const Outcome& o) {
+  double most = 0;
+  for (const Sample& s : o.samples) {
+    if (s.applied >= o.truth.payloads.size()) continue;
+    for (double v : s.overdue) most = std::max(most, v);
+  }
+  return most;
+}
+
 // The figures of a run, printed for the record: per tier the largest overdue gauge seen
 // mid-stream and the truth as of that scrape's W, the final breaches and the truth.
 void report(const char* name, const std::string& yaml, const Outcome& o) {
   const auto tiers = tiers_of(sla::load_string(yaml));
-  std::size_t mid = 0;
-  for (const Sample& s : o.samples) mid += s.applied < o.truth.payloads.size() ? 1 : 0;
   std::printf("%s: %zu events, %zu stays, %.1f s; %zu scrapes, %zu mid-stream\n", name,
-              o.truth.payloads.size(), o.truth.stays.size(), o.seconds, o.samples.size(), mid);
+              o.truth.payloads.size(), o.truth.stays.size(), o.seconds, o.samples.size(),
+              mid_stream(o));
   if (!o.listed.empty()) {
-    std::printf("  %zu listings of the overdue orders mid-stream: %zu listed not overdue as of W "
-                "(most in one listing %zu)\n",
-                o.listed.size(), o.false_overdue, o.most_false_overdue);
+    std::printf(
+        "  %zu listings of the overdue orders mid-stream: %zu listed not overdue as of W "
+        "(most in one listing %zu)\n",
+        o.listed.size(), o.false_overdue, o.most_false_overdue);
   }
   for (std::size_t k = 0; k < tiers.size(); ++k) {
     double max_overdue = 0;
@@ -559,20 +574,6 @@ void report(const char* name, const std::string& yaml, const Outcome& o) {
   }
 }
 
-std::size_t mid_stream(const Outcome& o) {
-  std::size_t n = 0;
-  for (const Sample& s : o.samples) n += s.applied < o.truth.payloads.size() ? 1 : 0;
-  return n;
-}
-double max_overdue_mid_stream(const Outcome& o) {
-  double most = 0;
-  for (const Sample& s : o.samples) {
-    if (s.applied >= o.truth.payloads.size()) continue;
-    for (double v : s.overdue) most = std::max(most, v);
-  }
-  return most;
-}
-
 // Three hours of ~10,000 loans (~29,000 events), ending a minute ago: 1% of the generator's
 // loans stick in a status for a while past every tier and then move on; 100 more are truly
 // stuck now (one every 3.5 minutes enters Applied, one KycVerified, and never moves), so loans
@@ -581,8 +582,9 @@ std::vector<Sent> backfill_history(const sla::Config& cfg, std::int64_t now) {
   const std::int64_t start = now - 3 * 3600 * 1000;
   std::vector<Sent> out = generate(cfg, start, now - 60 * 1000, 10'000, 23);
   auto stuck = [&](const std::string& id, std::uint8_t status, std::int64_t t) {
-    Sent e{id, R"({"orderId":")" + id + R"(","status":")" + cfg.statuses[status].name +
-                   R"(","timestamp":)" + std::to_string(t) + "}",
+    Sent e{id,
+           R"({"orderId":")" + id + R"(","status":")" + cfg.statuses[status].name +
+               R"(","timestamp":)" + std::to_string(t) + "}",
            status, t};
     out.push_back(std::move(e));
   };
@@ -637,6 +639,7 @@ TEST(Watermark, ABackfillInterleavedWithLiveTrafficShowsNoMoreThanTheTruth) {
   Plan plan;
   plan.backfill = backfill_history(cfg, now);
   plan.live = generate(cfg, now, now + 60'000, 3000, 29, "live-");
+  plan.check_orders = true;
   const Outcome o = run_backfill(yaml, plan);
   report("backfill interleaved with live traffic", yaml, o);
   EXPECT_GE(mid_stream(o), 3u) << "the backfill was never seen: nothing was tested during it";
@@ -737,7 +740,8 @@ statuses:
       },
       seconds(15)))
       << e.log();
-  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
   std::printf("idle producer: overdue %.2f s after the send (idle_timeout 1s, SLA 2s)\n", took);
   EXPECT_EQ(at(m, R"(order_sla_breaches_total{status="Applied",severity="warning"})"), 1);
   EXPECT_EQ(e.process().stop(), 0) << e.log();
