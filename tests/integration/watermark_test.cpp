@@ -552,6 +552,18 @@ void report(const char* name, const std::string& yaml, const Outcome& o) {
   std::printf("%s: %zu events, %zu stays, %.1f s; %zu scrapes, %zu mid-stream\n", name,
               o.truth.payloads.size(), o.truth.stays.size(), o.seconds, o.samples.size(),
               mid_stream(o));
+  // Every event in, the idle timeout not yet passed: where W stood, behind the newest event.
+  std::int64_t behind_ms = 0;
+  std::size_t behind_scrapes = 0;
+  for (const Sample& s : o.samples) {
+    if (s.applied < o.truth.payloads.size() || s.w >= o.truth.last_event_ms) continue;
+    behind_ms = std::max(behind_ms, o.truth.last_event_ms - s.w);
+    ++behind_scrapes;
+  }
+  std::printf(
+      "  all applied, before the idle timeout: W up to %.0f s behind the newest event "
+      "time (%zu scrapes)\n",
+      static_cast<double>(behind_ms) / 1000.0, behind_scrapes);
   if (!o.listed.empty()) {
     std::printf(
         "  %zu listings of the overdue orders mid-stream: %zu listed not overdue as of W "
