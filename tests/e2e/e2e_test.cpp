@@ -47,7 +47,9 @@ constexpr std::int64_t kWarningMs = 3'000;  // Authorized: warning tier
 constexpr std::int64_t kPageMs = 10'000;    // Authorized: page tier
 constexpr int kKeepFiringSeconds = 10;
 
-// The SLA file under test; @NATS@, @EXPORTER@ and @SINK@ are replaced by the ports.
+// The SLA file under test; @NATS@, @EXPORTER@ and @SINK@ are replaced by the ports. The test
+// publishes a few events and stops: idle_timeout 1s lets W follow the wall clock a second later,
+// so the stuck orders go overdue on the seconds-long SLAs (the default, 30s, would outlast them).
 const char* kSla = R"(version: 1
 service: shop
 nats:
@@ -56,6 +58,7 @@ nats:
 event:
   dimensions:
     - {field: region, max_values: 5}
+  idle_timeout: 1s
 statuses:
   - {name: Placed, sla: 10m, team: checkout}
   - name: Authorized

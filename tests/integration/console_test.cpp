@@ -26,6 +26,7 @@ constexpr std::int64_t kMin = 60'000;
 
 const char* kConfig = R"(service: console
 nats: {url: "nats://127.0.0.1:1", subject: "orders.status.>"}
+event: {idle_timeout: 1s}
 statuses:
   - {name: Placed, sla: 10m}
   - name: Authorized

@@ -28,6 +28,7 @@ const char* kConfig = R"(service: itest
 nats: {url: "nats://127.0.0.1:1", subject: "orders.status.>"}
 event:
   dimensions: [{field: region, max_values: 5}]
+  idle_timeout: 1s
 statuses:
   - {name: Placed, sla: 10m}
   - name: Authorized
@@ -110,6 +111,20 @@ class DrilldownServe : public ::testing::Test {
         << exporter_->log();
   }
 
+  // Waits until /api/v1/overdue?<query> counts `n` orders. Orders that arrive already past a
+  // tier are overdue once the arriving events pass the deadline; here the producer goes quiet,
+  // so once W follows the wall clock again (event.idle_timeout: 1s).
+  void wait_for_overdue(const std::string& query, std::uint64_t n) {
+    ASSERT_TRUE(wait_until(
+        [&] {
+          auto j = json::parse(http_get(port_, "/api/v1/overdue?" + query).body, nullptr, false);
+          return !j.is_discarded() && j["total"] == n;
+        },
+        seconds(15)))
+        << query << " never " << n << "\n"
+        << exporter_->log();
+  }
+
   static std::vector<std::string> ids(const json& page) {
     std::vector<std::string> out;
     for (const auto& o : page["orders"]) out.push_back(o["id"]);
@@ -147,6 +162,7 @@ TEST_F(DrilldownServe, OverdueAnswersExactlyAndPagesWhileOrdersComeAndGo) {
     pub.flush();
   }
   wait_for_tracked(14);
+  wait_for_overdue("status=Authorized&severity=page", 10);
 
   const std::int64_t before = unix_now_ms();
   json p1 = get_json("/api/v1/overdue?status=Authorized&severity=page&limit=4");
@@ -186,6 +202,8 @@ TEST_F(DrilldownServe, OverdueAnswersExactlyAndPagesWhileOrdersComeAndGo) {
                          seconds(15)));
   ASSERT_TRUE(
       wait_until([&] { return http_get(port_, "/api/v1/orders/a1").status == 404; }, seconds(15)));
+  // late and early arrived past their tiers: overdue once the producer is quiet again.
+  wait_for_overdue("status=Authorized&severity=page", 10);
   std::vector<std::string> rest;
   std::string cursor = p1["next_cursor"];
   for (int pages = 0; pages < 10 && !cursor.empty(); ++pages) {
@@ -276,6 +294,7 @@ TEST_F(DrilldownServe, GeneratedAlertLinkOpensThePageWithTheStuckOrder) {
     pub.flush();
   }
   wait_for_tracked(2);
+  wait_for_overdue("status=Authorized&severity=page", 1);
   // Generate the rules for this very exporter and follow the page alert's link.
   const std::string config = dir_.write(
       "linked.yaml", std::string(kConfig) + "alerting: {exporter_url: \"http://127.0.0.1:" +
@@ -306,6 +325,7 @@ TEST_F(DrilldownServe, HeadlessChromiumRendersTheTable) {
     pub.flush();
   }
   wait_for_tracked(6);
+  wait_for_overdue("status=Authorized&severity=page", 6);
   const std::string url =
       "http://127.0.0.1:" + std::to_string(port_) + "/?status=Authorized&severity=page";
   const std::string chromium = std::string(CHROMIUM_BIN) +

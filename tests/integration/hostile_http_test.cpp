@@ -447,7 +447,10 @@ TEST_F(HostileHttp, MethodsEscapesAndParametersAreAnsweredAsDocumented) {
 }
 
 TEST_F(HostileHttp, HostileProducersAreBoundedAndCountedByReason) {
-  start();
+  // The producer sends its events and goes quiet: a second later W follows the wall clock.
+  std::string config = kConfig;
+  config.replace(config.find("event:\n"), 7, "event:\n  idle_timeout: 1s\n");
+  start({}, config);
   ASSERT_TRUE(exporter_->wait_ready()) << exporter_->log();
   // Every reason is exported with 0 before any event.
   auto m = exporter_->scrape();
@@ -471,6 +474,9 @@ TEST_F(HostileHttp, HostileProducersAreBoundedAndCountedByReason) {
     pub.flush();
   }
   m = scrape_until("order_events_rejected_total{reason=\"bad_time\"}", 3);
+  // Past their SLA on arrival: overdue (and on the page) once the quiet producer lets W follow
+  // the wall clock (event.idle_timeout: 1s).
+  m = scrape_until("order_overdue{status=\"Placed\",severity=\"warning\",region=\"other\"}", 60);
   EXPECT_EQ(m["order_events_rejected_total{reason=\"id_too_long\"}"], 1);
   EXPECT_EQ(m["order_events_rejected_total{reason=\"too_large\"}"], 1);
   EXPECT_EQ(m["order_events_rejected_total{reason=\"missing_field\"}"], 0);

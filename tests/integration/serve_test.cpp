@@ -1,5 +1,6 @@
-// orderwatch serve against a real nats-server: events with past timestamps cross tiers at
-// once, /metrics is scraped over HTTP and compared value by value; then nats-server is
+// orderwatch serve against a real nats-server: events with past timestamps cross their tiers
+// once the producer goes quiet (event.idle_timeout), /metrics is scraped over HTTP and compared
+// value by value; then nats-server is
 // killed and restarted on the same port and the exporter must reconnect and count again.
 #include <gtest/gtest.h>
 #include <nats/nats.h>
@@ -19,6 +20,7 @@ const char* kConfig = R"(service: itest
 nats: {url: "nats://127.0.0.1:1", subject: "orders.status.>"}
 event:
   dimensions: [{field: region, max_values: 2}]
+  idle_timeout: 1s
 statuses:
   - {name: Placed, sla: 10m}
   - name: Authorized
@@ -78,8 +80,9 @@ TEST_F(ServeTest, MetricsFollowEventsAndSurviveANatsRestart) {
     pub.flush();
   }
   scrape_when(R"(order_events_total{result="rejected"})", 3);
-  // o1 and o2 arrived long past their tiers: overdue at once, their breaches counted once the
-  // exporter, caught up, still finds them there a second later (an old timestamp alone is none).
+  // o1 and o2 arrived long past their tiers: an old timestamp alone is neither overdue nor a
+  // breach (their next events could be right behind). The producer then goes quiet: after
+  // event.idle_timeout (1s) W follows the wall clock, and both are overdue and count a breach.
   auto m = scrape_when(R"(order_sla_breaches_total{status="Authorized",severity="page"})", 1);
   EXPECT_EQ(m[R"(order_events_total{result="applied"})"], 6);
   EXPECT_EQ(m[R"(order_events_total{result="duplicate"})"], 1);

@@ -27,6 +27,7 @@ const char* kConfig = R"(service: itest
 nats: {url: "nats://127.0.0.1:1", subject: "orders.status.>"}
 event:
   dimensions: [{field: region, max_values: 5}]
+  idle_timeout: 1s
 statuses:
   - {name: Placed, sla: 10m}
   - name: Authorized
@@ -115,7 +116,10 @@ TEST_F(SnapshotServeTest, StateSurvivesARestart) {
     pub.event("d1", "Placed", t0 - 20 * kMin, "eu");
     pub.event("d1", "Delivered", t0 - 10 * kMin, "eu");  // tombstoned
     pub.flush();
-    before = ex.scrape_when(R"(order_events_total{result="applied"})", 7);
+    ex.scrape_when(R"(order_events_total{result="applied"})", 7);
+    // Past their tiers on arrival: overdue once W passes the deadlines, i.e. once the quiet
+    // producer lets W follow the wall clock (event.idle_timeout: 1s).
+    before = ex.scrape_when(R"(order_overdue{status="Authorized",severity="page",region="us"})", 1);
     EXPECT_EQ(before["orderwatch_tracked_orders"], 5);
     EXPECT_EQ(before[R"(order_overdue{status="Authorized",severity="page",region="us"})"], 1);
     // Without --web.enable-lifecycle the reload endpoint is closed.
@@ -228,6 +232,7 @@ const char* kEditedConfig = R"(service: itest
 nats: {url: "nats://127.0.0.1:1", subject: "orders.status.>"}
 event:
   dimensions: [{field: region, max_values: 5}]
+  idle_timeout: 1s
 statuses:
   - {name: Placed, sla: 3m}
   - name: Authorized
@@ -259,7 +264,9 @@ TEST_F(SnapshotServeTest, ReloadAppliesAGoodFileAtOnceAndKeepsTheOldConfigOnABad
     pub.event("a3", "Authorized", t0 - 30 * kMin, "eu");
     pub.flush();
   }
-  auto m = ex.scrape_when(R"(order_events_total{result="applied"})", 5);
+  ex.scrape_when(R"(order_events_total{result="applied"})", 5);
+  // Overdue once the quiet producer lets W follow the wall clock (event.idle_timeout: 1s).
+  auto m = ex.scrape_when(R"(order_overdue{status="Authorized",severity="page",region="us"})", 1);
   EXPECT_EQ(m[R"(order_overdue{status="Placed",severity="warning",region="eu"})"], 1);
   EXPECT_EQ(m[R"(order_overdue{status="Authorized",severity="warning",region="us"})"], 2);
   EXPECT_EQ(m[R"(order_overdue{status="Authorized",severity="page",region="us"})"], 1);
