@@ -687,7 +687,7 @@ TEST(Watermark, ABackfillStartedAfterLiveTrafficCountsNoFalseOverdueNorBreach) {
 }
 
 // The same (two hours of history), four times slower: 50 events every 20 ms, about 15 minutes of
-// event time a second, issue 23's own backfill sent ~8 minutes a second). A late stay's tier is
+// event time a second (issue 23's own backfill sent ~8 minutes a second). A late stay's tier is
 // confirmed once the arriving events pass its deadline, but W stands ahead (at the live
 // traffic's times): a loan whose next event is more than about a second of arrivals behind its
 // deadline (a KycVerified loan stuck 31-45 minutes, warned at 15) is listed and counted overdue
