@@ -586,13 +586,14 @@ void report(const char* name, const std::string& yaml, const Outcome& o) {
   }
 }
 
-// Three hours of ~10,000 loans (~29,000 events), ending a minute ago: 1% of the generator's
-// loans stick in a status for a while past every tier and then move on; 100 more are truly
-// stuck now (one every 3.5 minutes enters Applied, one KycVerified, and never moves), so loans
-// are overdue as of W while the backfill runs, not only once it is through.
-std::vector<Sent> backfill_history(const sla::Config& cfg, std::int64_t now) {
-  const std::int64_t start = now - 3 * 3600 * 1000;
-  std::vector<Sent> out = generate(cfg, start, now - 60 * 1000, 10'000, 23);
+// `hours` of a workflow (3: ~10,000 loans, ~29,000 events), ending a minute ago: 1% of the
+// generator's loans stick in a status for a while past every tier and then move on; 100 more
+// are truly stuck now (every hours * 3.3 minutes one enters Applied, one KycVerified, and never
+// moves), so loans are overdue as of W while the backfill runs, not only once it is through.
+std::vector<Sent> backfill_history(const sla::Config& cfg, std::int64_t now, int hours = 3) {
+  const std::int64_t span = hours * 3600 * 1000;
+  const std::int64_t start = now - span;
+  std::vector<Sent> out = generate(cfg, start, now - 60 * 1000, hours * 10'000.0 / 3, 23);
   auto stuck = [&](const std::string& id, std::uint8_t status, std::int64_t t) {
     Sent e{id,
            R"({"orderId":")" + id + R"(","status":")" + cfg.statuses[status].name +
@@ -601,7 +602,7 @@ std::vector<Sent> backfill_history(const sla::Config& cfg, std::int64_t now) {
     out.push_back(std::move(e));
   };
   for (int i = 0; i < 50; ++i) {
-    const std::int64_t t = start + i * 210'000 + 7'000;
+    const std::int64_t t = start + i * (span / 55) + 7'000;
     stuck("stuck-applied-" + std::to_string(i), 0, t);
     stuck("stuck-kyc-" + std::to_string(i), 0, t + 1'000);
     stuck("stuck-kyc-" + std::to_string(i), 1, t + 61'000);
@@ -685,8 +686,8 @@ TEST(Watermark, ABackfillStartedAfterLiveTrafficCountsNoFalseOverdueNorBreach) {
   EXPECT_GT(w_before, now - 60 * 1000) << "W never reached the live traffic's times first";
 }
 
-// The same, the backfill four times slower (50 events every 20 ms: about 15 minutes of event
-// time a second, issue 23's own backfill sent ~8 minutes a second). A late stay's tier is
+// The same (two hours of history), four times slower: 50 events every 20 ms, about 15 minutes of
+// event time a second (issue 23's own backfill sent ~8 minutes a second). A late stay's tier is
 // confirmed once the arriving events pass its deadline, but W stands ahead (at the live
 // traffic's times): a loan whose next event is more than about a second of arrivals behind its
 // deadline (a KycVerified loan stuck 31-45 minutes, warned at 15) is listed and counted overdue
@@ -697,7 +698,7 @@ TEST(Watermark, ASlowBackfillAfterLiveTrafficListsNoLoanOverdueThatHadMovedOnAsO
   const sla::Config cfg = sla::load_string(yaml);
   const std::int64_t now = unix_now_ms();
   Plan plan;
-  plan.backfill = backfill_history(cfg, now);
+  plan.backfill = backfill_history(cfg, now, 2);  // ~20,000 events: ~8 s at this pace
   plan.live = generate(cfg, now, now + 90'000, 4500, 37, "live-");
   plan.live_first = seconds(3);
   plan.chunk = 50;
