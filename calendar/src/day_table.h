@@ -1,0 +1,94 @@
+// Private: a calendar's local days as a table, each day's start in UTC, its open intervals in
+// UTC and its open total, built lazily 32 days at a time from the zone and the weekly hours and
+// published through atomics (readers never lock). The only code that asks the tz database
+// anything: local_to_utc() (the gap and ambiguity rules) while a chunk is built, and
+// instant() for a minute of one of the few irregular (DST) days.
+// Thread-safe; a chunk, once published, is never changed or freed before the table.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "orderwatch/calendar/calendar.h"
+
+namespace date {
+class time_zone;
+}
+
+namespace orderwatch::calendar {
+
+inline constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
+
+struct Interval {
+  std::int64_t begin = 0;  // UTC ms, inclusive
+  std::int64_t end = 0;    // UTC ms, exclusive; begin < end
+};
+
+// One local day. Days are contiguous: a day's end is the next day's start.
+struct Day {
+  std::int64_t civil = 0;    // days since 1970-01-01 (local date)
+  std::int64_t start = 0;    // UTC ms of its first instant (local 00:00, or the end of a gap)
+  std::int64_t end = 0;      // UTC ms of the next day's start
+  std::int64_t open_ms = 0;  // sum of its intervals
+  const Interval* intervals = nullptr;  // sorted, disjoint, inside [start, end)
+  std::uint32_t count = 0;
+  bool open_day = false;  // a weekday with hours, not a holiday
+  bool regular = true;    // one UTC offset all day: minute m is start + m * 60000
+};
+
+class DayTable {
+ public:
+  // Days kFirstCivil .. kEndCivil - 1 come from the zone; others are closed UTC days.
+  static constexpr std::int64_t kFirstCivil = -1;     // 1969-12-31
+  static constexpr std::int64_t kEndCivil = 24837;    // 2038-01-01 (excluded)
+  static constexpr std::int64_t kChunkDays = 32;
+
+  // zone: a date::time_zone* from date's database (lives as long as the program).
+  DayTable(const date::time_zone* zone, const CalendarSpec& spec);
+  ~DayTable();
+  DayTable(const DayTable&) = delete;
+  DayTable& operator=(const DayTable&) = delete;
+
+  Day day(std::int64_t civil) const;
+  // The local day containing UTC instant t.
+  std::int64_t civil_containing(std::int64_t t) const;
+  // UTC ms of local `minute` (0..1440) of `d` by the gap/ambiguity rules; fast on regular days.
+  std::int64_t instant(const Day& d, int minute) const;
+  // The gap/ambiguity rules, straight from the zone (slow: a tz look-up).
+  std::int64_t local_to_utc(std::int64_t civil, int minute) const;
+
+ private:
+  struct Chunk {
+    std::array<Day, kChunkDays> days;
+    std::vector<Interval> intervals;
+  };
+  const Chunk& chunk(std::size_t index) const;
+  std::unique_ptr<Chunk> build(std::size_t index) const;
+  bool holiday(std::int64_t civil) const;
+
+  const date::time_zone* zone_;
+  const CalendarSpec& spec_;
+  std::vector<std::int64_t> holidays_;  // sorted civil days
+  std::vector<std::atomic<const Chunk*>> chunks_;
+  mutable std::mutex build_mutex_;
+};
+
+// Days since 1970-01-01 of a date, and back (civil-date arithmetic, no tz).
+std::int64_t civil_of(const LocalDate& d);
+LocalDate date_of(std::int64_t civil);
+// 0 = Monday .. 6 = Sunday.
+inline int weekday_of(std::int64_t civil) {
+  // 1970-01-01 was a Thursday (3).
+  const std::int64_t w = (civil + 3) % 7;
+  return static_cast<int>(w < 0 ? w + 7 : w);
+}
+inline std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  const std::int64_t q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+}  // namespace orderwatch::calendar
