@@ -69,8 +69,8 @@ void BM_OpenTimeDeadline(benchmark::State& state) {
 BENCHMARK(BM_OpenTimeDeadline)->Arg(4)->Arg(40);
 
 void BM_CutoffDeadline(benchmark::State& state) {
-  const auto tier = warmed(CalendarDeadline::cutoff(office(), CutoffRule{840, 1080, 0},
-                                                    state.range(0) * kHour));
+  const auto tier =
+      warmed(CalendarDeadline::cutoff(office(), CutoffRule{840, 1080, 0}, state.range(0) * kHour));
   const auto& e = entries();
   std::size_t i = 0;
   for (auto _ : state) benchmark::DoNotOptimize(tier.deadline(e[i++ & 4095]));
@@ -101,8 +101,8 @@ void BM_OpenTimeLatestEntryDueBy(benchmark::State& state) {
 BENCHMARK(BM_OpenTimeLatestEntryDueBy)->Arg(4)->Arg(40);
 
 void BM_CutoffLatestEntryDueBy(benchmark::State& state) {
-  const auto tier = warmed(CalendarDeadline::cutoff(office(), CutoffRule{840, 1080, 0},
-                                                    state.range(0) * kHour));
+  const auto tier =
+      warmed(CalendarDeadline::cutoff(office(), CutoffRule{840, 1080, 0}, state.range(0) * kHour));
   std::int64_t w = kStart;
   for (auto _ : state) {
     w += 1000;

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "commands.h"
-#include "orderwatch/sla/calendars.h"
 #include "orderwatch/generate/generate.h"
 #include "orderwatch/rules/kubernetes.h"
+#include "orderwatch/sla/calendars.h"
 #include "orderwatch/sla/loader.h"
 
 namespace orderwatch::cli {

@@ -8,9 +8,7 @@
 
 namespace orderwatch::calendar {
 
-bool Calendar::is_open_day(LocalDate date) const {
-  return days_->day(civil_of(date)).open_day;
-}
+bool Calendar::is_open_day(LocalDate date) const { return days_->day(civil_of(date)).open_day; }
 
 std::int64_t Calendar::instant(std::int64_t civil_day, int minute) const {
   return days_->instant(days_->day(civil_day), minute);

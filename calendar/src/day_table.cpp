@@ -86,9 +86,8 @@ std::unique_ptr<DayTable::Chunk> DayTable::build(std::size_t index) const {
   // The vector no longer grows: point each day into it.
   for (std::size_t i = 0; i < chunk->days.size(); ++i) {
     Day& d = chunk->days[i];
-    const std::uint32_t end = i + 1 < firsts.size() ? firsts[i + 1]
-                                                    : static_cast<std::uint32_t>(
-                                                          chunk->intervals.size());
+    const std::uint32_t end =
+        i + 1 < firsts.size() ? firsts[i + 1] : static_cast<std::uint32_t>(chunk->intervals.size());
     d.intervals = chunk->intervals.data() + firsts[i];
     d.count = end - firsts[i];
   }

@@ -43,8 +43,8 @@ struct Day {
 class DayTable {
  public:
   // Days kFirstCivil .. kEndCivil - 1 come from the zone; others are closed UTC days.
-  static constexpr std::int64_t kFirstCivil = -1;     // 1969-12-31
-  static constexpr std::int64_t kEndCivil = 24837;    // 2038-01-01 (excluded)
+  static constexpr std::int64_t kFirstCivil = -1;   // 1969-12-31
+  static constexpr std::int64_t kEndCivil = 24837;  // 2038-01-01 (excluded)
   static constexpr std::int64_t kChunkDays = 32;
 
   // zone: a date::time_zone* from date's database (lives as long as the program).

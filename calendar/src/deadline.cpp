@@ -12,8 +12,8 @@ CalendarDeadline CalendarDeadline::open_time(std::shared_ptr<const Calendar> cal
   return CalendarDeadline(std::move(calendar), std::nullopt, open_ms);
 }
 
-CalendarDeadline CalendarDeadline::cutoff(std::shared_ptr<const Calendar> calendar,
-                                          CutoffRule rule, std::int64_t late_by_ms) {
+CalendarDeadline CalendarDeadline::cutoff(std::shared_ptr<const Calendar> calendar, CutoffRule rule,
+                                          std::int64_t late_by_ms) {
   return CalendarDeadline(std::move(calendar), rule, late_by_ms);
 }
 

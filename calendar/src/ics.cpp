@@ -93,7 +93,8 @@ void add_event(icalcomponent* ev, const std::string& name, std::set<std::int64_t
 std::vector<LocalDate> parse_ics_holidays(const std::string& text, const std::string& name) {
   std::unique_ptr<icalcomponent, ComponentFree> root(icalparser_parse_string(text.c_str()));
   if (!root || icalcomponent_isa(root.get()) != ICAL_VCALENDAR_COMPONENT) {
-    throw IcsError(name + ": not a complete iCalendar file (expected BEGIN:VCALENDAR ... END:VCALENDAR)");
+    throw IcsError(name +
+                   ": not a complete iCalendar file (expected BEGIN:VCALENDAR ... END:VCALENDAR)");
   }
   if (auto e = first_error(root.get()); !e.empty()) {
     throw IcsError(name + ": malformed iCalendar: " + e);

@@ -49,8 +49,8 @@ void check_day(std::vector<OpenRange>& ranges, int weekday, std::vector<SpecProb
     const auto& prev = ranges[order[k - 1]];
     const auto& cur = ranges[order[k]];
     if (cur.begin < prev.end) {
-      problem(order[k], range_text(cur) + " overlaps " + range_text(prev) + " on " +
-                            kDayNames[weekday]);
+      problem(order[k],
+              range_text(cur) + " overlaps " + range_text(prev) + " on " + kDayNames[weekday]);
     }
   }
   std::sort(ranges.begin(), ranges.end(),
@@ -92,14 +92,13 @@ MadeCalendar make_calendar(CalendarSpec spec) {
   }
   for (std::size_t i = 0; i < spec.holidays.size(); ++i) {
     if (!spec.holidays[i].valid()) {
-      problems.push_back({SpecProblem::Where::kHolidays, -1, i,
-                          spec.holidays[i].to_string() + " is not a date"});
+      problems.push_back(
+          {SpecProblem::Where::kHolidays, -1, i, spec.holidays[i].to_string() + " is not a date"});
     }
   }
   if (!problems.empty()) return made;
   std::sort(spec.holidays.begin(), spec.holidays.end());
-  spec.holidays.erase(std::unique(spec.holidays.begin(), spec.holidays.end()),
-                      spec.holidays.end());
+  spec.holidays.erase(std::unique(spec.holidays.begin(), spec.holidays.end()), spec.holidays.end());
   made.calendar = std::shared_ptr<const Calendar>(new Calendar(std::move(spec), zone));
   return made;
 }

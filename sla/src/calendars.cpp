@@ -14,8 +14,7 @@ const CalendarConfig* Config::find_calendar(std::string_view name) const {
   return nullptr;
 }
 
-std::vector<calendar::CalendarDeadline> tier_deadlines(const Config& config,
-                                                       const Status& status) {
+std::vector<calendar::CalendarDeadline> tier_deadlines(const Config& config, const Status& status) {
   std::vector<calendar::CalendarDeadline> out;
   const CalendarConfig* cal = config.find_calendar(status.calendar);
   if (status.calendar.empty() || !cal) return out;
@@ -30,8 +29,7 @@ std::vector<calendar::CalendarDeadline> tier_deadlines(const Config& config,
   return out;
 }
 
-std::vector<Problem> unsupported_calendar_statuses(const Config& config,
-                                                   std::string_view command) {
+std::vector<Problem> unsupported_calendar_statuses(const Config& config, std::string_view command) {
   std::vector<Problem> out;
   for (std::size_t i = 0; i < config.statuses.size(); ++i) {
     const Status& st = config.statuses[i];

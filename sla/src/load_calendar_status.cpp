@@ -47,13 +47,15 @@ void Loader::read_status_calendar(const YAML::Node& node, const std::string& pat
                                   const Config& cfg, Status& st) {
   const CalendarConfig* cal = status_calendar(node["calendar"], join(path, "calendar"), cfg, st);
   if (st.tiers.empty()) {
-    add(node["calendar"], join(path, "calendar"), "a calendar status needs an \"sla\" or a \"cutoff\"");
+    add(node["calendar"], join(path, "calendar"),
+        "a calendar status needs an \"sla\" or a \"cutoff\"");
     return;
   }
   if (!cal) return;
   const auto escalations = node["escalations"];
   for (std::size_t k = 0; k < st.tiers.size(); ++k) {
-    const auto tier = calendar::CalendarDeadline::open_time(cal->calendar, st.tiers[k].after.count());
+    const auto tier =
+        calendar::CalendarDeadline::open_time(cal->calendar, st.tiers[k].after.count());
     if (k == 0) {
       check_span(node["sla"], join(path, "sla"), tier);
     } else if (escalations.IsSequence() && k - 1 < escalations.size()) {
@@ -72,8 +74,9 @@ void Loader::read_cutoff_status(const YAML::Node& node, const std::string& path,
     add(node, path, "a cut-off status needs a \"calendar\" (its open days and zone)");
   }
   if (auto v = node["sla"]) {
-    add(v, join(path, "sla"), "\"sla\" and \"cutoff\" exclude each other (a cut-off status is "
-                              "due at \"due\")");
+    add(v, join(path, "sla"),
+        "\"sla\" and \"cutoff\" exclude each other (a cut-off status is "
+        "due at \"due\")");
   }
   calendar::CutoffRule rule;
   bool complete = true;
@@ -83,7 +86,8 @@ void Loader::read_cutoff_status(const YAML::Node& node, const std::string& path,
       if (auto m = calendar::parse_clock(text, /*allow_24=*/true)) {
         *out = *m;
       } else {
-        if (v.IsScalar()) add(v, join(path, key), quote(text) + " is not a local time like \"14:00\"");
+        if (v.IsScalar())
+          add(v, join(path, key), quote(text) + " is not a local time like \"14:00\"");
         complete = false;
       }
     } else {

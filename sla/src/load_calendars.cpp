@@ -14,8 +14,7 @@ namespace orderwatch::sla::detail {
 
 namespace {
 
-constexpr std::array<std::string_view, 7> kDays = {"mon", "tue", "wed", "thu",
-                                                   "fri", "sat", "sun"};
+constexpr std::array<std::string_view, 7> kDays = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
 int day_index(std::string_view name) {
   for (std::size_t i = 0; i < kDays.size(); ++i) {

@@ -41,9 +41,7 @@ class Reference {
     }
   }
   std::int64_t ms(std::size_t i) const { return (first_ + static_cast<std::int64_t>(i)) * kMinute; }
-  std::size_t index(std::int64_t t) const {
-    return static_cast<std::size_t>(t / kMinute - first_);
-  }
+  std::size_t index(std::int64_t t) const { return static_cast<std::size_t>(t / kMinute - first_); }
   // The first minute boundary j >= i where the open minutes of [i, j) reach `minutes`.
   std::size_t add_open(std::size_t i, std::int64_t minutes, std::size_t j) const {
     j = std::max(i, j);
@@ -184,17 +182,17 @@ TEST_P(BruteForce, CutoffDeadlinesAndInverses) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    DstChanges, BruteForce,
-    ::testing::Values(Fortnight{"America/New_York", {2026, 3, 1}},
-                      Fortnight{"Europe/Berlin", {2026, 3, 23}},
-                      Fortnight{"Europe/Berlin", {2026, 10, 19}},
-                      Fortnight{"America/New_York", {2026, 10, 26}}),
-    [](const auto& param_info) {
-      std::string name = param_info.param.zone;
-      name = name.substr(name.find('/') + 1) + "_" + std::to_string(param_info.param.first.month);
-      return name;
-    });
+INSTANTIATE_TEST_SUITE_P(DstChanges, BruteForce,
+                         ::testing::Values(Fortnight{"America/New_York", {2026, 3, 1}},
+                                           Fortnight{"Europe/Berlin", {2026, 3, 23}},
+                                           Fortnight{"Europe/Berlin", {2026, 10, 19}},
+                                           Fortnight{"America/New_York", {2026, 10, 26}}),
+                         [](const auto& param_info) {
+                           std::string name = param_info.param.zone;
+                           name = name.substr(name.find('/') + 1) + "_" +
+                                  std::to_string(param_info.param.first.month);
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace orderwatch::calendar::test

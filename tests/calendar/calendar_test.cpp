@@ -144,8 +144,8 @@ TEST(CalendarSpec, RefusesBadZonesRangesHolidaysAndAnEmptyWeek) {
   spec = weekdays("UTC", {r("13:00-18:00"), r("09:00-13:00")});
   auto ok = make_calendar(spec);
   ASSERT_TRUE(ok.calendar);
-  EXPECT_EQ(ok.calendar->spec().hours[0], (std::vector<OpenRange>{r("09:00-13:00"),
-                                                                   r("13:00-18:00")}));
+  EXPECT_EQ(ok.calendar->spec().hours[0],
+            (std::vector<OpenRange>{r("09:00-13:00"), r("13:00-18:00")}));
 }
 
 TEST(CalendarText, ParsesClocksRangesAndDates) {

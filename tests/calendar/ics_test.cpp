@@ -62,8 +62,9 @@ TEST(IcsHolidays, BadFilesGetAClearError) {
   EXPECT_EQ(error_of(kData + "/missing.ics"),
             kData + "/missing.ics: cannot read the file (does it exist?)");
   EXPECT_EQ(error_of(kData + "/malformed.ics"),
-            kData + "/malformed.ics: malformed iCalendar: Can't parse as DATE value in DTSTART "
-                    "property. Removing entire property: 2026XX24");
+            kData +
+                "/malformed.ics: malformed iCalendar: Can't parse as DATE value in DTSTART "
+                "property. Removing entire property: 2026XX24");
   EXPECT_EQ(parse_error_of("hello\n"),
             "h.ics: not a complete iCalendar file (expected BEGIN:VCALENDAR ... END:VCALENDAR)");
   EXPECT_EQ(parse_error_of("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:20261224\n"),

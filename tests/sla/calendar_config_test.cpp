@@ -162,11 +162,11 @@ TEST(CalendarConfig, RefusesBadCalendarStatuses) {
   expect_one(replace(kBase, "due: \"18:00\"", "due: \"6pm\""), 24, 10, "statuses[1].due",
              "\"6pm\" is not a local time");
   // The next open day's 13:00 is fine.
-  EXPECT_TRUE(problems_of(replace(replace(kBase, "due: \"18:00\"", "due: \"13:00\""),
-                                  "due_days: 0", "due_days: 1"))
+  EXPECT_TRUE(problems_of(replace(replace(kBase, "due: \"18:00\"", "due: \"13:00\""), "due_days: 0",
+                                  "due_days: 1"))
                   .empty());
-  const auto late = problems_of(
-      replace(kBase, "{after: 8h, severity: page}", "{late_by: 8h, severity: page}"));
+  const auto late =
+      problems_of(replace(kBase, "{after: 8h, severity: page}", "{late_by: 8h, severity: page}"));
   ASSERT_EQ(late.size(), 2u);
   EXPECT_EQ(late[0].to_string(),
             "sla.yaml:20:19: statuses[0].escalations[0]: missing required key \"after\"");
@@ -199,11 +199,12 @@ TEST(CalendarConfig, HolidaysFileIsReadRelativeToTheConfigFile) {
   std::ofstream(dir / "holidays.ics")
       << "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:a@b\r\n"
          "DTSTART;VALUE=DATE:20261231\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
-  std::ofstream(dir / "bad.ics") << "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a@b\r\n"
-                                    "DTSTART;VALUE=DATE:2026XX31\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+  std::ofstream(dir / "bad.ics")
+      << "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a@b\r\n"
+         "DTSTART;VALUE=DATE:2026XX31\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
   auto with_file = [&](const std::string& name) {
-    std::ofstream(dir / "sla.yaml") << replace(kBase, "    page_when_closed: false\n",
-                                               "    holidays_file: " + name + "\n");
+    std::ofstream(dir / "sla.yaml")
+        << replace(kBase, "    page_when_closed: false\n", "    holidays_file: " + name + "\n");
     return (dir / "sla.yaml").string();
   };
   const Config c = load_file(with_file("holidays.ics"));

@@ -71,17 +71,17 @@ std::optional<OpenRange> parse_range(std::string_view text);
 
 // What a calendar is made from; the config loader (sla/) fills it.
 struct CalendarSpec {
-  std::string timezone;                        // IANA name, e.g. "Europe/Berlin"
+  std::string timezone;                         // IANA name, e.g. "Europe/Berlin"
   std::array<std::vector<OpenRange>, 7> hours;  // [0 = Monday .. 6 = Sunday], any order
-  std::vector<LocalDate> holidays;             // closed all day; duplicates allowed
+  std::vector<LocalDate> holidays;              // closed all day; duplicates allowed
 };
 
 // A problem with a spec, located by the part it is about (the loader maps it to a YAML node).
 struct SpecProblem {
   enum class Where { kTimezone, kHours, kHolidays, kWeek };
   Where where = Where::kWeek;
-  int weekday = -1;        // kHours: 0 = Monday; else -1
-  std::size_t index = 0;   // kHours: the range's index in hours[weekday]; kHolidays: holiday's
+  int weekday = -1;       // kHours: 0 = Monday; else -1
+  std::size_t index = 0;  // kHours: the range's index in hours[weekday]; kHolidays: holiday's
   std::string message;
 };
 

@@ -26,8 +26,7 @@ namespace orderwatch::calendar {
 class CalendarDeadline {
  public:
   // An open-time tier: due when `open_ms` (> 0) of open time has passed since entry.
-  static CalendarDeadline open_time(std::shared_ptr<const Calendar> calendar,
-                                    std::int64_t open_ms);
+  static CalendarDeadline open_time(std::shared_ptr<const Calendar> calendar, std::int64_t open_ms);
   // A cut-off tier: due at the rule's due instant, plus late_by_ms (>= 0) of open time.
   static CalendarDeadline cutoff(std::shared_ptr<const Calendar> calendar, CutoffRule rule,
                                  std::int64_t late_by_ms = 0);

@@ -211,7 +211,7 @@ struct Config {
   std::string metric_prefix = "order";
   NatsConfig nats;
   EventConfig event;
-  std::vector<Status> statuses;  // in workflow order; names unique
+  std::vector<Status> statuses;           // in workflow order; names unique
   std::vector<CalendarConfig> calendars;  // file order; names unique; each status's calendar
   Turnaround turnaround;
   Alerting alerting;
