@@ -95,7 +95,7 @@ std::unique_ptr<DayTable::Chunk> DayTable::build(std::size_t index) const {
 }
 
 const DayTable::Chunk& DayTable::chunk(std::size_t index) const {
-  auto& slot = const_cast<std::atomic<const Chunk*>&>(chunks_[index]);
+  auto& slot = chunks_[index];
   if (const Chunk* c = slot.load(std::memory_order_acquire)) return *c;
   std::lock_guard lock(build_mutex_);
   if (const Chunk* c = slot.load(std::memory_order_relaxed)) return *c;
@@ -129,8 +129,7 @@ std::int64_t DayTable::instant(const Day& d, int minute) const {
   if (minute >= kMinutesPerDay) return d.end;
   if (minute <= 0) return d.start;
   if (d.regular) return d.start + std::int64_t{minute} * 60000;
-  if (d.civil < kFirstCivil || d.civil >= kEndCivil) return d.start + std::int64_t{minute} * 60000;
-  return local_to_utc(d.civil, minute);
+  return local_to_utc(d.civil, minute);  // a DST day (days outside the table are regular)
 }
 
 }  // namespace orderwatch::calendar
