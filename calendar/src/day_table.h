@@ -72,7 +72,7 @@ class DayTable {
 
   const date::time_zone* zone_;
   const CalendarSpec& spec_;
-  std::vector<std::int64_t> holidays_;  // sorted civil days
+  std::vector<std::int64_t> holidays_;                     // sorted civil days
   mutable std::vector<std::atomic<const Chunk*>> chunks_;  // [chunk]; null until built
   mutable std::mutex build_mutex_;
 };
