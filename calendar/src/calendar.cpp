@@ -15,6 +15,8 @@ std::int64_t Calendar::instant(std::int64_t civil_day, int minute) const {
 }
 
 std::int64_t Calendar::open_ms_between(std::int64_t from, std::int64_t to) const {
+  from = std::clamp(from, DayTable::kLowMs, DayTable::kHighMs);
+  to = std::clamp(to, DayTable::kLowMs, DayTable::kHighMs);
   if (to <= from) return 0;
   std::int64_t open = 0;
   for (std::int64_t c = days_->civil_containing(from);; ++c) {
@@ -35,6 +37,8 @@ std::int64_t Calendar::open_ms_between(std::int64_t from, std::int64_t to) const
 
 std::int64_t Calendar::add_open(std::int64_t from, std::int64_t duration) const {
   if (duration <= 0) return from;
+  if (from >= DayTable::kHighMs) return kNoDeadline;
+  from = std::max(from, DayTable::kLowMs);
   std::int64_t left = duration;
   const std::int64_t limit = from + kMaxSpanMs;
   for (std::int64_t c = days_->civil_containing(from);; ++c) {
@@ -56,6 +60,8 @@ std::int64_t Calendar::add_open(std::int64_t from, std::int64_t duration) const 
 
 std::int64_t Calendar::latest_entry_open_due_by(std::int64_t w, std::int64_t duration) const {
   if (duration <= 0) return w;
+  if (w < DayTable::kLowMs) return kNoEntry;
+  w = std::min(w, DayTable::kHighMs);
   std::int64_t left = duration;
   const std::int64_t limit = w - kMaxSpanMs - kDayMs;
   for (std::int64_t c = days_->civil_containing(w);; --c) {

@@ -8,12 +8,16 @@
 // and due instants grow strictly from one open day to the next, so cutoff_due(e) <= w iff
 // D(e) <= D* (T = the last open day due by w, D* = T less due_days open days) iff
 // e < cutoff instant of D*: the answer is that instant less 1 ms.
+#include <algorithm>
+
 #include "day_table.h"
 #include "orderwatch/calendar/calendar.h"
 
 namespace orderwatch::calendar {
 
 std::int64_t Calendar::cutoff_due(std::int64_t entered, const CutoffRule& rule) const {
+  if (entered >= DayTable::kHighMs) return kNoDeadline;
+  entered = std::max(entered, DayTable::kLowMs);
   const std::int64_t limit = entered + kMaxSpanMs;
   std::int64_t c = days_->civil_containing(entered);
   Day d = days_->day(c);
@@ -30,6 +34,8 @@ std::int64_t Calendar::cutoff_due(std::int64_t entered, const CutoffRule& rule) 
 }
 
 std::int64_t Calendar::latest_entry_cutoff_due_by(std::int64_t w, const CutoffRule& rule) const {
+  if (w < DayTable::kLowMs) return kNoEntry;
+  w = std::min(w, DayTable::kHighMs);
   const std::int64_t limit = w - kMaxSpanMs - kDayMs;
   std::int64_t c = days_->civil_containing(w);
   Day d = days_->day(c);

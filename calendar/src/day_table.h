@@ -46,6 +46,11 @@ class DayTable {
   static constexpr std::int64_t kFirstCivil = -1;   // 1969-12-31
   static constexpr std::int64_t kEndCivil = 24837;  // 2038-01-01 (excluded)
   static constexpr std::int64_t kChunkDays = 32;
+  // UTC instants before / after every day of the table (UTC offsets are within -12h..+14h).
+  // The functions clamp their inputs to them: outside, every day is closed, so the result is
+  // the same, and no arithmetic on an extreme input (a crafted time) can overflow.
+  static constexpr std::int64_t kLowMs = (kFirstCivil - 1) * 86'400'000LL;
+  static constexpr std::int64_t kHighMs = (kEndCivil + 1) * 86'400'000LL;
 
   // zone: a date::time_zone* from date's database (lives as long as the program).
   DayTable(const date::time_zone* zone, const CalendarSpec& spec);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <thread>
 
 #include "orderwatch/calendar/deadline.h"
@@ -128,6 +129,26 @@ TEST(Calendar, ThreadsShareTheLazilyBuiltTable) {
   }
   for (auto& t : threads) t.join();
   for (const auto& g : got) EXPECT_EQ(g, expected);
+}
+
+// Extreme inputs (a crafted snapshot's times, the tracker's "no position") give the closed
+// calendar's answers without overflowing (UBSan runs this).
+TEST(Calendar, ExtremeTimesDoNotOverflow) {
+  auto cal = kOffice();
+  constexpr auto kMin = std::numeric_limits<std::int64_t>::min();
+  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+  const CutoffRule rule{14 * 60, 18 * 60, 0};
+  EXPECT_EQ(cal->add_open(kMax, kHour), kNoDeadline);
+  EXPECT_EQ(cal->cutoff_due(kMax, rule), kNoDeadline);
+  EXPECT_EQ(cal->latest_entry_open_due_by(kMin, kHour), kNoEntry);
+  EXPECT_EQ(cal->latest_entry_cutoff_due_by(kMin, rule), kNoEntry);
+  // Before the table: its first opening (1969-12-31 09:00 CET).
+  EXPECT_EQ(cal->add_open(kMin, kHour), utc(1969, 12, 31, 9));
+  EXPECT_EQ(cal->cutoff_due(kMin, rule), utc(1969, 12, 31, 17));
+  // After it: the last openings of 2037.
+  EXPECT_EQ(cal->latest_entry_open_due_by(kMax, kHour), utc(2037, 12, 31, 16));
+  EXPECT_EQ(cal->latest_entry_cutoff_due_by(kMax, rule), utc(2037, 12, 31, 13) - 1);
+  EXPECT_EQ(cal->open_ms_between(kMin, kMax), cal->open_ms_between(0, utc(2038, 1, 1)) + 9 * kHour);
 }
 
 std::vector<std::string> messages(CalendarSpec spec) {
