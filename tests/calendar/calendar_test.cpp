@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <limits>
-#include <thread>
 
 #include "orderwatch/calendar/deadline.h"
 #include "test_util.h"
@@ -106,29 +105,6 @@ TEST(Calendar, OutsideTheTableNothingIsDue) {
   // The table starts with 1969-12-31 (open 08:00-17:00Z): one hour of it is before 09:00Z.
   EXPECT_EQ(cal->latest_entry_open_due_by(utc(1969, 12, 31, 9), 4 * kHour), kNoEntry);
   EXPECT_EQ(cal->add_open(utc(1969, 12, 31, 20), kHour), utc(1970, 1, 1, 9));  // CET all year
-}
-
-// The day table is built lazily under a lock and read without one: threads racing over a fresh
-// calendar's months agree with a calendar used by one thread (run under TSan in CI too).
-TEST(Calendar, ThreadsShareTheLazilyBuiltTable) {
-  const auto spec = weekdays("Europe/Berlin", {r("09:00-12:00"), r("13:00-18:00")});
-  auto alone = make(spec);
-  auto shared = make(spec);
-  std::vector<std::int64_t> expected;
-  for (std::int64_t t = utc(2026, 1, 1); t < utc(2027, 1, 1); t += 7 * kHour) {
-    expected.push_back(alone->add_open(t, 4 * kHour));
-  }
-  std::vector<std::vector<std::int64_t>> got(4);
-  std::vector<std::thread> threads;
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    threads.emplace_back([&, i] {
-      for (std::int64_t t = utc(2026, 1, 1); t < utc(2027, 1, 1); t += 7 * kHour) {
-        got[i].push_back(shared->add_open(t, 4 * kHour));
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  for (const auto& g : got) EXPECT_EQ(g, expected);
 }
 
 // Extreme inputs (a crafted snapshot's times, the tracker's "no position") give the closed
