@@ -27,12 +27,15 @@ int day_index(std::string_view name) {
 
 void Loader::read_calendars(const YAML::Node& node, Config& cfg) {
   if (!node || !is_map(node, "calendars")) return;
+  std::set<std::string> names;
   for (const auto& kv : node) {
     const std::string name = kv.first.Scalar();
     const std::string path = join("calendars", name);
     if (!valid_status_name(name)) {
       add(kv.first, path,
           quote(name) + " must start with a letter and contain only letters, digits, _ or -");
+    } else if (!names.insert(name).second) {
+      add(kv.first, path, "duplicate calendar " + quote(name));
     }
     if (!is_map(kv.second, path)) continue;
     CalendarConfig c = read_calendar(kv.second, path);

@@ -144,6 +144,13 @@ TEST(CalendarConfig, RefusesBadCalendars) {
              "calendars.office.page_when", "unknown key");
   expect_one(replace(kBase, "    timezone: America/New_York\n", ""), 14, 5, "calendars.warehouse",
              "missing required key \"timezone\"");
+  const auto duplicate = problems_of(replace(kBase, "  warehouse:", "  office:"));
+  ASSERT_EQ(duplicate.size(), 2u);
+  EXPECT_EQ(duplicate[0].to_string(),
+            "sla.yaml:13:3: calendars.office: duplicate calendar \"office\"");
+  EXPECT_EQ(duplicate[1].to_string(),
+            "sla.yaml:22:15: statuses[1].calendar: unknown calendar \"warehouse\" (define it "
+            "under calendars)");
 }
 
 TEST(CalendarConfig, RefusesBadCalendarStatuses) {
