@@ -94,35 +94,13 @@ std::unique_ptr<DayTable::Chunk> DayTable::build(std::size_t index) const {
   return chunk;
 }
 
-const DayTable::Chunk& DayTable::chunk(std::size_t index) const {
+const DayTable::Chunk& DayTable::build_locked(std::size_t index) const {
   auto& slot = chunks_[index];
-  if (const Chunk* c = slot.load(std::memory_order_acquire)) return *c;
   std::lock_guard lock(build_mutex_);
   if (const Chunk* c = slot.load(std::memory_order_relaxed)) return *c;
   const Chunk* built = build(index).release();
   slot.store(built, std::memory_order_release);
   return *built;
-}
-
-Day DayTable::day(std::int64_t civil) const {
-  if (civil < kFirstCivil || civil >= kEndCivil) {
-    Day closed;  // outside the zone's listed transitions: a closed UTC day
-    closed.civil = civil;
-    closed.start = civil * kDayMs;
-    closed.end = closed.start + kDayMs;
-    return closed;
-  }
-  const std::int64_t offset = civil - kFirstCivil;
-  return chunk(static_cast<std::size_t>(offset / kChunkDays))
-      .days[static_cast<std::size_t>(offset % kChunkDays)];
-}
-
-std::int64_t DayTable::civil_containing(std::int64_t t) const {
-  // UTC offsets lie within -12h..+14h: the local day is the UTC day, the one before or after.
-  const std::int64_t u = floor_div(t, kDayMs);
-  if (day(u + 1).start <= t) return u + 1;
-  if (day(u).start <= t) return u;
-  return u - 1;
 }
 
 std::int64_t DayTable::instant(const Day& d, int minute) const {

@@ -23,6 +23,20 @@ namespace orderwatch::calendar {
 
 inline constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
 
+// Days since 1970-01-01 of a date, and back (civil-date arithmetic, no tz).
+std::int64_t civil_of(const LocalDate& d);
+LocalDate date_of(std::int64_t civil);
+// 0 = Monday .. 6 = Sunday.
+inline int weekday_of(std::int64_t civil) {
+  // 1970-01-01 was a Thursday (3).
+  const std::int64_t w = (civil + 3) % 7;
+  return static_cast<int>(w < 0 ? w + 7 : w);
+}
+inline std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  const std::int64_t q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
 struct Interval {
   std::int64_t begin = 0;  // UTC ms, inclusive
   std::int64_t end = 0;    // UTC ms, exclusive; begin < end
@@ -58,9 +72,21 @@ class DayTable {
   DayTable(const DayTable&) = delete;
   DayTable& operator=(const DayTable&) = delete;
 
-  Day day(std::int64_t civil) const;
+  // Inline: every function of a Calendar calls these per day it walks.
+  Day day(std::int64_t civil) const {
+    if (civil < kFirstCivil || civil >= kEndCivil) return closed_day(civil);
+    const std::int64_t offset = civil - kFirstCivil;
+    return chunk(static_cast<std::size_t>(offset / kChunkDays))
+        .days[static_cast<std::size_t>(offset % kChunkDays)];
+  }
   // The local day containing UTC instant t.
-  std::int64_t civil_containing(std::int64_t t) const;
+  std::int64_t civil_containing(std::int64_t t) const {
+    // UTC offsets lie within -12h..+14h: the local day is the UTC day, the one before or after.
+    const std::int64_t u = floor_div(t, kDayMs);
+    if (start_of(u + 1) <= t) return u + 1;
+    if (start_of(u) <= t) return u;
+    return u - 1;
+  }
   // UTC ms of local `minute` (0..1440) of `d` by the gap/ambiguity rules; fast on regular days.
   std::int64_t instant(const Day& d, int minute) const;
   // The gap/ambiguity rules, straight from the zone (slow: a tz look-up).
@@ -71,8 +97,26 @@ class DayTable {
     std::array<Day, kChunkDays> days;
     std::vector<Interval> intervals;
   };
-  const Chunk& chunk(std::size_t index) const;
+  const Chunk& chunk(std::size_t index) const {
+    if (const Chunk* c = chunks_[index].load(std::memory_order_acquire)) return *c;
+    return build_locked(index);
+  }
+  const Chunk& build_locked(std::size_t index) const;  // builds and publishes it once
   std::unique_ptr<Chunk> build(std::size_t index) const;
+  static Day closed_day(std::int64_t civil) {
+    Day closed;  // outside the zone's listed transitions: a closed UTC day
+    closed.civil = civil;
+    closed.start = civil * kDayMs;
+    closed.end = closed.start + kDayMs;
+    return closed;
+  }
+  std::int64_t start_of(std::int64_t civil) const {
+    if (civil < kFirstCivil || civil >= kEndCivil) return civil * kDayMs;
+    const std::int64_t offset = civil - kFirstCivil;
+    return chunk(static_cast<std::size_t>(offset / kChunkDays))
+        .days[static_cast<std::size_t>(offset % kChunkDays)]
+        .start;
+  }
   bool holiday(std::int64_t civil) const;
 
   const date::time_zone* zone_;
@@ -81,19 +125,5 @@ class DayTable {
   mutable std::vector<std::atomic<const Chunk*>> chunks_;  // [chunk]; null until built
   mutable std::mutex build_mutex_;
 };
-
-// Days since 1970-01-01 of a date, and back (civil-date arithmetic, no tz).
-std::int64_t civil_of(const LocalDate& d);
-LocalDate date_of(std::int64_t civil);
-// 0 = Monday .. 6 = Sunday.
-inline int weekday_of(std::int64_t civil) {
-  // 1970-01-01 was a Thursday (3).
-  const std::int64_t w = (civil + 3) % 7;
-  return static_cast<int>(w < 0 ? w + 7 : w);
-}
-inline std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  const std::int64_t q = a / b;
-  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
 
 }  // namespace orderwatch::calendar
