@@ -15,7 +15,8 @@
 // the table without locking and without walking the tz database.
 // Cost: each function below is O(days spanned) (the days between its input and its result, a
 // handful for a few hours of SLA), with whole days skipped by their open total; the common case
-// (result on the same or next day) is a table look-up and a scan of one or two days' intervals.
+// (result on the same or next day) is a table look-up and a scan of one or two days' intervals:
+// 12-35 ns (bench/calendar_bench), against < 1 ns for the wall clock's add or subtract.
 //
 // Range: the OS tzdata lists transitions up to 2037 and date-tz 3.0 does not extend them by the
 // zone's POSIX rule, so calendars are defined on local days 1969-12-31 .. 2037-12-31; outside
