@@ -107,6 +107,25 @@ TEST(Calendar, OutsideTheTableNothingIsDue) {
   EXPECT_EQ(cal->add_open(utc(1969, 12, 31, 20), kHour), utc(1970, 1, 1, 9));  // CET all year
 }
 
+// Open all the time, a calendar is the wall clock, whatever its zone's DST: deadline(e) = e + d
+// and latest_entry_due_by(W) = W - d, as tracking's wall-clock StatusDeadlines has them.
+TEST(Calendar, AlwaysOpenIsTheWallClock) {
+  for (const char* zone : {"UTC", "Europe/Berlin", "America/New_York"}) {
+    CalendarSpec spec;
+    spec.timezone = zone;
+    for (auto& day : spec.hours) day = {r("00:00-24:00")};
+    auto cal = make(spec);
+    ASSERT_TRUE(cal) << zone;
+    for (const std::int64_t d : {std::int64_t{1}, 90 * kMinute, 49 * kHour}) {
+      const auto tier = CalendarDeadline::open_time(cal, d);
+      for (std::int64_t e = utc(2026, 3, 1); e < utc(2026, 11, 8); e += 61 * kMinute + 7) {
+        ASSERT_EQ(tier.deadline(e), e + d) << zone << " " << e;
+        ASSERT_EQ(tier.latest_entry_due_by(e), e - d) << zone << " " << e;
+      }
+    }
+  }
+}
+
 // Extreme inputs (a crafted snapshot's times, the tracker's "no position") give the closed
 // calendar's answers without overflowing (UBSan runs this).
 TEST(Calendar, ExtremeTimesDoNotOverflow) {
