@@ -65,7 +65,8 @@ Status Loader::read_status(const YAML::Node& node, const std::string& path,
   }
   if (auto v = node["terminal"]) st.terminal = boolean(v, join(path, "terminal")).value_or(false);
   if (st.terminal) {
-    for (const char* key : {"sla", "severity", "escalations", "calendar", "cutoff", "due"}) {
+    for (const char* key :
+         {"sla", "severity", "escalations", "calendar", "cutoff", "due", "due_days"}) {
       if (auto v = node[key])
         add(v, join(path, key), "a terminal status cannot have an SLA or escalations");
     }

@@ -154,6 +154,9 @@ TEST(CalendarConfig, RefusesBadCalendars) {
 }
 
 TEST(CalendarConfig, RefusesBadCalendarStatuses) {
+  expect_one(replace(kBase, "{name: Delivered, terminal: true}",
+                     "{name: Delivered, terminal: true, due_days: 1}"),
+             27, 49, "statuses[2].due_days", "a terminal status cannot have");
   expect_one(replace(kBase, "calendar: office", "calendar: offices"), 18, 15,
              "statuses[0].calendar", "unknown calendar \"offices\"");
   expect_one(replace(kBase, "    cutoff: \"14:00\"\n", "    cutoff: \"14:00\"\n    sla: 1h\n"), 24,
