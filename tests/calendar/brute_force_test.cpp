@@ -1,7 +1,8 @@
 // The brute-force proof: every minute of a fortnight around each DST change of
 // Europe/Berlin and America/New_York (weekends, a holiday, a lunch break, ranges that begin or
-// end in the spring gap or the autumn's repeated hour), each deadline function and its inverse
-// against a naive minute-stepping reference built with date::zoned_time.
+// end in the spring gap or the autumn's repeated hour), and America/Santiago's midnight change,
+// each deadline function and its inverse against a naive minute-stepping reference built with
+// date::zoned_time.
 #include <date/tz.h>
 #include <gtest/gtest.h>
 
@@ -187,17 +188,20 @@ TEST_P(BruteForce, CutoffDeadlinesAndInverses) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(DstChanges, BruteForce,
-                         ::testing::Values(Fortnight{"America/New_York", {2026, 3, 1}},
-                                           Fortnight{"Europe/Berlin", {2026, 3, 23}},
-                                           Fortnight{"Europe/Berlin", {2026, 10, 19}},
-                                           Fortnight{"America/New_York", {2026, 10, 26}}),
-                         [](const auto& param_info) {
-                           std::string name = param_info.param.zone;
-                           name = name.substr(name.find('/') + 1) + "_" +
-                                  std::to_string(param_info.param.first.month);
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    DstChanges, BruteForce,
+    ::testing::Values(Fortnight{"America/New_York", {2026, 3, 1}},
+                      Fortnight{"Europe/Berlin", {2026, 3, 23}},
+                      Fortnight{"Europe/Berlin", {2026, 10, 19}},
+                      Fortnight{"America/New_York", {2026, 10, 26}},
+                      // Santiago springs forward at local midnight: Sunday 2026-09-06 starts
+                      // at 01:00, and "00:00-02:30" opens then.
+                      Fortnight{"America/Santiago", {2026, 8, 31}}),
+    [](const auto& param_info) {
+      std::string name = param_info.param.zone;
+      name = name.substr(name.find('/') + 1) + "_" + std::to_string(param_info.param.first.month);
+      return name;
+    });
 
 }  // namespace
 }  // namespace orderwatch::calendar::test
