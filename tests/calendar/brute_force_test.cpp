@@ -52,6 +52,8 @@ class Reference {
     }
     return j;
   }
+  // Open minutes in [minute i, minute j).
+  std::int64_t open_minutes(std::size_t i, std::size_t j) const { return cum_[j] - cum_[i]; }
   std::int64_t utc_of(date::local_days day, int minute) const {
     const date::zoned_time<std::chrono::seconds> z(
         zone_, date::local_seconds{day} + std::chrono::minutes(minute), date::choose::earliest);
@@ -166,6 +168,17 @@ TEST_P(BruteForce, OpenTimeDeadlinesAndInverses) {
       expected.push_back(ref_->ms(j));
     }
     check(CalendarDeadline::open_time(cal_, minutes * kMinute), expected);
+  }
+}
+
+TEST_P(BruteForce, OpenTimeBetweenInstants) {
+  const std::size_t n = (kDays + kMargin) * 1440;
+  for (std::size_t i = 0; i < kDays * 1440; i += 7) {
+    for (const std::size_t len : {std::size_t{1}, std::size_t{95}, std::size_t{3 * 1440 + 11}}) {
+      ASSERT_EQ(cal_->open_ms_between(ref_->ms(i), ref_->ms(std::min(i + len, n - 1))),
+                ref_->open_minutes(i, std::min(i + len, n - 1)) * kMinute)
+          << ref_->ms(i) << " +" << len;
+    }
   }
 }
 
