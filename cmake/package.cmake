@@ -23,6 +23,9 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS ${CMAKE_INSTALL_LIBDIR}/orderwatch)
 # Debian's civetweb dlopens OpenSSL by the development names libssl.so and libcrypto.so; the
 # two shims of web/ answer to those names, so libssl3 (found by dpkg-shlibdeps) is enough.
+# Business calendars read the zone rules from the OS tzdata at run time (no library links it, so
+# dpkg-shlibdeps cannot find it).
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "tzdata")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "nats-server, prometheus, prometheus-alertmanager")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${CMAKE_SOURCE_DIR}/cmake/debian/postinst ${CMAKE_SOURCE_DIR}/cmake/debian/prerm

@@ -18,6 +18,7 @@
 #include "orderwatch/metrics/actions_collector.h"
 #include "orderwatch/metrics/collector.h"
 #include "orderwatch/serve/serve.h"
+#include "orderwatch/sla/calendars.h"
 #include "orderwatch/sla/loader.h"
 #include "orderwatch/sla/secrets.h"
 #include "orderwatch/tracking/service.h"
@@ -53,6 +54,10 @@ sla::Config load_config(const std::string& path) {
     throw StartError{kExitInvalid, joined(e.problems())};
   }
   if (auto problems = sla::check_secret_files(path, sla::SecretScope::kExporter);
+      !problems.empty()) {
+    throw StartError{kExitInvalid, joined(problems)};
+  }
+  if (auto problems = sla::unsupported_calendar_statuses(config, "orderwatch serve");
       !problems.empty()) {
     throw StartError{kExitInvalid, joined(problems)};
   }
@@ -130,6 +135,12 @@ std::pair<int, std::string> Server::Parts::reload(const std::string& trigger) {
     log::error("reload",
                trigger + ": " + path + " is invalid; keeping the running config:\n" + message);
     return {400, message};
+  }
+  if (auto problems = sla::unsupported_calendar_statuses(next, "orderwatch serve");
+      !problems.empty()) {
+    service->stats().config_reload_ok = false;
+    log::error("reload", trigger + ": " + joined(problems) + "; keeping the running config");
+    return {400, joined(problems) + "\n"};
   }
   const auto before = service->config();
   // The NATS connection and subscription are not rebuilt by a reload: keep the running nats

@@ -48,7 +48,9 @@ void Loader::read_statuses(const YAML::Node& root, Config& cfg) {
 
 Status Loader::read_status(const YAML::Node& node, const std::string& path,
                            std::set<std::string>& seen) {
-  keys(node, path, {"name", "sla", "severity", "team", "escalations", "terminal"});
+  keys(node, path,
+       {"name", "sla", "severity", "team", "escalations", "terminal", "calendar", "cutoff", "due",
+        "due_days"});
   Status st;
   if (auto v = node["name"]) {
     st.name = scalar(v, join(path, "name"));
@@ -63,10 +65,15 @@ Status Loader::read_status(const YAML::Node& node, const std::string& path,
   }
   if (auto v = node["terminal"]) st.terminal = boolean(v, join(path, "terminal")).value_or(false);
   if (st.terminal) {
-    for (const char* key : {"sla", "severity", "escalations"}) {
+    for (const char* key :
+         {"sla", "severity", "escalations", "calendar", "cutoff", "due", "due_days"}) {
       if (auto v = node[key])
         add(v, join(path, key), "a terminal status cannot have an SLA or escalations");
     }
+    return st;
+  }
+  if (is_cutoff_status(node)) {
+    read_cutoff_status(node, path, *config_, st);  // load_calendar_status.cpp
     return st;
   }
   if (auto v = node["sla"]) {
@@ -84,6 +91,7 @@ Status Loader::read_status(const YAML::Node& node, const std::string& path,
   if (auto esc = node["escalations"]; esc && !st.tiers.empty()) {
     read_escalations(esc, join(path, "escalations"), st);
   }
+  if (node["calendar"]) read_status_calendar(node, path, *config_, st);
   return st;
 }
 

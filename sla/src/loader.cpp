@@ -62,7 +62,7 @@ Config Loader::load(const std::string& text) {
   }
   keys(root, "",
        {"version", "service", "metric_prefix", "nats", "event", "statuses", "turnaround",
-        "alerting", "retention", "actions"});
+        "alerting", "retention", "actions", "calendars"});
 
   if (auto v = root["version"]) {
     auto n = integer(v, "version");
@@ -80,6 +80,8 @@ Config Loader::load(const std::string& text) {
     if (!valid_metric_name(cfg.metric_prefix))
       add(v, "metric_prefix", quote(cfg.metric_prefix) + " is not a valid metric name prefix");
   }
+  read_calendars(root["calendars"], cfg);
+  config_ = &cfg;
   read_statuses(root, cfg);
   if (auto v = root["nats"]) {
     read_nats(v, cfg.nats);

@@ -7,6 +7,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -19,6 +20,10 @@
 
 #include "orderwatch/sla/config.h"
 #include "orderwatch/sla/loader.h"
+
+namespace orderwatch::calendar {
+class CalendarDeadline;
+}
 
 namespace orderwatch::sla::detail {
 
@@ -110,6 +115,30 @@ class Loader {
   Dimension read_dimension(const YAML::Node& node, const std::string& path,
                            std::set<std::string>& labels);
 
+  // ---- calendars (load_calendars.cpp) --------------------------------------------------------
+  // Where each weekday's ranges were written: [weekday][range] -> (node, path).
+  using RangeSources = std::array<std::vector<std::pair<YAML::Node, std::string>>, 7>;
+  void read_calendars(const YAML::Node& node, Config& cfg);
+  CalendarConfig read_calendar(const YAML::Node& node, const std::string& path);
+  bool read_hours(const YAML::Node& node, const std::string& path, calendar::CalendarSpec& spec,
+                  RangeSources& range_nodes);
+  void read_holidays_file(const YAML::Node& node, const std::string& path, CalendarConfig& c);
+  void build_calendar(const YAML::Node& node, const std::string& path,
+                      const RangeSources& range_nodes, CalendarConfig& c);
+
+  // ---- a status's calendar keys (load_calendar_status.cpp) -----------------------------------
+  static bool is_cutoff_status(const YAML::Node& node);
+  static bool esc_node_ok(const YAML::Node& list, std::size_t j);
+  const CalendarConfig* status_calendar(const YAML::Node& v, const std::string& path,
+                                        const Config& cfg, Status& st);
+  void check_span(const YAML::Node& at, const std::string& path,
+                  const calendar::CalendarDeadline& tier);
+  void read_status_calendar(const YAML::Node& node, const std::string& path, const Config& cfg,
+                            Status& st);
+  void read_cutoff_status(const YAML::Node& node, const std::string& path, const Config& cfg,
+                          Status& st);
+  void read_late_escalations(const YAML::Node& list, const std::string& path, Status& st);
+
   // ---- nats (load_nats.cpp) ------------------------------------------------------------------
   void read_nats(const YAML::Node& node, NatsConfig& nats);
   void read_nats_tls(const YAML::Node& tls, NatsConfig& nats);
@@ -128,6 +157,7 @@ class Loader {
 
   std::string file_;
   std::vector<Problem> problems_;
+  const Config* config_ = nullptr;  // the config being loaded (calendars read before statuses)
 };
 
 }  // namespace orderwatch::sla::detail

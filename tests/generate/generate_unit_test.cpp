@@ -382,6 +382,27 @@ TEST(Cli, BadConfigFailsLikeCheck) {
   EXPECT_FALSE(fs::exists(dir / "out"));
 }
 
+// Until the tracker and the renderers handle calendar statuses, check accepts them and generate
+// refuses them by name (rather than rendering wall-clock rules for a business-hours SLA).
+TEST(Cli, CalendarStatusesAreCheckedButNotYetGenerated) {
+  const fs::path dir = fresh_out_dir("calendar");
+  const fs::path config = dir / "calendar.yaml";
+  write_text(config,
+             "service: s\nnats: {subject: a}\n"
+             "calendars:\n  office: {timezone: Europe/Berlin, hours: {mon-fri: \"09:00-18:00\"}}\n"
+             "statuses:\n  - {name: Review, calendar: office, sla: 4h}\n");
+  auto result = run(cli("check --config " + shell_quote(config.string())));
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  result = run(cli("generate --config " + shell_quote(config.string()) + " --out " +
+                   shell_quote((dir / "out").string())));
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.output.find("calendar.yaml: statuses[0].calendar: orderwatch generate does "
+                               "not support calendar statuses yet"),
+            std::string::npos)
+      << result.output;
+  EXPECT_FALSE(fs::exists(dir / "out"));
+}
+
 TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(run(cli("generate --config /nonexistent/sla.yaml --out /tmp/x")).exit_code, 2);
   EXPECT_EQ(run(cli("generate --config " + shell_quote(example_path("sla").string()))).exit_code,

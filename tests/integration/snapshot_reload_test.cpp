@@ -326,5 +326,38 @@ TEST_F(SnapshotServeTest, ReloadAppliesAGoodFileAtOnceAndKeepsTheOldConfigOnABad
   EXPECT_EQ(ex.process().stop(SIGTERM, seconds(15)), 0) << ex.process().log();
 }
 
+// Calendar statuses pass `orderwatch check` but the tracker does not judge them yet: serve
+// refuses them at start and at a reload (keeping the running config), by name, rather than
+// judging a business-hours SLA on the wall clock.
+const char* kCalendarConfig = R"(service: itest
+nats: {url: "nats://127.0.0.1:1", subject: "orders.status.>"}
+calendars:
+  office: {timezone: Europe/Berlin, hours: {mon-fri: "09:00-18:00"}}
+statuses:
+  - {name: Placed, sla: 3m}
+  - {name: Review, calendar: office, sla: 4h}
+  - {name: Delivered, terminal: true}
+)";
+
+TEST_F(SnapshotServeTest, CalendarStatusesAreRefusedAtStartAndAtAReload) {
+  const std::string refusal =
+      "statuses[1].calendar: orderwatch serve does not support calendar statuses yet";
+  const std::string calendar_config = dir_.write("calendar.yaml", kCalendarConfig);
+  const auto start =
+      run(shell_quote(orderwatch_bin()) + " serve --config " + shell_quote(calendar_config) +
+          " --nats-url " + shell_quote(nats_.url()) + " --listen 127.0.0.1:0");
+  EXPECT_EQ(start.exit_code, 1) << start.output;
+  EXPECT_NE(start.output.find(refusal), std::string::npos) << start.output;
+
+  Exporter ex(dir_, nats_.url(), config_, snapshot_, "calendar.log", {"--web.enable-lifecycle"});
+  ASSERT_TRUE(ex.ready()) << ex.process().log();
+  write_file(config_, kCalendarConfig);
+  const auto r = http_request(ex.port(), "POST", "/-/reload");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find(refusal), std::string::npos) << r.body;
+  EXPECT_EQ(ex.scrape()["orderwatch_config_last_reload_successful"], 0);
+  EXPECT_EQ(ex.process().stop(SIGTERM, seconds(15)), 0) << ex.process().log();
+}
+
 }  // namespace
 }  // namespace orderwatch::testing

@@ -3,15 +3,19 @@
 //
 // A Config is built only by sla::load_file / sla::load_string (loader.h), which reject any
 // invalid input, so code holding a Config may rely on the invariants documented here.
-// Plain value types: safe to share read-only between threads.
+// Plain value types (and immutable, thread-safe calendars): safe to share read-only between
+// threads.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "orderwatch/calendar/calendar.h"
 
 namespace orderwatch::sla {
 
@@ -22,7 +26,10 @@ using Duration = std::chrono::milliseconds;
 // this tier. tiers[0] is the base SLA (severity "warning" unless set); later tiers are
 // escalations with strictly increasing `after` and distinct severities.
 struct Tier {
+  // Wall clock: time since entry. A calendar status: open time since entry. A cut-off status:
+  // 0 (its tiers are the due instant and `late_by` of open time past it).
   Duration after{0};
+  Duration late_by{0};   // a cut-off status's escalation: open time past the due instant
   std::string severity;  // e.g. warning, page, critical
   std::string team;      // owning team for routing; empty = the config's default team
 };
@@ -31,6 +38,21 @@ struct Status {
   std::string name;
   bool terminal = false;    // terminal statuses have no tiers
   std::vector<Tier> tiers;  // empty for terminal statuses and statuses without an SLA
+  // The business calendar (a name in Config::calendars) its deadlines count in; empty: the
+  // wall clock, today's meaning exactly. With `cutoff`, tiers[0] is the due instant (after and
+  // late_by 0) and later tiers have late_by > 0, increasing.
+  std::string calendar;
+  std::optional<calendar::CutoffRule> cutoff;
+};
+
+// A business calendar of the `calendars:` section. Its spec holds the holidays of the list and
+// of holidays_file, merged. `calendar` is built from the spec by the loader (never null).
+struct CalendarConfig {
+  std::string name;
+  calendar::CalendarSpec spec;
+  std::string holidays_file;  // as written; read relative to the config file's directory
+  bool page_when_closed = false;
+  std::shared_ptr<const calendar::Calendar> calendar;
 };
 
 // How many dimensions a config may have (event.dimensions); the decoder, the tracker and the
@@ -191,7 +213,8 @@ struct Config {
   std::string metric_prefix = "order";
   NatsConfig nats;
   EventConfig event;
-  std::vector<Status> statuses;  // in workflow order; names unique
+  std::vector<Status> statuses;           // in workflow order; names unique
+  std::vector<CalendarConfig> calendars;  // file order; names unique; each status's calendar
   Turnaround turnaround;
   Alerting alerting;
   Retention retention;
@@ -200,6 +223,8 @@ struct Config {
 
   // Index of the status with this name, or -1.
   int status_index(std::string_view name) const;
+  // The calendar with this name, or null.
+  const CalendarConfig* find_calendar(std::string_view name) const;
 };
 
 // "1h30m", "15m", "90s" -> canonical Prometheus-style text: largest units first, no zero
