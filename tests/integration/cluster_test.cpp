@@ -325,7 +325,9 @@ std::string jetstream_config(const std::string& durable, const std::string& url)
   return "service: clustertest\nnats:\n  url: \"" + url +
          "\"\n  subject: orders.status.>\n  jetstream: {stream: ORDERS, durable: " + durable +
          ", ack_wait: 2s, max_ack_pending: 4096, max_deliver: 3, nak_delay: 100ms}\nevent:\n  "
-         "dimensions: [{field: region, "
+         // The stream consumed, W follows the wall clock a second later (not 30s): the counts
+         // compared are those of a caught-up exporter.
+         "idle_timeout: 1s\n  dimensions: [{field: region, "
          "max_values: 50}]\n" +
          kStatuses;
 }
@@ -426,11 +428,19 @@ class NatsClusterTest : public ::testing::Test {
         << reference.log();
     phase("reference consumed");
     std::map<std::string, double> got, want;
+    // Both caught up (W at the wall clock: lag under a minute, where the shop's events end a
+    // day ago), then equal.
+    const auto caught_up = [](const std::map<std::string, double>& m) {
+      const auto lag = m.find("orderwatch_watermark_lag_seconds");
+      return lag != m.end() && lag->second < 60;
+    };
     const bool equal = wait_until(
         [&] {
-          want = order_counts(reference.scrape());
-          got = order_counts(a.scrape());
-          return !want.empty() && got == want;
+          const auto r = reference.scrape();
+          const auto m = a.scrape();
+          want = order_counts(r);
+          got = order_counts(m);
+          return caught_up(r) && caught_up(m) && !want.empty() && got == want;
         },
         seconds(30));
     EXPECT_TRUE(equal) << "counts differ from the reference:\n" << diff(got, want) << a.log();
