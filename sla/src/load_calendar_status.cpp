@@ -162,21 +162,7 @@ void Loader::read_late_escalations(const YAML::Node& list, const std::string& pa
     } else if (!node["after"]) {
       add(node, p, "missing required key \"late_by\"");
     }
-    if (auto v = node["severity"]) {
-      tier.severity = severity(v, join(p, "severity"));
-      for (const auto& t : st.tiers) {
-        if (!tier.severity.empty() && t.severity == tier.severity) {
-          add(v, join(p, "severity"),
-              "severity " + quote(tier.severity) + " is already used by another tier of " +
-                  quote(st.name));
-          break;
-        }
-      }
-    } else {
-      add(node, p, "missing required key \"severity\"");
-    }
-    if (auto v = node["team"]) tier.team = scalar(v, join(p, "team"));
-    st.tiers.push_back(tier);
+    add_tier(node, p, std::move(tier), st);
   }
 }
 

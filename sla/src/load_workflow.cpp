@@ -103,6 +103,26 @@ std::string Loader::severity(const YAML::Node& node, const std::string& path) {
   return s;
 }
 
+// The rest of an escalation, whatever its timing key: its severity (unique in the status) and
+// team; then it joins the status's tiers.
+void Loader::add_tier(const YAML::Node& node, const std::string& p, Tier tier, Status& st) {
+  if (auto v = node["severity"]) {
+    tier.severity = severity(v, join(p, "severity"));
+    for (const auto& t : st.tiers) {
+      if (!tier.severity.empty() && t.severity == tier.severity) {
+        add(v, join(p, "severity"),
+            "severity " + quote(tier.severity) + " is already used by another tier of " +
+                quote(st.name));
+        break;
+      }
+    }
+  } else {
+    add(node, p, "missing required key \"severity\"");
+  }
+  if (auto v = node["team"]) tier.team = scalar(v, join(p, "team"));
+  st.tiers.push_back(std::move(tier));
+}
+
 void Loader::read_escalations(const YAML::Node& list, const std::string& path, Status& st) {
   if (!list.IsSequence()) {
     add(list, path, "expected a list of {after, severity, team}");
@@ -127,21 +147,7 @@ void Loader::read_escalations(const YAML::Node& list, const std::string& path, S
     } else {
       add(node, p, "missing required key \"after\"");
     }
-    if (auto v = node["severity"]) {
-      tier.severity = severity(v, join(p, "severity"));
-      for (const auto& t : st.tiers) {
-        if (!tier.severity.empty() && t.severity == tier.severity) {
-          add(v, join(p, "severity"),
-              "severity " + quote(tier.severity) + " is already used by another tier of " +
-                  quote(st.name));
-          break;
-        }
-      }
-    } else {
-      add(node, p, "missing required key \"severity\"");
-    }
-    if (auto v = node["team"]) tier.team = scalar(v, join(p, "team"));
-    st.tiers.push_back(tier);
+    add_tier(node, p, std::move(tier), st);
   }
 }
 

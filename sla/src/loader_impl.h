@@ -105,6 +105,8 @@ class Loader {
   Status read_status(const YAML::Node& node, const std::string& path, std::set<std::string>& seen);
   std::string severity(const YAML::Node& node, const std::string& path);
   void read_escalations(const YAML::Node& list, const std::string& path, Status& st);
+  // An escalation's severity and team, then the tier joins st.tiers (both escalation kinds).
+  void add_tier(const YAML::Node& node, const std::string& p, Tier tier, Status& st);
   void read_event(const YAML::Node& node, EventConfig& ev);
   // A dead-letter subject the order subscription matches would feed rejects back forever.
   void check_dead_letter(const YAML::Node& event, const Config& cfg);

@@ -9,9 +9,14 @@
 
 #include "orderwatch/sla/calendars.h"
 #include "orderwatch/sla/loader.h"
+#include "problems.h"
 
 namespace orderwatch::sla {
 namespace {
+
+using test::expect_one;
+using test::problems_of;
+using test::replace;
 
 const std::string kBase = R"(version: 1
 service: checkout
@@ -41,33 +46,6 @@ statuses:
     escalations: [{late_by: 2h, severity: page}]
   - {name: Delivered, terminal: true}
 )";
-
-std::vector<Problem> problems_of(const std::string& yaml) {
-  try {
-    load_string(yaml, "sla.yaml");
-  } catch (const ConfigError& e) {
-    return e.problems();
-  }
-  return {};
-}
-
-std::string replace(std::string text, const std::string& from, const std::string& to) {
-  auto pos = text.find(from);
-  EXPECT_NE(pos, std::string::npos) << from;
-  if (pos != std::string::npos) text.replace(pos, from.size(), to);
-  return text;
-}
-
-void expect_one(const std::string& yaml, int line, int column, const std::string& path,
-                const std::string& message) {
-  auto problems = problems_of(yaml);
-  ASSERT_EQ(problems.size(), 1u) << (problems.empty() ? "no problem"
-                                                      : problems[0].to_string() + " (+more)");
-  EXPECT_EQ(problems[0].line, line) << problems[0].to_string();
-  EXPECT_EQ(problems[0].column, column) << problems[0].to_string();
-  EXPECT_EQ(problems[0].path, path);
-  EXPECT_NE(problems[0].message.find(message), std::string::npos) << problems[0].message;
-}
 
 constexpr std::int64_t kHour = 3'600'000;
 

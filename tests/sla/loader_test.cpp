@@ -1,5 +1,6 @@
 // Every validation rule of the SLA config, with the location it is reported at.
 #include "orderwatch/sla/loader.h"
+#include "problems.h"
 
 #include <gtest/gtest.h>
 
@@ -7,6 +8,10 @@
 
 namespace orderwatch::sla {
 namespace {
+
+using test::expect_one;
+using test::problems_of;
+using test::replace;
 
 // A valid config; tests replace one line (by its marker) to break one rule.
 const std::string kBase = R"(version: 1
@@ -25,34 +30,6 @@ statuses:
   - {name: Delivered, terminal: true}
 turnaround: {sla: 72h, objective: 99.5, window: 28d}
 )";
-
-std::vector<Problem> problems_of(const std::string& yaml) {
-  try {
-    load_string(yaml, "sla.yaml");
-  } catch (const ConfigError& e) {
-    return e.problems();
-  }
-  return {};
-}
-
-std::string replace(std::string text, const std::string& from, const std::string& to) {
-  auto pos = text.find(from);
-  EXPECT_NE(pos, std::string::npos) << from;
-  if (pos != std::string::npos) text.replace(pos, from.size(), to);
-  return text;
-}
-
-// Expects exactly one problem, at line:column, whose path and message contain the given text.
-void expect_one(const std::string& yaml, int line, int column, const std::string& path,
-                const std::string& message) {
-  auto problems = problems_of(yaml);
-  ASSERT_EQ(problems.size(), 1u) << (problems.empty() ? "no problem"
-                                                      : problems[0].to_string() + " (+more)");
-  EXPECT_EQ(problems[0].line, line) << problems[0].to_string();
-  EXPECT_EQ(problems[0].column, column) << problems[0].to_string();
-  EXPECT_EQ(problems[0].path, path);
-  EXPECT_NE(problems[0].message.find(message), std::string::npos) << problems[0].message;
-}
 
 TEST(Loader, ValidConfigLoadsWithDefaults) {
   Config c = load_string(kBase);
