@@ -253,12 +253,15 @@ void NatsSource::on_connected(natsConnection* conn, void* self) {
 
 void NatsSource::on_disconnected(natsConnection*, void* self) {
   auto* source = static_cast<NatsSource*>(self);
-  if (source->stats_.nats_connected.exchange(false)) {
+  // The client's callbacks come one at a time, so load-then-store does not race itself.
+  if (source->stats_.nats_connected.load()) {
     // Core NATS: what is published from now until the reconnect is lost for us. Not a gap
-    // when we close the connection ourselves (shutdown).
+    // when we close the connection ourselves (shutdown). The gap opens before the gauge
+    // drops: a scrape that sees orderwatch_nats_connected 0 also sees the gap.
     if (source->core_ && !source->closing_) {
       source->stats_.gaps.begin(GapCause::kDisconnect, source->service_.now_ms());
     }
+    source->stats_.nats_connected = false;
     std::string server;
     {
       std::lock_guard lock(source->server_mu_);
@@ -272,9 +275,11 @@ void NatsSource::on_disconnected(natsConnection*, void* self) {
 
 void NatsSource::on_reconnected(natsConnection* conn, void* self) {
   auto* source = static_cast<NatsSource*>(self);
-  source->stats_.nats_connected = true;
-  ++source->stats_.nats_reconnects;
+  // The gap closes before the gauge rises: a scrape that sees the connection back sees
+  // the gap's end too.
   source->stats_.gaps.end(GapCause::kDisconnect, source->service_.now_ms());
+  ++source->stats_.nats_reconnects;
+  source->stats_.nats_connected = true;
   source->connect_failures_.connected();
   log::info("nats", "reconnected to " + source->note_server(conn));
 }
