@@ -51,6 +51,7 @@ inline constexpr std::string_view kReason = "reason";
 inline constexpr std::string_view kVersion = "version";
 inline constexpr std::string_view kAction = "action";
 inline constexpr std::string_view kCause = "cause";
+inline constexpr std::string_view kCalendar = "calendar";
 }  // namespace label
 
 // One metric family of /metrics.
@@ -124,6 +125,23 @@ inline constexpr MetricSpec kSlaBreachesTotal{
     .type = MetricType::kCounter,
     .help = "Stays that ran past an SLA tier, counted once per stay per tier.",
     .labels = {label::kStatus, label::kSeverity}};
+// Every status with an SLA: stays that ended before their first tier's deadline. With the
+// breaches of that tier, the "share within SLA" of a calendar or cut-off status.
+inline constexpr MetricSpec kSlaMetTotal{
+    .name = "sla_met_total",
+    .type = MetricType::kCounter,
+    .help = "Stays that ended before their first SLA tier's deadline.",
+    .labels = {label::kStatus}};
+// Calendar statuses only: the open (business) time a stay spent, its tiers' open times as
+// bucket bounds; cut-off statuses: open time from entry to leaving.
+inline constexpr MetricSpec kStatusOpenDurationSeconds{
+    .name = "status_open_duration_seconds",
+    .type = MetricType::kHistogram,
+    .help =
+        "Open time of the status's business calendar that orders spent in a calendar "
+        "status, observed when they leave it.",
+    .labels = {label::kStatus},
+    .dimensions = true};
 inline constexpr MetricSpec kTransitionsTotal{.name = "transitions_total",
                                               .type = MetricType::kCounter,
                                               .help = "Status changes of tracked orders.",
@@ -146,8 +164,9 @@ inline constexpr MetricSpec kEventsRejectedTotal{.name = "events_rejected_total"
 inline constexpr std::array kAll = {
     kStatusDurationSeconds, kInStatus,           kOverdue,
     kOverdueAcknowledged,   kAgeSeconds,         kStatusOldestEnteredTimestampSeconds,
-    kSlaBreachesTotal,      kTransitionsTotal,   kTurnaroundSeconds,
-    kEventsTotal,           kEventsRejectedTotal};
+    kSlaBreachesTotal,      kSlaMetTotal,        kStatusOpenDurationSeconds,
+    kTransitionsTotal,      kTurnaroundSeconds,  kEventsTotal,
+    kEventsRejectedTotal};
 }  // namespace order
 
 // Self-metrics: the exporter's own health, under `orderwatch_` whatever the metric_prefix
@@ -212,6 +231,12 @@ inline constexpr MetricSpec kWatermarkTimestampSeconds =
 inline constexpr MetricSpec kWatermarkLagSeconds =
     gauge("orderwatch_watermark_lag_seconds",
           "How far the watermark trails the wall clock (never negative).");
+
+// Business calendars (calendars:): whether each is open now, by the wall clock.
+inline constexpr MetricSpec kCalendarOpen =
+    gauge("orderwatch_calendar_open",
+          "1 while the business calendar is open (its hours, not a holiday), by the wall clock.",
+          label::kCalendar);
 
 // The ingest room's (metrics::IngestCollector).
 inline constexpr MetricSpec kNatsConnected =
@@ -291,6 +316,7 @@ inline constexpr std::array kAll = {kBuildInfo,
                                     kSnapshotFailuresTotal,
                                     kWatermarkTimestampSeconds,
                                     kWatermarkLagSeconds,
+                                    kCalendarOpen,
                                     kNatsConnected,
                                     kNatsReconnectsTotal,
                                     kNatsSlowConsumerTotal,
