@@ -5,10 +5,14 @@
 //                                        doing the same bookkeeping without the deadline index
 //   BM_TickNothingCrossing / BM_ScanOverdue   one deadline tick at 10,000,000 orders when no
 //                                        order crosses, vs. the full scan it replaces
+//   BM_TickCalendarVsWallClock           ticks at 1,000,000 orders with ~139 crossing each,
+//                                        business-hours SLA vs the same wall-clock SLA
 //   BM_RenderMetrics/0, /1000, /10000000 Collect()+text rendering with 0, 1k and 10M orders
 //                                        (the age gauge histogram included): flat in orders
 #include <benchmark/benchmark.h>
 
+#include <ctime>
+#include <memory>
 #include <unordered_map>
 
 #include "orderwatch/metrics/collector.h"
@@ -189,6 +193,86 @@ void BM_ScanOverdue(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_ScanOverdue)->Iterations(20)->Unit(benchmark::kMicrosecond);
+
+// The same 1,000,000 orders and the same ticks under a wall-clock SLA and a business-hours one
+// (issue 24: the calendar tick must cost at most 1.5x the wall clock's). Orders enter Review
+// on Monday 2026-12-07 between 09:00 and 11:00 Berlin (the calendar is open Mon-Fri
+// 09:00-18:00), SLA 4h and an 8h escalation either way; ticks advance W one second at a time
+// from 13:00, so the same ~139 orders cross the first tier at each tick in both trackers (open
+// time equals wall time within the open day). Each iteration ticks both once, timed by this
+// thread's CPU clock, so the machine's drift hits both alike; the counters give each tick's
+// mean cost and their ratio.
+constexpr std::int64_t kMon0900Berlin = 1'796'630'400'000;
+const char* kTickConfig = R"(service: bench
+nats: {subject: "orders.>"}
+event: {idle_timeout: 1ms}
+calendars:
+  office: {timezone: Europe/Berlin, hours: {mon-fri: "09:00-18:00"}}
+statuses:
+  - {name: Placed, sla: 15m}
+  - name: Review
+    sla: 4h
+    escalations: [{after: 8h, severity: page}]
+  - name: ReviewOffice
+    calendar: office
+    sla: 4h
+    escalations: [{after: 8h, severity: page}]
+  - {name: Delivered, terminal: true}
+)";
+
+std::unique_ptr<tracking::OrderTracker> review_tracker(std::uint8_t status) {
+  static const sla::Config config = sla::load_string(kTickConfig);
+  auto t = std::make_unique<tracking::OrderTracker>(config);
+  t->reserve(1'000'000);
+  std::mt19937_64 rng(5);
+  const std::int64_t span = 2 * 3'600'000;
+  for (std::size_t i = 0; i < 1'000'000; ++i) {
+    const std::string id = random_id(rng) + std::to_string(i % 7);
+    events::Event e;
+    e.id = id;
+    e.status = status;
+    e.time_ms = kMon0900Berlin + static_cast<std::int64_t>(i) * span / 1'000'000;
+    t->apply(e, e.time_ms);
+  }
+  return t;
+}
+
+std::int64_t thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+void BM_TickCalendarVsWallClock(benchmark::State& state) {
+  const auto wall = review_tracker(1);
+  const auto office = review_tracker(2);
+  std::int64_t now = kMon0900Berlin + 4 * 3'600'000;  // 13:00: nothing crossed yet
+  wall->tick(now);
+  office->tick(now);
+  std::int64_t wall_ns = 0, office_ns = 0;
+  for (auto _ : state) {
+    now += 1000;
+    const std::int64_t t0 = thread_cpu_ns();
+    wall->tick(now);
+    const std::int64_t t1 = thread_cpu_ns();
+    office->tick(now);
+    office_ns += thread_cpu_ns() - t1;
+    wall_ns += t1 - t0;
+  }
+  const auto n = static_cast<double>(state.iterations());
+  state.counters["wall_us"] = static_cast<double>(wall_ns) / n / 1000.0;
+  state.counters["calendar_us"] = static_cast<double>(office_ns) / n / 1000.0;
+  state.counters["ratio"] = static_cast<double>(office_ns) / static_cast<double>(wall_ns);
+  tracking::TrackerSnapshot a, b;
+  wall->snapshot(a);
+  office->snapshot(b);
+  // Both judged the same orders overdue: the comparison is like for like.
+  if (a.breaches[1][0] != b.breaches[2][0] || a.breaches[1][0] == 0) {
+    state.SkipWithError("the two trackers disagree on the breaches");
+  }
+  state.counters["crossed_per_tick"] = static_cast<double>(b.breaches[2][0]) / n;
+}
+BENCHMARK(BM_TickCalendarVsWallClock)->Iterations(7000)->Unit(benchmark::kMicrosecond);
 
 void BM_RenderMetrics(benchmark::State& state) {
   const auto orders = static_cast<std::size_t>(state.range(0));
