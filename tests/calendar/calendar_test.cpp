@@ -152,6 +152,15 @@ std::vector<std::string> messages(CalendarSpec spec) {
   return out;
 }
 
+TEST(Calendar, FormatsInstantsInItsLocalTimeWithTheOffset) {
+  const auto berlin = kOffice();
+  EXPECT_EQ(berlin->format_local(1'796'643'000'000), "2026-12-07T12:30:00+01:00");      // CET
+  EXPECT_EQ(berlin->format_local(1'781'001'000'250), "2026-06-09T12:30:00.250+02:00");  // CEST
+  const auto ny = make(weekdays("America/New_York", {r("09:00-17:00")}));
+  EXPECT_EQ(ny->format_local(1'796'643'000'000), "2026-12-07T06:30:00-05:00");
+  EXPECT_EQ(ny->format_local(0), "1969-12-31T19:00:00-05:00");
+}
+
 TEST(CalendarSpec, RefusesBadZonesRangesHolidaysAndAnEmptyWeek) {
   auto spec = weekdays("Europe/Berlin", {r("09:00-18:00")});
   spec.timezone = "Mars/Olympus";

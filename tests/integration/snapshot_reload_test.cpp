@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <ctime>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -326,36 +327,72 @@ TEST_F(SnapshotServeTest, ReloadAppliesAGoodFileAtOnceAndKeepsTheOldConfigOnABad
   EXPECT_EQ(ex.process().stop(SIGTERM, seconds(15)), 0) << ex.process().log();
 }
 
-// Calendar statuses pass `orderwatch check` but the tracker does not judge them yet: serve
-// refuses them at start and at a reload (keeping the running config), by name, rather than
-// judging a business-hours SLA on the wall clock.
+// A calendar's holidays_file is re-read at a reload and every tracked order re-judged: an order
+// two hours into a 1h open-time SLA on an always-open UTC calendar is overdue; once today and
+// yesterday (UTC) are holidays in the file, it has had no open time and is not (the breach
+// already counted stays counted).
 const char* kCalendarConfig = R"(service: itest
 nats: {url: "nats://127.0.0.1:1", subject: "orders.status.>"}
+event: {idle_timeout: 1s}
 calendars:
-  office: {timezone: Europe/Berlin, hours: {mon-fri: "09:00-18:00"}}
+  always:
+    timezone: UTC
+    hours: {mon-sun: "00:00-24:00"}
+    holidays_file: holidays.ics
 statuses:
   - {name: Placed, sla: 3m}
-  - {name: Review, calendar: office, sla: 4h}
+  - {name: Review, calendar: always, sla: 1h}
   - {name: Delivered, terminal: true}
 )";
 
-TEST_F(SnapshotServeTest, CalendarStatusesAreRefusedAtStartAndAtAReload) {
-  const std::string refusal =
-      "statuses[1].calendar: orderwatch serve does not support calendar statuses yet";
-  const std::string calendar_config = dir_.write("calendar.yaml", kCalendarConfig);
-  const auto start =
-      run(shell_quote(orderwatch_bin()) + " serve --config " + shell_quote(calendar_config) +
-          " --nats-url " + shell_quote(nats_.url()) + " --listen 127.0.0.1:0");
-  EXPECT_EQ(start.exit_code, 1) << start.output;
-  EXPECT_NE(start.output.find(refusal), std::string::npos) << start.output;
+std::string ics_of(const std::vector<std::int64_t>& days_ms) {
+  std::string ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//orderwatch//test//EN\r\n";
+  int uid = 0;
+  for (const std::int64_t ms : days_ms) {
+    const std::time_t t = ms / 1000;
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char date[16];
+    std::strftime(date, sizeof date, "%Y%m%d", &tm);
+    ics += "BEGIN:VEVENT\r\nUID:" + std::to_string(++uid) +
+           "@test\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;VALUE=DATE:" + date +
+           "\r\nSUMMARY:closed\r\nEND:VEVENT\r\n";
+  }
+  return ics + "END:VCALENDAR\r\n";
+}
 
+TEST_F(SnapshotServeTest, AReloadRereadsTheHolidaysFileAndRejudgesTrackedOrders) {
+  const std::int64_t t0 = unix_now_ms();
+  constexpr std::int64_t kDay = 24 * 60 * kMin;
+  dir_.write("holidays.ics", ics_of({t0 - 30 * kDay}));  // a month ago: nothing changes
+  write_file(config_, kCalendarConfig);
   Exporter ex(dir_, nats_.url(), config_, snapshot_, "calendar.log", {"--web.enable-lifecycle"});
   ASSERT_TRUE(ex.ready()) << ex.process().log();
-  write_file(config_, kCalendarConfig);
+  {
+    NatsPublisher pub(nats_.url());
+    pub.event("r1", "Review", t0 - 120 * kMin);
+    pub.flush();
+  }
+  const char* overdue = R"(order_overdue{status="Review",severity="warning"})";
+  ex.scrape_when(overdue, 1);  // once the quiet producer lets W follow the wall clock
+
+  dir_.write("holidays.ics", ics_of({t0 - kDay, t0}));
   const auto r = http_request(ex.port(), "POST", "/-/reload");
-  EXPECT_EQ(r.status, 400);
-  EXPECT_NE(r.body.find(refusal), std::string::npos) << r.body;
+  EXPECT_EQ(r.status, 200) << r.body;
+  auto m = ex.scrape_when(overdue, 0);
+  EXPECT_EQ(m.at(R"(order_sla_breaches_total{status="Review",severity="warning"})"), 1);
+  EXPECT_EQ(m.at("orderwatch_config_last_reload_successful"), 1);
+  EXPECT_EQ(m.at(R"(orderwatch_calendar_open{calendar="always"})"), 0) << "today is a holiday";
+  const HttpResult order = http_get(ex.port(), "/api/v1/orders/r1");
+  EXPECT_NE(order.body.find(R"("calendar":"always")"), std::string::npos) << order.body;
+  EXPECT_NE(order.body.find(R"("open_seconds_to_deadline":3600.0)"), std::string::npos)
+      << order.body;
+
+  // An unreadable holidays file is a bad reload: the running calendars stay.
+  dir_.write("holidays.ics", "not an iCalendar file");
+  EXPECT_EQ(http_request(ex.port(), "POST", "/-/reload").status, 400);
   EXPECT_EQ(ex.scrape()["orderwatch_config_last_reload_successful"], 0);
+  EXPECT_EQ(ex.scrape()[overdue], 0);
   EXPECT_EQ(ex.process().stop(SIGTERM, seconds(15)), 0) << ex.process().log();
 }
 
