@@ -98,7 +98,7 @@ void emit_time_entry(YAML::Emitter& out, const detail::TimeEntry& entry) {
 
 // The calendars' open hours and holidays; nothing when no alert routes by a calendar.
 void emit_time_intervals(YAML::Emitter& out, const sla::Config& config) {
-  const auto intervals = detail::time_intervals(config);
+  const auto intervals = detail::time_intervals(config, detail::Writer::kAlertmanagerYml);
   if (intervals.empty()) return;
   out << YAML::Key << "time_intervals" << YAML::Value << YAML::BeginSeq;
   for (const auto& interval : intervals) {
@@ -146,7 +146,7 @@ void emit_top_route(YAML::Emitter& out, const sla::Config& config) {
   out << YAML::Key << "repeat_interval" << YAML::Value
       << sla::format_duration(alerting.repeat_interval);
   out << YAML::Key << "routes" << YAML::Value << YAML::BeginSeq;
-  emit_route(out, detail::service_route(config));
+  emit_route(out, detail::service_route(config, detail::Writer::kAlertmanagerYml));
   out << YAML::EndSeq << YAML::EndMap;
 }
 

@@ -102,9 +102,9 @@ Route calendar_route(const sla::Config& config, const sla::CalendarConfig& calen
 
 // Alerts of this service enter one sub-route. Its children: first one per routed calendar,
 // matching only alerts with that calendar label, then alerting.routes in file order.
-Route service_route(const sla::Config& config) {
+Route service_route(const sla::Config& config, Writer writer) {
   Route route{fallback_receiver(config), {matcher("service", config.service)}, {}, {}, {}};
-  for (const auto* calendar : routed_calendars(config))
+  for (const auto* calendar : routed_calendars(config, writer))
     route.routes.push_back(calendar_route(config, *calendar));
   for (auto& child : configured_routes(config)) route.routes.push_back(std::move(child));
   return route;

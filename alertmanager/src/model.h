@@ -47,14 +47,23 @@ struct TimeInterval {
   std::vector<TimeEntry> entries;
 };
 
+// Which writer the model is for. alertmanager.yml takes any time zone (`location`, Alertmanager
+// 0.25+); prometheus-operator's AlertmanagerConfig CRD has no `location` (its intervals are UTC;
+// prometheus-operator issue #5512), so there only calendars in UTC are routed by their hours.
+enum class Writer { kAlertmanagerYml, kOperatorCrd };
+
 // The calendars whose alerts are routed by their open hours: every calendar of a status with
-// tiers, unless it has page_when_closed. File order.
-std::vector<const sla::CalendarConfig*> routed_calendars(const sla::Config& config);
+// tiers, unless it has page_when_closed (or, for the CRD, is not in UTC). File order.
+std::vector<const sla::CalendarConfig*> routed_calendars(const sla::Config& config,
+                                                         Writer writer);
+// Calendars of alerting statuses that the CRD cannot route by their hours (not in UTC, and
+// without page_when_closed): the AlertmanagerConfig's header names them.
+std::vector<const sla::CalendarConfig*> unrouted_in_crd(const sla::Config& config);
 std::string open_interval_name(const sla::CalendarConfig& calendar);      // "<name>-open"
 std::string holidays_interval_name(const sla::CalendarConfig& calendar);  // "<name>-holidays"
 // For each routed calendar: its open hours (weekdays with the same ranges share an entry) and,
 // when it has holidays, its holidays (consecutive days of one month share an entry).
-std::vector<TimeInterval> time_intervals(const sla::Config& config);
+std::vector<TimeInterval> time_intervals(const sla::Config& config, Writer writer);
 
 struct InhibitRule {
   std::vector<Matcher> source;
@@ -68,8 +77,9 @@ std::string fallback_receiver(const sla::Config& config);
 // configures no default receiver.
 void emit_blackhole_receiver(YAML::Emitter& doc, const sla::Config& config);
 
-// Alerts of this service enter one route; its children are alerting.routes in file order.
-Route service_route(const sla::Config& config);
+// Alerts of this service enter one route; its children: a route per routed calendar (its
+// alerts, notified in its open hours only), then alerting.routes in file order.
+Route service_route(const sla::Config& config, Writer writer);
 
 std::vector<InhibitRule> inhibit_rules(const sla::Config& config);
 

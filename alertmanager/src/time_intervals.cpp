@@ -83,7 +83,10 @@ std::string holidays_interval_name(const sla::CalendarConfig& calendar) {
   return calendar.name + "-holidays";
 }
 
-std::vector<const sla::CalendarConfig*> routed_calendars(const sla::Config& config) {
+namespace {
+
+// Calendars with alerts (a status with tiers) that do not page when closed.
+std::vector<const sla::CalendarConfig*> calendars_with_hours(const sla::Config& config) {
   std::vector<const sla::CalendarConfig*> list;
   for (const auto& calendar : config.calendars) {
     if (calendar.page_when_closed) continue;
@@ -97,9 +100,33 @@ std::vector<const sla::CalendarConfig*> routed_calendars(const sla::Config& conf
   return list;
 }
 
-std::vector<TimeInterval> time_intervals(const sla::Config& config) {
+// Zone names of UTC itself (the tz database's aliases), where no `location` is needed.
+bool is_utc(const std::string& zone) {
+  static const std::array<const char*, 10> kUtc = {
+      "UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu",
+      "Etc/GMT", "GMT"};
+  return std::find(kUtc.begin(), kUtc.end(), zone) != kUtc.end();
+}
+
+}  // namespace
+
+std::vector<const sla::CalendarConfig*> routed_calendars(const sla::Config& config,
+                                                         Writer writer) {
+  auto list = calendars_with_hours(config);
+  if (writer == Writer::kOperatorCrd)
+    std::erase_if(list, [](const auto* c) { return !is_utc(c->calendar->spec().timezone); });
+  return list;
+}
+
+std::vector<const sla::CalendarConfig*> unrouted_in_crd(const sla::Config& config) {
+  auto list = calendars_with_hours(config);
+  std::erase_if(list, [](const auto* c) { return is_utc(c->calendar->spec().timezone); });
+  return list;
+}
+
+std::vector<TimeInterval> time_intervals(const sla::Config& config, Writer writer) {
   std::vector<TimeInterval> list;
-  for (const auto* calendar : routed_calendars(config)) {
+  for (const auto* calendar : routed_calendars(config, writer)) {
     list.push_back(open_interval(*calendar));
     if (!calendar->calendar->spec().holidays.empty()) list.push_back(holidays_interval(*calendar));
   }
