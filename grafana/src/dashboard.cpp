@@ -3,6 +3,8 @@
 // (sla/metrics.h) and the rules' records, laid out by panels.h. Called by cli's `generate`.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "orderwatch/grafana/grafana.h"
 #include "orderwatch/rules/names.h"
 #include "orderwatch/rules/rules.h"
@@ -102,6 +104,16 @@ void time_in_status_panel(DashboardBuilder& b, const Series& s, const sla::Statu
   }
   std::string title = "Time in " + status.name;
   std::string description = "Time orders spent in " + status.name + " before leaving it.";
+  if (!status.calendar.empty()) {
+    // Its deadlines count open time of the calendar (or a due time): no wall-clock line states
+    // them; the share within SLA panel (met / breached) does.
+    b.panel("timeseries", title + " (wall clock; calendar " + status.calendar + ")",
+            description + " Its SLA counts the open time of calendar " + status.calendar +
+                " (or a due time), so no wall-clock line marks it: see the share of stays "
+                "within SLA.",
+            queries, "s");
+    return;
+  }
   if (!status.tiers.empty()) {
     title += " (SLA " + sla::human_duration(status.tiers.front().after) + ")";
     description += " Lines mark the SLA tiers:";
@@ -115,6 +127,44 @@ void time_in_status_panel(DashboardBuilder& b, const Series& s, const sla::Statu
     lines.emplace_back(sla::seconds(status.tiers[i].after),
                        kTierColors[std::min<std::size_t>(i, 4)]);
   if (!lines.empty()) threshold_lines(panel, lines);
+}
+
+// Whether the calendar is open now (its hours, not a holiday), as the exporters report it.
+void calendar_state_panel(DashboardBuilder& b, const Series& s, const sla::CalendarConfig& cal) {
+  std::string statuses;
+  for (const auto& status : s.config.statuses) {
+    if (status.calendar == cal.name) statuses += (statuses.empty() ? "" : ", ") + status.name;
+  }
+  auto& panel = b.panel(
+      "stat", "Calendar " + cal.name,
+      "Whether business calendar " + cal.name + " (" + cal.spec.timezone +
+          ") is open now: its hours, not a holiday. Its open time is what the SLAs of " +
+          statuses + " count" + (cal.page_when_closed ? "." : "; their alerts notify only then."),
+      {{"max(" + sla::metric_name(s.config, self::kCalendarOpen) + "{" + s.job +
+            ",calendar=" + rules::promql_string(cal.name) + "})",
+        cal.name}},
+      "short", 6);
+  panel["options"]["graphMode"] = "none";
+  panel["fieldConfig"]["defaults"]["mappings"] = json::array(
+      {{{"type", "value"},
+        {"options",
+         {{"0", {{"text", "closed"}, {"color", "orange"}, {"index", 1}}},
+          {"1", {{"text", "open"}, {"color", "green"}, {"index", 0}}}}}}});
+}
+
+void time_in_status_row(DashboardBuilder& b, const Series& s) {
+  b.row("Time in status (" + quantile_names(" / ") + " against the SLA tiers)");
+  std::vector<std::string> shown;  // calendars whose state panel is drawn
+  for (const auto& status : s.config.statuses) {
+    if (status.terminal) continue;
+    time_in_status_panel(b, s, status);
+    // Next to the first of its statuses: whether the calendar is open now.
+    const auto* cal = s.config.find_calendar(status.calendar);
+    if (cal && std::find(shown.begin(), shown.end(), cal->name) == shown.end()) {
+      calendar_state_panel(b, s, *cal);
+      shown.push_back(cal->name);
+    }
+  }
 }
 
 void turnaround_panels(DashboardBuilder& b, const Series& s) {
@@ -248,10 +298,7 @@ json panels(const Series& s) {
   DashboardBuilder b;
   in_flight_row(b, s);
   console_row(b, s);
-  b.row("Time in status (" + quantile_names(" / ") + " against the SLA tiers)");
-  for (const auto& status : s.config.statuses) {
-    if (!status.terminal) time_in_status_panel(b, s, status);
-  }
+  time_in_status_row(b, s);
   b.row("Flow and turnaround");
   b.panel("timeseries", "Transitions per second", "Status changes, by from and to status.",
           {{rules::across_replicas({"from", "to"},
