@@ -13,11 +13,15 @@ constexpr std::array<const char*, 7> kWeekdays = {"monday", "tuesday",  "wednesd
                                                   "friday", "saturday", "sunday"};
 
 // Days (0 = Monday) as Alertmanager weekday ranges: runs of consecutive days become "a:b".
+// Alertmanager numbers the week from Sunday and refuses a range ending before it starts
+// ("monday:sunday"), so a run never reaches from another day into Sunday: "monday:saturday",
+// "sunday".
 std::vector<std::string> weekday_ranges(const std::vector<int>& days) {
+  constexpr int kSunday = 6;
   std::vector<std::string> ranges;
   for (std::size_t i = 0; i < days.size();) {
     std::size_t j = i;
-    while (j + 1 < days.size() && days[j + 1] == days[j] + 1) ++j;
+    while (j + 1 < days.size() && days[j + 1] == days[j] + 1 && days[j + 1] != kSunday) ++j;
     std::string range = kWeekdays[static_cast<std::size_t>(days[i])];
     if (j > i) range += std::string(":") + kWeekdays[static_cast<std::size_t>(days[j])];
     ranges.push_back(std::move(range));
