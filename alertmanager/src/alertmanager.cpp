@@ -83,8 +83,8 @@ void emit_time_entry(YAML::Emitter& out, const detail::TimeEntry& entry) {
   if (entry.first_day > 0) {
     std::string days = std::to_string(entry.first_day);
     if (entry.last_day != entry.first_day) days += ":" + std::to_string(entry.last_day);
-    out << YAML::Key << "days_of_month" << YAML::Value << YAML::Flow << YAML::BeginSeq
-        << Text{days} << YAML::EndSeq;
+    out << YAML::Key << "days_of_month" << YAML::Value << YAML::Flow << YAML::BeginSeq << Text{days}
+        << YAML::EndSeq;
   }
   if (entry.month > 0)
     out << YAML::Key << "months" << YAML::Value << YAML::Flow << YAML::BeginSeq

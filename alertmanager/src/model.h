@@ -32,7 +32,7 @@ struct Route {
 // One entry of a named time interval: a time is in it when every field set matches, in the
 // entry's location (an IANA zone; Alertmanager >= 0.25). Unset fields match any time.
 struct TimeEntry {
-  std::vector<std::string> weekdays;  // "monday:friday", "saturday"
+  std::vector<std::string> weekdays;                       // "monday:friday", "saturday"
   std::vector<std::pair<std::string, std::string>> times;  // start, end: "09:00", "24:00"
   unsigned first_day = 0;  // days_of_month first_day:last_day; 0 = any day
   unsigned last_day = 0;
@@ -54,8 +54,7 @@ enum class Writer { kAlertmanagerYml, kOperatorCrd };
 
 // The calendars whose alerts are routed by their open hours: every calendar of a status with
 // tiers, unless it has page_when_closed (or, for the CRD, is not in UTC). File order.
-std::vector<const sla::CalendarConfig*> routed_calendars(const sla::Config& config,
-                                                         Writer writer);
+std::vector<const sla::CalendarConfig*> routed_calendars(const sla::Config& config, Writer writer);
 // Calendars of alerting statuses that the CRD cannot route by their hours (not in UTC, and
 // without page_when_closed): the AlertmanagerConfig's header names them.
 std::vector<const sla::CalendarConfig*> unrouted_in_crd(const sla::Config& config);

@@ -94,11 +94,10 @@ std::vector<const sla::CalendarConfig*> calendars_with_hours(const sla::Config& 
   std::vector<const sla::CalendarConfig*> list;
   for (const auto& calendar : config.calendars) {
     if (calendar.page_when_closed) continue;
-    const bool alerts = std::any_of(config.statuses.begin(), config.statuses.end(),
-                                    [&](const sla::Status& status) {
-                                      return status.calendar == calendar.name &&
-                                             !status.tiers.empty();
-                                    });
+    const bool alerts =
+        std::any_of(config.statuses.begin(), config.statuses.end(), [&](const sla::Status& status) {
+          return status.calendar == calendar.name && !status.tiers.empty();
+        });
     if (alerts) list.push_back(&calendar);
   }
   return list;
@@ -106,16 +105,15 @@ std::vector<const sla::CalendarConfig*> calendars_with_hours(const sla::Config& 
 
 // Zone names of UTC itself (the tz database's aliases), where no `location` is needed.
 bool is_utc(const std::string& zone) {
-  static const std::array<const char*, 10> kUtc = {
-      "UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu",
-      "Etc/GMT", "GMT"};
+  static const std::array<const char*, 10> kUtc = {"UTC",           "Etc/UTC",   "Etc/UCT",  "UCT",
+                                                   "Etc/Universal", "Universal", "Etc/Zulu", "Zulu",
+                                                   "Etc/GMT",       "GMT"};
   return std::find(kUtc.begin(), kUtc.end(), zone) != kUtc.end();
 }
 
 }  // namespace
 
-std::vector<const sla::CalendarConfig*> routed_calendars(const sla::Config& config,
-                                                         Writer writer) {
+std::vector<const sla::CalendarConfig*> routed_calendars(const sla::Config& config, Writer writer) {
   auto list = calendars_with_hours(config);
   if (writer == Writer::kOperatorCrd)
     std::erase_if(list, [](const auto* c) { return !is_utc(c->calendar->spec().timezone); });

@@ -138,18 +138,18 @@ void calendar_state_panel(DashboardBuilder& b, const Series& s, const sla::Calen
   auto& panel = b.panel(
       "stat", "Calendar " + cal.name,
       "Whether business calendar " + cal.name + " (" + cal.spec.timezone +
-          ") is open now: its hours, not a holiday. Its open time is what the SLAs of " +
-          statuses + " count" + (cal.page_when_closed ? "." : "; their alerts notify only then."),
+          ") is open now: its hours, not a holiday. Its open time is what the SLAs of " + statuses +
+          " count" + (cal.page_when_closed ? "." : "; their alerts notify only then."),
       {{"max(" + sla::metric_name(s.config, self::kCalendarOpen) + "{" + s.job +
             ",calendar=" + rules::promql_string(cal.name) + "})",
         cal.name}},
       "short", 6);
   panel["options"]["graphMode"] = "none";
-  panel["fieldConfig"]["defaults"]["mappings"] = json::array(
-      {{{"type", "value"},
-        {"options",
-         {{"0", {{"text", "closed"}, {"color", "orange"}, {"index", 1}}},
-          {"1", {{"text", "open"}, {"color", "green"}, {"index", 0}}}}}}});
+  panel["fieldConfig"]["defaults"]["mappings"] =
+      json::array({{{"type", "value"},
+                    {"options",
+                     {{"0", {{"text", "closed"}, {"color", "orange"}, {"index", 1}}},
+                      {"1", {{"text", "open"}, {"color", "green"}, {"index", 0}}}}}}});
 }
 
 void time_in_status_row(DashboardBuilder& b, const Series& s) {

@@ -84,8 +84,8 @@ Labels meta_annotations(const sla::Config& config, const std::string& alert,
 
 std::string overdue_phrase(const sla::Status& status, const sla::Tier& tier) {
   if (status.cutoff) {
-    const std::string due = "past their due time (" + due_text(*status.cutoff) + ", calendar " +
-                            status.calendar + ")";
+    const std::string due =
+        "past their due time (" + due_text(*status.cutoff) + ", calendar " + status.calendar + ")";
     if (tier.late_by.count() == 0) return due;
     return "for more than " + sla::human_duration(tier.late_by) + " of open time " + due;
   }
@@ -116,10 +116,9 @@ Alert overdue_alert(const sla::Config& config, const sla::Status& status, const 
   // Alertmanager routes these by the calendar's open hours and holidays (alertmanager/).
   if (!status.calendar.empty()) alert.labels.emplace_back(sla::label::kCalendar, status.calendar);
   alert.phrase = overdue_phrase(status, tier);
-  alert.annotations = {
-      {"summary", service + ": orders stuck in " + status.name + " " + alert.phrase + " (" +
-                      tier.severity + " tier)"},
-      {"description", overdue_description_template(status.name, alert.phrase)}};
+  alert.annotations = {{"summary", service + ": orders stuck in " + status.name + " " +
+                                       alert.phrase + " (" + tier.severity + " tier)"},
+                       {"description", overdue_description_template(status.name, alert.phrase)}};
   if (auto link = runbook_link(config, alert.name, status.name, tier.severity); !link.empty())
     alert.annotations.emplace_back("runbook_url", link);
   if (auto link = dashboard_link(config, status.name); !link.empty())

@@ -58,8 +58,7 @@ constexpr RecordingInput kRecordingInputs[] = {{&kReplica0a, "0+22.5x10", "0+30x
 // counters: partitions 0 and 1 see 22.5 stays a minute meet the deadline and 7.5 breach it
 // (0.75 met), replica 0b (restarted) 15 met and none breached. Summing the replicas would give
 // 60 / 75 = 0.8.
-void calendar_within_sla_test(const sla::Config& config, const sla::Status& status,
-                              TestWriter& w) {
+void calendar_within_sla_test(const sla::Config& config, const sla::Status& status, TestWriter& w) {
   const std::string met = sla::metric_name(config, sla::order::kSlaMetTotal);
   const std::string breaches = sla::metric_name(config, sla::order::kSlaBreachesTotal);
   w.begin_group(status.name + " (calendar " + status.calendar +
@@ -183,11 +182,10 @@ void overdue_alert_test(const sla::Config& config, const Alert& alert, TestWrite
                   [](const auto& label) { return label.first == sla::label::kCalendar; });
   w.begin_group(alert.status + ", " + alert.tier->severity + " tier (" +
                 (calendar ? alert.phrase : sla::human_duration(alert.tier->after)) +
-                "): " + std::to_string(min_overdue) +
-                " overdue from 5m, fires at " + minutes_text(fires_at) + "; replica 0a gone at " +
-                minutes_text(replica_dies) + ", still firing at " + minutes_text(still_firing) +
-                "; all stale at " + minutes_text(gone) + ", resolves at " +
-                minutes_text(gone + keep_minutes));
+                "): " + std::to_string(min_overdue) + " overdue from 5m, fires at " +
+                minutes_text(fires_at) + "; replica 0a gone at " + minutes_text(replica_dies) +
+                ", still firing at " + minutes_text(still_firing) + "; all stale at " +
+                minutes_text(gone) + ", resolves at " + minutes_text(gone + keep_minutes));
   const std::string metric = sla::metric_name(config, sla::order::kOverdue);
   const Labels series_labels{{"status", alert.status}, {"severity", alert.tier->severity}};
   const Labels dims = w.dimension_labels();
@@ -200,10 +198,10 @@ void overdue_alert_test(const sla::Config& config, const Alert& alert, TestWrite
   w.expect_silent(alert.name, fires_at - 1);
   Labels annotations;
   for (const auto& [name, value] : alert.annotations) {
-    annotations.emplace_back(name, name == "description"
-                                       ? orders_have(min_overdue) + " been in " + alert.status +
-                                             " " + alert.phrase + "."
-                                       : expand(value, series_labels));
+    annotations.emplace_back(
+        name, name == "description"
+                  ? orders_have(min_overdue) + " been in " + alert.status + " " + alert.phrase + "."
+                  : expand(value, series_labels));
   }
   w.expect_firing(alert.name, fires_at, {{alert.labels, annotations}});
   w.expect_firing(alert.name, still_firing, {{alert.labels, annotations}});

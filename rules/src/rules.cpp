@@ -99,11 +99,11 @@ std::string calendar_within_sla(const sla::Config& config, const sla::Status& st
   const std::vector<std::string> by{"job", "status"};
   const std::string met =
       rate_sum(by, selector(sla::order::kSlaMetTotal, config, {{"status", status.name}}), "5m", {});
-  const std::string breaches = rate_sum(
-      by,
-      selector(sla::order::kSlaBreachesTotal, config,
-               {{"status", status.name}, {"severity", status.tiers.front().severity}}),
-      "5m", {});
+  const std::string breaches =
+      rate_sum(by,
+               selector(sla::order::kSlaBreachesTotal, config,
+                        {{"status", status.name}, {"severity", status.tiers.front().severity}}),
+               "5m", {});
   return met + " / (" + met + " + " + breaches + ")";
 }
 
@@ -125,8 +125,9 @@ RuleGroup recording_group(const sla::Config& config) {
     // Same value as the series' own label; it tells the per-status rules apart for
     // promtool's duplicate-rule lint.
     if (!status.calendar.empty()) {
-      group.records.push_back(
-          {status_within_sla_record(config), calendar_within_sla(config, status), {{"status", status.name}}});
+      group.records.push_back({status_within_sla_record(config),
+                               calendar_within_sla(config, status),
+                               {{"status", status.name}}});
       continue;
     }
     // The SLA is a bucket bound (metric contract), so this ratio is exact, not interpolated.

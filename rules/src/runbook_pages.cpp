@@ -89,18 +89,19 @@ std::string calendar_sentence(const sla::Config& config, const sla::Status& stat
   const sla::CalendarConfig* cal = config.find_calendar(status.calendar);
   if (!cal) return {};
   const auto& spec = cal->calendar->spec();
-  const std::string holidays = spec.holidays.empty() ? std::string()
-                               : spec.holidays.size() == 1
-                                   ? ", not on its holiday"
-                                   : ", not on its " + std::to_string(spec.holidays.size()) +
-                                         " holidays";
+  const std::string holidays =
+      spec.holidays.empty() ? std::string()
+      : spec.holidays.size() == 1
+          ? ", not on its holiday"
+          : ", not on its " + std::to_string(spec.holidays.size()) + " holidays";
   const std::string calendar_text =
       "calendar " + cal->name + " (" + spec.timezone + ": " + week_text(spec) + holidays + ")";
   std::string text = "The SLA of " + status.name + " counts open time of " + calendar_text;
   if (status.cutoff) {
     const auto& rule = *status.cutoff;
     text = status.name + " follows " + calendar_text + ": an order is due at " +
-           calendar::format_clock(rule.due) + " local on the day it entered on an open day before " +
+           calendar::format_clock(rule.due) +
+           " local on the day it entered on an open day before " +
            calendar::format_clock(rule.cutoff) + ", else on the next open day" +
            (rule.due_days > 0 ? ", plus " + std::to_string(rule.due_days) + " open days" : "");
   }
@@ -141,12 +142,12 @@ void overdue_sections(const sla::Config& config, const Alert& alert, RunbookPage
   const sla::Tier& tier = *alert.tier;
   const std::string& name = status.name;
   const std::string team = tier_team(config, tier);
-  Section meaning{name + ", " + tier.severity + " tier: " +
-                      (status.calendar.empty()
-                           ? "more than " + sla::human_duration(tier.after) + " in " + name
-                           : "in " + name + " " + alert.phrase),
-                  {},
-                  {}};
+  Section meaning{
+      name + ", " + tier.severity + " tier: " +
+          (status.calendar.empty() ? "more than " + sla::human_duration(tier.after) + " in " + name
+                                   : "in " + name + " " + alert.phrase),
+      {},
+      {}};
   meaning.paragraphs.push_back(
       {"Fires when at least " + orders(config.alerting.min_overdue) + " of " + config.service +
            (config.alerting.min_overdue == 1 ? " has" : " have") + " sat in " + name + " " +

@@ -37,7 +37,8 @@ class Webhook {
     std::vector<std::string> seen;
     for (const auto& body : bodies_) {
       if (!body.is_object() || !body.contains("alerts")) continue;
-      for (const auto& alert : body["alerts"]) seen.push_back(alert["labels"].value("calendar", ""));
+      for (const auto& alert : body["alerts"])
+        seen.push_back(alert["labels"].value("calendar", ""));
     }
     return seen;
   }
@@ -97,15 +98,15 @@ TEST(CalendarRouting, AlertmanagerHoldsBackAlertsOnHolidaysAndOutsideOpenHours) 
   Webhook webhook;
   TempDir dir;
   const std::string sla = dir.write("sla.yaml", calendar_sla(webhook.port()));
-  const auto generated =
-      run(shell_quote(ORDERWATCH_BIN) + " generate --config " + shell_quote(sla) + " --out " +
-          shell_quote(dir.path() + "/out"));
+  const auto generated = run(shell_quote(ORDERWATCH_BIN) + " generate --config " +
+                             shell_quote(sla) + " --out " + shell_quote(dir.path() + "/out"));
   ASSERT_EQ(generated.exit_code, 0) << generated.output;
   const int port = free_port();
-  Process am({alertmanager_bin(), "--config.file=" + dir.path() + "/out/alertmanager/alertmanager.yml",
-              "--storage.path=" + dir.path() + "/am",
-              "--web.listen-address=127.0.0.1:" + std::to_string(port), "--cluster.listen-address="},
-             dir.path() + "/alertmanager.log");
+  Process am(
+      {alertmanager_bin(), "--config.file=" + dir.path() + "/out/alertmanager/alertmanager.yml",
+       "--storage.path=" + dir.path() + "/am",
+       "--web.listen-address=127.0.0.1:" + std::to_string(port), "--cluster.listen-address="},
+      dir.path() + "/alertmanager.log");
   ASSERT_TRUE(wait_until([&] { return http_get(port, "/-/ready").status == 200; }, seconds(30)))
       << am.log();
 

@@ -256,8 +256,8 @@ TEST(Routes, CalendarAlertsReachTheSameReceiversThroughTheirCalendarsRoute) {
       {"elsewhere", "operations", "warning", "operations-chat"},
   };
   const auto config = sla::load_file(example_path("calendar").string());
-  const fs::path file = generate_fresh("calendar", "calendar-routes") / "alertmanager" /
-                        "alertmanager.yml";
+  const fs::path file =
+      generate_fresh("calendar", "calendar-routes") / "alertmanager" / "alertmanager.yml";
   for (const auto& c : cases) {
     std::vector<std::pair<std::string, std::string>> labels = {
         {"service", config.service}, {"team", c.team}, {"severity", c.severity}};
@@ -266,14 +266,15 @@ TEST(Routes, CalendarAlertsReachTheSameReceiversThroughTheirCalendarsRoute) {
     const auto output = route_test(file, c.receiver, labels, exit_code);
     EXPECT_EQ(exit_code, 0) << c.calendar << " " << c.team << "/" << c.severity << ":\n" << output;
     // The matching route's path: through {calendar="<name>"} exactly for a routed calendar.
-    std::string command = std::string(AMTOOL) + " config routes test --tree --config.file=" +
-                          shell_quote(file.string());
+    std::string command = std::string(AMTOOL) +
+                          " config routes test --tree --config.file=" + shell_quote(file.string());
     for (const auto& [name, value] : labels) command += " " + shell_quote(name + "=" + value);
     const auto tree = run(command);
-    const bool routed = std::string(c.calendar) == "office" || std::string(c.calendar) == "warehouse";
-    EXPECT_EQ(tree.output.find("{calendar=\"" + std::string(c.calendar) + "\"}") !=
-                  std::string::npos,
-              routed)
+    const bool routed =
+        std::string(c.calendar) == "office" || std::string(c.calendar) == "warehouse";
+    EXPECT_EQ(
+        tree.output.find("{calendar=\"" + std::string(c.calendar) + "\"}") != std::string::npos,
+        routed)
         << tree.output;
     if (!routed) {
       EXPECT_EQ(tree.output.find("calendar="), std::string::npos) << tree.output;

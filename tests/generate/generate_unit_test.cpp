@@ -451,7 +451,8 @@ std::vector<std::string> strings(const YAML::Node& node) {
 TEST(Calendars, IntervalsOfEachRoutedCalendarWithItsZone) {
   const YAML::Node doc = alertmanager_yaml(kCalendarSla);
   std::vector<std::string> names;
-  for (const auto& interval : doc["time_intervals"]) names.push_back(interval["name"].as<std::string>());
+  for (const auto& interval : doc["time_intervals"])
+    names.push_back(interval["name"].as<std::string>());
   // Not oncall (page_when_closed) nor unused (no status), plain has no holidays.
   EXPECT_EQ(names, (std::vector<std::string>{"office-open", "office-holidays", "plain-open"}));
   const YAML::Node open = doc["time_intervals"][0]["time_intervals"];
