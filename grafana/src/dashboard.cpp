@@ -95,6 +95,36 @@ void in_flight_row(DashboardBuilder& b, const Series& s) {
   panel["fieldConfig"]["defaults"]["max"] = 1;
 }
 
+// An open-time status (calendar + sla): the quantiles of the open time its stays spent, against
+// its tiers (open times, bucket bounds of order_status_open_duration_seconds).
+void open_time_panel(DashboardBuilder& b, const Series& s, const sla::Status& status) {
+  const std::string bucket =
+      sla::metric_name(s.config, order::kStatusOpenDurationSeconds, kBucket) + "{" + s.job +
+      ",status=" + rules::promql_string(status.name) + "}";
+  std::vector<Query> queries;
+  for (const auto& quantile : sla::kQuantiles) {
+    queries.push_back(
+        {"histogram_quantile(" + std::string(quantile.value) + ", " +
+             rules::across_replicas({"le"}, rate(bucket), rules::dimension_labels(s.config)) + ")",
+         std::string(quantile.name)});
+  }
+  std::string description = "Open time of calendar " + status.calendar + " that orders spent in " +
+                            status.name + " before leaving it. Lines mark the SLA tiers:";
+  std::vector<std::pair<double, std::string>> lines;
+  for (std::size_t i = 0; i < status.tiers.size(); ++i) {
+    description +=
+        " " + status.tiers[i].severity + " " + sla::human_duration(status.tiers[i].after);
+    lines.emplace_back(sla::seconds(status.tiers[i].after),
+                       kTierColors[std::min<std::size_t>(i, 4)]);
+  }
+  auto& panel = b.panel("timeseries",
+                        "Open time in " + status.name + " (SLA " +
+                            sla::human_duration(status.tiers.front().after) + ", calendar " +
+                            status.calendar + ")",
+                        description + ".", queries, "s");
+  threshold_lines(panel, lines);
+}
+
 void time_in_status_panel(DashboardBuilder& b, const Series& s, const sla::Status& status) {
   std::vector<Query> queries;
   for (const auto& quantile : sla::kQuantiles) {
@@ -104,6 +134,10 @@ void time_in_status_panel(DashboardBuilder& b, const Series& s, const sla::Statu
   }
   std::string title = "Time in " + status.name;
   std::string description = "Time orders spent in " + status.name + " before leaving it.";
+  if (!status.calendar.empty() && !status.cutoff && !status.tiers.empty()) {
+    open_time_panel(b, s, status);
+    return;
+  }
   if (!status.calendar.empty()) {
     // Its deadlines count open time of the calendar (or a due time): no wall-clock line states
     // them; the share within SLA panel (met / breached) does.
