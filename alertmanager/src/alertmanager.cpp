@@ -60,11 +60,63 @@ void emit_matchers(YAML::Emitter& out, const char* key, const std::vector<Matche
   out << YAML::EndSeq;
 }
 
+// key: ['a', 'b'], nothing when names is empty.
+void emit_names(YAML::Emitter& out, const char* key, const std::vector<std::string>& names) {
+  if (names.empty()) return;
+  out << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (const auto& name : names) out << Text{name};
+  out << YAML::EndSeq;
+}
+
+// One time_intervals entry; numbers as strings, as Alertmanager's own examples write them.
+void emit_time_entry(YAML::Emitter& out, const detail::TimeEntry& entry) {
+  out << YAML::BeginMap;
+  emit_names(out, "weekdays", entry.weekdays);
+  if (!entry.times.empty()) {
+    out << YAML::Key << "times" << YAML::Value << YAML::BeginSeq;
+    for (const auto& [start, end] : entry.times) {
+      out << YAML::BeginMap << YAML::Key << "start_time" << YAML::Value << Text{start};
+      out << YAML::Key << "end_time" << YAML::Value << Text{end} << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
+  if (entry.first_day > 0) {
+    std::string days = std::to_string(entry.first_day);
+    if (entry.last_day != entry.first_day) days += ":" + std::to_string(entry.last_day);
+    out << YAML::Key << "days_of_month" << YAML::Value << YAML::Flow << YAML::BeginSeq << Text{days}
+        << YAML::EndSeq;
+  }
+  if (entry.month > 0)
+    out << YAML::Key << "months" << YAML::Value << YAML::Flow << YAML::BeginSeq
+        << Text{std::to_string(entry.month)} << YAML::EndSeq;
+  if (entry.year > 0)
+    out << YAML::Key << "years" << YAML::Value << YAML::Flow << YAML::BeginSeq
+        << Text{std::to_string(entry.year)} << YAML::EndSeq;
+  out << YAML::Key << "location" << YAML::Value << Text{entry.location};
+  out << YAML::EndMap;
+}
+
+// The calendars' open hours and holidays; nothing when no alert routes by a calendar.
+void emit_time_intervals(YAML::Emitter& out, const sla::Config& config) {
+  const auto intervals = detail::time_intervals(config, detail::Writer::kAlertmanagerYml);
+  if (intervals.empty()) return;
+  out << YAML::Key << "time_intervals" << YAML::Value << YAML::BeginSeq;
+  for (const auto& interval : intervals) {
+    out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << Text{interval.name};
+    out << YAML::Key << "time_intervals" << YAML::Value << YAML::BeginSeq;
+    for (const auto& entry : interval.entries) emit_time_entry(out, entry);
+    out << YAML::EndSeq << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
+}
+
 // Children of the top-level route: receiver, matchers and their own children.
 void emit_route(YAML::Emitter& out, const Route& route) {
   out << YAML::BeginMap;
   out << YAML::Key << "receiver" << YAML::Value << Text{route.receiver};
   if (!route.matchers.empty()) emit_matchers(out, "matchers", route.matchers);
+  emit_names(out, "active_time_intervals", route.active_intervals);
+  emit_names(out, "mute_time_intervals", route.mute_intervals);
   if (!route.routes.empty()) {
     out << YAML::Key << "routes" << YAML::Value << YAML::BeginSeq;
     for (const auto& child : route.routes) emit_route(out, child);
@@ -94,7 +146,7 @@ void emit_top_route(YAML::Emitter& out, const sla::Config& config) {
   out << YAML::Key << "repeat_interval" << YAML::Value
       << sla::format_duration(alerting.repeat_interval);
   out << YAML::Key << "routes" << YAML::Value << YAML::BeginSeq;
-  emit_route(out, detail::service_route(config));
+  emit_route(out, detail::service_route(config, detail::Writer::kAlertmanagerYml));
   out << YAML::EndSeq << YAML::EndMap;
 }
 
@@ -115,7 +167,9 @@ void render_alertmanager_config(const sla::Config& config, std::ostream& out) {
   doc << YAML::Key << "receivers" << YAML::Value << YAML::BeginSeq;
   detail::emit_blackhole_receiver(doc, config);
   for (const auto& receiver : config.alerting.receivers) emit_receiver(doc, receiver);
-  doc << YAML::EndSeq << YAML::EndMap;
+  doc << YAML::EndSeq;
+  emit_time_intervals(doc, config);
+  doc << YAML::EndMap;
   rules::yaml::write(doc, out);
 }
 

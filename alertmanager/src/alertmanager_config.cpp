@@ -94,6 +94,49 @@ void emit_matchers(YAML::Emitter& out, const char* key,
   out << YAML::EndSeq;
 }
 
+// key: ['a', 'b'], nothing when names is empty.
+void emit_names(YAML::Emitter& out, const char* key, const std::vector<std::string>& names) {
+  if (names.empty()) return;
+  out << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (const auto& name : names) out << Text{name};
+  out << YAML::EndSeq;
+}
+
+// One entry of a MuteTimeInterval (the CRD's TimeInterval): UTC, no location field.
+void emit_time_entry(YAML::Emitter& out, const detail::TimeEntry& entry) {
+  out << YAML::BeginMap;
+  emit_names(out, "weekdays", entry.weekdays);
+  if (!entry.times.empty()) {
+    out << YAML::Key << "times" << YAML::Value << YAML::BeginSeq;
+    for (const auto& [start, end] : entry.times) {
+      out << YAML::BeginMap << YAML::Key << "startTime" << YAML::Value << Text{start};
+      out << YAML::Key << "endTime" << YAML::Value << Text{end} << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
+  if (entry.first_day > 0)
+    out << YAML::Key << "daysOfMonth" << YAML::Value << YAML::BeginSeq << YAML::Flow
+        << YAML::BeginMap << YAML::Key << "start" << YAML::Value << entry.first_day << YAML::Key
+        << "end" << YAML::Value << entry.last_day << YAML::EndMap << YAML::EndSeq;
+  if (entry.month > 0) emit_names(out, "months", {std::to_string(entry.month)});
+  if (entry.year > 0) emit_names(out, "years", {std::to_string(entry.year)});
+  out << YAML::EndMap;
+}
+
+// spec.muteTimeIntervals: the intervals of the calendars the CRD can route (UTC only).
+void emit_time_intervals(YAML::Emitter& out, const sla::Config& config) {
+  const auto intervals = detail::time_intervals(config, detail::Writer::kOperatorCrd);
+  if (intervals.empty()) return;
+  out << YAML::Key << "muteTimeIntervals" << YAML::Value << YAML::BeginSeq;
+  for (const auto& interval : intervals) {
+    out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << Text{interval.name};
+    out << YAML::Key << "timeIntervals" << YAML::Value << YAML::BeginSeq;
+    for (const auto& entry : interval.entries) emit_time_entry(out, entry);
+    out << YAML::EndSeq << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
+}
+
 void emit_route(YAML::Emitter& out, const detail::Route& route, const sla::Config* top) {
   out << YAML::BeginMap;
   out << YAML::Key << "receiver" << YAML::Value << Text{route.receiver};
@@ -107,6 +150,8 @@ void emit_route(YAML::Emitter& out, const detail::Route& route, const sla::Confi
     out << YAML::Key << "repeatInterval" << YAML::Value << sla::format_duration(a.repeat_interval);
   }
   if (!route.matchers.empty()) emit_matchers(out, "matchers", route.matchers);
+  emit_names(out, "activeTimeIntervals", route.active_intervals);
+  emit_names(out, "muteTimeIntervals", route.mute_intervals);
   if (!route.routes.empty()) {
     out << YAML::Key << "routes" << YAML::Value << YAML::BeginSeq;
     for (const auto& child : route.routes) emit_route(out, child, nullptr);
@@ -164,6 +209,11 @@ std::string header(const sla::Config& config, const std::string& ns,
       "SLA file and regenerate.\nprometheus-operator routes to it only alerts whose namespace "
       "label is " +
       ns + " (the PrometheusRule sets it).";
+  for (const auto* calendar : detail::unrouted_in_crd(config))
+    text += "\nCalendar " + calendar->name + " (" + calendar->calendar->spec().timezone +
+            "): its alerts notify at any hour here: this CRD has no time zone for time intervals "
+            "(prometheus-operator issue #5512); alertmanager.yml (orderwatch generate) limits "
+            "them to its open hours.";
   if (keys.empty()) return text;
   text +=
       "\nThe receivers' secrets, from the files the SLA file names:\n  kubectl create secret "
@@ -189,7 +239,7 @@ void render_alertmanager_config_object(const sla::Config& config, const std::str
                                   "AlertmanagerConfig", rules::kubernetes::object_name(config));
   doc << YAML::Key << "spec" << YAML::Value << YAML::BeginMap;
   doc << YAML::Key << "route" << YAML::Value;
-  emit_route(doc, detail::service_route(config), &config);
+  emit_route(doc, detail::service_route(config, detail::Writer::kOperatorCrd), &config);
   doc << YAML::Key << "inhibitRules" << YAML::Value << YAML::BeginSeq;
   for (const auto& rule : detail::inhibit_rules(config)) {
     doc << YAML::BeginMap;
@@ -201,7 +251,9 @@ void render_alertmanager_config_object(const sla::Config& config, const std::str
   doc << YAML::Key << "receivers" << YAML::Value << YAML::BeginSeq;
   detail::emit_blackhole_receiver(doc, config);
   for (const auto& receiver : config.alerting.receivers) emit_receiver(doc, config, receiver, keys);
-  doc << YAML::EndSeq << YAML::EndMap << YAML::EndMap;
+  doc << YAML::EndSeq;
+  emit_time_intervals(doc, config);
+  doc << YAML::EndMap << YAML::EndMap;
   rules::yaml::write(doc, out);
 }
 

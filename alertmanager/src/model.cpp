@@ -9,6 +9,7 @@
 #include "orderwatch/rules/names.h"
 #include "orderwatch/rules/text.h"
 #include "orderwatch/rules/yaml.h"
+#include "orderwatch/sla/metrics.h"
 
 namespace orderwatch::alertmanager::detail {
 
@@ -65,15 +66,47 @@ std::string fallback_receiver(const sla::Config& config) {
   return receiver.empty() ? kBlackholeReceiver : receiver;
 }
 
-// Alerts of this service enter one sub-route; its children are alerting.routes in file order.
-Route service_route(const sla::Config& config) {
-  Route route{fallback_receiver(config), {matcher("service", config.service)}, {}};
+namespace {
+
+// alerting.routes in file order, first match wins.
+std::vector<Route> configured_routes(const sla::Config& config) {
+  std::vector<Route> routes;
   for (const auto& r : config.alerting.routes) {
-    Route child{r.receiver, {}, {}};
+    Route child{r.receiver, {}, {}, {}, {}};
     if (!r.team.empty()) child.matchers.push_back(matcher("team", r.team));
     if (!r.severity.empty()) child.matchers.push_back(matcher("severity", r.severity));
-    route.routes.push_back(std::move(child));
+    routes.push_back(std::move(child));
   }
+  return routes;
+}
+
+// The alerts of one calendar (label calendar="<name>"): the same receivers as every other
+// alert (a copy of alerting.routes below it), notified only in the calendar's open hours and
+// never on its holidays. Every node names the intervals: Alertmanager does not inherit them.
+Route calendar_route(const sla::Config& config, const sla::CalendarConfig& calendar) {
+  Route route{fallback_receiver(config),
+              {matcher(std::string(sla::label::kCalendar), calendar.name)},
+              configured_routes(config),
+              {open_interval_name(calendar)},
+              {}};
+  if (!calendar.calendar->spec().holidays.empty())
+    route.mute_intervals.push_back(holidays_interval_name(calendar));
+  for (auto& child : route.routes) {
+    child.active_intervals = route.active_intervals;
+    child.mute_intervals = route.mute_intervals;
+  }
+  return route;
+}
+
+}  // namespace
+
+// Alerts of this service enter one sub-route. Its children: first one per routed calendar,
+// matching only alerts with that calendar label, then alerting.routes in file order.
+Route service_route(const sla::Config& config, Writer writer) {
+  Route route{fallback_receiver(config), {matcher("service", config.service)}, {}, {}, {}};
+  for (const auto* calendar : routed_calendars(config, writer))
+    route.routes.push_back(calendar_route(config, *calendar));
+  for (auto& child : configured_routes(config)) route.routes.push_back(std::move(child));
   return route;
 }
 

@@ -3,6 +3,8 @@
 // (sla/metrics.h) and the rules' records, laid out by panels.h. Called by cli's `generate`.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "orderwatch/grafana/grafana.h"
 #include "orderwatch/rules/names.h"
 #include "orderwatch/rules/rules.h"
@@ -93,6 +95,36 @@ void in_flight_row(DashboardBuilder& b, const Series& s) {
   panel["fieldConfig"]["defaults"]["max"] = 1;
 }
 
+// An open-time status (calendar + sla): the quantiles of the open time its stays spent, against
+// its tiers (open times, bucket bounds of order_status_open_duration_seconds).
+void open_time_panel(DashboardBuilder& b, const Series& s, const sla::Status& status) {
+  const std::string bucket =
+      sla::metric_name(s.config, order::kStatusOpenDurationSeconds, kBucket) + "{" + s.job +
+      ",status=" + rules::promql_string(status.name) + "}";
+  std::vector<Query> queries;
+  for (const auto& quantile : sla::kQuantiles) {
+    queries.push_back(
+        {"histogram_quantile(" + std::string(quantile.value) + ", " +
+             rules::across_replicas({"le"}, rate(bucket), rules::dimension_labels(s.config)) + ")",
+         std::string(quantile.name)});
+  }
+  std::string description = "Open time of calendar " + status.calendar + " that orders spent in " +
+                            status.name + " before leaving it. Lines mark the SLA tiers:";
+  std::vector<std::pair<double, std::string>> lines;
+  for (std::size_t i = 0; i < status.tiers.size(); ++i) {
+    description +=
+        " " + status.tiers[i].severity + " " + sla::human_duration(status.tiers[i].after);
+    lines.emplace_back(sla::seconds(status.tiers[i].after),
+                       kTierColors[std::min<std::size_t>(i, 4)]);
+  }
+  auto& panel = b.panel("timeseries",
+                        "Open time in " + status.name + " (SLA " +
+                            sla::human_duration(status.tiers.front().after) + ", calendar " +
+                            status.calendar + ")",
+                        description + ".", queries, "s");
+  threshold_lines(panel, lines);
+}
+
 void time_in_status_panel(DashboardBuilder& b, const Series& s, const sla::Status& status) {
   std::vector<Query> queries;
   for (const auto& quantile : sla::kQuantiles) {
@@ -102,6 +134,20 @@ void time_in_status_panel(DashboardBuilder& b, const Series& s, const sla::Statu
   }
   std::string title = "Time in " + status.name;
   std::string description = "Time orders spent in " + status.name + " before leaving it.";
+  if (!status.calendar.empty() && !status.cutoff && !status.tiers.empty()) {
+    open_time_panel(b, s, status);
+    return;
+  }
+  if (!status.calendar.empty()) {
+    // Its deadlines count open time of the calendar (or a due time): no wall-clock line states
+    // them; the share within SLA panel (met / breached) does.
+    b.panel("timeseries", title + " (wall clock; calendar " + status.calendar + ")",
+            description + " Its SLA counts the open time of calendar " + status.calendar +
+                " (or a due time), so no wall-clock line marks it: see the share of stays "
+                "within SLA.",
+            queries, "s");
+    return;
+  }
   if (!status.tiers.empty()) {
     title += " (SLA " + sla::human_duration(status.tiers.front().after) + ")";
     description += " Lines mark the SLA tiers:";
@@ -115,6 +161,44 @@ void time_in_status_panel(DashboardBuilder& b, const Series& s, const sla::Statu
     lines.emplace_back(sla::seconds(status.tiers[i].after),
                        kTierColors[std::min<std::size_t>(i, 4)]);
   if (!lines.empty()) threshold_lines(panel, lines);
+}
+
+// Whether the calendar is open now (its hours, not a holiday), as the exporters report it.
+void calendar_state_panel(DashboardBuilder& b, const Series& s, const sla::CalendarConfig& cal) {
+  std::string statuses;
+  for (const auto& status : s.config.statuses) {
+    if (status.calendar == cal.name) statuses += (statuses.empty() ? "" : ", ") + status.name;
+  }
+  auto& panel = b.panel(
+      "stat", "Calendar " + cal.name,
+      "Whether business calendar " + cal.name + " (" + cal.spec.timezone +
+          ") is open now: its hours, not a holiday. Its open time is what the SLAs of " + statuses +
+          " count" + (cal.page_when_closed ? "." : "; their alerts notify only then."),
+      {{"max(" + sla::metric_name(s.config, self::kCalendarOpen) + "{" + s.job +
+            ",calendar=" + rules::promql_string(cal.name) + "})",
+        cal.name}},
+      "short", 6);
+  panel["options"]["graphMode"] = "none";
+  panel["fieldConfig"]["defaults"]["mappings"] =
+      json::array({{{"type", "value"},
+                    {"options",
+                     {{"0", {{"text", "closed"}, {"color", "orange"}, {"index", 1}}},
+                      {"1", {{"text", "open"}, {"color", "green"}, {"index", 0}}}}}}});
+}
+
+void time_in_status_row(DashboardBuilder& b, const Series& s) {
+  b.row("Time in status (" + quantile_names(" / ") + " against the SLA tiers)");
+  std::vector<std::string> shown;  // calendars whose state panel is drawn
+  for (const auto& status : s.config.statuses) {
+    if (status.terminal) continue;
+    time_in_status_panel(b, s, status);
+    // Next to the first of its statuses: whether the calendar is open now.
+    const auto* cal = s.config.find_calendar(status.calendar);
+    if (cal && std::find(shown.begin(), shown.end(), cal->name) == shown.end()) {
+      calendar_state_panel(b, s, *cal);
+      shown.push_back(cal->name);
+    }
+  }
 }
 
 void turnaround_panels(DashboardBuilder& b, const Series& s) {
@@ -248,10 +332,7 @@ json panels(const Series& s) {
   DashboardBuilder b;
   in_flight_row(b, s);
   console_row(b, s);
-  b.row("Time in status (" + quantile_names(" / ") + " against the SLA tiers)");
-  for (const auto& status : s.config.statuses) {
-    if (!status.terminal) time_in_status_panel(b, s, status);
-  }
+  time_in_status_row(b, s);
   b.row("Flow and turnaround");
   b.panel("timeseries", "Transitions per second", "Status changes, by from and to status.",
           {{rules::across_replicas({"from", "to"},

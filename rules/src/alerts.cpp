@@ -25,9 +25,18 @@ std::string drilldown_link(const sla::Config& config, const std::string& status,
   return base + "/?status=" + status + "&severity=" + severity;
 }
 
-std::string overdue_description_template(const std::string& status, sla::Duration after) {
+std::string overdue_description_template(const std::string& status, const std::string& phrase) {
   return "{{ if eq $value 1.0 }}1 order has{{ else }}{{ $value }} orders have{{ end }} been in " +
-         status + " for more than " + sla::human_duration(after) + ".";
+         status + " " + phrase + ".";
+}
+
+// "18:00", "18:00 1 open day later", "18:00 3 open days later".
+std::string due_text(const calendar::CutoffRule& rule) {
+  std::string text = calendar::format_clock(rule.due);
+  if (rule.due_days > 0)
+    text += " " + std::to_string(rule.due_days) + " open day" + (rule.due_days == 1 ? "" : "s") +
+            " later";
+  return text;
 }
 
 std::string burn_description(const sla::Config& config, const std::string& severity) {
@@ -73,6 +82,18 @@ Labels meta_annotations(const sla::Config& config, const std::string& alert,
   return annotations;
 }
 
+std::string overdue_phrase(const sla::Status& status, const sla::Tier& tier) {
+  if (status.cutoff) {
+    const std::string due =
+        "past their due time (" + due_text(*status.cutoff) + ", calendar " + status.calendar + ")";
+    if (tier.late_by.count() == 0) return due;
+    return "for more than " + sla::human_duration(tier.late_by) + " of open time " + due;
+  }
+  std::string phrase = "for more than " + sla::human_duration(tier.after);
+  if (!status.calendar.empty()) phrase += " of open time (calendar " + status.calendar + ")";
+  return phrase;
+}
+
 namespace {
 
 // One rule per status and tier; the gauge is cumulative, so each tier alerts on its own
@@ -92,10 +113,12 @@ Alert overdue_alert(const sla::Config& config, const sla::Status& status, const 
   alert.labels = {{"service", service}, {"status", status.name}, {"severity", tier.severity}};
   if (auto owner = tier_team(config, tier); !owner.empty())
     alert.labels.emplace_back("team", owner);
-  alert.annotations = {
-      {"summary", service + ": orders stuck in " + status.name + " for more than " +
-                      sla::human_duration(tier.after) + " (" + tier.severity + " tier)"},
-      {"description", overdue_description_template(status.name, tier.after)}};
+  // Alertmanager routes these by the calendar's open hours and holidays (alertmanager/).
+  if (!status.calendar.empty()) alert.labels.emplace_back(sla::label::kCalendar, status.calendar);
+  alert.phrase = overdue_phrase(status, tier);
+  alert.annotations = {{"summary", service + ": orders stuck in " + status.name + " " +
+                                       alert.phrase + " (" + tier.severity + " tier)"},
+                       {"description", overdue_description_template(status.name, alert.phrase)}};
   if (auto link = runbook_link(config, alert.name, status.name, tier.severity); !link.empty())
     alert.annotations.emplace_back("runbook_url", link);
   if (auto link = dashboard_link(config, status.name); !link.empty())

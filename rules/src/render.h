@@ -29,9 +29,10 @@ struct Alert {
   sla::Duration keep_firing_for{0};
   Labels labels;
   Labels annotations;
-  // Overdue alerts only: which status and tier the rule watches.
+  // Overdue alerts only: which status and tier the rule watches, and overdue_phrase() of it.
   std::string status;
   std::optional<sla::Tier> tier;
+  std::string phrase;
 };
 
 struct Record {
@@ -64,6 +65,12 @@ Labels base_labels(const sla::Config& config, const std::string& severity);
 // summary, description, then runbook_url and dashboard_url when there are such links.
 Labels meta_annotations(const sla::Config& config, const std::string& alert,
                         const std::string& severity, std::string summary, std::string description);
+
+// How long an order of `status` has been there when it is past `tier`, as the overdue alerts
+// say it: "for more than 2h" (wall clock), "for more than 4h of open time (calendar office)",
+// "past their due time (18:00, calendar warehouse)", "for more than 2h of open time past their
+// due time (18:00, calendar warehouse)" (cut-off).
+std::string overdue_phrase(const sla::Status& status, const sla::Tier& tier);
 
 // The whole rules file, in file order.
 std::vector<RuleGroup> rule_groups(const sla::Config& config);

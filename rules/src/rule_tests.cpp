@@ -54,17 +54,58 @@ constexpr RecordingInput kRecordingInputs[] = {{&kReplica0a, "0+22.5x10", "0+30x
                                                {&kReplica0b, "0+15x10", "0+15x10"},
                                                {&kReplica1a, "0+22.5x10", "0+30x10"}};
 
+// The share within SLA of a calendar or cut-off status, from the met and first-tier breach
+// counters: partitions 0 and 1 see 22.5 stays a minute meet the deadline and 7.5 breach it
+// (0.75 met), replica 0b (restarted) 15 met and none breached. Summing the replicas would give
+// 60 / 75 = 0.8.
+void calendar_within_sla_test(const sla::Config& config, const sla::Status& status, TestWriter& w) {
+  const std::string met = sla::metric_name(config, sla::order::kSlaMetTotal);
+  const std::string breaches = sla::metric_name(config, sla::order::kSlaBreachesTotal);
+  w.begin_group(status.name + " (calendar " + status.calendar +
+                "): share within SLA from the met and breach counters, replicas counted once");
+  for (const auto& input : kRecordingInputs) {
+    const Labels labels = with(input.target->labels(), {{"status", status.name}});
+    const bool restarted = input.target == &kReplica0b;
+    w.series(met, labels, input.within);
+    w.series(breaches, with(labels, {{"severity", status.tiers.front().severity}}),
+             restarted ? "0x10" : "0+7.5x10");
+  }
+  const std::string record = status_within_sla_record(config);
+  const Labels status_label{{"status", status.name}};
+  w.expect_value(record + "{status=" + promql_string(status.name) + "}", 10,
+                 selector(record, config, status_label), 0.75);
+}
+
+// The bound the quantile test puts its inputs around: the SLA (a bucket bound) of a wall-clock
+// status; for a calendar status (whose deadline is no wall-clock bound) its open-time SLA when
+// that is a bound, else 1h (between the ladder's 30m and 2h the expected values are exact),
+// else the first bound above 0.
+sla::Duration quantile_pivot(const sla::Status& status, const std::vector<sla::Duration>& bounds) {
+  const sla::Duration sla_bound = status.tiers.front().after;
+  if (status.calendar.empty()) return sla_bound;
+  const auto is_bound = [&](sla::Duration d) {
+    return d.count() > 0 && std::find(bounds.begin(), bounds.end(), d) != bounds.end();
+  };
+  if (is_bound(sla_bound)) return sla_bound;
+  if (is_bound(std::chrono::hours(1))) return std::chrono::hours(1);
+  return *std::find_if(bounds.begin(), bounds.end(), [](sla::Duration d) { return d.count() > 0; });
+}
+
 void status_recording_tests(const sla::Config& config, TestWriter& w) {
   const std::string bucket = sla::metric_name(config, sla::order::kStatusDurationSeconds, kBucket);
   const std::string count = sla::metric_name(config, sla::order::kStatusDurationSeconds, kCount);
   const auto bounds = sla::status_duration_buckets(config);
   for (const auto& status : config.statuses) {
     if (status.tiers.empty()) continue;
-    const sla::Duration sla_bound = status.tiers.front().after;
+    const bool calendar = !status.calendar.empty();
+    if (calendar) calendar_within_sla_test(config, status, w);
+    const sla::Duration sla_bound = quantile_pivot(status, bounds);
     const auto at = std::find(bounds.begin(), bounds.end(), sla_bound);
     std::vector<std::pair<double, double>> buckets;  // summed rates, for the expected values
-    w.begin_group(status.name + ": time-in-status quantiles and share within SLA (" +
-                  sla::human_duration(sla_bound) + "), replicas counted once");
+    w.begin_group(status.name + ": time-in-status quantiles" +
+                  (calendar ? std::string()
+                            : " and share within SLA (" + sla::human_duration(sla_bound) + ")") +
+                  ", replicas counted once");
     for (const auto& input : kRecordingInputs) {
       Labels labels =
           with(with(input.target->labels(), {{"status", status.name}}), w.dimension_labels());
@@ -88,6 +129,7 @@ void status_recording_tests(const sla::Config& config, TestWriter& w) {
       w.expect_value(record + of_status, 10, selector(record, config, status_label),
                      bucket_quantile(std::stod(std::string(quantile.value)), buckets));
     }
+    if (calendar) continue;  // its share within SLA is not the bucket ratio
     const std::string record = status_within_sla_record(config);
     w.expect_value(record + of_status, 10, selector(record, config, status_label), 0.75);
   }
@@ -135,12 +177,15 @@ void overdue_alert_test(const sla::Config& config, const Alert& alert, TestWrite
   const std::int64_t still_firing = replica_dies + keep_minutes + 1;
   const std::int64_t last = still_firing + 1;
   const std::int64_t gone = last + 1;
+  const bool calendar =
+      std::any_of(alert.labels.begin(), alert.labels.end(),
+                  [](const auto& label) { return label.first == sla::label::kCalendar; });
   w.begin_group(alert.status + ", " + alert.tier->severity + " tier (" +
-                sla::human_duration(alert.tier->after) + "): " + std::to_string(min_overdue) +
-                " overdue from 5m, fires at " + minutes_text(fires_at) + "; replica 0a gone at " +
-                minutes_text(replica_dies) + ", still firing at " + minutes_text(still_firing) +
-                "; all stale at " + minutes_text(gone) + ", resolves at " +
-                minutes_text(gone + keep_minutes));
+                (calendar ? alert.phrase : sla::human_duration(alert.tier->after)) +
+                "): " + std::to_string(min_overdue) + " overdue from 5m, fires at " +
+                minutes_text(fires_at) + "; replica 0a gone at " + minutes_text(replica_dies) +
+                ", still firing at " + minutes_text(still_firing) + "; all stale at " +
+                minutes_text(gone) + ", resolves at " + minutes_text(gone + keep_minutes));
   const std::string metric = sla::metric_name(config, sla::order::kOverdue);
   const Labels series_labels{{"status", alert.status}, {"severity", alert.tier->severity}};
   const Labels dims = w.dimension_labels();
@@ -153,11 +198,10 @@ void overdue_alert_test(const sla::Config& config, const Alert& alert, TestWrite
   w.expect_silent(alert.name, fires_at - 1);
   Labels annotations;
   for (const auto& [name, value] : alert.annotations) {
-    annotations.emplace_back(name, name == "description"
-                                       ? orders_have(min_overdue) + " been in " + alert.status +
-                                             " for more than " +
-                                             sla::human_duration(alert.tier->after) + "."
-                                       : expand(value, series_labels));
+    annotations.emplace_back(
+        name, name == "description"
+                  ? orders_have(min_overdue) + " been in " + alert.status + " " + alert.phrase + "."
+                  : expand(value, series_labels));
   }
   w.expect_firing(alert.name, fires_at, {{alert.labels, annotations}});
   w.expect_firing(alert.name, still_firing, {{alert.labels, annotations}});
@@ -188,8 +232,7 @@ void overdue_sum_test(const sla::Config& config, const Alert& alert, TestWriter&
   for (const auto& [name, text] : alert.annotations) {
     annotations.emplace_back(name, name == "description"
                                        ? orders_have((dims ? 3 : 2) * m) + " been in " +
-                                             alert.status + " for more than " +
-                                             sla::human_duration(alert.tier->after) + "."
+                                             alert.status + " " + alert.phrase + "."
                                        : expand(text, series_labels));
   }
   w.expect_firing(alert.name, fires_at, {{alert.labels, annotations}});

@@ -92,6 +92,21 @@ std::string turnaround_ratio(const sla::Config& config, const std::string& range
                   range, outcome);
 }
 
+// The share within SLA of a calendar or cut-off status: its deadline is no wall-clock time, so
+// no bucket of the duration histogram states it; the stays that met the first tier's deadline
+// over those plus the stays that breached it (met / (met + breaches)), replicas counted once.
+std::string calendar_within_sla(const sla::Config& config, const sla::Status& status) {
+  const std::vector<std::string> by{"job", "status"};
+  const std::string met =
+      rate_sum(by, selector(sla::order::kSlaMetTotal, config, {{"status", status.name}}), "5m", {});
+  const std::string breaches =
+      rate_sum(by,
+               selector(sla::order::kSlaBreachesTotal, config,
+                        {{"status", status.name}, {"severity", status.tiers.front().severity}}),
+               "5m", {});
+  return met + " / (" + met + " + " + breaches + ")";
+}
+
 // Quantiles and the share within SLA per status, the turnaround share within its SLA.
 RuleGroup recording_group(const sla::Config& config) {
   const std::string bucket = sla::metric_name(config, sla::order::kStatusDurationSeconds, kBucket);
@@ -107,6 +122,14 @@ RuleGroup recording_group(const sla::Config& config) {
   }
   for (const auto& status : config.statuses) {
     if (status.tiers.empty()) continue;
+    // Same value as the series' own label; it tells the per-status rules apart for
+    // promtool's duplicate-rule lint.
+    if (!status.calendar.empty()) {
+      group.records.push_back({status_within_sla_record(config),
+                               calendar_within_sla(config, status),
+                               {{"status", status.name}}});
+      continue;
+    }
     // The SLA is a bucket bound (metric contract), so this ratio is exact, not interpolated.
     const std::string le = sla::seconds_text(status.tiers.front().after);
     group.records.push_back(
@@ -116,8 +139,6 @@ RuleGroup recording_group(const sla::Config& config) {
              " / " +
              rate_sum({"job", "status"}, selector(count, config, {{"status", status.name}}), "5m",
                       dims),
-         // Same value as the series' own label; it tells the per-status rules apart for
-         // promtool's duplicate-rule lint.
          {{"status", status.name}}});
   }
   if (config.turnaround.enabled)

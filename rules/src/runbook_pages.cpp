@@ -44,11 +44,75 @@ std::string next_step(const sla::Config& config, const std::string& status) {
   return "a terminal status (" + terminals + ")";
 }
 
+// "after 2h", "after 4h of open time", "at the due time", "2h of open time past the due time".
+std::string tier_when(const sla::Status& status, const sla::Tier& tier) {
+  if (status.cutoff)
+    return tier.late_by.count() == 0
+               ? "at the due time"
+               : sla::human_duration(tier.late_by) + " of open time past the due time";
+  return "after " + sla::human_duration(tier.after) +
+         (status.calendar.empty() ? "" : " of open time");
+}
+
+// A calendar's week: "Mon-Fri 09:00-18:00; Sat 10:00-12:00, 13:00-15:00" (days with the same
+// ranges together, in week order of their first day).
+std::string week_text(const calendar::CalendarSpec& spec) {
+  static const char* const kDays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+  std::string text;
+  std::vector<bool> done(7, false);
+  for (std::size_t day = 0; day < 7; ++day) {
+    if (done[day] || spec.hours[day].empty()) continue;
+    std::string days;
+    for (std::size_t d = day; d < 7;) {  // runs of days with the same ranges
+      if (done[d] || spec.hours[d] != spec.hours[day]) {
+        ++d;
+        continue;
+      }
+      std::size_t end = d;
+      while (end + 1 < 7 && spec.hours[end + 1] == spec.hours[day]) ++end;
+      for (std::size_t i = d; i <= end; ++i) done[i] = true;
+      days += (days.empty() ? "" : ", ") + std::string(kDays[d]) +
+              (end > d ? "-" + std::string(kDays[end]) : "");
+      d = end + 1;
+    }
+    std::string ranges;
+    for (const auto& r : spec.hours[day])
+      ranges += (ranges.empty() ? "" : ", ") + calendar::format_clock(r.begin) + "-" +
+                calendar::format_clock(r.end);
+    text += (text.empty() ? "" : "; ") + days + " " + ranges;
+  }
+  return text;
+}
+
+// One sentence on the calendar a status's SLA counts in; empty for a wall-clock status.
+std::string calendar_sentence(const sla::Config& config, const sla::Status& status) {
+  const sla::CalendarConfig* cal = config.find_calendar(status.calendar);
+  if (!cal) return {};
+  const auto& spec = cal->calendar->spec();
+  const std::string holidays =
+      spec.holidays.empty() ? std::string()
+      : spec.holidays.size() == 1
+          ? ", not on its holiday"
+          : ", not on its " + std::to_string(spec.holidays.size()) + " holidays";
+  const std::string calendar_text =
+      "calendar " + cal->name + " (" + spec.timezone + ": " + week_text(spec) + holidays + ")";
+  std::string text = "The SLA of " + status.name + " counts open time of " + calendar_text;
+  if (status.cutoff) {
+    const auto& rule = *status.cutoff;
+    text = status.name + " follows " + calendar_text + ": an order is due at " +
+           calendar::format_clock(rule.due) +
+           " local on the day it entered on an open day before " +
+           calendar::format_clock(rule.cutoff) + ", else on the next open day" +
+           (rule.due_days > 0 ? ", plus " + std::to_string(rule.due_days) + " open days" : "");
+  }
+  return text + (cal->page_when_closed ? "." : "; its alerts notify only in those hours.");
+}
+
 std::string tier_ladder(const sla::Config& config, const sla::Status& status) {
   std::string text;
   for (const auto& tier : status.tiers) {
     if (!text.empty()) text += "; ";
-    text += tier.severity + " after " + sla::human_duration(tier.after) + " (" +
+    text += tier.severity + " " + tier_when(status, tier) + " (" +
             team_text(tier_team(config, tier)) + ")";
   }
   return text;
@@ -78,19 +142,22 @@ void overdue_sections(const sla::Config& config, const Alert& alert, RunbookPage
   const sla::Tier& tier = *alert.tier;
   const std::string& name = status.name;
   const std::string team = tier_team(config, tier);
-  Section meaning{name + ", " + tier.severity + " tier: more than " +
-                      sla::human_duration(tier.after) + " in " + name,
-                  {},
-                  {}};
+  Section meaning{
+      name + ", " + tier.severity + " tier: " +
+          (status.calendar.empty() ? "more than " + sla::human_duration(tier.after) + " in " + name
+                                   : "in " + name + " " + alert.phrase),
+      {},
+      {}};
   meaning.paragraphs.push_back(
       {"Fires when at least " + orders(config.alerting.min_overdue) + " of " + config.service +
-           (config.alerting.min_overdue == 1 ? " has" : " have") + " sat in " + name +
-           " for more than " + sla::human_duration(tier.after) +
-           " (by the time of the event that put them there) for " +
+           (config.alerting.min_overdue == 1 ? " has" : " have") + " sat in " + name + " " +
+           alert.phrase + " (by the time of the event that put them there) for " +
            sla::human_duration(alert.for_duration) + ". It goes to " + team_text(team) +
            " with severity " + tier.severity + ".",
        {},
        ""});
+  if (auto sentence = calendar_sentence(config, status); !sentence.empty())
+    meaning.paragraphs.push_back({sentence, {}, ""});
   meaning.paragraphs.push_back(
       {"Tiers of " + name + ": " + tier_ladder(config, status) +
            ". A higher tier silences the lower ones of the same status. Orders normally leave " +

@@ -230,7 +230,57 @@ TEST_P(Tools, PromtoolAcceptsTheRulesInsideThePrometheusRule) {
   EXPECT_NE(result.output.find("SUCCESS"), std::string::npos) << result.output;
 }
 
-INSTANTIATE_TEST_SUITE_P(Examples, Tools, ::testing::Values("sla", "loan", "fulfilment"));
+INSTANTIATE_TEST_SUITE_P(Examples, Tools,
+                         ::testing::Values("sla", "loan", "fulfilment", "calendar"));
+
+// The alerts of a calendar status (label calendar) take their calendar's route, whose
+// children repeat alerting.routes: the same receivers as without the calendar. Alerts without
+// the label never enter a calendar route. Hand-written expectations for
+// tests/generate/configs/calendar.yaml.
+TEST(Routes, CalendarAlertsReachTheSameReceiversThroughTheirCalendarsRoute) {
+  struct Case {
+    const char* calendar;  // "" = no calendar label
+    const char* team;
+    const char* severity;
+    const char* receiver;
+  };
+  const Case cases[] = {
+      {"office", "compliance", "warning", "compliance-chat"},
+      {"office", "compliance", "page", "operations-pager"},
+      {"office", "operations", "warning", "operations-chat"},
+      {"warehouse", "operations", "warning", "operations-chat"},
+      {"warehouse", "operations", "page", "operations-pager"},
+      {"", "compliance", "warning", "compliance-chat"},
+      {"", "operations", "page", "operations-pager"},
+      {"", "operations", "warning", "operations-chat"},
+      {"elsewhere", "operations", "warning", "operations-chat"},
+  };
+  const auto config = sla::load_file(example_path("calendar").string());
+  const fs::path file =
+      generate_fresh("calendar", "calendar-routes") / "alertmanager" / "alertmanager.yml";
+  for (const auto& c : cases) {
+    std::vector<std::pair<std::string, std::string>> labels = {
+        {"service", config.service}, {"team", c.team}, {"severity", c.severity}};
+    if (*c.calendar) labels.emplace_back("calendar", c.calendar);
+    int exit_code = -1;
+    const auto output = route_test(file, c.receiver, labels, exit_code);
+    EXPECT_EQ(exit_code, 0) << c.calendar << " " << c.team << "/" << c.severity << ":\n" << output;
+    // The matching route's path: through {calendar="<name>"} exactly for a routed calendar.
+    std::string command = std::string(AMTOOL) +
+                          " config routes test --tree --config.file=" + shell_quote(file.string());
+    for (const auto& [name, value] : labels) command += " " + shell_quote(name + "=" + value);
+    const auto tree = run(command);
+    const bool routed =
+        std::string(c.calendar) == "office" || std::string(c.calendar) == "warehouse";
+    EXPECT_EQ(
+        tree.output.find("{calendar=\"" + std::string(c.calendar) + "\"}") != std::string::npos,
+        routed)
+        << tree.output;
+    if (!routed) {
+      EXPECT_EQ(tree.output.find("calendar="), std::string::npos) << tree.output;
+    }
+  }
+}
 
 // serve answers /runbooks/<alert> behind the same basic auth as every other route, with the
 // SLA file's text escaped.

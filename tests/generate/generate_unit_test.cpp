@@ -1,6 +1,7 @@
 // Unit tests of `orderwatch generate`: goldens, byte stability, number formatting, the
 // metric contract of the dashboard and rules, and the CLI's --check and error behaviour.
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -382,9 +383,8 @@ TEST(Cli, BadConfigFailsLikeCheck) {
   EXPECT_FALSE(fs::exists(dir / "out"));
 }
 
-// Until the tracker and the renderers handle calendar statuses, check accepts them and generate
-// refuses them by name (rather than rendering wall-clock rules for a business-hours SLA).
-TEST(Cli, CalendarStatusesAreCheckedButNotYetGenerated) {
+// Calendar statuses: check accepts them and generate writes their artefacts.
+TEST(Cli, CalendarStatusesAreGenerated) {
   const fs::path dir = fresh_out_dir("calendar");
   const fs::path config = dir / "calendar.yaml";
   write_text(config,
@@ -395,12 +395,128 @@ TEST(Cli, CalendarStatusesAreCheckedButNotYetGenerated) {
   EXPECT_EQ(result.exit_code, 0) << result.output;
   result = run(cli("generate --config " + shell_quote(config.string()) + " --out " +
                    shell_quote((dir / "out").string())));
-  EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.output.find("calendar.yaml: statuses[0].calendar: orderwatch generate does "
-                               "not support calendar statuses yet"),
-            std::string::npos)
-      << result.output;
-  EXPECT_FALSE(fs::exists(dir / "out"));
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(read_text(dir / "out" / "alertmanager" / "alertmanager.yml").find("office-open"),
+            std::string::npos);
+}
+
+// ---- calendars in alertmanager.yml -------------------------------------------------------------
+
+constexpr const char* kCalendarSla = R"(service: desk
+nats: {subject: a}
+calendars:
+  office:
+    timezone: Europe/Berlin
+    hours: {mon-thu: ["08:00-12:00", "13:00-17:00"], fri: "09:00-18:00", sun: "00:00-24:00"}
+    holidays: [2026-12-31, 2026-12-24, 2027-01-01, 2026-12-25, 2026-12-26]
+  plain:
+    timezone: Asia/Tokyo
+    hours: {mon-sun: "09:00-18:00"}
+  oncall:
+    timezone: UTC
+    hours: {mon-sun: "00:00-24:00"}
+    holidays: [2026-12-25]
+    page_when_closed: true
+  unused:
+    timezone: UTC
+    hours: {mon-fri: "09:00-18:00"}
+statuses:
+  - {name: Placed, sla: 15m}
+  - {name: Review, calendar: office, sla: 4h, escalations: [{after: 8h, severity: page}]}
+  - {name: Check, calendar: plain, sla: 1h}
+  - {name: Handover, calendar: oncall, cutoff: "12:00", due: "20:00"}
+  - {name: Done, terminal: true}
+alerting:
+  default_receiver: chat
+  routes:
+    - {severity: page, receiver: pager}
+    - {team: ops, receiver: ops}
+  receivers:
+    - {name: chat, type: webhook, url: "http://relay.internal/chat"}
+    - {name: pager, type: webhook, url: "http://relay.internal/pager"}
+    - {name: ops, type: webhook, url: "http://relay.internal/ops"}
+)";
+
+YAML::Node alertmanager_yaml(const std::string& sla_text) {
+  return YAML::Load(
+      render(alertmanager::render_alertmanager_config, sla::load_string(sla_text, "sla.yaml")));
+}
+
+std::vector<std::string> strings(const YAML::Node& node) {
+  std::vector<std::string> list;
+  for (const auto& item : node) list.push_back(item.as<std::string>());
+  return list;
+}
+
+TEST(Calendars, IntervalsOfEachRoutedCalendarWithItsZone) {
+  const YAML::Node doc = alertmanager_yaml(kCalendarSla);
+  std::vector<std::string> names;
+  for (const auto& interval : doc["time_intervals"])
+    names.push_back(interval["name"].as<std::string>());
+  // Not oncall (page_when_closed) nor unused (no status), plain has no holidays.
+  EXPECT_EQ(names, (std::vector<std::string>{"office-open", "office-holidays", "plain-open"}));
+  const YAML::Node open = doc["time_intervals"][0]["time_intervals"];
+  ASSERT_EQ(open.size(), 3u);  // mon-thu (two ranges), fri, sun (all day)
+  EXPECT_EQ(strings(open[0]["weekdays"]), (std::vector<std::string>{"monday:thursday"}));
+  ASSERT_EQ(open[0]["times"].size(), 2u);
+  EXPECT_EQ(open[0]["times"][1]["start_time"].as<std::string>(), "13:00");
+  EXPECT_EQ(open[0]["times"][1]["end_time"].as<std::string>(), "17:00");
+  EXPECT_EQ(strings(open[1]["weekdays"]), (std::vector<std::string>{"friday"}));
+  EXPECT_EQ(strings(open[2]["weekdays"]), (std::vector<std::string>{"sunday"}));
+  EXPECT_EQ(open[2]["times"][0]["end_time"].as<std::string>(), "24:00");
+  for (const auto& entry : open) EXPECT_EQ(entry["location"].as<std::string>(), "Europe/Berlin");
+  // Sorted; consecutive days of one month in one entry; a new month or year starts another.
+  const YAML::Node holidays = doc["time_intervals"][1]["time_intervals"];
+  ASSERT_EQ(holidays.size(), 3u);
+  EXPECT_EQ(strings(holidays[0]["days_of_month"]), (std::vector<std::string>{"24:26"}));
+  EXPECT_EQ(strings(holidays[1]["days_of_month"]), (std::vector<std::string>{"31"}));
+  EXPECT_EQ(strings(holidays[1]["months"]), (std::vector<std::string>{"12"}));
+  EXPECT_EQ(strings(holidays[2]["years"]), (std::vector<std::string>{"2027"}));
+  EXPECT_EQ(holidays[2]["location"].as<std::string>(), "Europe/Berlin");
+  const YAML::Node every_day = doc["time_intervals"][2]["time_intervals"];
+  ASSERT_EQ(every_day.size(), 1u);
+  EXPECT_EQ(every_day[0]["location"].as<std::string>(), "Asia/Tokyo");
+  // Alertmanager counts the week from Sunday and refuses "monday:sunday".
+  EXPECT_EQ(strings(every_day[0]["weekdays"]),
+            (std::vector<std::string>{"monday:saturday", "sunday"}));
+}
+
+// The service route: a route per routed calendar first, with the intervals on every node
+// (Alertmanager does not inherit them), then alerting.routes exactly as without calendars.
+TEST(Calendars, CalendarRoutesComeFirstAndLeaveOtherAlertsAsTheyWere) {
+  const YAML::Node service = alertmanager_yaml(kCalendarSla)["route"]["routes"][0];
+  const YAML::Node children = service["routes"];
+  ASSERT_EQ(children.size(), 4u);  // office, plain, then the two configured routes
+  struct Expected {
+    const char* matcher;
+    std::vector<std::string> active;
+    std::vector<std::string> mute;
+  };
+  const Expected calendars[] = {{"calendar=\"office\"", {"office-open"}, {"office-holidays"}},
+                                {"calendar=\"plain\"", {"plain-open"}, {}}};
+  std::string wall_clock_sla = kCalendarSla;
+  const auto cut = wall_clock_sla.find("  - {name: Review");
+  wall_clock_sla.replace(cut, wall_clock_sla.find("  - {name: Done") - cut, "");
+  const YAML::Node without = alertmanager_yaml(wall_clock_sla)["route"]["routes"][0]["routes"];
+  ASSERT_EQ(without.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const YAML::Node route = children[i];
+    EXPECT_EQ(strings(route["matchers"]), (std::vector<std::string>{calendars[i].matcher}));
+    EXPECT_EQ(route["receiver"].as<std::string>(), "chat");
+    ASSERT_EQ(route["routes"].size(), 2u);
+    for (const YAML::Node& node : {route, route["routes"][0], route["routes"][1]}) {
+      EXPECT_EQ(strings(node["active_time_intervals"]), calendars[i].active);
+      EXPECT_EQ(strings(node["mute_time_intervals"]), calendars[i].mute);
+    }
+    for (std::size_t j = 0; j < 2; ++j) {
+      EXPECT_EQ(route["routes"][j]["receiver"].as<std::string>(),
+                without[j]["receiver"].as<std::string>());
+      EXPECT_EQ(strings(route["routes"][j]["matchers"]), strings(without[j]["matchers"]));
+    }
+  }
+  for (std::size_t j = 0; j < 2; ++j)
+    EXPECT_EQ(YAML::Dump(children[2 + j]), YAML::Dump(without[j]));
+  EXPECT_FALSE(alertmanager_yaml(wall_clock_sla)["time_intervals"]);
 }
 
 TEST(Cli, UsageErrorsExitTwo) {

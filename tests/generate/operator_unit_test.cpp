@@ -103,6 +103,46 @@ TEST(Operator, AlertmanagerConfigReferencesEverySecretFileAndNoSecret) {
 
 // ---- runbooks ---------------------------------------------------------------------------------
 
+// The CRD has no time zone for time intervals: a calendar in UTC gets its intervals and the
+// routes naming them (as alertmanager.yml), one in another zone none, and the header says so.
+TEST(Operator, AlertmanagerConfigRoutesOnlyUtcCalendarsByTheirHours) {
+  const auto config = sla::load_file(
+      (source_dir() / "tests" / "schema" / "fixtures" / "calendar-utc.yaml").string());
+  std::ostringstream text;
+  alertmanager::render_alertmanager_config_object(config, "ns", text);
+  const YAML::Node spec = YAML::Load(text.str())["spec"];
+  const YAML::Node intervals = spec["muteTimeIntervals"];
+  ASSERT_EQ(intervals.size(), 2u);  // desk-open, desk-holidays; oncall pages when closed
+  EXPECT_EQ(intervals[0]["name"].as<std::string>(), "desk-open");
+  const YAML::Node open = intervals[0]["timeIntervals"];
+  EXPECT_EQ(open[0]["weekdays"][0].as<std::string>(), "monday:thursday");
+  EXPECT_EQ(open[0]["times"][1]["startTime"].as<std::string>(), "13:00");
+  EXPECT_EQ(open[1]["times"][0]["endTime"].as<std::string>(), "24:00");
+  EXPECT_FALSE(open[0]["location"]);
+  const YAML::Node holidays = intervals[1]["timeIntervals"];
+  EXPECT_EQ(holidays[0]["daysOfMonth"][0]["start"].as<int>(), 24);
+  EXPECT_EQ(holidays[0]["daysOfMonth"][0]["end"].as<int>(), 25);
+  EXPECT_EQ(holidays[0]["months"][0].as<std::string>(), "12");
+  EXPECT_EQ(holidays[2]["years"][0].as<std::string>(), "2027");
+  const YAML::Node desk = spec["route"]["routes"][0];
+  EXPECT_EQ(desk["matchers"][0]["name"].as<std::string>(), "calendar");
+  EXPECT_EQ(desk["matchers"][0]["value"].as<std::string>(), "desk");
+  for (const YAML::Node& node : {desk, desk["routes"][0]}) {
+    EXPECT_EQ(node["activeTimeIntervals"][0].as<std::string>(), "desk-open");
+    EXPECT_EQ(node["muteTimeIntervals"][0].as<std::string>(), "desk-holidays");
+  }
+  EXPECT_EQ(text.str().find("notify at any hour"), std::string::npos);
+
+  const auto berlin = sla::load_file(example_path("calendar").string());
+  std::ostringstream crd;
+  alertmanager::render_alertmanager_config_object(berlin, "ns", crd);
+  EXPECT_FALSE(YAML::Load(crd.str())["spec"]["muteTimeIntervals"]);
+  EXPECT_EQ(crd.str().find("name: calendar"), std::string::npos);  // no calendar route
+  EXPECT_NE(crd.str().find("# Calendar office (Europe/Berlin): its alerts notify at any hour here"),
+            std::string::npos)
+      << crd.str();
+}
+
 TEST(Runbooks, EveryAlertLinksToTheExportersRunbookWhenNoneIsConfigured) {
   auto config = sla::load_file(example_path("sla").string());
   config.alerting.runbook_url.clear();

@@ -31,7 +31,9 @@ void write_text(const fs::path& path, const std::string& text) {
 
 fs::path source_dir() { return ORDERWATCH_SOURCE_DIR; }
 fs::path example_path(const std::string& name) {
-  return source_dir() / "examples" / (name + ".yaml");
+  const fs::path example = source_dir() / "examples" / (name + ".yaml");
+  if (fs::exists(example)) return example;
+  return source_dir() / "tests" / "generate" / "configs" / (name + ".yaml");
 }
 fs::path golden_dir(const std::string& name) { return source_dir() / "tests" / "golden" / name; }
 
@@ -44,8 +46,11 @@ fs::path fresh_out_dir(const std::string& name) {
 
 std::vector<std::string> example_names() {
   std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(source_dir() / "examples")) {
-    if (entry.path().extension() == ".yaml") names.push_back(entry.path().stem().string());
+  for (const fs::path& dir :
+       {source_dir() / "examples", source_dir() / "tests" / "generate" / "configs"}) {
+    for (const auto& entry : fs::directory_iterator(dir)) {
+      if (entry.path().extension() == ".yaml") names.push_back(entry.path().stem().string());
+    }
   }
   std::sort(names.begin(), names.end());
   return names;

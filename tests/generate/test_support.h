@@ -21,10 +21,12 @@ std::string read_text(const fs::path& path);
 void write_text(const fs::path& path, const std::string& text);
 
 fs::path source_dir();
-fs::path example_path(const std::string& name);   // examples/<name>.yaml
+// The configs with goldens: every examples/*.yaml, and the test configs that are no example
+// (tests/generate/configs/*.yaml, e.g. calendar statuses); names are unique across both.
+fs::path example_path(const std::string& name);   // examples/ or tests/generate/configs/
 fs::path golden_dir(const std::string& name);     // tests/golden/<name>
 fs::path fresh_out_dir(const std::string& name);  // emptied folder under the build dir
-std::vector<std::string> example_names();         // every examples/*.yaml, sorted
+std::vector<std::string> example_names();         // every such config, sorted
 
 // Runs `orderwatch generate` for an example into a fresh folder of its own (tag keeps tests
 // that ctest runs in parallel apart) and returns that folder.

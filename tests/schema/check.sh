@@ -18,7 +18,7 @@ if [ ! -d "$here/node_modules/@kubernetes-models/prometheus-operator" ] ||
 fi
 rm -rf "$out"
 mkdir -p "$out"
-for sla in "$src"/examples/*.yaml "$here"/fixtures/*.yaml; do
+for sla in "$src"/examples/*.yaml "$src"/tests/generate/configs/*.yaml "$here"/fixtures/*.yaml; do
   name=$(basename "$sla" .yaml)
   "$bin" generate --config "$sla" --out "$out/$name" >/dev/null
   "$bin" generate --config "$sla" --out "$out/$name" --format prometheus-operator \
