@@ -67,13 +67,18 @@ TEST(ExampleCalendar, PackedEitherSideOfTheCutoffOnAFridayAndBeforeTheHolidays) 
   EXPECT_EQ(tiers[0].deadline(utc(2026, 12, 4, 13)), utc(2026, 12, 7, 17));
   EXPECT_EQ(tiers[1].deadline(utc(2026, 12, 4, 13)), utc(2026, 12, 8, 7));
   EXPECT_EQ(tiers[0].deadline(utc(2026, 12, 5, 10)), utc(2026, 12, 7, 17));
+  EXPECT_EQ(tiers[1].deadline(utc(2026, 12, 5, 10)), utc(2026, 12, 8, 7));
   // Wednesday 23rd: 13:59 due 18:00 that day; 14:00 due Monday 28th (24th closed by the list,
   // 25th and 26th by shop-holidays.ics, 26th and 27th the weekend). Christmas Eve itself too.
   EXPECT_EQ(tiers[0].deadline(utc(2026, 12, 23, 12, 59)), utc(2026, 12, 23, 17));
   EXPECT_EQ(tiers[0].deadline(utc(2026, 12, 23, 13)), utc(2026, 12, 28, 17));
   EXPECT_EQ(tiers[0].deadline(utc(2026, 12, 24, 9)), utc(2026, 12, 28, 17));
+  EXPECT_EQ(tiers[1].deadline(utc(2026, 12, 23, 12, 59)), utc(2026, 12, 28, 7));  // Mon 08:00
+  EXPECT_EQ(tiers[1].deadline(utc(2026, 12, 23, 13)), utc(2026, 12, 29, 7));      // Tue 08:00
+  EXPECT_EQ(tiers[1].deadline(utc(2026, 12, 24, 9)), utc(2026, 12, 29, 7));
   // Across the spring DST change: Friday 2026-03-27 14:30 CET is due Monday 30th 18:00 CEST.
   EXPECT_EQ(tiers[0].deadline(utc(2026, 3, 27, 13, 30)), utc(2026, 3, 30, 16));
+  EXPECT_EQ(tiers[1].deadline(utc(2026, 3, 27, 13, 30)), utc(2026, 3, 31, 6));  // Tue 08:00 CEST
 }
 
 TEST(ExampleCalendar, TheHolidaysFileIsMergedWithTheList) {
