@@ -3,7 +3,8 @@
 // 2026-12-04 17:30 is not overdue while W is at Monday 12:29:59.999 and is overdue, in /metrics
 // and the drill-down (deadline 2026-12-07T12:30:00+01:00, calendar office), once W reaches
 // 12:30; a same-day cut-off (14:00, due 18:00) either side of 14:00 on that Friday; a stay that
-// left within its business hours counts in order_sla_met_total though it sat 64 wall-clock hours.
+// left within its business hours counts in order_sla_met_total though it sat 64 wall-clock hours;
+// a cut-off across the spring DST change (the deadline's offset moves to +02:00).
 // W is driven by event times: "clock" orders in a status without SLA are published with the
 // wanted event time for 1.5 s (W is the oldest event time of about the last second's arrivals,
 // max_lateness 0s; idle_timeout 10m keeps it off the wall clock), then W is read from /metrics.
@@ -55,13 +56,16 @@ alerting: {behind: {threshold: 15m}}
 retention: {max_age: 3650d}
 )";
 
-// Epoch ms of a Berlin wall time in December 2026 (CET, UTC+1), written independently of the
-// exporter's time-zone code.
-std::int64_t berlin_dec(unsigned day, int h, int mi, int s = 0, int ms = 0) {
+// Epoch ms of a UTC wall time in 2026, written independently of the exporter's time-zone code.
+std::int64_t utc(unsigned month, unsigned day, int h, int mi, int s = 0, int ms = 0) {
   namespace c = std::chrono;
-  const c::sys_days date{c::year{2026} / c::December / c::day{day}};
-  const auto t = date + c::hours{h - 1} + c::minutes{mi} + c::seconds{s} + c::milliseconds{ms};
+  const c::sys_days date{c::year{2026} / c::month{month} / c::day{day}};
+  const auto t = date + c::hours{h} + c::minutes{mi} + c::seconds{s} + c::milliseconds{ms};
   return c::duration_cast<c::milliseconds>(t.time_since_epoch()).count();
+}
+// A Berlin wall time in December 2026 (CET, UTC+1).
+std::int64_t berlin_dec(unsigned day, int h, int mi, int s = 0, int ms = 0) {
+  return utc(12, day, h - 1, mi, s, ms);
 }
 
 double at(const std::map<std::string, double>& m, const std::string& key) {
@@ -122,6 +126,20 @@ class CalendarServe : public ::testing::Test {
 };
 
 TEST_F(CalendarServe, FourBusinessHoursFromFriday1730AreOverdueMonday1230AndNotAnInstantBefore) {
+  // Across the spring DST change: packed Friday 2026-03-27 14:30 CET (13:30Z), after the
+  // cut-off: due Monday 30th 18:00 CEST (16:00Z), shown with the new offset.
+  advance_to(utc(3, 27, 13, 30), {{"p1", "Packed"}});
+  EXPECT_EQ(get_json("/api/v1/orders/p1")["deadline"], json("2026-03-30T18:00:00+02:00"));
+  advance_to(utc(3, 30, 15, 59, 59, 999), {});
+  EXPECT_EQ(at(exporter_->scrape(), overdue("Packed", "warning")), 0);
+  advance_to(utc(3, 30, 16, 0), {});
+  EXPECT_EQ(at(exporter_->scrape(), overdue("Packed", "warning")), 1);
+  advance_to(utc(3, 30, 16, 30), {{"p1", "Cancelled"}});  // shipped late: one breach, not met
+  auto m = exporter_->scrape();
+  EXPECT_EQ(at(m, overdue("Packed", "warning")), 0);
+  EXPECT_EQ(at(m, breaches("Packed", "warning")), 1);
+  EXPECT_EQ(at(m, "order_sla_met_total{status=\"Packed\"}"), 0);
+
   // Friday 2026-12-04. Packed c1 before the cut-off, c2 at it; r2 and r1 enter Review.
   advance_to(berlin_dec(4, 13, 59), {{"c1", "Packed"}});
   advance_to(berlin_dec(4, 14, 0), {{"c2", "Packed"}});
@@ -129,22 +147,22 @@ TEST_F(CalendarServe, FourBusinessHoursFromFriday1730AreOverdueMonday1230AndNotA
   advance_to(berlin_dec(4, 17, 30), {{"r1", "Review"}});
 
   // The cut-off either side of 14:00: c1 due Friday 18:00, c2 Monday 18:00.
-  EXPECT_EQ(get_json("/api/v1/orders/c1")["deadline"], "2026-12-04T18:00:00+01:00");
-  EXPECT_EQ(get_json("/api/v1/orders/c2")["deadline"], "2026-12-07T18:00:00+01:00");
-  EXPECT_EQ(get_json("/api/v1/orders/c2")["calendar"], "warehouse");
+  EXPECT_EQ(get_json("/api/v1/orders/c1")["deadline"], json("2026-12-04T18:00:00+01:00"));
+  EXPECT_EQ(get_json("/api/v1/orders/c2")["deadline"], json("2026-12-07T18:00:00+01:00"));
+  EXPECT_EQ(get_json("/api/v1/orders/c2")["calendar"], json("warehouse"));
   advance_to(berlin_dec(4, 17, 59, 59, 999), {});
-  auto m = exporter_->scrape();
+  m = exporter_->scrape();
   EXPECT_EQ(at(m, overdue("Packed", "warning")), 0);
   advance_to(berlin_dec(4, 18, 0), {});
   m = exporter_->scrape();
   EXPECT_EQ(at(m, overdue("Packed", "warning")), 1);
-  EXPECT_EQ(at(m, breaches("Packed", "warning")), 1);
-  EXPECT_EQ(at(m, overdue("Review", "warning")), 0);  // the office closed at 18:00 after 30 min
+  EXPECT_EQ(at(m, breaches("Packed", "warning")), 2);  // p1 in March, c1
+  EXPECT_EQ(at(m, overdue("Review", "warning")), 0);   // the office closed at 18:00 after 30 min
   json list = get_json("/api/v1/overdue?status=Packed");
   ASSERT_EQ(list["total"], 1);
-  EXPECT_EQ(list["orders"][0]["id"], "c1");
-  EXPECT_EQ(list["orders"][0]["deadline"], "2026-12-04T18:00:00+01:00");
-  EXPECT_EQ(list["orders"][0]["calendar"], "warehouse");
+  EXPECT_EQ(list["orders"][0]["id"], json("c1"));
+  EXPECT_EQ(list["orders"][0]["deadline"], json("2026-12-04T18:00:00+01:00"));
+  EXPECT_EQ(list["orders"][0]["calendar"], json("warehouse"));
 
   // Monday 2026-12-07 09:00: r2 leaves after 1h of office time (64 wall-clock hours): met.
   // c1's page tier (2h of warehouse time past Friday 18:00) passed at Monday 08:00.
@@ -168,12 +186,12 @@ TEST_F(CalendarServe, FourBusinessHoursFromFriday1730AreOverdueMonday1230AndNotA
   EXPECT_EQ(at(m, breaches("Review", "warning")), 1);
   list = get_json("/api/v1/overdue?status=Review&severity=warning");
   ASSERT_EQ(list["total"], 1);
-  EXPECT_EQ(list["orders"][0]["id"], "r1");
-  EXPECT_EQ(list["orders"][0]["deadline"], "2026-12-07T12:30:00+01:00");
-  EXPECT_EQ(list["orders"][0]["calendar"], "office");
+  EXPECT_EQ(list["orders"][0]["id"], json("r1"));
+  EXPECT_EQ(list["orders"][0]["deadline"], json("2026-12-07T12:30:00+01:00"));
+  EXPECT_EQ(list["orders"][0]["calendar"], json("office"));
   const json r1 = get_json("/api/v1/orders/r1");
-  EXPECT_EQ(r1["deadline"], "2026-12-07T12:30:00+01:00");
-  EXPECT_EQ(r1["calendar"], "office");
+  EXPECT_EQ(r1["deadline"], json("2026-12-07T12:30:00+01:00"));
+  EXPECT_EQ(r1["calendar"], json("office"));
 
   // c2, packed at 14:00 on Friday: due Monday 18:00, not an instant before.
   advance_to(berlin_dec(7, 17, 59, 59, 999), {});
@@ -181,7 +199,7 @@ TEST_F(CalendarServe, FourBusinessHoursFromFriday1730AreOverdueMonday1230AndNotA
   advance_to(berlin_dec(7, 18, 0), {});
   m = exporter_->scrape();
   EXPECT_EQ(at(m, overdue("Packed", "warning")), 2);
-  EXPECT_EQ(at(m, breaches("Packed", "warning")), 2);
+  EXPECT_EQ(at(m, breaches("Packed", "warning")), 3);
   EXPECT_EQ(at(m, overdue("Review", "page")), 1);  // r1 past 8h at 16:30
 }
 
