@@ -1,13 +1,15 @@
 // examples/shop-calendar.yaml and the README's worked timelines ("Business calendars and
 // cut-offs"): every deadline the README states, computed with the example's own calendars
-// (holidays_file included) through the deadline functions the tracker uses (tier_deadlines).
+// through the deadline functions the tracker uses (tier_deadlines); its holidays file parses.
 // The instants are written in UTC here (CET = UTC+1 in December, CEST = UTC+2 from 29 March).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <string>
 
+#include "orderwatch/calendar/ics.h"
 #include "orderwatch/sla/calendars.h"
 #include "orderwatch/sla/loader.h"
 
@@ -68,8 +70,8 @@ TEST(ExampleCalendar, PackedEitherSideOfTheCutoffOnAFridayAndBeforeTheHolidays) 
   EXPECT_EQ(tiers[1].deadline(utc(2026, 12, 4, 13)), utc(2026, 12, 8, 7));
   EXPECT_EQ(tiers[0].deadline(utc(2026, 12, 5, 10)), utc(2026, 12, 7, 17));
   EXPECT_EQ(tiers[1].deadline(utc(2026, 12, 5, 10)), utc(2026, 12, 8, 7));
-  // Wednesday 23rd: 13:59 due 18:00 that day; 14:00 due Monday 28th (24th closed by the list,
-  // 25th and 26th by shop-holidays.ics, 26th and 27th the weekend). Christmas Eve itself too.
+  // Wednesday 23rd: 13:59 due 18:00 that day; 14:00 due Monday 28th (24th to 26th holidays,
+  // 26th and 27th the weekend). Christmas Eve itself too.
   EXPECT_EQ(tiers[0].deadline(utc(2026, 12, 23, 12, 59)), utc(2026, 12, 23, 17));
   EXPECT_EQ(tiers[0].deadline(utc(2026, 12, 23, 13)), utc(2026, 12, 28, 17));
   EXPECT_EQ(tiers[0].deadline(utc(2026, 12, 24, 9)), utc(2026, 12, 28, 17));
@@ -81,17 +83,30 @@ TEST(ExampleCalendar, PackedEitherSideOfTheCutoffOnAFridayAndBeforeTheHolidays) 
   EXPECT_EQ(tiers[1].deadline(utc(2026, 3, 27, 13, 30)), utc(2026, 3, 31, 6));  // Tue 08:00 CEST
 }
 
-TEST(ExampleCalendar, TheHolidaysFileIsMergedWithTheList) {
+TEST(ExampleCalendar, TheHolidaysAreClosedDaysAndTheIcsAlternativeHasThem) {
   const CalendarConfig* warehouse = example().find_calendar("warehouse");
   ASSERT_NE(warehouse, nullptr);
   const auto& cal = *warehouse->calendar;
-  EXPECT_FALSE(cal.is_open_day({2026, 12, 24}));  // the list
-  EXPECT_FALSE(cal.is_open_day({2026, 12, 25}));  // the file, FREQ=YEARLY with DTEND
-  EXPECT_TRUE(cal.is_open_day({2027, 12, 27}));   // Monday: the file does not move holidays
+  EXPECT_FALSE(cal.is_open_day({2026, 12, 24}));
+  EXPECT_FALSE(cal.is_open_day({2026, 12, 25}));
   EXPECT_TRUE(cal.is_open_day({2026, 12, 28}));
-  EXPECT_FALSE(cal.is_open_day({2027, 1, 1}));   // New Year, yearly
-  EXPECT_FALSE(cal.is_open_day({2027, 3, 29}));  // Easter Monday 2027
-  EXPECT_TRUE(cal.is_open_day({2027, 3, 31}));
+  EXPECT_FALSE(cal.is_open_day({2027, 1, 1}));
+  // The commented-out holidays_file: the public holidays of the lists, and more.
+  const auto ics = calendar::load_ics_holidays(ORDERWATCH_SOURCE_DIR "/examples/shop-holidays.ics");
+  const auto has = [&](calendar::LocalDate d) {
+    return std::find(ics.begin(), ics.end(), d) != ics.end();
+  };
+  for (const auto& d : example().find_calendar("office")->spec.holidays) {
+    const bool office_only = d.month == 12 && (d.day == 24 || d.day == 31);
+    if (!office_only) {
+      EXPECT_TRUE(has(d)) << d.to_string();
+    }
+  }
+  EXPECT_TRUE(has({2027, 12, 25}));  // FREQ=YEARLY, DTEND exclusive: the 25th and 26th
+  EXPECT_TRUE(has({2027, 12, 26}));
+  EXPECT_FALSE(has({2027, 12, 27}));
+  EXPECT_TRUE(has({2027, 3, 29}));  // Easter Monday 2027
+  EXPECT_FALSE(has({2027, 3, 30}));
 }
 
 }  // namespace
