@@ -2,6 +2,8 @@
 // open time is reached (an open-time SLA's deadline) and its inverse, walking the day table.
 // Called by CalendarDeadline (deadline.cpp), the config check (sla/) and, later, tracking.
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 #include "day_table.h"
 #include "orderwatch/calendar/calendar.h"
@@ -12,6 +14,29 @@ bool Calendar::is_open_day(LocalDate date) const { return days_->day(civil_of(da
 
 std::int64_t Calendar::instant(std::int64_t civil_day, int minute) const {
   return days_->instant(days_->day(civil_day), minute);
+}
+
+std::string Calendar::format_local(std::int64_t t) const {
+  const std::int64_t offset_s = days_->utc_offset_s(t);
+  const std::int64_t local = t + offset_s * 1000;
+  const LocalDate date = date_of(floor_div(local, kDayMs));
+  const std::int64_t in_day = local - floor_div(local, kDayMs) * kDayMs;
+  const auto off = std::llabs(offset_s) / 60;
+  char buf[48];
+  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lld", date.year,
+                        date.month, date.day, static_cast<long long>(in_day / 3'600'000),
+                        static_cast<long long>(in_day / 60'000 % 60),
+                        static_cast<long long>(in_day / 1000 % 60));
+  if (in_day % 1000 != 0 && n > 0) {
+    n += std::snprintf(buf + n, sizeof buf - static_cast<std::size_t>(n), ".%03lld",
+                       static_cast<long long>(in_day % 1000));
+  }
+  if (n > 0) {
+    std::snprintf(buf + n, sizeof buf - static_cast<std::size_t>(n), "%c%02lld:%02lld",
+                  offset_s < 0 ? '-' : '+', static_cast<long long>(off / 60),
+                  static_cast<long long>(off % 60));
+  }
+  return buf;
 }
 
 std::int64_t Calendar::open_ms_between(std::int64_t from, std::int64_t to) const {

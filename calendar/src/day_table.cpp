@@ -54,6 +54,11 @@ std::int64_t DayTable::local_to_utc(std::int64_t civil, int minute) const {
   return utc_s * 1000;
 }
 
+std::int64_t DayTable::utc_offset_s(std::int64_t t) const {
+  const date::sys_seconds at{std::chrono::seconds{floor_div(t, 1000)}};
+  return zone_->get_info(at).offset.count();
+}
+
 std::unique_ptr<DayTable::Chunk> DayTable::build(std::size_t index) const {
   auto chunk = std::make_unique<Chunk>();
   const std::int64_t first = kFirstCivil + static_cast<std::int64_t>(index) * kChunkDays;

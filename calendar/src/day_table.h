@@ -91,6 +91,8 @@ class DayTable {
   std::int64_t instant(const Day& d, int minute) const;
   // The gap/ambiguity rules, straight from the zone (slow: a tz look-up).
   std::int64_t local_to_utc(std::int64_t civil, int minute) const;
+  // The zone's UTC offset at instant t, in seconds (a tz look-up).
+  std::int64_t utc_offset_s(std::int64_t t) const;
 
  private:
   struct Chunk {

@@ -5,6 +5,7 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <chrono>
 #include <limits>
 #include <sstream>
 
@@ -43,9 +44,13 @@ void add_series_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
   auto overdue = family(cfg, order::kOverdue);
   auto acknowledged = family(cfg, order::kOverdueAcknowledged);
   auto age = family(cfg, order::kAgeSeconds);  // a gauge histogram: never rate() it
+  auto open_duration = family(cfg, order::kStatusOpenDurationSeconds);
   for (const auto& v : snap.series) {
     auto labels = series_labels(v);
     add_histogram(duration, labels, snap.duration_bounds_seconds, v.duration);
+    if (!statuses[v.status].calendar.empty()) {
+      add_histogram(open_duration, labels, snap.duration_bounds_seconds, v.open_duration);
+    }
     add_histogram(age, labels, snap.duration_bounds_seconds, v.age);
     add(in_status, labels, d(v.in_status));
     const auto& tiers = statuses[v.status].tiers;
@@ -60,6 +65,8 @@ void add_series_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
 
   for (auto* f : {&duration, &in_status, &overdue, &acknowledged, &age})
     out.push_back(std::move(*f));
+  // Only with calendar statuses: a wall-clock-only config exposes nothing new.
+  if (!open_duration.metric.empty()) out.push_back(std::move(open_duration));
 }
 
 // Per status: oldest entry, breaches per tier, transitions; per terminal status: turnaround.
@@ -69,6 +76,7 @@ void add_status_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
   const auto& statuses = cfg.statuses;
   auto oldest = family(cfg, order::kStatusOldestEnteredTimestampSeconds);
   auto breaches = family(cfg, order::kSlaBreachesTotal);
+  auto met = family(cfg, order::kSlaMetTotal);
   auto transitions = family(cfg, order::kTransitionsTotal);
   auto turnaround = family(cfg, order::kTurnaroundSeconds);
   for (std::size_t s = 0; s < statuses.size(); ++s) {
@@ -80,6 +88,7 @@ void add_status_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
       add(breaches, {label(kStatus, st.name), label(kSeverity, st.tiers[k].severity)},
           d(snap.breaches[s][k]));
     }
+    if (!st.tiers.empty()) add(met, {label(kStatus, st.name)}, d(snap.sla_met[s]));
     if (st.terminal) {
       add_histogram(turnaround, {label(kOutcome, st.name)}, snap.turnaround_bounds_seconds,
                     snap.turnaround[s]);
@@ -92,7 +101,8 @@ void add_status_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
     }
   }
 
-  for (auto* f : {&oldest, &breaches, &transitions, &turnaround}) out.push_back(std::move(*f));
+  for (auto* f : {&oldest, &breaches, &met, &transitions, &turnaround})
+    out.push_back(std::move(*f));
 }
 
 void add_event_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
@@ -137,6 +147,19 @@ void add_self_families(std::vector<MetricFamily>& out, const TrackerSnapshot& sn
   add_single(out, self::kWatermarkLagSeconds, seconds_of_ms(snap.watermark_lag_ms));
 }
 
+// Business calendars: open or closed now, by the wall clock (one series per calendar).
+void add_calendar_families(std::vector<MetricFamily>& out, const sla::Config& cfg) {
+  auto open = family(self::kCalendarOpen);
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  for (const auto& c : cfg.calendars) {
+    add(open, {label(sla::label::kCalendar, c.name)},
+        c.calendar->open_ms_between(now, now + 1) > 0 ? 1 : 0);
+  }
+  if (!open.metric.empty()) out.push_back(std::move(open));  // only with calendars
+}
+
 // Ingest gaps: every cause exported from the start (0), the last gap's start and end.
 void add_gap_families(std::vector<MetricFamily>& out, const ingest::GapView& gaps) {
   auto total = family(self::kIngestGapsTotal);
@@ -161,6 +184,7 @@ std::vector<MetricFamily> OrderCollector::Collect() const {
   add_status_families(out, *config, snap);
   add_event_families(out, *config, snap);
   add_self_families(out, snap, service_.stats(), version_);
+  add_calendar_families(out, *config);
   return out;
 }
 

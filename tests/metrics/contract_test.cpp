@@ -18,13 +18,17 @@
 namespace orderwatch::metrics {
 namespace {
 
-// Two tiers and a dimension, so every kind of label appears; a prefix other than the default.
+// Two tiers and a dimension, so every kind of label appears; a prefix other than the default;
+// a calendar status, so the calendar families have samples.
 const char* kConfig = R"(service: contract
 metric_prefix: shop
 nats: {subject: "orders.>"}
 event: {dimensions: [{field: region, max_values: 2}]}
+calendars:
+  office: {timezone: Europe/Berlin, hours: {mon-fri: "09:00-18:00"}}
 statuses:
   - {name: Placed, sla: 10s, escalations: [{after: 60s, severity: page}]}
+  - {name: Review, calendar: office, sla: 4h}
   - {name: Delivered, terminal: true}
 turnaround: {sla: 120s, objective: 99}
 )";

@@ -29,7 +29,7 @@ inline std::string replace(std::string text, const std::string& from, const std:
 
 // Expects exactly one problem, at line:column, whose path and message contain the given text.
 inline void expect_one(const std::string& yaml, int line, int column, const std::string& path,
-                const std::string& message) {
+                       const std::string& message) {
   auto problems = problems_of(yaml);
   ASSERT_EQ(problems.size(), 1u) << (problems.empty() ? "no problem"
                                                       : problems[0].to_string() + " (+more)");

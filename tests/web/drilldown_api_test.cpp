@@ -83,9 +83,11 @@ TEST_F(ApiTest, OverdueAnswersExactlyAndPagesWithTheCursor) {
   EXPECT_EQ(b, json::parse(R"({"now":"2023-11-14T22:13:20.000Z","status":null,"severity":null,
     "limit":2,"total":3,"acknowledged":0,"orders":[
     {"id":"a-old","status":"Authorized","entered":"2023-11-14T22:10:50.000Z","age_seconds":150.0,
-     "tiers_crossed":2,"severity":"page","dims":{"region":"us"}},
+     "tiers_crossed":2,"severity":"page","dims":{"region":"us"},
+     "deadline":"2023-11-14T22:11:50.000Z"},
     {"id":"p-old","status":"Placed","entered":"2023-11-14T22:11:40.000Z","age_seconds":100.0,
-     "tiers_crossed":1,"severity":"warning","dims":{"region":"eu"}}],
+     "tiers_crossed":1,"severity":"warning","dims":{"region":"eu"},
+     "deadline":"2023-11-14T22:11:50.000Z"}],
     "next_cursor":")" + cursor +
                            R"("})"));
   // Key order is fixed (readable with curl): id first.
@@ -143,6 +145,48 @@ TEST_F(ApiTest, BadRequestsGet400WithAJsonError) {
   EXPECT_EQ(overdue("limit=1").status, 200);
 }
 
+// A business-hours status: the deadline in the calendar's local time, the calendar's name, and
+// the open time to (or past) the deadline as of W (Tuesday 23:13:20 Berlin, closed).
+TEST(CalendarApi, OrdersCarryTheirDeadlineInTheCalendarsTime) {
+  const sla::Config config = sla::load_string(R"(
+service: shop
+nats: {subject: orders.>}
+event: {idle_timeout: 1ms}
+calendars:
+  office: {timezone: Europe/Berlin, hours: {mon-fri: "09:00-18:00"}}
+statuses:
+  - {name: Placed, sla: 10s}
+  - {name: Review, calendar: office, sla: 4h}
+  - {name: Delivered, terminal: true}
+)");
+  TrackerService service(config, [] { return kNow; });
+  DrilldownApi api(service, "shop");
+  auto enter = [&](const std::string& id, std::int64_t t) {
+    Event e;
+    e.id = id;
+    e.status = 1;
+    e.time_ms = t;
+    ASSERT_EQ(service.apply(e, kNow - 1), ApplyResult::kApplied);
+  };
+  enter("tue", 1'699'979'400'000);  // Tuesday 2023-11-14 17:30 Berlin: 30 min left today
+  enter("mon", 1'699'866'000'000);  // Monday 10:00 Berlin: due Monday 14:00
+  auto lookup = api.order(HttpRequest{"GET", "/api/v1/orders/tue", "", "tue", ""});
+  ASSERT_EQ(lookup.status, 200);
+  const json tue = json::parse(lookup.body);
+  EXPECT_EQ(tue["deadline"], "2023-11-15T12:30:00+01:00") << tue.dump();
+  EXPECT_EQ(tue["calendar"], "office");
+  EXPECT_EQ(tue["open_seconds_to_deadline"], 3.5 * 3600);
+  EXPECT_EQ(tue["tiers_crossed"], 0);
+  const json listed =
+      json::parse(api.overdue(HttpRequest{"GET", "/api/v1/overdue", "", "", ""}).body);
+  ASSERT_EQ(listed["orders"].size(), 1u) << listed.dump();
+  const json& mon = listed["orders"][0];
+  EXPECT_EQ(mon["id"], "mon");
+  EXPECT_EQ(mon["deadline"], "2023-11-13T14:00:00+01:00");
+  // Monday 14:00-18:00 and Tuesday 09:00-18:00: 13 hours of open time overdue.
+  EXPECT_EQ(mon["open_seconds_to_deadline"], -13.0 * 3600);
+}
+
 TEST_F(ApiTest, OrderLookup) {
   apply("o/1 x", 0, kNow - 3 * kS);
   apply("o/1 x", 1, kNow - 2 * kS);
@@ -150,8 +194,8 @@ TEST_F(ApiTest, OrderLookup) {
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(body(r), json::parse(R"({"id":"o/1 x","status":"Authorized",
     "entered":"2023-11-14T22:13:18.000Z","age_seconds":2.0,"tiers_crossed":0,"severity":null,
-    "dims":{"region":"eu"},"first_seen":"2023-11-14T22:13:17.000Z",
-    "now":"2023-11-14T22:13:20.000Z"})"));
+    "dims":{"region":"eu"},"deadline":"2023-11-14T22:14:18.000Z",
+    "first_seen":"2023-11-14T22:13:17.000Z","now":"2023-11-14T22:13:20.000Z"})"));
   auto missing = api_.order(get("", "", "nope"));
   EXPECT_EQ(missing.status, 404);
   EXPECT_EQ(body(missing)["error"], "order not tracked (unknown, finished or evicted)");

@@ -24,12 +24,14 @@ void SeriesCounters::fill(std::size_t ser, std::size_t tiers, SeriesValues& out)
   const auto first = overdue_.begin() + static_cast<std::ptrdiff_t>(ser * max_tiers_);
   out.overdue.assign(first, first + static_cast<std::ptrdiff_t>(tiers));
   fill_histogram(out.duration, &hist_[ser * nb_], nb_, hist_sum_ms_[ser]);
+  fill_histogram(out.open_duration, &open_hist_[ser * nb_], nb_, open_sum_ms_[ser]);
   age_.fill(ser, out.in_status, out.age);
 }
 
 // OrderTracker::Counters: counts are events, rejected, evictions (EventCounters), transitions,
-// breaches, turnaround buckets (StatusCounters), then the duration buckets (SeriesCounters;
-// last: they grow with the label sets); sums: turnaround sums, then duration sums.
+// breaches, stays within SLA, turnaround buckets (StatusCounters), then the duration and open
+// duration buckets (SeriesCounters; last: they grow with the label sets); sums: turnaround
+// sums, then duration and open duration sums.
 
 void EventCounters::save(OrderTracker::Counters& out) const {
   out.counts.insert(out.counts.end(), std::begin(events), std::end(events));
@@ -52,12 +54,14 @@ void EventCounters::carry_from(const EventCounters& o) {
 void StatusCounters::save(OrderTracker::Counters& out) const {
   out.counts.insert(out.counts.end(), transitions_.begin(), transitions_.end());
   out.counts.insert(out.counts.end(), breaches_.begin(), breaches_.end());
+  out.counts.insert(out.counts.end(), met_.begin(), met_.end());
   out.counts.insert(out.counts.end(), turn_hist_.begin(), turn_hist_.end());
   out.sums.insert(out.sums.end(), turn_sum_ms_.begin(), turn_sum_ms_.end());
 }
 void StatusCounters::restore(CounterCursor& in) {
   in.take_counts(transitions_.data(), transitions_.size());
   in.take_counts(breaches_.data(), breaches_.size());
+  in.take_counts(met_.data(), met_.size());
   in.take_counts(turn_hist_.data(), turn_hist_.size());
   in.take_sums(turn_sum_ms_.data(), turn_sum_ms_.size());
 }
@@ -73,6 +77,7 @@ void StatusCounters::carry_from(const StatusCounters& o, const std::vector<int>&
   }
   for (std::size_t s = 0; s < o.n_; ++s) {
     if (status_map[s] < 0) continue;
+    met_[status_map[s]] += o.met_[s];
     for (std::size_t k = 0; k < tier_map[s].size(); ++k) {
       if (tier_map[s][k] >= 0) {
         breaches_[status_map[s] * max_tiers_ + tier_map[s][k]] += o.breaches_[s * o.max_tiers_ + k];
@@ -91,15 +96,21 @@ void StatusCounters::carry_from(const StatusCounters& o, const std::vector<int>&
 
 void SeriesCounters::save(OrderTracker::Counters& out) const {
   out.counts.insert(out.counts.end(), hist_.begin(), hist_.end());
+  out.counts.insert(out.counts.end(), open_hist_.begin(), open_hist_.end());
   out.sums.insert(out.sums.end(), hist_sum_ms_.begin(), hist_sum_ms_.end());
+  out.sums.insert(out.sums.end(), open_sum_ms_.begin(), open_sum_ms_.end());
 }
 void SeriesCounters::restore(CounterCursor& in) {
   in.take_counts(hist_.data(), hist_.size());
+  in.take_counts(open_hist_.data(), open_hist_.size());
   in.take_sums(hist_sum_ms_.data(), hist_sum_ms_.size());
+  in.take_sums(open_sum_ms_.data(), open_sum_ms_.size());
 }
 void SeriesCounters::add_durations_from(const SeriesCounters& o, std::size_t from, std::size_t to) {
   for (std::size_t b = 0; b < nb_; ++b) hist_[to * nb_ + b] += o.hist_[from * o.nb_ + b];
   hist_sum_ms_[to] += o.hist_sum_ms_[from];
+  for (std::size_t b = 0; b < nb_; ++b) open_hist_[to * nb_ + b] += o.open_hist_[from * o.nb_ + b];
+  open_sum_ms_[to] += o.open_sum_ms_[from];
 }
 
 OrderTracker::Counters OrderTracker::counters() const {

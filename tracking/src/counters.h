@@ -60,6 +60,8 @@ class SeriesCounters {
     overdue_.resize(combos * n_ * max_tiers_, 0);
     hist_.resize(combos * n_ * nb_, 0);
     hist_sum_ms_.resize(combos * n_, 0);
+    open_hist_.resize(combos * n_ * nb_, 0);
+    open_sum_ms_.resize(combos * n_, 0);
     age_.resize(combos * n_);
   }
 
@@ -91,12 +93,20 @@ class SeriesCounters {
     observe_bucket(&hist_[ser * nb_], bounds_, stay_ms);
     hist_sum_ms_[ser] += stay_ms;
   }
+  // A stay in a calendar status spent `open_ms` of its calendar's open time
+  // (order_status_open_duration_seconds).
+  void observe_open(std::size_t ser, std::int64_t open_ms) {
+    observe_bucket(&open_hist_[ser * nb_], bounds_, open_ms);
+    open_sum_ms_[ser] += open_ms;
+  }
   // Label set `combo` was released: no order is in it (in_status, overdue and the age buckets
   // are 0 already); its duration histogram restarts from 0 if it comes back.
   void clear_combo(std::size_t combo) {
     const std::size_t first = combo * n_;
     std::fill_n(hist_.begin() + static_cast<std::ptrdiff_t>(first * nb_), n_ * nb_, 0);
     std::fill_n(hist_sum_ms_.begin() + static_cast<std::ptrdiff_t>(first), n_, 0);
+    std::fill_n(open_hist_.begin() + static_cast<std::ptrdiff_t>(first * nb_), n_ * nb_, 0);
+    std::fill_n(open_sum_ms_.begin() + static_cast<std::ptrdiff_t>(first), n_, 0);
   }
 
   // Series `ser` into `out` (tiers: its status's tier count): in_status, overdue, histograms.
@@ -120,10 +130,13 @@ class SeriesCounters {
   std::vector<std::int64_t> overdue_;      // [series * max_tiers + tier]
   std::vector<std::uint64_t> hist_;        // [series * nb + bucket], not cumulative
   std::vector<std::int64_t> hist_sum_ms_;  // [series]
+  std::vector<std::uint64_t> open_hist_;   // [series * nb + bucket]: calendar open time
+  std::vector<std::int64_t> open_sum_ms_;  // [series]
   AgeHistogram age_;                       // current ages as of W, per series
 };
 
-// Per status: breaches [status][tier], transitions [from][to], turnaround [status][bucket].
+// Per status: breaches [status][tier], stays within SLA [status], transitions [from][to],
+// turnaround [status][bucket].
 class StatusCounters {
  public:
   StatusCounters(std::size_t statuses, std::size_t max_tiers,
@@ -133,6 +146,7 @@ class StatusCounters {
         bounds_(std::move(turnaround_bounds)),
         ntb_(bounds_.size() + 1),
         breaches_(n_ * max_tiers_, 0),
+        met_(n_, 0),
         transitions_(n_ * n_, 0),
         turn_hist_(n_ * ntb_, 0),
         turn_sum_ms_(n_, 0) {}
@@ -141,6 +155,9 @@ class StatusCounters {
   std::uint64_t breaches(std::size_t status, std::size_t tier) const {
     return breaches_[status * max_tiers_ + tier];
   }
+  // A stay ended before its first tier's deadline (order_sla_met_total).
+  void add_met(std::size_t status) { ++met_[status]; }
+  std::uint64_t met(std::size_t status) const { return met_[status]; }
   void transition(std::size_t from, std::size_t to) { ++transitions_[from * n_ + to]; }
   const std::vector<std::uint64_t>& transitions() const { return transitions_; }  // [from*n+to]
   // An order finished in `status` after `turnaround_ms` (order_turnaround_seconds).
@@ -166,6 +183,7 @@ class StatusCounters {
   std::vector<std::int64_t> bounds_;  // turnaround bucket bounds, ms
   std::size_t ntb_;
   std::vector<std::uint64_t> breaches_;     // [status * max_tiers + tier]
+  std::vector<std::uint64_t> met_;          // [status]
   std::vector<std::uint64_t> transitions_;  // [from * n + to]
   std::vector<std::uint64_t> turn_hist_;    // [status * ntb + bucket]
   std::vector<std::int64_t> turn_sum_ms_;   // [status]

@@ -162,8 +162,8 @@ class StateLoader {
           if (tiers[j].first != st.tiers[k].severity) continue;
           os.old_tier[k] = static_cast<int>(j);
           // The writer's deadlines, inverted at its W: what it had counted as crossed.
-          if (watermark != kNever &&
-              !StatusDeadlines::invert(watermark, tiers[j].second, &os.old_cutoff[k])) {
+          if (watermark != kNever && !m.deadlines[os.target].writer_cutoff(
+                                         watermark, k, tiers[j].second, &os.old_cutoff[k])) {
             r.fail("time out of range");
           }
         }

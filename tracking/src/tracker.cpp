@@ -97,12 +97,14 @@ void OrderTracker::Impl::snapshot(TrackerSnapshot& out) const {
     }
   }
   out.breaches.assign(n, {});
+  out.sla_met.assign(n, 0);
   out.oldest_entered_ms.assign(n, std::nullopt);
   out.turnaround.assign(n, {});
   for (std::size_t s = 0; s < n; ++s) {
     for (std::size_t k = 0; k < deadlines[s].tiers(); ++k) {
       out.breaches[s].push_back(by_status.breaches(s, k));
     }
+    out.sla_met[s] = by_status.met(s);
     if (!index[s].empty()) out.oldest_entered_ms[s] = index[s].oldest().t;
     if (terminal[s]) by_status.fill_turnaround(s, out.turnaround[s]);
   }

@@ -134,15 +134,31 @@ struct OrderTracker::Impl {
     const std::size_t ser = series_of(r);
     const StatusDeadlines& d = deadlines[s];
     const std::size_t counted = tiers_past(r);
+    // Within SLA: it left before the first deadline and no breach was counted for the stay.
+    bool within = leave_ms && d.tiers() > 0 && r.breached == 0;
+    bool judging = leave_ms.has_value();
     for (std::size_t k = 0; k < d.tiers(); ++k) {
       if (k < counted) by_series.add_overdue(ser, k, -1);
       // Not counted yet (W passed it between ticks, or never while it was here): the next
-      // event shows whether the stay ran past the deadline.
-      if (leave_ms && k >= r.breached && d.ran_past(r.entered_ms, *leave_ms, k)) {
-        by_status.breach(s, k);
+      // event shows whether the stay ran past the deadline; once one tier was not reached,
+      // no later one was (deadlines rise with the tier).
+      if (judging && k >= r.breached) {
+        if (d.ran_past(r.entered_ms, *leave_ms, k)) {
+          by_status.breach(s, k);
+          within = within && k > 0;
+        } else {
+          judging = false;
+        }
       }
     }
-    if (leave_ms) by_series.observe_stay(ser, *leave_ms - r.entered_ms);
+    if (within) by_status.add_met(s);
+    if (leave_ms) {
+      by_series.observe_stay(ser, *leave_ms - r.entered_ms);
+      if (d.on_calendar()) {
+        by_series.observe_open(
+            ser, d.calendar_tier(0).calendar().open_ms_between(r.entered_ms, *leave_ms));
+      }
+    }
     index[s].erase(IndexEntry{r.entered_ms, idx}, r.chunk);
     by_series.leave(ser, r.entered_ms);
   }

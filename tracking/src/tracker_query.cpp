@@ -35,6 +35,20 @@ OrderView OrderTracker::Impl::view(std::uint32_t idx) const {
     v.dims.push_back(labels.value_name(i, labels.value(r.combo, i)));
   }
   if (const AckEntry* a = ack_of(idx)) v.ack = a->ack;
+  const StatusDeadlines& d = deadlines[r.status];
+  if (d.tiers() == 0) return v;
+  const std::int64_t due = d.deadline(r.entered_ms, 0);
+  if (due == calendar::kNoDeadline) return v;
+  v.deadline_ms = due;
+  if (d.on_calendar()) {
+    const calendar::Calendar& cal = d.calendar_tier(0).calendar();
+    v.calendar = cfg.statuses[r.status].calendar;
+    v.deadline_local = cal.format_local(due);
+    const std::int64_t w = watermark.ms();
+    if (w != kNever) {
+      v.open_to_deadline_ms = w <= due ? cal.open_ms_between(w, due) : -cal.open_ms_between(due, w);
+    }
+  }
   return v;
 }
 

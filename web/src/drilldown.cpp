@@ -113,6 +113,14 @@ json order_json(const tracking::OrderView& v, const std::vector<std::string>& la
          {"tiers_crossed", v.tiers_crossed},
          {"severity", v.severity.empty() ? json(nullptr) : json(v.severity)},
          {"dims", dims_json(labels, v.dims)}};
+  if (v.deadline_ms != 0) {
+    o["deadline"] =
+        v.calendar.empty() ? events::format_rfc3339_ms(v.deadline_ms) : v.deadline_local;
+  }
+  if (!v.calendar.empty()) {
+    o["calendar"] = v.calendar;
+    o["open_seconds_to_deadline"] = static_cast<double>(v.open_to_deadline_ms) / 1000.0;
+  }
   if (v.ack) {
     o["acknowledged"] = json{{"by", v.ack->actor},
                              {"reason", v.ack->reason},

@@ -136,6 +136,21 @@ struct OrderTables {
   std::string token;  // the user's form token; "" = no action forms
 };
 
+// The Deadline column: the first tier's deadline and how far it is. A calendar status says it
+// in the calendar's local time and open time ("overdue by 2h 5m open time, calendar office").
+std::string deadline_text(const tracking::OrderView& v, std::int64_t now_ms) {
+  if (v.deadline_ms == 0) return "";
+  if (v.calendar.empty()) {
+    const std::int64_t left = v.deadline_ms - now_ms;
+    return events::format_rfc3339_ms(v.deadline_ms) +
+           (left > 0 ? ", due in " + human_age(left) : ", overdue by " + human_age(-left));
+  }
+  const std::int64_t left = v.open_to_deadline_ms;
+  return v.deadline_local +
+         (left > 0 ? ", due in " + human_age(left) : ", overdue by " + human_age(-left)) +
+         " open time (calendar " + v.calendar + ")";
+}
+
 // One order's row: id (linked when the lookup takes it), status, entered, age, tier,
 // dimensions, and with a token its acknowledgement and forms.
 void order_row(std::string& html, const tracking::OrderView& v, std::int64_t now_ms,
@@ -146,8 +161,8 @@ void order_row(std::string& html, const tracking::OrderView& v, std::int64_t now
                    : "<tr><td class=\"id\">" + esc(v.id);
   html += "</td><td>" + esc(v.status_name) + "</td><td>" +
           esc(events::format_rfc3339_ms(v.entered_ms)) + "</td><td class=\"num\">" +
-          esc(human_age(now_ms - v.entered_ms)) + "</td><td class=\"sev-" + esc(v.severity) +
-          "\">" + esc(v.severity) + "</td>";
+          esc(human_age(now_ms - v.entered_ms)) + "</td><td>" + esc(deadline_text(v, now_ms)) +
+          "</td><td class=\"sev-" + esc(v.severity) + "\">" + esc(v.severity) + "</td>";
   for (const auto& value : v.dims) html += "<td>" + esc(value) + "</td>";
   if (!t.token.empty()) {
     html += "<td>";
@@ -166,7 +181,7 @@ void orders_table(std::string& html, const tracking::OverduePage& page, const Or
     html += markup::muted_note("No overdue orders.");
     return;
   }
-  std::vector<std::string> columns{"Order", "Status", "Entered (UTC)", "Age", "Tier"};
+  std::vector<std::string> columns{"Order", "Status", "Entered (UTC)", "Age", "Deadline", "Tier"};
   columns.insert(columns.end(), page.dimension_labels.begin(), page.dimension_labels.end());
   if (!t.token.empty()) columns.emplace_back("Act");
   markup::table_head(html, "orders", columns);

@@ -131,6 +131,11 @@ class Calendar {
   // The inverse: the latest entry e with cutoff_due(e, rule) <= w; kNoEntry when none.
   std::int64_t latest_entry_cutoff_due_by(std::int64_t w, const CutoffRule& rule) const;
 
+  // Instant t as RFC 3339 local time in the calendar's zone, with its UTC offset:
+  // "2026-12-07T12:30:00+01:00" (".250" before the offset when t has milliseconds). A tz
+  // look-up (~1 µs): for the drill-down, not the tick.
+  std::string format_local(std::int64_t t) const;
+
   // The instants where a deadline function of this calendar can be furthest from its entry
   // (where the calendar closes, each local day's start, each open day's `cutoff` minute when
   // given), in [from, to): the config check evaluates deadline - entry there (deadline.h).

@@ -162,10 +162,10 @@ inline constexpr MetricSpec kEventsRejectedTotal{.name = "events_rejected_total"
 
 // Every order metric, in exposition order.
 inline constexpr std::array kAll = {
-    kStatusDurationSeconds, kInStatus,           kOverdue,
-    kOverdueAcknowledged,   kAgeSeconds,         kStatusOldestEnteredTimestampSeconds,
-    kSlaBreachesTotal,      kSlaMetTotal,        kStatusOpenDurationSeconds,
-    kTransitionsTotal,      kTurnaroundSeconds,  kEventsTotal,
+    kStatusDurationSeconds, kInStatus,          kOverdue,
+    kOverdueAcknowledged,   kAgeSeconds,        kStatusOldestEnteredTimestampSeconds,
+    kSlaBreachesTotal,      kSlaMetTotal,       kStatusOpenDurationSeconds,
+    kTransitionsTotal,      kTurnaroundSeconds, kEventsTotal,
     kEventsRejectedTotal};
 }  // namespace order
 

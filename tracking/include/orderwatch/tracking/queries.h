@@ -33,6 +33,15 @@ struct OrderView {
   std::string severity;                // of the highest tier crossed; "" when none
   std::vector<std::string> dims;       // value per dimension, in config order
   std::optional<Acknowledgement> ack;  // set while this stay is acknowledged
+  // The first tier's deadline of this stay (0: the status has no SLA, or its calendar puts
+  // none within 366 days).
+  std::int64_t deadline_ms = 0;
+  // A calendar status: its calendar's name, the deadline in the calendar's local time
+  // (RFC 3339 with its offset), and the open time from W to the deadline (negative: the open
+  // time since the deadline, "overdue by"). Empty / 0 on the wall clock.
+  std::string calendar;
+  std::string deadline_local;
+  std::int64_t open_to_deadline_ms = 0;
 };
 
 // A position in drill-down order: entry time, then record slot. (entered, slot) is unique

@@ -48,6 +48,8 @@ struct SeriesValues {
   std::int64_t in_status = 0;
   std::vector<std::int64_t> overdue;  // per tier of the status
   HistogramValues duration;
+  // Calendar statuses: the open time of the calendar the stays spent (on the duration bounds).
+  HistogramValues open_duration;
   // Current ages as of W of the orders in the series (a gauge histogram: buckets go down as
   // orders leave), on the duration bounds; count == in_status.
   HistogramValues age;
@@ -63,7 +65,8 @@ struct TrackerSnapshot {
   std::vector<std::vector<std::string>> combos;      // combo -> value per dimension
   std::vector<SeriesValues> series;                  // non-terminal statuses x known combos
   std::vector<std::vector<std::uint64_t>> breaches;  // [status][tier]
-  std::vector<std::uint64_t> transitions;            // [from * statuses + to]
+  std::vector<std::uint64_t> sla_met;      // [status]: stays that ended before their first deadline
+  std::vector<std::uint64_t> transitions;  // [from * statuses + to]
   std::vector<std::optional<std::int64_t>> oldest_entered_ms;  // [status]
   std::vector<HistogramValues> turnaround;                     // [status], terminal ones used
   std::uint64_t events[static_cast<int>(ApplyResult::kCount)] = {};
