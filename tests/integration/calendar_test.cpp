@@ -110,6 +110,22 @@ class CalendarServe : public ::testing::Test {
     ASSERT_TRUE(ok) << "W at " << w << ", wanted " << t << "\n" << exporter_->log();
   }
 
+  // A cut-off across the spring DST change: packed Friday 2026-03-27 14:30 CET (13:30Z), after
+  // the cut-off: due Monday 30th 18:00 CEST (16:00Z), shown with the new offset.
+  void spring_dst_cutoff() {
+    advance_to(utc(3, 27, 13, 30), {{"p1", "Packed"}});
+    EXPECT_EQ(get_json("/api/v1/orders/p1")["deadline"], json("2026-03-30T18:00:00+02:00"));
+    advance_to(utc(3, 30, 15, 59, 59, 999), {});
+    EXPECT_EQ(at(exporter_->scrape(), overdue("Packed", "warning")), 0);
+    advance_to(utc(3, 30, 16, 0), {});
+    EXPECT_EQ(at(exporter_->scrape(), overdue("Packed", "warning")), 1);
+    advance_to(utc(3, 30, 16, 30), {{"p1", "Cancelled"}});  // shipped late: one breach, not met
+    const auto m = exporter_->scrape();
+    EXPECT_EQ(at(m, overdue("Packed", "warning")), 0);
+    EXPECT_EQ(at(m, breaches("Packed", "warning")), 1);
+    EXPECT_EQ(at(m, "order_sla_met_total{status=\"Packed\"}"), 0);
+  }
+
   json get_json(const std::string& path) {
     const auto r = http_get(exporter_->port(), path);
     EXPECT_EQ(r.status, 200) << path << ": " << r.body;
@@ -126,19 +142,8 @@ class CalendarServe : public ::testing::Test {
 };
 
 TEST_F(CalendarServe, FourBusinessHoursFromFriday1730AreOverdueMonday1230AndNotAnInstantBefore) {
-  // Across the spring DST change: packed Friday 2026-03-27 14:30 CET (13:30Z), after the
-  // cut-off: due Monday 30th 18:00 CEST (16:00Z), shown with the new offset.
-  advance_to(utc(3, 27, 13, 30), {{"p1", "Packed"}});
-  EXPECT_EQ(get_json("/api/v1/orders/p1")["deadline"], json("2026-03-30T18:00:00+02:00"));
-  advance_to(utc(3, 30, 15, 59, 59, 999), {});
-  EXPECT_EQ(at(exporter_->scrape(), overdue("Packed", "warning")), 0);
-  advance_to(utc(3, 30, 16, 0), {});
-  EXPECT_EQ(at(exporter_->scrape(), overdue("Packed", "warning")), 1);
-  advance_to(utc(3, 30, 16, 30), {{"p1", "Cancelled"}});  // shipped late: one breach, not met
-  auto m = exporter_->scrape();
-  EXPECT_EQ(at(m, overdue("Packed", "warning")), 0);
-  EXPECT_EQ(at(m, breaches("Packed", "warning")), 1);
-  EXPECT_EQ(at(m, "order_sla_met_total{status=\"Packed\"}"), 0);
+  spring_dst_cutoff();
+  std::map<std::string, double> m;
 
   // Friday 2026-12-04. Packed c1 before the cut-off, c2 at it; r2 and r1 enter Review.
   advance_to(berlin_dec(4, 13, 59), {{"c1", "Packed"}});
@@ -150,6 +155,11 @@ TEST_F(CalendarServe, FourBusinessHoursFromFriday1730AreOverdueMonday1230AndNotA
   EXPECT_EQ(get_json("/api/v1/orders/c1")["deadline"], json("2026-12-04T18:00:00+01:00"));
   EXPECT_EQ(get_json("/api/v1/orders/c2")["deadline"], json("2026-12-07T18:00:00+01:00"));
   EXPECT_EQ(get_json("/api/v1/orders/c2")["calendar"], json("warehouse"));
+  // Open time from W (Friday 17:30) to the deadline: c1 30 min; c2 Friday 17:30-19:00 and
+  // Monday 07:00-18:00 (12.5h); r1 30 min on Friday and 3.5h on Monday.
+  EXPECT_EQ(get_json("/api/v1/orders/c1")["open_seconds_to_deadline"], 1800);
+  EXPECT_EQ(get_json("/api/v1/orders/c2")["open_seconds_to_deadline"], 45000);
+  EXPECT_EQ(get_json("/api/v1/orders/r1")["open_seconds_to_deadline"], 14400);
   advance_to(berlin_dec(4, 17, 59, 59, 999), {});
   m = exporter_->scrape();
   EXPECT_EQ(at(m, overdue("Packed", "warning")), 0);
@@ -201,6 +211,8 @@ TEST_F(CalendarServe, FourBusinessHoursFromFriday1730AreOverdueMonday1230AndNotA
   EXPECT_EQ(at(m, overdue("Packed", "warning")), 2);
   EXPECT_EQ(at(m, breaches("Packed", "warning")), 3);
   EXPECT_EQ(at(m, overdue("Review", "page")), 1);  // r1 past 8h at 16:30
+  // Overdue by the office's open time since 12:30 (the office closed at 18:00): 5.5h.
+  EXPECT_EQ(get_json("/api/v1/orders/r1")["open_seconds_to_deadline"], -19800);
 }
 
 // orderwatch_calendar_open follows the wall clock: compared with the calendars' own answer just
