@@ -18,7 +18,6 @@
 #include "orderwatch/metrics/actions_collector.h"
 #include "orderwatch/metrics/collector.h"
 #include "orderwatch/serve/serve.h"
-#include "orderwatch/sla/calendars.h"
 #include "orderwatch/sla/loader.h"
 #include "orderwatch/sla/secrets.h"
 #include "orderwatch/tracking/service.h"

@@ -1,6 +1,5 @@
-// The calendar parts of a loaded Config: finding a calendar by name, the deadline functions of
-// a calendar status's tiers, and the "not yet supported" guard serve and generate call until
-// tracking and the renderers handle calendar statuses.
+// The calendar parts of a loaded Config: finding a calendar by name and the deadline functions
+// of a calendar status's tiers (tracking's deadline model takes them).
 #include "orderwatch/sla/calendars.h"
 
 #include <string>
@@ -25,22 +24,6 @@ std::vector<calendar::CalendarDeadline> tier_deadlines(const Config& config, con
     } else {
       out.push_back(calendar::CalendarDeadline::open_time(cal->calendar, tier.after.count()));
     }
-  }
-  return out;
-}
-
-std::vector<Problem> unsupported_calendar_statuses(const Config& config, std::string_view command) {
-  std::vector<Problem> out;
-  for (std::size_t i = 0; i < config.statuses.size(); ++i) {
-    const Status& st = config.statuses[i];
-    if (st.calendar.empty()) continue;
-    Problem p;
-    p.file = config.source_path.empty() ? "<string>" : config.source_path;
-    p.path = "statuses[" + std::to_string(i) + "].calendar";
-    p.message = std::string(command) + " does not support calendar statuses yet (status \"" +
-                st.name + "\", calendar \"" + st.calendar +
-                "\"); `orderwatch check` validates them";
-    out.push_back(std::move(p));
   }
   return out;
 }

@@ -86,19 +86,6 @@ TEST(CalendarConfig, TheIssuesExampleLoads) {
   EXPECT_NE(summary(c).find("3 statuses"), std::string::npos);
 }
 
-TEST(CalendarConfig, ServeAndGenerateRefuseCalendarStatusesForNow) {
-  const auto problems = unsupported_calendar_statuses(load_string(kBase, "sla.yaml"), "serve");
-  ASSERT_EQ(problems.size(), 2u);
-  EXPECT_EQ(problems[0].to_string(),
-            "sla.yaml: statuses[0].calendar: serve does not support calendar statuses yet "
-            "(status \"Review\", calendar \"office\"); `orderwatch check` validates them");
-  const std::string wall_clock = R"(service: checkout
-nats: {subject: orders.>}
-statuses: [{name: Placed, sla: 15m}]
-)";
-  EXPECT_TRUE(unsupported_calendar_statuses(load_string(wall_clock), "serve").empty());
-}
-
 TEST(CalendarConfig, RefusesBadCalendars) {
   expect_one(replace(kBase, "Europe/Berlin", "Europe/Berlni"), 7, 15, "calendars.office.timezone",
              "\"Europe/Berlni\" is not a time zone");

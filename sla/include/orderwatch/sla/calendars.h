@@ -1,5 +1,4 @@
-// The deadline functions of a calendar status's tiers, read from a loaded Config, and the
-// guard that keeps calendar statuses out of the commands that do not handle them yet.
+// The deadline functions of a calendar status's tiers, read from a loaded Config.
 //
 // A status with `calendar` counts its `sla` and escalations' `after` in open time; one with
 // `cutoff` is due at `due` on its due day, its escalations `late_by` of open time past that
@@ -18,10 +17,5 @@ namespace orderwatch::sla {
 
 // One deadline function per tier of `status` (tiers order); empty for a wall-clock status.
 std::vector<calendar::CalendarDeadline> tier_deadlines(const Config& config, const Status& status);
-
-// Problems, one per status with a `calendar`, saying that `command` (e.g. "orderwatch serve")
-// does not support calendar statuses yet; empty when there is none. The tracker and the
-// renderers still judge every tier on the wall clock: refusing is better than half-working.
-std::vector<Problem> unsupported_calendar_statuses(const Config& config, std::string_view command);
 
 }  // namespace orderwatch::sla
