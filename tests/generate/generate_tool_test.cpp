@@ -231,7 +231,8 @@ TEST_P(Tools, PromtoolAcceptsTheRulesInsideThePrometheusRule) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Examples, Tools,
-                         ::testing::Values("sla", "loan", "fulfilment", "calendar"));
+                         ::testing::Values("sla", "loan", "fulfilment", "calendar",
+                                           "shop-calendar"));
 
 // The alerts of a calendar status (label calendar) take their calendar's route, whose
 // children repeat alerting.routes: the same receivers as without the calendar. Alerts without
