@@ -16,6 +16,7 @@ namespace {
 
 using rules::yaml::Text;
 
+using detail::emit_names;
 using detail::InhibitRule;
 using detail::Matcher;
 using detail::Route;
@@ -57,14 +58,6 @@ void emit_receiver(YAML::Emitter& out, const sla::Receiver& receiver) {
 void emit_matchers(YAML::Emitter& out, const char* key, const std::vector<Matcher>& matchers) {
   out << YAML::Key << key << YAML::Value << YAML::BeginSeq;
   for (const auto& m : matchers) out << Text{m.text()};
-  out << YAML::EndSeq;
-}
-
-// key: ['a', 'b'], nothing when names is empty.
-void emit_names(YAML::Emitter& out, const char* key, const std::vector<std::string>& names) {
-  if (names.empty()) return;
-  out << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginSeq;
-  for (const auto& name : names) out << Text{name};
   out << YAML::EndSeq;
 }
 

@@ -13,6 +13,7 @@ namespace orderwatch::alertmanager {
 
 namespace {
 
+using detail::emit_names;
 using rules::yaml::Text;
 
 // How one SLA receiver setting is spelled in the CRD and what it holds.
@@ -91,14 +92,6 @@ void emit_matchers(YAML::Emitter& out, const char* key,
     out << YAML::Key << "value" << YAML::Value << Text{m.value};
     out << YAML::Key << "matchType" << YAML::Value << YAML::SingleQuoted << m.op << YAML::EndMap;
   }
-  out << YAML::EndSeq;
-}
-
-// key: ['a', 'b'], nothing when names is empty.
-void emit_names(YAML::Emitter& out, const char* key, const std::vector<std::string>& names) {
-  if (names.empty()) return;
-  out << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginSeq;
-  for (const auto& name : names) out << Text{name};
   out << YAML::EndSeq;
 }
 

@@ -61,6 +61,13 @@ void emit_blackhole_receiver(YAML::Emitter& doc, const sla::Config& config) {
   }
 }
 
+void emit_names(YAML::Emitter& out, const char* key, const std::vector<std::string>& names) {
+  if (names.empty()) return;
+  out << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (const auto& name : names) out << rules::yaml::Text{name};
+  out << YAML::EndSeq;
+}
+
 std::string fallback_receiver(const sla::Config& config) {
   const auto& receiver = config.alerting.default_receiver;
   return receiver.empty() ? kBlackholeReceiver : receiver;

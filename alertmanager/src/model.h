@@ -72,6 +72,8 @@ struct InhibitRule {
 
 // alerting.default_receiver, or the blackhole receiver when there is none.
 std::string fallback_receiver(const sla::Config& config);
+// key: ['a', 'b'] (flow style, single-quoted); nothing when names is empty. Both writers.
+void emit_names(YAML::Emitter& out, const char* key, const std::vector<std::string>& names);
 // The receiver that drops alerts, written (with a comment saying so) only when the SLA file
 // configures no default receiver.
 void emit_blackhole_receiver(YAML::Emitter& doc, const sla::Config& config);
