@@ -53,7 +53,9 @@ std::vector<Duration> sorted_unique(std::vector<Duration> bounds) {
 std::vector<Duration> status_duration_buckets(const Config& config) {
   std::vector<Duration> bounds = bucket_ladder();
   for (const auto& status : config.statuses) {
-    for (const auto& tier : status.tiers) bounds.push_back(tier.after);
+    for (const auto& tier : status.tiers) {
+      if (tier.after.count() > 0) bounds.push_back(tier.after);  // a cut-off tier has none
+    }
   }
   return sorted_unique(std::move(bounds));
 }
