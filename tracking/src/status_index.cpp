@@ -212,6 +212,18 @@ bool StatusIndex::chunk_holds(ChunkId c, const IndexEntry& e) const {
   return pos < ch.size && ch.at(pos) == e;
 }
 
+bool StatusIndex::key_in_chunk(ChunkId c, std::uint32_t idx, std::int64_t* t) const {
+  const Chunk* ch = c < by_id_.size() ? by_id_[c] : nullptr;
+  if (ch == nullptr) return false;
+  for (std::uint32_t i = 0; i < ch->size; ++i) {
+    if (ch->idx[i] == idx) {
+      *t = ch->t[i];
+      return true;
+    }
+  }
+  return false;
+}
+
 void StatusIndex::erase(IndexEntry e, ChunkId chunk) {
   Chunk* ch = chunk < by_id_.size() ? by_id_[chunk] : nullptr;
   if (ch == nullptr || !ch->holds(e)) {

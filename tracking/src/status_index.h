@@ -61,6 +61,9 @@ class StatusIndex {
   // Removes an entry that is present (asserted in debug builds). `chunk`: where insert() or a
   // relocation said it is; checked, and searched for when it does not hold e (kNoChunk).
   void erase(IndexEntry e, ChunkId chunk = kNoChunk);
+  // The key of record idx's entry, which insert() or a relocation said is in chunk c: a scan
+  // of that chunk (<= 64 entries). False when c does not hold it.
+  bool key_in_chunk(ChunkId c, std::uint32_t idx, std::int64_t* t) const;
   // Whether chunk c holds e (tests: the chunks reported are exact).
   bool chunk_holds(ChunkId c, const IndexEntry& e) const;
 
