@@ -238,8 +238,10 @@ struct Milestone {
   std::vector<std::uint8_t> from, until, pause;
   std::vector<MilestoneRole> roles;  // per status index (Config::statuses.size() entries)
   std::vector<Tier> tiers;           // never empty; `after` strictly increasing
-  std::string team;                  // empty = alerting.default_team; also every tier's team
-  std::string calendar;              // sla milestones only; empty = wall clock
+  // Empty = alerting.default_team. Set as the team of tiers[0] (an sla milestone; an escalation
+  // has its own, as for statuses) or of every tier (a deadline_field milestone).
+  std::string team;
+  std::string calendar;  // sla milestones only; empty = wall clock
   // deadline_field milestones: the dotted path as written ("promisedBy", "data.promise.by"),
   // split at the dots, and the slot of Event::deadline_ms it is decoded into (milestones with
   // the same path share a slot; slots < kMaxMilestoneDeadlines, numbered by first use).
