@@ -243,6 +243,7 @@ std::string summary(const Config& c) {
       out << (i ? ", " : "") << m.name << ' '
           << (m.has_deadline_field() ? "by " + m.deadline_field
                                      : "within " + format_duration(m.tiers.front().after));
+      if (!m.calendar.empty()) out << " open time (" << m.calendar << ')';
     }
     out << ')';
   }

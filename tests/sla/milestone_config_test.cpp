@@ -110,7 +110,7 @@ TEST(MilestoneConfig, TheIssuesExampleLoads) {
 
   EXPECT_NE(summary(c).find(", 4 milestones (shipped_in_24h within 1d, delivery_promise by "
                             "promisedBy, shipped_by_promise by data.promise.by, office_review "
-                            "within 8h)"),
+                            "within 8h open time (office))"),
             std::string::npos)
       << summary(c);
 }
