@@ -66,6 +66,13 @@ struct EventDecoder::Impl {
         status_path(split_path(config.event.status_field)),
         time_path(split_path(config.event.time_field)) {
     for (const auto& s : config.statuses) statuses.push_back(s.name);
+    // One path per deadline slot: milestones sharing a deadline_field share its slot, so the
+    // field is read once per event.
+    for (const auto& m : config.milestones) {
+      if (!m.has_deadline_field() || m.deadline_slot >= kMaxMilestoneDeadlines) continue;
+      if (deadline_paths.size() <= m.deadline_slot) deadline_paths.resize(m.deadline_slot + 1u);
+      deadline_paths[m.deadline_slot] = m.deadline_path;
+    }
     const auto n = std::min(config.event.dimensions.size(), kMaxDimensions);
     for (std::size_t i = 0; i < n; ++i)
       dim_paths.push_back(split_path(config.event.dimensions[i].field));
@@ -151,6 +158,7 @@ struct EventDecoder::Impl {
     out.status = static_cast<std::uint8_t>(idx);
     if (auto reject = read_time(time_el, now_ms, out)) return reject;
     read_dimensions(obj, out);
+    read_deadlines(obj, out);
     return std::nullopt;
   }
 
@@ -203,29 +211,37 @@ struct EventDecoder::Impl {
     return std::nullopt;
   }
 
-  // The event time: text or an epoch number, after the epoch, within retention.max_age of
-  // `now_ms` and at most max_future_skew ahead of it.
+  // An event time (text or an epoch number) in any accepted format, or nullopt when the
+  // element is not one (null, bool, object, array, unparsable) or at or before the epoch.
+  [[gnu::always_inline]] static std::optional<std::int64_t> element_time(simdjson::dom::element e) {
+    std::optional<std::int64_t> t;
+    switch (e.type()) {
+      case simdjson::dom::element_type::STRING:
+        t = parse_time_text(e.get_string().value_unsafe());
+        break;
+      case simdjson::dom::element_type::INT64:
+        t = epoch_number_to_ms(static_cast<double>(e.get_int64().value_unsafe()));
+        break;
+      case simdjson::dom::element_type::UINT64:
+        t = epoch_number_to_ms(static_cast<double>(e.get_uint64().value_unsafe()));
+        break;
+      case simdjson::dom::element_type::DOUBLE:
+        t = epoch_number_to_ms(e.get_double().value_unsafe());
+        break;
+      default:
+        return std::nullopt;  // null, bool, object, array: there, but not a time
+    }
+    if (t && *t <= 0) return std::nullopt;
+    return t;
+  }
+
+  // The event time: an event time (element_time), within retention.max_age of `now_ms` and at
+  // most max_future_skew ahead of it.
   [[gnu::always_inline]] std::optional<RejectReason> read_time(simdjson::dom::element time_el,
                                                                std::int64_t now_ms,
                                                                Event& out) const {
-    std::optional<std::int64_t> t;
-    switch (time_el.type()) {
-      case simdjson::dom::element_type::STRING:
-        t = parse_time_text(time_el.get_string().value_unsafe());
-        break;
-      case simdjson::dom::element_type::INT64:
-        t = epoch_number_to_ms(static_cast<double>(time_el.get_int64().value_unsafe()));
-        break;
-      case simdjson::dom::element_type::UINT64:
-        t = epoch_number_to_ms(static_cast<double>(time_el.get_uint64().value_unsafe()));
-        break;
-      case simdjson::dom::element_type::DOUBLE:
-        t = epoch_number_to_ms(time_el.get_double().value_unsafe());
-        break;
-      default:
-        return RejectReason::kBadTime;  // null, bool, object, array: there, but not a time
-    }
-    if (!t || *t <= 0) return RejectReason::kBadTime;
+    const std::optional<std::int64_t> t = element_time(time_el);
+    if (!t) return RejectReason::kBadTime;
     // Decades-old times would be evicted at once and observed into +Inf; the clock bounds
     // saturate, so no now_ms a caller passes can overflow them.
     constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
@@ -253,6 +269,24 @@ struct EventDecoder::Impl {
     }
   }
 
+  // Each deadline slot's field: an event time (no bound against the clock: a promise lies ahead,
+  // a missed one behind); absent or null leaves it unset, anything else marks it bad.
+  [[gnu::always_inline]] void read_deadlines(simdjson::dom::object obj, Event& out) const {
+    simdjson::dom::element e;
+    for (std::size_t k = 0; k < deadline_paths.size(); ++k) {
+      if (deadline_paths[k].empty() || lookup(obj, deadline_paths[k]).get(e) || e.is_null()) {
+        continue;
+      }
+      const auto bit = static_cast<std::uint8_t>(1u << k);
+      if (const std::optional<std::int64_t> t = element_time(e)) {
+        out.deadline_ms[k] = *t;
+        out.has_deadline = static_cast<std::uint8_t>(out.has_deadline | bit);
+      } else {
+        out.bad_deadline = static_cast<std::uint8_t>(out.bad_deadline | bit);
+      }
+    }
+  }
+
   const bool cloudevents;
   const std::size_t max_payload;
   const std::int64_t max_future_skew_ms;
@@ -261,6 +295,7 @@ struct EventDecoder::Impl {
   const std::size_t max_dim_bytes;
   Path id_path, status_path, time_path;
   std::vector<Path> dim_paths;
+  std::vector<Path> deadline_paths;  // by deadline slot; empty: no milestone reads the slot
   std::vector<std::string> statuses;
 
   std::unique_ptr<char[]> buffer;  // capacity + SIMDJSON_PADDING bytes

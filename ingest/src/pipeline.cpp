@@ -82,6 +82,11 @@ std::size_t IngestPipeline::decode_chunk(std::span<IngestMessage> batch, std::si
       arena_used_ = mark;
       break;  // decoded again at the start of the next chunk, with an empty arena
     }
+    // A bad milestone deadline is counted as a reject, yet the event is applied.
+    if (event.bad_deadline != 0) {
+      if (rejects_.empty()) first_reject_ = end;
+      rejects_.push_back(events::RejectReason::kBadDeadline);
+    }
     // An event larger than the whole arena (ids and values are bounded far below it) is
     // applied alone, its views still in the decoder's buffer.
     decoded_.push_back(event);

@@ -62,7 +62,7 @@ Config Loader::load(const std::string& text) {
   }
   keys(root, "",
        {"version", "service", "metric_prefix", "nats", "event", "statuses", "turnaround",
-        "alerting", "retention", "actions", "calendars"});
+        "alerting", "retention", "actions", "calendars", "milestones"});
 
   if (auto v = root["version"]) {
     auto n = integer(v, "version");
@@ -83,6 +83,7 @@ Config Loader::load(const std::string& text) {
   read_calendars(root["calendars"], cfg);
   config_ = &cfg;
   read_statuses(root, cfg);
+  read_milestones(root["milestones"], cfg);  // load_milestones.cpp
   if (auto v = root["nats"]) {
     read_nats(v, cfg.nats);
   } else {
@@ -234,6 +235,18 @@ std::string summary(const Config& c) {
       << tiers << " SLA tiers, " << c.event.dimensions.size() << " dimensions, "
       << (c.nats.jetstream ? "JetStream " : "NATS ") << "subject " << c.nats.subject;
   if (c.turnaround.enabled) out << ", turnaround " << format_duration(c.turnaround.sla);
+  if (!c.milestones.empty()) {
+    out << ", " << c.milestones.size() << (c.milestones.size() == 1 ? " milestone" : " milestones")
+        << " (";
+    for (std::size_t i = 0; i < c.milestones.size(); ++i) {
+      const Milestone& m = c.milestones[i];
+      out << (i ? ", " : "") << m.name << ' '
+          << (m.has_deadline_field() ? "by " + m.deadline_field
+                                     : "within " + format_duration(m.tiers.front().after));
+      if (!m.calendar.empty()) out << " open time (" << m.calendar << ')';
+    }
+    out << ')';
+  }
   return out.str();
 }
 

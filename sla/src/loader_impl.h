@@ -1,7 +1,8 @@
 // Private: the reader behind load_file/load_string, shared by the translation units that
 // implement it (the document, reporting and typed scalar readers in loader.cpp; statuses,
 // escalations and the event in load_workflow.cpp; nats in load_nats.cpp; turnaround,
-// alerting and retention in load_alerting.cpp; name syntax in names.cpp). Not part of the
+// alerting and retention in load_alerting.cpp; milestones in load_milestones.cpp; name syntax
+// in names.cpp). Not part of the
 // public API. A Loader reads one file once and is not thread-safe; load_* make one per call.
 #pragma once
 
@@ -140,6 +141,18 @@ class Loader {
   void read_cutoff_status(const YAML::Node& node, const std::string& path, const Config& cfg,
                           Status& st);
   void read_late_escalations(const YAML::Node& list, const std::string& path, Status& st);
+
+  // ---- milestones (load_milestones.cpp) ------------------------------------------------------
+  void read_milestones(const YAML::Node& node, Config& cfg);
+  Milestone read_milestone(const YAML::Node& node, const std::string& path, const Config& cfg,
+                           std::set<std::string>& names);
+  void read_milestone_statuses(const YAML::Node& node, const std::string& path, const Config& cfg,
+                               Milestone& m);
+  void read_sla_milestone(const YAML::Node& node, const std::string& path, const Config& cfg,
+                          Milestone& m);
+  void read_deadline_milestone(const YAML::Node& node, const std::string& path, Milestone& m);
+  void assign_deadline_slot(const YAML::Node& node, const std::string& path,
+                            std::vector<std::string>& fields, Milestone& m);
 
   // ---- nats (load_nats.cpp) ------------------------------------------------------------------
   void read_nats(const YAML::Node& node, NatsConfig& nats);

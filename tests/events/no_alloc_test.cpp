@@ -37,10 +37,12 @@ TEST(DecoderAllocation, SteadyStateDecodesDoNotAllocate) {
       "event:\n"
       "  dimensions: [{field: region, max_values: 5}, {field: meta.channel, max_values: 5}]\n"
       "statuses: [{name: Placed, sla: 15m}, {name: Shipped, sla: 1h}, "
-      "{name: Delivered, terminal: true}]\n");
+      "{name: Delivered, terminal: true}]\n"
+      "milestones: [{name: promise, from: [Placed], until: [Shipped], deadline_field: "
+      "promise.by}]\n");
   const std::vector<std::string> payloads = {
-      R"({"orderId":"ord-8f3a2c91","status":"Placed","timestamp":"2024-05-01T12:00:00.123Z","region":"eu-west","meta":{"channel":"web"}})",
-      R"({"orderId":12345,"status":"Shipped","timestamp":1714564800123,"region":7})",
+      R"({"orderId":"ord-8f3a2c91","status":"Placed","timestamp":"2024-05-01T12:00:00.123Z","region":"eu-west","meta":{"channel":"web"},"promise":{"by":"2024-05-02T12:00:00Z"}})",
+      R"({"orderId":12345,"status":"Shipped","timestamp":1714564800123,"region":7,"promise":{"by":"x"}})",
       R"({"orderId":"a\u00e9","status":"Delivered","timestamp":"1714564800.5","meta":{"channel":true}})",
       R"({"orderId":"x","status":"Nope","timestamp":1714564800})",
       R"({"orderId":"x","status":"Placed","timestamp":"soon"})",

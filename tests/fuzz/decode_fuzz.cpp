@@ -4,8 +4,8 @@
 //
 // Besides "no crash, no sanitizer report", it checks the decoder's promises on every input:
 // an accepted event has a non-empty id within max_id_bytes, a configured status, a time
-// within retention and not past the skew limit, and dimension values within their byte bound
-// with flags consistent with them.
+// within retention and not past the skew limit, dimension values within their byte bound
+// with flags consistent with them, and milestone deadlines either set (an event time) or bad.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -25,7 +25,11 @@ const char* const kStatuses =
     "  - {name: Placed, sla: 15m}\n"
     "  - {name: Authorized, sla: 1h}\n"
     "  - {name: Shipped, sla: 48h}\n"
-    "  - {name: Delivered, terminal: true}\n";
+    "  - {name: Delivered, terminal: true}\n"
+    "milestones:\n"
+    "  - {name: promise, from: [Placed], until: [Delivered], deadline_field: promisedBy}\n"
+    "  - {name: shipped, from: [Placed], until: [Shipped], deadline_field: promisedBy}\n"
+    "  - {name: ce_promise, from: [Placed], until: [Shipped], deadline_field: data.promisedBy}\n";
 
 struct Target {
   orderwatch::sla::Config config;
@@ -51,6 +55,14 @@ void run(Target& t, std::string_view payload) {
     check(ev.has_dim[i] == !ev.dims[i].empty());
     check(ev.dims[i].size() <= t.config.event.max_dimension_value_bytes);
     if (i >= t.config.event.dimensions.size()) check(!ev.has_dim[i]);
+  }
+  // Two deadline slots (promisedBy, data.promisedBy): a slot is set or bad, never both; a set
+  // one is an event time.
+  check((ev.has_deadline & ev.bad_deadline) == 0);
+  check(((ev.has_deadline | ev.bad_deadline) & ~0b11u) == 0);
+  for (std::size_t k = 0; k < 2; ++k) {
+    if (ev.has_deadline_in(k))
+      check(ev.deadline_ms[k] > 0 && ev.deadline_ms[k] <= orderwatch::events::kMaxEventTimeMs);
   }
 }
 

@@ -400,6 +400,30 @@ TEST(Cli, CalendarStatusesAreGenerated) {
             std::string::npos);
 }
 
+// Milestones: check accepts them (and lists them), generate refuses them until the renderers
+// handle them, writing nothing.
+TEST(Cli, MilestonesPassCheckAndAreRefusedByGenerate) {
+  const fs::path dir = fresh_out_dir("milestones");
+  const fs::path config = dir / "milestones.yaml";
+  write_text(
+      config,
+      "service: s\nnats: {subject: a}\n"
+      "statuses:\n  - {name: Placed, sla: 1h}\n  - {name: Shipped, sla: 1h}\n"
+      "milestones:\n  - {name: shipped_in_24h, from: [Placed], until: [Shipped], sla: 24h}\n");
+  auto result = run(cli("check --config " + shell_quote(config.string())));
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("1 milestone (shipped_in_24h within 1d)"), std::string::npos)
+      << result.output;
+  result = run(cli("generate --config " + shell_quote(config.string()) + " --out " +
+                   shell_quote((dir / "out").string())));
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("milestones.yaml: milestones[0]: orderwatch generate does not "
+                               "support milestones yet (milestone \"shipped_in_24h\")"),
+            std::string::npos)
+      << result.output;
+  EXPECT_FALSE(fs::exists(dir / "out"));
+}
+
 // ---- calendars in alertmanager.yml -------------------------------------------------------------
 
 constexpr const char* kCalendarSla = R"(service: desk

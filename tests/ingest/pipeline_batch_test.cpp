@@ -1,5 +1,6 @@
 // IngestPipeline::handle_batch against handle(): the same payloads (good ones, rejects, ids
-// long enough to fill the batch arena) must give the same results and the same counts.
+// long enough to fill the batch arena, bad milestone deadlines) must give the same results and
+// the same counts; a bad deadline is counted and its event applied.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -23,6 +24,8 @@ statuses:
   - {name: Placed, sla: 10s}
   - {name: Shipped, sla: 1h}
   - {name: Delivered, terminal: true}
+milestones:
+  - {name: promise, from: [Placed], until: [Delivered], deadline_field: promisedBy}
 )";
 
 std::string payload(const std::string& id, const char* status, std::int64_t t) {
@@ -43,6 +46,8 @@ TEST(PipelineBatch, GivesTheResultsAndCountsOfHandlingOneByOne) {
     const std::string id =
         (i % 7 == 0 ? std::string(900, 'x') : std::string("o")) + std::to_string(i % 150);
     payloads.push_back(payload(id, statuses[i % 4], T0 + i));
+    // Every 5th carries a bad deadline: counted as a reject, applied all the same.
+    if (i % 5 == 0) payloads.back().insert(1, R"("promisedBy":"soon",)");
     if (i % 50 == 3) payloads.push_back("{not json");
   }
   std::vector<IngestMessage> batch;
@@ -76,6 +81,27 @@ TEST(PipelineBatch, RecordsTheLastStreamSequenceOfTheBatch) {
   EXPECT_FALSE(batch[1].accepted);
   EXPECT_EQ(service.stream_seq(), 11u);
   EXPECT_FALSE(service.behind());
+}
+
+TEST(PipelineBatch, ABadDeadlineIsCountedAndTheEventStillApplied) {
+  const sla::Config config = sla::load_string(kConfig);
+  tracking::TrackerService service(config, [] { return T0 + 60'000; });
+  IngestPipeline pipeline(service);
+  std::string bad = payload("o1", "Placed", T0);
+  bad.insert(1, R"("promisedBy":true,)");
+  std::string good = payload("o2", "Placed", T0);
+  good.insert(1, R"("promisedBy":"2024-05-01T18:00:00Z",)");
+  std::vector<IngestMessage> batch = {{bad, std::nullopt, false, false},
+                                      {good, std::nullopt, false, false}};
+  pipeline.handle_batch(batch);
+  EXPECT_TRUE(batch[0].accepted);
+  EXPECT_TRUE(batch[1].accepted);
+  tracking::TrackerSnapshot s;
+  service.snapshot(s);
+  EXPECT_EQ(service.tracked(), 2u);
+  EXPECT_EQ(s.events[static_cast<int>(tracking::ApplyResult::kApplied)], 2u);
+  EXPECT_EQ(s.rejected[static_cast<int>(events::RejectReason::kBadDeadline)], 1u);
+  EXPECT_EQ(s.events[static_cast<int>(tracking::ApplyResult::kRejected)], 1u);
 }
 
 }  // namespace

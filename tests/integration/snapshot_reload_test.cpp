@@ -396,5 +396,39 @@ TEST_F(SnapshotServeTest, AReloadRereadsTheHolidaysFileAndRejudgesTrackedOrders)
   EXPECT_EQ(ex.process().stop(SIGTERM, seconds(15)), 0) << ex.process().log();
 }
 
+// Milestones pass `orderwatch check` but the tracker does not follow them yet: serve refuses
+// them at start and at a reload (keeping the running config), by name, rather than tracking
+// nothing of a promise it was configured to watch.
+const char* kMilestoneConfig = R"(service: itest
+nats: {url: "nats://127.0.0.1:1", subject: "orders.status.>"}
+statuses:
+  - {name: Placed, sla: 3m}
+  - {name: Shipped, sla: 1h}
+  - {name: Delivered, terminal: true}
+milestones:
+  - {name: delivery_promise, from: [Placed], until: [Delivered], deadline_field: promisedBy}
+)";
+
+TEST_F(SnapshotServeTest, MilestonesAreRefusedAtStartAndAtAReload) {
+  const std::string refusal =
+      "milestones[0]: orderwatch serve does not support milestones yet (milestone "
+      "\"delivery_promise\"); `orderwatch check` validates them";
+  const std::string milestone_config = dir_.write("milestones.yaml", kMilestoneConfig);
+  const auto start =
+      run(shell_quote(orderwatch_bin()) + " serve --config " + shell_quote(milestone_config) +
+          " --nats-url " + shell_quote(nats_.url()) + " --listen 127.0.0.1:0");
+  EXPECT_EQ(start.exit_code, 1) << start.output;
+  EXPECT_NE(start.output.find(refusal), std::string::npos) << start.output;
+
+  Exporter ex(dir_, nats_.url(), config_, snapshot_, "milestones.log", {"--web.enable-lifecycle"});
+  ASSERT_TRUE(ex.ready()) << ex.process().log();
+  write_file(config_, kMilestoneConfig);
+  const auto r = http_request(ex.port(), "POST", "/-/reload");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find(refusal), std::string::npos) << r.body;
+  EXPECT_EQ(ex.scrape()["orderwatch_config_last_reload_successful"], 0);
+  EXPECT_EQ(ex.process().stop(SIGTERM, seconds(15)), 0) << ex.process().log();
+}
+
 }  // namespace
 }  // namespace orderwatch::testing

@@ -19,6 +19,11 @@
 // Dimensions: strings, numbers (as text) and booleans ("true"/"false") are values; absent,
 // null, empty, object or array values leave has_dim false; a value longer than
 // event.max_dimension_value_bytes becomes "other", as values past max_values do.
+// Milestone deadlines (Event::deadline_ms): each distinct deadline_field is read once, by its
+// dotted path from the root like every field (a CloudEvent's: "data.promisedBy"), after the
+// checks above pass; an event time in any format the time field accepts (no clock bounds);
+// absent or null: not set; anything else (bool, object, array, unparsable, at or before the
+// epoch) sets the slot's bad_deadline bit and never rejects the event.
 #pragma once
 
 #include <memory>

@@ -40,7 +40,9 @@ class IngestPipeline {
 
   // Decodes and applies a batch in order, under one acquisition of the service lock and with
   // one clock reading; decoded outside the service lock, and again when a reload came in
-  // between. Rejects are counted by reason and logged (rate-limited, one sample per chunk).
+  // between. Rejects are counted by reason and logged (rate-limited, one sample per chunk); an
+  // event with a bad milestone deadline (Event::bad_deadline) is accepted and applied, and
+  // counted once as a bad_deadline reject as well.
   // Throws only on allocation failure (a new decoder): then nothing of the chunk was applied.
   void handle_batch(std::span<IngestMessage> batch);
   // A batch of one. stream_seq: JetStream only, the resume point recorded with the event's

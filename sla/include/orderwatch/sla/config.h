@@ -207,6 +207,55 @@ struct Actions {
   std::string redrive_subject;
 };
 
+// How many milestones a config may have, and how many distinct deadline_field paths among them
+// (the decoder reads each once per event into a fixed array, events::Event::deadline_ms).
+inline constexpr std::size_t kMaxMilestones = 16;
+inline constexpr std::size_t kMaxMilestoneDeadlines = 4;
+
+// What a status means to one milestone. `from`, `until` and `pause` do not overlap, so a status
+// has at most one role; terminal statuses not named in `from`/`pause` (the loader refuses that)
+// are kUntil implicitly: a terminal status stops every milestone.
+enum class MilestoneRole : std::uint8_t { kNone, kFrom, kUntil, kPause };
+
+// A promise that spans statuses (the `milestones:` section): the clock starts when an order
+// first enters a `from` status, stops when it first reaches an `until` status (or a terminal
+// one) and does not count time spent in `pause` statuses.
+//
+// Exactly one of two kinds:
+// - an `sla` milestone (deadline_field empty): tiers[k].after is the counted time (pauses
+//   excluded; with `calendar`, open time of that calendar) at which tier k is crossed;
+//   tiers[0].after is the sla (severity "warning" unless set, as for statuses), later tiers are
+//   the escalations, `after` strictly increasing, severities distinct.
+// - a `deadline_field` milestone: each order's deadline is read from its events
+//   (events::Event::deadline_ms[deadline_slot]); tiers[k].after is the offset from that
+//   deadline at which tier k is crossed: with warn_before, tiers[0] is the "at risk" tier
+//   {after = -warn_before, severity "warning"}; the last tier is the deadline itself
+//   {after = 0, severity `severity`, default "warning"}. No calendar, no escalations.
+struct Milestone {
+  std::string name;  // [a-z][a-z0-9_]*, unique among milestones
+  // Status indices (into Config::statuses) as written, in file order, without repeats. `until`
+  // lists only the statuses written; role() adds the terminal ones.
+  std::vector<std::uint8_t> from, until, pause;
+  std::vector<MilestoneRole> roles;  // per status index (Config::statuses.size() entries)
+  std::vector<Tier> tiers;           // never empty; `after` strictly increasing
+  // Empty = alerting.default_team. Set as the team of tiers[0] (an sla milestone; an escalation
+  // has its own, as for statuses) or of every tier (a deadline_field milestone).
+  std::string team;
+  std::string calendar;  // sla milestones only; empty = wall clock
+  // deadline_field milestones: the dotted path as written ("promisedBy", "data.promise.by"),
+  // split at the dots, and the slot of Event::deadline_ms it is decoded into (milestones with
+  // the same path share a slot; slots < kMaxMilestoneDeadlines, numbered by first use).
+  std::string deadline_field;
+  std::vector<std::string> deadline_path;
+  std::uint8_t deadline_slot = 0;
+
+  bool has_deadline_field() const { return !deadline_field.empty(); }
+  // The role of status index `status` (kNone for indices past the statuses).
+  MilestoneRole role(std::size_t status) const {
+    return status < roles.size() ? roles[status] : MilestoneRole::kNone;
+  }
+};
+
 struct Config {
   int version = 1;
   std::string service;  // [a-z0-9_-]+, used in alert names, labels, titles
@@ -215,6 +264,7 @@ struct Config {
   EventConfig event;
   std::vector<Status> statuses;           // in workflow order; names unique
   std::vector<CalendarConfig> calendars;  // file order; names unique; each status's calendar
+  std::vector<Milestone> milestones;      // file order; names unique; at most kMaxMilestones
   Turnaround turnaround;
   Alerting alerting;
   Retention retention;
