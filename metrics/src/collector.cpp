@@ -105,6 +105,51 @@ void add_status_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
     out.push_back(std::move(*f));
 }
 
+// Per milestone (and label set): in progress, paused, without a deadline, overdue per tier;
+// per milestone: breaches per tier, clocks met. Nothing without milestones.
+void add_milestone_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
+                            const TrackerSnapshot& snap) {
+  if (cfg.milestones.empty()) return;
+  using namespace sla::label;
+  auto in_progress = family(cfg, order::kMilestoneInProgress);
+  auto paused = family(cfg, order::kMilestonePaused);
+  auto overdue = family(cfg, order::kMilestoneOverdue);
+  auto without = family(cfg, order::kMilestoneWithoutDeadline);
+  auto breaches = family(cfg, order::kMilestoneBreachesTotal);
+  auto met = family(cfg, order::kMilestoneMetTotal);
+  for (const auto& v : snap.milestones) {
+    const auto& ms = cfg.milestones[v.milestone];
+    std::vector<ClientMetric::Label> dims;
+    for (std::size_t i = 0; i < cfg.event.dimensions.size(); ++i) {
+      dims.push_back({cfg.event.dimensions[i].label, snap.combos[v.combo][i]});
+    }
+    auto with = [&](std::vector<ClientMetric::Label> labels) {
+      labels.insert(labels.end(), dims.begin(), dims.end());
+      return labels;
+    };
+    add(in_progress, with({label(kMilestone, ms.name)}), d(v.in_progress));
+    add(paused, with({label(kMilestone, ms.name)}), d(v.paused));
+    if (ms.has_deadline_field()) {
+      add(without, with({label(kMilestone, ms.name)}), d(v.without_deadline));
+    }
+    for (std::size_t k = 0; k < ms.tiers.size(); ++k) {
+      add(overdue, with({label(kMilestone, ms.name), label(kSeverity, ms.tiers[k].severity)}),
+          d(v.overdue[k]));
+    }
+  }
+  for (std::size_t m = 0; m < cfg.milestones.size(); ++m) {
+    const auto& ms = cfg.milestones[m];
+    for (std::size_t k = 0; k < ms.tiers.size(); ++k) {
+      add(breaches, {label(kMilestone, ms.name), label(kSeverity, ms.tiers[k].severity)},
+          d(snap.milestone_breaches[m][k]));
+    }
+    add(met, {label(kMilestone, ms.name)}, d(snap.milestone_met[m]));
+  }
+  for (auto* f : {&in_progress, &paused, &overdue, &without, &breaches, &met}) {
+    if (!f->metric.empty()) out.push_back(std::move(*f));
+  }
+}
+
 void add_event_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
                         const TrackerSnapshot& snap) {
   auto events = family(cfg, order::kEventsTotal);
@@ -182,6 +227,7 @@ std::vector<MetricFamily> OrderCollector::Collect() const {
   out.reserve(24);
   add_series_families(out, *config, snap);
   add_status_families(out, *config, snap);
+  add_milestone_families(out, *config, snap);
   add_event_families(out, *config, snap);
   add_self_families(out, snap, service_.stats(), version_);
   add_calendar_families(out, *config);

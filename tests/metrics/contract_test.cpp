@@ -30,6 +30,14 @@ statuses:
   - {name: Placed, sla: 10s, escalations: [{after: 60s, severity: page}]}
   - {name: Review, calendar: office, sla: 4h}
   - {name: Delivered, terminal: true}
+milestones:
+  - {name: placed_to_delivered, from: [Placed], until: [Delivered], sla: 1h}
+  - name: promise
+    from: [Placed]
+    until: [Delivered]
+    deadline_field: promisedBy
+    warn_before: 1h
+    severity: page
 turnaround: {sla: 120s, objective: 99}
 )";
 

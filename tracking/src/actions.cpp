@@ -60,7 +60,7 @@ std::optional<OrderView> OrderTracker::forget(std::string_view id, std::int64_t 
   m.tombstones.add(h, r.status, now_ms + m.cfg.retention.tombstone_ttl.count());
   m.note_leave(idx, r, -1, now_ms);
   m.leave(idx, r, std::nullopt);
-  m.table.erase(idx, h);
+  m.release(idx, h);
   m.acks.erase(id);
   return before;
 }

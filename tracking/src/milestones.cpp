@@ -8,6 +8,21 @@
 
 namespace orderwatch::tracking {
 
+std::vector<MilestoneSpec> milestone_specs(const sla::Config& config) {
+  std::vector<MilestoneSpec> out;
+  for (const auto& ms : config.milestones) {
+    MilestoneSpec spec;
+    for (std::size_t s = 0; s < config.statuses.size(); ++s) {
+      spec.role.push_back(static_cast<MilestoneSpec::Role>(ms.role(s)));
+    }
+    spec.promise = ms.has_deadline_field();
+    for (const auto& tier : ms.tiers) spec.offset_ms.push_back(tier.after.count());
+    spec.met_tier = spec.promise ? ms.tiers.size() - 1 : 0;
+    out.push_back(std::move(spec));
+  }
+  return out;
+}
+
 MilestoneBook::MilestoneBook(std::vector<MilestoneSpec> specs)
     : specs_(std::move(specs)),
       books_(specs_.size()),

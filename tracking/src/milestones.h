@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "orderwatch/sla/config.h"
 #include "status_index.h"
 
 namespace orderwatch::tracking {
@@ -35,6 +36,10 @@ struct MilestoneSpec {
   std::vector<std::int64_t> offset_ms;
   std::size_t met_tier = 0;  // a stay met the milestone if it stopped before this tier was due
 };
+
+// The specs of a config's milestones (sla::Config::milestones, in order). A calendar milestone's
+// tiers are judged on the wall clock so far: serve refuses milestones until that is done.
+std::vector<MilestoneSpec> milestone_specs(const sla::Config& config);
 
 class MilestoneBook {
  public:

@@ -29,6 +29,8 @@ std::vector<double> to_seconds(const std::vector<std::int64_t>& ms) {
 OrderTracker::Impl::Impl(const sla::Config& c)
     : cfg(c),
       deadlines(cfg),
+      milestones(milestone_specs(cfg)),
+      has_milestones(!cfg.milestones.empty()),
       labels(cfg),
       by_series(cfg.statuses.size(), deadlines.max_tiers(),
                 to_ms(sla::status_duration_buckets(cfg))),
@@ -74,6 +76,32 @@ std::size_t OrderTracker::memory_bytes() const {
   return bytes;
 }
 
+void OrderTracker::Impl::snapshot_milestones(TrackerSnapshot& out) const {
+  out.milestones.clear();
+  out.milestone_breaches.assign(cfg.milestones.size(), {});
+  out.milestone_met.assign(cfg.milestones.size(), 0);
+  for (std::size_t m = 0; m < cfg.milestones.size(); ++m) {
+    const std::size_t tiers = cfg.milestones[m].tiers.size();
+    for (std::size_t k = 0; k < tiers; ++k) {
+      out.milestone_breaches[m].push_back(milestones.breaches(m, k));
+    }
+    out.milestone_met[m] = milestones.met(m);
+    for (std::size_t c = 0; c < labels.size(); ++c) {
+      if (!labels.live(c)) continue;
+      MilestoneValues v;
+      v.milestone = static_cast<std::uint8_t>(m);
+      v.combo = static_cast<std::uint16_t>(c);
+      v.in_progress = milestones.in_progress(m, v.combo);
+      v.paused = milestones.paused(m, v.combo);
+      v.without_deadline = milestones.without_deadline(m, v.combo);
+      for (std::size_t k = 0; k < tiers; ++k) {
+        v.overdue.push_back(milestones.overdue(m, k, v.combo));
+      }
+      out.milestones.push_back(std::move(v));
+    }
+  }
+}
+
 void OrderTracker::Impl::snapshot(TrackerSnapshot& out) const {
   const std::size_t n = cfg.statuses.size();
   out.duration_bounds_seconds = to_seconds(by_series.duration_bounds());
@@ -108,6 +136,7 @@ void OrderTracker::Impl::snapshot(TrackerSnapshot& out) const {
     if (!index[s].empty()) out.oldest_entered_ms[s] = index[s].oldest().t;
     if (terminal[s]) by_status.fill_turnaround(s, out.turnaround[s]);
   }
+  snapshot_milestones(out);
   out.transitions = by_status.transitions();
   std::copy(std::begin(counts.events), std::end(counts.events), std::begin(out.events));
   std::copy(std::begin(counts.rejected), std::end(counts.rejected), std::begin(out.rejected));

@@ -14,6 +14,7 @@
 #include "deadlines.h"
 #include "label_sets.h"
 #include "late_entries.h"
+#include "milestones.h"
 #include "order_table.h"
 #include "orderwatch/log/log.h"
 #include "orderwatch/tracking/tracker.h"
@@ -52,7 +53,11 @@ struct OrderTracker::Impl {
                             : table.find(e.id, h);
     if (idx == OrderTable::kNotFound) return apply_new(e, now, h);
     OrderRecord& r = table.at(idx);
-    if (r.status == e.status) return counts.count(ApplyResult::kDuplicate);
+    if (r.status == e.status) {
+      if (e.has_deadline != 0 && has_milestones) [[unlikely]]
+        note_deadlines(idx, e);
+      return counts.count(ApplyResult::kDuplicate);
+    }
     // Older than the current stay, or simultaneous but earlier in the workflow: out of order.
     if (e.time_ms < r.entered_ms || (e.time_ms == r.entered_ms && e.status < r.status)) {
       return counts.count(ApplyResult::kStale);
@@ -60,14 +65,18 @@ struct OrderTracker::Impl {
     note_leave(idx, r, e.status, e.time_ms);
     leave(idx, r, e.time_ms);
     by_status.transition(r.status, e.status);
+    if (has_milestones) [[unlikely]]
+      milestones.status_changed(idx, r.combo, e.status, e.time_ms);
     if (terminal[e.status]) {
       by_status.observe_turnaround(e.status, e.time_ms - r.first_seen_ms);
       add_tombstone(h, e.status, now);
-      table.erase(idx, h);
+      release(idx, h);
     } else {
       r.status = e.status;
       r.entered_ms = e.time_ms;
       enter(idx, r);
+      if (e.has_deadline != 0 && has_milestones) [[unlikely]]
+        note_deadlines(idx, e);
     }
     return counts.count(ApplyResult::kApplied);
   }
@@ -91,7 +100,28 @@ struct OrderTracker::Impl {
     r.first_seen_ms = e.time_ms;
     r.combo = intern(e);
     enter(idx, r);
+    if (has_milestones) [[unlikely]] {
+      milestones.status_changed(idx, r.combo, e.status, e.time_ms);
+      if (e.has_deadline != 0) note_deadlines(idx, e);
+    }
     return counts.count(ApplyResult::kApplied);
+  }
+
+  // The event carried milestone deadlines (deadline_field): each milestone of a slot it set
+  // takes it as the order's newest promise.
+  void note_deadlines(std::uint32_t idx, const Event& e) {
+    for (std::size_t m = 0; m < cfg.milestones.size(); ++m) {
+      const auto& ms = cfg.milestones[m];
+      if (ms.has_deadline_field() && e.has_deadline_in(ms.deadline_slot)) {
+        milestones.deadline_seen(idx, m, e.deadline_ms[ms.deadline_slot]);
+      }
+    }
+  }
+  // Record idx is freed (a terminal status, an eviction, a forget): its milestone clocks end.
+  void release(std::uint32_t idx, std::uint64_t h) {
+    if (has_milestones) [[unlikely]]
+      milestones.release(idx);
+    table.erase(idx, h);
   }
 
   // The label set of a new order's dimension values; the series counters grow with them.
@@ -223,13 +253,16 @@ struct OrderTracker::Impl {
   OrderView view(std::uint32_t idx) const;
   // Every exported count (tracker.cpp), acknowledged orders moved apart (actions.cpp).
   void snapshot(TrackerSnapshot& out) const;
+  void snapshot_milestones(TrackerSnapshot& out) const;
   void move_acknowledged(TrackerSnapshot& out) const;
   AcknowledgedCounts acknowledged_counts() const;  // actions.cpp
 
   // ---- The parts.
   const sla::Config cfg;
-  std::vector<bool> terminal;      // [status]
-  DeadlineModel deadlines;         // [status]: thresholds and cutoffs as of W
+  std::vector<bool> terminal;  // [status]
+  DeadlineModel deadlines;     // [status]: thresholds and cutoffs as of W
+  MilestoneBook milestones;    // the milestones' clocks (milestones.h)
+  const bool has_milestones;
   std::vector<StatusIndex> index;  // [status]: its orders by entry time
   // Keys the id hash of table and tombstones: random per process, or the one a loaded snapshot
   // was written with (its tombstones hold hashes under it).

@@ -11,6 +11,7 @@ void OrderTracker::Impl::tick(std::int64_t now, bool behind) {
   const std::int64_t w = watermark.next(now, behind);
   if (w != kNever && w != watermark.ms()) {
     move_deadlines(w);
+    if (has_milestones) milestones.move_to(w);
     by_series.age().move_to(w, index, [&](std::size_t s, const IndexEntry& e) {
       return by_series.series(e.combo, static_cast<std::uint8_t>(s));
     });
@@ -106,7 +107,7 @@ void OrderTracker::Impl::evict(std::int64_t w) {
     while (!idx_s.empty() && idx_s.oldest().t <= evict_before) {
       const std::uint32_t idx = idx_s.oldest().idx;
       leave(idx, table.at(idx), std::nullopt);
-      table.erase(idx, hash_order_id(hash_key, table.id(idx)));
+      release(idx, hash_order_id(hash_key, table.id(idx)));
       ++counts.evictions;
     }
   }

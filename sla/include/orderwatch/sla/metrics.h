@@ -52,6 +52,7 @@ inline constexpr std::string_view kVersion = "version";
 inline constexpr std::string_view kAction = "action";
 inline constexpr std::string_view kCause = "cause";
 inline constexpr std::string_view kCalendar = "calendar";
+inline constexpr std::string_view kMilestone = "milestone";
 }  // namespace label
 
 // One metric family of /metrics.
@@ -142,6 +143,42 @@ inline constexpr MetricSpec kStatusOpenDurationSeconds{
         "status, observed when they leave it.",
     .labels = {label::kStatus},
     .dimensions = true};
+// Milestones (the milestones: section): promises that span statuses. Exposed only when the
+// config has milestones.
+inline constexpr MetricSpec kMilestoneInProgress{
+    .name = "milestone_in_progress",
+    .type = MetricType::kGauge,
+    .help = "Orders whose milestone clock runs or is paused.",
+    .labels = {label::kMilestone},
+    .dimensions = true};
+inline constexpr MetricSpec kMilestonePaused{
+    .name = "milestone_paused",
+    .type = MetricType::kGauge,
+    .help = "Orders whose milestone clock is paused (in a pause status).",
+    .labels = {label::kMilestone},
+    .dimensions = true};
+inline constexpr MetricSpec kMilestoneOverdue{
+    .name = "milestone_overdue",
+    .type = MetricType::kGauge,
+    .help = "Orders in the milestone now past the tier (cumulative over tiers).",
+    .labels = {label::kMilestone, label::kSeverity},
+    .dimensions = true};
+inline constexpr MetricSpec kMilestoneWithoutDeadline{
+    .name = "milestone_without_deadline",
+    .type = MetricType::kGauge,
+    .help = "Orders in a deadline_field milestone whose events carried no deadline yet.",
+    .labels = {label::kMilestone},
+    .dimensions = true};
+inline constexpr MetricSpec kMilestoneBreachesTotal{
+    .name = "milestone_breaches_total",
+    .type = MetricType::kCounter,
+    .help = "Milestone clocks that ran past a tier, counted once per clock per tier.",
+    .labels = {label::kMilestone, label::kSeverity}};
+inline constexpr MetricSpec kMilestoneMetTotal{
+    .name = "milestone_met_total",
+    .type = MetricType::kCounter,
+    .help = "Milestone clocks that stopped before their deadline.",
+    .labels = {label::kMilestone}};
 inline constexpr MetricSpec kTransitionsTotal{.name = "transitions_total",
                                               .type = MetricType::kCounter,
                                               .help = "Status changes of tracked orders.",
@@ -161,12 +198,25 @@ inline constexpr MetricSpec kEventsRejectedTotal{.name = "events_rejected_total"
                                                  .labels = {label::kReason}};
 
 // Every order metric, in exposition order.
-inline constexpr std::array kAll = {
-    kStatusDurationSeconds, kInStatus,          kOverdue,
-    kOverdueAcknowledged,   kAgeSeconds,        kStatusOldestEnteredTimestampSeconds,
-    kSlaBreachesTotal,      kSlaMetTotal,       kStatusOpenDurationSeconds,
-    kTransitionsTotal,      kTurnaroundSeconds, kEventsTotal,
-    kEventsRejectedTotal};
+inline constexpr std::array kAll = {kStatusDurationSeconds,
+                                    kInStatus,
+                                    kOverdue,
+                                    kOverdueAcknowledged,
+                                    kAgeSeconds,
+                                    kStatusOldestEnteredTimestampSeconds,
+                                    kSlaBreachesTotal,
+                                    kSlaMetTotal,
+                                    kStatusOpenDurationSeconds,
+                                    kMilestoneInProgress,
+                                    kMilestonePaused,
+                                    kMilestoneOverdue,
+                                    kMilestoneWithoutDeadline,
+                                    kMilestoneBreachesTotal,
+                                    kMilestoneMetTotal,
+                                    kTransitionsTotal,
+                                    kTurnaroundSeconds,
+                                    kEventsTotal,
+                                    kEventsRejectedTotal};
 }  // namespace order
 
 // Self-metrics: the exporter's own health, under `orderwatch_` whatever the metric_prefix

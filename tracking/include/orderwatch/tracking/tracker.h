@@ -57,6 +57,16 @@ struct SeriesValues {
   std::vector<std::int64_t> acknowledged;
 };
 
+// One milestone's gauges for one label set.
+struct MilestoneValues {
+  std::uint8_t milestone = 0;
+  std::uint16_t combo = 0;  // index into TrackerSnapshot::combos
+  std::int64_t in_progress = 0;
+  std::int64_t paused = 0;
+  std::int64_t without_deadline = 0;
+  std::vector<std::int64_t> overdue;  // per tier of the milestone
+};
+
 // A consistent copy of every exported count, taken under the tracker's lock and rendered
 // into metric families outside it. Size depends on series, never on orders.
 struct TrackerSnapshot {
@@ -65,8 +75,11 @@ struct TrackerSnapshot {
   std::vector<std::vector<std::string>> combos;      // combo -> value per dimension
   std::vector<SeriesValues> series;                  // non-terminal statuses x known combos
   std::vector<std::vector<std::uint64_t>> breaches;  // [status][tier]
-  std::vector<std::uint64_t> sla_met;      // [status]: stays that ended before their first deadline
-  std::vector<std::uint64_t> transitions;  // [from * statuses + to]
+  std::vector<std::uint64_t> sla_met;  // [status]: stays that ended before their first deadline
+  std::vector<MilestoneValues> milestones;                     // milestones x known combos
+  std::vector<std::vector<std::uint64_t>> milestone_breaches;  // [milestone][tier]
+  std::vector<std::uint64_t> milestone_met;                    // [milestone]
+  std::vector<std::uint64_t> transitions;                      // [from * statuses + to]
   std::vector<std::optional<std::int64_t>> oldest_entered_ms;  // [status]
   std::vector<HistogramValues> turnaround;                     // [status], terminal ones used
   std::uint64_t events[static_cast<int>(ApplyResult::kCount)] = {};

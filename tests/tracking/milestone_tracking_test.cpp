@@ -1,0 +1,121 @@
+// Milestones through the tracker service (issue 25's "Done when", at the tracker): the clocks
+// follow applied events (a duplicate carrying a new promise moves it, a terminal status stops
+// and frees the clock), W moves them at the tick, and the snapshot's counts say so.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+
+#include "orderwatch/sla/loader.h"
+#include "orderwatch/tracking/service.h"
+
+namespace orderwatch::tracking {
+namespace {
+
+constexpr std::int64_t kH = 3'600'000;
+constexpr std::int64_t kDay0 = 1'796'515'200'000;  // 2026-12-06 00:00 UTC
+
+const char* kConfig = R"(
+service: shop
+nats: {subject: orders.>}
+event: {idle_timeout: 1ms}
+statuses:
+  - {name: Placed, sla: 1h}
+  - {name: OnHold}
+  - {name: Packing}
+  - {name: Shipped}
+  - {name: Delivered, terminal: true}
+milestones:
+  - name: shipped_in_24h
+    from: [Placed]
+    until: [Shipped]
+    pause: [OnHold]
+    sla: 24h
+    escalations: [{after: 48h, severity: page}]
+  - name: delivery_promise
+    from: [Placed]
+    until: [Delivered]
+    deadline_field: promisedBy
+    warn_before: 6h
+    severity: page
+)";
+
+class MilestoneTracking : public ::testing::Test {
+ protected:
+  MilestoneTracking() : service_(sla::load_string(kConfig), [this] { return now_; }) {}
+
+  ApplyResult apply(const std::string& id, std::uint8_t status, std::int64_t t,
+                    std::int64_t promise = 0) {
+    events::Event e;
+    e.id = id;
+    e.status = status;
+    e.time_ms = t;
+    if (promise != 0) {
+      e.deadline_ms[0] = promise;
+      e.has_deadline = 1;
+    }
+    now_ = std::max(now_, t);
+    return *service_.apply(e, now_ - 1);  // idle by the next tick: W follows the clock
+  }
+  TrackerSnapshot at(std::int64_t t) {
+    now_ = t;
+    service_.tick();
+    TrackerSnapshot snap;
+    service_.snapshot(snap);
+    return snap;
+  }
+  static std::int64_t overdue(const TrackerSnapshot& s, std::size_t m, std::size_t k) {
+    std::int64_t n = 0;
+    for (const auto& v : s.milestones) n += v.milestone == m ? v.overdue[k] : 0;
+    return n;
+  }
+  static std::int64_t sum(const TrackerSnapshot& s, std::size_t m,
+                          std::int64_t MilestoneValues::*field) {
+    std::int64_t n = 0;
+    for (const auto& v : s.milestones) n += v.milestone == m ? v.*field : 0;
+    return n;
+  }
+
+  std::int64_t now_ = kDay0;
+  TrackerService service_;
+};
+
+TEST_F(MilestoneTracking, AHoldIsNotCountedAndANeverShippedOrderIsOverdueAfterIt) {
+  for (const char* id : {"shipped", "stuck"}) {
+    ASSERT_EQ(apply(id, 0, kDay0 + 10 * kH), ApplyResult::kApplied);
+    ASSERT_EQ(apply(id, 1, kDay0 + 11 * kH), ApplyResult::kApplied);  // on hold 11:00-15:00
+    ASSERT_EQ(apply(id, 2, kDay0 + 15 * kH), ApplyResult::kApplied);
+  }
+  EXPECT_EQ(sum(at(kDay0 + 12 * kH), 0, &MilestoneValues::paused), 0);
+  ASSERT_EQ(apply("shipped", 3, kDay0 + 29 * kH), ApplyResult::kApplied);  // 05:00: 15h counted
+  TrackerSnapshot before = at(kDay0 + 38 * kH - 1);
+  EXPECT_EQ(before.milestone_met[0], 1u);
+  EXPECT_EQ(overdue(before, 0, 0), 0);
+  TrackerSnapshot due = at(kDay0 + 38 * kH);  // 14:00 the next day: 24h + the 4h hold
+  EXPECT_EQ(overdue(due, 0, 0), 1);
+  EXPECT_EQ(due.milestone_breaches[0][0], 1u);
+  EXPECT_EQ(sum(due, 0, &MilestoneValues::in_progress), 1);
+}
+
+TEST_F(MilestoneTracking, APromiseIsAtRiskThenOverdueAndAMovedPromiseClearsIt) {
+  ASSERT_EQ(apply("o1", 0, kDay0 + 8 * kH), ApplyResult::kApplied);
+  EXPECT_EQ(sum(at(kDay0 + 8 * kH + 1), 1, &MilestoneValues::without_deadline), 1);
+  // The promise comes with a later event of the same status: a duplicate still sets it.
+  ASSERT_EQ(apply("o1", 0, kDay0 + 9 * kH, kDay0 + 18 * kH), ApplyResult::kDuplicate);
+  EXPECT_EQ(overdue(at(kDay0 + 12 * kH - 1), 1, 0), 0);
+  EXPECT_EQ(overdue(at(kDay0 + 12 * kH), 1, 0), 1);  // at risk from 12:00
+  TrackerSnapshot late = at(kDay0 + 18 * kH);
+  EXPECT_EQ(overdue(late, 1, 1), 1);  // overdue at 18:00
+  ASSERT_EQ(apply("o1", 2, kDay0 + 18 * kH, kDay0 + 20 * kH), ApplyResult::kApplied);
+  TrackerSnapshot moved = at(kDay0 + 18 * kH + 1);
+  EXPECT_EQ(overdue(moved, 1, 1), 0);  // moved to 20:00: cleared
+  EXPECT_EQ(moved.milestone_breaches[1][1], 1u);
+  ASSERT_EQ(apply("o1", 4, kDay0 + 19 * kH), ApplyResult::kApplied);  // delivered: freed
+  TrackerSnapshot done = at(kDay0 + 19 * kH + 1);
+  EXPECT_EQ(sum(done, 1, &MilestoneValues::in_progress), 0);
+  EXPECT_EQ(overdue(done, 1, 0), 0);
+  EXPECT_EQ(done.milestone_met[1], 0u);  // its deadline tier was breached at 18:00
+}
+
+}  // namespace
+}  // namespace orderwatch::tracking
