@@ -96,14 +96,17 @@ void MilestoneBook::insert_running(std::uint32_t idx, std::size_t m, Slot& s, st
 
 // Out of its index, its overdue counts undone.
 void MilestoneBook::remove(std::uint32_t idx, std::size_t m, Slot& s) {
-  if (s.chunk == StatusIndex::kNoChunk) return;
   std::int64_t key = 0;
+  if (key_of(s, m, &key)) remove_known(idx, m, s, key);
+  s.chunk = StatusIndex::kNoChunk;
+}
+
+// remove() when the caller has read the key already (one chunk scan, not two).
+void MilestoneBook::remove_known(std::uint32_t idx, std::size_t m, Slot& s, std::int64_t key) {
   const bool paused = s.state == State::kPaused && !specs_[m].promise;
   StatusIndex& index = paused ? books_[m].paused : books_[m].running;
-  if (index.key_in_chunk(s.chunk, idx, &key)) {
-    count_overdue(m, s, paused ? past_paused(m, s.counted_ms) : past_running(m, key), -1);
-    index.erase(IndexEntry{key, idx}, s.chunk);
-  }
+  count_overdue(m, s, paused ? past_paused(m, s.counted_ms) : past_running(m, key), -1);
+  index.erase(IndexEntry{key, idx}, s.chunk);
   s.chunk = StatusIndex::kNoChunk;
 }
 
@@ -130,16 +133,17 @@ void MilestoneBook::stop(std::uint32_t idx, std::size_t m, Slot& s, std::int64_t
   const MilestoneSpec& spec = specs_[m];
   std::size_t reached = 0;
   std::int64_t key = 0;
+  const bool keyed = key_of(s, m, &key);
   bool judged = true;  // a promise without a deadline is neither met nor breached
   if (s.state == State::kPaused && !spec.promise) {
     reached = past_paused(m, s.counted_ms);
-  } else if (key_of(s, m, &key)) {
+  } else if (keyed) {
     while (reached < spec.offset_ms.size() && key <= t - spec.offset_ms[reached]) ++reached;
   } else {
     judged = false;
     add(without_[m], s.combo, -1);
   }
-  remove(idx, m, s);
+  if (keyed) remove_known(idx, m, s, key);
   breach_through(m, s, reached);
   if (judged && s.breached <= spec.met_tier) ++met_[m];
   if (s.state == State::kPaused) add(paused_[m], s.combo, -1);
@@ -154,8 +158,7 @@ void MilestoneBook::pause(std::uint32_t idx, std::size_t m, Slot& s, std::int64_
     return;
   }
   std::int64_t key = 0;
-  key_of(s, m, &key);
-  remove(idx, m, s);
+  if (key_of(s, m, &key)) remove_known(idx, m, s, key);
   const std::int64_t counted = std::clamp<std::int64_t>(t - key, 0, 0xFFFFFFFFLL);
   s.counted_ms = static_cast<std::uint32_t>(counted);
   s.state = State::kPaused;

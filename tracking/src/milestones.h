@@ -118,6 +118,7 @@ class MilestoneBook {
   void breach_through(std::size_t m, Slot& s, std::size_t tiers);
   void insert_running(std::uint32_t idx, std::size_t m, Slot& s, std::int64_t key);
   void remove(std::uint32_t idx, std::size_t m, Slot& s);
+  void remove_known(std::uint32_t idx, std::size_t m, Slot& s, std::int64_t key);
   void start(std::uint32_t idx, std::size_t m, Slot& s, std::int64_t t);
   void stop(std::uint32_t idx, std::size_t m, Slot& s, std::int64_t t);
   void pause(std::uint32_t idx, std::size_t m, Slot& s, std::int64_t t);
