@@ -61,48 +61,6 @@ void emit_matchers(YAML::Emitter& out, const char* key, const std::vector<Matche
   out << YAML::EndSeq;
 }
 
-// One time_intervals entry; numbers as strings, as Alertmanager's own examples write them.
-void emit_time_entry(YAML::Emitter& out, const detail::TimeEntry& entry) {
-  out << YAML::BeginMap;
-  emit_names(out, "weekdays", entry.weekdays);
-  if (!entry.times.empty()) {
-    out << YAML::Key << "times" << YAML::Value << YAML::BeginSeq;
-    for (const auto& [start, end] : entry.times) {
-      out << YAML::BeginMap << YAML::Key << "start_time" << YAML::Value << Text{start};
-      out << YAML::Key << "end_time" << YAML::Value << Text{end} << YAML::EndMap;
-    }
-    out << YAML::EndSeq;
-  }
-  if (entry.first_day > 0) {
-    std::string days = std::to_string(entry.first_day);
-    if (entry.last_day != entry.first_day) days += ":" + std::to_string(entry.last_day);
-    out << YAML::Key << "days_of_month" << YAML::Value << YAML::Flow << YAML::BeginSeq << Text{days}
-        << YAML::EndSeq;
-  }
-  if (entry.month > 0)
-    out << YAML::Key << "months" << YAML::Value << YAML::Flow << YAML::BeginSeq
-        << Text{std::to_string(entry.month)} << YAML::EndSeq;
-  if (entry.year > 0)
-    out << YAML::Key << "years" << YAML::Value << YAML::Flow << YAML::BeginSeq
-        << Text{std::to_string(entry.year)} << YAML::EndSeq;
-  out << YAML::Key << "location" << YAML::Value << Text{entry.location};
-  out << YAML::EndMap;
-}
-
-// The calendars' open hours and holidays; nothing when no alert routes by a calendar.
-void emit_time_intervals(YAML::Emitter& out, const sla::Config& config) {
-  const auto intervals = detail::time_intervals(config, detail::Writer::kAlertmanagerYml);
-  if (intervals.empty()) return;
-  out << YAML::Key << "time_intervals" << YAML::Value << YAML::BeginSeq;
-  for (const auto& interval : intervals) {
-    out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << Text{interval.name};
-    out << YAML::Key << "time_intervals" << YAML::Value << YAML::BeginSeq;
-    for (const auto& entry : interval.entries) emit_time_entry(out, entry);
-    out << YAML::EndSeq << YAML::EndMap;
-  }
-  out << YAML::EndSeq;
-}
-
 // Children of the top-level route: receiver, matchers and their own children.
 void emit_route(YAML::Emitter& out, const Route& route) {
   out << YAML::BeginMap;
@@ -161,7 +119,7 @@ void render_alertmanager_config(const sla::Config& config, std::ostream& out) {
   detail::emit_blackhole_receiver(doc, config);
   for (const auto& receiver : config.alerting.receivers) emit_receiver(doc, receiver);
   doc << YAML::EndSeq;
-  emit_time_intervals(doc, config);
+  detail::emit_time_intervals(doc, config, detail::Writer::kAlertmanagerYml);
   doc << YAML::EndMap;
   rules::yaml::write(doc, out);
 }

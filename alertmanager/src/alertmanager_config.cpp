@@ -95,41 +95,6 @@ void emit_matchers(YAML::Emitter& out, const char* key,
   out << YAML::EndSeq;
 }
 
-// One entry of a MuteTimeInterval (the CRD's TimeInterval): UTC, no location field.
-void emit_time_entry(YAML::Emitter& out, const detail::TimeEntry& entry) {
-  out << YAML::BeginMap;
-  emit_names(out, "weekdays", entry.weekdays);
-  if (!entry.times.empty()) {
-    out << YAML::Key << "times" << YAML::Value << YAML::BeginSeq;
-    for (const auto& [start, end] : entry.times) {
-      out << YAML::BeginMap << YAML::Key << "startTime" << YAML::Value << Text{start};
-      out << YAML::Key << "endTime" << YAML::Value << Text{end} << YAML::EndMap;
-    }
-    out << YAML::EndSeq;
-  }
-  if (entry.first_day > 0)
-    out << YAML::Key << "daysOfMonth" << YAML::Value << YAML::BeginSeq << YAML::Flow
-        << YAML::BeginMap << YAML::Key << "start" << YAML::Value << entry.first_day << YAML::Key
-        << "end" << YAML::Value << entry.last_day << YAML::EndMap << YAML::EndSeq;
-  if (entry.month > 0) emit_names(out, "months", {std::to_string(entry.month)});
-  if (entry.year > 0) emit_names(out, "years", {std::to_string(entry.year)});
-  out << YAML::EndMap;
-}
-
-// spec.muteTimeIntervals: the intervals of the calendars the CRD can route (UTC only).
-void emit_time_intervals(YAML::Emitter& out, const sla::Config& config) {
-  const auto intervals = detail::time_intervals(config, detail::Writer::kOperatorCrd);
-  if (intervals.empty()) return;
-  out << YAML::Key << "muteTimeIntervals" << YAML::Value << YAML::BeginSeq;
-  for (const auto& interval : intervals) {
-    out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << Text{interval.name};
-    out << YAML::Key << "timeIntervals" << YAML::Value << YAML::BeginSeq;
-    for (const auto& entry : interval.entries) emit_time_entry(out, entry);
-    out << YAML::EndSeq << YAML::EndMap;
-  }
-  out << YAML::EndSeq;
-}
-
 void emit_route(YAML::Emitter& out, const detail::Route& route, const sla::Config* top) {
   out << YAML::BeginMap;
   out << YAML::Key << "receiver" << YAML::Value << Text{route.receiver};
@@ -245,7 +210,7 @@ void render_alertmanager_config_object(const sla::Config& config, const std::str
   detail::emit_blackhole_receiver(doc, config);
   for (const auto& receiver : config.alerting.receivers) emit_receiver(doc, config, receiver, keys);
   doc << YAML::EndSeq;
-  emit_time_intervals(doc, config);
+  detail::emit_time_intervals(doc, config, detail::Writer::kOperatorCrd);
   doc << YAML::EndMap << YAML::EndMap;
   rules::yaml::write(doc, out);
 }

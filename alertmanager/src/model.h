@@ -63,6 +63,10 @@ std::string holidays_interval_name(const sla::CalendarConfig& calendar);  // "<n
 // For each routed calendar: its open hours (weekdays with the same ranges share an entry) and,
 // when it has holidays, its holidays (consecutive days of one month share an entry).
 std::vector<TimeInterval> time_intervals(const sla::Config& config, Writer writer);
+// Writes them: alertmanager.yml's `time_intervals` (snake_case, days as "24:26", each entry
+// with its location) or the CRD's `muteTimeIntervals` (camelCase, days as {start, end}, UTC:
+// no location). Nothing when no alert routes by a calendar.
+void emit_time_intervals(YAML::Emitter& out, const sla::Config& config, Writer writer);
 
 struct InhibitRule {
   std::vector<Matcher> source;

@@ -1,9 +1,11 @@
 // The Alertmanager time intervals of the config's business calendars (open hours, holidays)
-// and which calendars route by them; model.cpp's routing tree and both writers use them.
+// and which calendars route by them, and their YAML in either writer's spelling; model.cpp's
+// routing tree and both writers (alertmanager.cpp, alertmanager_config.cpp) use them.
 #include <algorithm>
 #include <array>
 
 #include "model.h"
+#include "orderwatch/rules/yaml.h"
 
 namespace orderwatch::alertmanager::detail {
 
@@ -133,6 +135,56 @@ std::vector<TimeInterval> time_intervals(const sla::Config& config, Writer write
     if (!calendar->calendar->spec().holidays.empty()) list.push_back(holidays_interval(*calendar));
   }
   return list;
+}
+
+namespace {
+
+// One entry; numbers as strings, as Alertmanager's own examples write them.
+void emit_time_entry(YAML::Emitter& out, const TimeEntry& entry, Writer writer) {
+  using rules::yaml::Text;
+  const bool yml = writer == Writer::kAlertmanagerYml;
+  out << YAML::BeginMap;
+  emit_names(out, "weekdays", entry.weekdays);
+  if (!entry.times.empty()) {
+    out << YAML::Key << "times" << YAML::Value << YAML::BeginSeq;
+    for (const auto& [start, end] : entry.times) {
+      out << YAML::BeginMap << YAML::Key << (yml ? "start_time" : "startTime") << YAML::Value
+          << Text{start};
+      out << YAML::Key << (yml ? "end_time" : "endTime") << YAML::Value << Text{end}
+          << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
+  if (entry.first_day > 0 && yml) {
+    std::string days = std::to_string(entry.first_day);
+    if (entry.last_day != entry.first_day) days += ":" + std::to_string(entry.last_day);
+    emit_names(out, "days_of_month", {days});
+  } else if (entry.first_day > 0) {
+    out << YAML::Key << "daysOfMonth" << YAML::Value << YAML::BeginSeq << YAML::Flow
+        << YAML::BeginMap << YAML::Key << "start" << YAML::Value << entry.first_day << YAML::Key
+        << "end" << YAML::Value << entry.last_day << YAML::EndMap << YAML::EndSeq;
+  }
+  if (entry.month > 0) emit_names(out, "months", {std::to_string(entry.month)});
+  if (entry.year > 0) emit_names(out, "years", {std::to_string(entry.year)});
+  if (yml) out << YAML::Key << "location" << YAML::Value << Text{entry.location};
+  out << YAML::EndMap;
+}
+
+}  // namespace
+
+void emit_time_intervals(YAML::Emitter& out, const sla::Config& config, Writer writer) {
+  const auto intervals = time_intervals(config, writer);
+  if (intervals.empty()) return;
+  const bool yml = writer == Writer::kAlertmanagerYml;
+  out << YAML::Key << (yml ? "time_intervals" : "muteTimeIntervals") << YAML::Value
+      << YAML::BeginSeq;
+  for (const auto& interval : intervals) {
+    out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << rules::yaml::Text{interval.name};
+    out << YAML::Key << (yml ? "time_intervals" : "timeIntervals") << YAML::Value << YAML::BeginSeq;
+    for (const auto& entry : interval.entries) emit_time_entry(out, entry, writer);
+    out << YAML::EndSeq << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
 }
 
 }  // namespace orderwatch::alertmanager::detail

@@ -185,6 +185,10 @@ statuses:
   EXPECT_EQ(mon["deadline"], "2023-11-13T14:00:00+01:00");
   // Monday 14:00-18:00 and Tuesday 09:00-18:00: 13 hours of open time overdue.
   EXPECT_EQ(mon["open_seconds_to_deadline"], -13.0 * 3600);
+  // The page says the same in its Deadline column.
+  const std::string page = api.page(HttpRequest{"GET", "/", "status=Review", "", ""}).body;
+  EXPECT_NE(page.find("2023-11-13T14:00:00+01:00, overdue by 13h"), std::string::npos) << page;
+  EXPECT_NE(page.find("open time (calendar office)"), std::string::npos) << page;
 }
 
 TEST_F(ApiTest, OrderLookup) {

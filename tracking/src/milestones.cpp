@@ -50,11 +50,6 @@ MilestoneBook::Slot& MilestoneBook::slot(std::uint32_t idx, std::size_t m) {
   return slots_[i];
 }
 
-const MilestoneBook::Slot* MilestoneBook::find_slot(std::uint32_t idx, std::size_t m) const {
-  const std::size_t i = static_cast<std::size_t>(idx) * specs_.size() + m;
-  return i < slots_.size() ? &slots_[i] : nullptr;
-}
-
 bool MilestoneBook::key_of(const Slot& s, std::size_t m, std::int64_t* key) const {
   if (s.chunk == StatusIndex::kNoChunk) return false;
   const std::uint32_t idx = static_cast<std::uint32_t>((&s - slots_.data()) / specs_.size());
@@ -265,22 +260,6 @@ void MilestoneBook::move_to(std::int64_t w) {
       b.cutoff[k] = next;
     }
   }
-}
-
-MilestoneBook::View MilestoneBook::view(std::uint32_t idx, std::size_t m) const {
-  View v;
-  const Slot* s = find_slot(idx, m);
-  if (s == nullptr) return v;
-  v.state = s->state;
-  v.tiers_counted = s->breached;
-  v.has_key = key_of(*s, m, &v.key);
-  if (s->state == State::kPaused && !specs_[m].promise) {
-    v.counted_ms = s->counted_ms;
-    v.tiers_past = past_paused(m, s->counted_ms);
-  } else if (v.has_key) {
-    v.tiers_past = past_running(m, v.key);
-  }
-  return v;
 }
 
 }  // namespace orderwatch::tracking

@@ -44,22 +44,10 @@ std::vector<MilestoneSpec> milestone_specs(const sla::Config& config);
 class MilestoneBook {
  public:
   enum class State : std::uint8_t { kNotStarted, kRunning, kPaused, kDone };
-  struct View {
-    State state = State::kNotStarted;
-    bool has_key = false;            // false: not started, done, or a promise without a deadline
-    std::int64_t key = 0;            // effective start (sla) or deadline (promise)
-    std::int64_t counted_ms = 0;     // a paused sla clock: counted time at the pause
-    std::size_t tiers_past = 0;      // as of W
-    std::uint8_t tiers_counted = 0;  // tiers whose breach was counted for this clock
-  };
-
   explicit MilestoneBook(std::vector<MilestoneSpec> specs);
   // Its indexes call back into it (relocations): it stays where it was made.
   MilestoneBook(const MilestoneBook&) = delete;
   MilestoneBook& operator=(const MilestoneBook&) = delete;
-
-  std::size_t milestones() const { return specs_.size(); }
-  const MilestoneSpec& spec(std::size_t m) const { return specs_[m]; }
 
   // The order in record idx (label set combo) entered status `to` at event time t (applied
   // status changes only, so t never goes back for one order).
@@ -85,7 +73,6 @@ class MilestoneBook {
   }
   std::uint64_t breaches(std::size_t m, std::size_t k) const { return breaches_[m][k]; }
   std::uint64_t met(std::size_t m) const { return met_[m]; }
-  View view(std::uint32_t idx, std::size_t m) const;
 
  private:
   // 12 bytes per record and milestone; the key lives in the index entry.
@@ -110,7 +97,6 @@ class MilestoneBook {
   }
 
   Slot& slot(std::uint32_t idx, std::size_t m);
-  const Slot* find_slot(std::uint32_t idx, std::size_t m) const;
   bool key_of(const Slot& s, std::size_t m, std::int64_t* key) const;
   std::size_t past_running(std::size_t m, std::int64_t key) const;
   std::size_t past_paused(std::size_t m, std::uint32_t counted) const;

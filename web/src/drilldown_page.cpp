@@ -140,15 +140,11 @@ struct OrderTables {
 // in the calendar's local time and open time ("overdue by 2h 5m open time, calendar office").
 std::string deadline_text(const tracking::OrderView& v, std::int64_t now_ms) {
   if (v.deadline_ms == 0) return "";
-  if (v.calendar.empty()) {
-    const std::int64_t left = v.deadline_ms - now_ms;
-    return events::format_rfc3339_ms(v.deadline_ms) +
-           (left > 0 ? ", due in " + human_age(left) : ", overdue by " + human_age(-left));
-  }
-  const std::int64_t left = v.open_to_deadline_ms;
-  return v.deadline_local +
+  const bool open_time = !v.calendar.empty();
+  const std::int64_t left = open_time ? v.open_to_deadline_ms : v.deadline_ms - now_ms;
+  return (open_time ? v.deadline_local : events::format_rfc3339_ms(v.deadline_ms)) +
          (left > 0 ? ", due in " + human_age(left) : ", overdue by " + human_age(-left)) +
-         " open time (calendar " + v.calendar + ")";
+         (open_time ? " open time (calendar " + v.calendar + ")" : "");
 }
 
 // One order's row: id (linked when the lookup takes it), status, entered, age, tier,

@@ -6,12 +6,10 @@
 // entry. Stateless and thread-safe.
 #pragma once
 
-#include <string_view>
 #include <vector>
 
 #include "orderwatch/calendar/deadline.h"
 #include "orderwatch/sla/config.h"
-#include "orderwatch/sla/loader.h"
 
 namespace orderwatch::sla {
 
