@@ -60,6 +60,15 @@ std::vector<Duration> status_duration_buckets(const Config& config) {
   return sorted_unique(std::move(bounds));
 }
 
+std::vector<Duration> milestone_duration_buckets(const Config& config) {
+  std::vector<Duration> bounds = bucket_ladder();
+  for (const auto& milestone : config.milestones) {
+    if (milestone.has_deadline_field()) continue;
+    for (const auto& tier : milestone.tiers) bounds.push_back(tier.after);
+  }
+  return sorted_unique(std::move(bounds));
+}
+
 std::vector<Duration> turnaround_buckets(const Config& config) {
   std::vector<Duration> bounds = bucket_ladder();
   if (config.turnaround.enabled) bounds.push_back(config.turnaround.sla);

@@ -179,6 +179,14 @@ inline constexpr MetricSpec kMilestoneMetTotal{
     .type = MetricType::kCounter,
     .help = "Milestone clocks that stopped before their deadline.",
     .labels = {label::kMilestone}};
+// Counted time (pauses excluded; open time with a calendar) from a milestone's start to its
+// stop, observed when the clock stops. Buckets: milestone_duration_buckets().
+inline constexpr MetricSpec kMilestoneDurationSeconds{
+    .name = "milestone_duration_seconds",
+    .type = MetricType::kHistogram,
+    .help = "Counted time (pauses excluded) from a milestone's start to its stop.",
+    .labels = {label::kMilestone},
+    .dimensions = true};
 inline constexpr MetricSpec kTransitionsTotal{.name = "transitions_total",
                                               .type = MetricType::kCounter,
                                               .help = "Status changes of tracked orders.",
@@ -213,6 +221,7 @@ inline constexpr std::array kAll = {kStatusDurationSeconds,
                                     kMilestoneWithoutDeadline,
                                     kMilestoneBreachesTotal,
                                     kMilestoneMetTotal,
+                                    kMilestoneDurationSeconds,
                                     kTransitionsTotal,
                                     kTurnaroundSeconds,
                                     kEventsTotal,
@@ -400,6 +409,10 @@ inline constexpr std::array kQuantiles = {Quantile{"p50", "0.5"}, Quantile{"p95"
 // <prefix>_age_seconds): a fixed ladder from 1s to 7d and every tier threshold of every
 // status (the +Inf bucket is implied, not listed).
 std::vector<Duration> status_duration_buckets(const Config& config);
+
+// Bounds of <prefix>_milestone_duration_seconds: the ladder and every positive tier `after` of
+// every sla milestone (a deadline_field milestone's offsets are not durations).
+std::vector<Duration> milestone_duration_buckets(const Config& config);
 
 // Bounds of <prefix>_turnaround_seconds: the ladder and turnaround.sla when enabled.
 std::vector<Duration> turnaround_buckets(const Config& config);
