@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <random>
 #include <vector>
@@ -34,19 +35,27 @@ std::vector<MilestoneSpec> specs(std::int64_t unit = kH) {
 }
 
 TEST(Milestones, AHoldDoesNotCountAndTheClockStopsAtShipping) {
-  MilestoneBook book(specs());
+  MilestoneBook book(specs(), {});
   const std::int64_t t10 = 10 * kH;  // day 0, 10:00
-  book.status_changed(1, 0, kPlaced, t10);
-  book.status_changed(1, 0, kOnHold, 11 * kH);
-  book.status_changed(1, 0, kPacking, 15 * kH);
-  book.status_changed(2, 0, kPlaced, t10);  // the same, never shipped
-  book.status_changed(2, 0, kOnHold, 11 * kH);
-  book.status_changed(2, 0, kPacking, 15 * kH);
+  book.status_changed(ClockOwner{1, 0, 0}, kPlaced, t10, false);
+  book.status_changed(ClockOwner{1, 0, 0}, kOnHold, 11 * kH, false);
+  book.status_changed(ClockOwner{1, 0, 0}, kPacking, 15 * kH, false);
+  book.status_changed(ClockOwner{2, 0, 0}, kPlaced, t10, false);  // the same, never shipped
+  book.status_changed(ClockOwner{2, 0, 0}, kOnHold, 11 * kH, false);
+  book.status_changed(ClockOwner{2, 0, 0}, kPacking, 15 * kH, false);
   book.move_to(24 * kH + 5 * kH);
-  book.status_changed(1, 0, kShipped, 29 * kH);  // 05:00 next day: 19h less the 4h hold = 15h
+  book.status_changed(ClockOwner{1, 0, 0}, kShipped, 29 * kH,
+                      false);  // 05:00 next day: 19h less the 4h hold = 15h
   EXPECT_EQ(book.met(0), 1u);
   book.move_to(24 * kH + 14 * kH - 1);
   EXPECT_EQ(book.overdue(0, 0, 0), 0);
+  const ClockView v = book.view(ClockOwner{2, 0, 0}, 0);  // the drill-down's figures
+  EXPECT_EQ(v.state, ClockState::kRunning);
+  EXPECT_EQ(v.started_ms, t10);
+  EXPECT_EQ(v.paused_ms, 4 * kH);
+  EXPECT_EQ(v.deadline_ms, 24 * kH + 14 * kH);
+  EXPECT_EQ(v.counted_ms, 24 * kH - 1);
+  EXPECT_EQ(book.view(ClockOwner{1, 0, 0}, 0).state, ClockState::kDone);
   book.move_to(24 * kH + 14 * kH);  // 24h + the 4h hold after 10:00
   EXPECT_EQ(book.overdue(0, 0, 0), 1);
   EXPECT_EQ(book.breaches(0, 0), 1u);
@@ -54,22 +63,22 @@ TEST(Milestones, AHoldDoesNotCountAndTheClockStopsAtShipping) {
 }
 
 TEST(Milestones, APromiseIsAtRiskBeforeItAndAMovedPromiseClearsIt) {
-  MilestoneBook book(specs());
-  book.status_changed(7, 3, kPlaced, 8 * kH);
+  MilestoneBook book(specs(), {});
+  book.status_changed(ClockOwner{7, 3, 0}, kPlaced, 8 * kH, false);
   EXPECT_EQ(book.without_deadline(1, 3), 1);
-  book.deadline_seen(7, 1, 18 * kH);
+  book.deadline_seen(ClockOwner{7, 3, 0}, 1, 18 * kH);
   EXPECT_EQ(book.without_deadline(1, 3), 0);
   book.move_to(12 * kH - 1);
   EXPECT_EQ(book.overdue(1, 0, 3), 0);
   book.move_to(12 * kH);
   EXPECT_EQ(book.overdue(1, 0, 3), 1);  // at risk from 12:00
   book.move_to(18 * kH);
-  EXPECT_EQ(book.overdue(1, 1, 3), 1);  // overdue at 18:00
-  book.deadline_seen(7, 1, 20 * kH);    // renegotiated
+  EXPECT_EQ(book.overdue(1, 1, 3), 1);                  // overdue at 18:00
+  book.deadline_seen(ClockOwner{7, 3, 0}, 1, 20 * kH);  // renegotiated
   EXPECT_EQ(book.overdue(1, 1, 3), 0);
   EXPECT_EQ(book.overdue(1, 0, 3), 1);  // still within 6h of the new promise
   EXPECT_EQ(book.breaches(1, 1), 1u);   // counted once, when it was crossed
-  book.status_changed(7, 3, kDelivered, 19 * kH);
+  book.status_changed(ClockOwner{7, 3, 0}, kDelivered, 19 * kH, false);
   EXPECT_EQ(book.overdue(1, 0, 3), 0);
   EXPECT_EQ(book.in_progress(1, 3), 0);
   EXPECT_EQ(book.met(1), 0u);  // its deadline tier had been counted as breached
@@ -128,7 +137,8 @@ Clock promise_clock(const RefOrder& o, const MilestoneSpec& spec) {
 
 struct Fixture {
   std::vector<MilestoneSpec> spec = specs(1);
-  MilestoneBook book{specs(1)};
+  std::unique_ptr<MilestoneBook> book =
+      std::make_unique<MilestoneBook>(specs(1), std::vector<std::int64_t>{});
   std::map<std::uint32_t, RefOrder> orders;
   std::optional<std::int64_t> w;
   std::vector<std::vector<std::uint64_t>> breaches{2, std::vector<std::uint64_t>(2, 0)};
@@ -166,6 +176,20 @@ struct Fixture {
       }
     }
   }
+  // A restart: every live clock saved and restored into a new book, the counters carried, W
+  // set again (as a snapshot load does).
+  void restart() {
+    auto next = std::make_unique<MilestoneBook>(specs(1), std::vector<std::int64_t>{});
+    for (const auto& [idx, o] : orders) {
+      if (o.released) continue;
+      for (std::size_t m = 0; m < 2; ++m) {
+        next->restore(ClockOwner{idx, 0, 0}, m, book->saved(ClockOwner{idx, 0, 0}, m));
+      }
+    }
+    next->carry_counters_from(*book, {0, 1});
+    if (w) next->move_to(*w);
+    book = std::move(next);
+  }
   void compare(const std::string& where) {
     for (std::size_t m = 0; m < 2; ++m) {
       std::vector<std::int64_t> over(2, 0);
@@ -180,14 +204,14 @@ struct Fixture {
           for (std::size_t k = 0; k < past(o, m, w); ++k) ++over[k];
         }
       }
-      ASSERT_EQ(book.in_progress(m, 0), running) << where << " m" << m;
-      ASSERT_EQ(book.paused(m, 0), paused) << where << " m" << m;
-      ASSERT_EQ(book.without_deadline(m, 0), without) << where << " m" << m;
+      ASSERT_EQ(book->in_progress(m, 0), running) << where << " m" << m;
+      ASSERT_EQ(book->paused(m, 0), paused) << where << " m" << m;
+      ASSERT_EQ(book->without_deadline(m, 0), without) << where << " m" << m;
       for (std::size_t k = 0; k < 2; ++k) {
-        ASSERT_EQ(book.overdue(m, k, 0), over[k]) << where << " m" << m << " k" << k;
-        ASSERT_EQ(book.breaches(m, k), breaches[m][k]) << where << " m" << m << " k" << k;
+        ASSERT_EQ(book->overdue(m, k, 0), over[k]) << where << " m" << m << " k" << k;
+        ASSERT_EQ(book->breaches(m, k), breaches[m][k]) << where << " m" << m << " k" << k;
       }
-      ASSERT_EQ(book.met(m), met[m]) << where << " m" << m;
+      ASSERT_EQ(book->met(m), met[m]) << where << " m" << m;
     }
   }
 };
@@ -210,7 +234,7 @@ TEST(Milestones, MatchABruteForceReferenceOverRandomSequences) {
         const int st = rng() % 4 == 0 ? kPacking : kPlaced;
         const std::int64_t t = now - static_cast<std::int64_t>(rng() % 60);
         o.moves.push_back({t, st});
-        f.book.status_changed(idx, 0, st, t);
+        f.book->status_changed(ClockOwner{idx, 0, 0}, st, t, false);
         live.push_back(idx);
         f.judge(o);
       } else if (dice < 6) {  // the next status of a live order
@@ -222,10 +246,10 @@ TEST(Milestones, MatchABruteForceReferenceOverRandomSequences) {
             std::max(o.moves.back().first, now - static_cast<std::int64_t>(rng() % 30));
         if (st == o.moves.back().second) continue;
         o.moves.push_back({t, st});
-        f.book.status_changed(idx, 0, st, t);
+        f.book->status_changed(ClockOwner{idx, 0, 0}, st, t, false);
         f.judge(o);
         if (st == kDelivered) {  // terminal: the record is freed
-          f.book.release(idx);
+          f.book->release(ClockOwner{idx, 0, 0});
           o.released = true;
           live.erase(live.begin() + static_cast<std::ptrdiff_t>(pick));
         }
@@ -235,13 +259,15 @@ TEST(Milestones, MatchABruteForceReferenceOverRandomSequences) {
         const std::int64_t promise = now + static_cast<std::int64_t>(rng() % 80) - 20;
         const Clock c = sla_clock(o, f.spec[1]);
         if (c.state != Clock::kDone) o.promise = promise;
-        f.book.deadline_seen(idx, 1, promise);
+        f.book->deadline_seen(ClockOwner{idx, 0, 0}, 1, promise);
         f.judge(o);
+      } else if (dice < 8 && rng() % 8 == 0) {  // a restart from a snapshot
+        f.restart();
       } else {  // a tick: W follows, lagging; now and then a step back
         const std::int64_t w = rng() % 8 == 0 && f.w ? *f.w - static_cast<std::int64_t>(rng() % 10)
                                                      : now - static_cast<std::int64_t>(rng() % 20);
         f.w = f.w ? std::max(*f.w - 10, w) : w;
-        f.book.move_to(*f.w);
+        f.book->move_to(*f.w);
         for (auto& [idx, o] : f.orders) {
           if (!o.released) f.judge(o);
         }

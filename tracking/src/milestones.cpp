@@ -1,41 +1,62 @@
 // MilestoneBook (milestones.h): the clocks of every order's milestones -- start, pause, resume,
-// stop, a promise's deadline moving -- their index by key, and the tick that counts the tiers
-// W crossed. Not wired into OrderTracker yet (issue 25 in progress); tests/tracking drives it
-// against a brute-force reference.
+// stop, a promise's deadline moving -- their index by key, the tick that counts the tiers W
+// crossed, the drill-down view and the snapshot form of a clock. Called by OrderTracker::Impl
+// (tracker_impl.h, tracker_tick.cpp, tracker_query.cpp, snapshot.cpp, snapshot_load.cpp).
 #include "milestones.h"
 
 #include <algorithm>
 
 namespace orderwatch::tracking {
 
+namespace {
+
+std::vector<MilestoneSpec::Role> roles_of(const sla::Config& config, const sla::Milestone& ms) {
+  std::vector<MilestoneSpec::Role> role;
+  std::size_t first_from = config.statuses.size();
+  for (auto s : ms.from) first_from = std::min<std::size_t>(first_from, s);
+  for (std::size_t s = 0; s < config.statuses.size(); ++s) {
+    auto r = static_cast<MilestoneSpec::Role>(ms.role(s));
+    if (r == MilestoneSpec::kNone && s > first_from) r = MilestoneSpec::kInside;
+    role.push_back(r);
+  }
+  return role;
+}
+
+}  // namespace
+
 std::vector<MilestoneSpec> milestone_specs(const sla::Config& config) {
   std::vector<MilestoneSpec> out;
   for (const auto& ms : config.milestones) {
     MilestoneSpec spec;
-    for (std::size_t s = 0; s < config.statuses.size(); ++s) {
-      spec.role.push_back(static_cast<MilestoneSpec::Role>(ms.role(s)));
-    }
+    spec.role = roles_of(config, ms);
     spec.promise = ms.has_deadline_field();
     for (const auto& tier : ms.tiers) spec.offset_ms.push_back(tier.after.count());
     spec.met_tier = spec.promise ? ms.tiers.size() - 1 : 0;
+    for (const auto& cal : config.calendars) {
+      if (!ms.calendar.empty() && cal.name == ms.calendar) spec.calendar = cal.calendar;
+    }
     out.push_back(std::move(spec));
   }
   return out;
 }
 
-MilestoneBook::MilestoneBook(std::vector<MilestoneSpec> specs)
+MilestoneBook::MilestoneBook(std::vector<MilestoneSpec> specs,
+                             std::vector<std::int64_t> duration_bounds_ms)
     : specs_(std::move(specs)),
+      bounds_ms_(std::move(duration_bounds_ms)),
       books_(specs_.size()),
       in_progress_(specs_.size()),
       paused_(specs_.size()),
       without_(specs_.size()),
       overdue_(specs_.size()),
       breaches_(specs_.size()),
-      met_(specs_.size(), 0) {
+      met_(specs_.size(), 0),
+      duration_count_(specs_.size()),
+      duration_sum_(specs_.size()) {
   for (std::size_t m = 0; m < specs_.size(); ++m) {
     const std::size_t n = specs_.size();
     auto relocated = [this, m, n](std::uint32_t idx, StatusIndex::ChunkId c) {
-      slots_[idx * n + m].chunk = c;
+      clocks_[idx * n + m].chunk = c;
     };
     books_[m].running = StatusIndex(relocated);
     books_[m].paused = StatusIndex(relocated);
@@ -44,17 +65,27 @@ MilestoneBook::MilestoneBook(std::vector<MilestoneSpec> specs)
   }
 }
 
-MilestoneBook::Slot& MilestoneBook::slot(std::uint32_t idx, std::size_t m) {
-  const std::size_t i = static_cast<std::size_t>(idx) * specs_.size() + m;
-  if (i >= slots_.size()) slots_.resize(std::max(i + 1, slots_.size() * 2));
-  return slots_[i];
+void MilestoneBook::fit(std::uint32_t idx) {
+  const std::size_t need = at_slot(idx, 0) + specs_.size();
+  if (need <= clocks_.size()) return;
+  const std::size_t size = std::max(need, clocks_.size() * 2);
+  clocks_.resize(size);
+  marks_.resize(size, 0);
 }
 
-bool MilestoneBook::key_of(const Slot& s, std::size_t m, std::int64_t* key) const {
-  if (s.chunk == StatusIndex::kNoChunk) return false;
-  const std::uint32_t idx = static_cast<std::uint32_t>((&s - slots_.data()) / specs_.size());
-  const bool paused = s.state == State::kPaused && !specs_[m].promise;
-  return (paused ? books_[m].paused : books_[m].running).key_in_chunk(s.chunk, idx, key);
+std::int64_t MilestoneBook::axis(std::size_t m, std::int64_t t) const {
+  const auto& cal = specs_[m].calendar;
+  if (!cal || t == kNoCutoff) return t;
+  if (origin_ == kNoCutoff) origin_ = t;
+  return t >= origin_ ? cal->open_ms_between(origin_, t) : -cal->open_ms_between(t, origin_);
+}
+
+bool MilestoneBook::key_of(std::uint32_t idx, std::size_t m, std::int64_t* key) const {
+  const std::size_t i = at_slot(idx, m);
+  const Clock& c = clocks_[i];
+  if (c.chunk == StatusIndex::kNoChunk) return false;
+  const bool paused = state_of(marks_[i]) == State::kPaused && !specs_[m].promise;
+  return (paused ? books_[m].paused : books_[m].running).key_in_chunk(c.chunk, idx, key);
 }
 
 std::size_t MilestoneBook::past_running(std::size_t m, std::int64_t key) const {
@@ -71,195 +102,194 @@ std::size_t MilestoneBook::past_paused(std::size_t m, std::uint32_t counted) con
   return k;
 }
 
-void MilestoneBook::count_overdue(std::size_t m, const Slot& s, std::size_t tiers, std::int64_t d) {
+void MilestoneBook::count_overdue(std::size_t m, std::uint16_t combo, std::size_t tiers,
+                                  std::int64_t d) {
   const std::size_t t = specs_[m].offset_ms.size();
-  for (std::size_t k = 0; k < tiers; ++k) add(overdue_[m], s.combo * t + k, d);
+  for (std::size_t k = 0; k < tiers; ++k) add(overdue_[m], combo * t + k, d);
 }
 
-void MilestoneBook::breach_through(std::size_t m, Slot& s, std::size_t tiers) {
-  for (std::size_t k = s.breached; k < tiers; ++k) ++breaches_[m][k];
-  s.breached = static_cast<std::uint8_t>(std::max<std::size_t>(s.breached, tiers));
+void MilestoneBook::breach_through(std::size_t m, std::size_t slot, std::size_t tiers) {
+  const std::size_t was = breached_of(marks_[slot]);
+  if (tiers <= was) return;
+  for (std::size_t k = was; k < tiers; ++k) ++breaches_[m][k];
+  marks_[slot] =
+      static_cast<std::uint8_t>((marks_[slot] & 3u) | (std::min<std::size_t>(tiers, 63) << 2));
 }
 
-void MilestoneBook::insert_running(std::uint32_t idx, std::size_t m, Slot& s, std::int64_t key) {
-  s.chunk = books_[m].running.insert(IndexEntry{key, idx, s.combo});
+void MilestoneBook::insert_running(const ClockOwner& o, std::size_t m, std::int64_t key) {
+  clocks_[at_slot(o.idx, m)].chunk = books_[m].running.insert(IndexEntry{key, o.idx, o.combo});
   // Already past a tier as of W (a backdated start or a promise moved earlier): counted now.
   const std::size_t past = past_running(m, key);
-  count_overdue(m, s, past, +1);
-  breach_through(m, s, past);
+  count_overdue(m, o.combo, past, +1);
+  breach_through(m, at_slot(o.idx, m), past);
 }
 
-// Out of its index, its overdue counts undone.
-void MilestoneBook::remove(std::uint32_t idx, std::size_t m, Slot& s) {
-  std::int64_t key = 0;
-  if (key_of(s, m, &key)) remove_known(idx, m, s, key);
-  s.chunk = StatusIndex::kNoChunk;
-}
-
-// remove() when the caller has read the key already (one chunk scan, not two).
-void MilestoneBook::remove_known(std::uint32_t idx, std::size_t m, Slot& s, std::int64_t key) {
-  const bool paused = s.state == State::kPaused && !specs_[m].promise;
+// Out of its index (running, or paused for a paused sla clock), its overdue counts undone;
+// `key`: read by the caller (one chunk scan, not two).
+void MilestoneBook::remove_known(const ClockOwner& o, std::size_t m, std::int64_t key) {
+  const std::size_t i = at_slot(o.idx, m);
+  Clock& c = clocks_[i];
+  const bool paused = state_of(marks_[i]) == State::kPaused && !specs_[m].promise;
   StatusIndex& index = paused ? books_[m].paused : books_[m].running;
-  count_overdue(m, s, paused ? past_paused(m, s.counted_ms) : past_running(m, key), -1);
-  index.erase(IndexEntry{key, idx}, s.chunk);
-  s.chunk = StatusIndex::kNoChunk;
+  count_overdue(m, o.combo, paused ? past_paused(m, c.aux) : past_running(m, key), -1);
+  index.erase(IndexEntry{key, o.idx}, c.chunk);
+  c.chunk = StatusIndex::kNoChunk;
 }
 
-void MilestoneBook::start(std::uint32_t idx, std::size_t m, Slot& s, std::int64_t t) {
-  s.state = State::kRunning;
-  s.breached = 0;
-  add(in_progress_[m], s.combo, +1);
-  if (!specs_[m].promise) {
-    insert_running(idx, m, s, t);
-    return;
-  }
-  const auto early = early_deadline_.find(static_cast<std::uint64_t>(idx) << 8 | m);
-  if (early == early_deadline_.end()) {
-    add(without_[m], s.combo, +1);
-    return;
-  }
-  insert_running(idx, m, s, early->second);
-  early_deadline_.erase(early);
+void MilestoneBook::observe(std::size_t m, std::uint16_t combo, std::int64_t counted) {
+  const std::size_t buckets = bounds_ms_.size() + 1;
+  const auto b = static_cast<std::size_t>(
+      std::lower_bound(bounds_ms_.begin(), bounds_ms_.end(), counted) - bounds_ms_.begin());
+  add(duration_count_[m], combo * buckets + b, 1);
+  add(duration_sum_[m], combo, counted);
 }
 
-// The clock stops at t: every tier it reached by then is a breach (once), else it met the
-// milestone.
-void MilestoneBook::stop(std::uint32_t idx, std::size_t m, Slot& s, std::int64_t t) {
+std::vector<std::uint64_t> MilestoneBook::duration_buckets(std::size_t m,
+                                                           std::uint16_t combo) const {
+  const std::size_t buckets = bounds_ms_.size() + 1;
+  std::vector<std::uint64_t> out(buckets, 0);
+  for (std::size_t b = 0; b < buckets; ++b) {
+    out[b] = static_cast<std::uint64_t>(at(duration_count_[m], combo * buckets + b));
+  }
+  return out;
+}
+
+}  // namespace orderwatch::tracking
+
+namespace orderwatch::tracking {
+
+ClockView MilestoneBook::view(const ClockOwner& o, std::size_t m) const {
+  ClockView v;
+  const std::size_t i = at_slot(o.idx, m);
+  if (i >= clocks_.size()) return v;
+  const Clock& c = clocks_[i];
   const MilestoneSpec& spec = specs_[m];
-  std::size_t reached = 0;
+  v.state = state_of(marks_[i]);
+  v.breached = breached_of(marks_[i]);
+  if (v.state == State::kNotStarted) return v;
+  if (v.state == State::kDone) {
+    v.counted_ms = c.aux;
+    return v;
+  }
+  const std::int64_t w = books_[m].cutoff.empty() || books_[m].cutoff[0] == kNoCutoff
+                             ? kNoCutoff
+                             : books_[m].cutoff[0] + spec.offset_ms[0];  // axis(W)
   std::int64_t key = 0;
-  const bool keyed = key_of(s, m, &key);
-  bool judged = true;  // a promise without a deadline is neither met nor breached
-  if (s.state == State::kPaused && !spec.promise) {
-    reached = past_paused(m, s.counted_ms);
-  } else if (keyed) {
-    while (reached < spec.offset_ms.size() && key <= t - spec.offset_ms[reached]) ++reached;
-  } else {
-    judged = false;
-    add(without_[m], s.combo, -1);
+  const bool keyed = key_of(o.idx, m, &key);
+  const bool paused = v.state == State::kPaused && !spec.promise;
+  v.started_ms = paused ? key : started(o, c);
+  if (spec.promise) {
+    v.tiers_past = keyed ? past_running(m, key) : 0;
+    v.deadline_ms = keyed ? key : 0;
+    v.counted_ms = w == kNoCutoff ? 0 : std::max<std::int64_t>(w - v.started_ms, 0);
+    return v;
   }
-  if (keyed) remove_known(idx, m, s, key);
-  breach_through(m, s, reached);
-  if (judged && s.breached <= spec.met_tier) ++met_[m];
-  if (s.state == State::kPaused) add(paused_[m], s.combo, -1);
-  add(in_progress_[m], s.combo, -1);
-  s.state = State::kDone;
+  const std::int64_t at_start = axis(m, v.started_ms);
+  if (paused) {
+    v.tiers_past = past_paused(m, c.aux);
+    v.counted_ms = c.aux;
+    v.paused_ms = w == kNoCutoff ? 0 : std::max<std::int64_t>(w - at_start - c.aux, 0);
+    return v;
+  }
+  v.tiers_past = keyed ? past_running(m, key) : 0;
+  v.paused_ms = keyed ? key - at_start : 0;
+  v.counted_ms = w == kNoCutoff ? 0 : std::max<std::int64_t>(w - key, 0);
+  v.deadline_ms = spec.calendar
+                      ? spec.calendar->add_open(v.started_ms, v.paused_ms + spec.offset_ms[0])
+                      : key + spec.offset_ms[0];
+  return v;
 }
 
-void MilestoneBook::pause(std::uint32_t idx, std::size_t m, Slot& s, std::int64_t t) {
-  add(paused_[m], s.combo, +1);
-  if (specs_[m].promise) {
-    s.state = State::kPaused;  // the deadline does not move: it stays where it is
-    return;
-  }
-  std::int64_t key = 0;
-  if (key_of(s, m, &key)) remove_known(idx, m, s, key);
-  const std::int64_t counted = std::clamp<std::int64_t>(t - key, 0, 0xFFFFFFFFLL);
-  s.counted_ms = static_cast<std::uint32_t>(counted);
-  s.state = State::kPaused;
-  const std::size_t past = past_paused(m, s.counted_ms);
-  breach_through(m, s, past);  // it ran past them before the pause
-  s.chunk = books_[m].paused.insert(IndexEntry{key, idx, s.combo});
-  count_overdue(m, s, past, +1);
-}
-
-void MilestoneBook::resume(std::uint32_t idx, std::size_t m, Slot& s, std::int64_t t) {
-  add(paused_[m], s.combo, -1);
-  if (specs_[m].promise) {
-    s.state = State::kRunning;
-    return;
-  }
-  remove(idx, m, s);
-  s.state = State::kRunning;
-  insert_running(idx, m, s, t - static_cast<std::int64_t>(s.counted_ms));
-  s.counted_ms = 0;
-}
-
-void MilestoneBook::status_changed(std::uint32_t idx, std::uint16_t combo, int to, std::int64_t t) {
-  for (std::size_t m = 0; m < specs_.size(); ++m) {
-    const auto& role = specs_[m].role;
-    const auto now = role[static_cast<std::size_t>(to)];
-    Slot& s = slot(idx, m);
-    switch (s.state) {
-      case State::kNotStarted:
-        if (now == MilestoneSpec::kFrom) {
-          s.combo = combo;
-          start(idx, m, s, t);
-        }
-        break;
-      case State::kRunning:
-        if (now == MilestoneSpec::kUntil) {
-          stop(idx, m, s, t);
-        } else if (now == MilestoneSpec::kPause) {
-          pause(idx, m, s, t);
-        }
-        break;
-      case State::kPaused:
-        if (now == MilestoneSpec::kUntil) {
-          stop(idx, m, s, t);
-        } else if (now != MilestoneSpec::kPause) {
-          resume(idx, m, s, t);
-        }
-        break;
-      case State::kDone:
-        break;
-    }
-  }
-}
-
-void MilestoneBook::deadline_seen(std::uint32_t idx, std::size_t m, std::int64_t deadline) {
-  if (!specs_[m].promise) return;
-  Slot& s = slot(idx, m);
+SavedClock MilestoneBook::saved(const ClockOwner& o, std::size_t m) const {
+  SavedClock s;
+  const std::size_t i = at_slot(o.idx, m);
+  if (i >= clocks_.size()) return s;
+  const Clock& c = clocks_[i];
+  s.state = state_of(marks_[i]);
+  s.breached = static_cast<std::uint8_t>(breached_of(marks_[i]));
   if (s.state == State::kNotStarted) {
-    early_deadline_[static_cast<std::uint64_t>(idx) << 8 | m] = deadline;
+    const auto early = early_deadline_.find(static_cast<std::uint64_t>(o.idx) << 8 | m);
+    s.has_value = early != early_deadline_.end();
+    if (s.has_value) s.value = early->second;
+    return s;
+  }
+  if (s.state == State::kDone) return s;
+  std::int64_t key = 0;
+  const bool keyed = key_of(o.idx, m, &key);
+  if (specs_[m].promise) {
+    s.started_ms = started(o, c);
+    s.value = key;
+    s.has_value = keyed;
+  } else if (s.state == State::kPaused) {
+    s.started_ms = key;
+    s.value = c.aux;
+    s.has_value = true;
+  } else {
+    s.started_ms = started(o, c);
+    s.value = key - axis(m, s.started_ms);
+    s.has_value = true;
+  }
+  return s;
+}
+
+void MilestoneBook::restore(const ClockOwner& o, std::size_t m, const SavedClock& saved) {
+  if (saved.state == State::kNotStarted) {
+    if (saved.has_value) early_deadline_[static_cast<std::uint64_t>(o.idx) << 8 | m] = saved.value;
     return;
   }
-  if (s.state == State::kDone) return;
-  if (s.chunk == StatusIndex::kNoChunk) {
-    add(without_[m], s.combo, -1);
+  fit(o.idx);
+  const std::size_t i = at_slot(o.idx, m);
+  const std::size_t tiers = std::min<std::size_t>(saved.breached, specs_[m].offset_ms.size());
+  marks_[i] = static_cast<std::uint8_t>(static_cast<unsigned>(saved.state) | (tiers << 2));
+  Clock& c = clocks_[i];
+  c = Clock{StatusIndex::kNoChunk, clamp32(saved.started_ms - o.first_seen_ms)};
+  if (saved.state == State::kDone) return;
+  add(in_progress_[m], o.combo, +1);
+  if (saved.state == State::kPaused) add(paused_[m], o.combo, +1);
+  if (specs_[m].promise) {
+    if (saved.has_value) {
+      insert_running(o, m, saved.value);
+    } else {
+      add(without_[m], o.combo, +1);
+    }
+  } else if (saved.state == State::kPaused) {
+    c.aux = clamp32(saved.value);
+    const std::size_t past = past_paused(m, c.aux);
+    breach_through(m, i, past);
+    c.chunk = books_[m].paused.insert(IndexEntry{saved.started_ms, o.idx, o.combo});
+    count_overdue(m, o.combo, past, +1);
   } else {
-    remove(idx, m, s);
-  }
-  insert_running(idx, m, s, deadline);
-}
-
-void MilestoneBook::release(std::uint32_t idx) {
-  for (std::size_t m = 0; m < specs_.size(); ++m) {
-    early_deadline_.erase(static_cast<std::uint64_t>(idx) << 8 | m);
-    const std::size_t i = static_cast<std::size_t>(idx) * specs_.size() + m;
-    if (i >= slots_.size()) continue;
-    Slot& s = slots_[i];
-    if (s.state == State::kRunning || s.state == State::kPaused) {
-      if (s.chunk == StatusIndex::kNoChunk && specs_[m].promise) add(without_[m], s.combo, -1);
-      remove(idx, m, s);
-      if (s.state == State::kPaused) add(paused_[m], s.combo, -1);
-      add(in_progress_[m], s.combo, -1);
-    }
-    s = Slot{};
+    insert_running(o, m, axis(m, saved.started_ms) + saved.value);
   }
 }
 
-void MilestoneBook::move_to(std::int64_t w) {
-  for (std::size_t m = 0; m < specs_.size(); ++m) {
-    Book& b = books_[m];
-    const auto& off = specs_[m].offset_ms;
-    const std::size_t tiers = off.size();
-    for (std::size_t k = 0; k < tiers; ++k) {
-      const std::int64_t next = w == kNoCutoff ? kNoCutoff : w - off[k];
-      const std::int64_t prev = b.cutoff[k];
-      if (next > prev) {
-        b.running.for_each_in(prev, next, [&](const IndexEntry& e) {
-          add(overdue_[m], e.combo * tiers + k, +1);
-          Slot& s = slots_[static_cast<std::size_t>(e.idx) * specs_.size() + m];
-          if (s.breached <= k) breach_through(m, s, k + 1);
-        });
-      } else if (next < prev) {
-        b.running.for_each_in(
-            next, prev, [&](const IndexEntry& e) { add(overdue_[m], e.combo * tiers + k, -1); });
-      }
-      b.cutoff[k] = next;
+void MilestoneBook::carry_counters_from(const MilestoneBook& previous,
+                                        const std::vector<int>& map) {
+  const bool same_bounds = previous.bounds_ms_ == bounds_ms_;
+  for (std::size_t m = 0; m < specs_.size() && m < map.size(); ++m) {
+    if (map[m] < 0) continue;
+    const auto p = static_cast<std::size_t>(map[m]);
+    for (std::size_t k = 0; k < breaches_[m].size() && k < previous.breaches_[p].size(); ++k) {
+      breaches_[m][k] += previous.breaches_[p][k];
     }
+    met_[m] += previous.met_[p];
+    if (!same_bounds) continue;
+    duration_count_[m] = previous.duration_count_[p];
+    duration_sum_[m] = previous.duration_sum_[p];
   }
+}
+
+std::int64_t MilestoneBook::overdue_total(std::size_t m, std::size_t k) const {
+  const std::size_t tiers = specs_[m].offset_ms.size();
+  std::int64_t n = 0;
+  for (std::size_t j = k; j < overdue_[m].size(); j += tiers) n += overdue_[m][j];
+  return n;
+}
+
+std::size_t MilestoneBook::memory_bytes() const {
+  std::size_t bytes = clocks_.capacity() * sizeof(Clock) + marks_.capacity();
+  for (const auto& b : books_) bytes += b.running.memory_bytes() + b.paused.memory_bytes();
+  return bytes;
 }
 
 }  // namespace orderwatch::tracking

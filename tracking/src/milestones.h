@@ -1,26 +1,30 @@
-// Private: milestones -- promises that span statuses (issue 25, in progress: this book is not
-// wired into OrderTracker yet; serve refuses milestone configs). A milestone's clock starts when
-// an order first enters one of its `from` statuses, stops when it first reaches an `until` (or
-// terminal) status, and does not run while the order sits in a `pause` status. Two kinds:
-// - sla: tier k is due when the counted time (pauses excluded) reaches after_k;
+// Private: milestones -- promises that span statuses. A milestone's clock starts when an order
+// first enters one of its `from` statuses (or, first seen past one, at its first event), stops
+// when it first reaches an `until` (or terminal) status, and does not run while the order sits
+// in a `pause` status. Two kinds:
+// - sla: tier k is due when the counted time (pauses excluded; open time with a calendar)
+//   reaches after_k;
 // - promise (deadline_field): tier k is due warn_before (or 0) before the order's own deadline,
 //   which the newest event carrying it sets; pauses do not move it.
 //
-// Index: per milestone, one StatusIndex keyed by `key` -- the effective start (start plus the
-// paused time) of an sla milestone, the deadline of a promise -- so tier k is past as of W iff
-// key <= W - offset_k, and a tick visits only the entries between a tier's old and new cutoff,
-// as the status index does. Paused sla clocks leave it for a second index (same key, frozen
-// counted time in the slot), where nothing crosses. A promise without a deadline is in no
-// index and counted apart.
-// Memory: a 12-byte slot per record and milestone plus ~12 bytes of index entry while running.
-// Not thread-safe: owned by OrderTracker::Impl under the service's lock.
+// Index: per milestone, one StatusIndex of the running clocks keyed by `key` -- the effective
+// start on the milestone's time axis (the wall clock, or the calendar's cumulative open time:
+// axis(start) plus the paused time) of an sla milestone, the deadline of a promise -- so tier k
+// is past as of W iff key <= axis(W) - offset_k, and a tick visits only the entries between a
+// tier's old and new cutoff, as the status index does. Paused sla clocks leave it for a second
+// index keyed by their start, where nothing crosses (their counted time is frozen in the
+// clock). A promise without a deadline is in no index and counted apart.
+// Memory: 9 bytes per record and milestone (a Clock and a mark) plus ~15 bytes of index entry
+// while running. Not thread-safe: owned by OrderTracker::Impl under the service's lock.
 #pragma once
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <unordered_map>
 #include <vector>
 
+#include "orderwatch/calendar/calendar.h"
 #include "orderwatch/sla/config.h"
 #include "status_index.h"
 
@@ -28,38 +32,100 @@ namespace orderwatch::tracking {
 
 // What the book needs of one configured milestone.
 struct MilestoneSpec {
-  enum Role : std::uint8_t { kNone, kFrom, kUntil, kPause };
+  // kInside: a status past a `from` one in workflow order, neither until nor pause: an order
+  // first seen there had entered a `from` status unseen, so its clock starts at that event.
+  enum Role : std::uint8_t { kNone, kFrom, kUntil, kPause, kInside };
   std::vector<Role> role;  // [status]; the caller maps terminal statuses to kUntil
   bool promise = false;    // deadline_field: each order's own deadline
-  // [tier], non-increasing cutoffs: tier k is past as of W iff key <= W - offset_ms[k]. An sla
-  // milestone: its tiers' `after` (increasing); a promise: -warn_before, then 0.
+  // [tier], non-increasing cutoffs: tier k is past as of W iff key <= axis(W) - offset_ms[k].
+  // An sla milestone: its tiers' `after` (increasing); a promise: -warn_before, then 0.
   std::vector<std::int64_t> offset_ms;
-  std::size_t met_tier = 0;  // a stay met the milestone if it stopped before this tier was due
+  std::size_t met_tier = 0;  // a clock met the milestone if it stopped before this tier was due
+  // An sla milestone counted in this calendar's open time; null: the wall clock.
+  std::shared_ptr<const calendar::Calendar> calendar;
 };
 
-// The specs of a config's milestones (sla::Config::milestones, in order). A calendar milestone's
-// tiers are judged on the wall clock so far: serve refuses milestones until that is done.
+// The specs of a config's milestones (sla::Config::milestones, in order).
 std::vector<MilestoneSpec> milestone_specs(const sla::Config& config);
+
+// The order a clock belongs to: its record, label set and first event time (a clock's start is
+// kept relative to it).
+struct ClockOwner {
+  std::uint32_t idx = 0;
+  std::uint16_t combo = 0;
+  std::int64_t first_seen_ms = 0;
+};
+
+enum class ClockState : std::uint8_t { kNotStarted, kRunning, kPaused, kDone };
+
+// One clock as the drill-down shows it (MilestoneBook::view), as of W.
+struct ClockView {
+  ClockState state = ClockState::kNotStarted;
+  std::size_t breached = 0;    // tiers whose breach was counted (a done clock: met iff <= met_tier)
+  std::size_t tiers_past = 0;  // tiers it counts as overdue in now
+  std::int64_t started_ms = 0;   // 0: unknown (a done clock)
+  std::int64_t deadline_ms = 0;  // sla running: its first tier's; a promise's own; 0: none
+  std::int64_t counted_ms = 0;  // sla: counted so far (open time with a calendar); promise: elapsed
+  std::int64_t paused_ms = 0;   // sla: paused so far (on the milestone's axis)
+};
+
+// A clock as a snapshot keeps it: independent of the book's axis and record numbers.
+struct SavedClock {
+  ClockState state = ClockState::kNotStarted;
+  std::uint8_t breached = 0;
+  std::int64_t started_ms = 0;
+  // sla running: the paused time on the axis; sla paused: the counted time; a promise: its
+  // deadline (has_value false: none yet), also when seen before the clock started; done:
+  // unused.
+  std::int64_t value = 0;
+  bool has_value = false;
+};
 
 class MilestoneBook {
  public:
-  enum class State : std::uint8_t { kNotStarted, kRunning, kPaused, kDone };
-  explicit MilestoneBook(std::vector<MilestoneSpec> specs);
+  using State = ClockState;
+  // duration_bounds_ms: the order_milestone_duration_seconds bucket bounds.
+  MilestoneBook(std::vector<MilestoneSpec> specs, std::vector<std::int64_t> duration_bounds_ms);
   // Its indexes call back into it (relocations): it stays where it was made.
   MilestoneBook(const MilestoneBook&) = delete;
   MilestoneBook& operator=(const MilestoneBook&) = delete;
 
-  // The order in record idx (label set combo) entered status `to` at event time t (applied
-  // status changes only, so t never goes back for one order).
-  void status_changed(std::uint32_t idx, std::uint16_t combo, int to, std::int64_t t);
+  std::size_t size() const { return specs_.size(); }
+  const MilestoneSpec& spec(std::size_t m) const { return specs_[m]; }
+
+  // The order entered status `to` at event time t (applied status changes only, so t never
+  // goes back for one order); first_sight: the order's first event.
+  void status_changed(const ClockOwner& o, int to, std::int64_t t, bool first_sight);
   // An event of the order carried promise milestone m's deadline (after status_changed for
   // the same event).
-  void deadline_seen(std::uint32_t idx, std::size_t m, std::int64_t deadline);
-  // Record idx is freed (finished, evicted, forgotten): its clocks end without a judgement and
-  // the slot is clean for the next order.
-  void release(std::uint32_t idx);
+  void deadline_seen(const ClockOwner& o, std::size_t m, std::int64_t deadline);
+  // The order's record is freed (finished, evicted, forgotten): its clocks end without a
+  // judgement and its slots are clean for the next order.
+  void release(const ClockOwner& o);
   // W moves to w: crossings counted (overdue, breaches), a step back uncounted.
   void move_to(std::int64_t w);
+
+  ClockView view(const ClockOwner& o, std::size_t m) const;
+  SavedClock saved(const ClockOwner& o, std::size_t m) const;
+  // A clock from a snapshot, into a clean slot (status_changed was not called for it). A
+  // clock not started keeps a promise seen early.
+  void restore(const ClockOwner& o, std::size_t m, const SavedClock& c);
+  // The counters (breaches, met, durations) of `previous`'s milestone map[m] become milestone
+  // m's (-1: none); tiers by position. At start-up from a snapshot, and at a reload.
+  void carry_counters_from(const MilestoneBook& previous, const std::vector<int>& map);
+
+  // Calls f(record idx, position) for the clocks of milestone m past tier k as of W: running
+  // ones by key (most overdue first), then paused ones by start; strictly after `after` when
+  // given. f returns false to stop. Running: O(log n + visited); paused: a walk of them all.
+  struct Position {
+    std::uint8_t part = 0;  // 0 running, 1 paused
+    std::int64_t key = 0;
+    std::uint32_t idx = 0;
+  };
+  template <typename F>
+  void for_each_overdue(std::size_t m, std::size_t k, const Position* after, F&& f) const;
+  // Clocks of milestone m past tier k (acknowledged or not): O(combos).
+  std::int64_t overdue_total(std::size_t m, std::size_t k) const;
 
   std::int64_t in_progress(std::size_t m, std::uint16_t combo) const {
     return at(in_progress_[m], combo);
@@ -73,21 +139,31 @@ class MilestoneBook {
   }
   std::uint64_t breaches(std::size_t m, std::size_t k) const { return breaches_[m][k]; }
   std::uint64_t met(std::size_t m) const { return met_[m]; }
+  const std::vector<std::int64_t>& duration_bounds_ms() const { return bounds_ms_; }
+  // Per-bucket (non-cumulative, +Inf last) counts and the sum of milestone m's durations.
+  std::vector<std::uint64_t> duration_buckets(std::size_t m, std::uint16_t combo) const;
+  std::int64_t duration_sum_ms(std::size_t m, std::uint16_t combo) const {
+    return at(duration_sum_[m], combo);
+  }
+  std::size_t memory_bytes() const;
 
  private:
-  // 12 bytes per record and milestone; the key lives in the index entry.
-  struct Slot {
-    std::uint32_t chunk = StatusIndex::kNoChunk;  // in running_ (or paused_ when paused, sla)
-    std::uint32_t counted_ms = 0;  // a paused sla clock's counted time (saturating, ~49 days)
-    State state = State::kNotStarted;
-    std::uint8_t breached = 0;  // tiers counted
-    std::uint16_t combo = 0;
+  // 8 bytes per record and milestone; the key lives in the index entry.
+  struct Clock {
+    std::uint32_t chunk = StatusIndex::kNoChunk;  // in running (or paused: sla, paused)
+    // Running or a promise: start - first_seen (saturating, ~49 days). Paused sla: the counted
+    // time (saturating). Done: the counted time at the stop.
+    std::uint32_t aux = 0;
   };
+  // 1 byte per record and milestone: state (2 bits), tiers breached (6 bits).
+  static State state_of(std::uint8_t mark) { return static_cast<State>(mark & 3u); }
+  static std::size_t breached_of(std::uint8_t mark) { return mark >> 2; }
   struct Book {
     StatusIndex running, paused;
-    std::vector<std::int64_t> cutoff;  // [tier]
+    std::vector<std::int64_t> cutoff;  // [tier], on the milestone's axis
   };
   static constexpr std::int64_t kNoCutoff = std::numeric_limits<std::int64_t>::min();
+  static constexpr std::uint32_t kSaturated = 0xFFFFFFFFu;
   static std::int64_t at(const std::vector<std::int64_t>& v, std::size_t i) {
     return i < v.size() ? v[i] : 0;
   }
@@ -95,30 +171,75 @@ class MilestoneBook {
     if (i >= v.size()) v.resize(i + 1, 0);
     v[i] += d;
   }
+  static std::uint32_t clamp32(std::int64_t v) {
+    return static_cast<std::uint32_t>(v < 0 ? 0 : v > kSaturated ? kSaturated : v);
+  }
 
-  Slot& slot(std::uint32_t idx, std::size_t m);
-  bool key_of(const Slot& s, std::size_t m, std::int64_t* key) const;
+  std::size_t at_slot(std::uint32_t idx, std::size_t m) const {
+    return static_cast<std::size_t>(idx) * specs_.size() + m;
+  }
+  void fit(std::uint32_t idx);
+  // t on milestone m's axis: the wall clock, or the calendar's open time since origin_.
+  std::int64_t axis(std::size_t m, std::int64_t t) const;
+  std::int64_t started(const ClockOwner& o, const Clock& c) const {
+    return o.first_seen_ms + static_cast<std::int64_t>(c.aux);
+  }
+  bool key_of(std::uint32_t idx, std::size_t m, std::int64_t* key) const;
   std::size_t past_running(std::size_t m, std::int64_t key) const;
   std::size_t past_paused(std::size_t m, std::uint32_t counted) const;
-  void count_overdue(std::size_t m, const Slot& s, std::size_t tiers, std::int64_t d);
-  void breach_through(std::size_t m, Slot& s, std::size_t tiers);
-  void insert_running(std::uint32_t idx, std::size_t m, Slot& s, std::int64_t key);
-  void remove(std::uint32_t idx, std::size_t m, Slot& s);
-  void remove_known(std::uint32_t idx, std::size_t m, Slot& s, std::int64_t key);
-  void start(std::uint32_t idx, std::size_t m, Slot& s, std::int64_t t);
-  void stop(std::uint32_t idx, std::size_t m, Slot& s, std::int64_t t);
-  void pause(std::uint32_t idx, std::size_t m, Slot& s, std::int64_t t);
-  void resume(std::uint32_t idx, std::size_t m, Slot& s, std::int64_t t);
+  void set_state(std::size_t i, State s) {
+    marks_[i] = static_cast<std::uint8_t>((marks_[i] & ~3u) | static_cast<unsigned>(s));
+  }
+  void count_overdue(std::size_t m, std::uint16_t combo, std::size_t tiers, std::int64_t d);
+  void breach_through(std::size_t m, std::size_t slot, std::size_t tiers);
+  void insert_running(const ClockOwner& o, std::size_t m, std::int64_t key);
+  void remove_known(const ClockOwner& o, std::size_t m, std::int64_t key);
+  void observe(std::size_t m, std::uint16_t combo, std::int64_t counted);
+  void start(const ClockOwner& o, std::size_t m, std::int64_t t, bool paused);
+  void stop(const ClockOwner& o, std::size_t m, std::int64_t t);
+  void pause(const ClockOwner& o, std::size_t m, std::int64_t t);
+  void resume(const ClockOwner& o, std::size_t m, std::int64_t t);
 
   std::vector<MilestoneSpec> specs_;
-  std::vector<Book> books_;  // [milestone]
-  std::vector<Slot> slots_;  // [idx * milestones + m]
+  std::vector<std::int64_t> bounds_ms_;
+  std::vector<Book> books_;                  // [milestone]
+  std::vector<Clock> clocks_;                // [idx * milestones + m]
+  std::vector<std::uint8_t> marks_;          // [idx * milestones + m]
+  mutable std::int64_t origin_ = kNoCutoff;  // the calendar axes' zero, fixed at first use
   // Promise deadlines seen before the clock started (rare: an event before the `from` status).
   std::unordered_map<std::uint64_t, std::int64_t> early_deadline_;
   std::vector<std::vector<std::int64_t>> in_progress_, paused_, without_;  // [m][combo]
   std::vector<std::vector<std::int64_t>> overdue_;                         // [m][combo*T+k]
   std::vector<std::vector<std::uint64_t>> breaches_;                       // [m][tier]
   std::vector<std::uint64_t> met_;                                         // [m]
+  std::vector<std::vector<std::int64_t>> duration_count_;                  // [m][combo*(B+1)+b]
+  std::vector<std::vector<std::int64_t>> duration_sum_;                    // [m][combo]
 };
+
+template <typename F>
+void MilestoneBook::for_each_overdue(std::size_t m, std::size_t k, const Position* after,
+                                     F&& f) const {
+  const Book& b = books_[m];
+  if (after == nullptr || after->part == 0) {
+    const std::int64_t cut = b.cutoff[k];
+    if (cut != kNoCutoff) {
+      auto w = after ? b.running.walk_after(IndexEntry{after->key, after->idx}) : b.running.walk();
+      for (; !w.done(); w.next()) {
+        const IndexEntry e = w.entry();
+        if (e.t > cut) break;
+        if (!f(e.idx, Position{0, e.t, e.idx})) return;
+      }
+    }
+  }
+  if (specs_[m].promise) return;  // a paused promise stays in `running`
+  auto w = after && after->part == 1 ? b.paused.walk_after(IndexEntry{after->key, after->idx})
+                                     : b.paused.walk();
+  for (; !w.done(); w.next()) {
+    const IndexEntry e = w.entry();
+    const Clock& c = clocks_[at_slot(e.idx, m)];
+    if (static_cast<std::int64_t>(c.aux) < specs_[m].offset_ms[k]) continue;
+    if (!f(e.idx, Position{1, e.t, e.idx})) return;
+  }
+}
 
 }  // namespace orderwatch::tracking

@@ -29,7 +29,7 @@ std::vector<double> to_seconds(const std::vector<std::int64_t>& ms) {
 OrderTracker::Impl::Impl(const sla::Config& c)
     : cfg(c),
       deadlines(cfg),
-      milestones(milestone_specs(cfg)),
+      milestones(milestone_specs(cfg), to_ms(sla::milestone_duration_buckets(cfg))),
       has_milestones(!cfg.milestones.empty()),
       labels(cfg),
       by_series(cfg.statuses.size(), deadlines.max_tiers(),
@@ -73,13 +73,14 @@ std::size_t OrderTracker::memory_bytes() const {
   std::size_t bytes = impl_->table.memory_bytes() + impl_->tombstones.memory_bytes() +
                       impl_->late.memory_bytes() + impl_->recovered.memory_bytes();
   for (const auto& i : impl_->index) bytes += i.memory_bytes();
-  return bytes;
+  return bytes + impl_->milestones.memory_bytes();
 }
 
 void OrderTracker::Impl::snapshot_milestones(TrackerSnapshot& out) const {
   out.milestones.clear();
   out.milestone_breaches.assign(cfg.milestones.size(), {});
   out.milestone_met.assign(cfg.milestones.size(), 0);
+  out.milestone_duration_bounds_seconds = to_seconds(milestones.duration_bounds_ms());
   for (std::size_t m = 0; m < cfg.milestones.size(); ++m) {
     const std::size_t tiers = cfg.milestones[m].tiers.size();
     for (std::size_t k = 0; k < tiers; ++k) {
@@ -97,6 +98,13 @@ void OrderTracker::Impl::snapshot_milestones(TrackerSnapshot& out) const {
       for (std::size_t k = 0; k < tiers; ++k) {
         v.overdue.push_back(milestones.overdue(m, k, v.combo));
       }
+      std::uint64_t running = 0;
+      for (auto n : milestones.duration_buckets(m, v.combo)) {
+        running += n;
+        v.duration.cumulative.push_back(running);
+      }
+      v.duration.count = running;
+      v.duration.sum_seconds = static_cast<double>(milestones.duration_sum_ms(m, v.combo)) / 1000.0;
       out.milestones.push_back(std::move(v));
     }
   }

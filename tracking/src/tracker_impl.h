@@ -66,7 +66,7 @@ struct OrderTracker::Impl {
     leave(idx, r, e.time_ms);
     by_status.transition(r.status, e.status);
     if (has_milestones) [[unlikely]]
-      milestones.status_changed(idx, r.combo, e.status, e.time_ms);
+      milestones.status_changed(owner(idx, r), e.status, e.time_ms, false);
     if (terminal[e.status]) {
       by_status.observe_turnaround(e.status, e.time_ms - r.first_seen_ms);
       add_tombstone(h, e.status, now);
@@ -101,7 +101,7 @@ struct OrderTracker::Impl {
     r.combo = intern(e);
     enter(idx, r);
     if (has_milestones) [[unlikely]] {
-      milestones.status_changed(idx, r.combo, e.status, e.time_ms);
+      milestones.status_changed(owner(idx, r), e.status, e.time_ms, true);
       if (e.has_deadline != 0) note_deadlines(idx, e);
     }
     return counts.count(ApplyResult::kApplied);
@@ -113,15 +113,18 @@ struct OrderTracker::Impl {
     for (std::size_t m = 0; m < cfg.milestones.size(); ++m) {
       const auto& ms = cfg.milestones[m];
       if (ms.has_deadline_field() && e.has_deadline_in(ms.deadline_slot)) {
-        milestones.deadline_seen(idx, m, e.deadline_ms[ms.deadline_slot]);
+        milestones.deadline_seen(owner(idx, table.at(idx)), m, e.deadline_ms[ms.deadline_slot]);
       }
     }
   }
   // Record idx is freed (a terminal status, an eviction, a forget): its milestone clocks end.
   void release(std::uint32_t idx, std::uint64_t h) {
     if (has_milestones) [[unlikely]]
-      milestones.release(idx);
+      milestones.release(owner(idx, table.at(idx)));
     table.erase(idx, h);
+  }
+  static ClockOwner owner(std::uint32_t idx, const OrderRecord& r) {
+    return ClockOwner{idx, r.combo, r.first_seen_ms};
   }
 
   // The label set of a new order's dimension values; the series counters grow with them.

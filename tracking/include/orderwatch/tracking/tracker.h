@@ -65,6 +65,7 @@ struct MilestoneValues {
   std::int64_t paused = 0;
   std::int64_t without_deadline = 0;
   std::vector<std::int64_t> overdue;  // per tier of the milestone
+  HistogramValues duration;           // counted time of the clocks stopped, on its bounds
 };
 
 // A consistent copy of every exported count, taken under the tracker's lock and rendered
@@ -72,6 +73,7 @@ struct MilestoneValues {
 struct TrackerSnapshot {
   std::vector<double> duration_bounds_seconds;
   std::vector<double> turnaround_bounds_seconds;
+  std::vector<double> milestone_duration_bounds_seconds;
   std::vector<std::vector<std::string>> combos;      // combo -> value per dimension
   std::vector<SeriesValues> series;                  // non-terminal statuses x known combos
   std::vector<std::vector<std::uint64_t>> breaches;  // [status][tier]
