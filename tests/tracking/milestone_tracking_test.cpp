@@ -119,3 +119,67 @@ TEST_F(MilestoneTracking, APromiseIsAtRiskThenOverdueAndAMovedPromiseClearsIt) {
 
 }  // namespace
 }  // namespace orderwatch::tracking
+
+namespace orderwatch::tracking {
+namespace {
+
+TEST_F(MilestoneTracking, TheDrillDownListsAMilestonesOverdueOrdersAndShowsEachClock) {
+  for (const char* id : {"a", "b", "c"}) {
+    ASSERT_EQ(apply(id, 0, kDay0 + 10 * kH), ApplyResult::kApplied);
+  }
+  ASSERT_EQ(apply("b", 1, kDay0 + 11 * kH), ApplyResult::kApplied);  // on hold 11:00-15:00
+  ASSERT_EQ(apply("b", 2, kDay0 + 15 * kH), ApplyResult::kApplied);
+  ASSERT_EQ(apply("c", 1, kDay0 + 12 * kH), ApplyResult::kApplied);  // on hold from 12:00 on
+  at(kDay0 + 36 * kH);  // 12:00 the next day: a is 26h in, b 22h, c paused at 2h
+  OverdueQuery q;
+  q.milestone = "shipped_in_24h";
+  OverduePage page = service_.overdue(q);
+  ASSERT_TRUE(page.error.empty()) << page.error;
+  ASSERT_EQ(page.orders.size(), 1u);
+  EXPECT_EQ(page.total, 1u);
+  EXPECT_EQ(page.orders[0].id, "a");
+  at(kDay0 + 38 * kH);  // b's 24h + its 4h hold
+  q.limit = 1;
+  page = service_.overdue(q);
+  ASSERT_EQ(page.orders.size(), 1u);
+  EXPECT_EQ(page.total, 2u);
+  EXPECT_EQ(page.orders[0].id, "a");  // most overdue first
+  ASSERT_TRUE(page.next.has_value());
+  q.after = page.next;
+  page = service_.overdue(q);
+  ASSERT_EQ(page.orders.size(), 1u);
+  EXPECT_EQ(page.orders[0].id, "b");
+  EXPECT_FALSE(page.next.has_value());
+
+  const auto found = service_.find("b");
+  ASSERT_TRUE(found.order.has_value());
+  ASSERT_EQ(found.order->milestones.size(), 2u);
+  const MilestoneClockView& clock = found.order->milestones[0];
+  EXPECT_EQ(clock.milestone, "shipped_in_24h");
+  EXPECT_EQ(clock.state, "running");
+  EXPECT_EQ(clock.started_ms, kDay0 + 10 * kH);
+  EXPECT_EQ(clock.paused_ms, 4 * kH);
+  EXPECT_EQ(clock.deadline_ms, kDay0 + 38 * kH);
+  EXPECT_EQ(clock.severity, "warning");
+  EXPECT_EQ(found.order->milestones[1].state, "running");  // the promise, none yet
+  EXPECT_EQ(found.order->milestones[1].deadline_ms, 0);
+  const auto c = service_.find("c");
+  EXPECT_EQ(c.order->milestones[0].state, "paused");
+  EXPECT_EQ(c.order->milestones[0].counted_ms, 2 * kH);
+
+  q = OverdueQuery{};
+  q.milestone = "nope";
+  EXPECT_NE(service_.overdue(q).error.find("unknown milestone"), std::string::npos);
+  q.milestone = "shipped_in_24h";
+  q.severity = "critical";
+  EXPECT_NE(service_.overdue(q).error.find("no tier with severity"), std::string::npos);
+  const TrackerSummary sum = service_.summary();
+  ASSERT_EQ(sum.milestones.size(), 2u);
+  EXPECT_EQ(sum.milestones[0].in_progress, 3);
+  EXPECT_EQ(sum.milestones[0].paused, 1);
+  EXPECT_EQ(sum.milestones[0].overdue[0].second, 2);
+  EXPECT_EQ(sum.milestones[1].without_deadline, 3);
+}
+
+}  // namespace
+}  // namespace orderwatch::tracking

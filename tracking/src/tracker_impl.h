@@ -252,8 +252,14 @@ struct OrderTracker::Impl {
       f(idx, table.at(idx));
     }
   }
-  // The drill-down view of the order in record `idx` (tracker_query.cpp).
+  // The drill-down view of the order in record `idx` (tracker_query.cpp), its milestone
+  // clocks added by view_milestones; a milestone's page of overdue orders and the milestones'
+  // counts (milestone_query.cpp).
   OrderView view(std::uint32_t idx) const;
+  void view_milestones(std::uint32_t idx, OrderView& v) const;
+  OverduePage milestone_overdue(const OverdueQuery& q,
+                                std::vector<std::string> dimension_labels) const;
+  void summarize_milestones(TrackerSummary& out) const;
   // Every exported count (tracker.cpp), acknowledged orders moved apart (actions.cpp).
   void snapshot(TrackerSnapshot& out) const;
   void snapshot_milestones(TrackerSnapshot& out) const;

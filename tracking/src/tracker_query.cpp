@@ -35,6 +35,7 @@ OrderView OrderTracker::Impl::view(std::uint32_t idx) const {
     v.dims.push_back(labels.value_name(i, labels.value(r.combo, i)));
   }
   if (const AckEntry* a = ack_of(idx)) v.ack = a->ack;
+  view_milestones(idx, v);
   const StatusDeadlines& d = deadlines[r.status];
   if (d.tiers() == 0) return v;
   const std::int64_t due = d.deadline(r.entered_ms, 0);
@@ -226,6 +227,7 @@ class OverdueSearch {
 }  // namespace
 
 OverduePage OrderTracker::overdue(const OverdueQuery& q) const {
+  if (!q.milestone.empty()) return impl_->milestone_overdue(q, dimension_labels());
   return OverdueSearch(*impl_, q).run(dimension_labels());
 }
 
@@ -304,6 +306,7 @@ TrackerSummary OrderTracker::summary(std::size_t top_values) const {
     }
     out.statuses.push_back(std::move(sum));
   }
+  m.summarize_milestones(out);
   return out;
 }
 

@@ -21,6 +21,25 @@ struct Acknowledgement {
   std::int64_t until_ms = 0;  // wall clock expiry
 };
 
+// One milestone clock of an order (OrderView::milestones), as of W. Clocks not started are
+// not listed.
+struct MilestoneClockView {
+  std::string milestone;
+  // "running", "paused", "met" or "missed" (stopped: before or after its deadline tier).
+  std::string state;
+  bool promise = false;          // deadline_field: the order's own deadline
+  std::int64_t started_ms = 0;   // 0: unknown (a stopped clock)
+  std::int64_t deadline_ms = 0;  // the first tier's (sla, running) or the promise; 0: none
+  // sla: the time counted so far, pauses excluded (open time with a calendar) and the time
+  // paused; a promise: the time since it started, and 0.
+  std::int64_t counted_ms = 0;
+  std::int64_t paused_ms = 0;
+  int tiers_crossed = 0;
+  std::string severity;        // of the highest tier crossed; "" when none
+  std::string calendar;        // its calendar; "" on the wall clock
+  std::string deadline_local;  // with a calendar: the deadline in its local time (RFC 3339)
+};
+
 // One order's state, for the drill-down API. Names are resolved under the tracker's lock, so
 // a view stays meaningful whatever the caller's copy of the config says.
 struct OrderView {
@@ -42,6 +61,7 @@ struct OrderView {
   std::string calendar;
   std::string deadline_local;
   std::int64_t open_to_deadline_ms = 0;
+  std::vector<MilestoneClockView> milestones;  // config order, started clocks only
 };
 
 // A position in drill-down order: entry time, then record slot. (entered, slot) is unique
@@ -51,10 +71,14 @@ struct OrderView {
 // meanwhile (a slot freed and reused only gives a *new* order a key). `epoch` names the tracker
 // instance; slots mean nothing to another one (after a restart), so such a cursor resumes at
 // its millisecond instead: orders entered in that very millisecond may repeat, none is skipped.
+// A milestone listing (OverdueQuery::milestone) orders by its index key instead (the deadline or
+// effective start: most overdue first), running clocks (part 0) before paused ones (part 1,
+// by start); entered_ms then holds that key.
 struct OrderCursor {
   std::int64_t entered_ms = 0;
   std::uint32_t slot = 0;
   std::uint64_t epoch = 0;
+  std::uint8_t part = 0;
 };
 
 // Which overdue orders a query lists: acknowledged ones too (the batch actions' selection),
@@ -63,7 +87,10 @@ struct OrderCursor {
 enum class AckFilter : std::uint8_t { kInclude, kExclude, kOnly };
 
 struct OverdueQuery {
-  std::string_view status;    // "" = every status (merged oldest first)
+  std::string_view status;  // "" = every status (merged oldest first)
+  // A milestone's overdue clocks instead of statuses' (status must be ""); severity names its
+  // tier. Acknowledgements are of stays: they do not filter a milestone listing.
+  std::string_view milestone;
   std::string_view severity;  // tier by severity name; "" = the first tier (every overdue order)
   std::size_t limit = 100;
   AckFilter acknowledged = AckFilter::kInclude;
@@ -148,11 +175,20 @@ struct StatusCounts {
   std::int64_t overdue = 0;
 };
 
+struct MilestoneSummary {
+  std::string name;
+  bool promise = false;
+  std::string calendar;
+  std::int64_t in_progress = 0, paused = 0, without_deadline = 0;
+  std::vector<std::pair<std::string, std::int64_t>> overdue;  // (severity, count) per tier
+};
+
 struct TrackerSummary {
   std::int64_t now_ms = 0;
   std::uint64_t tracked = 0;
   std::vector<std::string> dimension_labels;
-  std::vector<StatusSummary> statuses;  // config order
+  std::vector<StatusSummary> statuses;       // config order
+  std::vector<MilestoneSummary> milestones;  // config order
 };
 
 }  // namespace orderwatch::tracking
