@@ -105,8 +105,8 @@ void add_status_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
     out.push_back(std::move(*f));
 }
 
-// Per milestone (and label set): in progress, paused, without a deadline, overdue per tier;
-// per milestone: breaches per tier, clocks met. Nothing without milestones.
+// Per milestone (and label set): in progress, paused, without a deadline, overdue per tier,
+// counted durations; per milestone: breaches per tier, clocks met. Nothing without milestones.
 void add_milestone_families(std::vector<MetricFamily>& out, const sla::Config& cfg,
                             const TrackerSnapshot& snap) {
   if (cfg.milestones.empty()) return;
@@ -117,6 +117,7 @@ void add_milestone_families(std::vector<MetricFamily>& out, const sla::Config& c
   auto without = family(cfg, order::kMilestoneWithoutDeadline);
   auto breaches = family(cfg, order::kMilestoneBreachesTotal);
   auto met = family(cfg, order::kMilestoneMetTotal);
+  auto duration = family(cfg, order::kMilestoneDurationSeconds);
   for (const auto& v : snap.milestones) {
     const auto& ms = cfg.milestones[v.milestone];
     std::vector<ClientMetric::Label> dims;
@@ -129,6 +130,8 @@ void add_milestone_families(std::vector<MetricFamily>& out, const sla::Config& c
     };
     add(in_progress, with({label(kMilestone, ms.name)}), d(v.in_progress));
     add(paused, with({label(kMilestone, ms.name)}), d(v.paused));
+    add_histogram(duration, with({label(kMilestone, ms.name)}),
+                  snap.milestone_duration_bounds_seconds, v.duration);
     if (ms.has_deadline_field()) {
       add(without, with({label(kMilestone, ms.name)}), d(v.without_deadline));
     }
@@ -145,7 +148,7 @@ void add_milestone_families(std::vector<MetricFamily>& out, const sla::Config& c
     }
     add(met, {label(kMilestone, ms.name)}, d(snap.milestone_met[m]));
   }
-  for (auto* f : {&in_progress, &paused, &overdue, &without, &breaches, &met}) {
+  for (auto* f : {&in_progress, &paused, &overdue, &without, &breaches, &met, &duration}) {
     if (!f->metric.empty()) out.push_back(std::move(*f));
   }
 }
