@@ -183,3 +183,128 @@ TEST_F(MilestoneTracking, TheDrillDownListsAMilestonesOverdueOrdersAndShowsEachC
 
 }  // namespace
 }  // namespace orderwatch::tracking
+
+namespace orderwatch::tracking {
+namespace {
+
+events::Event at_status(const char* id, std::uint8_t status, std::int64_t t,
+                        std::int64_t promise = 0) {
+  events::Event e;
+  e.id = id;
+  e.status = status;
+  e.time_ms = t;
+  if (promise != 0) {
+    e.deadline_ms[0] = promise;
+    e.has_deadline = 1;
+  }
+  return e;
+}
+
+std::int64_t overdue_of(const OrderTracker& t, std::size_t m, std::size_t k) {
+  TrackerSnapshot s;
+  t.snapshot(s);
+  std::int64_t n = 0;
+  for (const auto& v : s.milestones) n += v.milestone == m ? v.overdue[k] : 0;
+  return n;
+}
+
+// A restart in the middle of a hold and of a promise: the clocks go on where they were.
+TEST(MilestoneSnapshot, ClocksSurviveARestartMidHoldAndMidPromise) {
+  const sla::Config cfg = sla::load_string(kConfig);
+  OrderTracker before(cfg);
+  auto apply = [](OrderTracker& t, const events::Event& e) { t.apply(e, e.time_ms); };
+  apply(before, at_status("held", 0, kDay0 + 10 * kH));
+  apply(before, at_status("held", 1, kDay0 + 11 * kH));  // on hold from 11:00
+  apply(before, at_status("promised", 0, kDay0 + 8 * kH, kDay0 + 18 * kH));
+  apply(before, at_status("early", 2, kDay0 + 9 * kH, kDay0 + 30 * kH));  // first seen inside
+  before.tick(kDay0 + 13 * kH, false);
+  std::string image;
+  before.save_state(image, 0, kDay0 + 13 * kH);
+  seal_snapshot(image);
+
+  OrderTracker after(cfg);
+  after.load_state(image, "test.snap");
+  after.tick(kDay0 + 13 * kH, false);
+  const auto held = after.find("held");
+  ASSERT_TRUE(held.has_value());
+  ASSERT_EQ(held->milestones.size(), 2u);
+  EXPECT_EQ(held->milestones[0].state, "paused");
+  EXPECT_EQ(held->milestones[0].started_ms, kDay0 + 10 * kH);
+  EXPECT_EQ(held->milestones[0].counted_ms, 1 * kH);
+  const auto early = after.find("early");
+  ASSERT_TRUE(early.has_value());
+  ASSERT_EQ(early->milestones.size(), 2u);  // started at its first event, in Packing
+  EXPECT_EQ(early->milestones[0].started_ms, kDay0 + 9 * kH);
+  EXPECT_EQ(early->milestones[1].deadline_ms, kDay0 + 30 * kH);
+  EXPECT_EQ(overdue_of(after, 1, 0), 1);  // "promised" is at risk since 12:00
+  // The hold ends at 15:00: due at 10:00 + 24h + 4h the next day, not before.
+  apply(after, at_status("held", 2, kDay0 + 15 * kH));
+  after.tick(kDay0 + 38 * kH - 1, false);
+  const std::size_t before_due = static_cast<std::size_t>(overdue_of(after, 0, 0));
+  after.tick(kDay0 + 38 * kH, false);
+  EXPECT_EQ(overdue_of(after, 0, 0), static_cast<std::int64_t>(before_due) + 1);
+  const auto moved = after.find("held");
+  EXPECT_EQ(moved->milestones[0].paused_ms, 4 * kH);
+  EXPECT_EQ(moved->milestones[0].deadline_ms, kDay0 + 38 * kH);
+}
+
+// An sla milestone on a calendar counts open time only: Mon-Fri 09:00-17:00 UTC, 8h of it.
+TEST(MilestoneCalendar, OpenTimeIsCountedAndTheDeadlineFallsInOpenHours) {
+  const sla::Config cfg = sla::load_string(R"(
+service: shop
+nats: {subject: orders.>}
+event: {idle_timeout: 1ms}
+calendars:
+  office: {timezone: UTC, hours: {mon-fri: "09:00-17:00"}}
+statuses:
+  - {name: Placed}
+  - {name: OnHold}
+  - {name: Shipped, terminal: true}
+milestones:
+  - {name: answered, from: [Placed], until: [Shipped], pause: [OnHold], sla: 8h, calendar: office}
+)");
+  OrderTracker t(cfg);
+  const std::int64_t friday = kDay0 - 2 * 24 * kH;                 // 2026-12-04, a Friday
+  t.apply(at_status("o", 0, friday + 13 * kH), friday + 13 * kH);  // 4h left on Friday
+  t.tick(friday + 17 * kH, false);
+  t.tick(kDay0 + 24 * kH + 13 * kH - 1, false);  // Monday 12:59: 7h59m counted
+  EXPECT_EQ(overdue_of(t, 0, 0), 0);
+  const auto o = t.find("o");
+  ASSERT_EQ(o->milestones.size(), 1u);
+  EXPECT_EQ(o->milestones[0].deadline_ms, kDay0 + 24 * kH + 13 * kH);  // Monday 13:00
+  EXPECT_EQ(o->milestones[0].calendar, "office");
+  t.tick(kDay0 + 24 * kH + 13 * kH, false);
+  EXPECT_EQ(overdue_of(t, 0, 0), 1);
+}
+
+}  // namespace
+}  // namespace orderwatch::tracking
+
+namespace orderwatch::tracking {
+namespace {
+
+// A reload keeps every clock and its counters, and judges the clocks by the new tiers at once.
+TEST_F(MilestoneTracking, AReloadKeepsTheClocksAndJudgesThemByTheNewSla) {
+  ASSERT_EQ(apply("met", 0, kDay0 + 1 * kH), ApplyResult::kApplied);
+  ASSERT_EQ(apply("met", 3, kDay0 + 2 * kH), ApplyResult::kApplied);  // shipped in 1h
+  ASSERT_EQ(apply("slow", 0, kDay0 + 10 * kH), ApplyResult::kApplied);
+  ASSERT_EQ(apply("slow", 1, kDay0 + 11 * kH), ApplyResult::kApplied);  // on hold 11:00-15:00
+  ASSERT_EQ(apply("slow", 2, kDay0 + 15 * kH), ApplyResult::kApplied);
+  TrackerSnapshot before = at(kDay0 + 32 * kH);  // 18h counted
+  EXPECT_EQ(before.milestone_met[0], 1u);
+  EXPECT_EQ(overdue(before, 0, 0), 0);
+  std::string text = kConfig;
+  text.replace(text.find("sla: 24h"), 8, "sla: 18h");
+  service_.reload(sla::load_string(text));
+  TrackerSnapshot after = at(kDay0 + 32 * kH);
+  EXPECT_EQ(after.milestone_met[0], 1u);          // carried
+  EXPECT_EQ(overdue(after, 0, 0), 1);             // 18h counted: past the new 18h at once
+  EXPECT_EQ(after.milestone_breaches[0][0], 1u);  // and a breach, once
+  const auto slow = service_.find("slow");
+  ASSERT_TRUE(slow.order.has_value());
+  EXPECT_EQ(slow.order->milestones[0].paused_ms, 4 * kH);
+  EXPECT_EQ(slow.order->milestones[0].deadline_ms, kDay0 + 32 * kH);
+}
+
+}  // namespace
+}  // namespace orderwatch::tracking

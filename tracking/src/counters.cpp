@@ -185,6 +185,15 @@ void OrderTracker::carry_counters_from(const OrderTracker& previous) {
   }
   m.by_status.carry_from(o.by_status, status_map, tier_map);
   carry_durations(o, m, status_map);
+  std::vector<int> milestone_map(m.cfg.milestones.size(), -1);  // by name and kind
+  for (std::size_t k = 0; k < milestone_map.size(); ++k) {
+    for (std::size_t j = 0; j < o.cfg.milestones.size(); ++j) {
+      const auto &a = m.cfg.milestones[k], &b = o.cfg.milestones[j];
+      if (a.name == b.name && a.has_deadline_field() == b.has_deadline_field())
+        milestone_map[k] = static_cast<int>(j);
+    }
+  }
+  m.milestones.carry_counters_from(o.milestones, milestone_map);
 }
 
 }  // namespace orderwatch::tracking

@@ -265,7 +265,6 @@ void MilestoneBook::restore(const ClockOwner& o, std::size_t m, const SavedClock
 
 void MilestoneBook::carry_counters_from(const MilestoneBook& previous,
                                         const std::vector<int>& map) {
-  const bool same_bounds = previous.bounds_ms_ == bounds_ms_;
   for (std::size_t m = 0; m < specs_.size() && m < map.size(); ++m) {
     if (map[m] < 0) continue;
     const auto p = static_cast<std::size_t>(map[m]);
@@ -273,9 +272,6 @@ void MilestoneBook::carry_counters_from(const MilestoneBook& previous,
       breaches_[m][k] += previous.breaches_[p][k];
     }
     met_[m] += previous.met_[p];
-    if (!same_bounds) continue;
-    duration_count_[m] = previous.duration_count_[p];
-    duration_sum_[m] = previous.duration_sum_[p];
   }
 }
 

@@ -110,8 +110,9 @@ class MilestoneBook {
   // A clock from a snapshot, into a clean slot (status_changed was not called for it). A
   // clock not started keeps a promise seen early.
   void restore(const ClockOwner& o, std::size_t m, const SavedClock& c);
-  // The counters (breaches, met, durations) of `previous`'s milestone map[m] become milestone
-  // m's (-1: none); tiers by position. At start-up from a snapshot, and at a reload.
+  // The counters (breaches, met) of `previous`'s milestone map[m] are added to milestone m's
+  // (-1: none); tiers by position. At a reload. The duration histograms start afresh (their
+  // label sets are numbered anew): a counter reset to Prometheus.
   void carry_counters_from(const MilestoneBook& previous, const std::vector<int>& map);
 
   // Calls f(record idx, position) for the clocks of milestone m past tier k as of W: running

@@ -36,6 +36,8 @@ void TrackerService::journal_event(const events::Event& event, std::int64_t now_
     journal_.bytes.append(text);
   };
   keep(event.id, e.id_at, e.id_len);
+  e.has_deadline = event.has_deadline;
+  e.deadline_ms = event.deadline_ms;
   for (std::size_t i = 0; i < sla::kMaxDimensions; ++i) {
     if (!event.has_dim[i]) continue;
     e.has_dims = static_cast<std::uint8_t>(e.has_dims | (1u << i));
@@ -75,6 +77,15 @@ struct ReplayMap {
       status.push_back(
           s >= 0 && to.statuses[static_cast<std::size_t>(s)].terminal == st.terminal ? s : -1);
     }
+    // Deadline slots by the path they read (a milestone's deadline_field).
+    deadline.assign(sla::kMaxMilestoneDeadlines, -1);
+    for (const auto& nm : to.milestones) {
+      for (const auto& om : from.milestones) {
+        if (nm.has_deadline_field() && om.deadline_field == nm.deadline_field) {
+          deadline[nm.deadline_slot] = om.deadline_slot;
+        }
+      }
+    }
     dim.assign(sla::kMaxDimensions, -1);
     for (std::size_t i = 0; i < to.event.dimensions.size(); ++i) {
       for (std::size_t j = 0; j < from.event.dimensions.size(); ++j) {
@@ -84,8 +95,9 @@ struct ReplayMap {
       }
     }
   }
-  std::vector<int> status;  // [old status]
-  std::vector<int> dim;     // [new dimension] -> old dimension
+  std::vector<int> status;    // [old status]
+  std::vector<int> dim;       // [new dimension] -> old dimension
+  std::vector<int> deadline;  // [new deadline slot] -> old slot
 };
 
 // Replays `entries` onto `to`; false at the first event it cannot (ReplayMap).
@@ -110,6 +122,12 @@ bool replay(const Journal& j, OrderTracker& to, const ReplayMap& map) {
         const auto f = static_cast<std::size_t>(from);
         ev.dims[i] = std::string_view(j.bytes).substr(e.dim_at[f], e.dim_len[f]);
         ev.has_dim[i] = true;
+      }
+      for (std::size_t k = 0; k < map.deadline.size(); ++k) {
+        const int from = map.deadline[k];
+        if (from < 0 || (e.has_deadline & (1u << from)) == 0) continue;
+        ev.deadline_ms[k] = e.deadline_ms[static_cast<std::size_t>(from)];
+        ev.has_deadline = static_cast<std::uint8_t>(ev.has_deadline | (1u << k));
       }
       to.apply(ev, e.now_ms);
     }

@@ -68,8 +68,12 @@ class StateLoader {
     read_dimensions();
     read_combos();
     read_statuses();
+    if (version >= 5) read_milestones();
     restore_cutoffs();
     read_orders();
+    // The clocks were restored with no position: W counts what they are past (the tiers the
+    // writer had counted stay counted once).
+    if (watermark != kNever) m.milestones.move_to(watermark);
     release_unreferenced_combos();
     read_tombstones();
     if (version >= 3) load_acks(m, r);
@@ -171,6 +175,45 @@ class StateLoader {
     }
   }
 
+  // The writer's milestones, matched by name and kind (sla or deadline_field).
+  void read_milestones() {
+    const std::uint64_t n = r.count("milestone count", 2);
+    old_milestones.assign(n, -1);
+    for (auto& target : old_milestones) {
+      const std::string_view name = r.string("milestone name");
+      const bool promise = r.varint("milestone kind") != 0;
+      for (std::size_t k = 0; k < m.cfg.milestones.size(); ++k) {
+        const auto& ms = m.cfg.milestones[k];
+        if (ms.name == name && ms.has_deadline_field() == promise) target = static_cast<int>(k);
+      }
+    }
+  }
+
+  // An order's clocks (version 5 on), restored into record idx once it is in the table.
+  void read_clocks(std::int64_t first_seen) {
+    clocks.clear();
+    for (std::size_t k = 0; k < old_milestones.size(); ++k) {
+      const std::uint64_t head = r.varint("milestone clock");
+      SavedClock c;
+      c.state = static_cast<ClockState>(head & 3u);
+      c.has_value = (head & 4u) != 0;
+      if ((head >> 3) > 63) r.fail("milestone clock out of range");
+      c.breached = static_cast<std::uint8_t>(head >> 3);
+      if (c.state == ClockState::kRunning || c.state == ClockState::kPaused) {
+        const std::int64_t since = r.svarint("milestone start");
+        if (since < 0 || since > 0xFFFFFFFFLL) r.fail("milestone start out of range");
+        c.started_ms = plus(first_seen, since, r);
+      }
+      if (c.has_value) {
+        c.value = r.svarint("milestone value");
+        if (c.value < -events::kMaxEventTimeMs || c.value > events::kMaxEventTimeMs)
+          r.fail("milestone value out of range");
+      }
+      if (old_milestones[k] >= 0)
+        clocks.emplace_back(static_cast<std::size_t>(old_milestones[k]), c);
+    }
+  }
+
   // The deadline position: where the writer's W left every tier, under the current
   // thresholds. The next tick() counts what crossed since.
   void restore_cutoffs() {
@@ -206,6 +249,7 @@ class StateLoader {
         const std::uint64_t breached = version >= 2 ? r.varint("tiers breached") : 0;
         const std::string_view id = r.string("order id");
         if (id.empty()) r.fail("empty order id");
+        if (version >= 5) read_clocks(minus(entered, stay, r));
         if (!os.keep_orders) {
           ++rep.orders_dropped;
           continue;
@@ -236,6 +280,7 @@ class StateLoader {
     }
     rec.combo = combo;
     rec.chunk = m.index[s].insert(IndexEntry{entered, idx, combo});
+    for (const auto& [k, clock] : clocks) m.milestones.restore(Impl::owner(idx, rec), k, clock);
     const std::size_t ser = m.series_of(rec);
     m.by_series.enter(ser, entered);
     // As Impl::enter, except for breaches: a tier the writer had counted stays counted, one
@@ -305,6 +350,8 @@ class StateLoader {
   std::vector<OldDimension> old_dims;
   std::vector<std::uint16_t> combo_map;  // file combo -> tracker combo
   std::vector<OldStatus> old_statuses;
+  std::vector<int> old_milestones;                         // [writer's] -> ours, or -1
+  std::vector<std::pair<std::size_t, SavedClock>> clocks;  // the order being read
 };
 
 }  // namespace

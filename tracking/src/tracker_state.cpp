@@ -58,6 +58,24 @@ void save_header(const Impl& m, Writer& w, std::uint64_t stream_seq, std::int64_
       w.svarint(m.deadlines[s].threshold_ms(k));
     }
   }
+  w.varint(m.cfg.milestones.size());
+  for (const auto& ms : m.cfg.milestones) {
+    w.string(ms.name);
+    w.varint(ms.has_deadline_field() ? 1 : 0);
+  }
+}
+
+// The order's milestone clocks (SavedClock), in the config's milestone order.
+void save_clocks(const Impl& m, Writer& w, std::uint32_t idx, const OrderRecord& r) {
+  for (std::size_t k = 0; k < m.milestones.size(); ++k) {
+    const SavedClock c = m.milestones.saved(Impl::owner(idx, r), k);
+    w.varint(static_cast<std::uint64_t>(c.state) | (c.has_value ? 4u : 0u) |
+             (static_cast<std::uint64_t>(c.breached) << 3));
+    if (c.state == ClockState::kRunning || c.state == ClockState::kPaused) {
+      w.svarint(c.started_ms - r.first_seen_ms);
+    }
+    if (c.has_value) w.svarint(c.value);
+  }
 }
 
 // Orders, per status in entry-time order (so entry times delta-encode into a byte or two).
@@ -85,6 +103,7 @@ void save_orders(const Impl& m, Writer& w) {
       w.varint(r.combo);
       w.varint(r.breached);
       w.string(m.table.id(e.idx));
+      save_clocks(m, w, e.idx, r);
     };
     index.for_each_from_oldest([&](const IndexEntry& e) {
       __builtin_prefetch(&m.table.at(e.idx));

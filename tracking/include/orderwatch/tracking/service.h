@@ -245,6 +245,8 @@ class TrackerService {
       std::int64_t now_ms = 0;
       std::uint32_t id_at = 0, id_len = 0;  // into bytes
       std::array<std::uint32_t, sla::kMaxDimensions> dim_at{}, dim_len{};
+      std::uint8_t has_deadline = 0;  // as events::Event's, under the old config's slots
+      std::array<std::int64_t, sla::kMaxMilestoneDeadlines> deadline_ms{};
     };
     bool active = false;
     bool diverged = false;  // something happened that the journal cannot replay

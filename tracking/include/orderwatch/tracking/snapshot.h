@@ -2,7 +2,7 @@
 // config reload goes through). This header owns the container format, its checksum and the
 // atomic write; the state encoding lives with the tracker (tracker_state.cpp, snapshot_load.cpp).
 //
-// Format (version 4), little-endian, everything after the fixed header varint-coded:
+// Format (version 5), little-endian, everything after the fixed header varint-coded:
 //   header   magic "OWSNAP\r\n" (8) | u32 version | u32 flags (0) | u64 total file length
 //   meta     writer string, written_ms, stream_seq, watermark_ms (W: the deadline position,
 //            never after written_ms), last_event_ms, max_event_ms (newest event time applied),
@@ -10,9 +10,13 @@
 //   tables   dimensions (field, label, values by name), combos (value index per dimension),
 //            statuses (name, terminal, tiers: severity + threshold) -- the state refers to
 //            statuses and dimension values only through these tables, so a snapshot taken
-//            under one SLA file loads under an edited one (matched by name)
+//            under one SLA file loads under an edited one (matched by name); version 5 on,
+//            milestones (name, 1 if deadline_field): clocks are matched by name and kind
 //   orders   per status, in entry-time order: entered delta, entered - first_seen, combo,
-//            tiers whose breach was counted for this stay, id length + bytes
+//            tiers whose breach was counted for this stay, id length + bytes; version 5 on,
+//            per milestone its clock: state | has value << 2 | tiers breached << 3, then
+//            (running or paused) start - first_seen, then (has value) the value
+//            (tracking/src/milestones.h SavedClock)
 //   tomb.    in expiry order: u64 id hash (fixed), status, expiry delta (never later than
 //            written_ms + tombstone_ttl)
 //   acks     (version 3) acknowledgements that still hold: id, status name, entered, at,
@@ -62,7 +66,7 @@ struct RestoreReport {
   std::string dropped_statuses;          // comma-separated names, for the log
 };
 
-inline constexpr std::uint32_t kSnapshotVersion = 4;        // what save_state writes
+inline constexpr std::uint32_t kSnapshotVersion = 5;        // what save_state writes
 inline constexpr std::uint32_t kOldestSnapshotVersion = 1;  // the oldest one still read
 inline constexpr std::size_t kSnapshotHeaderBytes = 24;
 inline constexpr std::size_t kSnapshotTrailerBytes = 4;
