@@ -63,7 +63,9 @@ TEST(Milestones, AHoldDoesNotCountAndTheClockStopsAtShipping) {
 }
 
 TEST(Milestones, APromiseIsAtRiskBeforeItAndAMovedPromiseClearsIt) {
-  MilestoneBook book(specs(), {});
+  // The order in record 7 carries label set 3 (the book asks its owner at each crossing).
+  MilestoneBook book(specs(), {},
+                     [](std::uint32_t idx) -> std::uint16_t { return idx == 7 ? 3 : 0; });
   book.status_changed(ClockOwner{7, 3, 0}, kPlaced, 8 * kH, false);
   EXPECT_EQ(book.without_deadline(1, 3), 1);
   book.deadline_seen(ClockOwner{7, 3, 0}, 1, 18 * kH);

@@ -10,7 +10,7 @@ namespace orderwatch::tracking {
 void MilestoneBook::start(const ClockOwner& o, std::size_t m, std::int64_t t, bool paused) {
   const std::size_t i = at_slot(o.idx, m);
   marks_[i] = static_cast<std::uint8_t>(State::kRunning);
-  clocks_[i] = Clock{StatusIndex::kNoChunk, clamp32(t - o.first_seen_ms)};
+  clocks_[i] = Clock{MilestoneIndex::kNoChunk, clamp32(t - o.first_seen_ms)};
   add(in_progress_[m], o.combo, +1);
   if (!specs_[m].promise) {
     insert_running(o, m, axis(m, t));
@@ -176,13 +176,14 @@ void MilestoneBook::move_to(std::int64_t w) {
       const std::int64_t prev = b.cutoff[k];
       if (next > prev) {
         b.running.for_each_in(prev, next, [&](const IndexEntry& e) {
-          add(overdue_[m], e.combo * tiers + k, +1);
+          add(overdue_[m], combo_of_(e.idx) * tiers + k, +1);
           const std::size_t i = at_slot(e.idx, m);
           if (breached_of(marks_[i]) <= k) breach_through(m, i, k + 1);
         });
       } else if (next < prev) {
-        b.running.for_each_in(
-            next, prev, [&](const IndexEntry& e) { add(overdue_[m], e.combo * tiers + k, -1); });
+        b.running.for_each_in(next, prev, [&](const IndexEntry& e) {
+          add(overdue_[m], combo_of_(e.idx) * tiers + k, -1);
+        });
       }
       b.cutoff[k] = next;
     }

@@ -41,9 +41,10 @@ std::vector<MilestoneSpec> milestone_specs(const sla::Config& config) {
 }
 
 MilestoneBook::MilestoneBook(std::vector<MilestoneSpec> specs,
-                             std::vector<std::int64_t> duration_bounds_ms)
+                             std::vector<std::int64_t> duration_bounds_ms, ComboOf combo_of)
     : specs_(std::move(specs)),
       bounds_ms_(std::move(duration_bounds_ms)),
+      combo_of_(std::move(combo_of)),
       books_(specs_.size()),
       in_progress_(specs_.size()),
       paused_(specs_.size()),
@@ -55,11 +56,11 @@ MilestoneBook::MilestoneBook(std::vector<MilestoneSpec> specs,
       duration_sum_(specs_.size()) {
   for (std::size_t m = 0; m < specs_.size(); ++m) {
     const std::size_t n = specs_.size();
-    auto relocated = [this, m, n](std::uint32_t idx, StatusIndex::ChunkId c) {
+    auto relocated = [this, m, n](std::uint32_t idx, MilestoneIndex::ChunkId c) {
       clocks_[idx * n + m].chunk = c;
     };
-    books_[m].running = StatusIndex(relocated);
-    books_[m].paused = StatusIndex(relocated);
+    books_[m].running = MilestoneIndex(relocated);
+    books_[m].paused = MilestoneIndex(relocated);
     books_[m].cutoff.assign(specs_[m].offset_ms.size(), kNoCutoff);
     breaches_[m].assign(specs_[m].offset_ms.size(), 0);
   }
@@ -68,9 +69,10 @@ MilestoneBook::MilestoneBook(std::vector<MilestoneSpec> specs,
 void MilestoneBook::fit(std::uint32_t idx) {
   const std::size_t need = at_slot(idx, 0) + specs_.size();
   if (need <= clocks_.size()) return;
-  const std::size_t size = std::max(need, clocks_.size() * 2);
-  clocks_.resize(size);
-  marks_.resize(size, 0);
+  // To the need only: the vectors' capacity grows geometrically, and the part not resized into
+  // is never touched, so it costs address space, not memory.
+  clocks_.resize(need);
+  marks_.resize(need, 0);
 }
 
 std::int64_t MilestoneBook::axis(std::size_t m, std::int64_t t) const {
@@ -83,7 +85,7 @@ std::int64_t MilestoneBook::axis(std::size_t m, std::int64_t t) const {
 bool MilestoneBook::key_of(std::uint32_t idx, std::size_t m, std::int64_t* key) const {
   const std::size_t i = at_slot(idx, m);
   const Clock& c = clocks_[i];
-  if (c.chunk == StatusIndex::kNoChunk) return false;
+  if (c.chunk == MilestoneIndex::kNoChunk) return false;
   const bool paused = state_of(marks_[i]) == State::kPaused && !specs_[m].promise;
   return (paused ? books_[m].paused : books_[m].running).key_in_chunk(c.chunk, idx, key);
 }
@@ -130,10 +132,10 @@ void MilestoneBook::remove_known(const ClockOwner& o, std::size_t m, std::int64_
   const std::size_t i = at_slot(o.idx, m);
   Clock& c = clocks_[i];
   const bool paused = state_of(marks_[i]) == State::kPaused && !specs_[m].promise;
-  StatusIndex& index = paused ? books_[m].paused : books_[m].running;
+  MilestoneIndex& index = paused ? books_[m].paused : books_[m].running;
   count_overdue(m, o.combo, paused ? past_paused(m, c.aux) : past_running(m, key), -1);
   index.erase(IndexEntry{key, o.idx}, c.chunk);
-  c.chunk = StatusIndex::kNoChunk;
+  c.chunk = MilestoneIndex::kNoChunk;
 }
 
 void MilestoneBook::observe(std::size_t m, std::uint16_t combo, std::int64_t counted) {
@@ -242,7 +244,7 @@ void MilestoneBook::restore(const ClockOwner& o, std::size_t m, const SavedClock
   const std::size_t tiers = std::min<std::size_t>(saved.breached, specs_[m].offset_ms.size());
   marks_[i] = static_cast<std::uint8_t>(static_cast<unsigned>(saved.state) | (tiers << 2));
   Clock& c = clocks_[i];
-  c = Clock{StatusIndex::kNoChunk, clamp32(saved.started_ms - o.first_seen_ms)};
+  c = Clock{MilestoneIndex::kNoChunk, clamp32(saved.started_ms - o.first_seen_ms)};
   if (saved.state == State::kDone) return;
   add(in_progress_[m], o.combo, +1);
   if (saved.state == State::kPaused) add(paused_[m], o.combo, +1);

@@ -14,11 +14,13 @@
 // tier's old and new cutoff, as the status index does. Paused sla clocks leave it for a second
 // index keyed by their start, where nothing crosses (their counted time is frozen in the
 // clock). A promise without a deadline is in no index and counted apart.
-// Memory: 9 bytes per record and milestone (a Clock and a mark) plus ~15 bytes of index entry
-// while running. Not thread-safe: owned by OrderTracker::Impl under the service's lock.
+// Memory: 9 bytes per record and milestone (a Clock and a mark) plus ~13 bytes of index entry
+// while running (no label set in it: combo_of looks it up for the rare crossing). Not thread-safe:
+// owned by OrderTracker::Impl under the service's lock.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <unordered_map>
@@ -84,8 +86,12 @@ struct SavedClock {
 class MilestoneBook {
  public:
   using State = ClockState;
-  // duration_bounds_ms: the order_milestone_duration_seconds bucket bounds.
-  MilestoneBook(std::vector<MilestoneSpec> specs, std::vector<std::int64_t> duration_bounds_ms);
+  // duration_bounds_ms: the order_milestone_duration_seconds bucket bounds; combo_of: the label
+  // set of the order in a record (the index entries do not carry it), read for each crossing.
+  using ComboOf = std::function<std::uint16_t(std::uint32_t)>;
+  MilestoneBook(
+      std::vector<MilestoneSpec> specs, std::vector<std::int64_t> duration_bounds_ms,
+      ComboOf combo_of = [](std::uint32_t) -> std::uint16_t { return 0; });
   // Its indexes call back into it (relocations): it stays where it was made.
   MilestoneBook(const MilestoneBook&) = delete;
   MilestoneBook& operator=(const MilestoneBook&) = delete;
@@ -151,7 +157,7 @@ class MilestoneBook {
  private:
   // 8 bytes per record and milestone; the key lives in the index entry.
   struct Clock {
-    std::uint32_t chunk = StatusIndex::kNoChunk;  // in running (or paused: sla, paused)
+    std::uint32_t chunk = MilestoneIndex::kNoChunk;  // in running (or paused: sla, paused)
     // Running or a promise: start - first_seen (saturating, ~49 days). Paused sla: the counted
     // time (saturating). Done: the counted time at the stop.
     std::uint32_t aux = 0;
@@ -160,7 +166,7 @@ class MilestoneBook {
   static State state_of(std::uint8_t mark) { return static_cast<State>(mark & 3u); }
   static std::size_t breached_of(std::uint8_t mark) { return mark >> 2; }
   struct Book {
-    StatusIndex running, paused;
+    MilestoneIndex running, paused;
     std::vector<std::int64_t> cutoff;  // [tier], on the milestone's axis
   };
   static constexpr std::int64_t kNoCutoff = std::numeric_limits<std::int64_t>::min();
@@ -203,6 +209,7 @@ class MilestoneBook {
 
   std::vector<MilestoneSpec> specs_;
   std::vector<std::int64_t> bounds_ms_;
+  ComboOf combo_of_;
   std::vector<Book> books_;                  // [milestone]
   std::vector<Clock> clocks_;                // [idx * milestones + m]
   std::vector<std::uint8_t> marks_;          // [idx * milestones + m]

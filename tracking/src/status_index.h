@@ -8,12 +8,15 @@
 // Insertion at the newest end (the common case on a live stream) is O(1); out-of-order
 // insertion costs a binary search and a short memmove inside one chunk.
 //
-// ~12 B per entry at full chunks; chunks are merged when they run low, so memory follows
-// the number of orders. Not thread-safe: owned by OrderTracker.
+// ~15 B per entry at full chunks; a full chunk hands an entry to a neighbour with room before it
+// splits, and chunks are merged when they run low, so memory follows the number of orders. Not
+// thread-safe: owned by OrderTracker.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <type_traits>
 #include <vector>
 
 namespace orderwatch::tracking {
@@ -32,7 +35,16 @@ struct IndexEntry {
   }
 };
 
-class StatusIndex {
+// The default `touch` of OrderedIndex::for_each_in: nothing.
+struct NoTouch {
+  void operator()(std::uint32_t) const {}
+};
+
+// kCombo: entries carry their label set (IndexEntry::combo; the status indexes' walks read it).
+// A milestone's index does without (its owner looks the label set up): 2 bytes less an entry,
+// and IndexEntry::combo reads 0.
+template <bool kCombo>
+class OrderedIndex {
  public:
   static constexpr std::uint32_t kChunkCapacity = 64;
   // A chunk's stable name: where the entry of a record is, kept by the record itself (the
@@ -45,13 +57,13 @@ class StatusIndex {
   // Called with (record index, new chunk) for every entry a split or merge moved.
   using Relocate = std::function<void(std::uint32_t, ChunkId)>;
 
-  StatusIndex();
-  explicit StatusIndex(Relocate relocate);
-  ~StatusIndex();
-  StatusIndex(StatusIndex&&) noexcept;
-  StatusIndex& operator=(StatusIndex&&) noexcept;
-  StatusIndex(const StatusIndex&) = delete;
-  StatusIndex& operator=(const StatusIndex&) = delete;
+  OrderedIndex();
+  explicit OrderedIndex(Relocate relocate);
+  ~OrderedIndex();
+  OrderedIndex(OrderedIndex&&) noexcept;
+  OrderedIndex& operator=(OrderedIndex&&) noexcept;
+  OrderedIndex(const OrderedIndex&) = delete;
+  OrderedIndex& operator=(const OrderedIndex&) = delete;
 
   // Inserts `e` and returns the chunk now holding it.
   ChunkId insert(IndexEntry e);
@@ -75,7 +87,7 @@ class StatusIndex {
   // touch(idx), if given, is called for a chunk's entries before f is called for them: f
   // typically reads each entry's record, a cache miss apiece, and a touch that prefetches the
   // record lets those misses overlap.
-  template <typename F, typename Touch = decltype([](std::uint32_t) {})>
+  template <typename F, typename Touch = NoTouch>
   void for_each_in(std::int64_t lo, std::int64_t hi, F&& f, Touch&& touch = {}) const {
     if (size_ == 0 || lo >= hi) return;
     auto [c, i] = upper_bound_time(lo);
@@ -113,10 +125,10 @@ class StatusIndex {
     }
 
    private:
-    friend class StatusIndex;
-    Walker(const StatusIndex* index, std::size_t c, std::uint32_t i)
+    friend class OrderedIndex;
+    Walker(const OrderedIndex* index, std::size_t c, std::uint32_t i)
         : index_(index), c_(c), i_(i) {}
-    const StatusIndex* index_;
+    const OrderedIndex* index_;
     std::size_t c_;
     std::uint32_t i_;
   };
@@ -138,8 +150,15 @@ class StatusIndex {
     Chunk* next = nullptr;  // the chunk after this one in the directory (merges look at it)
     std::int64_t t[kChunkCapacity];
     std::uint32_t idx[kChunkCapacity];
-    std::uint16_t combo[kChunkCapacity];
-    IndexEntry at(std::uint32_t i) const { return {t[i], idx[i], combo[i]}; }
+    struct NoCombo {};
+    [[no_unique_address]] std::conditional_t<kCombo, std::uint16_t[kChunkCapacity], NoCombo> combo;
+    IndexEntry at(std::uint32_t i) const {
+      if constexpr (kCombo) {
+        return {t[i], idx[i], combo[i]};
+      } else {
+        return {t[i], idx[i], 0};
+      }
+    }
     bool holds(const IndexEntry& e) const {
       return size > 0 && !(e < at(0)) && !(at(size - 1) < e);
     }
@@ -156,6 +175,7 @@ class StatusIndex {
   // A new chunk at directory position c (the ones from c on move up).
   Chunk* add_chunk(std::size_t c, IndexEntry first);
   void remove_chunk(std::size_t c);
+  std::optional<ChunkId> spill(std::size_t c, const IndexEntry& e);
   void relocate(const Chunk& to, std::uint32_t from_pos) const;
 
   // Owned (deleted by the destructor). Raw pointers, so adding or removing a chunk moves the
@@ -167,5 +187,10 @@ class StatusIndex {
   std::size_t size_ = 0;
   Relocate relocate_;
 };
+
+using StatusIndex = OrderedIndex<true>;
+using MilestoneIndex = OrderedIndex<false>;
+extern template class OrderedIndex<true>;
+extern template class OrderedIndex<false>;
 
 }  // namespace orderwatch::tracking

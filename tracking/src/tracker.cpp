@@ -29,7 +29,8 @@ std::vector<double> to_seconds(const std::vector<std::int64_t>& ms) {
 OrderTracker::Impl::Impl(const sla::Config& c)
     : cfg(c),
       deadlines(cfg),
-      milestones(milestone_specs(cfg), to_ms(sla::milestone_duration_buckets(cfg))),
+      milestones(milestone_specs(cfg), to_ms(sla::milestone_duration_buckets(cfg)),
+                 [this](std::uint32_t idx) { return table.at(idx).combo; }),
       has_milestones(!cfg.milestones.empty()),
       labels(cfg),
       by_series(cfg.statuses.size(), deadlines.max_tiers(),
