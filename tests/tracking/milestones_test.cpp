@@ -37,15 +37,15 @@ std::vector<MilestoneSpec> specs(std::int64_t unit = kH) {
 TEST(Milestones, AHoldDoesNotCountAndTheClockStopsAtShipping) {
   MilestoneBook book(specs(), {});
   const std::int64_t t10 = 10 * kH;  // day 0, 10:00
-  book.status_changed(ClockOwner{1, 0, 0}, kPlaced, t10, false);
-  book.status_changed(ClockOwner{1, 0, 0}, kOnHold, 11 * kH, false);
-  book.status_changed(ClockOwner{1, 0, 0}, kPacking, 15 * kH, false);
-  book.status_changed(ClockOwner{2, 0, 0}, kPlaced, t10, false);  // the same, never shipped
-  book.status_changed(ClockOwner{2, 0, 0}, kOnHold, 11 * kH, false);
-  book.status_changed(ClockOwner{2, 0, 0}, kPacking, 15 * kH, false);
+  book.status_changed(ClockOwner{1, 0, 0}, -1, kPlaced, t10);
+  book.status_changed(ClockOwner{1, 0, 0}, kPlaced, kOnHold, 11 * kH);
+  book.status_changed(ClockOwner{1, 0, 0}, kOnHold, kPacking, 15 * kH);
+  book.status_changed(ClockOwner{2, 0, 0}, -1, kPlaced, t10);  // the same, never shipped
+  book.status_changed(ClockOwner{2, 0, 0}, kPlaced, kOnHold, 11 * kH);
+  book.status_changed(ClockOwner{2, 0, 0}, kOnHold, kPacking, 15 * kH);
   book.move_to(24 * kH + 5 * kH);
-  book.status_changed(ClockOwner{1, 0, 0}, kShipped, 29 * kH,
-                      false);  // 05:00 next day: 19h less the 4h hold = 15h
+  book.status_changed(ClockOwner{1, 0, 0}, kPacking, kShipped,
+                      29 * kH);  // 05:00 next day: 19h less the 4h hold = 15h
   EXPECT_EQ(book.met(0), 1u);
   book.move_to(24 * kH + 14 * kH - 1);
   EXPECT_EQ(book.overdue(0, 0, 0), 0);
@@ -66,7 +66,7 @@ TEST(Milestones, APromiseIsAtRiskBeforeItAndAMovedPromiseClearsIt) {
   // The order in record 7 carries label set 3 (the book asks its owner at each crossing).
   MilestoneBook book(specs(), {},
                      [](std::uint32_t idx) -> std::uint16_t { return idx == 7 ? 3 : 0; });
-  book.status_changed(ClockOwner{7, 3, 0}, kPlaced, 8 * kH, false);
+  book.status_changed(ClockOwner{7, 3, 0}, -1, kPlaced, 8 * kH);
   EXPECT_EQ(book.without_deadline(1, 3), 1);
   book.deadline_seen(ClockOwner{7, 3, 0}, 1, 18 * kH);
   EXPECT_EQ(book.without_deadline(1, 3), 0);
@@ -80,7 +80,7 @@ TEST(Milestones, APromiseIsAtRiskBeforeItAndAMovedPromiseClearsIt) {
   EXPECT_EQ(book.overdue(1, 1, 3), 0);
   EXPECT_EQ(book.overdue(1, 0, 3), 1);  // still within 6h of the new promise
   EXPECT_EQ(book.breaches(1, 1), 1u);   // counted once, when it was crossed
-  book.status_changed(ClockOwner{7, 3, 0}, kDelivered, 19 * kH, false);
+  book.status_changed(ClockOwner{7, 3, 0}, kPlaced, kDelivered, 19 * kH);
   EXPECT_EQ(book.overdue(1, 0, 3), 0);
   EXPECT_EQ(book.in_progress(1, 3), 0);
   EXPECT_EQ(book.met(1), 0u);  // its deadline tier had been counted as breached
@@ -236,7 +236,7 @@ TEST(Milestones, MatchABruteForceReferenceOverRandomSequences) {
         const int st = rng() % 4 == 0 ? kPacking : kPlaced;
         const std::int64_t t = now - static_cast<std::int64_t>(rng() % 60);
         o.moves.push_back({t, st});
-        f.book->status_changed(ClockOwner{idx, 0, 0}, st, t, false);
+        f.book->status_changed(ClockOwner{idx, 0, 0}, -1, st, t);
         live.push_back(idx);
         f.judge(o);
       } else if (dice < 6) {  // the next status of a live order
@@ -246,9 +246,10 @@ TEST(Milestones, MatchABruteForceReferenceOverRandomSequences) {
         const int st = static_cast<int>(rng() % kStatuses);
         const std::int64_t t =
             std::max(o.moves.back().first, now - static_cast<std::int64_t>(rng() % 30));
-        if (st == o.moves.back().second) continue;
+        const int was = o.moves.back().second;
+        if (st == was) continue;
         o.moves.push_back({t, st});
-        f.book->status_changed(ClockOwner{idx, 0, 0}, st, t, false);
+        f.book->status_changed(ClockOwner{idx, 0, 0}, was, st, t);
         f.judge(o);
         if (st == kDelivered) {  // terminal: the record is freed
           f.book->release(ClockOwner{idx, 0, 0});

@@ -9,8 +9,8 @@ namespace orderwatch::tracking {
 
 void MilestoneBook::start(const ClockOwner& o, std::size_t m, std::int64_t t, bool paused) {
   const std::size_t i = at_slot(o.idx, m);
-  marks_[i] = static_cast<std::uint8_t>(State::kRunning);
-  clocks_[i] = Clock{MilestoneIndex::kNoChunk, clamp32(t - o.first_seen_ms)};
+  clocks_[i] = Clock{MilestoneIndex::kNoChunk, clamp32(t - o.first_seen_ms),
+                     static_cast<std::uint8_t>(State::kRunning)};
   add(in_progress_[m], o.combo, +1);
   if (!specs_[m].promise) {
     insert_running(o, m, axis(m, t));
@@ -30,10 +30,10 @@ void MilestoneBook::stop(const ClockOwner& o, std::size_t m, std::int64_t t) {
   const MilestoneSpec& spec = specs_[m];
   const std::size_t i = at_slot(o.idx, m);
   Clock& c = clocks_[i];
-  const State was = state_of(marks_[i]);
+  const State was = state_of(clocks_[i].mark);
   std::size_t reached = 0;
   std::int64_t key = 0, counted = 0;
-  const bool keyed = key_of(o.idx, m, &key);
+  const bool keyed = take(o, m, &key);
   bool judged = true;  // a promise without a deadline is neither met nor breached
   if (was == State::kPaused && !spec.promise) {
     reached = past_paused(m, c.aux);
@@ -48,9 +48,8 @@ void MilestoneBook::stop(const ClockOwner& o, std::size_t m, std::int64_t t) {
       add(without_[m], o.combo, -1);
     }
   }
-  if (keyed) remove_known(o, m, key);
   breach_through(m, i, reached);
-  if (judged && breached_of(marks_[i]) <= spec.met_tier) ++met_[m];
+  if (judged && breached_of(clocks_[i].mark) <= spec.met_tier) ++met_[m];
   if (was == State::kPaused) add(paused_[m], o.combo, -1);
   add(in_progress_[m], o.combo, -1);
   observe(m, o.combo, std::max<std::int64_t>(counted, 0));
@@ -68,7 +67,7 @@ void MilestoneBook::pause(const ClockOwner& o, std::size_t m, std::int64_t t) {
   Clock& c = clocks_[i];
   const std::int64_t start = started(o, c);
   std::int64_t key = 0;
-  if (key_of(o.idx, m, &key)) remove_known(o, m, key);  // still running: from `running`
+  take(o, m, &key);  // still running: from `running`
   set_state(i, State::kPaused);
   c.aux = clamp32(axis(m, t) - key);
   const std::size_t past = past_paused(m, c.aux);
@@ -87,17 +86,19 @@ void MilestoneBook::resume(const ClockOwner& o, std::size_t m, std::int64_t t) {
   Clock& c = clocks_[i];
   std::int64_t start = 0;
   const std::int64_t counted = c.aux;
-  if (key_of(o.idx, m, &start)) remove_known(o, m, start);
+  take(o, m, &start);
   set_state(i, State::kRunning);
   c.aux = clamp32(start - o.first_seen_ms);
   insert_running(o, m, axis(m, t) - counted);
 }
 
-void MilestoneBook::status_changed(const ClockOwner& o, int to, std::int64_t t, bool first_sight) {
+void MilestoneBook::status_changed(const ClockOwner& o, int from, int to, std::int64_t t) {
+  if (!moves_clock_[static_cast<std::size_t>(from + 1)][static_cast<std::size_t>(to)]) return;
+  const bool first_sight = from < 0;
   fit(o.idx);
   for (std::size_t m = 0; m < specs_.size(); ++m) {
     const auto now = specs_[m].role[static_cast<std::size_t>(to)];
-    switch (state_of(marks_[at_slot(o.idx, m)])) {
+    switch (state_of(clocks_[at_slot(o.idx, m)].mark)) {
       case State::kNotStarted:
         if (now == MilestoneSpec::kFrom) {
           start(o, m, t, false);
@@ -129,16 +130,14 @@ void MilestoneBook::deadline_seen(const ClockOwner& o, std::size_t m, std::int64
   if (!specs_[m].promise) return;
   fit(o.idx);
   const std::size_t i = at_slot(o.idx, m);
-  const State s = state_of(marks_[i]);
+  const State s = state_of(clocks_[i].mark);
   if (s == State::kNotStarted) {
     early_deadline_[static_cast<std::uint64_t>(o.idx) << 8 | m] = deadline;
     return;
   }
   if (s == State::kDone) return;
   std::int64_t key = 0;
-  if (key_of(o.idx, m, &key)) {
-    remove_known(o, m, key);
-  } else {
+  if (!take(o, m, &key)) {
     add(without_[m], o.combo, -1);
   }
   insert_running(o, m, deadline);
@@ -146,22 +145,29 @@ void MilestoneBook::deadline_seen(const ClockOwner& o, std::size_t m, std::int64
 
 void MilestoneBook::release(const ClockOwner& o) {
   for (std::size_t m = 0; m < specs_.size(); ++m) {
-    early_deadline_.erase(static_cast<std::uint64_t>(o.idx) << 8 | m);
+    if (!early_deadline_.empty()) early_deadline_.erase(static_cast<std::uint64_t>(o.idx) << 8 | m);
     const std::size_t i = at_slot(o.idx, m);
     if (i >= clocks_.size()) continue;
-    const State s = state_of(marks_[i]);
+    const State s = state_of(clocks_[i].mark);
     if (s == State::kRunning || s == State::kPaused) {
       std::int64_t key = 0;
-      if (key_of(o.idx, m, &key)) {
-        remove_known(o, m, key);
-      } else if (specs_[m].promise) {
+      if (!take(o, m, &key) && specs_[m].promise) {
         add(without_[m], o.combo, -1);
       }
       if (s == State::kPaused) add(paused_[m], o.combo, -1);
       add(in_progress_[m], o.combo, -1);
     }
     clocks_[i] = Clock{};
-    marks_[i] = 0;
+  }
+}
+
+void MilestoneBook::prefetch_chunks(std::uint32_t idx, int from, int to) const {
+  if (!moves_clock_[static_cast<std::size_t>(from + 1)][static_cast<std::size_t>(to)]) return;
+  for (std::size_t m = 0; m < specs_.size(); ++m) {
+    const std::size_t i = at_slot(idx, m);
+    if (i >= clocks_.size() || clocks_[i].chunk == MilestoneIndex::kNoChunk) continue;
+    const bool paused = state_of(clocks_[i].mark) == State::kPaused && !specs_[m].promise;
+    (paused ? books_[m].paused : books_[m].running).prefetch(clocks_[i].chunk);
   }
 }
 
@@ -178,7 +184,7 @@ void MilestoneBook::move_to(std::int64_t w) {
         b.running.for_each_in(prev, next, [&](const IndexEntry& e) {
           add(overdue_[m], combo_of_(e.idx) * tiers + k, +1);
           const std::size_t i = at_slot(e.idx, m);
-          if (breached_of(marks_[i]) <= k) breach_through(m, i, k + 1);
+          if (breached_of(clocks_[i].mark) <= k) breach_through(m, i, k + 1);
         });
       } else if (next < prev) {
         b.running.for_each_in(next, prev, [&](const IndexEntry& e) {

@@ -54,6 +54,19 @@ MilestoneBook::MilestoneBook(std::vector<MilestoneSpec> specs,
       met_(specs_.size(), 0),
       duration_count_(specs_.size()),
       duration_sum_(specs_.size()) {
+  const std::size_t statuses = specs_.empty() ? 0 : specs_[0].role.size();
+  moves_clock_.assign(statuses + 1, std::vector<bool>(statuses, false));
+  for (std::size_t from = 0; from <= statuses; ++from) {
+    for (std::size_t to = 0; to < statuses; ++to) {
+      for (const auto& spec : specs_) {
+        const auto r = spec.role[to];
+        moves_clock_[from][to] = moves_clock_[from][to] || r == MilestoneSpec::kFrom ||
+                                 r == MilestoneSpec::kUntil || r == MilestoneSpec::kPause ||
+                                 (from == 0 && r == MilestoneSpec::kInside) ||
+                                 (from > 0 && spec.role[from - 1] == MilestoneSpec::kPause);
+      }
+    }
+  }
   for (std::size_t m = 0; m < specs_.size(); ++m) {
     const std::size_t n = specs_.size();
     auto relocated = [this, m, n](std::uint32_t idx, MilestoneIndex::ChunkId c) {
@@ -72,7 +85,6 @@ void MilestoneBook::fit(std::uint32_t idx) {
   // To the need only: the vectors' capacity grows geometrically, and the part not resized into
   // is never touched, so it costs address space, not memory.
   clocks_.resize(need);
-  marks_.resize(need, 0);
 }
 
 std::int64_t MilestoneBook::axis(std::size_t m, std::int64_t t) const {
@@ -86,7 +98,7 @@ bool MilestoneBook::key_of(std::uint32_t idx, std::size_t m, std::int64_t* key) 
   const std::size_t i = at_slot(idx, m);
   const Clock& c = clocks_[i];
   if (c.chunk == MilestoneIndex::kNoChunk) return false;
-  const bool paused = state_of(marks_[i]) == State::kPaused && !specs_[m].promise;
+  const bool paused = state_of(clocks_[i].mark) == State::kPaused && !specs_[m].promise;
   return (paused ? books_[m].paused : books_[m].running).key_in_chunk(c.chunk, idx, key);
 }
 
@@ -111,11 +123,11 @@ void MilestoneBook::count_overdue(std::size_t m, std::uint16_t combo, std::size_
 }
 
 void MilestoneBook::breach_through(std::size_t m, std::size_t slot, std::size_t tiers) {
-  const std::size_t was = breached_of(marks_[slot]);
+  const std::size_t was = breached_of(clocks_[slot].mark);
   if (tiers <= was) return;
   for (std::size_t k = was; k < tiers; ++k) ++breaches_[m][k];
-  marks_[slot] =
-      static_cast<std::uint8_t>((marks_[slot] & 3u) | (std::min<std::size_t>(tiers, 63) << 2));
+  clocks_[slot].mark = static_cast<std::uint8_t>((clocks_[slot].mark & 3u) |
+                                                 (std::min<std::size_t>(tiers, 63) << 2));
 }
 
 void MilestoneBook::insert_running(const ClockOwner& o, std::size_t m, std::int64_t key) {
@@ -126,16 +138,18 @@ void MilestoneBook::insert_running(const ClockOwner& o, std::size_t m, std::int6
   breach_through(m, at_slot(o.idx, m), past);
 }
 
-// Out of its index (running, or paused for a paused sla clock), its overdue counts undone;
-// `key`: read by the caller (one chunk scan, not two).
-void MilestoneBook::remove_known(const ClockOwner& o, std::size_t m, std::int64_t key) {
+// Out of its index (running, or paused for a paused sla clock), its overdue counts undone; the
+// key it had in *key. False: it was in none (a promise without a deadline).
+bool MilestoneBook::take(const ClockOwner& o, std::size_t m, std::int64_t* key) {
   const std::size_t i = at_slot(o.idx, m);
   Clock& c = clocks_[i];
-  const bool paused = state_of(marks_[i]) == State::kPaused && !specs_[m].promise;
+  if (c.chunk == MilestoneIndex::kNoChunk) return false;
+  const bool paused = state_of(clocks_[i].mark) == State::kPaused && !specs_[m].promise;
   MilestoneIndex& index = paused ? books_[m].paused : books_[m].running;
-  count_overdue(m, o.combo, paused ? past_paused(m, c.aux) : past_running(m, key), -1);
-  index.erase(IndexEntry{key, o.idx}, c.chunk);
+  if (!index.take_from_chunk(c.chunk, o.idx, key)) return false;
+  count_overdue(m, o.combo, paused ? past_paused(m, c.aux) : past_running(m, *key), -1);
   c.chunk = MilestoneIndex::kNoChunk;
+  return true;
 }
 
 void MilestoneBook::observe(std::size_t m, std::uint16_t combo, std::int64_t counted) {
@@ -166,8 +180,8 @@ ClockView MilestoneBook::view(const ClockOwner& o, std::size_t m) const {
   if (i >= clocks_.size()) return v;
   const Clock& c = clocks_[i];
   const MilestoneSpec& spec = specs_[m];
-  v.state = state_of(marks_[i]);
-  v.breached = breached_of(marks_[i]);
+  v.state = state_of(clocks_[i].mark);
+  v.breached = breached_of(clocks_[i].mark);
   if (v.state == State::kNotStarted) return v;
   if (v.state == State::kDone) {
     v.counted_ms = c.aux;
@@ -207,8 +221,8 @@ SavedClock MilestoneBook::saved(const ClockOwner& o, std::size_t m) const {
   const std::size_t i = at_slot(o.idx, m);
   if (i >= clocks_.size()) return s;
   const Clock& c = clocks_[i];
-  s.state = state_of(marks_[i]);
-  s.breached = static_cast<std::uint8_t>(breached_of(marks_[i]));
+  s.state = state_of(clocks_[i].mark);
+  s.breached = static_cast<std::uint8_t>(breached_of(clocks_[i].mark));
   if (s.state == State::kNotStarted) {
     const auto early = early_deadline_.find(static_cast<std::uint64_t>(o.idx) << 8 | m);
     s.has_value = early != early_deadline_.end();
@@ -242,9 +256,9 @@ void MilestoneBook::restore(const ClockOwner& o, std::size_t m, const SavedClock
   fit(o.idx);
   const std::size_t i = at_slot(o.idx, m);
   const std::size_t tiers = std::min<std::size_t>(saved.breached, specs_[m].offset_ms.size());
-  marks_[i] = static_cast<std::uint8_t>(static_cast<unsigned>(saved.state) | (tiers << 2));
   Clock& c = clocks_[i];
-  c = Clock{MilestoneIndex::kNoChunk, clamp32(saved.started_ms - o.first_seen_ms)};
+  c = Clock{MilestoneIndex::kNoChunk, clamp32(saved.started_ms - o.first_seen_ms),
+            static_cast<std::uint8_t>(static_cast<unsigned>(saved.state) | (tiers << 2))};
   if (saved.state == State::kDone) return;
   add(in_progress_[m], o.combo, +1);
   if (saved.state == State::kPaused) add(paused_[m], o.combo, +1);
@@ -285,7 +299,7 @@ std::int64_t MilestoneBook::overdue_total(std::size_t m, std::size_t k) const {
 }
 
 std::size_t MilestoneBook::memory_bytes() const {
-  std::size_t bytes = clocks_.capacity() * sizeof(Clock) + marks_.capacity();
+  std::size_t bytes = clocks_.capacity() * sizeof(Clock);
   for (const auto& b : books_) bytes += b.running.memory_bytes() + b.paused.memory_bytes();
   return bytes;
 }

@@ -64,9 +64,14 @@ class OrderTable {
   // between a hint and the lookup it prepares.
   void prefetch_slot(std::uint64_t hash) const { __builtin_prefetch(&slots_[home(tag_of(hash))]); }
   bool prefetch_record(std::uint64_t hash) const {
+    return prefetch_record_index(hash) != kNotFound;
+  }
+  // The same, returning the record index the hint found (kNotFound: none).
+  std::uint32_t prefetch_record_index(std::uint64_t hash) const {
     const OrderRecord* r = probe_hint(hash);
-    if (r != nullptr) __builtin_prefetch(r);
-    return r != nullptr;
+    if (r == nullptr) return kNotFound;
+    __builtin_prefetch(r);
+    return static_cast<std::uint32_t>(r - records_.data());
   }
   // Whether record idx (from an earlier find) still holds `id`: a found index checked again
   // in O(1) after other events changed the table.

@@ -137,6 +137,13 @@ void OrderedIndex<kCombo>::prefetch(ChunkId c) const {
   __builtin_prefetch(p + sizeof(Chunk) - 1);  // chunks are not line-aligned
 }
 
+template <bool kCombo>
+void OrderedIndex<kCombo>::prefetch_ids(ChunkId c) const {
+  if (c >= by_id_.size() || by_id_[c] == nullptr) return;
+  const char* p = reinterpret_cast<const char*>(by_id_[c]->idx);
+  for (std::size_t off = 0; off < sizeof(Chunk::idx); off += 64) __builtin_prefetch(p + off);
+}
+
 // Tells the owner where the entries from position from_pos of `to` now are.
 template <bool kCombo>
 void OrderedIndex<kCombo>::relocate(const Chunk& to, std::uint32_t from_pos) const {
@@ -304,6 +311,24 @@ void OrderedIndex<kCombo>::erase(IndexEntry e, ChunkId chunk) {
   const std::uint32_t pos = ch->lower_bound(e);
   assert(pos < ch->size && ch->at(pos) == e);
   if (pos >= ch->size || !(ch->at(pos) == e)) return;  // not present: leave the index untouched
+  erase_found(ch, pos);
+}
+
+template <bool kCombo>
+bool OrderedIndex<kCombo>::take_from_chunk(ChunkId c, std::uint32_t idx, std::int64_t* t) {
+  Chunk* ch = c < by_id_.size() ? by_id_[c] : nullptr;
+  if (ch == nullptr) return false;
+  std::uint32_t pos = ch->size;
+  for (std::uint32_t i = 0; i < ch->size; ++i) pos = ch->idx[i] == idx ? i : pos;
+  if (pos == ch->size) return false;
+  *t = ch->t[pos];
+  erase_found(ch, pos);
+  return true;
+}
+
+template <bool kCombo>
+void OrderedIndex<kCombo>::erase_found(Chunk* ch, std::uint32_t pos) {
+  const IndexEntry e = ch->at(pos);
   const std::uint32_t after = ch->size - 1;
   // Keep chunks reasonably full when removals are scattered: a quarter-full chunk takes in its
   // right neighbour when both fit in half a chunk.

@@ -70,12 +70,18 @@ class OrderedIndex {
   // Starts loading chunk `c` (from insert() or a relocation) into cache; call early, erase()
   // later.
   void prefetch(ChunkId c) const;
+  // The same for only the lines take_from_chunk() scans (the record numbers).
+  void prefetch_ids(ChunkId c) const;
   // Removes an entry that is present (asserted in debug builds). `chunk`: where insert() or a
   // relocation said it is; checked, and searched for when it does not hold e (kNoChunk).
   void erase(IndexEntry e, ChunkId chunk = kNoChunk);
   // The key of record idx's entry, which insert() or a relocation said is in chunk c: a scan
   // of that chunk (<= 64 entries). False when c does not hold it.
   bool key_in_chunk(ChunkId c, std::uint32_t idx, std::int64_t* t) const;
+  // Removes record idx's entry from chunk c (where insert() or a relocation said it is), its
+  // key read into *t on the way: one scan of the chunk's record numbers, no search by key.
+  // False (nothing changed) when c does not hold it.
+  bool take_from_chunk(ChunkId c, std::uint32_t idx, std::int64_t* t);
   // Whether chunk c holds e (tests: the chunks reported are exact).
   bool chunk_holds(ChunkId c, const IndexEntry& e) const;
 
@@ -176,6 +182,7 @@ class OrderedIndex {
   Chunk* add_chunk(std::size_t c, IndexEntry first);
   void remove_chunk(std::size_t c);
   std::optional<ChunkId> spill(std::size_t c, const IndexEntry& e);
+  void erase_found(Chunk* ch, std::uint32_t pos);  // ch->at(pos) goes; merges as erase() does
   void relocate(const Chunk& to, std::uint32_t from_pos) const;
 
   // Owned (deleted by the destructor). Raw pointers, so adding or removing a chunk moves the

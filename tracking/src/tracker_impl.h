@@ -62,11 +62,17 @@ struct OrderTracker::Impl {
     if (e.time_ms < r.entered_ms || (e.time_ms == r.entered_ms && e.status < r.status)) {
       return counts.count(ApplyResult::kStale);
     }
+    if (has_milestones && ahead.idx == OrderTable::kNotFound) [[unlikely]] {
+      // The stay's chunk and the clocks' chunks are fetched at once, not one after the other
+      // (apply_batch's pipeline has requested them already).
+      index[r.status].prefetch(r.chunk);
+      milestones.prefetch_chunks(idx, r.status, e.status);
+    }
     note_leave(idx, r, e.status, e.time_ms);
     leave(idx, r, e.time_ms);
     by_status.transition(r.status, e.status);
     if (has_milestones) [[unlikely]]
-      milestones.status_changed(owner(idx, r), e.status, e.time_ms, false);
+      milestones.status_changed(owner(idx, r), r.status, e.status, e.time_ms);
     if (terminal[e.status]) {
       by_status.observe_turnaround(e.status, e.time_ms - r.first_seen_ms);
       add_tombstone(h, e.status, now);
@@ -101,7 +107,7 @@ struct OrderTracker::Impl {
     r.combo = intern(e);
     enter(idx, r);
     if (has_milestones) [[unlikely]] {
-      milestones.status_changed(owner(idx, r), e.status, e.time_ms, true);
+      milestones.status_changed(owner(idx, r), -1, e.status, e.time_ms);
       if (e.has_deadline != 0) note_deadlines(idx, e);
     }
     return counts.count(ApplyResult::kApplied);
