@@ -348,6 +348,44 @@ void BM_TickCalendarVsWallClock(benchmark::State& state) {
 }
 BENCHMARK(BM_TickCalendarVsWallClock)->Iterations(7000)->Unit(benchmark::kMicrosecond);
 
+// Issue 25: with two milestones (1M orders in both, nothing near a deadline) a tick still costs
+// what it costs without them: a few index lookups per tier, never a walk of the clocks.
+void BM_TickMilestonesNothingCrossing(benchmark::State& state) {
+  auto fill = [](const sla::Config& config) {
+    auto t = std::make_unique<tracking::OrderTracker>(config);
+    std::mt19937_64 rng(13);
+    for (std::size_t i = 0; i < 1'000'000; ++i) {
+      const std::string id = random_id(rng) + std::to_string(i % 7);
+      events::Event e;
+      e.id = id;
+      e.status = 0;
+      e.time_ms = kT0 - static_cast<std::int64_t>(i % 600'000);
+      e.deadline_ms[0] = e.time_ms + 48 * 3'600'000LL;
+      e.has_deadline = 1;
+      t->apply(e, kT0);
+    }
+    t->tick(kT0);
+    return t;
+  };
+  auto plain = fill(shop());
+  auto with = fill(shop_with_milestones());
+  std::int64_t now = kT0, plain_ns = 0, with_ns = 0;
+  for (auto _ : state) {
+    now += 1000;
+    const std::int64_t t0 = thread_cpu_ns();
+    plain->tick(now);
+    const std::int64_t t1 = thread_cpu_ns();
+    with->tick(now);
+    with_ns += thread_cpu_ns() - t1;
+    plain_ns += t1 - t0;
+  }
+  const auto n = static_cast<double>(state.iterations());
+  state.counters["without_us"] = static_cast<double>(plain_ns) / n / 1000.0;
+  state.counters["with_us"] = static_cast<double>(with_ns) / n / 1000.0;
+  state.counters["ratio"] = static_cast<double>(with_ns) / static_cast<double>(plain_ns);
+}
+BENCHMARK(BM_TickMilestonesNothingCrossing)->Iterations(20'000)->Unit(benchmark::kMicrosecond);
+
 void BM_RenderMetrics(benchmark::State& state) {
   const auto orders = static_cast<std::size_t>(state.range(0));
   tracking::TrackerService service(shop(), [] { return kT0 + 3'600'000; });
