@@ -17,6 +17,9 @@ namespace orderwatch::grafana {
 namespace {
 
 using detail::DashboardBuilder;
+using detail::kTierColors;
+using detail::milestone_panel_id;
+using detail::milestone_row;
 using detail::datasource_ref;
 using detail::Query;
 using detail::stat_thresholds;
@@ -25,8 +28,6 @@ using nlohmann::json;
 using sla::HistogramPart::kBucket;
 namespace order = sla::order;
 namespace self = sla::self;
-
-const char* const kTierColors[] = {"orange", "red", "dark-red", "purple", "dark-purple"};
 
 // "p50 / p95 / p99"
 std::string quantile_names(std::string_view separator) {
@@ -341,6 +342,14 @@ json panels(const Series& s) {
             "{{from}} → {{to}}"}},
           "ops");
   if (s.config.turnaround.enabled) turnaround_panels(b, s);
+  // Milestone panels take ids of their own (milestone_panel_id), so adding a milestone renumbers
+  // no other panel, nor the exporter health row below.
+  const int next = b.set_next_id(0);
+  for (std::size_t i = 0; i < s.config.milestones.size(); ++i) {
+    b.set_next_id(milestone_panel_id(i));
+    milestone_row(b, s.config, s.config.milestones[i]);
+  }
+  b.set_next_id(next);
   exporter_health_row(b, s);
   return b.panels();
 }
