@@ -17,10 +17,10 @@ namespace orderwatch::grafana {
 namespace {
 
 using detail::DashboardBuilder;
+using detail::datasource_ref;
 using detail::kTierColors;
 using detail::milestone_panel_id;
 using detail::milestone_row;
-using detail::datasource_ref;
 using detail::Query;
 using detail::stat_thresholds;
 using detail::threshold_lines;

@@ -21,7 +21,8 @@ constexpr int kIdsPerMilestone = 10;
 // promisedBy)".
 std::string row_title(const sla::Config& config, const sla::Milestone& milestone) {
   std::string title = "Milestone " + milestone.name + " (";
-  if (milestone.has_deadline_field()) return title + "deadline from " + milestone.deadline_field + ")";
+  if (milestone.has_deadline_field())
+    return title + "deadline from " + milestone.deadline_field + ")";
   title += "SLA " + sla::human_duration(milestone.tiers.front().after);
   if (!milestone.calendar.empty()) title += " of open time, calendar " + milestone.calendar;
   for (std::size_t i = 0; i < milestone.pause.size(); ++i)
@@ -43,18 +44,20 @@ std::string tier_text(const sla::Milestone& milestone) {
   return text;
 }
 
-void duration_panel(DashboardBuilder& b, const sla::Config& config,
-                    const sla::Milestone& milestone, const std::string& matchers) {
+void duration_panel(DashboardBuilder& b, const sla::Config& config, const sla::Milestone& milestone,
+                    const std::string& matchers) {
   std::vector<Query> queries;
   for (const auto& quantile : sla::kQuantiles)
-    queries.push_back({rules::milestone_quantile_record(config, quantile.name) + "{" + matchers + "}",
-                       std::string(quantile.name)});
+    queries.push_back(
+        {rules::milestone_quantile_record(config, quantile.name) + "{" + matchers + "}",
+         std::string(quantile.name)});
   const bool sla_clock = !milestone.has_deadline_field();
   auto& panel = b.panel(
       "timeseries", "Counted time in " + milestone.name,
       "Time from the milestone's start to its stop, pauses excluded" +
-          std::string(milestone.calendar.empty() ? "" : " (open time of calendar " +
-                                                            milestone.calendar + ")") +
+          std::string(milestone.calendar.empty()
+                          ? ""
+                          : " (open time of calendar " + milestone.calendar + ")") +
           ", observed when the clock stops. " +
           (sla_clock ? "Lines mark the tiers: " + tier_text(milestone) + "."
                      : "Each order's deadline is its own, so no line marks it: see the share met."),
@@ -73,7 +76,8 @@ int milestone_panel_id(std::size_t index) {
   return kFirstMilestoneId + kIdsPerMilestone * static_cast<int>(index);
 }
 
-void milestone_row(DashboardBuilder& b, const sla::Config& config, const sla::Milestone& milestone) {
+void milestone_row(DashboardBuilder& b, const sla::Config& config,
+                   const sla::Milestone& milestone) {
   const auto dims = rules::dimension_labels(config);
   const std::string matchers =
       rules::job_matcher(config) + ",milestone=" + rules::promql_string(milestone.name);
@@ -85,8 +89,8 @@ void milestone_row(DashboardBuilder& b, const sla::Config& config, const sla::Mi
       {rules::across_replicas({}, of(order::kMilestoneInProgress), dims), "in progress"},
       {rules::across_replicas({}, of(order::kMilestonePaused), dims), "paused"}};
   if (milestone.has_deadline_field())
-    in_flight.push_back(
-        {rules::across_replicas({}, of(order::kMilestoneWithoutDeadline), dims), "without deadline"});
+    in_flight.push_back({rules::across_replicas({}, of(order::kMilestoneWithoutDeadline), dims),
+                         "without deadline"});
   b.panel("timeseries", "Orders in " + milestone.name,
           "Orders whose clock runs or is paused (in progress counts both)" +
               std::string(milestone.has_deadline_field()
@@ -94,12 +98,12 @@ void milestone_row(DashboardBuilder& b, const sla::Config& config, const sla::Mi
                                     " yet, never overdue."
                               : "."),
           in_flight, "short");
-  b.panel("timeseries", "Overdue in " + milestone.name + " by tier",
-          "Orders now past each tier (" + tier_text(milestone) +
-              "). Cumulative: an order past a later tier also counts in the earlier ones.",
-          {{rules::across_replicas({"severity"}, of(order::kMilestoneOverdue), dims),
-            "{{severity}}"}},
-          "short");
+  b.panel(
+      "timeseries", "Overdue in " + milestone.name + " by tier",
+      "Orders now past each tier (" + tier_text(milestone) +
+          "). Cumulative: an order past a later tier also counts in the earlier ones.",
+      {{rules::across_replicas({"severity"}, of(order::kMilestoneOverdue), dims), "{{severity}}"}},
+      "short");
   auto& share = b.panel(
       "timeseries", "Share met: " + milestone.name,
       "Of the clocks that stopped or missed the deadline in the last 5m, the share that stopped "

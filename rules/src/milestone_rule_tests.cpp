@@ -30,7 +30,9 @@ void met_ratio_test(const sla::Config& config, const sla::Milestone& milestone, 
     for (const auto& tier : milestone.tiers) {
       const bool missed = tier.severity == deadline;
       w.series(breaches, with(labels, {{"severity", tier.severity}}),
-               !missed ? "0+30x10" : restarted ? "0x10" : "0+7.5x10");
+               !missed     ? "0+30x10"
+               : restarted ? "0x10"
+                           : "0+7.5x10");
     }
   }
   const std::string record = milestone_met_ratio_record(config);

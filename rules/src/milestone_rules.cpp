@@ -122,8 +122,8 @@ void add_milestone_alerts(const sla::Config& config, std::vector<Alert>& list) {
 
 void add_milestone_records(const sla::Config& config, std::vector<Record>& records) {
   if (config.milestones.empty()) return;
-  const std::string bucket = sla::metric_name(config, sla::order::kMilestoneDurationSeconds,
-                                              sla::HistogramPart::kBucket);
+  const std::string bucket =
+      sla::metric_name(config, sla::order::kMilestoneDurationSeconds, sla::HistogramPart::kBucket);
   for (const auto& quantile : sla::kQuantiles) {
     records.push_back({milestone_quantile_record(config, quantile.name),
                        "histogram_quantile(" + std::string(quantile.value) + ", " +
@@ -137,15 +137,16 @@ void add_milestone_records(const sla::Config& config, std::vector<Record>& recor
   const std::vector<std::string> by{"job", "milestone"};
   for (const auto& milestone : config.milestones) {
     const std::string met = rate_sum(
-        by, selector(sla::order::kMilestoneMetTotal, config, {{"milestone", milestone.name}}),
-        "5m", {});
+        by, selector(sla::order::kMilestoneMetTotal, config, {{"milestone", milestone.name}}), "5m",
+        {});
     const std::string missed =
         rate_sum(by,
                  selector(sla::order::kMilestoneBreachesTotal, config,
                           {{"milestone", milestone.name},
                            {"severity", milestone_deadline_tier(milestone).severity}}),
                  "5m", {});
-    records.push_back({milestone_met_ratio_record(config), met + " / (" + met + " + " + missed + ")",
+    records.push_back({milestone_met_ratio_record(config),
+                       met + " / (" + met + " + " + missed + ")",
                        {{"milestone", milestone.name}}});
   }
 }

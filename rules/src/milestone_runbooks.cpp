@@ -67,9 +67,8 @@ void milestone_sections(const sla::Config& config, const Alert& alert, RunbookPa
   if (!found) return;
   const sla::Milestone& milestone = *found;
   const sla::Tier& tier = *alert.tier;
-  Section meaning{milestone.name + ", " + tier.severity + " tier: " + tier_when(milestone, tier),
-                  {},
-                  {}};
+  Section meaning{
+      milestone.name + ", " + tier.severity + " tier: " + tier_when(milestone, tier), {}, {}};
   meaning.paragraphs.push_back(
       {"Fires when at least " + orders(config.alerting.min_overdue) + " of " + config.service +
            (config.alerting.min_overdue == 1 ? " is " : " are ") + alert.phrase + ", for " +
@@ -84,11 +83,11 @@ void milestone_sections(const sla::Config& config, const Alert& alert, RunbookPa
              (cal->page_when_closed ? "." : "; its alerts notify only in those hours."),
          {},
          ""});
-  meaning.paragraphs.push_back({"Tiers of " + milestone.name + ": " +
-                                    tier_ladder(config, milestone) +
-                                    ". A higher tier silences the lower ones of the same milestone.",
-                                {},
-                                ""});
+  meaning.paragraphs.push_back(
+      {"Tiers of " + milestone.name + ": " + tier_ladder(config, milestone) +
+           ". A higher tier silences the lower ones of the same milestone.",
+       {},
+       ""});
   meaning.bullets.push_back(
       {"Who is late, with their deadlines and dimensions:",
        {"the drill-down page", "/?milestone=" + milestone.name + "&severity=" + tier.severity, ""},
@@ -113,7 +112,8 @@ Section milestone_causes(const sla::Config& config) {
            names.overdue +
            ") and its runbook name the step that moves them on. They leave the alert when they "
            "reach the milestone's end.",
-       "Many orders started at once (a sale, a backlog released): the clocks run for all of them; " +
+       "Many orders started at once (a sale, a backlog released): the clocks run for all of "
+       "them; " +
            sla::metric_name(config, sla::order::kMilestoneInProgress) + " rises.",
        "A promise read from the events (deadline_field) that was short from the start, or wrong: "
        "values that are no event time are counted as bad_deadline in " +

@@ -43,10 +43,11 @@ double bucket_quantile(double q, const std::vector<std::pair<double, double>>& b
 // the max over replicas: summing them would give 60/75 = 0.8 within, and so shift every
 // quantile.
 const std::array<RecordingInput, 3> kRecordingInputs = {{{&kReplica0a, "0+22.5x10", "0+30x10"},
-                                                        {&kReplica0b, "0+15x10", "0+15x10"},
-                                                        {&kReplica1a, "0+22.5x10", "0+30x10"}}};
+                                                         {&kReplica0b, "0+15x10", "0+15x10"},
+                                                         {&kReplica1a, "0+22.5x10", "0+30x10"}}};
 
-std::vector<std::pair<double, double>> histogram_inputs(TestWriter& w, const sla::MetricSpec& metric,
+std::vector<std::pair<double, double>> histogram_inputs(TestWriter& w,
+                                                        const sla::MetricSpec& metric,
                                                         const Labels& subject,
                                                         const std::vector<sla::Duration>& bounds,
                                                         sla::Duration pivot) {
@@ -182,10 +183,11 @@ struct Watched {
 
   explicit Watched(const sla::Config& config, const Alert& alert) {
     const bool milestone = alert.group == Group::kMilestone;
-    metric = sla::metric_name(
-        config, milestone ? sla::order::kMilestoneOverdue : sla::order::kOverdue);
-    series_labels = {{milestone ? "milestone" : "status", milestone ? alert.milestone : alert.status},
-                     {"severity", alert.tier->severity}};
+    metric =
+        sla::metric_name(config, milestone ? sla::order::kMilestoneOverdue : sla::order::kOverdue);
+    series_labels = {
+        {milestone ? "milestone" : "status", milestone ? alert.milestone : alert.status},
+        {"severity", alert.tier->severity}};
     subject = milestone ? "milestone " + alert.milestone : alert.status;
     const sla::Duration after = alert.tier->after;
     const bool calendar =

@@ -379,14 +379,14 @@ RunbookPage runbook_page(const sla::Config& config, const std::string& alert,
         routing += (routing.empty() ? "" : ", ") + key + "=" + value;
     }
   }
-  page.sections.push_back(
-      plain("Source", {"Labels: " + routing +
-                           (overdue ? " and the status, severity and team of each section above"
-                            : milestones ? " and the milestone, severity and team of each section above"
-                                    : " and the severity of the rule") +
-                           "; Alertmanager routes on team and severity (alerting.routes).",
-                       "Written by orderwatch from the SLA file of " + config.service + " (job " +
-                           config.alerting.job + "), like the alert rules themselves."}));
+  page.sections.push_back(plain(
+      "Source", {"Labels: " + routing +
+                     (overdue      ? " and the status, severity and team of each section above"
+                      : milestones ? " and the milestone, severity and team of each section above"
+                                   : " and the severity of the rule") +
+                     "; Alertmanager routes on team and severity (alerting.routes).",
+                 "Written by orderwatch from the SLA file of " + config.service + " (job " +
+                     config.alerting.job + "), like the alert rules themselves."}));
   return page;
 }
 

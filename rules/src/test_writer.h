@@ -120,7 +120,8 @@ double bucket_quantile(double q, const std::vector<std::pair<double, double>>& b
 // Writes kRecordingInputs as the series of histogram `metric` (labels `subject` and the
 // dimensions): nothing below the bound under `pivot`, `within` at `pivot`, `total` above and
 // in _count. Returns the summed (bound, rate) buckets the records must see.
-std::vector<std::pair<double, double>> histogram_inputs(TestWriter& w, const sla::MetricSpec& metric,
+std::vector<std::pair<double, double>> histogram_inputs(TestWriter& w,
+                                                        const sla::MetricSpec& metric,
                                                         const Labels& subject,
                                                         const std::vector<sla::Duration>& bounds,
                                                         sla::Duration pivot);

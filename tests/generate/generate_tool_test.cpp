@@ -237,8 +237,8 @@ TEST_P(Tools, PromtoolAcceptsTheRulesInsideThePrometheusRule) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Examples, Tools,
-                         ::testing::Values("sla", "loan", "fulfilment", "calendar",
-                                           "shop-calendar", "milestones"));
+                         ::testing::Values("sla", "loan", "fulfilment", "calendar", "shop-calendar",
+                                           "milestones"));
 
 // The generated milestone tests must be able to fail too: an alert one order late, a share met
 // over the "at risk" tier instead of the deadline, or quantiles summing replicas.
@@ -248,14 +248,16 @@ TEST(MilestoneRules, RuleUnitTestsCatchAWrongThresholdTierOrReplicaSum) {
   const fs::path rules_file = out / "rules" / rules::rules_file_name(config);
   const fs::path tests_file = out / "rules" / rules::rule_tests_file_name(config);
   const std::string original = read_text(rules_file);
-  const std::string test = std::string(PROMTOOL) + " test rules " + shell_quote(tests_file.string());
+  const std::string test =
+      std::string(PROMTOOL) + " test rules " + shell_quote(tests_file.string());
   ASSERT_EQ(run(test).exit_code, 0);
   const std::pair<std::string, std::string> mutations[] = {
       {"milestone=\"reviewed_in_4h\",severity=\"page\"})) >= 1",
        "milestone=\"reviewed_in_4h\",severity=\"page\"})) >= 2"},
       {"milestone=\"delivery_promise\",severity=\"page\"}[5m]",
        "milestone=\"delivery_promise\",severity=\"warning\"}[5m]"},
-      {"(max by (partition, job, milestone, le, region)", "(sum by (partition, job, milestone, le, region)"},
+      {"(max by (partition, job, milestone, le, region)",
+       "(sum by (partition, job, milestone, le, region)"},
   };
   for (const auto& [from, to] : mutations) {
     const auto at = original.find(from);

@@ -67,14 +67,16 @@ TEST(Milestones, OneOverdueAlertPerMilestoneAndTierWithItsLabelsAndLinks) {
             std::string::npos);
   EXPECT_NE(description("delivery_promise/page").find("past their promised deadline (promisedBy)"),
             std::string::npos);
-  EXPECT_NE(description("delivery_promise/warning")
-                .find("at risk in milestone delivery_promise: within 6h of their promised deadline"),
-            std::string::npos);
+  EXPECT_NE(
+      description("delivery_promise/warning")
+          .find("at risk in milestone delivery_promise: within 6h of their promised deadline"),
+      std::string::npos);
   EXPECT_NE(description("reviewed_in_4h/warning").find("past 4h of open time (calendar office)"),
             std::string::npos);
   const auto& links = alerts.at("delivery_promise/warning")["annotations"];
-  EXPECT_EQ(links["drilldown_url"].as<std::string>(),
-            "http://orderwatch-shop.monitoring.svc:9464/?milestone=delivery_promise&severity=warning");
+  EXPECT_EQ(
+      links["drilldown_url"].as<std::string>(),
+      "http://orderwatch-shop.monitoring.svc:9464/?milestone=delivery_promise&severity=warning");
   EXPECT_EQ(links["runbook_url"].as<std::string>(),
             "http://orderwatch-shop.monitoring.svc:9464/runbooks/ShopMilestoneOverdue"
             "?milestone=delivery_promise&severity=warning");
@@ -153,15 +155,17 @@ TEST(Milestones, DashboardRowsTakeIdsOfTheirOwnAndLeaveEveryOtherPanelAsItWas) {
   }
   EXPECT_TRUE(before.empty());
   ASSERT_EQ(milestone_panels.size(), 15u);  // a row and 4 panels per milestone
-  EXPECT_EQ(milestone_panels.at("Milestone shipped_in_24h (SLA 1d, time in OnHold not counted)")["id"],
-            1000);
+  EXPECT_EQ(
+      milestone_panels.at("Milestone shipped_in_24h (SLA 1d, time in OnHold not counted)")["id"],
+      1000);
   const auto& counted = milestone_panels.at("Counted time in shipped_in_24h");
   const auto& steps = counted["fieldConfig"]["defaults"]["thresholds"]["steps"];
   ASSERT_EQ(steps.size(), 3u);  // base, 1d, 2d
   EXPECT_EQ(steps[1]["value"], 86400);
   EXPECT_EQ(steps[2]["value"], 172800);
-  EXPECT_FALSE(milestone_panels.at("Counted time in delivery_promise")["fieldConfig"]["defaults"]
-                   .contains("thresholds"));
+  EXPECT_FALSE(
+      milestone_panels.at("Counted time in delivery_promise")["fieldConfig"]["defaults"].contains(
+          "thresholds"));
   EXPECT_EQ(milestone_panels.at("Orders in delivery_promise")["targets"].size(), 3u);
   EXPECT_EQ(milestone_panels.at("Orders in shipped_in_24h")["targets"].size(), 2u);
   EXPECT_EQ(milestone_panels.at("Share met: delivery_promise")["targets"][0]["expr"],
