@@ -395,6 +395,9 @@ alerting: {exporter_url: "http://127.0.0.1:1"}
   EXPECT_EQ(get("-u alice:secret", "/runbooks/ShopOrdersOverdue?status=Placed&severity=page"),
             "404");
   EXPECT_EQ(get("-u alice:secret", "/runbooks/ShopOrdersOverdue?tier=1"), "400");
+  // milestone= is known (the milestone alerts' links); this config has no such milestone.
+  EXPECT_EQ(get("-u alice:secret", "/runbooks/ShopOrdersOverdue?milestone=shipped&severity=page"),
+            "404");
   EXPECT_EQ(get("-u alice:secret", "/runbooks/NoSuchAlert"), "404");
   const auto page = run("curl -s -u alice:secret " +
                         shell_quote(base + "/runbooks/ShopOrdersOverdue?status=Placed"));
