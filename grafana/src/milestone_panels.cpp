@@ -76,8 +76,8 @@ int milestone_panel_id(std::size_t index) {
   return kFirstMilestoneId + kIdsPerMilestone * static_cast<int>(index);
 }
 
-void milestone_row(DashboardBuilder& b, const sla::Config& config,
-                   const sla::Milestone& milestone) {
+void milestone_row(DashboardBuilder& b, const sla::Config& config, const sla::Milestone& milestone,
+                   bool calendar_panel) {
   const auto dims = rules::dimension_labels(config);
   const std::string matchers =
       rules::job_matcher(config) + ",milestone=" + rules::promql_string(milestone.name);
@@ -113,6 +113,8 @@ void milestone_row(DashboardBuilder& b, const sla::Config& config,
   share["fieldConfig"]["defaults"]["min"] = 0;
   share["fieldConfig"]["defaults"]["max"] = 1;
   duration_panel(b, config, milestone, matchers);
+  if (const auto* cal = config.find_calendar(milestone.calendar); cal && calendar_panel)
+    calendar_state_panel(b, config, *cal);
 }
 
 }  // namespace orderwatch::grafana::detail

@@ -60,12 +60,19 @@ void threshold_lines(json& panel, const std::vector<std::pair<double, std::strin
 // A stat panel coloured `base` below `at` and `above` from it.
 void stat_thresholds(json& panel, const std::string& base, double at, const std::string& above);
 
+// A quarter-width stat: whether business calendar `cal` is open now (its hours, not a
+// holiday), as the exporters report it, naming the statuses and milestones that count in it.
+void calendar_state_panel(DashboardBuilder& b, const sla::Config& config,
+                          const sla::CalendarConfig& cal);
+
 // The id of the row of milestone `index` (file order); its panels take the next ids. Far above
 // the ids the other rows use, so adding a milestone renumbers no other panel.
 int milestone_panel_id(std::size_t index);
 
 // One row per milestone (milestone_panels.cpp): orders in it (paused, without deadline), overdue
-// by tier, the share met and the counted-time quantiles against its tiers.
-void milestone_row(DashboardBuilder& b, const sla::Config& config, const sla::Milestone& milestone);
+// by tier, the share met and the counted-time quantiles against its tiers; with
+// `calendar_panel`, the state of the milestone's calendar too.
+void milestone_row(DashboardBuilder& b, const sla::Config& config, const sla::Milestone& milestone,
+                   bool calendar_panel);
 
 }  // namespace orderwatch::grafana::detail
