@@ -11,7 +11,6 @@
 #include "orderwatch/generate/generate.h"
 #include "orderwatch/rules/kubernetes.h"
 #include "orderwatch/sla/loader.h"
-#include "orderwatch/sla/milestones.h"
 
 namespace orderwatch::cli {
 
@@ -68,11 +67,6 @@ int run_generate(const Request& request) {
   const std::optional<sla::Config> loaded = load_config_or_report(request.config);
   if (!loaded) return kExitInvalid;
   const sla::Config& config = *loaded;
-  if (auto problems = sla::unsupported_milestones(config, "orderwatch generate");
-      !problems.empty()) {
-    report_problems(request.config, problems);
-    return kExitInvalid;
-  }
   if (request.options.runbooks && config.alerting.exporter_url.empty())
     std::cerr << request.config
               << ": alerting.exporter_url is unset: the runbooks link to the exporter's pages "

@@ -88,9 +88,7 @@ void emit_top_route(YAML::Emitter& out, const sla::Config& config) {
   const auto& alerting = config.alerting;
   out << YAML::Key << "route" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "receiver" << YAML::Value << Text{detail::fallback_receiver(config)};
-  out << YAML::Key << "group_by" << YAML::Value << YAML::Flow << YAML::BeginSeq << "alertname"
-      << "service"
-      << "status" << YAML::EndSeq;
+  out << YAML::Key << "group_by" << YAML::Value << YAML::Flow << detail::group_by(config);
   out << YAML::Key << "group_wait" << YAML::Value << sla::format_duration(alerting.group_wait);
   out << YAML::Key << "group_interval" << YAML::Value
       << sla::format_duration(alerting.group_interval);

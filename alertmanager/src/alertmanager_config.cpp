@@ -100,9 +100,7 @@ void emit_route(YAML::Emitter& out, const detail::Route& route, const sla::Confi
   out << YAML::Key << "receiver" << YAML::Value << Text{route.receiver};
   if (top) {
     const auto& a = top->alerting;
-    out << YAML::Key << "groupBy" << YAML::Value << YAML::Flow << YAML::BeginSeq << "alertname"
-        << "service"
-        << "status" << YAML::EndSeq;
+    out << YAML::Key << "groupBy" << YAML::Value << YAML::Flow << detail::group_by(*top);
     out << YAML::Key << "groupWait" << YAML::Value << sla::format_duration(a.group_wait);
     out << YAML::Key << "groupInterval" << YAML::Value << sla::format_duration(a.group_interval);
     out << YAML::Key << "repeatInterval" << YAML::Value << sla::format_duration(a.repeat_interval);

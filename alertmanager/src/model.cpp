@@ -27,16 +27,18 @@ Matcher regex_matcher(const std::string& label, const std::vector<std::string>& 
   return {label, "=~", alternatives};
 }
 
-// For every (higher, lower) severity pair, the statuses whose tier list has `higher` after
-// `lower`: an alert of the higher tier inhibits the lower one of the same service and status.
+// For every (higher, lower) severity pair, the statuses (or milestones) whose tier list has
+// `higher` after `lower`: an alert of the higher tier inhibits the lower one of the same
+// service and status (milestone).
+template <typename Subject>
 std::vector<std::tuple<std::string, std::string, std::vector<std::string>>> tier_pairs(
-    const sla::Config& config) {
+    const std::vector<Subject>& subjects) {
   std::vector<std::tuple<std::string, std::string, std::vector<std::string>>> pairs;
-  for (const auto& status : config.statuses) {
-    for (std::size_t hi = 1; hi < status.tiers.size(); ++hi) {
+  for (const auto& subject : subjects) {
+    for (std::size_t hi = 1; hi < subject.tiers.size(); ++hi) {
       for (std::size_t lo = 0; lo < hi; ++lo) {
-        const auto& higher = status.tiers[hi].severity;
-        const auto& lower = status.tiers[lo].severity;
+        const auto& higher = subject.tiers[hi].severity;
+        const auto& lower = subject.tiers[lo].severity;
         auto it = std::find_if(pairs.begin(), pairs.end(), [&](const auto& p) {
           return std::get<0>(p) == higher && std::get<1>(p) == lower;
         });
@@ -44,11 +46,25 @@ std::vector<std::tuple<std::string, std::string, std::vector<std::string>>> tier
           pairs.emplace_back(higher, lower, std::vector<std::string>{});
           it = pairs.end() - 1;
         }
-        std::get<2>(*it).push_back(status.name);
+        std::get<2>(*it).push_back(subject.name);
       }
     }
   }
   return pairs;
+}
+
+// A higher tier silences the lower tiers of the same service and `label` (status, milestone).
+template <typename Subject>
+void add_tier_inhibitions(const std::vector<Subject>& subjects, const std::string& alertname,
+                          const std::string& label, const Matcher& service,
+                          std::vector<InhibitRule>& list) {
+  for (const auto& [higher, lower, names] : tier_pairs(subjects)) {
+    list.push_back({{matcher("alertname", alertname), service, matcher("severity", higher),
+                     regex_matcher(label, names)},
+                    {matcher("alertname", alertname), service, matcher("severity", lower),
+                     regex_matcher(label, names)},
+                    {"service", label}});
+  }
 }
 
 }  // namespace
@@ -117,18 +133,18 @@ Route service_route(const sla::Config& config, Writer writer) {
   return route;
 }
 
+std::vector<std::string> group_by(const sla::Config& config) {
+  std::vector<std::string> labels{"alertname", "service", "status"};
+  if (!config.milestones.empty()) labels.emplace_back(sla::label::kMilestone);
+  return labels;
+}
+
 std::vector<InhibitRule> inhibit_rules(const sla::Config& config) {
   const auto names = rules::alert_names(config);
   const Matcher service = matcher("service", config.service);
   std::vector<InhibitRule> list;
-  // A higher tier silences the lower tiers of the same service and status.
-  for (const auto& [higher, lower, statuses] : tier_pairs(config)) {
-    list.push_back({{matcher("alertname", names.overdue), service, matcher("severity", higher),
-                     regex_matcher("status", statuses)},
-                    {matcher("alertname", names.overdue), service, matcher("severity", lower),
-                     regex_matcher("status", statuses)},
-                    {"service", "status"}});
-  }
+  add_tier_inhibitions(config.statuses, names.overdue, "status", service, list);
+  add_tier_inhibitions(config.milestones, names.milestone_overdue, "milestone", service, list);
   if (config.turnaround.enabled) {
     list.push_back({{matcher("alertname", names.turnaround_burn), service,
                      matcher("severity", rules::kSeverityPage)},
@@ -139,7 +155,7 @@ std::vector<InhibitRule> inhibit_rules(const sla::Config& config) {
   // Without the exporter every other alert of the service is noise or stale.
   list.push_back(
       {{regex_matcher("alertname", {names.exporter_down, names.exporter_absent}), service},
-       {regex_matcher("alertname", names.silenced_when_exporter_down()), service},
+       {regex_matcher("alertname", names.silenced_when_exporter_down(config)), service},
        {"service"}});
   // No NATS connection explains the missing events, and an exporter falling behind.
   list.push_back({{matcher("alertname", names.nats_disconnected), service},

@@ -88,4 +88,8 @@ Route service_route(const sla::Config& config, Writer writer);
 
 std::vector<InhibitRule> inhibit_rules(const sla::Config& config);
 
+// The top route's group_by: alertname, service, status, and milestone when the config has
+// milestones (their alerts carry no status).
+std::vector<std::string> group_by(const sla::Config& config);
+
 }  // namespace orderwatch::alertmanager::detail

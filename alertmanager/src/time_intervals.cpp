@@ -91,15 +91,18 @@ std::string holidays_interval_name(const sla::CalendarConfig& calendar) {
 
 namespace {
 
-// Calendars with alerts (a status with tiers) that do not page when closed.
+// Calendars with alerts (a status with tiers, or a milestone) that do not page when closed.
 std::vector<const sla::CalendarConfig*> calendars_with_hours(const sla::Config& config) {
   std::vector<const sla::CalendarConfig*> list;
   for (const auto& calendar : config.calendars) {
     if (calendar.page_when_closed) continue;
     const bool alerts =
-        std::any_of(config.statuses.begin(), config.statuses.end(), [&](const sla::Status& status) {
-          return status.calendar == calendar.name && !status.tiers.empty();
-        });
+        std::any_of(config.statuses.begin(), config.statuses.end(),
+                    [&](const sla::Status& status) {
+                      return status.calendar == calendar.name && !status.tiers.empty();
+                    }) ||
+        std::any_of(config.milestones.begin(), config.milestones.end(),
+                    [&](const sla::Milestone& m) { return m.calendar == calendar.name; });
     if (alerts) list.push_back(&calendar);
   }
   return list;

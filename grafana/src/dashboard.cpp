@@ -16,8 +16,12 @@ namespace orderwatch::grafana {
 
 namespace {
 
+using detail::calendar_state_panel;
 using detail::DashboardBuilder;
 using detail::datasource_ref;
+using detail::kTierColors;
+using detail::milestone_panel_id;
+using detail::milestone_row;
 using detail::Query;
 using detail::stat_thresholds;
 using detail::threshold_lines;
@@ -25,8 +29,6 @@ using nlohmann::json;
 using sla::HistogramPart::kBucket;
 namespace order = sla::order;
 namespace self = sla::self;
-
-const char* const kTierColors[] = {"orange", "red", "dark-red", "purple", "dark-purple"};
 
 // "p50 / p95 / p99"
 std::string quantile_names(std::string_view separator) {
@@ -163,29 +165,6 @@ void time_in_status_panel(DashboardBuilder& b, const Series& s, const sla::Statu
   if (!lines.empty()) threshold_lines(panel, lines);
 }
 
-// Whether the calendar is open now (its hours, not a holiday), as the exporters report it.
-void calendar_state_panel(DashboardBuilder& b, const Series& s, const sla::CalendarConfig& cal) {
-  std::string statuses;
-  for (const auto& status : s.config.statuses) {
-    if (status.calendar == cal.name) statuses += (statuses.empty() ? "" : ", ") + status.name;
-  }
-  auto& panel = b.panel(
-      "stat", "Calendar " + cal.name,
-      "Whether business calendar " + cal.name + " (" + cal.spec.timezone +
-          ") is open now: its hours, not a holiday. Its open time is what the SLAs of " + statuses +
-          " count" + (cal.page_when_closed ? "." : "; their alerts notify only then."),
-      {{"max(" + sla::metric_name(s.config, self::kCalendarOpen) + "{" + s.job +
-            ",calendar=" + rules::promql_string(cal.name) + "})",
-        cal.name}},
-      "short", 6);
-  panel["options"]["graphMode"] = "none";
-  panel["fieldConfig"]["defaults"]["mappings"] =
-      json::array({{{"type", "value"},
-                    {"options",
-                     {{"0", {{"text", "closed"}, {"color", "orange"}, {"index", 1}}},
-                      {"1", {{"text", "open"}, {"color", "green"}, {"index", 0}}}}}}});
-}
-
 void time_in_status_row(DashboardBuilder& b, const Series& s) {
   b.row("Time in status (" + quantile_names(" / ") + " against the SLA tiers)");
   std::vector<std::string> shown;  // calendars whose state panel is drawn
@@ -195,7 +174,7 @@ void time_in_status_row(DashboardBuilder& b, const Series& s) {
     // Next to the first of its statuses: whether the calendar is open now.
     const auto* cal = s.config.find_calendar(status.calendar);
     if (cal && std::find(shown.begin(), shown.end(), cal->name) == shown.end()) {
-      calendar_state_panel(b, s, *cal);
+      calendar_state_panel(b, s.config, *cal);
       shown.push_back(cal->name);
     }
   }
@@ -341,6 +320,23 @@ json panels(const Series& s) {
             "{{from}} → {{to}}"}},
           "ops");
   if (s.config.turnaround.enabled) turnaround_panels(b, s);
+  // Milestone panels take ids of their own (milestone_panel_id), so adding a milestone renumbers
+  // no other panel, nor the exporter health row below.
+  const int next = b.set_next_id(0);
+  std::vector<std::string> shown;  // calendars whose state panel is drawn
+  for (const auto& status : s.config.statuses) {
+    if (!status.terminal && !status.calendar.empty()) shown.push_back(status.calendar);
+  }
+  for (std::size_t i = 0; i < s.config.milestones.size(); ++i) {
+    const auto& milestone = s.config.milestones[i];
+    // A calendar no status counts in: its state next to its first milestone.
+    const bool calendar = !milestone.calendar.empty() &&
+                          std::find(shown.begin(), shown.end(), milestone.calendar) == shown.end();
+    if (calendar) shown.push_back(milestone.calendar);
+    b.set_next_id(milestone_panel_id(i));
+    milestone_row(b, s.config, milestone, calendar);
+  }
+  b.set_next_id(next);
   exporter_health_row(b, s);
   return b.panels();
 }

@@ -2,6 +2,10 @@
 // panels in reading order and gets their grid positions and ids from here.
 #include "panels.h"
 
+#include "orderwatch/rules/names.h"
+#include "orderwatch/rules/text.h"
+#include "orderwatch/sla/metrics.h"
+
 namespace orderwatch::grafana::detail {
 
 namespace {
@@ -114,6 +118,33 @@ void stat_thresholds(json& panel, const std::string& base, double at, const std:
       {"mode", "absolute"},
       {"steps",
        json::array({{{"color", base}, {"value", nullptr}}, {{"color", above}, {"value", at}}})}};
+}
+
+void calendar_state_panel(DashboardBuilder& b, const sla::Config& config,
+                          const sla::CalendarConfig& cal) {
+  std::string statuses;
+  for (const auto& status : config.statuses) {
+    if (status.calendar == cal.name) statuses += (statuses.empty() ? "" : ", ") + status.name;
+  }
+  for (const auto& milestone : config.milestones) {
+    if (milestone.calendar == cal.name)
+      statuses += (statuses.empty() ? "milestone " : ", milestone ") + milestone.name;
+  }
+  auto& panel = b.panel(
+      "stat", "Calendar " + cal.name,
+      "Whether business calendar " + cal.name + " (" + cal.spec.timezone +
+          ") is open now: its hours, not a holiday. Its open time is what the SLAs of " + statuses +
+          " count" + (cal.page_when_closed ? "." : "; their alerts notify only then."),
+      {{"max(" + sla::metric_name(config, sla::self::kCalendarOpen) + "{" +
+            rules::job_matcher(config) + ",calendar=" + rules::promql_string(cal.name) + "})",
+        cal.name}},
+      "short", 6);
+  panel["options"]["graphMode"] = "none";
+  panel["fieldConfig"]["defaults"]["mappings"] =
+      json::array({{{"type", "value"},
+                    {"options",
+                     {{"0", {{"text", "closed"}, {"color", "orange"}, {"index", 1}}},
+                      {"1", {{"text", "open"}, {"color", "green"}, {"index", 0}}}}}}});
 }
 
 }  // namespace orderwatch::grafana::detail

@@ -11,13 +11,6 @@ namespace orderwatch::rules::detail {
 
 namespace {
 
-std::string dashboard_link(const sla::Config& config, const std::string& status) {
-  const auto& base = config.alerting.dashboard_url;
-  if (base.empty()) return {};
-  if (status.empty()) return base;
-  return base + (base.find('?') == std::string::npos ? "?" : "&") + "var-status=" + status;
-}
-
 std::string drilldown_link(const sla::Config& config, const std::string& status,
                            const std::string& severity) {
   const std::string base = exporter_base(config);
@@ -50,6 +43,13 @@ std::string burn_description(const sla::Config& config, const std::string& sever
 }
 
 }  // namespace
+
+std::string dashboard_link(const sla::Config& config, const std::string& status) {
+  const auto& base = config.alerting.dashboard_url;
+  if (base.empty()) return {};
+  if (status.empty()) return base;
+  return base + (base.find('?') == std::string::npos ? "?" : "&") + "var-status=" + status;
+}
 
 std::string exporter_base(const sla::Config& config) {
   std::string base = config.alerting.exporter_url;
@@ -176,6 +176,7 @@ std::vector<Alert> alerts(const sla::Config& config) {
     for (const char* severity : {kSeverityPage, kSeverityTicket})
       list.push_back(burn_alert(config, severity));
   }
+  add_milestone_alerts(config, list);
   add_meta_alerts(config, list);
   return list;
 }

@@ -7,15 +7,20 @@
 
 namespace orderwatch::rules {
 
-std::vector<std::string> AlertNames::silenced_when_exporter_down() const {
-  return {overdue,           turnaround_burn, no_events,      events_rejected,
-          nats_disconnected, ingest_gap,      exporter_behind};
+std::vector<std::string> AlertNames::silenced_when_exporter_down(const sla::Config& config) const {
+  std::vector<std::string> names{overdue};
+  if (!config.milestones.empty()) names.push_back(milestone_overdue);
+  for (const auto* name : {&turnaround_burn, &no_events, &events_rejected, &nats_disconnected,
+                           &ingest_gap, &exporter_behind})
+    names.push_back(*name);
+  return names;
 }
 
 AlertNames alert_names(const sla::Config& config) {
   const std::string service = camel_case(config.service);
   AlertNames names;
   names.overdue = service + "OrdersOverdue";
+  names.milestone_overdue = service + "MilestoneOverdue";
   names.turnaround_burn = service + "TurnaroundErrorBudgetBurn";
   names.exporter_down = service + "ExporterDown";
   names.replica_down = service + "ExporterReplicaDown";
@@ -60,6 +65,21 @@ std::string status_quantile_record(const sla::Config& config, std::string_view q
 std::string status_within_sla_record(const sla::Config& config) {
   return "job_status:" + sla::metric_name(config, sla::order::kStatusDurationSeconds) +
          ":within_sla_ratio_rate5m";
+}
+
+std::string milestone_quantile_record(const sla::Config& config, std::string_view quantile) {
+  return "job_milestone:" + sla::metric_name(config, sla::order::kMilestoneDurationSeconds) + ":" +
+         std::string(quantile) + "_rate5m";
+}
+
+std::string milestone_met_ratio_record(const sla::Config& config) {
+  std::string met = sla::metric_name(config, sla::order::kMilestoneMetTotal);
+  met.resize(met.size() - std::string_view("_total").size());  // a rate's name drops _total
+  return "job_milestone:" + met + ":ratio_rate5m";
+}
+
+const sla::Tier& milestone_deadline_tier(const sla::Milestone& milestone) {
+  return milestone.has_deadline_field() ? milestone.tiers.back() : milestone.tiers.front();
 }
 
 std::string turnaround_within_sla_record(const sla::Config& config) {

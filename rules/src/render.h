@@ -19,7 +19,7 @@ namespace orderwatch::rules::detail {
 
 using Labels = std::vector<std::pair<std::string, std::string>>;  // in output order
 
-enum class Group { kOverdue, kTurnaround, kMeta };
+enum class Group { kOverdue, kMilestone, kTurnaround, kMeta };
 
 struct Alert {
   Group group = Group::kMeta;
@@ -30,7 +30,9 @@ struct Alert {
   Labels labels;
   Labels annotations;
   // Overdue alerts only: which status and tier the rule watches, and overdue_phrase() of it.
+  // Milestone alerts: `milestone` instead of `status`, and milestone_phrase() of the tier.
   std::string status;
+  std::string milestone;
   std::optional<sla::Tier> tier;
   std::string phrase;
 };
@@ -54,12 +56,29 @@ std::vector<Alert> alerts(const sla::Config& config);
 // The meta-alerts about the exporter itself, appended in file order (meta_alerts.cpp).
 void add_meta_alerts(const sla::Config& config, std::vector<Alert>& list);
 
+// One overdue alert per milestone and tier, appended in file order (milestone_rules.cpp).
+void add_milestone_alerts(const sla::Config& config, std::vector<Alert>& list);
+// Per milestone its share met and, for all milestones, the duration quantiles
+// (milestone_rules.cpp); appended to the recording group. Nothing without milestones.
+void add_milestone_records(const sla::Config& config, std::vector<Record>& records);
+
+// What a milestone's tier means, as its alert says it after "N orders are": "past 24h of
+// counted time in milestone shipped_in_24h (time in OnHold not counted)", "past their promised
+// deadline (promisedBy) in milestone delivery_promise", "at risk in milestone
+// delivery_promise: within 6h of their promised deadline (promisedBy)".
+std::string milestone_phrase(const sla::Config& config, const sla::Milestone& milestone,
+                             const sla::Tier& tier);
+// The description of a milestone alert for `orders` ("1 order is", "3 orders are").
+std::string milestone_description(const std::string& orders, const Alert& alert);
+
 // ---- shared by alerts.cpp and meta_alerts.cpp ------------------------------------------------
 // alerting.exporter_url without trailing slashes ("" when unset).
 std::string exporter_base(const sla::Config& config);
 // alerting.runbook_url, else the exporter's /runbooks/<alert>[?status=&severity=], else "".
 std::string runbook_link(const sla::Config& config, const std::string& alert,
                          const std::string& status, const std::string& severity);
+// alerting.dashboard_url with var-status=<status> when status is set; "" when unset.
+std::string dashboard_link(const sla::Config& config, const std::string& status);
 // service, severity and (when set) team = alerting.default_team.
 Labels base_labels(const sla::Config& config, const std::string& severity);
 // summary, description, then runbook_url and dashboard_url when there are such links.
@@ -77,6 +96,10 @@ std::vector<RuleGroup> rule_groups(const sla::Config& config);
 
 // The `groups:` sequence of a rules file (rules.cpp); the PrometheusRule's spec.groups too.
 void emit_groups(YAML::Emitter& out, const std::vector<RuleGroup>& groups);
+
+// sum by (<by>) of the per-second rate of `series` over `range`, replicas counted once.
+std::string rate_sum(const std::vector<std::string>& by, const std::string& series,
+                     const std::string& range, const std::vector<std::string>& apart);
 
 // Windows the turnaround error ratio is recorded over: every long and short burn window.
 std::vector<sla::Duration> error_ratio_windows(const sla::Config& config);

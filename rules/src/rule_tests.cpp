@@ -3,6 +3,7 @@
 // expects silence, and the exact labels and annotations; recording rules get exact values.
 // Input rates are chosen as binary fractions (e.g. 0.25/s) so expected values are exact.
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "orderwatch/rules/names.h"
@@ -15,11 +16,7 @@
 
 namespace orderwatch::rules {
 
-namespace {
-
-using namespace detail;  // the model and the test writer
-using sla::HistogramPart::kBucket;
-using sla::HistogramPart::kCount;
+namespace detail {
 
 // Prometheus's histogram_quantile (promql/quantile.go, bucketQuantile) for ascending
 // (upper bound, cumulative rate) buckets ending with +Inf, in the same floating-point
@@ -45,14 +42,43 @@ double bucket_quantile(double q, const std::vector<std::pair<double, double>>& b
 // total); replica 0b, which restarted, has seen only 15, all within. The records must take
 // the max over replicas: summing them would give 60/75 = 0.8 within, and so shift every
 // quantile.
-struct RecordingInput {
-  const Target* target;
-  const char* within;
-  const char* total;
-};
-constexpr RecordingInput kRecordingInputs[] = {{&kReplica0a, "0+22.5x10", "0+30x10"},
-                                               {&kReplica0b, "0+15x10", "0+15x10"},
-                                               {&kReplica1a, "0+22.5x10", "0+30x10"}};
+const std::array<RecordingInput, 3> kRecordingInputs = {{{&kReplica0a, "0+22.5x10", "0+30x10"},
+                                                         {&kReplica0b, "0+15x10", "0+15x10"},
+                                                         {&kReplica1a, "0+22.5x10", "0+30x10"}}};
+
+std::vector<std::pair<double, double>> histogram_inputs(TestWriter& w,
+                                                        const sla::MetricSpec& metric,
+                                                        const Labels& subject,
+                                                        const std::vector<sla::Duration>& bounds,
+                                                        sla::Duration pivot) {
+  const std::string bucket = sla::metric_name(w.config(), metric, sla::HistogramPart::kBucket);
+  const std::string count = sla::metric_name(w.config(), metric, sla::HistogramPart::kCount);
+  const auto at = std::find(bounds.begin(), bounds.end(), pivot);
+  for (const auto& input : kRecordingInputs) {
+    Labels labels = with(with(input.target->labels(), subject), w.dimension_labels());
+    if (at != bounds.begin())
+      w.series(bucket, with(labels, {{"le", sla::seconds_text(*(at - 1))}}), "0+0x10");
+    w.series(bucket, with(labels, {{"le", sla::seconds_text(pivot)}}), input.within);
+    if (at + 1 != bounds.end())
+      w.series(bucket, with(labels, {{"le", sla::seconds_text(*(at + 1))}}), input.total);
+    w.series(bucket, with(labels, {{"le", "+Inf"}}), input.total);
+    w.series(count, labels, input.total);
+  }
+  std::vector<std::pair<double, double>> buckets;  // summed rates, for the expected values
+  if (at != bounds.begin()) buckets.emplace_back(sla::seconds(*(at - 1)), 0.0);
+  buckets.emplace_back(sla::seconds(pivot), 0.75);
+  if (at + 1 != bounds.end()) buckets.emplace_back(sla::seconds(*(at + 1)), 1.0);
+  buckets.emplace_back(INFINITY, 1.0);
+  return buckets;
+}
+
+}  // namespace detail
+
+namespace {
+
+using namespace detail;  // the model and the test writer
+using sla::HistogramPart::kBucket;
+using sla::HistogramPart::kCount;
 
 // The share within SLA of a calendar or cut-off status, from the met and first-tier breach
 // counters: partitions 0 and 1 see 22.5 stays a minute meet the deadline and 7.5 breach it
@@ -92,35 +118,18 @@ sla::Duration quantile_pivot(const sla::Status& status, const std::vector<sla::D
 }
 
 void status_recording_tests(const sla::Config& config, TestWriter& w) {
-  const std::string bucket = sla::metric_name(config, sla::order::kStatusDurationSeconds, kBucket);
-  const std::string count = sla::metric_name(config, sla::order::kStatusDurationSeconds, kCount);
   const auto bounds = sla::status_duration_buckets(config);
   for (const auto& status : config.statuses) {
     if (status.tiers.empty()) continue;
     const bool calendar = !status.calendar.empty();
     if (calendar) calendar_within_sla_test(config, status, w);
     const sla::Duration sla_bound = quantile_pivot(status, bounds);
-    const auto at = std::find(bounds.begin(), bounds.end(), sla_bound);
-    std::vector<std::pair<double, double>> buckets;  // summed rates, for the expected values
     w.begin_group(status.name + ": time-in-status quantiles" +
                   (calendar ? std::string()
                             : " and share within SLA (" + sla::human_duration(sla_bound) + ")") +
                   ", replicas counted once");
-    for (const auto& input : kRecordingInputs) {
-      Labels labels =
-          with(with(input.target->labels(), {{"status", status.name}}), w.dimension_labels());
-      if (at != bounds.begin())
-        w.series(bucket, with(labels, {{"le", sla::seconds_text(*(at - 1))}}), "0+0x10");
-      w.series(bucket, with(labels, {{"le", sla::seconds_text(sla_bound)}}), input.within);
-      if (at + 1 != bounds.end())
-        w.series(bucket, with(labels, {{"le", sla::seconds_text(*(at + 1))}}), input.total);
-      w.series(bucket, with(labels, {{"le", "+Inf"}}), input.total);
-      w.series(count, labels, input.total);
-    }
-    if (at != bounds.begin()) buckets.emplace_back(sla::seconds(*(at - 1)), 0.0);
-    buckets.emplace_back(sla::seconds(sla_bound), 0.75);
-    if (at + 1 != bounds.end()) buckets.emplace_back(sla::seconds(*(at + 1)), 1.0);
-    buckets.emplace_back(INFINITY, 1.0);
+    const auto buckets = histogram_inputs(w, sla::order::kStatusDurationSeconds,
+                                          {{"status", status.name}}, bounds, sla_bound);
 
     const Labels status_label{{"status", status.name}};
     const std::string of_status = "{status=" + promql_string(status.name) + "}";
@@ -165,6 +174,43 @@ std::string orders_have(std::int64_t n) {
   return n == 1 ? std::string("1 order has") : std::to_string(n) + " orders have";
 }
 
+// What an overdue alert (of a status or a milestone) watches and says, for its tests.
+struct Watched {
+  std::string metric;    // the cumulative gauge
+  Labels series_labels;  // {status|milestone, severity}
+  std::string subject;   // "Placed", "milestone shipped_in_24h"
+  std::string tier;      // "2h", "past their due time (...)", "deadline", "6h before the deadline"
+
+  explicit Watched(const sla::Config& config, const Alert& alert) {
+    const bool milestone = alert.group == Group::kMilestone;
+    metric =
+        sla::metric_name(config, milestone ? sla::order::kMilestoneOverdue : sla::order::kOverdue);
+    series_labels = {
+        {milestone ? "milestone" : "status", milestone ? alert.milestone : alert.status},
+        {"severity", alert.tier->severity}};
+    subject = milestone ? "milestone " + alert.milestone : alert.status;
+    const sla::Duration after = alert.tier->after;
+    const bool calendar =
+        std::any_of(alert.labels.begin(), alert.labels.end(),
+                    [](const auto& label) { return label.first == sla::label::kCalendar; });
+    if (milestone && after.count() < 0) {
+      tier = sla::human_duration(-after) + " before the deadline";
+    } else if (milestone && after.count() == 0) {  // a deadline_field milestone's deadline
+      tier = "the deadline";
+    } else {
+      tier = calendar && !milestone ? alert.phrase : sla::human_duration(after);
+    }
+  }
+};
+
+// The description an overdue alert shows with n orders.
+std::string description(const Alert& alert, std::int64_t n) {
+  if (alert.group == Group::kMilestone)
+    return milestone_description(
+        n == 1 ? std::string("1 order is") : std::to_string(n) + " orders are", alert);
+  return orders_have(n) + " been in " + alert.status + " " + alert.phrase + ".";
+}
+
 // Replicas 0a and 0b both see an order from 5m, partition 1 holds min_overdue - 1 all along:
 // the alert fires at exactly min_overdue (the description shows the value: summing the
 // replicas would say one more). Replica 0a then dies; past keep_firing_for the alert still
@@ -177,17 +223,14 @@ void overdue_alert_test(const sla::Config& config, const Alert& alert, TestWrite
   const std::int64_t still_firing = replica_dies + keep_minutes + 1;
   const std::int64_t last = still_firing + 1;
   const std::int64_t gone = last + 1;
-  const bool calendar =
-      std::any_of(alert.labels.begin(), alert.labels.end(),
-                  [](const auto& label) { return label.first == sla::label::kCalendar; });
-  w.begin_group(alert.status + ", " + alert.tier->severity + " tier (" +
-                (calendar ? alert.phrase : sla::human_duration(alert.tier->after)) +
+  const Watched watched(config, alert);
+  w.begin_group(watched.subject + ", " + alert.tier->severity + " tier (" + watched.tier +
                 "): " + std::to_string(min_overdue) + " overdue from 5m, fires at " +
                 minutes_text(fires_at) + "; replica 0a gone at " + minutes_text(replica_dies) +
                 ", still firing at " + minutes_text(still_firing) + "; all stale at " +
                 minutes_text(gone) + ", resolves at " + minutes_text(gone + keep_minutes));
-  const std::string metric = sla::metric_name(config, sla::order::kOverdue);
-  const Labels series_labels{{"status", alert.status}, {"severity", alert.tier->severity}};
+  const std::string& metric = watched.metric;
+  const Labels& series_labels = watched.series_labels;
   const Labels dims = w.dimension_labels();
   w.series(metric, with(with(kReplica0a.labels(), series_labels), dims),
            "0x4 1x" + std::to_string(replica_dies - 6) + " stale");
@@ -198,10 +241,8 @@ void overdue_alert_test(const sla::Config& config, const Alert& alert, TestWrite
   w.expect_silent(alert.name, fires_at - 1);
   Labels annotations;
   for (const auto& [name, value] : alert.annotations) {
-    annotations.emplace_back(
-        name, name == "description"
-                  ? orders_have(min_overdue) + " been in " + alert.status + " " + alert.phrase + "."
-                  : expand(value, series_labels));
+    annotations.emplace_back(name, name == "description" ? description(alert, min_overdue)
+                                                         : expand(value, series_labels));
   }
   w.expect_firing(alert.name, fires_at, {{alert.labels, annotations}});
   w.expect_firing(alert.name, still_firing, {{alert.labels, annotations}});
@@ -218,10 +259,11 @@ void overdue_sum_test(const sla::Config& config, const Alert& alert, TestWriter&
   const auto m = static_cast<std::int64_t>(config.alerting.min_overdue);
   const bool dims = !config.event.dimensions.empty();
   const std::int64_t fires_at = minutes_until_firing(alert.for_duration);
-  w.begin_group(alert.status + ", " + alert.tier->severity +
+  const Watched watched(config, alert);
+  w.begin_group(watched.subject + ", " + alert.tier->severity +
                 " tier: replicas counted once, partitions and dimension values summed");
-  const std::string metric = sla::metric_name(config, sla::order::kOverdue);
-  const Labels series_labels{{"status", alert.status}, {"severity", alert.tier->severity}};
+  const std::string& metric = watched.metric;
+  const Labels& series_labels = watched.series_labels;
   const std::string value = std::to_string(m) + "x" + std::to_string(fires_at + 1);
   for (const Target* target : {&kReplica0a, &kReplica0b, &kReplica1a})
     w.series(metric, with(with(target->labels(), series_labels), w.dimension_labels()), value);
@@ -230,10 +272,8 @@ void overdue_sum_test(const sla::Config& config, const Alert& alert, TestWriter&
              value);
   Labels annotations;
   for (const auto& [name, text] : alert.annotations) {
-    annotations.emplace_back(name, name == "description"
-                                       ? orders_have((dims ? 3 : 2) * m) + " been in " +
-                                             alert.status + " " + alert.phrase + "."
-                                       : expand(text, series_labels));
+    annotations.emplace_back(name, name == "description" ? description(alert, (dims ? 3 : 2) * m)
+                                                         : expand(text, series_labels));
   }
   w.expect_firing(alert.name, fires_at, {{alert.labels, annotations}});
 }
@@ -266,12 +306,16 @@ void render_rule_tests(const sla::Config& config, std::ostream& out) {
   TestWriter writer(config);
   status_recording_tests(config, writer);
   turnaround_recording_tests(config, writer);
-  bool first_overdue = true;
-  for (const auto& alert : alerts) {
-    if (alert.group != detail::Group::kOverdue) continue;
-    overdue_alert_test(config, alert, writer);
-    if (first_overdue) overdue_sum_test(config, alert, writer);
-    first_overdue = false;
+  detail::milestone_recording_tests(config, writer);
+  // The first alert of each kind also shows the sum over partitions and dimension values.
+  for (const auto kind : {detail::Group::kOverdue, detail::Group::kMilestone}) {
+    bool first = true;
+    for (const auto& alert : alerts) {
+      if (alert.group != kind) continue;
+      overdue_alert_test(config, alert, writer);
+      if (first) overdue_sum_test(config, alert, writer);
+      first = false;
+    }
   }
   burn_alert_test(config, alerts, writer);
   detail::meta_alert_tests(alerts, writer);

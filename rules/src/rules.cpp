@@ -67,16 +67,15 @@ std::string selector(const sla::MetricSpec& metric, const sla::Config& config,
   return selector(sla::metric_name(config, metric), config, matchers);
 }
 
-namespace {
-
-using sla::HistogramPart::kBucket;
-using sla::HistogramPart::kCount;
-
-// sum by (<by>) of the per-second rate of `series` over `range`, replicas counted once.
 std::string rate_sum(const std::vector<std::string>& by, const std::string& series,
                      const std::string& range, const std::vector<std::string>& apart) {
   return across_replicas(by, "rate(" + series + "[" + range + "])", apart);
 }
+
+namespace {
+
+using sla::HistogramPart::kBucket;
+using sla::HistogramPart::kCount;
 
 // The share of orders that reached a terminal status within turnaround.sla over `range`
 // (an exact bucket ratio: the SLA is a bucket bound), replicas counted once.
@@ -141,6 +140,7 @@ RuleGroup recording_group(const sla::Config& config) {
                       dims),
          {{"status", status.name}}});
   }
+  add_milestone_records(config, group.records);
   if (config.turnaround.enabled)
     group.records.push_back(
         {turnaround_within_sla_record(config), turnaround_ratio(config, "5m"), {}});
@@ -207,6 +207,8 @@ std::vector<RuleGroup> rule_groups(const sla::Config& config) {
   if (config.turnaround.enabled) groups.push_back(turnaround_group(config, all_alerts));
   auto overdue = alert_group(config.service + ".overdue", all_alerts, Group::kOverdue);
   if (!overdue.alerts.empty()) groups.push_back(std::move(overdue));
+  auto milestones = alert_group(config.service + ".milestones", all_alerts, Group::kMilestone);
+  if (!milestones.alerts.empty()) groups.push_back(std::move(milestones));
   groups.push_back(alert_group(config.service + ".meta", all_alerts, Group::kMeta));
   return groups;
 }

@@ -17,6 +17,8 @@ std::string label(const Alert& alert, const std::string& name) {
   return {};
 }
 
+}  // namespace
+
 std::string orders(std::uint32_t n) { return n == 1 ? "1 order" : std::to_string(n) + " orders"; }
 
 std::string team_text(const std::string& team) {
@@ -31,6 +33,32 @@ Link dashboard(const sla::Config& config, const std::string& status) {
     url += (base.find('?') == std::string::npos ? "?" : "&") + std::string("var-status=") + status;
   return {"the dashboard", "", url};
 }
+
+Section plain(std::string heading, std::vector<std::string> bullets) {
+  Section s{std::move(heading), {}, {}};
+  for (auto& b : bullets) s.bullets.push_back({std::move(b), {}, ""});
+  return s;
+}
+
+Section lag_section(const sla::Config& config) {
+  const AlertNames names = alert_names(config);
+  Section s{"Is the exporter keeping up?", {}, {}};
+  s.paragraphs.push_back(
+      {"Overdue is judged as of the exporter's watermark: the time up to which it has applied "
+       "the order stream. A lagging exporter sees orders move later, so its counts are those of "
+       "the stream position it has reached. Check " +
+           std::string(sla::self::kWatermarkLagSeconds.name) + " (alert " + names.exporter_behind +
+           " above " + sla::human_duration(config.alerting.behind.threshold) + ")" +
+           (config.nats.jetstream
+                ? " and " + std::string(sla::self::kJetstreamConsumerPendingMessages.name)
+                : std::string()) +
+           " on",
+       {"/metrics", "/metrics", ""},
+       "."});
+  return s;
+}
+
+namespace {
 
 // "Shipped", or "a terminal status (Delivered, Cancelled)" after the last working status.
 std::string next_step(const sla::Config& config, const std::string& status) {
@@ -54,60 +82,6 @@ std::string tier_when(const sla::Status& status, const sla::Tier& tier) {
          (status.calendar.empty() ? "" : " of open time");
 }
 
-// A calendar's week: "Mon-Fri 09:00-18:00; Sat 10:00-12:00, 13:00-15:00" (days with the same
-// ranges together, in week order of their first day).
-std::string week_text(const calendar::CalendarSpec& spec) {
-  static const char* const kDays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-  std::string text;
-  std::vector<bool> done(7, false);
-  for (std::size_t day = 0; day < 7; ++day) {
-    if (done[day] || spec.hours[day].empty()) continue;
-    std::string days;
-    for (std::size_t d = day; d < 7;) {  // runs of days with the same ranges
-      if (done[d] || spec.hours[d] != spec.hours[day]) {
-        ++d;
-        continue;
-      }
-      std::size_t end = d;
-      while (end + 1 < 7 && spec.hours[end + 1] == spec.hours[day]) ++end;
-      for (std::size_t i = d; i <= end; ++i) done[i] = true;
-      days += (days.empty() ? "" : ", ") + std::string(kDays[d]) +
-              (end > d ? "-" + std::string(kDays[end]) : "");
-      d = end + 1;
-    }
-    std::string ranges;
-    for (const auto& r : spec.hours[day])
-      ranges += (ranges.empty() ? "" : ", ") + calendar::format_clock(r.begin) + "-" +
-                calendar::format_clock(r.end);
-    text += (text.empty() ? "" : "; ") + days + " " + ranges;
-  }
-  return text;
-}
-
-// One sentence on the calendar a status's SLA counts in; empty for a wall-clock status.
-std::string calendar_sentence(const sla::Config& config, const sla::Status& status) {
-  const sla::CalendarConfig* cal = config.find_calendar(status.calendar);
-  if (!cal) return {};
-  const auto& spec = cal->calendar->spec();
-  const std::string holidays =
-      spec.holidays.empty() ? std::string()
-      : spec.holidays.size() == 1
-          ? ", not on its holiday"
-          : ", not on its " + std::to_string(spec.holidays.size()) + " holidays";
-  const std::string calendar_text =
-      "calendar " + cal->name + " (" + spec.timezone + ": " + week_text(spec) + holidays + ")";
-  std::string text = "The SLA of " + status.name + " counts open time of " + calendar_text;
-  if (status.cutoff) {
-    const auto& rule = *status.cutoff;
-    text = status.name + " follows " + calendar_text + ": an order is due at " +
-           calendar::format_clock(rule.due) +
-           " local on the day it entered on an open day before " +
-           calendar::format_clock(rule.cutoff) + ", else on the next open day" +
-           (rule.due_days > 0 ? ", plus " + std::to_string(rule.due_days) + " open days" : "");
-  }
-  return text + (cal->page_when_closed ? "." : "; its alerts notify only in those hours.");
-}
-
 std::string tier_ladder(const sla::Config& config, const sla::Status& status) {
   std::string text;
   for (const auto& tier : status.tiers) {
@@ -116,24 +90,6 @@ std::string tier_ladder(const sla::Config& config, const sla::Status& status) {
             team_text(tier_team(config, tier)) + ")";
   }
   return text;
-}
-
-Section lag_section(const sla::Config& config) {
-  const AlertNames names = alert_names(config);
-  Section s{"Is the exporter keeping up?", {}, {}};
-  s.paragraphs.push_back(
-      {"Overdue is judged as of the exporter's watermark: the time up to which it has applied "
-       "the order stream. A lagging exporter sees orders move later, so its counts are those of "
-       "the stream position it has reached. Check " +
-           std::string(sla::self::kWatermarkLagSeconds.name) + " (alert " + names.exporter_behind +
-           " above " + sla::human_duration(config.alerting.behind.threshold) + ")" +
-           (config.nats.jetstream
-                ? " and " + std::string(sla::self::kJetstreamConsumerPendingMessages.name)
-                : std::string()) +
-           " on",
-       {"/metrics", "/metrics", ""},
-       "."});
-  return s;
 }
 
 void overdue_sections(const sla::Config& config, const Alert& alert, RunbookPage& page) {
@@ -176,13 +132,6 @@ void overdue_sections(const sla::Config& config, const Alert& alert, RunbookPage
   meaning.bullets.push_back({"How many, since when, and time in " + name + " against its tiers:",
                              dashboard(config, name), "."});
   page.sections.push_back(std::move(meaning));
-}
-
-// A section of plain bullets (no paragraph, no link).
-Section plain(std::string heading, std::vector<std::string> bullets) {
-  Section s{std::move(heading), {}, {}};
-  for (auto& b : bullets) s.bullets.push_back({std::move(b), {}, ""});
-  return s;
 }
 
 Section overdue_causes(const sla::Config& config) {
@@ -388,19 +337,25 @@ void stream_sections(const sla::Config& config, const std::string& alert, Runboo
 }  // namespace
 
 RunbookPage runbook_page(const sla::Config& config, const std::string& alert,
-                         const std::string& status, const std::string& severity) {
+                         const std::string& status, const std::string& severity,
+                         const std::string& milestone) {
   RunbookPage page;
   page.alert = alert;
   page.title = alert + ": " + config.service;
   bool overdue = false;
+  bool milestones = false;
   for (const auto& rule : alerts(config)) {
     if (rule.name != alert) continue;
     const std::string rule_severity = label(rule, "severity");
     if (!status.empty() && rule.status != status) continue;
+    if (!milestone.empty() && rule.milestone != milestone) continue;
     if (!severity.empty() && rule_severity != severity) continue;
     if (rule.group == Group::kOverdue) {
       overdue_sections(config, rule, page);
       overdue = true;
+    } else if (rule.group == Group::kMilestone) {
+      milestone_sections(config, rule, page);
+      milestones = true;
     } else if (rule.group == Group::kTurnaround) {
       burn_sections(config, rule_severity, page);
     } else if (page.sections.empty()) {
@@ -410,24 +365,28 @@ RunbookPage runbook_page(const sla::Config& config, const std::string& alert,
   }
   if (page.sections.empty()) return page;
   if (overdue) page.sections.push_back(overdue_causes(config));
-  if (overdue || alert == alert_names(config).exporter_behind)
+  if (milestones) page.sections.push_back(milestone_causes(config));
+  if (overdue || milestones || alert == alert_names(config).exporter_behind)
     page.sections.push_back(lag_section(config));
   std::string routing;
   for (const auto& rule : alerts(config)) {
     if (rule.name != alert || !routing.empty()) continue;
     for (const auto& [key, value] : rule.labels) {
-      // Overdue rules differ in status, severity and team; each section names them.
-      if (key != "status" && key != "severity" && !(overdue && key == "team"))
+      // Overdue rules differ in status (milestone), severity, team (and a milestone's
+      // calendar); each section names them.
+      if (key != "status" && key != "milestone" && key != "severity" &&
+          !((overdue || milestones) && key == "team") && !(milestones && key == "calendar"))
         routing += (routing.empty() ? "" : ", ") + key + "=" + value;
     }
   }
-  page.sections.push_back(
-      plain("Source", {"Labels: " + routing +
-                           (overdue ? " and the status, severity and team of each section above"
-                                    : " and the severity of the rule") +
-                           "; Alertmanager routes on team and severity (alerting.routes).",
-                       "Written by orderwatch from the SLA file of " + config.service + " (job " +
-                           config.alerting.job + "), like the alert rules themselves."}));
+  page.sections.push_back(plain(
+      "Source", {"Labels: " + routing +
+                     (overdue      ? " and the status, severity and team of each section above"
+                      : milestones ? " and the milestone, severity and team of each section above"
+                                   : " and the severity of the rule") +
+                     "; Alertmanager routes on team and severity (alerting.routes).",
+                 "Written by orderwatch from the SLA file of " + config.service + " (job " +
+                     config.alerting.job + "), like the alert rules themselves."}));
   return page;
 }
 

@@ -105,6 +105,11 @@ std::string runbook_path(const std::string& alert, const std::string& status,
   return query.empty() ? path : path + "?" + query;
 }
 
+std::string milestone_runbook_path(const std::string& alert, const std::string& milestone,
+                                   const std::string& severity) {
+  return "/runbooks/" + alert + "?milestone=" + milestone + "&severity=" + severity;
+}
+
 std::vector<std::string> runbook_alerts(const sla::Config& config) {
   std::vector<std::string> names;
   std::set<std::string> seen;
@@ -118,8 +123,9 @@ std::vector<std::string> runbook_alerts(const sla::Config& config) {
 
 std::optional<std::string> render_runbook_html(const sla::Config& config, const std::string& alert,
                                                const std::string& status,
-                                               const std::string& severity) {
-  const RunbookPage page = detail::runbook_page(config, alert, status, severity);
+                                               const std::string& severity,
+                                               const std::string& milestone) {
+  const RunbookPage page = detail::runbook_page(config, alert, status, severity, milestone);
   if (page.sections.empty()) return std::nullopt;
   std::string body =
       "<p><a href=\"/runbooks/\">All runbooks</a></p>\n<h1>" + html_escape(page.title) + "</h1>\n";
@@ -147,7 +153,7 @@ std::string runbook_file_name(const std::string& alert) { return alert + ".md"; 
 
 void render_runbook_markdown(const sla::Config& config, const std::string& alert,
                              std::ostream& out) {
-  const RunbookPage page = detail::runbook_page(config, alert, "", "");
+  const RunbookPage page = detail::runbook_page(config, alert, "", "", "");
   if (page.sections.empty()) throw std::invalid_argument("no alert " + alert);
   out << "# " << markdown_escape(page.title) << "\n";
   for (const auto& section : page.sections) {

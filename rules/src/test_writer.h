@@ -4,6 +4,7 @@
 // come from, and the expansion of the alert templates into the values promtool expects.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -99,5 +100,34 @@ class TestWriter {
 
 // The meta-alert tests (meta_rule_tests.cpp).
 void meta_alert_tests(const std::vector<Alert>& alerts, TestWriter& w);
+
+// ---- recording-rule inputs (rule_tests.cpp) ---------------------------------------------------
+// Recording-rule input per target each minute: `within` observations end within the pivot
+// bound, `total` in all. Partitions 0 and 1 see 22.5 of 30 within (their sum over 5m: 0.75/s
+// within, 1/s in total); replica 0b, which restarted, has seen only 15, all within. The records
+// must take the max over replicas: summing them would give 60/75 = 0.8.
+struct RecordingInput {
+  const Target* target;
+  const char* within;
+  const char* total;
+};
+extern const std::array<RecordingInput, 3> kRecordingInputs;
+
+// Prometheus's histogram_quantile for ascending (upper bound, cumulative rate) buckets ending
+// with +Inf, bit-identical to promtool's result.
+double bucket_quantile(double q, const std::vector<std::pair<double, double>>& buckets);
+
+// Writes kRecordingInputs as the series of histogram `metric` (labels `subject` and the
+// dimensions): nothing below the bound under `pivot`, `within` at `pivot`, `total` above and
+// in _count. Returns the summed (bound, rate) buckets the records must see.
+std::vector<std::pair<double, double>> histogram_inputs(TestWriter& w,
+                                                        const sla::MetricSpec& metric,
+                                                        const Labels& subject,
+                                                        const std::vector<sla::Duration>& bounds,
+                                                        sla::Duration pivot);
+
+// The tests of the milestones' recording rules (milestone_rule_tests.cpp): share met and
+// duration quantiles per milestone. Nothing without milestones.
+void milestone_recording_tests(const sla::Config& config, TestWriter& w);
 
 }  // namespace orderwatch::rules::detail

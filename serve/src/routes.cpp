@@ -66,7 +66,7 @@ HttpResponse runbook_error(int status, const std::string& message) {
 HttpResponse runbook(const sla::Config& config, const HttpRequest& req) {
   if (req.rest.empty())
     return HttpResponse{200, "text/html; charset=utf-8", rules::render_runbook_index_html(config)};
-  std::string status, severity;
+  std::string status, severity, milestone;
   std::string_view query = req.query;
   while (!query.empty()) {
     const std::string_view pair = web::next_pair(query);
@@ -80,15 +80,18 @@ HttpResponse runbook(const sla::Config& config, const HttpRequest& req) {
       status = value;
     } else if (key == "severity") {
       severity = value;
+    } else if (key == "milestone") {
+      milestone = value;
     } else {
-      return runbook_error(
-          400, "unknown parameter " + std::string(key) + " (status and severity are known)");
+      return runbook_error(400, "unknown parameter " + std::string(key) +
+                                    " (status, milestone and severity are known)");
     }
   }
-  auto page = rules::render_runbook_html(config, req.rest, status, severity);
+  auto page = rules::render_runbook_html(config, req.rest, status, severity, milestone);
   if (!page) {
     return runbook_error(404, "no runbook for " + req.rest +
                                   (status.empty() ? "" : " status=" + status) +
+                                  (milestone.empty() ? "" : " milestone=" + milestone) +
                                   (severity.empty() ? "" : " severity=" + severity) +
                                   " in the SLA file of " + config.service);
   }

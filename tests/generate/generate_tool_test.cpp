@@ -118,6 +118,12 @@ TEST_P(Tools, EveryTeamAndSeverityReachesTheIntendedReceiver) {
       severities.insert(tier.severity);
     }
   }
+  for (const auto& milestone : config_.milestones) {
+    for (const auto& tier : milestone.tiers) {
+      teams.insert(rules::tier_team(config_, tier));
+      severities.insert(tier.severity);
+    }
+  }
   for (const auto& route : config_.alerting.routes) {
     if (!route.team.empty()) teams.insert(route.team);
     if (!route.severity.empty()) severities.insert(route.severity);
@@ -231,8 +237,80 @@ TEST_P(Tools, PromtoolAcceptsTheRulesInsideThePrometheusRule) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Examples, Tools,
-                         ::testing::Values("sla", "loan", "fulfilment", "calendar",
-                                           "shop-calendar"));
+                         ::testing::Values("sla", "loan", "fulfilment", "calendar", "shop-calendar",
+                                           "milestones"));
+
+// The generated milestone tests must be able to fail too: an alert one order late, a share met
+// over the "at risk" tier instead of the deadline, or quantiles summing replicas.
+TEST(MilestoneRules, RuleUnitTestsCatchAWrongThresholdTierOrReplicaSum) {
+  const auto config = sla::load_file(example_path("milestones").string());
+  const fs::path out = generate_fresh("milestones", "milestone-mutations");
+  const fs::path rules_file = out / "rules" / rules::rules_file_name(config);
+  const fs::path tests_file = out / "rules" / rules::rule_tests_file_name(config);
+  const std::string original = read_text(rules_file);
+  const std::string test =
+      std::string(PROMTOOL) + " test rules " + shell_quote(tests_file.string());
+  ASSERT_EQ(run(test).exit_code, 0);
+  const std::pair<std::string, std::string> mutations[] = {
+      {"milestone=\"reviewed_in_4h\",severity=\"page\"})) >= 1",
+       "milestone=\"reviewed_in_4h\",severity=\"page\"})) >= 2"},
+      {"milestone=\"delivery_promise\",severity=\"page\"}[5m]",
+       "milestone=\"delivery_promise\",severity=\"warning\"}[5m]"},
+      {"(max by (partition, job, milestone, le, region)",
+       "(sum by (partition, job, milestone, le, region)"},
+  };
+  for (const auto& [from, to] : mutations) {
+    const auto at = original.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    std::string mutated = original;
+    mutated.replace(at, from.size(), to);
+    write_text(rules_file, mutated);
+    EXPECT_NE(run(test).exit_code, 0) << "went unnoticed: " << to;
+  }
+  write_text(rules_file, original);
+}
+
+// Milestone alerts route by team and severity like status alerts; the one counted in calendar
+// office's open time (label calendar) through that calendar's route. Hand-written expectations
+// for tests/generate/configs/milestones.yaml.
+TEST(Routes, MilestoneAlertsReachTheirTeamsAndCalendarAlertsTheirCalendarsRoute) {
+  struct Case {
+    const char* milestone;
+    const char* severity;
+    const char* team;
+    const char* receiver;
+  };
+  const Case cases[] = {
+      {"shipped_in_24h", "warning", "logistics", "logistics-chat"},
+      {"shipped_in_24h", "page", "operations", "operations-pager"},
+      {"delivery_promise", "warning", "logistics", "logistics-chat"},
+      {"delivery_promise", "page", "logistics", "operations-pager"},
+      {"reviewed_in_4h", "warning", "compliance", "compliance-chat"},
+      {"reviewed_in_4h", "page", "compliance", "operations-pager"},
+  };
+  const auto config = sla::load_file(example_path("milestones").string());
+  const fs::path file =
+      generate_fresh("milestones", "milestone-routes") / "alertmanager" / "alertmanager.yml";
+  for (const auto& c : cases) {
+    std::vector<std::pair<std::string, std::string>> labels = {
+        {"alertname", rules::alert_names(config).milestone_overdue},
+        {"service", config.service},
+        {"milestone", c.milestone},
+        {"team", c.team},
+        {"severity", c.severity}};
+    const bool calendar = std::string(c.milestone) == "reviewed_in_4h";
+    if (calendar) labels.emplace_back("calendar", "office");
+    int exit_code = -1;
+    const auto output = route_test(file, c.receiver, labels, exit_code);
+    EXPECT_EQ(exit_code, 0) << c.milestone << " " << c.severity << ":\n" << output;
+    std::string command = std::string(AMTOOL) +
+                          " config routes test --tree --config.file=" + shell_quote(file.string());
+    for (const auto& [name, value] : labels) command += " " + shell_quote(name + "=" + value);
+    const auto tree = run(command);
+    EXPECT_EQ(tree.output.find("{calendar=\"office\"}") != std::string::npos, calendar)
+        << tree.output;
+  }
+}
 
 // The alerts of a calendar status (label calendar) take their calendar's route, whose
 // children repeat alerting.routes: the same receivers as without the calendar. Alerts without
@@ -317,6 +395,9 @@ alerting: {exporter_url: "http://127.0.0.1:1"}
   EXPECT_EQ(get("-u alice:secret", "/runbooks/ShopOrdersOverdue?status=Placed&severity=page"),
             "404");
   EXPECT_EQ(get("-u alice:secret", "/runbooks/ShopOrdersOverdue?tier=1"), "400");
+  // milestone= is known (the milestone alerts' links); this config has no such milestone.
+  EXPECT_EQ(get("-u alice:secret", "/runbooks/ShopOrdersOverdue?milestone=shipped&severity=page"),
+            "404");
   EXPECT_EQ(get("-u alice:secret", "/runbooks/NoSuchAlert"), "404");
   const auto page = run("curl -s -u alice:secret " +
                         shell_quote(base + "/runbooks/ShopOrdersOverdue?status=Placed"));

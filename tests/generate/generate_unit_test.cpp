@@ -309,7 +309,10 @@ TEST(Alertmanager, NoInlineSecretsAndFileReferencesKept) {
       EXPECT_EQ(text.find(std::string(" ") + inline_secret), std::string::npos)
           << name << ": " << inline_secret;
     }
-    EXPECT_NE(text.find("group_by: [alertname, service, status]"), std::string::npos);
+    EXPECT_NE(text.find(config.milestones.empty()
+                            ? "group_by: [alertname, service, status]\n"
+                            : "group_by: [alertname, service, status, milestone]\n"),
+              std::string::npos);
   }
   const auto config = sla::load_file(example_path("sla").string());
   const auto text = render(alertmanager::render_alertmanager_config, config);
@@ -400,9 +403,8 @@ TEST(Cli, CalendarStatusesAreGenerated) {
             std::string::npos);
 }
 
-// Milestones: check accepts them (and lists them), generate refuses them until the renderers
-// handle them, writing nothing.
-TEST(Cli, MilestonesPassCheckAndAreRefusedByGenerate) {
+// Milestones: check accepts them (and lists them), generate writes their alerts.
+TEST(Cli, MilestonesPassCheckAndAreGenerated) {
   const fs::path dir = fresh_out_dir("milestones");
   const fs::path config = dir / "milestones.yaml";
   write_text(
@@ -416,12 +418,9 @@ TEST(Cli, MilestonesPassCheckAndAreRefusedByGenerate) {
       << result.output;
   result = run(cli("generate --config " + shell_quote(config.string()) + " --out " +
                    shell_quote((dir / "out").string())));
-  EXPECT_EQ(result.exit_code, 1) << result.output;
-  EXPECT_NE(result.output.find("milestones.yaml: milestones[0]: orderwatch generate does not "
-                               "support milestones yet (milestone \"shipped_in_24h\")"),
-            std::string::npos)
-      << result.output;
-  EXPECT_FALSE(fs::exists(dir / "out"));
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(read_text(dir / "out" / "rules" / "s-rules.yml").find("alert: SMilestoneOverdue"),
+            std::string::npos);
 }
 
 // ---- calendars in alertmanager.yml -------------------------------------------------------------

@@ -31,6 +31,7 @@ inline constexpr const char* kUpMetric = "up";
 
 struct AlertNames {
   std::string overdue;              // one per status and tier (labels status, severity)
+  std::string milestone_overdue;    // one per milestone and tier (labels milestone, severity)
   std::string turnaround_burn;      // multi-window multi-burn-rate, severity page or ticket
   std::string exporter_down;        // no replica of a partition is up (per down instance)
   std::string replica_down;         // an instance is down while a replica of it is up
@@ -43,9 +44,10 @@ struct AlertNames {
   std::string exporter_behind;      // the watermark trails the wall clock (alerting.behind)
 
   // Every alert that an unreachable exporter makes meaningless (inhibited by exporter_down /
-  // exporter_absent): all the order and exporter-state alerts. Not replica_down nor
-  // replicas_unlabelled, which are about other targets than the one that is down.
-  std::vector<std::string> silenced_when_exporter_down() const;
+  // exporter_absent): all the order and exporter-state alerts (the milestone alerts when the
+  // config has milestones). Not replica_down nor replicas_unlabelled, which are about other
+  // targets than the one that is down.
+  std::vector<std::string> silenced_when_exporter_down(const sla::Config& config) const;
 };
 
 AlertNames alert_names(const sla::Config& config);
@@ -70,6 +72,13 @@ std::vector<std::string> dimension_labels(const sla::Config& config);
 std::string status_quantile_record(const sla::Config& config, std::string_view quantile);
 // job_status:<P>_status_duration_seconds:within_sla_ratio_rate5m
 std::string status_within_sla_record(const sla::Config& config);
+// job_milestone:<P>_milestone_duration_seconds:p95_rate5m (quantile "p50", "p95", "p99")
+std::string milestone_quantile_record(const sla::Config& config, std::string_view quantile);
+// job_milestone:<P>_milestone_met:ratio_rate5m: met / (met + breaches of the deadline tier)
+std::string milestone_met_ratio_record(const sla::Config& config);
+// The tier whose breach is a missed milestone: tiers[0] of an sla milestone (its SLA), the
+// last tier of a deadline_field one (the deadline itself; tiers[0] may be "at risk").
+const sla::Tier& milestone_deadline_tier(const sla::Milestone& milestone);
 // job:<P>_turnaround_seconds:within_sla_ratio_rate5m
 std::string turnaround_within_sla_record(const sla::Config& config);
 // job:<P>_turnaround_seconds:slo_error_ratio_rate<window>, e.g. ..._rate1h

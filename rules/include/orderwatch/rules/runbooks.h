@@ -19,15 +19,20 @@ namespace orderwatch::rules {
 std::string runbook_path(const std::string& alert, const std::string& status = "",
                          const std::string& severity = "");
 
+// "/runbooks/<alert>?milestone=M&severity=K": a milestone alert's page narrowed to its tier.
+std::string milestone_runbook_path(const std::string& alert, const std::string& milestone,
+                                   const std::string& severity);
+
 // The alerts the rules define, each once, in rules-file order: one runbook each.
 std::vector<std::string> runbook_alerts(const sla::Config& config);
 
-// A whole HTML document for `alert`, narrowed to `status` and/or `severity` when not empty.
-// Links to the exporter's own pages are relative (the exporter serves the runbook). nullopt
-// when the rules have no such alert, or none of that status and severity.
+// A whole HTML document for `alert`, narrowed to `status`, `severity` and/or `milestone` when
+// not empty. Links to the exporter's own pages are relative (the exporter serves the runbook).
+// nullopt when the rules have no such alert, or none of that status, milestone and severity.
 std::optional<std::string> render_runbook_html(const sla::Config& config, const std::string& alert,
                                                const std::string& status = "",
-                                               const std::string& severity = "");
+                                               const std::string& severity = "",
+                                               const std::string& milestone = "");
 // The list of every runbook, as HTML.
 std::string render_runbook_index_html(const sla::Config& config);
 
