@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "orderwatch/sla/loader.h"
-#include "orderwatch/sla/milestones.h"
 #include "problems.h"
 
 namespace orderwatch::sla {
@@ -205,17 +204,6 @@ TEST(MilestoneConfig, RefusesTooManyMilestonesOrDeadlineFields) {
     fields += milestone("f" + std::to_string(i), "deadline_field: f" + std::to_string(i));
   expect_one(fields, 39, 66, "milestones[6].deadline_field",
              "at most 4 distinct deadline fields are supported");
-}
-
-TEST(MilestoneConfig, ServeAndGenerateRefuseMilestonesUntilTheySupportThem) {
-  const Config c = load_string(kBase, "shop.yaml");
-  const auto problems = unsupported_milestones(c, "orderwatch serve");
-  ASSERT_EQ(problems.size(), 4u);
-  EXPECT_EQ(problems[1].to_string(),
-            "shop.yaml: milestones[1]: orderwatch serve does not support milestones yet "
-            "(milestone \"delivery_promise\"); `orderwatch check` validates them");
-  const std::string without = kBase.substr(0, kBase.find("milestones:")) + "\n";
-  EXPECT_TRUE(unsupported_milestones(load_string(without), "orderwatch generate").empty());
 }
 
 }  // namespace
