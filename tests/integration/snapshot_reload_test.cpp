@@ -396,37 +396,46 @@ TEST_F(SnapshotServeTest, AReloadRereadsTheHolidaysFileAndRejudgesTrackedOrders)
   EXPECT_EQ(ex.process().stop(SIGTERM, seconds(15)), 0) << ex.process().log();
 }
 
-// Milestones pass `orderwatch check` but the tracker does not follow them yet: serve refuses
-// them at start and at a reload (keeping the running config), by name, rather than tracking
-// nothing of a promise it was configured to watch.
+// A reload that adds a milestone: the orders already in flight get their clocks, from their
+// first event when they are past its `from` status (a promise waits for the next event carrying
+// it).
 const char* kMilestoneConfig = R"(service: itest
 nats: {url: "nats://127.0.0.1:1", subject: "orders.status.>"}
+event:
+  dimensions: [{field: region, max_values: 5}]
+  idle_timeout: 1s
 statuses:
-  - {name: Placed, sla: 3m}
-  - {name: Shipped, sla: 1h}
+  - {name: Placed, sla: 10m}
+  - {name: Authorized, sla: 1h}
   - {name: Delivered, terminal: true}
 milestones:
   - {name: delivery_promise, from: [Placed], until: [Delivered], deadline_field: promisedBy}
 )";
 
-TEST_F(SnapshotServeTest, MilestonesAreRefusedAtStartAndAtAReload) {
-  const std::string refusal =
-      "milestones[0]: orderwatch serve does not support milestones yet (milestone "
-      "\"delivery_promise\"); `orderwatch check` validates them";
-  const std::string milestone_config = dir_.write("milestones.yaml", kMilestoneConfig);
-  const auto start =
-      run(shell_quote(orderwatch_bin()) + " serve --config " + shell_quote(milestone_config) +
-          " --nats-url " + shell_quote(nats_.url()) + " --listen 127.0.0.1:0");
-  EXPECT_EQ(start.exit_code, 1) << start.output;
-  EXPECT_NE(start.output.find(refusal), std::string::npos) << start.output;
-
+TEST_F(SnapshotServeTest, AReloadThatAddsAMilestoneStartsTheClocksOfTheOrdersInIt) {
   Exporter ex(dir_, nats_.url(), config_, snapshot_, "milestones.log", {"--web.enable-lifecycle"});
   ASSERT_TRUE(ex.ready()) << ex.process().log();
+  NatsPublisher pub(nats_.url());
+  const std::int64_t t0 = unix_now_ms();
+  pub.event("p1", "Placed", t0 - 2 * kMin);
+  pub.event("p2", "Placed", t0 - 1 * kMin);
+  pub.event("a1", "Authorized", t0 - 1 * kMin);  // past `from`: its clock starts at first sight
+  pub.flush();
+  ex.scrape_when(R"(order_events_total{result="applied"})", 3);
   write_file(config_, kMilestoneConfig);
   const auto r = http_request(ex.port(), "POST", "/-/reload");
-  EXPECT_EQ(r.status, 400);
-  EXPECT_NE(r.body.find(refusal), std::string::npos) << r.body;
-  EXPECT_EQ(ex.scrape()["orderwatch_config_last_reload_successful"], 0);
+  EXPECT_EQ(r.status, 200) << r.body;
+  const auto m = ex.scrape_when(
+      R"(order_milestone_in_progress{milestone="delivery_promise",region="unknown"})", 3);
+  EXPECT_EQ(
+      m.at(R"(order_milestone_without_deadline{milestone="delivery_promise",region="unknown"})"),
+      3);
+  EXPECT_EQ(m.at("orderwatch_config_last_reload_successful"), 1);
+  pub.send(R"({"orderId":"p1","status":"Authorized","timestamp":)" + std::to_string(t0) +
+           R"(,"promisedBy":)" + std::to_string(t0 + 60 * kMin) + "}");
+  pub.flush();
+  ex.scrape_when(
+      R"(order_milestone_without_deadline{milestone="delivery_promise",region="unknown"})", 2);
   EXPECT_EQ(ex.process().stop(SIGTERM, seconds(15)), 0) << ex.process().log();
 }
 

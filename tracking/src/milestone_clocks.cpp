@@ -126,6 +126,25 @@ void MilestoneBook::status_changed(const ClockOwner& o, int from, int to, std::i
   }
 }
 
+void MilestoneBook::adopt(const ClockOwner& o, std::size_t m, int status, std::int64_t entered) {
+  fit(o.idx);
+  if (state_of(clocks_[at_slot(o.idx, m)].mark) != State::kNotStarted) return;
+  switch (specs_[m].role[static_cast<std::size_t>(status)]) {
+    case MilestoneSpec::kFrom:
+      start(o, m, entered, false);
+      break;
+    case MilestoneSpec::kInside:
+      start(o, m, o.first_seen_ms, false);
+      break;
+    case MilestoneSpec::kPause:
+      start(o, m, o.first_seen_ms, false);
+      pause(o, m, std::max(entered, o.first_seen_ms));
+      break;
+    default:
+      break;
+  }
+}
+
 void MilestoneBook::deadline_seen(const ClockOwner& o, std::size_t m, std::int64_t deadline) {
   if (!specs_[m].promise) return;
   fit(o.idx);

@@ -126,6 +126,10 @@ class MilestoneBook {
   // A clock from a snapshot, into a clean slot (status_changed was not called for it). A
   // clock not started keeps a promise seen early.
   void restore(const ClockOwner& o, std::size_t m, const SavedClock& c);
+  // A milestone the snapshot did not have (added by the config being loaded): the order sits in
+  // `status` since `entered`, first seen at o.first_seen_ms; its clock starts as if the
+  // order were first seen now (at the entry of a `from` status, else at its first event).
+  void adopt(const ClockOwner& o, std::size_t m, int status, std::int64_t entered);
   // The counters (breaches, met) of `previous`'s milestone map[m] are added to milestone m's
   // (-1: none); tiers by position. At a reload. The duration histograms start afresh (their
   // label sets are numbered anew): a counter reset to Prometheus.

@@ -68,6 +68,7 @@ class StateLoader {
     read_dimensions();
     read_combos();
     read_statuses();
+    added_milestones.assign(m.cfg.milestones.size(), true);
     if (version >= 5) read_milestones();
     restore_cutoffs();
     read_orders();
@@ -186,6 +187,7 @@ class StateLoader {
         const auto& ms = m.cfg.milestones[k];
         if (ms.name == name && ms.has_deadline_field() == promise) target = static_cast<int>(k);
       }
+      if (target >= 0) added_milestones[static_cast<std::size_t>(target)] = false;
     }
   }
 
@@ -281,6 +283,9 @@ class StateLoader {
     rec.combo = combo;
     rec.chunk = m.index[s].insert(IndexEntry{entered, idx, combo});
     for (const auto& [k, clock] : clocks) m.milestones.restore(Impl::owner(idx, rec), k, clock);
+    for (std::size_t k = 0; k < added_milestones.size(); ++k) {
+      if (added_milestones[k]) m.milestones.adopt(Impl::owner(idx, rec), k, s, entered);
+    }
     const std::size_t ser = m.series_of(rec);
     m.by_series.enter(ser, entered);
     // As Impl::enter, except for breaches: a tier the writer had counted stays counted, one
@@ -350,7 +355,8 @@ class StateLoader {
   std::vector<OldDimension> old_dims;
   std::vector<std::uint16_t> combo_map;  // file combo -> tracker combo
   std::vector<OldStatus> old_statuses;
-  std::vector<int> old_milestones;                         // [writer's] -> ours, or -1
+  std::vector<int> old_milestones;     // [writer's] -> ours, or -1
+  std::vector<bool> added_milestones;  // [ours]: the writer had none of that name and kind
   std::vector<std::pair<std::size_t, SavedClock>> clocks;  // the order being read
 };
 
