@@ -304,7 +304,8 @@ HttpResponse DrilldownApi::summary(const HttpRequest& req) const {
   json body{{"now", events::format_rfc3339_ms(sum.now_ms)},
             {"tracked", sum.tracked},
             {"statuses", std::move(statuses)}};
-  if (!sum.milestones.empty()) body["milestones"] = drilldown::milestone_summary_json(sum.milestones);
+  if (!sum.milestones.empty())
+    body["milestones"] = drilldown::milestone_summary_json(sum.milestones);
   if (gaps_) body["ingest_gaps"] = gaps_json(gaps_());
   return json_response(200, body);
 }

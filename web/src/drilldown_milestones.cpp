@@ -30,8 +30,8 @@ const tracking::MilestoneClockView* clock_of(const tracking::OrderView& v,
   return nullptr;
 }
 
-// One overdue clock's row: id (linked when the lookup takes it), status, started, deadline,
-// counted, paused, tier.
+// One overdue clock's row: id (linked when the lookup takes it), status, state, started,
+// deadline (a paused clock has none), counted, paused, tier.
 void clock_row(std::string& html, const tracking::OrderView& v, std::string_view milestone,
                std::int64_t now_ms, std::size_t max_id_bytes) {
   const bool linkable = linkable_id(v.id, max_id_bytes);
@@ -41,20 +41,20 @@ void clock_row(std::string& html, const tracking::OrderView& v, std::string_view
   html += "</td><td>" + esc(v.status_name) + "</td>";
   const tracking::MilestoneClockView* c = clock_of(v, milestone);
   if (c == nullptr) {  // the order moved on between the listing and its view
-    html += "<td colspan=\"5\" class=\"muted\">-</td></tr>\n";
+    html += "<td colspan=\"6\" class=\"muted\">-</td></tr>\n";
     return;
   }
-  std::string deadline = deadline_of(*c);
+  std::string deadline = c->state == "paused" ? "none while paused" : deadline_of(*c);
   if (c->deadline_ms != 0 && c->state == "running" && c->calendar.empty()) {
     deadline += ", overdue by " + human_age(now_ms - c->deadline_ms);
   } else if (!c->calendar.empty()) {
     deadline += " (calendar " + c->calendar + ")";
   }
-  html += "<td>" +
+  html += "<td>" + esc(c->state) + "</td><td>" +
           esc(c->started_ms != 0 ? events::format_rfc3339_ms(c->started_ms) : std::string("-")) +
           "</td><td>" + esc(deadline) + "</td><td class=\"num\">" + esc(human_age(c->counted_ms)) +
           "</td><td class=\"num\">" + esc(human_age(c->paused_ms)) + "</td><td class=\"sev-" +
-          esc(c->severity) + "\">" + esc(c->severity) + " " + esc(c->state) + "</td></tr>\n";
+          esc(c->severity) + "\">" + esc(c->severity) + "</td></tr>\n";
 }
 
 }  // namespace
@@ -64,8 +64,8 @@ json clocks_json(const std::vector<tracking::MilestoneClockView>& clocks) {
   for (const auto& c : clocks) {
     json o{{"milestone", c.milestone},
            {"state", c.state},
-           {"started", c.started_ms != 0 ? json(events::format_rfc3339_ms(c.started_ms))
-                                         : json(nullptr)},
+           {"started",
+            c.started_ms != 0 ? json(events::format_rfc3339_ms(c.started_ms)) : json(nullptr)},
            {"deadline", c.deadline_ms != 0 ? json(deadline_of(c)) : json(nullptr)},
            {"counted_seconds", seconds(c.counted_ms)},
            {"paused_seconds", seconds(c.paused_ms)},
@@ -108,15 +108,16 @@ std::string milestone_link(std::string_view milestone, std::string_view severity
 void milestone_summary_table(std::string& html, const tracking::TrackerSummary& sum) {
   if (sum.milestones.empty()) return;
   html += "<h2>Milestones</h2>\n";
-  markup::table_head(html, "milestones",
-                     {"Milestone", "In progress", "Paused", "Overdue (per tier)",
-                      "Without deadline"});
+  markup::table_head(
+      html, "milestones",
+      {"Milestone", "In progress", "Paused", "Overdue (per tier)", "Without deadline"});
   for (const auto& m : sum.milestones) {
-    html += "<tr><td><a href=\"" + esc(milestone_link(m.name, "")) + "\">" + esc(m.name) +
-            "</a>" + (m.calendar.empty() ? "" : " <span class=\"muted\">(calendar " +
-                                                    esc(m.calendar) + ")</span>") +
-            "</td><td class=\"num\">" + std::to_string(m.in_progress) + "</td><td class=\"num\">" +
-            std::to_string(m.paused) + "</td><td>";
+    html +=
+        "<tr><td><a href=\"" + esc(milestone_link(m.name, "")) + "\">" + esc(m.name) + "</a>" +
+        (m.calendar.empty() ? ""
+                            : " <span class=\"muted\">(calendar " + esc(m.calendar) + ")</span>") +
+        "</td><td class=\"num\">" + std::to_string(m.in_progress) + "</td><td class=\"num\">" +
+        std::to_string(m.paused) + "</td><td>";
     for (std::size_t k = 0; k < m.overdue.size(); ++k) {
       const auto& [severity, count] = m.overdue[k];
       html += std::string(k > 0 ? ", " : "") + "<a class=\"sev-" + esc(severity) + "\" href=\"" +
@@ -131,8 +132,8 @@ void milestone_summary_table(std::string& html, const tracking::TrackerSummary& 
   html += "</table>\n";
 }
 
-std::string milestone_list(std::string& html, tracking::TrackerService& service,
-                           const Filters& f, std::size_t max_id_bytes) {
+std::string milestone_list(std::string& html, tracking::TrackerService& service, const Filters& f,
+                           std::size_t max_id_bytes) {
   tracking::OverdueQuery q;
   q.milestone = f.milestone;
   q.severity = f.severity;
@@ -150,9 +151,9 @@ std::string milestone_list(std::string& html, tracking::TrackerService& service,
   if (page.orders.empty()) {
     html += markup::muted_note("No overdue orders.");
   } else {
-    markup::table_head(html, "orders milestone",
-                       {"Order", "Status", "Started (UTC)", "Deadline", "Counted", "Paused",
-                        "Tier"});
+    markup::table_head(
+        html, "orders milestone",
+        {"Order", "Status", "State", "Started (UTC)", "Deadline", "Counted", "Paused", "Tier"});
     for (const auto& v : page.orders) clock_row(html, v, f.milestone, page.now_ms, max_id_bytes);
     html += "</table>\n";
   }

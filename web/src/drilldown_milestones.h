@@ -30,7 +30,7 @@ void milestone_summary_table(std::string& html, const tracking::TrackerSummary& 
 // One page of `f.milestone`'s overdue clocks (most overdue first, running then paused) with a
 // link to the next page; no action forms (the tracker acknowledges stays, not clocks). Returns
 // the service's refusal (unknown milestone or severity), or "" when drawn.
-std::string milestone_list(std::string& html, tracking::TrackerService& service,
-                           const Filters& f, std::size_t max_id_bytes);
+std::string milestone_list(std::string& html, tracking::TrackerService& service, const Filters& f,
+                           std::size_t max_id_bytes);
 
 }  // namespace orderwatch::web::drilldown

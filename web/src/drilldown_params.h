@@ -25,9 +25,9 @@ struct Filters {
 };
 
 // Parses status, milestone, severity, limit and cursor (`filters`: the endpoint takes them; else it
-// takes no parameter at all; status and milestone exclude each other). Every endpoint of the API and the page is equally strict: an
-// unknown or repeated parameter, an empty value or a malformed escape is an error. Returns the
-// error message, or "" on success.
+// takes no parameter at all; status and milestone exclude each other). Every endpoint of the API
+// and the page is equally strict: an unknown or repeated parameter, an empty value or a malformed
+// escape is an error. Returns the error message, or "" on success.
 std::string parse_filters(std::string_view query, Filters& out, bool filters = true);
 // The same rules for GET /api/v1/recovered: status and limit only.
 std::string parse_recovered_filters(std::string_view query, Filters& out);
