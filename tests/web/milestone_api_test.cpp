@@ -12,6 +12,7 @@
 
 #include "orderwatch/sla/loader.h"
 #include "orderwatch/tracking/service.h"
+#include "orderwatch/web/actions.h"
 #include "orderwatch/web/drilldown.h"
 
 namespace orderwatch::web {
@@ -50,7 +51,8 @@ milestones:
 
 class MilestoneApi : public ::testing::Test {
  protected:
-  MilestoneApi() : service_(sla::load_string(kConfig), [this] { return now_; }), api_(service_, "shop") {
+  MilestoneApi()
+      : service_(sla::load_string(kConfig), [this] { return now_; }), api_(service_, "shop") {
     // (id, status, hour of day 0, promise hour or 0), applied in time order; at 40h (16:00 the
     // next day): e 50h counted (past page), a 30h, b 26h after its 4h hold (running); c and d
     // overdue and then put on hold (paused), c started first.
@@ -75,7 +77,7 @@ class MilestoneApi : public ::testing::Test {
 
   json get(const std::string& path, const std::string& query = "", const std::string& rest = "") {
     const HttpRequest req{"GET", path, query, rest, ""};
-    const HttpResponse r = path == "/api/v1/summary" ? api_.summary(req)
+    const HttpResponse r = path == "/api/v1/summary"   ? api_.summary(req)
                            : path == "/api/v1/overdue" ? api_.overdue(req)
                                                        : api_.order(req);
     json b = json::parse(r.body);
@@ -216,15 +218,34 @@ TEST_F(MilestoneApi, ThePageHasAMilestoneTableAndListsWithoutActionForms) {
             std::string::npos);
   EXPECT_NE(list.find("Acknowledgements are of an order's stay"), std::string::npos);
   EXPECT_EQ(list.find("<form"), std::string::npos);  // no actions on clocks
-  const auto next = list.find("<a id=\"next\" href=\"/?milestone=shipped_in_24h&amp;limit=4&amp;cursor=");
+  const auto next =
+      list.find("<a id=\"next\" href=\"/?milestone=shipped_in_24h&amp;limit=4&amp;cursor=");
   ASSERT_NE(next, std::string::npos) << list;
-  const std::string last = page("milestone=shipped_in_24h&limit=4&cursor=" +
-                                list.substr(list.find("cursor=", next) + 7,
-                                            list.find('"', next + 20) - list.find("cursor=", next) - 7));
+  const std::string last =
+      page("milestone=shipped_in_24h&limit=4&cursor=" +
+           list.substr(list.find("cursor=", next) + 7,
+                       list.find('"', next + 20) - list.find("cursor=", next) - 7));
   EXPECT_NE(last.find("5 overdue (continued)"), std::string::npos) << last;
   EXPECT_NE(last.find(">d</a>"), std::string::npos);
   EXPECT_EQ(last.find(">c</a>"), std::string::npos);
   EXPECT_EQ(last.find("id=\"next\""), std::string::npos);
+}
+
+// A batch action takes the drill-down's filters but not a milestone: the tracker acknowledges
+// stays, so a milestone filter must not fall back to every status's overdue orders.
+TEST_F(MilestoneApi, BatchActionsRefuseAMilestone) {
+  ActionsApi actions(service_, [](const std::string&, const std::string&) { return ""; });
+  HttpRequest req{"POST", "/api/v1/overdue/acknowledge", "milestone=shipped_in_24h&dry_run=true",
+                  "", R"({"reason":"x","for":"1h"})"};
+  req.user = "ops";
+  req.content_type = "application/json";
+  const HttpResponse r = actions.on_batch(req, 0);
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("a batch takes no milestone"), std::string::npos) << r.body;
+  req.query = "status=Placed&dry_run=true";
+  const HttpResponse placed = actions.on_batch(req, 0);
+  EXPECT_EQ(placed.status, 200) << placed.body;
+  EXPECT_EQ(json::parse(placed.body)["matched"], 2) << placed.body;
 }
 
 }  // namespace
