@@ -231,6 +231,44 @@ TEST_F(MilestoneApi, ThePageHasAMilestoneTableAndListsWithoutActionForms) {
   EXPECT_EQ(last.find("id=\"next\""), std::string::npos);
 }
 
+// A calendar milestone's clock: its deadline in the calendar's local time (as a calendar
+// status's `deadline`), its calendar named, the open time counted; the page says so too.
+TEST(MilestoneCalendarApi, AClockOnACalendarSaysItsDeadlineInLocalTime) {
+  constexpr std::int64_t kNow = 1'700'000'000'000;  // Tuesday 2023-11-14 23:13:20 Berlin
+  tracking::TrackerService service(sla::load_string(R"(
+service: shop
+nats: {subject: orders.>}
+event: {idle_timeout: 1ms}
+calendars:
+  office: {timezone: Europe/Berlin, hours: {mon-fri: "09:00-18:00"}}
+statuses:
+  - {name: Placed}
+  - {name: Shipped}
+  - {name: Delivered, terminal: true}
+milestones:
+  - {name: reviewed_in_4h, from: [Placed], until: [Shipped], calendar: office, sla: 4h}
+)"),
+                                   [] { return kNow; });
+  DrilldownApi api(service, "shop");
+  events::Event e;
+  e.id = "mon";
+  e.status = 0;
+  e.time_ms = 1'699'866'000'000;  // Monday 10:00 Berlin: due Monday 14:00
+  ASSERT_EQ(*service.apply(e, kNow - 1), ApplyResult::kApplied);
+  const json b =
+      json::parse(api.order(HttpRequest{"GET", "/api/v1/orders/mon", "", "mon", ""}).body);
+  ASSERT_EQ(b["milestones"].size(), 1u) << b.dump();
+  const json& c = b["milestones"][0];
+  EXPECT_EQ(c["deadline"], "2023-11-13T14:00:00+01:00") << c.dump();
+  EXPECT_EQ(c["calendar"], "office");
+  EXPECT_EQ(c["counted_seconds"], 17.0 * 3600);  // Monday 10:00-18:00, Tuesday 09:00-18:00
+  const std::string page =
+      api.page(HttpRequest{"GET", "/", "milestone=reviewed_in_4h", "", ""}).body;
+  EXPECT_NE(page.find("<td>2023-11-13T14:00:00+01:00 (calendar office)</td>"), std::string::npos)
+      << page;
+  EXPECT_NE(page.find("(calendar office)</span>"), std::string::npos);  // the milestone table
+}
+
 // A batch action takes the drill-down's filters but not a milestone: the tracker acknowledges
 // stays, so a milestone filter must not fall back to every status's overdue orders.
 TEST_F(MilestoneApi, BatchActionsRefuseAMilestone) {
