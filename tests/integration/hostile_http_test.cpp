@@ -422,7 +422,7 @@ TEST_F(HostileHttp, MethodsEscapesAndParametersAreAnsweredAsDocumented) {
            {"/api/v1/summary?x=1", 400,
             "unknown parameter \"x\" (this endpoint takes no parameters)"},
            {"/api/v1/overdue?x=1", 400,
-            "unknown parameter \"x\" (expected status, severity, limit, cursor)"},
+            "unknown parameter \"x\" (expected status, milestone, severity, limit, cursor)"},
            {"/api/v1/overdue?status=", 400, "status is empty (leave the parameter out instead)"},
            {"/api/v1/overdue?limit=2&limit=1000", 400, "limit given more than once"},
        }) {

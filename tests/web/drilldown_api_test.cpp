@@ -138,7 +138,7 @@ TEST_F(ApiTest, BadRequestsGet400WithAJsonError) {
   EXPECT_EQ(body(overdue("status="))["error"], "status is empty (leave the parameter out instead)");
   EXPECT_EQ(body(overdue("limit=2&limit=1000"))["error"], "limit given more than once");
   EXPECT_EQ(body(overdue("statsu=Placed"))["error"],
-            "unknown parameter \"statsu\" (expected status, severity, limit, cursor)");
+            "unknown parameter \"statsu\" (expected status, milestone, severity, limit, cursor)");
   // Percent-encoding and '+' decode before the names are checked.
   EXPECT_EQ(overdue("status=Author%69zed&limit=1%30").status, 200);
   EXPECT_EQ(overdue("limit=1000").status, 200);
@@ -474,6 +474,16 @@ TEST(DrilldownFormat, Rfc3339AndCursorRoundTrip) {
     EXPECT_EQ(back->entered_ms, c.entered_ms);
     EXPECT_EQ(back->slot, c.slot);
     EXPECT_EQ(back->epoch, c.epoch);
+  }
+  // A milestone list's paused part travels as "_1"; a cursor without it is part 0.
+  const OrderCursor paused{-5, 7, 1, 1};
+  EXPECT_EQ(format_cursor(paused), "-5_7_0000000000000001_1");
+  ASSERT_TRUE(parse_cursor("-5_7_0000000000000001_1"));
+  EXPECT_EQ(parse_cursor("-5_7_0000000000000001_1")->part, 1);
+  EXPECT_EQ(parse_cursor("-5_7_0000000000000001")->part, 0);
+  for (const char* bad : {"-5_7_0000000000000001_", "-5_7_0000000000000001_2",
+                          "-5_7_0000000000000001_0", "-5_7_0000000000000001_11"}) {
+    EXPECT_FALSE(parse_cursor(bad)) << bad;
   }
   EXPECT_FALSE(parse_cursor(""));
   EXPECT_FALSE(parse_cursor("1_2_000000000000000g"));

@@ -272,6 +272,11 @@ HttpResponse ActionsApi::on_batch(const HttpRequest& req, std::size_t action) {
   drilldown::Filters filters;
   if (auto err = drilldown::parse_filters(query, filters); !err.empty()) return error(400, err);
   if (filters.cursor) return error(400, "a batch takes no cursor");
+  if (!filters.milestone.empty()) {
+    return error(400,
+                 "a batch takes no milestone (the tracker acknowledges an order's stay in "
+                 "a status, not its milestone clocks)");
+  }
   tracking::Acknowledgement ack;
   if (auto refused = read_action(req, form, action, ack)) return *refused;
   tracking::OverdueQuery q;

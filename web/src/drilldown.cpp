@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "drilldown_milestones.h"
 #include "drilldown_params.h"
 #include "json_answer.h"
 
@@ -41,9 +42,9 @@ std::string parse_params(std::string_view query, Filters& out,
     }
     if (!seen.insert(key).second) return key + " given more than once";
     if (value.empty()) return key + " is empty (leave the parameter out instead)";
-    if (key == "status" || key == "severity") {
+    if (key == "status" || key == "milestone" || key == "severity") {
       if (value.size() > kMaxNameBytes) return key + " too long";
-      (key == "status" ? out.status : out.severity) = value;
+      (key == "status" ? out.status : key == "milestone" ? out.milestone : out.severity) = value;
     } else if (key == "limit") {
       std::size_t n = 0;
       const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
@@ -57,6 +58,9 @@ std::string parse_params(std::string_view query, Filters& out,
       out.cursor_text = value;
     }
   }
+  if (!out.status.empty() && !out.milestone.empty()) {
+    return "status and milestone exclude each other";
+  }
   return "";
 }
 
@@ -64,8 +68,8 @@ std::string parse_params(std::string_view query, Filters& out,
 
 std::string parse_filters(std::string_view query, Filters& out, bool filters) {
   if (!filters) return parse_params(query, out, {}, "this endpoint takes no parameters");
-  return parse_params(query, out, {"status", "severity", "limit", "cursor"},
-                      "expected status, severity, limit, cursor");
+  return parse_params(query, out, {"status", "milestone", "severity", "limit", "cursor"},
+                      "expected status, milestone, severity, limit, cursor");
 }
 
 std::string parse_recovered_filters(std::string_view query, Filters& out) {
@@ -104,8 +108,9 @@ json dims_json(const std::vector<std::string>& labels, const std::vector<std::st
   return d;
 }
 
+// `with_milestones`: the config has milestones, so the order carries its clocks (additive).
 json order_json(const tracking::OrderView& v, const std::vector<std::string>& labels,
-                std::int64_t now_ms) {
+                std::int64_t now_ms, bool with_milestones) {
   json o{{"id", v.id},
          {"status", v.status_name},
          {"entered", events::format_rfc3339_ms(v.entered_ms)},
@@ -127,16 +132,21 @@ json order_json(const tracking::OrderView& v, const std::vector<std::string>& la
                              {"at", events::format_rfc3339_ms(v.ack->at_ms)},
                              {"until", events::format_rfc3339_ms(v.ack->until_ms)}};
   }
+  if (with_milestones) o["milestones"] = drilldown::clocks_json(v.milestones);
   return o;
 }
 
 }  // namespace
 
+// "entered_slot_epoch", and "_1" after it for a milestone list's paused part (part 0, the
+// running clocks and every status list, keeps the old text).
 std::string format_cursor(const tracking::OrderCursor& c) {
   char buf[80];
   std::snprintf(buf, sizeof buf, "%lld_%u_%016llx", static_cast<long long>(c.entered_ms), c.slot,
                 static_cast<unsigned long long>(c.epoch));
-  return buf;
+  std::string text = buf;
+  if (c.part != 0) text += "_" + std::to_string(c.part);
+  return text;
 }
 
 std::optional<tracking::OrderCursor> parse_cursor(std::string_view text) {
@@ -151,9 +161,14 @@ std::optional<tracking::OrderCursor> parse_cursor(std::string_view text) {
     return std::nullopt;
   }
   const char* e = r2.ptr + 1;
-  if (end - e != 16) return std::nullopt;
-  auto r3 = std::from_chars(e, end, c.epoch, 16);
-  if (r3.ec != std::errc() || r3.ptr != end) return std::nullopt;
+  const char* epoch_end = end - e > 16 ? e + 16 : end;
+  if (epoch_end - e != 16) return std::nullopt;
+  auto r3 = std::from_chars(e, epoch_end, c.epoch, 16);
+  if (r3.ec != std::errc() || r3.ptr != epoch_end) return std::nullopt;
+  if (epoch_end != end) {  // the part: "_1" (paused clocks); without it part 0
+    if (end - epoch_end != 2 || epoch_end[0] != '_' || epoch_end[1] != '1') return std::nullopt;
+    c.part = 1;
+  }
   // from_chars accepts a leading '-' for the signed time only; the slot and epoch are unsigned.
   return c;
 }
@@ -187,24 +202,30 @@ HttpResponse DrilldownApi::overdue(const HttpRequest& req) const {
   }
   tracking::OverdueQuery q;
   q.status = f.status;
+  q.milestone = f.milestone;
   q.severity = f.severity;
   q.limit = f.limit.value_or(kDefaultPageLimit);
   q.after = f.cursor;
-  // What still alerts (order_overdue); acknowledged orders are counted apart.
+  // What still alerts (order_overdue); acknowledged orders are counted apart. (A milestone
+  // list is not filtered: acknowledgements are of stays, not of clocks.)
   q.acknowledged = tracking::AckFilter::kExclude;
+  const bool with_milestones = !service_.config()->milestones.empty();
   const tracking::OverduePage page = service_.overdue(q);
   if (!page.error.empty()) return json_error(400, page.error);
   json orders = json::array();
   for (const auto& v : page.orders)
-    orders.push_back(order_json(v, page.dimension_labels, page.now_ms));
+    orders.push_back(order_json(v, page.dimension_labels, page.now_ms, with_milestones));
   json body{{"now", events::format_rfc3339_ms(page.now_ms)},
-            {"status", f.status.empty() ? json(nullptr) : json(f.status)},
-            {"severity", f.severity.empty() ? json(nullptr) : json(f.severity)},
-            {"limit", q.limit},
-            {"total", page.total},
-            {"acknowledged", page.acknowledged},
-            {"orders", std::move(orders)},
-            {"next_cursor", page.next ? json(format_cursor(*page.next)) : json(nullptr)}};
+            {"status", f.status.empty() ? json(nullptr) : json(f.status)}};
+  if (with_milestones) {
+    body["milestone"] = f.milestone.empty() ? json(nullptr) : json(f.milestone);
+  }
+  body["severity"] = f.severity.empty() ? json(nullptr) : json(f.severity);
+  body["limit"] = q.limit;
+  body["total"] = page.total;
+  body["acknowledged"] = page.acknowledged;
+  body["orders"] = std::move(orders);
+  body["next_cursor"] = page.next ? json(format_cursor(*page.next)) : json(nullptr);
   return json_response(200, body);
 }
 
@@ -220,7 +241,8 @@ HttpResponse DrilldownApi::order(const HttpRequest& req) const {
   }
   const tracking::FoundOrder found = service_.find(id);
   if (!found.order) return json_error(404, "order not tracked (unknown, finished or evicted)");
-  json o = order_json(*found.order, found.dimension_labels, found.now_ms);
+  json o = order_json(*found.order, found.dimension_labels, found.now_ms,
+                      !service_.config()->milestones.empty());
   o["first_seen"] = events::format_rfc3339_ms(found.order->first_seen_ms);
   o["now"] = events::format_rfc3339_ms(found.now_ms);
   return json_response(200, o);
@@ -282,6 +304,8 @@ HttpResponse DrilldownApi::summary(const HttpRequest& req) const {
   json body{{"now", events::format_rfc3339_ms(sum.now_ms)},
             {"tracked", sum.tracked},
             {"statuses", std::move(statuses)}};
+  if (!sum.milestones.empty())
+    body["milestones"] = drilldown::milestone_summary_json(sum.milestones);
   if (gaps_) body["ingest_gaps"] = gaps_json(gaps_());
   return json_response(200, body);
 }

@@ -4,6 +4,7 @@
 // alert's drilldown_url (<exporter_url>/?status=S&severity=K) opens the stuck orders.
 #include "action_forms.h"
 #include "charts.h"
+#include "drilldown_milestones.h"
 #include "drilldown_params.h"
 #include "drilldown_recovered.h"
 #include "markup.h"
@@ -308,10 +309,16 @@ HttpResponse DrilldownApi::page(const HttpRequest& req) const {
           esc(events::format_rfc3339_ms(sum.now_ms)) + "</p>\n";
   if (gaps_) gaps_notice(html, gaps_());
   summary_table(html, sum);
+  drilldown::milestone_summary_table(html, sum);
   {
     tracking::TrackerSnapshot counts;
     const auto config = service_.snapshot(counts);
     html += charts::section(service_.trend(), counts, *config, f.status);
+  }
+  if (!f.milestone.empty()) {
+    // A milestone's clocks: no action forms (the tracker acknowledges stays, not clocks).
+    const std::string refused = drilldown::milestone_list(html, service_, f, max_id_bytes);
+    return refused.empty() ? finish(html, 200) : bad_request(html, refused);
   }
   if (f.status.empty() && f.severity.empty() && !f.cursor) {
     overview(html, tables, sum, f.limit);

@@ -13,20 +13,21 @@
 namespace orderwatch::web::drilldown {
 
 inline constexpr std::size_t kMaxQueryBytes = 4096;
-inline constexpr std::size_t kMaxNameBytes = 128;  // status and severity names
+inline constexpr std::size_t kMaxNameBytes = 128;  // status, milestone and severity names
 
 struct Filters {
   std::string status;
+  std::string milestone;  // a milestone's overdue clocks instead (status then empty)
   std::string severity;
   std::optional<std::size_t> limit;  // nullopt: the caller's default
   std::optional<tracking::OrderCursor> cursor;
   std::string cursor_text;
 };
 
-// Parses status, severity, limit and cursor (`filters`: the endpoint takes them; else it
-// takes no parameter at all). Every endpoint of the API and the page is equally strict: an
-// unknown or repeated parameter, an empty value or a malformed escape is an error. Returns the
-// error message, or "" on success.
+// Parses status, milestone, severity, limit and cursor (`filters`: the endpoint takes them; else it
+// takes no parameter at all; status and milestone exclude each other). Every endpoint of the API
+// and the page is equally strict: an unknown or repeated parameter, an empty value or a malformed
+// escape is an error. Returns the error message, or "" on success.
 std::string parse_filters(std::string_view query, Filters& out, bool filters = true);
 // The same rules for GET /api/v1/recovered: status and limit only.
 std::string parse_recovered_filters(std::string_view query, Filters& out);

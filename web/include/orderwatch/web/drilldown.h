@@ -2,12 +2,15 @@
 // ordered structures (tracking::TrackerService::overdue/find/summary/recovered):
 //
 //   GET /api/v1/overdue?status=S&severity=K&limit=N&cursor=C   oldest overdue orders first
+//   GET /api/v1/overdue?milestone=M&severity=K&...              a milestone's overdue clocks,
+//                                                               most overdue first
 //   GET /api/v1/orders/{id}                                     one order (404 when unknown)
 //   GET /api/v1/summary                                         per status counts + what the
 //                                                               overdue orders have in common
 //                                                               (+ ingest gaps, when shown)
 //   GET /api/v1/recovered?status=S&limit=N                      what was overdue and moved on
 //   GET /?status=S&severity=K&limit=N&cursor=C                  the same, as HTML
+//   GET /?milestone=M&severity=K&limit=N&cursor=C
 //
 // Every request parameter is checked before the tracker is touched (400 with a JSON error);
 // answers are bounded (limit <= kMaxPageLimit). Holds a reference to the service, which must
@@ -30,7 +33,8 @@ namespace orderwatch::web {
 inline constexpr std::size_t kDefaultPageLimit = 100;
 inline constexpr std::size_t kMaxPageLimit = 1000;
 
-// Opaque cursor text <-> tracking::OrderCursor. parse_cursor returns nullopt on anything malformed.
+// Opaque cursor text <-> tracking::OrderCursor (its part too; a text without one is part 0).
+// parse_cursor returns nullopt on anything malformed.
 std::string format_cursor(const tracking::OrderCursor& c);
 std::optional<tracking::OrderCursor> parse_cursor(std::string_view text);
 
