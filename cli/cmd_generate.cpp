@@ -68,11 +68,6 @@ int run_generate(const Request& request) {
   const std::optional<sla::Config> loaded = load_config_or_report(request.config);
   if (!loaded) return kExitInvalid;
   const sla::Config& config = *loaded;
-  if (auto problems = sla::unsupported_milestones(config, "orderwatch generate");
-      !problems.empty()) {
-    report_problems(request.config, problems);
-    return kExitInvalid;
-  }
   if (request.options.runbooks && config.alerting.exporter_url.empty())
     std::cerr << request.config
               << ": alerting.exporter_url is unset: the runbooks link to the exporter's pages "

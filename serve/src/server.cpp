@@ -57,9 +57,6 @@ sla::Config load_config(const std::string& path) {
       !problems.empty()) {
     throw StartError{kExitInvalid, joined(problems)};
   }
-  if (auto problems = sla::unsupported_milestones(config, "orderwatch serve"); !problems.empty()) {
-    throw StartError{kExitInvalid, joined(problems)};
-  }
   return config;
 }
 
@@ -134,11 +131,6 @@ std::pair<int, std::string> Server::Parts::reload(const std::string& trigger) {
     log::error("reload",
                trigger + ": " + path + " is invalid; keeping the running config:\n" + message);
     return {400, message};
-  }
-  if (auto problems = sla::unsupported_milestones(next, "orderwatch serve"); !problems.empty()) {
-    service->stats().config_reload_ok = false;
-    log::error("reload", trigger + ": " + joined(problems) + "; keeping the running config");
-    return {400, joined(problems) + "\n"};
   }
   const auto before = service->config();
   // The NATS connection and subscription are not rebuilt by a reload: keep the running nats
