@@ -20,8 +20,16 @@ enum Slot : int {
   kSlotTime,
   kSlotConstant,
   kSlotEventId,
+  kSlotPromise,
   kSlotDim = 100
 };
+
+// Pending::flags.
+constexpr std::uint8_t kOnHold = 1;        // the pending event is the hold (a pause status)
+constexpr std::uint8_t kHeld = 2;          // this walk step had its hold already
+constexpr std::uint8_t kCarryPromise = 4;  // the pending event carries Pending::promise_ms
+constexpr std::uint8_t kNoHold = 0xff;
+constexpr std::int64_t kHourMs = 3'600'000;
 
 // A bijection on 32-bit integers (lowbias32 by Chris Wellons): consecutive order numbers map
 // to random-looking yet guaranteed-unique ids, so no order of a run shares another's id.
@@ -45,6 +53,23 @@ void append_2(std::string& out, unsigned v) {
   out.push_back(static_cast<char>('0' + v % 10));
 }
 
+// An event time in the chosen format (RFC 3339 quoted, or an epoch number).
+void append_time(std::string& out, std::int64_t ms, TimeFormat format) {
+  if (format == TimeFormat::kEpochMillis) {
+    append_int(out, ms);
+  } else if (format == TimeFormat::kEpochSeconds) {
+    append_int(out, ms / 1000);
+    out.push_back('.');
+    const auto frac = static_cast<unsigned>(ms % 1000);
+    out.push_back(static_cast<char>('0' + frac / 100));
+    append_2(out, frac % 100);
+  } else {
+    out.push_back('"');
+    events::append_rfc3339_ms(out, ms);
+    out.push_back('"');
+  }
+}
+
 std::vector<std::string> values_for(const std::string& label) {
   if (label == "region") return {"eu-west", "eu-central", "us-east", "us-west", "ap-south"};
   if (label == "channel") return {"web", "app", "pos", "api"};
@@ -60,10 +85,7 @@ std::vector<std::string> values_for(const std::string& label) {
 
 FlowGenerator::FlowGenerator(const sla::Config& config, FlowOptions options)
     : config_(config), options_(options), rng_(options.seed) {
-  for (std::size_t i = 0; i < config.statuses.size() && i < 256; ++i) {
-    (config.statuses[i].terminal ? terminal_ : nonterminal_)
-        .push_back(static_cast<std::uint8_t>(i));
-  }
+  plan_walk();
   const auto& dims = config.event.dimensions;
   for (std::size_t i = 0; i < dims.size() && i < kMaxDimensions; ++i) {
     dim_values_.push_back(values_for(dims[i].label));
@@ -80,6 +102,9 @@ FlowGenerator::FlowGenerator(const sla::Config& config, FlowOptions options)
   for (std::size_t i = 0; i < dim_values_.size(); ++i) {
     add_leaf(dims[i].field, kSlotDim + static_cast<int>(i));
   }
+  if (promise_ >= 0) {
+    add_leaf(config.milestones[static_cast<std::size_t>(promise_)].deadline_field, kSlotPromise);
+  }
   if (ev.format == sla::EventFormat::kCloudEvents) {
     // Required CloudEvents attributes, unless a configured field path already uses the name.
     add_leaf("specversion", kSlotConstant, "\"1.0\"");
@@ -88,6 +113,47 @@ FlowGenerator::FlowGenerator(const sla::Config& config, FlowOptions options)
     add_leaf("type", kSlotConstant, "\"com.example.order.status\"");
     add_leaf("datacontenttype", kSlotConstant, "\"application/json\"");
   }
+}
+
+// The walk (non-terminal statuses in config order), the terminal statuses, the holds (a status
+// some milestone pauses in is a detour from the walk status before it, or from the first) and
+// the promise's milestone and longest lead (flow.h).
+void FlowGenerator::plan_walk() {
+  const auto& statuses = config_.statuses;
+  std::vector<bool> pause(statuses.size(), false);
+  for (const auto& m : config_.milestones) {
+    for (const auto s : m.pause) pause[s] = !statuses[s].terminal;
+  }
+  std::uint8_t first_hold = kNoHold;
+  for (std::size_t i = 0; i < statuses.size() && i < kNoHold; ++i) {
+    const auto s = static_cast<std::uint8_t>(i);
+    if (statuses[i].terminal) {
+      terminal_.push_back(s);
+    } else if (!pause[i]) {
+      nonterminal_.push_back(s);
+      hold_.push_back(kNoHold);
+    } else if (hold_.empty()) {
+      first_hold = first_hold == kNoHold ? s : first_hold;
+    } else if (hold_.back() == kNoHold) {
+      hold_.back() = s;
+    }
+  }
+  if (!hold_.empty() && hold_.front() == kNoHold) hold_.front() = first_hold;
+  for (std::size_t m = 0; m < config_.milestones.size() && promise_ < 0; ++m) {
+    if (config_.milestones[m].has_deadline_field()) promise_ = static_cast<int>(m);
+  }
+  if (promise_ < 0) return;
+  const auto& ms = config_.milestones[static_cast<std::size_t>(promise_)];
+  bool started = false;
+  for (const auto s : nonterminal_) {
+    started = started || ms.role(s) == sla::MilestoneRole::kFrom;
+    if (ms.role(s) == sla::MilestoneRole::kUntil) break;
+    if (!started) continue;
+    const auto& tiers = statuses[s].tiers;
+    // A status without an SLA: stays of 5 min on average, as four times that for an SLA.
+    promise_lead_ms_ += tiers.empty() ? 20.0 * 60'000 : static_cast<double>(tiers[0].after.count());
+  }
+  if (promise_lead_ms_ <= 0) promise_lead_ms_ = kHourMs;
 }
 
 // Places a leaf at `path`. Paths that collide with an earlier one (the same path, or one
@@ -165,23 +231,78 @@ void FlowGenerator::write_id(std::uint32_t seq, std::string_view prefix, std::st
   for (int shift = 28; shift >= 0; shift -= 4) out.push_back(kHex[(h >> shift) & 0xf]);
 }
 
+std::uint8_t FlowGenerator::status_of(const Pending& p) const {
+  if ((p.flags & kOnHold) != 0) return hold_[p.step];
+  return p.step >= p.walk_len ? p.terminal : nonterminal_[p.step];
+}
+
+// The promise made at `at_ms`: a lead log-uniform in [longest / 24, longest], rounded up to the
+// hour (a shop promises "by 18:00", not "by 17:43:12").
+std::int64_t FlowGenerator::draw_promise(std::int64_t at_ms) {
+  const double lead = promise_lead_ms_ * std::exp(-uniform() * std::log(24.0));
+  const auto t = at_ms + static_cast<std::int64_t>(lead);
+  return (t + kHourMs - 1) / kHourMs * kHourMs;
+}
+
+// When the order's next event (in `next`, its status next.step's) happens after a stay of
+// `stay` from `from_ms`: a step into the promise's `until` (or a terminal status) that would be
+// late is redrawn in the second half of the time left, unless the stay is stuck or the order is
+// late already -- those miss the promise.
+std::int64_t FlowGenerator::arrival(const Pending& next, std::int64_t from_ms, std::int64_t stay,
+                                    bool stuck) {
+  const std::int64_t at = from_ms + stay;
+  if (promise_ < 0 || next.promise_ms == 0 || stuck || at < next.promise_ms ||
+      from_ms >= next.promise_ms) {
+    return at;
+  }
+  const std::uint8_t to = status_of(next);
+  const auto& ms = config_.milestones[static_cast<std::size_t>(promise_)];
+  if (!config_.statuses[to].terminal && ms.role(to) != sla::MilestoneRole::kUntil) return at;
+  const auto left = static_cast<double>(next.promise_ms - from_ms);
+  return from_ms +
+         std::max<std::int64_t>(1000, static_cast<std::int64_t>(left * (0.5 + 0.45 * uniform())));
+}
+
 void FlowGenerator::emit(const Pending& p, FlowEvent& out) {
-  const bool is_terminal_step = p.step >= p.walk_len;
-  const std::uint8_t status = is_terminal_step ? p.terminal : nonterminal_[p.step];
+  const std::uint8_t status = status_of(p);
+  const bool on_hold = (p.flags & kOnHold) != 0;
   write_id(p.seq, "ord-", out.id);
   out.status = status;
   out.time_ms = p.time_ms;
   out.bad = BadKind::kNone;
   out.order_seq = p.seq;
   out.stuck = false;
+  out.promise_ms = (p.flags & kCarryPromise) != 0 ? p.promise_ms : 0;
   for (std::size_t i = 0; i < dim_values_.size(); ++i) out.dims[i] = dim_values_[i][p.dims[i]];
-  if (is_terminal_step) return;
-  // Without terminal statuses the walk ends in the last status: the order stays there.
-  if (terminal_.empty() && p.step + 1 >= p.walk_len) return;
-  out.stuck = uniform() < options_.stuck_fraction;
   Pending next = p;
-  next.time_ms = p.time_ms + stay_ms(status, out.stuck);
-  next.step = static_cast<std::uint8_t>(p.step + 1);
+  next.flags = static_cast<std::uint8_t>(p.flags & ~kCarryPromise);
+  if (promise_ >= 0 && p.promise_ms == 0 &&
+      config_.milestones[static_cast<std::size_t>(promise_)].role(status) ==
+          sla::MilestoneRole::kFrom) {
+    next.promise_ms = out.promise_ms = draw_promise(p.time_ms);
+  }
+  if (!on_hold && p.step >= p.walk_len) return;  // the terminal status
+  // Without terminal statuses the walk ends in the last status: the order stays there.
+  if (!on_hold && terminal_.empty() && p.step + 1 >= p.walk_len) return;
+  out.stuck = uniform() < options_.stuck_fraction;
+  const std::int64_t stay = stay_ms(status, out.stuck);
+  if (on_hold) {
+    // Released: back to the walk status, the promise moved by the hold's length.
+    next.flags = static_cast<std::uint8_t>((next.flags & ~kOnHold) | kHeld);
+    next.time_ms = p.time_ms + stay;
+    if (next.promise_ms != 0) {
+      next.promise_ms += stay;
+      next.flags |= kCarryPromise;
+    }
+  } else if ((p.flags & kHeld) == 0 && hold_[p.step] != kNoHold &&
+             uniform() < options_.hold_fraction) {
+    next.flags |= kOnHold;
+    next.time_ms = p.time_ms + stay;
+  } else {
+    next.step = static_cast<std::uint8_t>(p.step + 1);
+    next.flags = static_cast<std::uint8_t>(next.flags & ~kHeld);
+    next.time_ms = arrival(next, p.time_ms, stay, out.stuck);
+  }
   pending_.push(next);
 }
 
@@ -193,6 +314,7 @@ void FlowGenerator::make_bad(FlowEvent& out) {
   out.time_ms = now_ms_;
   out.order_seq = 0;
   out.stuck = false;
+  out.promise_ms = 0;
   for (std::size_t i = 0; i < dim_values_.size(); ++i) out.dims[i] = dim_values_[i][0];
 }
 
@@ -224,6 +346,7 @@ void FlowGenerator::write(const Node& node, const FlowEvent& e, std::string& out
   bool first = true;
   for (const auto& child : node.children) {
     if (child.slot == kSlotId && e.bad == BadKind::kMissingField) continue;
+    if (child.slot == kSlotPromise && e.promise_ms == 0) continue;
     if (!first) out.push_back(',');
     first = false;
     out.push_back('"');
@@ -248,19 +371,12 @@ void FlowGenerator::write(const Node& node, const FlowEvent& e, std::string& out
       case kSlotTime:
         if (e.bad == BadKind::kBadTime) {
           out.append("\"not-a-time\"");
-        } else if (options_.time_format == TimeFormat::kEpochMillis) {
-          append_int(out, e.time_ms);
-        } else if (options_.time_format == TimeFormat::kEpochSeconds) {
-          append_int(out, e.time_ms / 1000);
-          out.push_back('.');
-          const auto frac = static_cast<unsigned>(e.time_ms % 1000);
-          out.push_back(static_cast<char>('0' + frac / 100));
-          append_2(out, frac % 100);
         } else {
-          out.push_back('"');
-          events::append_rfc3339_ms(out, e.time_ms);
-          out.push_back('"');
+          append_time(out, e.time_ms, options_.time_format);
         }
+        break;
+      case kSlotPromise:
+        append_time(out, e.promise_ms, options_.time_format);
         break;
       case kSlotConstant:
         out.append(child.constant);

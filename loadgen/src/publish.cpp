@@ -96,12 +96,15 @@ FlowOptions flow_options(const sla::Config& cfg, const PublishOptions& o) {
   FlowOptions opt;
   opt.time_format = o.time_format;
   // Default arrival rate: enough new orders that, once flows are under way, the event rate
-  // matches the rate (each order sends about one event per status it visits).
-  std::size_t visits = 1;
-  for (const auto& s : cfg.statuses) visits += s.terminal ? 0 : 1;
-  opt.arrival_rate = o.arrival_rate ? *o.arrival_rate
-                     : o.rate > 0   ? o.rate / static_cast<double>(visits)
-                                    : 1000.0;
+  // matches the rate (each order sends about one event per status it visits; a pause status is
+  // a hold, two events for the orders that take one).
+  double visits = 1;
+  for (std::size_t i = 0; i < cfg.statuses.size(); ++i) {
+    bool pause = false;
+    for (const auto& m : cfg.milestones) pause = pause || m.role(i) == sla::MilestoneRole::kPause;
+    visits += cfg.statuses[i].terminal ? 0 : pause ? 2 * opt.hold_fraction : 1;
+  }
+  opt.arrival_rate = o.arrival_rate ? *o.arrival_rate : o.rate > 0 ? o.rate / visits : 1000.0;
   opt.seed = o.seed;
   opt.stuck_fraction = o.stuck_fraction;
   opt.bad_fraction = o.bad_fraction;

@@ -205,6 +205,97 @@ TEST(FlowGenerator, StuckFractionIsRoughlyHonouredAndStuckMeansPastTheLastTier) 
   }
 }
 
+// The example's milestones: OnHold is a pause status (a hold from Placed, not a walk step),
+// delivery_promise reads promisedBy.
+sla::Config with_milestones() {
+  return sla::load_string(
+      "version: 1\nservice: shop\nnats: {subject: orders.status.>}\n"
+      "statuses:\n"
+      "  - {name: Placed, sla: 15m}\n"
+      "  - {name: OnHold, sla: 8h}\n"
+      "  - {name: Authorized, sla: 1h, escalations: [{after: 2h, severity: page}]}\n"
+      "  - {name: Shipped, sla: 48h}\n"
+      "  - {name: Delivered, terminal: true}\n"
+      "  - {name: Cancelled, terminal: true}\n"
+      "milestones:\n"
+      "  - {name: shipped_in_24h, from: [Placed], until: [Shipped], pause: [OnHold], sla: 24h}\n"
+      "  - {name: delivery_promise, from: [Placed], until: [Delivered], deadline_field: "
+      "order.promisedBy, warn_before: 6h, severity: page}\n");
+}
+
+TEST(FlowGenerator, PromisesDecodeIntoTheDeadlineField) {
+  const auto cfg = with_milestones();
+  for (const auto format : {TimeFormat::kRfc3339, TimeFormat::kEpochMillis}) {
+    FlowGenerator gen(cfg, {.seed = 9, .start_ms = kStart, .time_format = format});
+    events::EventDecoder decoder(cfg);
+    FlowEvent ev;
+    events::Event out;
+    std::string buf;
+    int promises = 0;
+    for (int i = 0; i < 5000; ++i) {
+      ASSERT_TRUE(gen.next(ev));
+      gen.serialize(ev, buf);
+      ASSERT_EQ(decoder.decode(buf, ev.time_ms, out), std::nullopt) << buf;
+      ASSERT_EQ(out.has_deadline_in(0), ev.promise_ms != 0) << buf;
+      if (ev.promise_ms == 0) continue;
+      ++promises;
+      EXPECT_EQ(out.deadline_ms[0], ev.promise_ms) << buf;
+      EXPECT_EQ(ev.promise_ms % 3'600'000, 0) << "promised to the hour: " << buf;
+    }
+    EXPECT_GT(promises, 1000);
+  }
+}
+
+struct Trip {
+  std::vector<Visit> visits;
+  std::vector<std::int64_t> promises;  // in event order
+  bool stuck = false;
+};
+
+TEST(FlowGenerator, HoldsDetourFromPlacedAndPromisesAreMissedOnlyByStuckOrders) {
+  const auto cfg = with_milestones();
+  FlowGenerator gen(cfg, {.seed = 10,
+                          .start_ms = kStart,
+                          .arrival_rate = 20,
+                          .stuck_fraction = 0.05,
+                          .max_orders = 4000,
+                          .hold_fraction = 0.1});
+  FlowEvent ev;
+  std::map<std::string, Trip> orders;
+  while (gen.next(ev)) {
+    auto& t = orders[ev.id];
+    t.visits.push_back({ev.status, ev.time_ms, ev.stuck});
+    t.stuck = t.stuck || ev.stuck;
+    if (ev.promise_ms != 0) t.promises.push_back(ev.promise_ms);
+  }
+  ASSERT_EQ(orders.size(), 4000u);
+  int holds = 0, missed = 0;
+  const std::int64_t longest = (15 + 60 + 48 * 60) * 60'000LL;  // Placed + Authorized + Shipped
+  for (const auto& [id, t] : orders) {
+    const auto& v = t.visits;
+    ASSERT_FALSE(t.promises.empty()) << id << ": every order starts in Placed";
+    EXPECT_EQ(v[0].status, 0) << id;
+    const auto lead = t.promises[0] - v[0].time_ms;
+    EXPECT_GE(lead, longest / 24) << id;
+    EXPECT_LE(lead, longest + 3'600'000) << id;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (v[i].status != 1) continue;
+      ++holds;
+      ASSERT_EQ(i, 1u) << id << ": a hold comes right after Placed";
+      ASSERT_EQ(v[2].status, 0) << id << ": and returns to Placed";
+      ASSERT_EQ(t.promises.size(), 2u) << id << ": the release renegotiates the promise";
+      EXPECT_EQ(t.promises[1] - t.promises[0], v[2].time_ms - v[1].time_ms) << id;
+    }
+    if (cfg.statuses[v.back().status].name == "Delivered" &&
+        v.back().time_ms >= t.promises.back()) {
+      ++missed;
+      EXPECT_TRUE(t.stuck) << id << ": only an order stuck on the way misses its promise";
+    }
+  }
+  EXPECT_NEAR(holds / 4000.0, 0.1, 0.02);
+  EXPECT_GT(missed, 20);
+}
+
 TEST(FlowGenerator, ArrivalRateIsHonouredOnTheVirtualClock) {
   FlowGenerator gen(plain(), {.seed = 6, .start_ms = kStart, .arrival_rate = 100});
   FlowEvent ev;

@@ -5,7 +5,14 @@
 // and a seeded PRNG; the same config, options and seed always yield the same event sequence.
 // Time is virtual: events carry the simulated clock, which starts at FlowOptions::start_ms and
 // advances with the events; pacing against the wall clock is the caller's business.
-// Memory: 24 bytes per simulated in-flight order (arrival rate x mean lifetime), plus a copy
+// Milestones (sla::Milestone): a status some milestone pauses in is not a step of the walk but
+// a hold, a detour from the walk status listed before it (FlowOptions::hold_fraction of the
+// orders: Placed -> OnHold -> Placed). The first milestone with a deadline_field gets a promise:
+// the event entering its first `from` status carries it (that time plus a lead log-uniform
+// between 1/24 of and the sum of the walk's first-tier SLAs, rounded up to the hour); the step
+// into an `until` status is drawn before it unless the order got stuck on the way, so the stuck
+// orders (and long holds) miss it; the event ending a hold renegotiates it (old + the hold).
+// Memory: 32 bytes per simulated in-flight order (arrival rate x mean lifetime), plus a copy
 // of the config.
 // Not thread-safe; a plain value type otherwise. Design: docs/design.md, "cli and loadgen".
 #pragma once
@@ -37,6 +44,7 @@ struct FlowOptions {
   double bad_fraction = 0.0;             // share of emitted messages that are deliberately bad
   double other_terminal_fraction = 0.1;  // orders ending in a terminal other than the first
   std::uint64_t max_orders = 0;          // stop starting orders after this many (0 = unlimited)
+  double hold_fraction = 0.05;           // chance an order takes a hold (needs a pause status)
   TimeFormat time_format = TimeFormat::kRfc3339;
 };
 
@@ -51,6 +59,8 @@ struct FlowEvent {
   std::uint64_t order_seq = 0;  // 0-based order number (good events); for tests and stats
   // True when the order got stuck in this status (it will stay past the last tier).
   bool stuck = false;
+  // The promise (deadline_field of the first such milestone) this event carries; 0: none.
+  std::int64_t promise_ms = 0;
 };
 
 class FlowGenerator {
@@ -77,10 +87,12 @@ class FlowGenerator {
   // An order's pending event. The whole order state lives here (no per-order heap object).
   struct Pending {
     std::int64_t time_ms;
-    std::uint32_t seq;      // order number; the id is a bijective hash of it, so ids are unique
-    std::uint8_t step;      // index into the walk of this order
-    std::uint8_t walk_len;  // non-terminal statuses visited before the terminal one
-    std::uint8_t terminal;  // status index of the final status
+    std::int64_t promise_ms;  // the order's current promise; 0: none (yet)
+    std::uint32_t seq;        // order number; the id is a bijective hash of it, so ids are unique
+    std::uint8_t step;        // index into the walk of this order
+    std::uint8_t walk_len;    // non-terminal statuses visited before the terminal one
+    std::uint8_t terminal;    // status index of the final status
+    std::uint8_t flags;       // kOnHold, kHeld, kCarryPromise
     std::array<std::uint8_t, kMaxDimensions> dims;
     bool operator>(const Pending& o) const {
       return time_ms != o.time_ms ? time_ms > o.time_ms : seq > o.seq;
@@ -91,6 +103,10 @@ class FlowGenerator {
   std::int64_t stay_ms(std::uint8_t status, bool stuck);
   void start_order(std::int64_t at_ms);
   void emit(const Pending& p, FlowEvent& out);
+  void plan_walk();
+  std::uint8_t status_of(const Pending& p) const;
+  std::int64_t draw_promise(std::int64_t at_ms);
+  std::int64_t arrival(const Pending& next, std::int64_t from_ms, std::int64_t stay, bool stuck);
   void make_bad(FlowEvent& out);
   void write_id(std::uint32_t seq, std::string_view prefix, std::string& out) const;
 
@@ -107,8 +123,11 @@ class FlowGenerator {
   sla::Config config_;  // a copy: callers may pass a temporary
   FlowOptions options_;
   std::mt19937_64 rng_;
-  std::vector<std::uint8_t> nonterminal_;  // status indices in workflow order
+  std::vector<std::uint8_t> nonterminal_;  // the walk: status indices in workflow order
   std::vector<std::uint8_t> terminal_;
+  std::vector<std::uint8_t> hold_;  // per walk step: the pause status it detours to, or kNoHold
+  int promise_ = -1;                // index of the first milestone with a deadline_field, or -1
+  double promise_lead_ms_ = 0;      // the longest lead; the shortest is 1/24 of it
   std::vector<std::vector<std::string>> dim_values_;
   std::string unknown_status_;
   std::priority_queue<Pending, std::vector<Pending>, std::greater<>> pending_;
