@@ -122,10 +122,11 @@ TEST(Numbers, BucketsAreTheLadderPlusEveryThreshold) {
   const auto config = sla::load_file(example_path("sla").string());
   std::vector<std::string> le;
   for (auto b : sla::status_duration_buckets(config)) le.push_back(sla::seconds_text(b));
-  // Authorized's 6h and Shipped's 48h/72h are on the ladder already; nothing is duplicated.
+  // Authorized's 6h and Shipped's 48h/72h are on the ladder already; nothing is duplicated;
+  // OnHold's 8h is added.
   EXPECT_EQ(le, (std::vector<std::string>{"1", "5", "15", "30", "60", "300", "900", "1800", "3600",
-                                          "7200", "21600", "43200", "86400", "172800", "259200",
-                                          "604800"}));
+                                          "7200", "21600", "28800", "43200", "86400", "172800",
+                                          "259200", "604800"}));
   const auto loan = sla::load_file(example_path("loan").string());
   std::vector<std::string> loan_le;
   for (auto b : sla::status_duration_buckets(loan)) loan_le.push_back(sla::seconds_text(b));
