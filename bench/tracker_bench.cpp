@@ -102,20 +102,22 @@ void BM_TrackerApplyMilestones(benchmark::State& state) {
 BENCHMARK(BM_TrackerApplyMilestones)->Iterations(3'000'000)->Unit(benchmark::kNanosecond);
 
 // The same walk through apply_batch, 256 events at a time (as the ingest path hands them
-// over): lookups of later events are prefetched while earlier ones are applied.
-void BM_TrackerApplyBatch(benchmark::State& state) {
+// over): lookups of later events are prefetched while earlier ones are applied. `event` makes
+// the walk's events (to_event, or with_promise for the milestones).
+template <typename MakeEvent>
+void apply_in_batches(benchmark::State& state, const sla::Config& config, MakeEvent event) {
   constexpr std::size_t kBatch = 256;
   const Workload& w = walk_1m();
-  tracking::OrderTracker tracker(shop());
+  tracking::OrderTracker tracker(config);
   tracker.reserve(1'100'000);
-  for (auto id : w.initial) tracker.apply(to_event(w, {id, 0, kT0 - 1}), kT0);
+  for (auto id : w.initial) tracker.apply(event(w, {id, 0, kT0 - 1}), kT0);
   tracker.tick(kT0);
   std::vector<events::Event> batch(kBatch);
   std::vector<tracking::ApplyResult> results(kBatch);
   std::size_t i = 0;
   std::int64_t last_tick = kT0;
   for (auto _ : state) {
-    for (std::size_t k = 0; k < kBatch; ++k) batch[k] = to_event(w, w.steps[i + k]);
+    for (std::size_t k = 0; k < kBatch; ++k) batch[k] = event(w, w.steps[i + k]);
     tracker.apply_batch(batch, w.steps[i].time_ms, results);
     benchmark::DoNotOptimize(results.data());
     i += kBatch;
@@ -124,31 +126,18 @@ void BM_TrackerApplyBatch(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBatch));
   state.counters["in_flight"] = static_cast<double>(tracker.tracked());
 }
+
+void BM_TrackerApplyBatch(benchmark::State& state) {
+  apply_in_batches(state, shop(),
+                   [](const Workload& w, const Workload::Step& s) { return to_event(w, s); });
+}
 // 3M events, as BM_TrackerApply.
 BENCHMARK(BM_TrackerApplyBatch)->Iterations(3'000'000 / 256)->Unit(benchmark::kNanosecond);
 
 // The same batches with the two milestones of BM_TrackerApplyMilestones: the ingest path's
 // figure for issue 25's "at least 0.7x" (against BM_TrackerApplyBatch, same run).
 void BM_TrackerApplyBatchMilestones(benchmark::State& state) {
-  constexpr std::size_t kBatch = 256;
-  const Workload& w = walk_1m();
-  tracking::OrderTracker tracker(shop_with_milestones());
-  tracker.reserve(1'100'000);
-  for (auto id : w.initial) tracker.apply(with_promise(w, {id, 0, kT0 - 1}), kT0);
-  tracker.tick(kT0);
-  std::vector<events::Event> batch(kBatch);
-  std::vector<tracking::ApplyResult> results(kBatch);
-  std::size_t i = 0;
-  std::int64_t last_tick = kT0;
-  for (auto _ : state) {
-    for (std::size_t k = 0; k < kBatch; ++k) batch[k] = with_promise(w, w.steps[i + k]);
-    tracker.apply_batch(batch, w.steps[i].time_ms, results);
-    benchmark::DoNotOptimize(results.data());
-    i += kBatch;
-    if (w.steps[i].time_ms - last_tick >= 1000) tracker.tick(last_tick = w.steps[i].time_ms);
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBatch));
-  state.counters["in_flight"] = static_cast<double>(tracker.tracked());
+  apply_in_batches(state, shop_with_milestones(), with_promise);
 }
 BENCHMARK(BM_TrackerApplyBatchMilestones)
     ->Iterations(3'000'000 / 256)
