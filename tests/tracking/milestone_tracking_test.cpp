@@ -308,3 +308,37 @@ TEST_F(MilestoneTracking, AReloadKeepsTheClocksAndJudgesThemByTheNewSla) {
 
 }  // namespace
 }  // namespace orderwatch::tracking
+
+namespace orderwatch::tracking {
+namespace {
+
+// First seen between a milestone's from and until statuses: its clock starts at that event;
+// first seen past its until status: it never starts (the order is done with it).
+TEST(MilestoneFirstSight, AnOrderFirstSeenInsideStartsTheClockAndOnePastUntilDoesNot) {
+  const sla::Config cfg = sla::load_string(R"(
+service: shop
+nats: {subject: orders.>}
+statuses:
+  - {name: Placed}
+  - {name: Packing}
+  - {name: Shipped}
+  - {name: InTransit}
+  - {name: Delivered, terminal: true}
+milestones:
+  - {name: shipped_in_24h, from: [Placed], until: [Shipped], sla: 24h}
+  - {name: delivered_in_3d, from: [Placed], until: [Delivered], sla: 72h}
+)");
+  OrderTracker t(cfg);
+  t.apply(at_status("packing", 1, kDay0 + 10 * kH), kDay0 + 10 * kH);
+  t.apply(at_status("transit", 3, kDay0 + 11 * kH), kDay0 + 11 * kH);
+  const auto packing = t.find("packing");
+  ASSERT_EQ(packing->milestones.size(), 2u);
+  EXPECT_EQ(packing->milestones[0].started_ms, kDay0 + 10 * kH);
+  const auto transit = t.find("transit");
+  ASSERT_EQ(transit->milestones.size(), 1u);  // past Shipped: only the 3-day clock
+  EXPECT_EQ(transit->milestones[0].milestone, "delivered_in_3d");
+  EXPECT_EQ(transit->milestones[0].started_ms, kDay0 + 11 * kH);
+}
+
+}  // namespace
+}  // namespace orderwatch::tracking

@@ -67,7 +67,7 @@ void MilestoneBook::pause(const ClockOwner& o, std::size_t m, std::int64_t t) {
   Clock& c = clocks_[i];
   const std::int64_t start = started(o, c);
   std::int64_t key = 0;
-  take(o, m, &key);  // still running: from `running`
+  if (!take(o, m, &key)) key = axis(m, t);  // still running: from `running` (always there)
   set_state(i, State::kPaused);
   c.aux = clamp32(axis(m, t) - key);
   const std::size_t past = past_paused(m, c.aux);

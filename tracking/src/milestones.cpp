@@ -11,12 +11,21 @@ namespace orderwatch::tracking {
 namespace {
 
 std::vector<MilestoneSpec::Role> roles_of(const sla::Config& config, const sla::Milestone& ms) {
+  // Inside: after the first `from` status and before the first `until` one after it, in
+  // workflow order (a status past `until` is not inside, though the clock never stopped there).
   std::vector<MilestoneSpec::Role> role;
   std::size_t first_from = config.statuses.size();
   for (auto s : ms.from) first_from = std::min<std::size_t>(first_from, s);
+  std::size_t first_until = config.statuses.size();
+  for (std::size_t s = first_from; s < config.statuses.size(); ++s) {
+    if (ms.role(s) == sla::MilestoneRole::kUntil) {
+      first_until = s;
+      break;
+    }
+  }
   for (std::size_t s = 0; s < config.statuses.size(); ++s) {
     auto r = static_cast<MilestoneSpec::Role>(ms.role(s));
-    if (r == MilestoneSpec::kNone && s > first_from) r = MilestoneSpec::kInside;
+    if (r == MilestoneSpec::kNone && s > first_from && s < first_until) r = MilestoneSpec::kInside;
     role.push_back(r);
   }
   return role;
