@@ -225,6 +225,10 @@ TEST_F(MilestoneApi, ThePageHasAMilestoneTableAndListsWithoutActionForms) {
       page("milestone=shipped_in_24h&limit=4&cursor=" +
            list.substr(list.find("cursor=", next) + 7,
                        list.find('"', next + 20) - list.find("cursor=", next) - 7));
+  // a is listed; a deadline still ahead (an at-risk promise) reads "due in", never "overdue by -".
+  const std::string promise = page("milestone=delivery_promise");
+  EXPECT_NE(promise.find(">a</a>"), std::string::npos) << promise;
+  EXPECT_EQ(promise.find("overdue by -"), std::string::npos) << promise;
   EXPECT_NE(last.find("5 overdue (continued)"), std::string::npos) << last;
   EXPECT_NE(last.find(">d</a>"), std::string::npos);
   EXPECT_EQ(last.find(">c</a>"), std::string::npos);

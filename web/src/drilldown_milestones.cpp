@@ -46,7 +46,9 @@ void clock_row(std::string& html, const tracking::OrderView& v, std::string_view
   }
   std::string deadline = c->state == "paused" ? "none while paused" : deadline_of(*c);
   if (c->deadline_ms != 0 && c->state == "running" && c->calendar.empty()) {
-    deadline += ", overdue by " + human_age(now_ms - c->deadline_ms);
+    // An "at risk" promise is listed before its deadline.
+    deadline += now_ms >= c->deadline_ms ? ", overdue by " + human_age(now_ms - c->deadline_ms)
+                                         : ", due in " + human_age(c->deadline_ms - now_ms);
   } else if (!c->calendar.empty()) {
     deadline += " (calendar " + c->calendar + ")";
   }
