@@ -40,22 +40,29 @@ milestones:
     severity: page
 )";
 
+// An event of order `id`, carrying the promise (deadline slot 0) when given.
+events::Event at_status(const char* id, std::uint8_t status, std::int64_t t,
+                        std::int64_t promise = 0) {
+  events::Event e;
+  e.id = id;
+  e.status = status;
+  e.time_ms = t;
+  if (promise != 0) {
+    e.deadline_ms[0] = promise;
+    e.has_deadline = 1;
+  }
+  return e;
+}
+
 class MilestoneTracking : public ::testing::Test {
  protected:
   MilestoneTracking() : service_(sla::load_string(kConfig), [this] { return now_; }) {}
 
   ApplyResult apply(const std::string& id, std::uint8_t status, std::int64_t t,
                     std::int64_t promise = 0) {
-    events::Event e;
-    e.id = id;
-    e.status = status;
-    e.time_ms = t;
-    if (promise != 0) {
-      e.deadline_ms[0] = promise;
-      e.has_deadline = 1;
-    }
     now_ = std::max(now_, t);
-    return *service_.apply(e, now_ - 1);  // idle by the next tick: W follows the clock
+    // Idle by the next tick: W follows the clock.
+    return *service_.apply(at_status(id.c_str(), status, t, promise), now_ - 1);
   }
   TrackerSnapshot at(std::int64_t t) {
     now_ = t;
@@ -186,19 +193,6 @@ TEST_F(MilestoneTracking, TheDrillDownListsAMilestonesOverdueOrdersAndShowsEachC
 
 namespace orderwatch::tracking {
 namespace {
-
-events::Event at_status(const char* id, std::uint8_t status, std::int64_t t,
-                        std::int64_t promise = 0) {
-  events::Event e;
-  e.id = id;
-  e.status = status;
-  e.time_ms = t;
-  if (promise != 0) {
-    e.deadline_ms[0] = promise;
-    e.has_deadline = 1;
-  }
-  return e;
-}
 
 std::int64_t overdue_of(const OrderTracker& t, std::size_t m, std::size_t k) {
   TrackerSnapshot s;
