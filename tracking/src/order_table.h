@@ -60,13 +60,10 @@ class OrderTable {
 
   // Prefetch hints for a batch of lookups (OrderTracker::apply_batch): first the id's home
   // slot; once that is in cache, the record of the first slot along the probe whose tag
-  // matches (false: no slot matches, the id is absent). Hints only: the table may change
+  // matches (kNotFound: no slot matches, the id is absent). Hints only: the table may change
   // between a hint and the lookup it prepares.
   void prefetch_slot(std::uint64_t hash) const { __builtin_prefetch(&slots_[home(tag_of(hash))]); }
-  bool prefetch_record(std::uint64_t hash) const {
-    return prefetch_record_index(hash) != kNotFound;
-  }
-  // The same, returning the record index the hint found (kNotFound: none).
+  // The record requested is returned (its index), so its neighbours can be requested too.
   std::uint32_t prefetch_record_index(std::uint64_t hash) const {
     const OrderRecord* r = probe_hint(hash);
     if (r == nullptr) return kNotFound;

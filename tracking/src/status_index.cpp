@@ -137,13 +137,6 @@ void OrderedIndex<kCombo>::prefetch(ChunkId c) const {
   __builtin_prefetch(p + sizeof(Chunk) - 1);  // chunks are not line-aligned
 }
 
-template <bool kCombo>
-void OrderedIndex<kCombo>::prefetch_ids(ChunkId c) const {
-  if (c >= by_id_.size() || by_id_[c] == nullptr) return;
-  const char* p = reinterpret_cast<const char*>(by_id_[c]->idx);
-  for (std::size_t off = 0; off < sizeof(Chunk::idx); off += 64) __builtin_prefetch(p + off);
-}
-
 // Tells the owner where the entries from position from_pos of `to` now are.
 template <bool kCombo>
 void OrderedIndex<kCombo>::relocate(const Chunk& to, std::uint32_t from_pos) const {

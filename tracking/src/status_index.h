@@ -70,8 +70,6 @@ class OrderedIndex {
   // Starts loading chunk `c` (from insert() or a relocation) into cache; call early, erase()
   // later.
   void prefetch(ChunkId c) const;
-  // The same for only the lines take_from_chunk() scans (the record numbers).
-  void prefetch_ids(ChunkId c) const;
   // Removes an entry that is present (asserted in debug builds). `chunk`: where insert() or a
   // relocation said it is; checked, and searched for when it does not hold e (kNoChunk).
   void erase(IndexEntry e, ChunkId chunk = kNoChunk);
