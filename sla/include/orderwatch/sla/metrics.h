@@ -302,6 +302,12 @@ inline constexpr MetricSpec kNatsConnected =
     gauge("orderwatch_nats_connected", "1 when connected to NATS.");
 inline constexpr MetricSpec kNatsReconnectsTotal =
     counter("orderwatch_nats_reconnects_total", "Reconnections to NATS.");
+// Connection attempts that failed, by cause: auth, tls, refused, timeout, other.
+inline constexpr MetricSpec kNatsConnectFailuresTotal =
+    counter("orderwatch_nats_connect_failures_total",
+            "Attempts to connect to NATS that failed, by cause (auth, tls, refused, timeout, "
+            "other); serve retries forever with backoff.",
+            label::kReason);
 inline constexpr MetricSpec kNatsSlowConsumerTotal =
     counter("orderwatch_nats_slow_consumer_total",
             "Times the NATS client reported this subscriber as a slow consumer.");
@@ -353,6 +359,10 @@ inline constexpr MetricSpec kJetstreamLostMessagesTotal =
 inline constexpr MetricSpec kJetstreamConsumerBound =
     gauge("orderwatch_jetstream_consumer_bound",
           "1 when the durable consumer is bound and the start-up re-read is done.");
+inline constexpr MetricSpec kJetstreamStreamMissing =
+    gauge("orderwatch_jetstream_stream_missing",
+          "1 while the configured JetStream stream does not exist on the server (nothing is "
+          "consumed until it does).");
 
 // Exposed only with --web.enable-actions (metrics::ActionsCollector).
 inline constexpr MetricSpec kActionsTotal =
@@ -378,6 +388,7 @@ inline constexpr std::array kAll = {kBuildInfo,
                                     kCalendarOpen,
                                     kNatsConnected,
                                     kNatsReconnectsTotal,
+                                    kNatsConnectFailuresTotal,
                                     kNatsSlowConsumerTotal,
                                     kNatsDroppedMessagesTotal,
                                     kIngestGapsTotal,
@@ -393,6 +404,7 @@ inline constexpr std::array kAll = {kBuildInfo,
                                     kJetstreamReplayedMessagesTotal,
                                     kJetstreamLostMessagesTotal,
                                     kJetstreamConsumerBound,
+                                    kJetstreamStreamMissing,
                                     kActionsTotal};
 }  // namespace self
 
