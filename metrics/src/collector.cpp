@@ -114,6 +114,7 @@ void add_milestone_families(std::vector<MetricFamily>& out, const sla::Config& c
   auto in_progress = family(cfg, order::kMilestoneInProgress);
   auto paused = family(cfg, order::kMilestonePaused);
   auto overdue = family(cfg, order::kMilestoneOverdue);
+  auto acknowledged = family(cfg, order::kMilestoneOverdueAcknowledged);
   auto without = family(cfg, order::kMilestoneWithoutDeadline);
   auto breaches = family(cfg, order::kMilestoneBreachesTotal);
   auto met = family(cfg, order::kMilestoneMetTotal);
@@ -136,8 +137,10 @@ void add_milestone_families(std::vector<MetricFamily>& out, const sla::Config& c
       add(without, with({label(kMilestone, ms.name)}), d(v.without_deadline));
     }
     for (std::size_t k = 0; k < ms.tiers.size(); ++k) {
-      add(overdue, with({label(kMilestone, ms.name), label(kSeverity, ms.tiers[k].severity)}),
-          d(v.overdue[k]));
+      const auto labels =
+          with({label(kMilestone, ms.name), label(kSeverity, ms.tiers[k].severity)});
+      add(overdue, labels, d(v.overdue[k]));
+      add(acknowledged, labels, d(k < v.acknowledged.size() ? v.acknowledged[k] : 0));
     }
   }
   for (std::size_t m = 0; m < cfg.milestones.size(); ++m) {
@@ -148,7 +151,8 @@ void add_milestone_families(std::vector<MetricFamily>& out, const sla::Config& c
     }
     add(met, {label(kMilestone, ms.name)}, d(snap.milestone_met[m]));
   }
-  for (auto* f : {&in_progress, &paused, &overdue, &without, &breaches, &met, &duration}) {
+  for (auto* f :
+       {&in_progress, &paused, &overdue, &acknowledged, &without, &breaches, &met, &duration}) {
     if (!f->metric.empty()) out.push_back(std::move(*f));
   }
 }

@@ -33,11 +33,14 @@ statuses:
     sla: 1h
     escalations: [{after: 2h, severity: page, team: payments}]
   - {name: Delivered, terminal: true}
+milestones:
+  - {name: paid_in_90m, from: [Authorized], until: [Delivered], sla: 90m}
 actions: {redrive_subject: "orders.redrive.{status}.{id}"}
 )";
 
 const std::string kWarn = "{status=\"Authorized\",severity=\"warning\"}";
 const std::string kPage = "{status=\"Authorized\",severity=\"page\"}";
+const std::string kClock = "{milestone=\"paid_in_90m\",severity=\"warning\"}";
 
 std::string bcrypt(const std::string& password) {
   char salt[CRYPT_GENSALT_OUTPUT_SIZE];
@@ -447,6 +450,37 @@ TEST_F(Console, AcknowledgementsSurviveARestart) {
   auto m = metrics_when("order_overdue_acknowledged" + kWarn, 1);
   EXPECT_EQ(m["order_overdue" + kWarn], 2);
   EXPECT_EQ(call("GET", "/api/v1/orders/a").j["acknowledged"]["reason"], "db");
+  EXPECT_EQ(exporter_->process().stop(), 0) << exporter_->log();
+}
+
+// Acknowledging milestone clocks (one order with ?milestone=, then the milestone's list as a
+// batch) moves them from order_milestone_overdue to order_milestone_overdue_acknowledged and
+// leaves the orders' stays alerting; a restart keeps them.
+TEST_F(Console, MilestoneClocksAreAcknowledgedApartFromStaysAndSurviveARestart) {
+  const std::string snap = dir_.path() + "/state.snap";
+  start({"--web.enable-actions", "--snapshot.file", snap});
+  seed();
+  metrics_when("order_milestone_overdue" + kClock, 3);
+  const Answer one = call("POST", "/api/v1/orders/a/acknowledge?milestone=paid_in_90m",
+                          R"({"reason":"carrier","for":"4h"})");
+  ASSERT_EQ(one.status, 200) << one.body;
+  auto m = metrics_when("order_milestone_overdue_acknowledged" + kClock, 1);
+  EXPECT_EQ(m["order_milestone_overdue" + kClock], 2);
+  EXPECT_EQ(m["order_overdue" + kPage], 3);  // the stays still alert
+  EXPECT_EQ(m["order_overdue_acknowledged" + kPage], 0);
+  const Answer batch = call("POST", "/api/v1/overdue/acknowledge?milestone=paid_in_90m",
+                            R"({"reason":"carrier","for":"4h"})");
+  ASSERT_EQ(batch.status, 200) << batch.body;
+  EXPECT_EQ(batch.j["acted"], 3) << batch.body;
+  m = metrics_when("order_milestone_overdue_acknowledged" + kClock, 3);
+  EXPECT_EQ(m["order_milestone_overdue" + kClock], 0);
+  EXPECT_EQ(call("GET", "/api/v1/overdue?milestone=paid_in_90m").j["acknowledged"], 3);
+  EXPECT_EQ(exporter_->process().stop(), 0) << exporter_->log();
+  start({"--web.enable-actions", "--snapshot.file", snap});
+  m = metrics_when("order_milestone_overdue_acknowledged" + kClock, 3);
+  EXPECT_EQ(m["order_milestone_overdue" + kClock], 0);
+  EXPECT_EQ(call("GET", "/api/v1/orders/a").j["milestones"][0]["acknowledged"]["reason"],
+            "carrier");
   EXPECT_EQ(exporter_->process().stop(), 0) << exporter_->log();
 }
 

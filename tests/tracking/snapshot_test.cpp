@@ -240,8 +240,8 @@ TEST_F(SnapshotTest, CorruptImagesAreRefusedWithAClearMessage) {
   refused(magic, "bad magic");
   refused("{\"orders\": []}", "bad magic");
   std::string version = good;
-  version[8] = 6;
-  refused(version, "unknown snapshot format version 6 (this orderwatch reads versions 1 to 5)");
+  version[8] = 7;
+  refused(version, "unknown snapshot format version 7 (this orderwatch reads versions 1 to 6)");
   version[8] = 0;
   refused(version, "unknown snapshot format version 0");
   std::string flags = good;

@@ -1,7 +1,7 @@
 // The milestone drill-down (issue 25) through the API and page handlers over a real
 // TrackerService with a fixed clock: each order's clocks, the summary's milestones, a
 // milestone's overdue list paged with the cursor across its running and paused parts, the
-// 400s, and the page (its milestone table and list, without action forms).
+// 400s, the page (its milestone table and list with action forms) and the actions on clocks.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -120,9 +120,11 @@ TEST_F(MilestoneApi, TheSummaryCountsEachMilestone) {
   const json s = get("/api/v1/summary");
   EXPECT_EQ(s["milestones"], json::parse(R"([
     {"milestone":"shipped_in_24h","promise":false,"in_progress":5,"paused":2,
-     "overdue":[{"severity":"warning","count":5},{"severity":"page","count":1}]},
+     "overdue":[{"severity":"warning","count":5},{"severity":"page","count":1}],
+     "acknowledged":[{"severity":"warning","count":0},{"severity":"page","count":0}]},
     {"milestone":"delivery_promise","promise":true,"in_progress":5,"paused":0,
      "overdue":[{"severity":"warning","count":1},{"severity":"page","count":1}],
+     "acknowledged":[{"severity":"warning","count":0},{"severity":"page","count":0}],
      "without_deadline":4}])"))
       << s.dump();
 }
@@ -182,7 +184,7 @@ TEST_F(MilestoneApi, BadMilestoneQueriesGet400) {
   }
 }
 
-TEST_F(MilestoneApi, ThePageHasAMilestoneTableAndListsWithoutActionForms) {
+TEST_F(MilestoneApi, ThePageHasAMilestoneTableAndListsWithActionFormsOnTheClocks) {
   api_.enable_action_forms([](const std::string&) { return std::string("tok"); });
   auto page = [&](const std::string& query) {
     const HttpResponse r = api_.page(HttpRequest{"GET", "/", query, "", ""});
@@ -216,8 +218,12 @@ TEST_F(MilestoneApi, ThePageHasAMilestoneTableAndListsWithoutActionForms) {
                       "<td>none while paused</td><td class=\"num\">1d 1h</td><td "
                       "class=\"num\">5h 0m</td><td class=\"sev-warning\">warning</td>"),
             std::string::npos);
-  EXPECT_NE(list.find("Acknowledgements are of an order's stay"), std::string::npos);
-  EXPECT_EQ(list.find("<form"), std::string::npos);  // no actions on clocks
+  EXPECT_NE(list.find("Acknowledging here acknowledges the milestone's clock"), std::string::npos);
+  EXPECT_NE(list.find("action=\"/api/v1/orders/b/acknowledge?milestone=shipped_in_24h\""),
+            std::string::npos)
+      << list;
+  EXPECT_NE(list.find("action=\"/api/v1/overdue/acknowledge?milestone=shipped_in_24h\""),
+            std::string::npos);
   const auto next =
       list.find("<a id=\"next\" href=\"/?milestone=shipped_in_24h&amp;limit=4&amp;cursor=");
   ASSERT_NE(next, std::string::npos) << list;
@@ -273,21 +279,52 @@ milestones:
   EXPECT_NE(page.find("(calendar office)</span>"), std::string::npos);  // the milestone table
 }
 
-// A batch action takes the drill-down's filters but not a milestone: the tracker acknowledges
-// stays, so a milestone filter must not fall back to every status's overdue orders.
-TEST_F(MilestoneApi, BatchActionsRefuseAMilestone) {
+// Actions on milestone lists: acknowledge acts on the clocks (the order's stay stays
+// unacknowledged), one order with ?milestone= or a batch with milestone=; the clock then leaves
+// the milestone's overdue list and counts, and its JSON shows the acknowledgement.
+TEST_F(MilestoneApi, ActionsOnAMilestoneListAcknowledgeItsClocks) {
   ActionsApi actions(service_, [](const std::string&, const std::string&) { return ""; });
-  HttpRequest req{"POST", "/api/v1/overdue/acknowledge", "milestone=shipped_in_24h&dry_run=true",
-                  "", R"({"reason":"x","for":"1h"})"};
-  req.user = "ops";
-  req.content_type = "application/json";
-  const HttpResponse r = actions.on_batch(req, 0);
-  EXPECT_EQ(r.status, 400) << r.body;
-  EXPECT_NE(r.body.find("a batch takes no milestone"), std::string::npos) << r.body;
-  req.query = "status=Placed&dry_run=true";
-  const HttpResponse placed = actions.on_batch(req, 0);
-  EXPECT_EQ(placed.status, 200) << placed.body;
-  EXPECT_EQ(json::parse(placed.body)["matched"], 2) << placed.body;
+  auto post = [&](const std::string& query, const std::string& body, bool batch,
+                  std::size_t action = 0, const std::string& id = "") {
+    HttpRequest req{"POST", "", query, "", body};
+    req.user = "ops";
+    req.content_type = "application/json";
+    return batch ? actions.on_batch(req, action) : actions.on_order(req, id, action);
+  };
+  const std::string ack = R"({"reason":"carrier strike","for":"4h"})";
+  const HttpResponse dry = post("milestone=shipped_in_24h&dry_run=true", ack, true);
+  EXPECT_EQ(dry.status, 200) << dry.body;
+  EXPECT_EQ(json::parse(dry.body)["matched"], 5) << dry.body;
+
+  const HttpResponse one = post("milestone=shipped_in_24h", ack, false, 0, "b");
+  ASSERT_EQ(one.status, 200) << one.body;
+  EXPECT_EQ(json::parse(one.body)["milestone"], "shipped_in_24h");
+  json list = get("/api/v1/overdue", "milestone=shipped_in_24h");
+  EXPECT_EQ(list["total"], 4) << list.dump();
+  EXPECT_EQ(list["acknowledged"], 1);
+  const json b = get("/api/v1/orders/b", "", "b");
+  EXPECT_EQ(b["milestones"][0]["acknowledged"]["by"], "ops") << b.dump();
+  EXPECT_FALSE(b.contains("acknowledged"));  // the stay is not
+  const json sum = get("/api/v1/summary");
+  EXPECT_EQ(sum["milestones"][0]["acknowledged"][0]["count"], 1) << sum.dump();
+
+  EXPECT_EQ(post("milestone=shipped_in_24h", R"({"reason":"x"})", false, 1, "b").status, 400);
+  EXPECT_EQ(post("milestone=nope", ack, false, 0, "b").status, 400);
+  EXPECT_EQ(post("milestone=delivery_promise", ack, false, 0, "zz").status, 404);
+  EXPECT_EQ(post("other=1", ack, false, 0, "b").status, 400);
+
+  const HttpResponse batch = post("milestone=shipped_in_24h&severity=page", ack, true);
+  ASSERT_EQ(batch.status, 200) << batch.body;
+  EXPECT_EQ(json::parse(batch.body)["acted"], 1) << batch.body;
+  list = get("/api/v1/overdue", "milestone=shipped_in_24h");
+  EXPECT_EQ(list["total"], 3) << list.dump();
+  EXPECT_EQ(list["acknowledged"], 2);
+  // The status list still has both orders of Placed past 1h unacknowledged.
+  HttpRequest placed{"POST", "", "status=Placed&dry_run=true", "", ack};
+  placed.user = "ops";
+  placed.content_type = "application/json";
+  EXPECT_EQ(json::parse(actions.on_batch(placed, 0).body)["matched"], 2);
+  EXPECT_EQ(get("/api/v1/overdue", "status=Placed")["acknowledged"], 0);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // page (OverdueQuery::milestone) and the milestones' counts in the summary. Called by
 // OrderTracker's queries (tracker_query.cpp) under the service's lock; a page is a bounded
 // walk of the milestone's index (MilestoneBook::for_each_overdue), never a scan of the orders.
+#include <algorithm>
+
 #include "orderwatch/tracking/tracker.h"
 #include "tracker_impl.h"
 
@@ -33,6 +35,7 @@ void OrderTracker::Impl::view_milestones(std::uint32_t idx, OrderView& v) const 
       out.calendar = ms.calendar;
       if (out.deadline_ms != 0) out.deadline_local = spec.calendar->format_local(out.deadline_ms);
     }
+    if (const MilestoneAckEntry* a = milestone_ack_of(idx, m)) out.ack = a->ack;
     v.milestones.push_back(std::move(out));
   }
 }
@@ -60,30 +63,46 @@ OverduePage OrderTracker::Impl::milestone_overdue(const OverdueQuery& q,
   }
   page.dimension_labels = std::move(dimension_labels);
   page.total = static_cast<std::uint64_t>(milestones.overdue_total(m, k));
-  if (q.acknowledged == AckFilter::kOnly) {  // acknowledgements are of stays, not clocks
-    page.total = 0;
-    return page;
-  }
   std::optional<MilestoneBook::Position> after;
   if (q.after) {
     const OrderCursor& a = *q.after;
     after = a.epoch == epoch ? MilestoneBook::Position{a.part, a.entered_ms, a.slot}
                              : MilestoneBook::Position{a.part, a.entered_ms - 1, 0xFFFFFFFFu};
   }
+  // The acknowledged clocks past tier k, from the acknowledgements (O(acks)), in walk order.
+  std::vector<MilestoneBook::Position> acked;
+  if (q.acknowledged != AckFilter::kInclude) {
+    for_each_milestone_acknowledged([&](std::uint32_t idx, std::size_t ms, const ClockView& c) {
+      if (ms != m || c.tiers_past <= k) return;
+      if (auto p = milestones.position(owner(idx, table.at(idx)), m)) acked.push_back(*p);
+    });
+    std::sort(acked.begin(), acked.end());
+    page.acknowledged = acked.size();
+    page.total = q.acknowledged == AckFilter::kOnly ? acked.size() : page.total - acked.size();
+  }
+  const bool skip_acked = q.acknowledged == AckFilter::kExclude && !acked.empty();
   const std::size_t limit = std::max<std::size_t>(q.limit, 1);
   std::size_t id_bytes = 0;
   MilestoneBook::Position last{};
-  milestones.for_each_overdue(m, k, after ? &*after : nullptr,
-                              [&](std::uint32_t idx, const MilestoneBook::Position& p) {
-                                if (page.orders.size() == limit || id_bytes > q.max_id_bytes) {
-                                  page.next = OrderCursor{last.key, last.idx, epoch, last.part};
-                                  return false;
-                                }
-                                last = p;
-                                page.orders.push_back(view(idx));
-                                id_bytes += page.orders.back().id.size();
-                                return true;
-                              });
+  const auto take = [&](std::uint32_t idx, const MilestoneBook::Position& p) {
+    if (page.orders.size() == limit || id_bytes > q.max_id_bytes) {
+      page.next = OrderCursor{last.key, last.idx, epoch, last.part};
+      return false;
+    }
+    if (skip_acked && std::binary_search(acked.begin(), acked.end(), p)) return true;
+    last = p;
+    page.orders.push_back(view(idx));
+    id_bytes += page.orders.back().id.size();
+    return true;
+  };
+  if (q.acknowledged == AckFilter::kOnly) {
+    auto it = after ? std::upper_bound(acked.begin(), acked.end(), *after) : acked.begin();
+    for (; it != acked.end(); ++it) {
+      if (!take(it->idx, *it)) break;
+    }
+    return page;
+  }
+  milestones.for_each_overdue(m, k, after ? &*after : nullptr, take);
   return page;
 }
 
@@ -100,8 +119,13 @@ void OrderTracker::Impl::summarize_milestones(TrackerSummary& out) const {
       sum.paused += milestones.paused(m, combo);
       sum.without_deadline += milestones.without_deadline(m, combo);
     }
+    std::vector<std::int64_t> acked(ms.tiers.size(), 0);
+    for_each_milestone_acknowledged([&](std::uint32_t, std::size_t of, const ClockView& c) {
+      for (std::size_t k = 0; of == m && k < c.tiers_past && k < acked.size(); ++k) ++acked[k];
+    });
     for (std::size_t k = 0; k < ms.tiers.size(); ++k) {
-      sum.overdue.emplace_back(ms.tiers[k].severity, milestones.overdue_total(m, k));
+      sum.overdue.emplace_back(ms.tiers[k].severity, milestones.overdue_total(m, k) - acked[k]);
+      sum.acknowledged.emplace_back(ms.tiers[k].severity, acked[k]);
     }
     out.milestones.push_back(std::move(sum));
   }

@@ -23,6 +23,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -142,9 +143,18 @@ class MilestoneBook {
     std::uint8_t part = 0;  // 0 running, 1 paused
     std::int64_t key = 0;
     std::uint32_t idx = 0;
+    auto operator<=>(const Position&) const = default;
   };
   template <typename F>
   void for_each_overdue(std::size_t m, std::size_t k, const Position* after, F&& f) const;
+  // Where the clock of milestone m of record o.idx stands in that walk's order; nullopt when
+  // it is in no index (not started, done, or a promise without a deadline).
+  std::optional<Position> position(const ClockOwner& o, std::size_t m) const {
+    std::int64_t key = 0;
+    if (at_slot(o.idx, m) >= clocks_.size() || !key_of(o.idx, m, &key)) return std::nullopt;
+    const bool paused = state_of(clocks_[at_slot(o.idx, m)].mark) == State::kPaused;
+    return Position{static_cast<std::uint8_t>(paused && !specs_[m].promise ? 1 : 0), key, o.idx};
+  }
   // Clocks of milestone m past tier k (acknowledged or not): O(combos).
   std::int64_t overdue_total(std::size_t m, std::size_t k) const;
 

@@ -78,7 +78,8 @@ class StateLoader {
     release_unreferenced_combos();
     read_tombstones();
     if (version >= 3) load_acks(m, r);
-    if (!r.done()) r.fail(std::to_string(r.remaining()) + " unexpected bytes after the tombstones");
+    if (version >= 6) load_milestone_acks(m, r);
+    if (!r.done()) r.fail(std::to_string(r.remaining()) + " unexpected bytes after the acks");
     m.counts.last_event_ms = last_event_ms;
     rep.meta.orders = orders - rep.orders_dropped;
     rep.meta.tombstones = tombstones - rep.tombstones_dropped;

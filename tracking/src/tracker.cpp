@@ -65,6 +65,7 @@ void OrderTracker::tick(std::int64_t now_ms, bool behind) { impl_->tick(now_ms, 
 void OrderTracker::snapshot(TrackerSnapshot& out) const {
   impl_->snapshot(out);
   impl_->move_acknowledged(out);
+  impl_->move_milestones_acknowledged(out);
 }
 std::size_t OrderTracker::tracked() const { return impl_->table.size(); }
 void OrderTracker::reserve(std::size_t orders) { impl_->table.reserve(orders); }

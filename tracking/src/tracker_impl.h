@@ -247,7 +247,31 @@ struct OrderTracker::Impl {
   // The acknowledgement of the stay in record idx, if it still holds.
   const AckEntry* ack_of(std::uint32_t idx) const {
     const OrderRecord& r = table.at(idx);
-    return acks.holding(table.id(idx), r.status, r.entered_ms, watermark.last_now());
+    return acks.holding(table.id(idx), watermark.last_now(), r.status, r.entered_ms);
+  }
+  // The acknowledgement of milestone m's clock in record idx, if it still holds (the clock it
+  // was placed on runs or is paused); the clock's view in `clock` when given.
+  const MilestoneAckEntry* milestone_ack_of(std::uint32_t idx, std::size_t m,
+                                            ClockView* clock = nullptr) const {
+    if (milestone_acks.empty()) return nullptr;
+    const ClockView c = milestones.view(owner(idx, table.at(idx)), m);
+    if (clock != nullptr) *clock = c;
+    if (c.state != ClockState::kRunning && c.state != ClockState::kPaused) return nullptr;
+    return milestone_acks.holding(milestone_ack_key(table.id(idx), m), watermark.last_now(),
+                                  c.started_ms);
+  }
+  // Calls f(record idx, milestone, clock view) for every clock whose acknowledgement holds:
+  // O(milestone acks).
+  template <typename F>
+  void for_each_milestone_acknowledged(F&& f) const {
+    for (const auto& [key, a] : milestone_acks) {
+      const std::uint32_t idx = find(id_of_milestone_ack_key(key));
+      ClockView c;
+      if (idx == OrderTable::kNotFound || milestone_ack_of(idx, a.milestone, &c) == nullptr) {
+        continue;
+      }
+      f(idx, static_cast<std::size_t>(a.milestone), c);
+    }
   }
   // Calls f(record idx, record) for every order whose acknowledgement holds: O(acks).
   template <typename F>
@@ -270,7 +294,8 @@ struct OrderTracker::Impl {
   void snapshot(TrackerSnapshot& out) const;
   void snapshot_milestones(TrackerSnapshot& out) const;
   void move_acknowledged(TrackerSnapshot& out) const;
-  AcknowledgedCounts acknowledged_counts() const;  // actions.cpp
+  void move_milestones_acknowledged(TrackerSnapshot& out) const;  // actions.cpp
+  AcknowledgedCounts acknowledged_counts() const;                 // actions.cpp
 
   // ---- The parts.
   const sla::Config cfg;
@@ -290,9 +315,10 @@ struct OrderTracker::Impl {
   EventCounters counts;
   Watermark watermark;
   LateEntries late;
-  Acknowledgements acks;    // by order id (actions.cpp)
-  RecoveredRing recovered;  // what recovered (recovered.cpp)
-  RedriveMarks redriven;    // redrive requests, by order id (recovered.cpp)
+  Acknowledgements acks;         // by order id (actions.cpp)
+  MilestoneAcks milestone_acks;  // by milestone_ack_key (actions.cpp)
+  RecoveredRing recovered;       // what recovered (recovered.cpp)
+  RedriveMarks redriven;         // redrive requests, by order id (recovered.cpp)
   log::RateLimited limit_log{10'000};
   // Names this instance for drill-down cursors (OrderCursor::epoch): slots mean nothing to
   // another instance.

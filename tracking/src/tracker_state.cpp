@@ -144,6 +144,7 @@ void OrderTracker::save_state(std::string& image, std::uint64_t stream_seq,
   save_orders(m, w);
   save_tombstones(m, w, tombstones, written_ms);
   save_acks(m, w);
+  save_milestone_acks(m, w);
 }
 
 }  // namespace orderwatch::tracking

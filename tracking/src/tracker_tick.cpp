@@ -26,6 +26,13 @@ void OrderTracker::Impl::tick(std::int64_t now, bool behind) {
   acks.purge(now, [&](std::string_view id, const AckEntry& a) {
     return holds_stay(find(id), a.status, a.entered_ms);
   });
+  milestone_acks.purge(now, [&](std::string_view key, const MilestoneAckEntry& a) {
+    const std::uint32_t idx = find(id_of_milestone_ack_key(key));
+    if (idx == OrderTable::kNotFound) return false;
+    const ClockView c = milestones.view(owner(idx, table.at(idx)), a.milestone);
+    return (c.state == ClockState::kRunning || c.state == ClockState::kPaused) &&
+           c.started_ms == a.started_ms;
+  });
   redriven.purge([&](std::string_view id, const RedriveMark& m) {
     return holds_stay(find(id), m.status, m.entered_ms);
   });

@@ -25,22 +25,26 @@ std::string form(const std::string& action, const std::string& token, const char
 
 }  // namespace
 
-std::string order_forms(const std::string& encoded_id, const std::string& token) {
+std::string order_forms(const std::string& encoded_id, const std::string& token,
+                        std::string_view milestone) {
   const std::string base = "/api/v1/orders/" + encoded_id + "/";
-  return form(base + "acknowledge", token, "ack", true) +
+  const std::string on_clock = milestone.empty() ? "" : "?milestone=" + url_encode(milestone);
+  return form(base + "acknowledge" + on_clock, token, "ack", true) +
          form(base + "forget", token, "forget", false) +
          form(base + "redrive", token, "redrive", false);
 }
 
 std::string batch_forms(std::string_view status, std::string_view severity,
-                        const std::string& token) {
+                        const std::string& token, std::string_view milestone) {
   std::string q = "?";
   if (!status.empty()) q += "status=" + url_encode(status);
+  if (!milestone.empty()) q += "milestone=" + url_encode(milestone);
   if (!severity.empty())
     q += std::string(q.size() > 1 ? "&" : "") + "severity=" + url_encode(severity);
   const std::string sep = q.size() > 1 ? "&" : "";
-  std::string html =
-      "<div class=\"batch\"><span>Every overdue order of this list (at most 1000):</span>";
+  std::string html = std::string("<div class=\"batch\"><span>Every overdue ") +
+                     (milestone.empty() ? "order" : "clock") +
+                     " of this list (at most 1000):</span>";
   for (const char* a : {"acknowledge", "forget", "redrive"}) {
     const std::string path = std::string("/api/v1/overdue/") + a + q;
     html += form(path + sep + "dry_run=true", token, (std::string(a) + " (dry run)").c_str(),

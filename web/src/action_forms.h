@@ -8,10 +8,12 @@
 namespace orderwatch::web::forms {
 
 // Acknowledge (reason, for), forget and redrive buttons for one order; `encoded_id` is the id
-// percent-encoded for a path.
-std::string order_forms(const std::string& encoded_id, const std::string& token);
-// The same on every overdue order of a filter, each with a dry-run button first.
+// percent-encoded for a path. With a milestone, acknowledge acts on that milestone's clock.
+std::string order_forms(const std::string& encoded_id, const std::string& token,
+                        std::string_view milestone = {});
+// The same on every overdue order (clock, with a milestone) of a filter, each with a dry-run
+// button first.
 std::string batch_forms(std::string_view status, std::string_view severity,
-                        const std::string& token);
+                        const std::string& token, std::string_view milestone = {});
 
 }  // namespace orderwatch::web::forms

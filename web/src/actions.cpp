@@ -220,10 +220,26 @@ HttpResponse ActionsApi::on_order(const HttpRequest& req, const std::string& id,
   if (req.method != "POST") return error(405, "actions are POST requests");
   bool form = false;
   if (auto err = refuse_cross_site(req, form); !err.empty()) return error(403, err);
+  // ?milestone=M: acknowledge that milestone's clock of the order rather than its stay.
+  std::string milestone;
+  for (std::string_view rest = req.query; !rest.empty();) {
+    const std::string_view pair = next_pair(rest);
+    if (!pair.starts_with("milestone=") || !url_decode(pair.substr(10), milestone, true) ||
+        milestone.empty())
+      return error(400, "the only parameter is milestone=NAME (acknowledge its clock)");
+  }
+  if (!milestone.empty() && action != 0)
+    return error(400, "milestone applies to acknowledge only (forget and redrive act on orders)");
   tracking::Acknowledgement ack;
   if (auto refused = read_action(req, form, action, ack)) return *refused;
-  const tracking::ActionOutcome out = service_.act(kActions[action], id, ack);
+  const tracking::ActionOutcome out = service_.act(kActions[action], id, ack, milestone);
   if (out.error == "full") return error(503, "too many acknowledgements held; try later");
+  if (!out.error.empty()) return error(400, out.error);
+  if (out.orders.empty() && !milestone.empty()) {
+    return error(404, "order " + id + " has no running or paused clock of milestone " + milestone +
+                          " on this instance (unknown order, or its clock not "
+                          "started or stopped)");
+  }
   if (out.orders.empty()) {
     return error(404, "order " + id +
                           " is not tracked by this instance (unknown, finished or evicted; in a "
@@ -239,15 +255,17 @@ HttpResponse ActionsApi::on_order(const HttpRequest& req, const std::string& id,
     subject = subject_for(service_.config()->actions.redrive_subject, v);
   }
   ++counts_[action];
-  record(AuditEntry{out.now_ms, ack.actor, std::string(kActionNames[action]), "order " + id,
-                    ack.reason, 1, false});
-  if (form) return form_done(std::string(kActionNames[action]) + ": order " + id + " done.");
+  const std::string target = "order " + id + (milestone.empty() ? "" : " milestone " + milestone);
+  record(AuditEntry{out.now_ms, ack.actor, std::string(kActionNames[action]), target, ack.reason, 1,
+                    false});
+  if (form) return form_done(std::string(kActionNames[action]) + ": " + target + " done.");
   json body{{"action", kActionNames[action]},
             {"id", v.id},
             {"status", v.status_name},
             {"actor", ack.actor},
             {"reason", ack.reason}};
   if (action == 0) body["until"] = events::format_rfc3339_ms(ack.until_ms);
+  if (!milestone.empty()) body["milestone"] = milestone;
   if (action == 2) body["subject"] = subject;
   return reply(action == 2 ? 202 : 200, body);
 }
@@ -272,15 +290,11 @@ HttpResponse ActionsApi::on_batch(const HttpRequest& req, std::size_t action) {
   drilldown::Filters filters;
   if (auto err = drilldown::parse_filters(query, filters); !err.empty()) return error(400, err);
   if (filters.cursor) return error(400, "a batch takes no cursor");
-  if (!filters.milestone.empty()) {
-    return error(400,
-                 "a batch takes no milestone (the tracker acknowledges an order's stay in "
-                 "a status, not its milestone clocks)");
-  }
   tracking::Acknowledgement ack;
   if (auto refused = read_action(req, form, action, ack)) return *refused;
   tracking::OverdueQuery q;
   q.status = filters.status;
+  q.milestone = filters.milestone;  // acknowledge: the clocks; forget, redrive: their orders
   q.severity = filters.severity;
   q.limit = std::min(filters.limit.value_or(kMaxBatch), kMaxBatch);
   const tracking::ActionOutcome out = service_.act_on_overdue(kActions[action], q, ack, dry_run);
@@ -301,8 +315,11 @@ HttpResponse ActionsApi::on_batch(const HttpRequest& req, std::size_t action) {
     ++acted;
   }
   if (!dry_run) counts_[action] += acted;
-  const std::string target = "overdue status=" + (filters.status.empty() ? "*" : filters.status) +
-                             " severity=" + (filters.severity.empty() ? "*" : filters.severity);
+  const std::string target =
+      (filters.milestone.empty()
+           ? "overdue status=" + (filters.status.empty() ? "*" : filters.status)
+           : "overdue milestone=" + filters.milestone) +
+      " severity=" + (filters.severity.empty() ? "*" : filters.severity);
   record(AuditEntry{out.now_ms, ack.actor, std::string(kActionNames[action]), target, ack.reason,
                     acted, dry_run});
   if (form) {

@@ -126,12 +126,7 @@ json order_json(const tracking::OrderView& v, const std::vector<std::string>& la
     o["calendar"] = v.calendar;
     o["open_seconds_to_deadline"] = static_cast<double>(v.open_to_deadline_ms) / 1000.0;
   }
-  if (v.ack) {
-    o["acknowledged"] = json{{"by", v.ack->actor},
-                             {"reason", v.ack->reason},
-                             {"at", events::format_rfc3339_ms(v.ack->at_ms)},
-                             {"until", events::format_rfc3339_ms(v.ack->until_ms)}};
-  }
+  if (v.ack) o["acknowledged"] = drilldown::ack_json(*v.ack);
   if (with_milestones) o["milestones"] = drilldown::clocks_json(v.milestones);
   return o;
 }
@@ -206,8 +201,8 @@ HttpResponse DrilldownApi::overdue(const HttpRequest& req) const {
   q.severity = f.severity;
   q.limit = f.limit.value_or(kDefaultPageLimit);
   q.after = f.cursor;
-  // What still alerts (order_overdue); acknowledged orders are counted apart. (A milestone
-  // list is not filtered: acknowledgements are of stays, not of clocks.)
+  // What still alerts (order_overdue, order_milestone_overdue); acknowledged orders (clocks
+  // for a milestone list) are counted apart.
   q.acknowledged = tracking::AckFilter::kExclude;
   const bool with_milestones = !service_.config()->milestones.empty();
   const tracking::OverduePage page = service_.overdue(q);

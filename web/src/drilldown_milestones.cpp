@@ -5,6 +5,7 @@
 
 #include "orderwatch/events/time.h"
 
+#include "action_forms.h"
 #include "markup.h"
 #include "orderwatch/web/drilldown.h"
 
@@ -31,9 +32,10 @@ const tracking::MilestoneClockView* clock_of(const tracking::OrderView& v,
 }
 
 // One overdue clock's row: id (linked when the lookup takes it), status, state, started,
-// deadline (a paused clock has none), counted, paused, tier.
+// deadline (a paused clock has none), counted, paused, tier; with a token its acknowledgement
+// and the action forms.
 void clock_row(std::string& html, const tracking::OrderView& v, std::string_view milestone,
-               std::int64_t now_ms, std::size_t max_id_bytes) {
+               std::int64_t now_ms, std::size_t max_id_bytes, const std::string& token) {
   const bool linkable = linkable_id(v.id, max_id_bytes);
   html += linkable ? "<tr><td class=\"id\"><a href=\"/api/v1/orders/" + esc(url_encode(v.id)) +
                          "\">" + esc(v.id) + "</a>"
@@ -41,7 +43,8 @@ void clock_row(std::string& html, const tracking::OrderView& v, std::string_view
   html += "</td><td>" + esc(v.status_name) + "</td>";
   const tracking::MilestoneClockView* c = clock_of(v, milestone);
   if (c == nullptr) {  // the order moved on between the listing and its view
-    html += "<td colspan=\"6\" class=\"muted\">-</td></tr>\n";
+    html += "<td colspan=\"" + std::string(token.empty() ? "6" : "7") +
+            "\" class=\"muted\">-</td></tr>\n";
     return;
   }
   std::string deadline = c->state == "paused" ? "none while paused" : deadline_of(*c);
@@ -56,10 +59,37 @@ void clock_row(std::string& html, const tracking::OrderView& v, std::string_view
           esc(c->started_ms != 0 ? events::format_rfc3339_ms(c->started_ms) : std::string("-")) +
           "</td><td>" + esc(deadline) + "</td><td class=\"num\">" + esc(human_age(c->counted_ms)) +
           "</td><td class=\"num\">" + esc(human_age(c->paused_ms)) + "</td><td class=\"sev-" +
-          esc(c->severity) + "\">" + esc(c->severity) + "</td></tr>\n";
+          esc(c->severity) + "\">" + esc(c->severity) + "</td>";
+  if (!token.empty()) {
+    html += "<td>";
+    if (c->ack) {
+      html += "<span class=\"acked\">acknowledged by " + esc(c->ack->actor) + ": " +
+              esc(c->ack->reason) + "</span>";
+    }
+    if (linkable) html += forms::order_forms(url_encode(v.id), token, milestone);
+    html += "</td>";
+  }
+  html += "</tr>\n";
+}
+
+void clocks_table(std::string& html, const tracking::OverduePage& page, std::string_view milestone,
+                  std::size_t max_id_bytes, const std::string& token) {
+  std::vector<std::string> columns{"Order",    "Status",  "State",  "Started (UTC)",
+                                   "Deadline", "Counted", "Paused", "Tier"};
+  if (!token.empty()) columns.emplace_back("Act");
+  markup::table_head(html, "orders milestone", columns);
+  for (const auto& v : page.orders) clock_row(html, v, milestone, page.now_ms, max_id_bytes, token);
+  html += "</table>\n";
 }
 
 }  // namespace
+
+json ack_json(const tracking::Acknowledgement& ack) {
+  return json{{"by", ack.actor},
+              {"reason", ack.reason},
+              {"at", events::format_rfc3339_ms(ack.at_ms)},
+              {"until", events::format_rfc3339_ms(ack.until_ms)}};
+}
 
 json clocks_json(const std::vector<tracking::MilestoneClockView>& clocks) {
   json out = json::array();
@@ -74,6 +104,7 @@ json clocks_json(const std::vector<tracking::MilestoneClockView>& clocks) {
            {"severity", c.severity.empty() ? json(nullptr) : json(c.severity)}};
     if (c.promise) o["promise"] = true;
     if (!c.calendar.empty()) o["calendar"] = c.calendar;
+    if (c.ack) o["acknowledged"] = ack_json(*c.ack);
     out.push_back(std::move(o));
   }
   return out;
@@ -82,15 +113,16 @@ json clocks_json(const std::vector<tracking::MilestoneClockView>& clocks) {
 json milestone_summary_json(const std::vector<tracking::MilestoneSummary>& sum) {
   json out = json::array();
   for (const auto& m : sum) {
-    json overdue = json::array();
+    json overdue = json::array(), acknowledged = json::array();
     for (const auto& [severity, count] : m.overdue) {
       overdue.push_back({{"severity", severity}, {"count", count}});
     }
-    json o{{"milestone", m.name},
-           {"promise", m.promise},
-           {"in_progress", m.in_progress},
-           {"paused", m.paused},
-           {"overdue", std::move(overdue)}};
+    for (const auto& [severity, count] : m.acknowledged) {
+      acknowledged.push_back({{"severity", severity}, {"count", count}});
+    }
+    json o{{"milestone", m.name},           {"promise", m.promise},
+           {"in_progress", m.in_progress},  {"paused", m.paused},
+           {"overdue", std::move(overdue)}, {"acknowledged", std::move(acknowledged)}};
     if (m.promise) o["without_deadline"] = m.without_deadline;
     if (!m.calendar.empty()) o["calendar"] = m.calendar;
     out.push_back(std::move(o));
@@ -135,12 +167,13 @@ void milestone_summary_table(std::string& html, const tracking::TrackerSummary& 
 }
 
 std::string milestone_list(std::string& html, tracking::TrackerService& service, const Filters& f,
-                           std::size_t max_id_bytes) {
+                           std::size_t max_id_bytes, const std::string& token) {
   tracking::OverdueQuery q;
   q.milestone = f.milestone;
   q.severity = f.severity;
   q.after = f.cursor;
   q.limit = f.limit.value_or(kDefaultPageLimit);
+  q.acknowledged = tracking::AckFilter::kExclude;
   const tracking::OverduePage page = service.overdue(q);
   if (!page.error.empty()) return page.error;
   std::string title = "Milestone " + f.milestone;
@@ -148,22 +181,28 @@ std::string milestone_list(std::string& html, tracking::TrackerService& service,
   html += "<h2>" + esc(title) + ": " + std::to_string(page.total) + " overdue" +
           (f.cursor ? " (continued)" : "") + "</h2>\n";
   html += markup::muted_note(
-      "Most overdue first, running clocks then paused ones. Acknowledgements are of an order's "
-      "stay in a status, not of milestone clocks: act on the order from its status list.");
+      "Most overdue first, running clocks then paused ones. Acknowledging here acknowledges the "
+      "milestone's clock (it leaves order_milestone_overdue), not the order's stay in its status.");
   if (page.orders.empty()) {
     html += markup::muted_note("No overdue orders.");
   } else {
-    markup::table_head(
-        html, "orders milestone",
-        {"Order", "Status", "State", "Started (UTC)", "Deadline", "Counted", "Paused", "Tier"});
-    for (const auto& v : page.orders) clock_row(html, v, f.milestone, page.now_ms, max_id_bytes);
-    html += "</table>\n";
+    clocks_table(html, page, f.milestone, max_id_bytes, token);
   }
+  if (!token.empty() && page.total + page.acknowledged > 0)
+    html += forms::batch_forms("", f.severity, token, f.milestone);
   if (page.next) {
     html += "<p><a id=\"next\" href=\"" +
             esc(milestone_link(f.milestone, f.severity, format_cursor(*page.next),
                                f.limit.value_or(0))) +
             "\">next page &rarr;</a></p>\n";
+  }
+  if (page.acknowledged > 0 && !f.cursor) {
+    q.acknowledged = tracking::AckFilter::kOnly;
+    q.after.reset();
+    q.limit = kDefaultPageLimit;
+    const tracking::OverduePage acked = service.overdue(q);
+    html += "<h3>Acknowledged (not alerting): " + std::to_string(acked.total) + "</h3>\n";
+    clocks_table(html, acked, f.milestone, max_id_bytes, token);
   }
   return "";
 }

@@ -15,8 +15,10 @@
 
 namespace orderwatch::web::drilldown {
 
+// An acknowledgement as the API shows it: by, reason, at, until.
+nlohmann::ordered_json ack_json(const tracking::Acknowledgement& ack);
 // Each started clock: milestone, state, started, deadline (local with an offset on a
-// calendar), counted_seconds, paused_seconds, severity and calendar (when set).
+// calendar), counted_seconds, paused_seconds, severity, calendar and acknowledged (when set).
 nlohmann::ordered_json clocks_json(const std::vector<tracking::MilestoneClockView>& clocks);
 // The summary's "milestones": per milestone its counts and overdue per tier.
 nlohmann::ordered_json milestone_summary_json(const std::vector<tracking::MilestoneSummary>& sum);
@@ -27,10 +29,11 @@ std::string milestone_link(std::string_view milestone, std::string_view severity
 // The page's table of milestones (nothing without any): in progress, paused, overdue per tier
 // (linked to its list), without deadline for promises.
 void milestone_summary_table(std::string& html, const tracking::TrackerSummary& sum);
-// One page of `f.milestone`'s overdue clocks (most overdue first, running then paused) with a
-// link to the next page; no action forms (the tracker acknowledges stays, not clocks). Returns
-// the service's refusal (unknown milestone or severity), or "" when drawn.
+// One page of `f.milestone`'s unacknowledged overdue clocks (most overdue first, running then
+// paused) with a link to the next page, then (first page) the acknowledged ones; with a form
+// token (actions enabled) each row and the list carry the action forms, acknowledge acting on
+// the clock. Returns the service's refusal (unknown milestone or severity), or "" when drawn.
 std::string milestone_list(std::string& html, tracking::TrackerService& service, const Filters& f,
-                           std::size_t max_id_bytes);
+                           std::size_t max_id_bytes, const std::string& token);
 
 }  // namespace orderwatch::web::drilldown

@@ -316,8 +316,8 @@ HttpResponse DrilldownApi::page(const HttpRequest& req) const {
     html += charts::section(service_.trend(), counts, *config, f.status);
   }
   if (!f.milestone.empty()) {
-    // A milestone's clocks: no action forms (the tracker acknowledges stays, not clocks).
-    const std::string refused = drilldown::milestone_list(html, service_, f, max_id_bytes);
+    const std::string refused =
+        drilldown::milestone_list(html, service_, f, max_id_bytes, tables.token);
     return refused.empty() ? finish(html, 200) : bad_request(html, refused);
   }
   if (f.status.empty() && f.severity.empty() && !f.cursor) {

@@ -163,6 +163,14 @@ inline constexpr MetricSpec kMilestoneOverdue{
     .help = "Orders in the milestone now past the tier (cumulative over tiers).",
     .labels = {label::kMilestone, label::kSeverity},
     .dimensions = true};
+inline constexpr MetricSpec kMilestoneOverdueAcknowledged{
+    .name = "milestone_overdue_acknowledged",
+    .type = MetricType::kGauge,
+    .help =
+        "Orders past the milestone tier whose clock an operator acknowledged (not in "
+        "milestone_overdue).",
+    .labels = {label::kMilestone, label::kSeverity},
+    .dimensions = true};
 inline constexpr MetricSpec kMilestoneWithoutDeadline{
     .name = "milestone_without_deadline",
     .type = MetricType::kGauge,
@@ -218,6 +226,7 @@ inline constexpr std::array kAll = {kStatusDurationSeconds,
                                     kMilestoneInProgress,
                                     kMilestonePaused,
                                     kMilestoneOverdue,
+                                    kMilestoneOverdueAcknowledged,
                                     kMilestoneWithoutDeadline,
                                     kMilestoneBreachesTotal,
                                     kMilestoneMetTotal,

@@ -35,9 +35,10 @@ struct MilestoneClockView {
   std::int64_t counted_ms = 0;
   std::int64_t paused_ms = 0;
   int tiers_crossed = 0;
-  std::string severity;        // of the highest tier crossed; "" when none
-  std::string calendar;        // its calendar; "" on the wall clock
-  std::string deadline_local;  // with a calendar: the deadline in its local time (RFC 3339)
+  std::string severity;                // of the highest tier crossed; "" when none
+  std::string calendar;                // its calendar; "" on the wall clock
+  std::string deadline_local;          // with a calendar: the deadline in its local time (RFC 3339)
+  std::optional<Acknowledgement> ack;  // set while this clock is acknowledged
 };
 
 // One order's state, for the drill-down API. Names are resolved under the tracker's lock, so
@@ -89,7 +90,7 @@ enum class AckFilter : std::uint8_t { kInclude, kExclude, kOnly };
 struct OverdueQuery {
   std::string_view status;  // "" = every status (merged oldest first)
   // A milestone's overdue clocks instead of statuses' (status must be ""); severity names its
-  // tier. Acknowledgements are of stays: they do not filter a milestone listing.
+  // tier; `acknowledged` filters on the clocks' acknowledgements (not the stays').
   std::string_view milestone;
   std::string_view severity;  // tier by severity name; "" = the first tier (every overdue order)
   std::size_t limit = 100;
@@ -181,6 +182,8 @@ struct MilestoneSummary {
   std::string calendar;
   std::int64_t in_progress = 0, paused = 0, without_deadline = 0;
   std::vector<std::pair<std::string, std::int64_t>> overdue;  // (severity, count) per tier
+  // (severity, count) per tier: acknowledged clocks past it (not in `overdue`).
+  std::vector<std::pair<std::string, std::int64_t>> acknowledged;
 };
 
 struct TrackerSummary {

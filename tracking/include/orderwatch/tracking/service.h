@@ -194,9 +194,13 @@ class TrackerService {
   // Operator actions on one order (ticks first). Nothing acted on (orders empty) when the id is
   // not held. Redrive changes no count: the order is returned for the caller to publish, and
   // the request is remembered for what recovered (OrderTracker::note_redrive).
-  ActionOutcome act(OrderAction action, std::string_view id, const Acknowledgement& ack);
+  // milestone: acknowledge that milestone's clock of the order (not its stay); an unknown name
+  // is refused in `error`, a clock not running or paused acts on nothing.
+  ActionOutcome act(OrderAction action, std::string_view id, const Acknowledgement& ack,
+                    std::string_view milestone = {});
   // The same on the overdue orders `query` selects, oldest first, at most query.limit of them;
-  // dry_run: only counted and listed. One lock for the selection and the action.
+  // dry_run: only counted and listed. One lock for the selection and the action. With
+  // query.milestone, acknowledge acts on the listed clocks, forget and redrive on their orders.
   ActionOutcome act_on_overdue(OrderAction action, const OverdueQuery& query,
                                const Acknowledgement& ack, bool dry_run);
   // The caller could not publish these redrive requests: what recovered will not claim them.

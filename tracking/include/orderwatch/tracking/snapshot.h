@@ -2,7 +2,7 @@
 // config reload goes through). This header owns the container format, its checksum and the
 // atomic write; the state encoding lives with the tracker (tracker_state.cpp, snapshot_load.cpp).
 //
-// Format (version 5), little-endian, everything after the fixed header varint-coded:
+// Format (version 6), little-endian, everything after the fixed header varint-coded:
 //   header   magic "OWSNAP\r\n" (8) | u32 version | u32 flags (0) | u64 total file length
 //   meta     writer string, written_ms, stream_seq, watermark_ms (W: the deadline position,
 //            never after written_ms), last_event_ms, max_event_ms (newest event time applied),
@@ -21,6 +21,9 @@
 //            written_ms + tombstone_ttl)
 //   acks     (version 3) acknowledgements that still hold: id, status name, entered, at,
 //            until, actor, reason -- kept on load when the order is held in that stay
+//   m.acks   (version 6) milestone clock acknowledgements that still hold: id, milestone
+//            name, the clock's start, at, until, actor, reason -- kept on load when the
+//            order's clock of that milestone runs or is paused since that start
 //   trailer  u32 CRC32C of every byte before it
 // Version 1 (orderwatch before the watermark) is still read: its last tick time becomes W and
 // the newest event time, and a tier an order was past counts as breached (version 1 counted
@@ -66,7 +69,7 @@ struct RestoreReport {
   std::string dropped_statuses;          // comma-separated names, for the log
 };
 
-inline constexpr std::uint32_t kSnapshotVersion = 5;        // what save_state writes
+inline constexpr std::uint32_t kSnapshotVersion = 6;        // what save_state writes
 inline constexpr std::uint32_t kOldestSnapshotVersion = 1;  // the oldest one still read
 inline constexpr std::size_t kSnapshotHeaderBytes = 24;
 inline constexpr std::size_t kSnapshotTrailerBytes = 4;

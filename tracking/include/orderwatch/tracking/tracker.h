@@ -64,8 +64,9 @@ struct MilestoneValues {
   std::int64_t in_progress = 0;
   std::int64_t paused = 0;
   std::int64_t without_deadline = 0;
-  std::vector<std::int64_t> overdue;  // per tier of the milestone
-  HistogramValues duration;           // counted time of the clocks stopped, on its bounds
+  std::vector<std::int64_t> overdue;       // per tier of the milestone, unacknowledged clocks
+  std::vector<std::int64_t> acknowledged;  // per tier: acknowledged clocks past it
+  HistogramValues duration;                // counted time of the clocks stopped, on its bounds
 };
 
 // A consistent copy of every exported count, taken under the tracker's lock and rendered
@@ -182,6 +183,13 @@ class OrderTracker {
   std::optional<OrderView> acknowledge(std::string_view id, const Acknowledgement& ack,
                                        bool* full = nullptr);
   std::optional<OrderView> forget(std::string_view id, std::int64_t now_ms);
+  // acknowledge_milestone(): the order's running or paused clock of milestone m (config order)
+  // leaves the milestone's overdue counts for the acknowledged ones (MilestoneValues::
+  // acknowledged) until the clock stops or ack.until_ms passes (wall clock); nullopt when the
+  // order is not held, its clock is not running or paused, or kMaxAcks clock acknowledgements
+  // are held (`full`). Saved in snapshots; forget() drops them with the order.
+  std::optional<OrderView> acknowledge_milestone(std::string_view id, std::size_t milestone,
+                                                 const Acknowledgement& ack, bool* full = nullptr);
   std::size_t acknowledgements() const;
   // A redrive of the order's current stay was requested: remembered (bounded like the
   // acknowledgements) so that what recovered says an action preceded it. Its view, or nullopt
