@@ -156,6 +156,7 @@ void MilestoneBook::deadline_seen(const ClockOwner& o, std::size_t m, std::int64
   }
   if (s == State::kDone) return;
   std::int64_t key = 0;
+  if (key_of(o.idx, m, &key) && key == deadline) return;  // the same promise again
   if (!take(o, m, &key)) {
     add(without_[m], o.combo, -1);
   }
@@ -191,6 +192,7 @@ void MilestoneBook::prefetch_chunks(std::uint32_t idx, int from, int to) const {
 }
 
 void MilestoneBook::move_to(std::int64_t w) {
+  w_ = w;
   for (std::size_t m = 0; m < specs_.size(); ++m) {
     Book& b = books_[m];
     const auto& off = specs_[m].offset_ms;
@@ -201,12 +203,14 @@ void MilestoneBook::move_to(std::int64_t w) {
       const std::int64_t prev = b.cutoff[k];
       if (next > prev) {
         b.running.for_each_in(prev, next, [&](const IndexEntry& e) {
-          add(overdue_[m], combo_of_(e.idx) * tiers + k, +1);
           const std::size_t i = at_slot(e.idx, m);
+          if (late_of(clocks_[i].mark)) return;  // its confirmation counts it
+          add(overdue_[m], combo_of_(e.idx) * tiers + k, +1);
           if (breached_of(clocks_[i].mark) <= k) breach_through(m, i, k + 1);
         });
       } else if (next < prev) {
         b.running.for_each_in(next, prev, [&](const IndexEntry& e) {
+          if (late_of(clocks_[at_slot(e.idx, m)].mark)) return;  // never counted
           add(overdue_[m], combo_of_(e.idx) * tiers + k, -1);
         });
       }

@@ -135,14 +135,21 @@ void MilestoneBook::breach_through(std::size_t m, std::size_t slot, std::size_t 
   const std::size_t was = breached_of(clocks_[slot].mark);
   if (tiers <= was) return;
   for (std::size_t k = was; k < tiers; ++k) ++breaches_[m][k];
-  clocks_[slot].mark = static_cast<std::uint8_t>((clocks_[slot].mark & 3u) |
-                                                 (std::min<std::size_t>(tiers, 63) << 2));
+  clocks_[slot].mark = static_cast<std::uint8_t>((clocks_[slot].mark & (3u | kLate)) |
+                                                 (std::min(tiers, kMaxBreached) << 2));
 }
 
 void MilestoneBook::insert_running(const ClockOwner& o, std::size_t m, std::int64_t key) {
   clocks_[at_slot(o.idx, m)].chunk = books_[m].running.insert(IndexEntry{key, o.idx, o.combo});
-  // Already past a tier as of W (a backdated start or a promise moved earlier): counted now.
+  // Already past a tier as of W (a backdated start or a promise moved earlier): late until the
+  // arriving events confirm it (at the next tick when they are at W); counted now only by a
+  // book nobody confirms (confirm_late never called).
   const std::size_t past = past_running(m, key);
+  if (past == 0) return;
+  if (confirming_) {
+    hold_late(m, o.idx, key);
+    return;
+  }
   count_overdue(m, o.combo, past, +1);
   breach_through(m, at_slot(o.idx, m), past);
 }
@@ -156,7 +163,10 @@ bool MilestoneBook::take(const ClockOwner& o, std::size_t m, std::int64_t* key) 
   const bool paused = state_of(clocks_[i].mark) == State::kPaused && !specs_[m].promise;
   MilestoneIndex& index = paused ? books_[m].paused : books_[m].running;
   if (!index.take_from_chunk(c.chunk, o.idx, key)) return false;
-  count_overdue(m, o.combo, paused ? past_paused(m, c.aux) : past_running(m, *key), -1);
+  if (!late_of(c.mark)) {  // a late clock was never counted
+    count_overdue(m, o.combo, paused ? past_paused(m, c.aux) : past_running(m, *key), -1);
+  }
+  c.mark = static_cast<std::uint8_t>(c.mark & ~kLate);
   c.chunk = MilestoneIndex::kNoChunk;
   return true;
 }
@@ -204,7 +214,7 @@ ClockView MilestoneBook::view(const ClockOwner& o, std::size_t m) const {
   const bool paused = v.state == State::kPaused && !spec.promise;
   v.started_ms = paused ? key : started(o, c);
   if (spec.promise) {
-    v.tiers_past = keyed ? past_running(m, key) : 0;
+    v.tiers_past = keyed && !late_of(c.mark) ? past_running(m, key) : 0;
     v.deadline_ms = keyed ? key : 0;
     v.counted_ms = w == kNoCutoff ? 0 : std::max<std::int64_t>(w - v.started_ms, 0);
     return v;
@@ -216,7 +226,7 @@ ClockView MilestoneBook::view(const ClockOwner& o, std::size_t m) const {
     v.paused_ms = w == kNoCutoff ? 0 : std::max<std::int64_t>(w - at_start - c.aux, 0);
     return v;
   }
-  v.tiers_past = keyed ? past_running(m, key) : 0;
+  v.tiers_past = keyed && !late_of(c.mark) ? past_running(m, key) : 0;
   v.paused_ms = keyed ? key - at_start : 0;
   v.counted_ms = w == kNoCutoff ? 0 : std::max<std::int64_t>(w - key, 0);
   v.deadline_ms = spec.calendar
@@ -264,7 +274,8 @@ void MilestoneBook::restore(const ClockOwner& o, std::size_t m, const SavedClock
   }
   fit(o.idx);
   const std::size_t i = at_slot(o.idx, m);
-  const std::size_t tiers = std::min<std::size_t>(saved.breached, specs_[m].offset_ms.size());
+  const std::size_t tiers =
+      std::min({std::size_t{saved.breached}, specs_[m].offset_ms.size(), kMaxBreached});
   Clock& c = clocks_[i];
   c = Clock{MilestoneIndex::kNoChunk, clamp32(saved.started_ms - o.first_seen_ms),
             static_cast<std::uint8_t>(static_cast<unsigned>(saved.state) | (tiers << 2))};
@@ -309,7 +320,10 @@ std::int64_t MilestoneBook::overdue_total(std::size_t m, std::size_t k) const {
 
 std::size_t MilestoneBook::memory_bytes() const {
   std::size_t bytes = clocks_.capacity() * sizeof(Clock);
-  for (const auto& b : books_) bytes += b.running.memory_bytes() + b.paused.memory_bytes();
+  for (const auto& b : books_) {
+    bytes += b.running.memory_bytes() + b.paused.memory_bytes() +
+             (b.late.capacity() + b.parked.capacity()) * sizeof(LateClock);
+  }
   return bytes;
 }
 

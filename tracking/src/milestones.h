@@ -112,12 +112,27 @@ class MilestoneBook {
   void release(const ClockOwner& o);
   // W moves to w: crossings counted (overdue, breaches), a step back uncounted.
   void move_to(std::int64_t w);
+  // Late clocks (milestone_late.cpp). A clock that starts, resumes or gets its deadline already
+  // past a tier as of W while the arriving events trail W (a backfill behind a W the live
+  // traffic or the idle rule moved on) is "late": an old time alone is neither overdue nor a
+  // breach, since the order's next event may be right behind it in the same backfill (as
+  // OrderTracker's late stays). Its tiers are confirmed as breaches once the arriving events
+  // (`horizon`, Watermark::horizon, <= W) pass their deadlines while it still runs, and it
+  // counts as overdue once they catch up with W (a straggler on a live stream: at the next
+  // tick). Until confirm_late() is first called the book
+  // counts past tiers on arrival at once. Cost: O(log n) per late clock and confirmed tier; nothing
+  // otherwise.
+  void confirm_late(std::int64_t horizon);
+  std::size_t late_clocks() const;  // waiting for a confirmation (tests)
   // Hints for apply_batch's pipeline: start loading record idx's clocks; then, once they are
   // in cache, the index chunks a change from `from` to `to` will take them out of.
   void prefetch_clocks(std::uint32_t idx) const {
     const std::size_t i = at_slot(idx, 0);
     if (i < clocks_.size()) {
-      __builtin_prefetch(&clocks_[i]);
+      // A record's clocks (9 bytes each, packed) may straddle two lines: load both.
+      const char* first = reinterpret_cast<const char*>(&clocks_[i]);
+      __builtin_prefetch(first);
+      __builtin_prefetch(first + specs_.size() * sizeof(Clock) - 1);
     }
   }
   void prefetch_chunks(std::uint32_t idx, int from, int to) const;
@@ -189,11 +204,24 @@ class MilestoneBook {
     std::uint8_t mark = 0;  // state (2 bits), tiers breached (6 bits)
   };
   static_assert(sizeof(Clock) == 9);
+  // mark: state (bits 0-1), tiers breached (bits 2-6, at most 31), late (bit 7).
+  static constexpr std::uint8_t kLate = 0x80;
+  static constexpr std::size_t kMaxBreached = 31;
   static State state_of(std::uint8_t mark) { return static_cast<State>(mark & 3u); }
-  static std::size_t breached_of(std::uint8_t mark) { return mark >> 2; }
+  static std::size_t breached_of(std::uint8_t mark) { return (mark >> 2) & kMaxBreached; }
+  static bool late_of(std::uint8_t mark) { return (mark & kLate) != 0; }
+  // A late clock's wait: for the arriving events to pass the deadline of `tier` (`due`, on the
+  // milestone's axis), or parked (every tier past as of W confirmed) until they catch up with W.
+  struct LateClock {
+    std::int64_t due = 0;
+    std::int64_t key = 0;  // the index key it was late with (a moved clock is another wait)
+    std::uint32_t idx = 0;
+    std::uint8_t tier = 0;
+  };
   struct Book {
     MilestoneIndex running, paused;
-    std::vector<std::int64_t> cutoff;  // [tier], on the milestone's axis
+    std::vector<std::int64_t> cutoff;     // [tier], on the milestone's axis
+    std::vector<LateClock> late, parked;  // late: a min-heap by due
   };
   static constexpr std::int64_t kNoCutoff = std::numeric_limits<std::int64_t>::min();
   static constexpr std::uint32_t kSaturated = 0xFFFFFFFFu;
@@ -224,6 +252,11 @@ class MilestoneBook {
     clocks_[i].mark = static_cast<std::uint8_t>((clocks_[i].mark & ~3u) | static_cast<unsigned>(s));
   }
   void count_overdue(std::size_t m, std::uint16_t combo, std::size_t tiers, std::int64_t d);
+  // Whether the arriving events are at W (no clock is late then).
+  bool caught_up() const { return horizon_ >= w_; }
+  void hold_late(std::size_t m, std::uint32_t idx, std::int64_t key);
+  bool still_late(std::size_t m, const LateClock& e) const;
+  void settle_parked(std::size_t m);
   void breach_through(std::size_t m, std::size_t slot, std::size_t tiers);
   void insert_running(const ClockOwner& o, std::size_t m, std::int64_t key);
   bool take(const ClockOwner& o, std::size_t m, std::int64_t* key);
@@ -241,6 +274,9 @@ class MilestoneBook {
   std::vector<Book> books_;                  // [milestone]
   std::vector<Clock> clocks_;                // [idx * milestones + m]
   mutable std::int64_t origin_ = kNoCutoff;  // the calendar axes' zero, fixed at first use
+  std::int64_t w_ = kNoCutoff;               // W as of the last move_to
+  std::int64_t horizon_ = std::numeric_limits<std::int64_t>::max();  // of the last confirm_late
+  bool confirming_ = false;  // confirm_late was called: clocks past a tier on arrival wait
   // Promise deadlines seen before the clock started (rare: an event before the `from` status).
   std::unordered_map<std::uint64_t, std::int64_t> early_deadline_;
   std::vector<std::vector<std::int64_t>> in_progress_, paused_, without_;  // [m][combo]
@@ -262,6 +298,7 @@ void MilestoneBook::for_each_overdue(std::size_t m, std::size_t k, const Positio
       for (; !w.done(); w.next()) {
         const IndexEntry e = w.entry();
         if (e.t > cut) break;
+        if (late_of(clocks_[at_slot(e.idx, m)].mark)) continue;  // not overdue yet
         if (!f(e.idx, Position{0, e.t, e.idx})) return;
       }
     }

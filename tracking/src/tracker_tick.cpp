@@ -17,7 +17,10 @@ void OrderTracker::Impl::tick(std::int64_t now, bool behind) {
     });
     watermark.move_to(w);
   }
-  if (horizon != kNever) confirm_late_entries(std::min(horizon, w), w);
+  if (horizon != kNever) {
+    confirm_late_entries(std::min(horizon, w), w);
+    if (has_milestones) milestones.confirm_late(std::min(horizon, w));
+  }
   if (watermark.known()) evict(watermark.ms());
   tombstones.expire(now, cfg.retention.tombstone_ttl.count());
   labels.sweep_idle(
