@@ -11,12 +11,14 @@
 // - JetStream: a stream missing at start, then deleted under a running exporter and created
 //   again: orderwatch_jetstream_stream_missing 1 and /readyz naming the stream while it is
 //   gone, one log line, and consumption resumes (consumer_bound 1) once it is back.
-// Backoff: ORDERWATCH_NATS_RECONNECT_MAX_BACKOFF_MS caps the waits at 400 ms here.
+// - Shutdown: SIGTERM during a backoff wait (default bounds) ends it at once.
+// Backoff: ORDERWATCH_NATS_RECONNECT_MAX_BACKOFF_MS caps the waits at 400 ms in the others.
 #include <gtest/gtest.h>
 #include <nats/nats.h>
 #include <stdlib.h>
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <thread>
 
@@ -173,6 +175,28 @@ TEST_F(ReconnectTest, AnUntrustedCertificateIsRetriedUntilTheCaFileTrustsIt) {
   EXPECT_TRUE(e.wait_ready(seconds(10))) << e.log();
   EXPECT_EQ(e.scrape().at("orderwatch_nats_connected"), 1);
   EXPECT_EQ(e.process().stop(), 0) << e.log();
+}
+
+// The default backoff (1 s doubling to 5 min): after four refused attempts the exporter waits
+// 4 to 8 s before the next; SIGTERM ends that wait at once (well under the 4 s it has left).
+TEST(ReconnectShutdown, SigtermEndsABackoffWaitAtOnce) {
+  TempDir dir;
+  ExporterProcess e(
+      dir.write("sla.yaml",
+                std::string("service: backoff\nnats:\n  subject: orders.>\n") + kStatuses),
+      "nats://127.0.0.1:" + std::to_string(free_port()), dir.path() + "/serve.log");
+  ASSERT_TRUE(e.wait_for_port()) << e.log();
+  const std::string refused = R"(orderwatch_nats_connect_failures_total{reason="refused"})";
+  ASSERT_TRUE(wait_until([&] { return value_of(e.scrape(), refused) >= 4; }, seconds(15)))
+      << e.log();
+  const HttpResult ready = http_get(e.port(), "/readyz");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_NE(ready.body.find("refused: No server available for connection"), std::string::npos)
+      << ready.body;
+  EXPECT_NE(ready.body.find("at most 300000 ms apart"), std::string::npos) << ready.body;
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(e.process().stop(), 0) << e.log();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(3)) << e.log();
 }
 
 // --- JetStream: the stream missing, deleted, created again --------------------------------
