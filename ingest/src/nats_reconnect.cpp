@@ -14,6 +14,11 @@
 
 namespace orderwatch::ingest {
 
+namespace {
+// A connection that lasted this long was a success: the backoff starts over.
+constexpr std::chrono::seconds kHeldConnection{10};
+}  // namespace
+
 void NatsSource::run_connection() {
   std::minstd_rand rng{std::random_device{}()};
   Backoff backoff(std::min<std::chrono::milliseconds>(std::chrono::seconds(1), backoff_max_),
@@ -29,32 +34,46 @@ void NatsSource::run_connection() {
       if (!wait_quit(backoff.next(rng()))) return;
       continue;
     }
-    backoff.reset();
-    stats_.nats_connect_error.set("");
-    connect_failures_.connected();
-    if (lost_before) ++stats_.nats_reconnects;
-    log::info("nats", (lost_before ? "reconnected to " : "connected to ") + note_server(conn));
-    {
-      std::lock_guard lock(life_mu_);
-      conn_ = conn;
-      if (attach_allowed_) attach(conn);
+    const auto since = std::chrono::steady_clock::now();
+    if (use_connection(conn, lost_before)) return;  // quitting
+    lost_before = true;
+    // After a connection that held, the next attempt is at once (another server of the list may
+    // answer); one lost right away (a server that accepts and then drops us) waits the next
+    // backoff, so a flapping server is not hammered.
+    if (std::chrono::steady_clock::now() - since >= kHeldConnection) {
+      backoff.reset();
+    } else if (!wait_quit(backoff.next(rng()))) {
+      return;
     }
-    bool quitting = false;
-    {
-      std::unique_lock lock(wake_mu_);
-      wake_cv_.wait(lock, [this] { return closed_ || quit_; });
-      quitting = quit_;
-    }
-    {
-      std::lock_guard lock(life_mu_);
-      detach();
-      conn_ = nullptr;
-    }
-    close_connection(conn);
-    if (quitting) return;
-    lost_before = true;  // and the next attempt is at once: another server of the list may answer
   }
   wait_quit(std::chrono::hours(24 * 365));
+}
+
+// Connected: attach the consumer, wait for the loss (or the destructor), detach, close. True
+// when quitting.
+bool NatsSource::use_connection(natsConnection* conn, bool reconnect) {
+  stats_.nats_connect_error.set("");
+  connect_failures_.connected();
+  if (reconnect) ++stats_.nats_reconnects;
+  log::info("nats", (reconnect ? "reconnected to " : "connected to ") + note_server(conn));
+  {
+    std::lock_guard lock(life_mu_);
+    conn_ = conn;
+    if (attach_allowed_) attach(conn);
+  }
+  bool quitting = false;
+  {
+    std::unique_lock lock(wake_mu_);
+    wake_cv_.wait(lock, [this] { return closed_ || quit_; });
+    quitting = quit_;
+  }
+  {
+    std::lock_guard lock(life_mu_);
+    detach();
+    conn_ = nullptr;
+  }
+  close_connection(conn);
+  return quitting;
 }
 
 natsConnection* NatsSource::connect_once() {

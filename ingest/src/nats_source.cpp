@@ -257,6 +257,7 @@ void NatsSource::on_disconnected(natsConnection*, void* self) {
       source->stats_.gaps.begin(GapCause::kDisconnect, source->service_.now_ms());
     }
     source->stats_.nats_connected = false;
+    if (source->closing_) return;  // our own close (shutdown): nothing to report
     std::string server;
     {
       std::lock_guard lock(source->server_mu_);

@@ -4,7 +4,8 @@
 // the JetStreamConsumer (docs/design.md, "ingest: from NATS to the pipeline"). The connection
 // thread owns every connection: it connects (start() returns at once), attaches the consumer,
 // and after any failure or loss (auth, expired credentials, TLS, refused, timeout, closed)
-// retries forever with jittered exponential backoff (1 s doubling to 5 min), building the
+// retries forever with jittered exponential backoff (1 s doubling to 5 min; reset by a
+// connection that held 10 s, after which the first attempt is at once), building the
 // options anew each time, so rotated secret and TLS files are read without a restart.
 // Threading: construction, start(), stop_consuming(), stop() and destruction from one thread;
 // stats() and not_ready_reason() from any (scrapes, /readyz); the client's callbacks never
@@ -70,6 +71,7 @@ class NatsSource {
   // back off; until destruction.
   void run_connection();
   natsConnection* connect_once();  // one pass over the server list; nullptr: failed (counted)
+  bool use_connection(natsConnection* conn, bool reconnect);  // until lost; true: quitting
   void connect_failed(natsStatus status);
   void attach(natsConnection* conn);  // subscribes or starts the JetStream consumer
   void detach();                      // stops and releases what attach() made
