@@ -72,6 +72,8 @@ bool NatsSource::use_connection(natsConnection* conn, bool reconnect) {
     detach();
     conn_ = nullptr;
   }
+  // Also when the connection was lost while attach() set it (a flush that failed).
+  stats_.nats_connected = false;
   close_connection(conn);
   return quitting;
 }
