@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -209,10 +210,61 @@ std::string explain_connect_failure(std::string_view reason) {
     hint = "nothing listens there: server down or wrong port?";
   } else if (contains_nocase(reason, "timeout") || contains_nocase(reason, "timed out")) {
     hint = "no answer within 2s: server overloaded, firewall or wrong address?";
+  } else if (contains_nocase(reason, "no server available")) {
+    hint = "no server of nats.url accepted a connection: server down, wrong address or port?";
   }
   std::string out(reason);
   if (hint != nullptr) out += std::string(" (") + hint + ")";
   return out;
+}
+
+ConnectFailure classify_connect_failure(natsStatus status, std::string_view text) {
+  if (status == NATS_NOT_PERMITTED || status == NATS_CONNECTION_AUTH_FAILED ||
+      contains_nocase(text, "authorization violation") ||
+      contains_nocase(text, "authentication expired") ||
+      contains_nocase(text, "authentication timeout")) {
+    return ConnectFailure::kAuth;
+  }
+  if (status == NATS_SSL_ERROR || status == NATS_SECURE_CONNECTION_REQUIRED ||
+      status == NATS_SECURE_CONNECTION_WANTED || contains_nocase(text, "ssl") ||
+      contains_nocase(text, "tls") || contains_nocase(text, "certificate")) {
+    return ConnectFailure::kTls;
+  }
+  if (status == NATS_TIMEOUT || contains_nocase(text, "timeout") ||
+      contains_nocase(text, "timed out")) {
+    return ConnectFailure::kTimeout;
+  }
+  // The client says "No server available" when no server of the list accepted a TCP connection.
+  if (status == NATS_NO_SERVER || contains_nocase(text, "refused")) return ConnectFailure::kRefused;
+  return ConnectFailure::kOther;
+}
+
+Backoff::Backoff(std::chrono::milliseconds initial, std::chrono::milliseconds max)
+    : initial_(std::max(initial, std::chrono::milliseconds(1))),
+      max_(std::max(max, initial_)),
+      base_(initial_) {}
+
+std::chrono::milliseconds Backoff::next(std::uint64_t random) {
+  const std::chrono::milliseconds base = base_;
+  base_ = std::min(base_ * 2, max_);
+  const auto half = base.count() / 2;
+  return std::chrono::milliseconds(
+      half +
+      static_cast<std::int64_t>(random % static_cast<std::uint64_t>(base.count() - half + 1)));
+}
+
+std::chrono::milliseconds reconnect_max_backoff() {
+  constexpr std::chrono::milliseconds kMax = std::chrono::minutes(5);
+  const char* env = std::getenv("ORDERWATCH_NATS_RECONNECT_MAX_BACKOFF_MS");
+  if (env == nullptr || *env == '\0') return kMax;
+  char* end = nullptr;
+  const long long ms = std::strtoll(env, &end, 10);
+  if (*end != '\0' || ms < 1) {
+    log::warn("nats", std::string("ignoring ORDERWATCH_NATS_RECONNECT_MAX_BACKOFF_MS=") + env +
+                          " (not a number of milliseconds >= 1); the maximum backoff is 5 min");
+    return kMax;
+  }
+  return std::chrono::milliseconds(ms);
 }
 
 void ConnectFailureLog::failed(std::int64_t now_ms, std::string_view servers,

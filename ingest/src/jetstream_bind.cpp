@@ -49,15 +49,29 @@ bool DurableBinder::read_stream(std::uint64_t& first, std::uint64_t& last) {
 
   jsStreamInfo* si = nullptr;
   s = js_GetStreamInfo(&si, js_, stream, nullptr, &err);
-  if (s != NATS_OK) {
-    ctx_.error_log.warn(
-        ctx_.pipeline.now_ms(), "jetstream",
-        err == JSStreamNotFoundErr
-            ? "stream " + ctx_.config.stream +
-                  " does not exist; create it (orderwatch never creates streams), "
-                  "retrying"
-            : "cannot read stream " + ctx_.config.stream + ": " + status_text(s, err));
+  if (s != NATS_OK && err == JSStreamNotFoundErr) {
+    // Stated, not only logged: the gauge and /readyz (the generated alert pages on the gauge).
+    ctx_.stats.jetstream_stream_missing = true;
+    // At once when it goes missing, then at most once a minute while it stays so.
+    const std::int64_t now = ctx_.pipeline.now_ms();
+    if (missing_logged_ms_ == 0 || now - missing_logged_ms_ >= 60'000) {
+      missing_logged_ms_ = now;
+      log::warn("jetstream", "stream " + ctx_.config.stream +
+                                 " does not exist (not created yet, or deleted): nothing is "
+                                 "consumed until it is created (orderwatch never creates "
+                                 "streams); retrying every " +
+                                 std::to_string(kRetryMs / 1000) + " s");
+    }
     return false;
+  }
+  if (s != NATS_OK) {
+    ctx_.error_log.warn(ctx_.pipeline.now_ms(), "jetstream",
+                        "cannot read stream " + ctx_.config.stream + ": " + status_text(s, err));
+    return false;
+  }
+  missing_logged_ms_ = 0;
+  if (ctx_.stats.jetstream_stream_missing.exchange(false)) {
+    log::info("jetstream", "stream " + ctx_.config.stream + " exists (again)");
   }
   first = si->State.FirstSeq;
   last = si->State.LastSeq;
@@ -224,7 +238,7 @@ bool DurableBinder::subscribe_inbox() {
   return true;
 }
 
-void DurableBinder::poll_info() {
+bool DurableBinder::poll_info() {
   last_poll_ms_ = ctx_.pipeline.now_ms();
   jsConsumerInfo* ci = nullptr;
   jsErrCode err = static_cast<jsErrCode>(0);
@@ -232,14 +246,17 @@ void DurableBinder::poll_info() {
   const natsStatus s = js_GetConsumerInfo(&ci, js_, ctx_.config.stream.c_str(),
                                           ctx_.config.durable.c_str(), nullptr, &err);
   if (s != NATS_OK) {
+    // The stream (and with it the durable) or the durable alone was deleted under us.
+    if (err == JSStreamNotFoundErr || err == JSConsumerNotFoundErr) return false;
     ctx_.error_log.warn(last_poll_ms_, "jetstream",
                         "cannot read consumer info: " + status_text(s, err));
-    return;
+    return true;
   }
   ctx_.ack_floor = ci->AckFloor.Stream;
   ctx_.stats.jetstream_pending = ci->NumPending;
   ctx_.stats.jetstream_ack_pending = static_cast<std::uint64_t>(ci->NumAckPending);
   jsConsumerInfo_Destroy(ci);
+  return true;
 }
 
 void DurableBinder::unbind() {

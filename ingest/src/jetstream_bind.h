@@ -1,8 +1,9 @@
 // DurableBinder: binding the JetStream consumer to its durable. Reads the stream, checks (or
 // updates, or creates) the durable, plans and runs the start-up re-read (plan_resume), and
 // subscribes the inbox pulled messages land on; reads the consumer's info (ack floor, lag) for
-// the pull loop. Owns the JetStream context and the inbox subscription. Consumer thread only;
-// the re-read applies through the pipeline as batches of one (it runs once per bind).
+// the pull loop. States a missing stream (JetStreamStats::jetstream_stream_missing). Owns the
+// JetStream context and the inbox subscription. Consumer thread only; the re-read applies through
+// the pipeline as batches of one (it runs once per bind).
 #pragma once
 
 #include <nats/nats.h>
@@ -36,8 +37,9 @@ class DurableBinder {
   void unbind();
   // unbind() and the JetStream context released (the consumer thread ends).
   void close();
-  // Reads the consumer's ack floor (into the context) and lag (into the stats).
-  void poll_info();
+  // Reads the consumer's ack floor (into the context) and lag (into the stats). False when the
+  // durable or its stream is gone (deleted under us): re-bind.
+  bool poll_info();
   std::int64_t last_poll_ms() const { return last_poll_ms_; }
   natsSubscription* inbox_subscription() const { return sub_; }
   const std::string& inbox() const { return inbox_; }
@@ -64,6 +66,7 @@ class DurableBinder {
   std::string inbox_;
   std::int64_t last_poll_ms_ = 0;
   std::uint64_t lost_reported_for_ = UINT64_MAX;  // a retried bind must not count a gap twice
+  std::int64_t missing_logged_ms_ = 0;  // "stream does not exist" last logged (0: not missing)
 };
 
 }  // namespace orderwatch::ingest::detail

@@ -77,7 +77,10 @@ void JetStreamConsumer::consume() {
   binder_.poll_info();
   while (!ctx_.stopping() && !resync_) {
     if (pending_.empty()) {  // between batches
-      if (ctx_.pipeline.now_ms() - binder_.last_poll_ms() >= kInfoPollMs) binder_.poll_info();
+      // The durable or its stream deleted under us: re-bind (it states a missing stream).
+      if (ctx_.pipeline.now_ms() - binder_.last_poll_ms() >= kInfoPollMs && !binder_.poll_info()) {
+        break;
+      }
       held_.retry_due();
     }
     if (outstanding <= batch) {

@@ -250,6 +250,12 @@ std::vector<MetricFamily> IngestCollector::Collect() const {
   out.reserve(20);
   add_single(out, self::kNatsConnected, st.nats_connected ? 1 : 0);
   add_single(out, self::kNatsReconnectsTotal, d(st.nats_reconnects.load()));
+  auto failures = family(self::kNatsConnectFailuresTotal);  // every reason from the start (0)
+  for (std::size_t r = 0; r < ingest::kConnectFailures; ++r) {
+    add(failures, {label(sla::label::kReason, std::string(ingest::kConnectFailureNames[r]))},
+        d(st.nats_connect_failures[r].load()));
+  }
+  out.push_back(std::move(failures));
   add_single(out, self::kNatsSlowConsumerTotal, d(st.nats_slow_consumer.load()));
   add_single(out, self::kNatsDroppedMessagesTotal, d(st.nats_dropped.load()));
   add_gap_families(out, st.gaps.view());
@@ -264,6 +270,7 @@ std::vector<MetricFamily> IngestCollector::Collect() const {
     add_single(out, self::kJetstreamReplayedMessagesTotal, d(st.jetstream_replayed.load()));
     add_single(out, self::kJetstreamLostMessagesTotal, d(st.jetstream_lost.load()));
     add_single(out, self::kJetstreamConsumerBound, st.jetstream_bound ? 1 : 0);
+    add_single(out, self::kJetstreamStreamMissing, st.jetstream_stream_missing ? 1 : 0);
   }
   return out;
 }

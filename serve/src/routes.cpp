@@ -23,20 +23,15 @@ void add_metrics_route(web::Routes& routes,
   };
 }
 
-void add_health_routes(web::Routes& routes, tracking::TrackerService& service,
-                       ingest::NatsSource& nats) {
+void add_health_routes(web::Routes& routes, ingest::NatsSource& nats) {
   routes["/healthz"] = [](const HttpRequest&) { return HttpResponse{200, "text/plain", "ok\n"}; };
-  // JetStream mode is ready once bound to the durable consumer with the start-up re-read
-  // done; lag is not readiness (catching up is normal after downtime): alert on the metric.
-  routes["/readyz"] = [&service, &nats](const HttpRequest&) {
-    const ingest::IngestStats& st = nats.stats();
-    if (!st.nats_connected) {
-      return HttpResponse{503, "text/plain", "not ready: not connected to NATS\n"};
-    }
-    if (service.config()->nats.jetstream && !st.jetstream_bound) {
-      return HttpResponse{
-          503, "text/plain",
-          "not ready: JetStream consumer not bound yet (re-reading the stream or waiting)\n"};
+  // Ready when connected and, in JetStream mode, bound to the durable consumer with the
+  // start-up re-read done; otherwise 503 with ingest's reason (why the last connection attempt
+  // failed, the stream missing...). Lag is not readiness (catching up is normal after
+  // downtime): alert on the metric.
+  routes["/readyz"] = [&nats](const HttpRequest&) {
+    if (const std::string why = nats.not_ready_reason(); !why.empty()) {
+      return HttpResponse{503, "text/plain", "not ready: " + why + "\n"};
     }
     return HttpResponse{200, "text/plain", "ready\n"};
   };

@@ -19,8 +19,7 @@ using Reloader = std::function<std::pair<int, std::string>(const std::string& tr
 
 void add_metrics_route(web::Routes& routes,
                        std::vector<std::shared_ptr<const prometheus::Collectable>> collectables);
-void add_health_routes(web::Routes& routes, tracking::TrackerService& service,
-                       ingest::NatsSource& nats);
+void add_health_routes(web::Routes& routes, ingest::NatsSource& nats);
 // Like Prometheus's /-/reload: POST (or PUT) only, and only when `enabled`.
 void add_reload_route(web::Routes& routes, bool enabled, Reloader reload);
 // /runbooks/ and /runbooks/<alert>[?status=S&severity=K]: the runbook of every generated alert,

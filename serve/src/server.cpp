@@ -183,7 +183,7 @@ web::Routes Server::Parts::routes(Server& server, const sla::Config& config) {
     collectors.push_back(std::make_shared<metrics::ActionsCollector>(*actions));
   }
   add_metrics_route(routes, std::move(collectors));
-  add_health_routes(routes, *service, *nats);
+  add_health_routes(routes, *nats);
   add_runbook_routes(routes, *service);
   add_reload_route(routes, options.enable_lifecycle,
                    [&server](const std::string& trigger) { return server.reload(trigger); });

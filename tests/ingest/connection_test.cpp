@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -90,6 +92,48 @@ TEST(ConnectFailureLog, ANewReasonAtOnceTheSameOneRateLimited) {
   log.failed(60'000, "nats://a:4222", "Authorization Violation");
   EXPECT_NE(GetCapturedStderr().find("(1 more failed attempts since the last line)"),
             std::string::npos);
+}
+
+// The texts are the NATS client's own (libnats 3.4 against nats-server 2.9, seen in the
+// integration tests), with the status the connect call returned.
+TEST(ClassifyConnectFailure, EachCauseFromTheClientsStatusAndText) {
+  EXPECT_EQ(classify_connect_failure(NATS_NOT_PERMITTED, "Authorization Violation"),
+            ConnectFailure::kAuth);
+  EXPECT_EQ(classify_connect_failure(NATS_ERR, "User Authentication Expired"),
+            ConnectFailure::kAuth);
+  EXPECT_EQ(classify_connect_failure(NATS_CONNECTION_AUTH_FAILED, ""), ConnectFailure::kAuth);
+  EXPECT_EQ(classify_connect_failure(NATS_SSL_ERROR,
+                                     "SSL handshake error: 18:self-signed certificate:depth=0"),
+            ConnectFailure::kTls);
+  EXPECT_EQ(classify_connect_failure(NATS_SECURE_CONNECTION_REQUIRED, "Secure Connection Required"),
+            ConnectFailure::kTls);
+  EXPECT_EQ(classify_connect_failure(NATS_NO_SERVER, "No server available for connection"),
+            ConnectFailure::kRefused);
+  EXPECT_EQ(classify_connect_failure(NATS_TIMEOUT, "Timeout"), ConnectFailure::kTimeout);
+  EXPECT_EQ(classify_connect_failure(NATS_ERR, "cannot read nats password file /x"),
+            ConnectFailure::kOther);
+  EXPECT_EQ(kConnectFailureNames[static_cast<std::size_t>(ConnectFailure::kRefused)], "refused");
+}
+
+TEST(Backoff, DoublesFromTheInitialWaitToTheMaximumWithJitterAndResets) {
+  using std::chrono::milliseconds;
+  Backoff backoff(milliseconds(1000), milliseconds(300'000));
+  // No jitter drawn (random 0): the lower half of each base; the largest draw: the base.
+  EXPECT_EQ(backoff.next(0), milliseconds(500));      // base 1 s
+  EXPECT_EQ(backoff.next(1000), milliseconds(2000));  // base 2 s, random % 1001 = 1000
+  EXPECT_EQ(backoff.next(1), milliseconds(2001));     // base 4 s
+  std::vector<milliseconds> bases;
+  for (int i = 0; i < 10; ++i) bases.push_back(backoff.next(UINT64_MAX));
+  for (const milliseconds wait : bases) {
+    EXPECT_GE(wait, milliseconds(4000));
+    EXPECT_LE(wait, milliseconds(300'000));
+  }
+  EXPECT_EQ(backoff.next(0), milliseconds(150'000));  // capped: base 5 min
+  backoff.reset();
+  EXPECT_EQ(backoff.next(0), milliseconds(500));
+  // A maximum below the initial wait bounds the first one too.
+  Backoff quick(milliseconds(1000), milliseconds(200));
+  EXPECT_EQ(quick.max(), milliseconds(1000));
 }
 
 }  // namespace

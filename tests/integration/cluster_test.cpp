@@ -2,9 +2,9 @@
 // cluster with an R3 stream. Real nats-servers on loopback, the real orderwatch binary.
 //
 // - A list whose first server is down connects to the next one (core NATS, and publish).
-// - Every failed connection attempt is logged with its reason: connection refused (rate-
-//   limited), a wrong password or a CA that does not trust the server's certificate (the
-//   client gives up on those: logged once at error level).
+// - Every failed connection attempt is logged with its reason (rate-limited): connection
+//   refused, a wrong password or a CA that does not trust the server's certificate (retried
+//   like the rest: reconnect_test.cpp shows the fixed secret picked up).
 // - Cluster: three nats-servers routed to each other (no_advertise, so the client knows only
 //   the servers of its own list), an R3 stream; while the shop is published and the exporter
 //   consumes, the server the exporter is connected to is SIGKILLed (and restarted), then the

@@ -2,13 +2,16 @@
 // of the project (serve's NatsSource and `orderwatch publish`): the server list (a
 // comma-separated `nats.url` / `--nats-url`, one entry per cluster member), a timeout,
 // reconnecting forever, user/password, token, credentials and TLS (on when a CA or a client
-// certificate is configured). Secrets are read from their *_file settings. Also the words for
-// the logs: URLs without credentials, and why a connection attempt failed (rate-limited).
-// Pure setup code, thread-safe (ConnectFailureLog serialises itself).
+// certificate is configured). Secrets are read from their *_file settings, anew by every call.
+// Also the words for the logs: URLs without credentials, why a connection attempt failed
+// (rate-limited, and classified for orderwatch_nats_connect_failures_total), and the backoff
+// between attempts. Pure setup code, thread-safe (ConnectFailureLog serialises itself; a
+// Backoff belongs to one thread).
 #pragma once
 
 #include <nats/nats.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -17,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "orderwatch/ingest/stats.h"
 #include "orderwatch/sla/config.h"
 
 namespace orderwatch::ingest {
@@ -66,6 +70,34 @@ std::string strip_location(std::string_view text);
 // `reason` with what it usually means for an operator appended, e.g. "Authorization Violation
 // (wrong nats.user / password_file / token_file / credentials_file?)".
 std::string explain_connect_failure(std::string_view reason);
+
+// The cause of a failed attempt from the client's status and error text: authorization or
+// expired credentials (auth), a TLS handshake or a TLS requirement (tls), no server accepting
+// the TCP connection (refused), no answer in time (timeout), anything else (other).
+ConnectFailure classify_connect_failure(natsStatus status, std::string_view text);
+
+// Jittered exponential backoff between connection attempts: the base starts at `initial` and
+// doubles after every failure up to `max`; each wait is drawn from [base/2, base] ("equal
+// jitter"), so instances that lost the same server do not all come back in step. reset() after
+// a success. Not thread-safe: one connection thread owns it.
+class Backoff {
+ public:
+  Backoff(std::chrono::milliseconds initial, std::chrono::milliseconds max);
+  // The wait after one more failure; `random` is a uniformly drawn number (the jitter).
+  std::chrono::milliseconds next(std::uint64_t random);
+  void reset() { base_ = initial_; }
+  std::chrono::milliseconds max() const { return max_; }
+
+ private:
+  std::chrono::milliseconds initial_;
+  std::chrono::milliseconds max_;
+  std::chrono::milliseconds base_;
+};
+
+// The longest wait between connection attempts: 5 min, or ORDERWATCH_NATS_RECONNECT_MAX_BACKOFF_MS
+// (milliseconds, >= 1; for tests and drills, documented in the README). The first wait is
+// 1 s, or the maximum when that is shorter.
+std::chrono::milliseconds reconnect_max_backoff();
 
 // Why connection attempts fail, for the log: a new reason is logged at once, the same reason
 // again at most once per interval with the number of attempts held back. Thread-safe.
