@@ -163,5 +163,42 @@ TEST_F(Clocked, AReloadKeepsTheTrendOfTheStatusesItKeeps) {
   EXPECT_EQ(v.statuses[4].in_flight, (std::vector<std::int64_t>{-1, 0}));
 }
 
+// Issue 26: what recovered and the trend survive a restart through the snapshot (and a
+// service that already ran keeps its own trend rather than the file's).
+TEST_F(Clocked, ASnapshotKeepsTheTrendAndWhatRecovered) {
+  service_.apply(event("a1", 1, now_ - 200 * kS), now_ - 1);
+  service_.apply(event("a2", 1, now_ - 200 * kS), now_ - 1);
+  service_.tick();
+  now_ += 15 * kS;
+  service_.apply(event("a1", 3, now_ - 2), now_ - 1);  // left Authorized overdue: recovered
+  service_.tick();
+  const TrendView before = service_.trend();
+  const RecoveredList recovered = service_.recovered("", 10);
+  ASSERT_EQ(before.times_ms.size(), 2u);
+  ASSERT_EQ(recovered.orders.size(), 1u);
+  const std::string path = ::testing::TempDir() + "/trend_recovered.snap";
+  service_.save_snapshot(path);
+
+  // Under a config with one more status: the trend follows the statuses by name.
+  TrackerService restarted(sla::load_string(std::string(kConfig) + "  - {name: Returned}\n"),
+                           [this] { return now_; });
+  restarted.load_snapshot(path);
+  std::remove(path.c_str());
+  const TrendView after = restarted.trend();
+  EXPECT_EQ(after.times_ms, before.times_ms);
+  ASSERT_EQ(after.statuses.size(), 5u);
+  EXPECT_EQ(after.statuses[1].in_flight, before.statuses[1].in_flight);
+  EXPECT_EQ(after.statuses[1].overdue, before.statuses[1].overdue);
+  EXPECT_EQ(after.statuses[4].in_flight, (std::vector<std::int64_t>{-1, -1}));
+  const RecoveredList again = restarted.recovered("", 10);
+  ASSERT_EQ(again.orders.size(), 1u);
+  EXPECT_EQ(again.orders[0].id, "a1");
+  EXPECT_EQ(again.orders[0].status, "Authorized");
+  EXPECT_EQ(again.orders[0].to, "Delivered");
+  EXPECT_EQ(again.orders[0].tiers_crossed, recovered.orders[0].tiers_crossed);
+  EXPECT_EQ(again.orders[0].overdue_ms, recovered.orders[0].overdue_ms);
+  EXPECT_EQ(again.recorded, 1u);
+}
+
 }  // namespace
 }  // namespace orderwatch::tracking

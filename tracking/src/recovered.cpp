@@ -4,6 +4,7 @@
 // (Impl::note_leave), so the event path of the others pays one comparison.
 #include "recovered.h"
 
+#include "snapshot_codec.h"
 #include "tracker_impl.h"
 
 namespace orderwatch::tracking {
@@ -72,7 +73,9 @@ RecoveredList OrderTracker::recovered(std::string_view status, std::size_t limit
 void OrderTracker::take_recovered_from(OrderTracker& previous) {
   Impl& m = *impl_;
   Impl& p = *previous.impl_;
-  m.recovered = std::move(p.recovered);
+  // A tracker that recorded nothing (a service's first, before its snapshot loaded) leaves the
+  // ring this one read from the image.
+  if (p.recovered.recorded() > 0) m.recovered = std::move(p.recovered);
   p.redriven.for_each([&](const std::string& id, const RedriveMark& mark) {
     const std::uint32_t idx = m.find(id);
     if (idx == OrderTable::kNotFound) return;
@@ -83,6 +86,59 @@ void OrderTracker::take_recovered_from(OrderTracker& previous) {
     }
     m.redriven.note(id, RedriveMark{r.status, r.entered_ms});
   });
+}
+
+void save_recovered(const OrderTracker::Impl& m, snapshot_codec::Writer& w) {
+  std::vector<const RecoveredOrder*> newest_first;
+  m.recovered.for_each_newest_first([&](const RecoveredOrder& e) {
+    newest_first.push_back(&e);
+    return true;
+  });
+  w.varint(m.recovered.recorded());
+  w.varint(newest_first.size());
+  for (auto it = newest_first.rbegin(); it != newest_first.rend(); ++it) {
+    const RecoveredOrder& e = **it;
+    w.string(e.id);
+    w.varint((e.id_truncated ? 1u : 0u) | (e.acknowledged ? 2u : 0u) | (e.redriven ? 4u : 0u) |
+             static_cast<unsigned>(e.outcome) << 3);
+    w.string(e.status);
+    w.string(e.severity);
+    w.varint(static_cast<std::uint64_t>(e.tiers_crossed));
+    w.svarint(e.entered_ms);
+    w.svarint(e.overdue_ms);
+    w.svarint(e.left_ms);
+    w.svarint(e.watermark_ms);
+    w.string(e.to);
+  }
+}
+
+void load_recovered(OrderTracker::Impl& m, snapshot_codec::Reader& r) {
+  const std::uint64_t recorded = r.varint("recovered recorded");
+  const std::uint64_t count = r.count("recovered count", 8);
+  const std::size_t max_id = m.cfg.event.max_id_bytes;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const std::string_view id = r.string("recovered id");
+    const std::uint64_t flags = r.varint("recovered flags");
+    RecoveredOrder& e = m.recovered.push();
+    e.id.assign(id.substr(0, max_id));
+    e.id_truncated = (flags & 1u) != 0 || id.size() > max_id;
+    e.acknowledged = (flags & 2u) != 0;
+    e.redriven = (flags & 4u) != 0;
+    const std::uint64_t outcome = flags >> 3;
+    if (outcome > static_cast<std::uint64_t>(RecoveredOutcome::kForgotten)) {
+      r.fail("recovered entry " + std::to_string(i) + " has outcome " + std::to_string(outcome));
+    }
+    e.outcome = static_cast<RecoveredOutcome>(outcome);
+    e.status.assign(r.string("recovered status"));
+    e.severity.assign(r.string("recovered severity"));
+    e.tiers_crossed = static_cast<int>(std::min<std::uint64_t>(r.varint("recovered tiers"), 64));
+    e.entered_ms = r.svarint("recovered entered");
+    e.overdue_ms = r.svarint("recovered overdue");
+    e.left_ms = r.svarint("recovered left");
+    e.watermark_ms = r.svarint("recovered watermark");
+    e.to.assign(r.string("recovered to"));
+  }
+  m.recovered.set_recorded(std::max<std::uint64_t>(recorded, m.recovered.recorded()));
 }
 
 }  // namespace orderwatch::tracking

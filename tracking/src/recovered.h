@@ -2,7 +2,8 @@
 // (OrderTracker::recovered), and the redrive requests that may precede that. Bounded: the ring
 // holds kRecoveredEntries entries, each an id of at most event.max_id_bytes bytes (cut beyond)
 // plus two status names and a severity; slots are reused in place, so a full ring allocates
-// nothing more. Kept in memory only (not in snapshots). Cost: O(1) per entry or mark.
+// nothing more. Kept in snapshots (version 6 on) and across reloads. Cost: O(1) per entry or
+// mark.
 // Not thread-safe: owned by OrderTracker::Impl under the service's lock.
 #pragma once
 
@@ -46,6 +47,7 @@ class RecoveredRing {
   }
   std::size_t size() const { return slots_.size(); }
   std::uint64_t recorded() const { return recorded_; }
+  void set_recorded(std::uint64_t n) { recorded_ = n; }  // a loaded snapshot's count
   std::size_t memory_bytes() const {
     std::size_t bytes = slots_.capacity() * sizeof(RecoveredOrder);
     for (const auto& e : slots_) bytes += e.id.capacity() + e.status.capacity() + e.to.capacity();
@@ -105,5 +107,15 @@ class RedriveMarks {
   };
   std::unordered_map<std::string, RedriveMark, Hash, std::equal_to<>> marks_;
 };
+
+namespace snapshot_codec {
+class Writer;
+class Reader;
+}  // namespace snapshot_codec
+// The ring's section of a snapshot image (version 6 on, after the milestone acks): recorded,
+// count, then the entries oldest first (recovered.cpp; format in snapshot.h). A loaded entry's
+// id is cut to this config's event.max_id_bytes.
+void save_recovered(const OrderTracker::Impl& m, snapshot_codec::Writer& w);
+void load_recovered(OrderTracker::Impl& m, snapshot_codec::Reader& r);
 
 }  // namespace orderwatch::tracking

@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "service_internal.h"
+#include "trend.h"
 
 namespace orderwatch::tracking {
 
@@ -30,8 +31,9 @@ namespace {
 // another thread of the parent may have held at that instant (the logger's, the service's):
 // it only encodes (malloc is fork-safe in glibc), writes the file and reports on `fd` --
 // 'O' + the 8-byte file size, or 'E' + the error text -- for the parent to log.
-[[noreturn]] void save_in_child(const OrderTracker& tracker, const std::string& path,
-                                std::uint64_t stream_seq, std::int64_t written_ms, int fd) {
+[[noreturn]] void save_in_child(const OrderTracker& tracker, const TrendRing& trend,
+                                const std::string& path, std::uint64_t stream_seq,
+                                std::int64_t written_ms, int fd) {
   // Sockets and files of the parent stay open in this copy until it exits; close them, so a
   // connection the parent closes meanwhile really closes.
   if (fd > 3) ::close_range(3, static_cast<unsigned>(fd) - 1, 0);
@@ -40,7 +42,7 @@ namespace {
   std::string message;
   try {
     std::string image;
-    tracker.save_state(image, stream_seq, written_ms);
+    tracker.save_state(image, stream_seq, written_ms, &trend);
     seal_snapshot(image);
     write_file_atomically(path, image);
     const std::uint64_t bytes = image.size();
@@ -96,7 +98,7 @@ void TrackerService::save_in_lock(const std::string& path, SnapshotMeta& meta, S
     meta.written_ms = clock_();
     meta.stream_seq = stream_seq_;
     meta.orders = tracker_->tracked();
-    tracker_->save_state(image, stream_seq_, meta.written_ms);
+    tracker_->save_state(image, stream_seq_, meta.written_ms, trend_.get());
     t.lock_hold_us = steady_us() - locked;
   }
   t.forked = false;
@@ -120,7 +122,7 @@ bool TrackerService::save_forked(const std::string& path, SnapshotMeta& meta, Sa
     meta.stream_seq = stream_seq_;
     meta.orders = tracker_->tracked();
     pid = ::fork();
-    if (pid == 0) save_in_child(*tracker_, path, meta.stream_seq, meta.written_ms, fds[1]);
+    if (pid == 0) save_in_child(*tracker_, *trend_, path, meta.stream_seq, meta.written_ms, fds[1]);
     fork_errno = errno;
     t.lock_hold_us = steady_us() - locked;
   }
@@ -158,9 +160,10 @@ RestoreReport TrackerService::load_snapshot(const std::string& path) {
   const std::shared_ptr<const sla::Config> config = this->config();
   // Built aside and swapped in only when complete: a refused snapshot changes nothing.
   auto fresh = std::make_unique<OrderTracker>(*config);
+  auto trend = std::make_unique<TrendRing>(detail::status_names(*config));
   RestoreReport report;
   try {
-    report = fresh->load_state(image, path);
+    report = fresh->load_state(image, path, trend.get());
   } catch (const std::bad_alloc&) {
     throw SnapshotError(path + ": not enough memory to load " + std::to_string(image.size()) +
                         " bytes of snapshot");
@@ -171,6 +174,7 @@ RestoreReport TrackerService::load_snapshot(const std::string& path) {
   }
   fresh->take_recovered_from(*tracker_);
   tracker_ = std::move(fresh);
+  if (trend_->size() == 0) trend_ = std::move(trend);  // a running trend is not replaced
   stream_seq_ = report.meta.stream_seq;
   if (journal_.active) journal_.diverged = true;  // a reload building aside cannot replay this
   return report;

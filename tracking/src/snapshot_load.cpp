@@ -9,6 +9,7 @@
 #include "orderwatch/tracking/snapshot.h"
 #include "snapshot_codec.h"
 #include "tracker_impl.h"
+#include "trend.h"
 
 namespace orderwatch::tracking {
 
@@ -46,8 +47,9 @@ struct OldStatus {
 // One load, section by section, in file order.
 class StateLoader {
  public:
-  StateLoader(Impl& state, Reader& reader, RestoreReport& report, std::uint32_t format_version)
-      : m(state), r(reader), rep(report), version(format_version) {}
+  StateLoader(Impl& state, Reader& reader, RestoreReport& report, std::uint32_t format_version,
+              TrendRing* trend_ring)
+      : m(state), r(reader), rep(report), version(format_version), trend(trend_ring) {}
 
   void run() {
     rep.writer = std::string(r.string("writer"));
@@ -78,7 +80,15 @@ class StateLoader {
     release_unreferenced_combos();
     read_tombstones();
     if (version >= 3) load_acks(m, r);
-    if (version >= 6) load_milestone_acks(m, r);
+    if (version >= 6) {
+      load_milestone_acks(m, r);
+      load_recovered(m, r);
+      if (trend != nullptr) {
+        trend->load(r);
+      } else {
+        TrendRing::skip(r);
+      }
+    }
     if (!r.done()) r.fail(std::to_string(r.remaining()) + " unexpected bytes after the acks");
     m.counts.last_event_ms = last_event_ms;
     rep.meta.orders = orders - rep.orders_dropped;
@@ -347,6 +357,7 @@ class StateLoader {
   Reader& r;
   RestoreReport& rep;
   const std::uint32_t version;
+  TrendRing* trend;  // the service's, or null: its section is skipped
   std::int64_t watermark = 0;
   std::int64_t newest_event_ms = 0;
   std::int64_t last_event_ms = 0;  // wall clock
@@ -363,7 +374,8 @@ class StateLoader {
 
 }  // namespace
 
-RestoreReport OrderTracker::load_state(std::string_view image, const std::string& name) {
+RestoreReport OrderTracker::load_state(std::string_view image, const std::string& name,
+                                       TrendRing* trend) {
   Impl& m = *impl_;
   if (m.table.size() != 0 || m.tombstones.size() != 0) {
     throw std::logic_error("OrderTracker::load_state needs a new tracker");
@@ -372,7 +384,7 @@ RestoreReport OrderTracker::load_state(std::string_view image, const std::string
   Reader r(open_snapshot(image, name, &version), name);
   RestoreReport rep;
   rep.meta.bytes = image.size();
-  StateLoader(m, r, rep, version).run();
+  StateLoader(m, r, rep, version, trend).run();
   return rep;
 }
 

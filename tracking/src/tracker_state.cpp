@@ -7,6 +7,7 @@
 #include "orderwatch/tracking/snapshot.h"
 #include "snapshot_codec.h"
 #include "tracker_impl.h"
+#include "trend.h"
 
 #ifndef ORDERWATCH_VERSION
 #define ORDERWATCH_VERSION "unknown"
@@ -131,8 +132,8 @@ void save_tombstones(const Impl& m, Writer& w, std::uint64_t tombstones, std::in
 
 }  // namespace
 
-void OrderTracker::save_state(std::string& image, std::uint64_t stream_seq,
-                              std::int64_t written_ms) const {
+void OrderTracker::save_state(std::string& image, std::uint64_t stream_seq, std::int64_t written_ms,
+                              const TrendRing* trend) const {
   const Impl& m = *impl_;
   begin_snapshot(image);
   std::uint64_t tombstones = 0;
@@ -145,6 +146,13 @@ void OrderTracker::save_state(std::string& image, std::uint64_t stream_seq,
   save_tombstones(m, w, tombstones, written_ms);
   save_acks(m, w);
   save_milestone_acks(m, w);
+  save_recovered(m, w);
+  if (trend != nullptr) {
+    trend->save(w);
+  } else {
+    w.varint(0);  // no statuses
+    w.varint(0);  // no samples
+  }
 }
 
 }  // namespace orderwatch::tracking

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "snapshot_codec.h"
+
 namespace orderwatch::tracking {
 
 TrendRing::TrendRing(std::vector<std::string> statuses, std::int64_t interval_ms,
@@ -76,6 +78,42 @@ TrendView TrendRing::view(std::int64_t now_ms) const {
 
 std::size_t TrendRing::memory_bytes() const {
   return (times_.capacity() + in_flight_.capacity() + overdue_.capacity()) * sizeof(std::int64_t);
+}
+
+void TrendRing::save(snapshot_codec::Writer& w) const {
+  w.varint(statuses_.size());
+  for (const auto& name : statuses_) w.string(name);
+  w.varint(size_);
+  for (std::size_t i = 0; i < size_; ++i) {
+    w.svarint(times_[at(i)]);
+    for (std::size_t s = 0; s < statuses_.size(); ++s) {
+      w.svarint(in_flight_[s * capacity_ + at(i)]);
+      w.svarint(overdue_[s * capacity_ + at(i)]);
+    }
+  }
+}
+
+void TrendRing::load(snapshot_codec::Reader& r) {
+  std::vector<std::string> names(r.count("trend status count"));
+  for (auto& name : names) name.assign(r.string("trend status"));
+  TrendRing saved(names, interval_ms_, capacity_);
+  const std::uint64_t samples = r.count("trend sample count", 1 + 2 * names.size());
+  std::vector<StatusCounts> counts(names.size());
+  for (std::uint64_t i = 0; i < samples; ++i) {
+    const std::int64_t t = r.svarint("trend sample time");
+    for (auto& c : counts) {
+      c.in_flight = r.svarint("trend in flight");
+      c.overdue = r.svarint("trend overdue");
+    }
+    saved.record(t, counts);
+  }
+  saved.relabel(statuses_);
+  *this = std::move(saved);
+}
+
+void TrendRing::skip(snapshot_codec::Reader& r) {
+  TrendRing none({}, kIntervalMs, 1);
+  none.load(r);
 }
 
 }  // namespace orderwatch::tracking

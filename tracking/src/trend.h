@@ -6,8 +6,8 @@
 //
 // Bounded: a ring of `capacity` samples (240: one hour at 15 s) per status, allocated up
 // front, so memory is O(statuses x capacity) -- 16 bytes per status and sample plus 8 per
-// sample time, about 4 KB per status -- whatever the traffic. Kept in memory only: not part of
-// snapshots, so a restart starts an empty trend. A reload keeps the history of the statuses it
+// sample time, about 4 KB per status -- whatever the traffic. Kept in snapshots (version 6 on),
+// so a restart shows the hour before it. A reload keeps the history of the statuses it
 // keeps (matched by name); a status new to the config has no values (-1) before it. A wall
 // clock that steps back below the newest sample clears the ring (times stay increasing).
 // Not thread-safe: owned by TrackerService under its lock.
@@ -21,6 +21,11 @@
 #include "orderwatch/tracking/tracker.h"
 
 namespace orderwatch::tracking {
+
+namespace snapshot_codec {
+class Writer;
+class Reader;
+}  // namespace snapshot_codec
 
 class TrendRing {
  public:
@@ -46,6 +51,14 @@ class TrendRing {
 
   std::size_t size() const { return size_; }
   std::size_t capacity() const { return capacity_; }
+
+  // The ring's section of a snapshot image (version 6 on, the last): the statuses by name, the
+  // samples oldest first (time, then per status in flight and overdue; -1: not configured).
+  // load() keeps this ring's interval and bound, its statuses matched by name (relabel); skip()
+  // reads past the section. Reader errors throw as the rest of the load does.
+  void save(snapshot_codec::Writer& w) const;
+  void load(snapshot_codec::Reader& r);
+  static void skip(snapshot_codec::Reader& r);
   std::size_t memory_bytes() const;
 
  private:

@@ -24,6 +24,11 @@
 //   m.acks   (version 6) milestone clock acknowledgements that still hold: id, milestone
 //            name, the clock's start, at, until, actor, reason -- kept on load when the
 //            order's clock of that milestone runs or is paused since that start
+//   recov.   (version 6) what recovered: recorded since start, count, then oldest first: id,
+//            flags (id cut | acknowledged << 1 | redriven << 2 | outcome << 3), status,
+//            severity, tiers crossed, entered, overdue, left, W, to (recovered.h)
+//   trend    (version 6) the trend ring: statuses by name, then the samples oldest first: time,
+//            per status in flight and overdue (trend.h; the service's, empty otherwise)
 //   trailer  u32 CRC32C of every byte before it
 // Version 1 (orderwatch before the watermark) is still read: its last tick time becomes W and
 // the newest event time, and a tier an order was past counts as breached (version 1 counted

@@ -97,6 +97,8 @@ struct TrackerSnapshot {
   std::int64_t watermark_lag_ms = 0;     // wall clock of the last tick - W, >= 0
 };
 
+class TrendRing;  // the service's trend samples (tracking/src/trend.h)
+
 class OrderTracker {
  public:
   explicit OrderTracker(const sla::Config& config);
@@ -146,13 +148,17 @@ class OrderTracker {
   // Appends a snapshot image of the order state (orders, tombstones, dimension values, the
   // deadline position) without its checksum: call seal_snapshot() on it, outside the lock.
   // Counters are not part of it (a restart resets them, as Prometheus expects).
-  void save_state(std::string& image, std::uint64_t stream_seq, std::int64_t written_ms) const;
+  // trend: the service's trend samples, written with it (null: none).
+  void save_state(std::string& image, std::uint64_t stream_seq, std::int64_t written_ms,
+                  const TrendRing* trend = nullptr) const;
   // Loads a sealed image into this tracker, which must be new (nothing applied yet).
   // Statuses, tiers and dimensions are matched by name against this tracker's config: orders
   // whose status is gone (or now terminal) are dropped and counted, overdue counts follow the
   // current thresholds, and a tier the current thresholds put an order past for the first time
   // counts as a breach. Throws SnapshotError; after a throw, discard this tracker.
-  RestoreReport load_state(std::string_view image, const std::string& name);
+  // trend: where the image's trend samples go (null: skipped).
+  RestoreReport load_state(std::string_view image, const std::string& name,
+                           TrendRing* trend = nullptr);
   // ---- Counter hand-over of a live reload (counters.cpp).
   // After load_state of `previous`'s image under a new config (a live reload): takes over the
   // counters that keep their meaning -- events, rejects, evictions; transitions and breaches
@@ -200,8 +206,9 @@ class OrderTracker {
 
   // ---- What recovered (recovered.cpp): the latest orders that left their status while overdue,
   // newest first, at most `limit`; `status` ("" = every one) filters on the status they were
-  // overdue in (an unknown name is an error). A ring of kRecoveredEntries held in memory, not
-  // in snapshots; carried over by a reload (take_recovered_from).
+  // overdue in (an unknown name is an error). A ring of kRecoveredEntries, saved in
+  // snapshots and carried over by a reload (take_recovered_from: a tracker that recorded nothing
+  // leaves the ring this one loaded).
   RecoveredList recovered(std::string_view status, std::size_t limit) const;
   void take_recovered_from(OrderTracker& previous);
 
