@@ -124,7 +124,7 @@ void behind_tests(const std::vector<Alert>& alerts, TestWriter& w) {
       "no_position at " +
       minutes_text(wait));
   instance(w, kPlainA, "", wait + 2);
-  w.series(lag, kPlainA.labels(), "1700000000+60x" + std::to_string(wait + 2));
+  w.series(lag, kPlainA.labels(), "1765432100+60x" + std::to_string(wait + 2));
   w.series(watermark, kPlainA.labels(), "0x" + std::to_string(wait + 2));
   if (wait > 0) w.expect_silent(name, wait - 1);
   w.expect_firing(name, wait,
