@@ -108,13 +108,12 @@ void add_behind_alerts(const sla::Config& config, std::vector<Alert>& list) {
       self(config, sla::self::kWatermarkLagSeconds) + " > " + sla::seconds_text(behind.threshold);
   const std::string no_position = self(config, sla::self::kWatermarkTimestampSeconds) + " == 0";
   const std::string consuming = "(" + consuming_instances(config) + ")";
-  const std::string consequence =
-      ": it judges overdue as of that time, so its overdue counts and pages are that late.";
   list.push_back(behind_rule(
       config, "backlog", {lag, "and " + consuming, "unless " + no_position},
       "{{ $labels.instance }} has applied the order events only up to {{ $value | "
       "humanizeDuration }} ago (more than " +
-          sla::human_duration(behind.threshold) + ")" + consequence +
+          sla::human_duration(behind.threshold) +
+          "): it judges overdue as of that time, so its overdue counts and pages are that late."
           " A backlog after a restart or an outage, a slow consumer, or producers whose events "
           "arrive late."));
   list.push_back(behind_rule(
