@@ -119,6 +119,17 @@ void behind_tests(const std::vector<Alert>& alerts, TestWriter& w) {
   w.expect_firing(name, fires_at,
                   {expected(rule(alerts, name, cause.cause), job_and(config, kPlainA))});
 
+  if (config.nats.jetstream) {
+    w.begin_group("the same lag while the start-up re-read runs (consumer unbound): backlog at " +
+                  minutes_text(fires_at));
+    instance(w, kPlainA, "", last, /*replaying=*/true);
+    w.series(lag, kPlainA.labels(), lag_values);
+    w.series(watermark, kPlainA.labels(), "1000+60x" + std::to_string(last));
+    w.expect_firing(name, fires_at,
+                    {expected(rule(alerts, name, "backlog"), job_and(config, kPlainA),
+                              "{{ $value | humanizeDuration }}", humanize_duration(seconds))});
+  }
+
   w.begin_group(
       "no position yet (watermark 0, a lag as old as the epoch), consuming: "
       "no_position at " +
