@@ -1,5 +1,6 @@
 // The routing tree and inhibition rules of model.h built from the config (fallback and
-// per-service routes, tier and exporter-down inhibitions); both Alertmanager writers use it.
+// per-service routes, tier, exporter-down and exporter-blind inhibitions); both Alertmanager
+// writers use it.
 #include <algorithm>
 #include <tuple>
 
@@ -157,6 +158,15 @@ std::vector<InhibitRule> inhibit_rules(const sla::Config& config) {
       {{regex_matcher("alertname", {names.exporter_down, names.exporter_absent}), service},
        {regex_matcher("alertname", names.silenced_when_exporter_down(config)), service},
        {"service"}});
+  // A blind exporter's gauges stand still: the same alerts are stale, but NatsDisconnected,
+  // which inhibits the blind alert of a disconnect instead (one page for one cause).
+  list.push_back({{matcher("alertname", names.exporter_blind), service},
+                  {regex_matcher("alertname", names.silenced_when_exporter_blind(config)), service},
+                  {"service"}});
+  list.push_back({{matcher("alertname", names.nats_disconnected), service},
+                  {matcher("alertname", names.exporter_blind), service,
+                   matcher(std::string(sla::label::kCause), rules::kCauseNotConnected)},
+                  {"service", "instance"}});
   // No NATS connection explains the missing events, and an exporter falling behind.
   list.push_back({{matcher("alertname", names.nats_disconnected), service},
                   {matcher("alertname", names.no_events), service},

@@ -263,6 +263,16 @@ void exporter_health_row(DashboardBuilder& b, const Series& s) {
           {{rules::across_replicas({}, rate(s.of_job(self::kEvictionsTotal))), "evictions/s"},
            {"min(" + s.of_job(self::kConfigLastReloadSuccessful) + ")", "last reload ok"}},
           "short");
+  // Last in the row, so no other panel is renumbered.
+  stat_thresholds(
+      b.panel("stat", "Blind instances",
+              "Instances that are scraped but consume no order events (not connected, stream "
+              "missing or consumer not bound): their counts stand still. " +
+                  rules::alert_names(s.config).exporter_blind +
+                  " pages when no replica of a partition consumes.",
+              {{"count(" + rules::blind_instances(s.config) + ") or on () vector(0)", "blind"}},
+              "short", 6),
+      "green", 1, "red");
 }
 
 // What on-call did and what sits in each status now: acknowledged orders, actions, and the

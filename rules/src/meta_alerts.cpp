@@ -84,32 +84,41 @@ void add_stream_alerts(const sla::Config& config, std::vector<Alert>& list) {
   const std::string& service = config.service;
   const sla::Duration for_duration = config.alerting.for_duration;
   // The window is in the expression itself, so no extra `for`: the alert fires the first
-  // evaluation after no_events_for has passed without an event.
-  list.push_back(
-      meta_alert(config, names.no_events,
-                 {"time() - max(" + selector(sla::self::kLastEventTimestampSeconds, config, {}) +
-                  ") > " + sla::seconds_text(config.alerting.no_events_for)},
-                 sla::Duration(0), kSeverityWarning, "no order events received",
-                 "orderwatch has received no order event for more than " +
-                     sla::human_duration(config.alerting.no_events_for) + " (subject " +
-                     config.nats.subject + "): producers stopped, or the subscription is broken."));
+  // evaluation after no_events_for has passed without an event. Per partition: its replicas
+  // see the same events, so it is silent when none of them received one, whatever the others.
+  const std::string partition(kPartitionLabel);
+  list.push_back(meta_alert(
+      config, names.no_events,
+      {"time() - max by (" + partition + ") (" +
+       selector(sla::self::kLastEventTimestampSeconds, config, {}) + ") > " +
+       sla::seconds_text(config.alerting.no_events_for)},
+      sla::Duration(0), kSeverityWarning, "no order events received",
+      "orderwatch{{ if $labels.partition }} (partition \"{{ $labels.partition }}\"){{ end }} has "
+      "received no order event for more than " +
+          sla::human_duration(config.alerting.no_events_for) + " (subject " + config.nats.subject +
+          "): producers stopped, or the subscription is broken."));
+  // Per partition and reason: the share of one partition's events, so a partition rejecting
+  // everything is not diluted by the others (replicas counted once, by max).
   const std::string rejected =
       "rate(" + selector(sla::order::kEventsRejectedTotal, config, {}) + "[10m])";
   const std::string events = "rate(" + selector(sla::order::kEventsTotal, config, {}) + "[10m])";
-  list.push_back(
-      meta_alert(config, names.events_rejected,
-                 {across_replicas({"reason"}, rejected), "  / on () group_left ()",
-                  across_replicas({}, events, {"result"}) + " > 0.01"},
-                 for_duration, kSeverityWarning, "order events rejected",
-                 "More than 1% of " + service +
-                     " order events in the last 10m were rejected as {{ "
-                     "$labels.reason }}; the exporter log has examples (rate-limited)."));
+  list.push_back(meta_alert(
+      config, names.events_rejected,
+      {"max by (" + partition + ", reason) (" + rejected + ")",
+       "  / on (" + partition + ") group_left ()",
+       "sum by (" + partition + ") (max by (" + partition + ", result) (" + events + ")) > 0.01"},
+      for_duration, kSeverityWarning, "order events rejected",
+      "More than 1% of " + service +
+          " order events{{ if $labels.partition }} of partition \"{{ $labels.partition }}\"{{ "
+          "end }} in the last 10m were rejected as {{ $labels.reason }}; the exporter log has "
+          "examples (rate-limited)."));
   list.push_back(meta_alert(
       config, names.nats_disconnected,
       per_partition(selector(sla::self::kNatsConnected, config, {}), "unless"), for_duration,
       kSeverityPage, "orderwatch lost its NATS connection",
       "{{ $labels.instance }} is not connected to NATS (" + config.nats.url +
           "), nor is any replica of it: no order events arrive and overdue counts go stale."));
+  add_blind_alerts(config, list);
   // Per instance and cause: each instance lost what was sent to it while it was cut off,
   // whatever its replicas saw. Never fires with JetStream (the counter stays 0).
   list.push_back(meta_alert(
@@ -122,18 +131,7 @@ void add_stream_alerts(const sla::Config& config, std::vector<Alert>& list) {
           ": on core NATS, events published meanwhile never reached it. Its counts may include "
           "orders whose next event was lost; they stay overdue until their next event, a forget, "
           "or eviction. JetStream closes such gaps."));
-  const auto& behind = config.alerting.behind;
-  list.push_back(meta_alert(
-      config, names.exporter_behind,
-      {selector(sla::self::kWatermarkLagSeconds, config, {}) + " > " +
-       sla::seconds_text(behind.threshold)},
-      behind.for_duration, behind.severity, "orderwatch is behind the order stream",
-      "{{ $labels.instance }} has applied the order events only up to {{ $value | "
-      "humanizeDuration }} ago (more than " +
-          sla::human_duration(behind.threshold) +
-          "): it judges overdue as of that time, so its overdue counts and pages are that late. "
-          "A backlog after a restart or an outage, a slow consumer, or producers whose events "
-          "arrive late."));
+  add_behind_alerts(config, list);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // promtool tests of the meta-alerts: each fires at its exact minute and is silent one
 // interval earlier. A single unlabelled target behaves as before replicas existed; replicas
-// of a partition page only when all of them are gone, and a single dead one warns.
+// of a partition page only when all of them are gone, and a single dead one warns; a silent
+// partition is seen while another is busy. Blindness: blind_rule_tests.cpp.
 #include "orderwatch/rules/names.h"
 #include "orderwatch/sla/metrics.h"
 #include "test_writer.h"
@@ -55,36 +56,16 @@ void exporter_tests(const std::vector<Alert>& alerts, TestWriter& w) {
   replica_down_tests(alerts, w);
   const Alert& absent = *find(alerts, names.exporter_absent);
   const std::int64_t absent_at = 5 + minutes_until_firing(absent.for_duration);
-  std::string description;
-  for (const auto& [name, value] : absent.annotations) {
-    if (name == "description") description = value;
-  }
-  const auto replace_if = [&](const std::string& partition) {
-    // The description's {{ if $labels.partition }} ... {{ end }}, as Prometheus expands it.
-    std::string text = description;
-    const auto open = text.find("{{ if $labels.partition }}");
-    const auto close = text.find("{{ end }}");
-    const std::string inner = text.substr(open + 26, close - open - 26);
-    text.replace(open, close + 9 - open, partition.empty() ? "" : inner);
-    return expand(text, {{"partition", partition}});
-  };
-  const auto absent_alert = [&](const Labels& labels, const std::string& partition) {
-    ExpectedAlert e = expected(absent, labels);
-    for (auto& [name, value] : e.annotations) {
-      if (name == "description") value = replace_if(partition);
-    }
-    return e;
-  };
   w.begin_group("exporter target gone (stale) at 5m, fires at " + minutes_text(absent_at));
   w.series(kUpMetric, plain, "1x4 stale");
   w.expect_silent(absent.name, absent_at - 1);
-  w.expect_firing(absent.name, absent_at, {absent_alert({{"job", config.alerting.job}}, "")});
+  w.expect_firing(absent.name, absent_at, {expected(absent, {{"job", config.alerting.job}})});
   w.begin_group("partition 1's only target gone at 5m, partition 0 still scraped: fires at " +
                 minutes_text(absent_at));
   w.series(kUpMetric, kReplica0a.labels(), "1x" + std::to_string(absent_at + 1));
   w.series(kUpMetric, kReplica1a.labels(), "1x4 stale");
   w.expect_silent(absent.name, absent_at - 1);
-  w.expect_firing(absent.name, absent_at, {absent_alert({{"partition", "1"}}, "1")});
+  w.expect_firing(absent.name, absent_at, {expected(absent, {{"partition", "1"}})});
 
   const Alert& unlabelled = *find(alerts, names.replicas_unlabelled);
   const std::int64_t unlabelled_at = 5 + minutes_until_firing(unlabelled.for_duration);
@@ -134,6 +115,14 @@ void stream_tests(const std::vector<Alert>& alerts, TestWriter& w) {
              "0+60x9 540x" + std::to_string(fires_at - 8));
     w.expect_silent(alert.name, fires_at - 1);
     w.expect_firing(alert.name, fires_at, {expected(alert, {})});
+    w.begin_group("partition 1's last event at 9m, partition 0 busy (replica 0a; 0b quiet too): " +
+                  names.no_events + " for partition 1 alone at " + minutes_text(fires_at));
+    const std::string metric(sla::self::kLastEventTimestampSeconds.name);
+    w.series(metric, kReplica0a.labels(), "0+60x" + std::to_string(fires_at + 1));
+    w.series(metric, kReplica0b.labels(), "0+60x9 540x" + std::to_string(fires_at - 8));
+    w.series(metric, kReplica1a.labels(), "0+60x9 540x" + std::to_string(fires_at - 8));
+    w.expect_silent(alert.name, fires_at - 1);
+    w.expect_firing(alert.name, fires_at, {expected(alert, {{"partition", "1"}})});
   }
   {
     const Alert& alert = *find(alerts, names.events_rejected);
@@ -147,6 +136,20 @@ void stream_tests(const std::vector<Alert>& alerts, TestWriter& w) {
              with(plain, {{"reason", "malformed"}}), "0x10 50+50x" + std::to_string(fires_at - 8));
     w.expect_silent(alert.name, fires_at - 1);
     w.expect_firing(alert.name, fires_at, {expected(alert, {{"reason", "malformed"}})});
+    w.begin_group(
+        "partition 1 rejects half its 10 events a minute from 11m, partition 0 takes "
+        "1000 a minute (0.5% of all): fires for partition 1 at " +
+        minutes_text(fires_at));
+    const std::string events = sla::metric_name(config, sla::order::kEventsTotal);
+    for (const Target* target : {&kReplica0a, &kReplica0b})
+      w.series(events, with(target->labels(), {{"result", "applied"}}), "0+1000x" + samples);
+    w.series(events, with(kReplica1a.labels(), {{"result", "applied"}}), "0+10x" + samples);
+    w.series(sla::metric_name(config, sla::order::kEventsRejectedTotal),
+             with(kReplica1a.labels(), {{"reason", "malformed"}}),
+             "0x10 5+5x" + std::to_string(fires_at - 8));
+    w.expect_silent(alert.name, fires_at - 1);
+    w.expect_firing(alert.name, fires_at,
+                    {expected(alert, {{"partition", "1"}, {"reason", "malformed"}})});
   }
   {
     const Alert& alert = *find(alerts, names.nats_disconnected);
@@ -162,23 +165,6 @@ void stream_tests(const std::vector<Alert>& alerts, TestWriter& w) {
     w.expect_silent(alert.name, fires_at - 1);
     w.expect_firing(alert.name, fires_at, {expected(alert, job_and(config, kPlainA))});
   }
-  {
-    const Alert& alert = *find(alerts, names.exporter_behind);
-    const auto& behind = config.alerting.behind;
-    // The lag holds the threshold until 4m (not above it), then a minute more from 5m.
-    const std::int64_t fires_at = 5 + minutes_until_firing(behind.for_duration);
-    const std::int64_t lag = behind.threshold.count() / 1000 + 60;
-    w.begin_group("watermark " + std::to_string(lag) + "s behind from 5m (threshold " +
-                  sla::human_duration(behind.threshold) + "), fires at " + minutes_text(fires_at));
-    w.series(std::string(sla::self::kWatermarkLagSeconds.name), plain,
-             sla::seconds_text(behind.threshold) + "x4 " + std::to_string(lag) + "x" +
-                 std::to_string(fires_at - 3));
-    if (fires_at > 5) w.expect_silent(alert.name, fires_at - 1);
-    w.expect_silent(alert.name, 4);
-    w.expect_firing(alert.name, fires_at,
-                    {expected(alert, job_and(config, kPlainA), "{{ $value | humanizeDuration }}",
-                              humanize_duration(lag))});
-  }
 }
 
 }  // namespace
@@ -186,6 +172,7 @@ void stream_tests(const std::vector<Alert>& alerts, TestWriter& w) {
 void meta_alert_tests(const std::vector<Alert>& alerts, TestWriter& w) {
   exporter_tests(alerts, w);
   stream_tests(alerts, w);
+  blind_alert_tests(alerts, w);
   ingest_gap_tests(alerts, w);
 }
 

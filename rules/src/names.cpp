@@ -16,6 +16,12 @@ std::vector<std::string> AlertNames::silenced_when_exporter_down(const sla::Conf
   return names;
 }
 
+std::vector<std::string> AlertNames::silenced_when_exporter_blind(const sla::Config& config) const {
+  std::vector<std::string> names = silenced_when_exporter_down(config);
+  std::erase(names, nats_disconnected);
+  return names;
+}
+
 AlertNames alert_names(const sla::Config& config) {
   const std::string service = camel_case(config.service);
   AlertNames names;
@@ -29,6 +35,7 @@ AlertNames alert_names(const sla::Config& config) {
   names.no_events = service + "NoOrderEvents";
   names.events_rejected = service + "OrderEventsRejected";
   names.nats_disconnected = service + "NatsDisconnected";
+  names.exporter_blind = service + "ExporterBlind";
   names.ingest_gap = service + "IngestGap";
   names.exporter_behind = service + "ExporterBehind";
   return names;

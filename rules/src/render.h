@@ -56,6 +56,24 @@ std::vector<Alert> alerts(const sla::Config& config);
 // The meta-alerts about the exporter itself, appended in file order (meta_alerts.cpp).
 void add_meta_alerts(const sla::Config& config, std::vector<Alert>& list);
 
+// Why an instance that is scraped consumes no order events, in order of precedence: an
+// instance has at most one (not_connected; with JetStream also stream_missing, then
+// consumer_not_bound, which a start-up re-read does not count as).
+struct BlindCause {
+  std::string cause;      // the alerts' `cause` label
+  std::string instances;  // PromQL: a series per instance with this cause (self-metric labels)
+  std::string phrase;     // after "it": "is not connected to NATS (nats://...)"
+};
+std::vector<BlindCause> blind_causes(const sla::Config& config);
+// PromQL: a series per instance that consumes (connected; with JetStream, its stream there and
+// its consumer bound or re-reading). Replicas that see the same orders share a partition label.
+std::string consuming_instances(const sla::Config& config);
+// <Service>ExporterBlind, one rule per cause (blind_alerts.cpp).
+void add_blind_alerts(const sla::Config& config, std::vector<Alert>& list);
+// <Service>ExporterBehind, one rule per cause: backlog (the lag is real), no_position (nothing
+// applied yet) and each blind cause; the description of each says why (blind_alerts.cpp).
+void add_behind_alerts(const sla::Config& config, std::vector<Alert>& list);
+
 // One overdue alert per milestone and tier, appended in file order (milestone_rules.cpp).
 void add_milestone_alerts(const sla::Config& config, std::vector<Alert>& list);
 // Per milestone its share met and, for all milestones, the duration quantiles

@@ -61,6 +61,9 @@ std::string calendar_text(const sla::CalendarConfig& calendar);
 // One sentence on the calendar a status's SLA counts in; empty for a wall-clock status.
 std::string calendar_sentence(const sla::Config& config, const sla::Status& status);
 
+// The sections of the exporter_blind page (runbook_blind.cpp).
+void blind_sections(const sla::Config& config, RunbookPage& page);
+
 // The sections of a milestone alert's tier, and the usual causes of missed milestones
 // (milestone_runbooks.cpp).
 void milestone_sections(const sla::Config& config, const Alert& alert, RunbookPage& page);

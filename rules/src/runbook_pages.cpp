@@ -315,6 +315,8 @@ void stream_sections(const sla::Config& config, const std::string& alert, Runboo
                         : "On core NATS, events published meanwhile are lost for orderwatch."),
                "Usual causes: the NATS servers are down or unreachable, expired credentials or "
                "certificates (nats.*_file, nats.tls), a changed URL."}));
+  } else if (alert == names.exporter_blind) {
+    blind_sections(config, page);
   } else if (alert == names.ingest_gap) {
     gap_sections(config, page);
   } else if (alert == names.exporter_behind) {
@@ -327,10 +329,13 @@ void stream_sections(const sla::Config& config, const std::string& alert, Runboo
              sla::human_duration(behind.for_duration) +
              ". It judges overdue as of its watermark, so overdue counts and pages come that "
              "much later: late, not wrong.",
-         "Usual causes: a backlog after a restart or an outage (the lag shrinks as it catches "
-         "up; snapshots make restarts short), a consumer slower than the order rate (CPU of "
-         "the exporter, JetStream pending messages: split the stream into partitions), or "
-         "producers whose events arrive late."}));
+         "The `cause` label says why. backlog: a backlog after a restart or an outage (the lag "
+         "shrinks as it catches up; snapshots make restarts short), a consumer slower than the "
+         "order rate (CPU of the exporter, JetStream pending messages: split the stream into "
+         "partitions), or producers whose events arrive late. no_position: it has applied no "
+         "event since it started (its watermark is 0). Any other cause: it consumes nothing "
+         "(see " +
+             names.exporter_blind + ", which pages when no replica of its partition consumes)."}));
   }
 }
 
@@ -374,7 +379,7 @@ RunbookPage runbook_page(const sla::Config& config, const std::string& alert,
     for (const auto& [key, value] : rule.labels) {
       // Overdue rules differ in status (milestone), severity, team (and a milestone's
       // calendar); each section names them.
-      if (key != "status" && key != "milestone" && key != "severity" &&
+      if (key != "status" && key != "milestone" && key != "severity" && key != "cause" &&
           !((overdue || milestones) && key == "team") && !(milestones && key == "calendar"))
         routing += (routing.empty() ? "" : ", ") + key + "=" + value;
     }

@@ -3,6 +3,8 @@
 #include "test_writer.h"
 
 #include <cstdio>
+#include <string_view>
+#include <utility>
 
 namespace orderwatch::rules::detail {
 
@@ -28,8 +30,36 @@ Labels with(Labels labels, const Labels& more) {
   return labels;
 }
 
+namespace {
+
+std::string label_value(const Labels& labels, const std::string& name) {
+  for (const auto& [label, value] : labels) {
+    if (label == name) return value;
+  }
+  return {};  // a missing label expands to "" in Prometheus too
+}
+
+// {{ if $labels.name }}inner{{ end }} (not nested, no else): inner when the label is set.
+std::string expand_ifs(std::string text, const Labels& labels) {
+  constexpr std::string_view kIf = "{{ if $labels.";
+  constexpr std::string_view kEnd = "{{ end }}";
+  for (auto at = text.find(kIf); at != std::string::npos; at = text.find(kIf, at)) {
+    const auto close = text.find(" }}", at);
+    const auto end = text.find(kEnd, close);
+    if (close == std::string::npos || end == std::string::npos) break;
+    const std::string name = text.substr(at + kIf.size(), close - at - kIf.size());
+    const std::string inner = text.substr(close + 3, end - close - 3);
+    const std::string kept = label_value(labels, name).empty() ? "" : inner;
+    text.replace(at, end + kEnd.size() - at, kept);
+  }
+  return text;
+}
+
+}  // namespace
+
 std::string expand(std::string text, const Labels& labels, const std::string& value_template,
                    const std::string& value_text) {
+  text = expand_ifs(std::move(text), labels);
   if (!value_template.empty()) {
     for (auto at = text.find(value_template); at != std::string::npos;
          at = text.find(value_template, at + value_text.size())) {
@@ -47,11 +77,7 @@ std::string expand(std::string text, const Labels& labels, const std::string& va
       at = end + 2;
       continue;
     }
-    const auto name = inner.substr(8);
-    std::string replacement;  // a missing label expands to "" in Prometheus too
-    for (const auto& [label, value] : labels) {
-      if (label == name) replacement = value;
-    }
+    const std::string replacement = label_value(labels, inner.substr(8));
     text.replace(at, end + 2 - at, replacement);
     at += replacement.size();
   }

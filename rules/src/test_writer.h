@@ -39,8 +39,9 @@ extern const Target kReplica1a;
 Labels with(Labels labels, const Labels& more);
 
 // Replaces {{ $labels.name }} (any spacing) with the label's value and the given
-// {{ $value ... }} expression with value_text; this is all the generated templates and the
-// documented runbook_url placeholders use.
+// {{ $value ... }} expression with value_text, and keeps the text of a
+// {{ if $labels.name }}...{{ end }} only when the label is set; this is all the generated
+// templates and the documented runbook_url placeholders use.
 std::string expand(std::string text, const Labels& labels, const std::string& value_template = "",
                    const std::string& value_text = "");
 
@@ -100,6 +101,8 @@ class TestWriter {
 
 // The meta-alert tests (meta_rule_tests.cpp).
 void meta_alert_tests(const std::vector<Alert>& alerts, TestWriter& w);
+// The tests of ExporterBlind and ExporterBehind, each cause (blind_rule_tests.cpp).
+void blind_alert_tests(const std::vector<Alert>& alerts, TestWriter& w);
 
 // ---- recording-rule inputs (rule_tests.cpp) ---------------------------------------------------
 // Recording-rule input per target each minute: `within` observations end within the pivot

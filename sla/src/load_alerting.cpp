@@ -83,8 +83,8 @@ void Loader::read_alerting(const YAML::Node& node, Config& cfg) {
   if (!is_map(node, path)) return;
   keys(node, path,
        {"for", "keep_firing_for", "min_overdue", "runbook_url", "dashboard_url", "exporter_url",
-        "job", "default_team", "no_events_for", "behind", "default_receiver", "routes", "receivers",
-        "group_wait", "group_interval", "repeat_interval"});
+        "job", "default_team", "no_events_for", "behind", "blind_for", "default_receiver", "routes",
+        "receivers", "group_wait", "group_interval", "repeat_interval"});
   auto& a = cfg.alerting;
   set_duration(node, "for", path, a.for_duration, /*allow_zero=*/true);
   if (auto v = node["keep_firing_for"]) {
@@ -104,6 +104,7 @@ void Loader::read_alerting(const YAML::Node& node, Config& cfg) {
   set_string(node, "job", path, a.job);
   set_string(node, "default_team", path, a.default_team);
   set_duration(node, "no_events_for", path, a.no_events_for);
+  set_duration(node, "blind_for", path, a.blind_for, /*allow_zero=*/true);
   if (auto behind = node["behind"]; behind && is_map(behind, "alerting.behind")) {
     keys(behind, "alerting.behind", {"threshold", "for", "severity"});
     set_duration(behind, "threshold", "alerting.behind", a.behind.threshold);

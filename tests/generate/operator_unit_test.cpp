@@ -170,7 +170,9 @@ TEST(Runbooks, EveryAlertLinksToTheExportersRunbookWhenNoneIsConfigured) {
       }
     }
   }
-  EXPECT_EQ(alerts, 22);  // 7 status tiers, 4 milestone tiers, 2 burn rates, 9 on the exporter
+  // 7 status tiers, 4 milestone tiers, 2 burn rates, 12 on the exporter (core NATS: one
+  // ExporterBlind rule, not_connected; ExporterBehind's backlog, no_position and not_connected)
+  EXPECT_EQ(alerts, 25);
   config.alerting.exporter_url.clear();
   EXPECT_EQ(render(rules::render_rules, config).find("runbook_url"), std::string::npos);
 }
@@ -191,7 +193,8 @@ TEST(Runbooks, PagesNarrowToOneStatusAndTierAndRefuseWhatTheRulesLack) {
   EXPECT_FALSE(rules::render_runbook_html(config, names.overdue, "Placed", "page"));
   EXPECT_FALSE(rules::render_runbook_html(config, "NoSuchAlert"));
   EXPECT_TRUE(rules::render_runbook_html(config, names.exporter_behind));
-  EXPECT_EQ(rules::runbook_alerts(config).size(), 12u);  // with the milestones' alert
+  EXPECT_TRUE(rules::render_runbook_html(config, names.exporter_blind));
+  EXPECT_EQ(rules::runbook_alerts(config).size(), 13u);  // with the milestones' and blind alerts
   std::ostringstream index;
   rules::render_runbook_index_markdown(config, index);
   for (const auto& alert : rules::runbook_alerts(config))

@@ -83,6 +83,17 @@ TEST(Loader, ExporterBehindAlertHasDefaultsAndIsValidated) {
   expect_one(kBase + "alerting:\n  behind: 5m\n", 17, 11, "alerting.behind", "expected a mapping");
 }
 
+TEST(Loader, ExporterBlindForHasADefaultAndIsValidated) {
+  EXPECT_EQ(load_string(kBase).alerting.blind_for, std::chrono::minutes(5));
+  EXPECT_EQ(load_string(kBase + "alerting: {blind_for: 90s}\n").alerting.blind_for,
+            std::chrono::seconds(90));
+  EXPECT_EQ(load_string(kBase + "alerting: {blind_for: 0s}\n").alerting.blind_for,
+            std::chrono::seconds(0));
+  expect_one(kBase + "alerting:\n  blind_for: soon\n", 17, 14, "alerting.blind_for",
+             "is not a duration");
+  expect_one(kBase + "alerting:\n  blind: 5m\n", 17, 3, "alerting.blind", "unknown key");
+}
+
 TEST(Loader, DimensionsCannotTakeTheReplicaLabels) {
   for (const char* label : {"partition", "replica"}) {
     const auto problems =

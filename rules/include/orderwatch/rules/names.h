@@ -26,6 +26,10 @@ inline constexpr const char* kSeverityWarning = "warning";
 inline constexpr const char* kPartitionLabel = "partition";
 inline constexpr const char* kReplicaLabel = "replica";
 
+// The `cause` of an exporter_blind alert whose instance is not connected to NATS (the other
+// causes: stream_missing, consumer_not_bound); NatsDisconnected inhibits it.
+inline constexpr const char* kCauseNotConnected = "not_connected";
+
 // The series Prometheus writes for every scrape target (1 = scraped), not one of ours.
 inline constexpr const char* kUpMetric = "up";
 
@@ -40,14 +44,19 @@ struct AlertNames {
   std::string no_events;            // nothing received for alerting.no_events_for
   std::string events_rejected;      // rejected share rising, by reason
   std::string nats_disconnected;    // no replica of a partition connected to NATS
+  std::string exporter_blind;       // no replica of a partition consumes (label cause)
   std::string ingest_gap;           // an instance may have lost events lately (core NATS)
-  std::string exporter_behind;      // the watermark trails the wall clock (alerting.behind)
+  std::string exporter_behind;      // the watermark trails the wall clock (label cause)
 
   // Every alert that an unreachable exporter makes meaningless (inhibited by exporter_down /
   // exporter_absent): all the order and exporter-state alerts (the milestone alerts when the
   // config has milestones). Not replica_down nor replicas_unlabelled, which are about other
   // targets than the one that is down.
   std::vector<std::string> silenced_when_exporter_down(const sla::Config& config) const;
+  // Every alert that a blind exporter makes meaningless (inhibited by exporter_blind): the
+  // same, but nats_disconnected, which inhibits exporter_blind's not_connected cause instead
+  // (one page for one disconnect).
+  std::vector<std::string> silenced_when_exporter_blind(const sla::Config& config) const;
 };
 
 AlertNames alert_names(const sla::Config& config);
@@ -63,6 +72,10 @@ std::string job_matcher(const sla::Config& config);
 // be merged inside the max (dimensions, le, result, ...). `by` empty: sum (max by (...) (...)).
 std::string across_replicas(const std::vector<std::string>& by, const std::string& series,
                             const std::vector<std::string>& apart = {});
+
+// PromQL: a series per instance that is scraped but consumes no order events, for any cause of
+// exporter_blind and whatever its replicas do (the dashboard's exporter health).
+std::string blind_instances(const sla::Config& config);
 
 // The config's dimension labels, in file order.
 std::vector<std::string> dimension_labels(const sla::Config& config);

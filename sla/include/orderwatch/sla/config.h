@@ -182,6 +182,9 @@ struct Alerting {
   std::string default_team;        // team label for tiers without one
   Duration no_events_for{std::chrono::minutes(10)};  // "no events" meta-alert
   Behind behind;                                     // "exporter behind" meta-alert
+  // The <Service>ExporterBlind page: how long an instance (and every replica of its partition)
+  // may be up but consume nothing (not connected, stream missing, consumer not bound).
+  Duration blind_for{std::chrono::minutes(5)};
   std::string default_receiver;
   std::vector<Route> routes;
   std::vector<Receiver> receivers;
