@@ -18,13 +18,15 @@
 #include "dead_letter.h"
 #include "jetstream_consumer.h"
 #include "orderwatch/ingest/connection.h"
+#include "subscriptions.h"
 
 namespace orderwatch::ingest {
 
 NatsSource::NatsSource(tracking::TrackerService& service, std::string url)
     : service_(service),
       pipeline_(service),
-      dead_letters_(std::make_unique<detail::DeadLetterPublisher>(pipeline_, stats_, "nats")) {
+      dead_letters_(std::make_unique<detail::DeadLetterPublisher>(pipeline_, stats_, "nats")),
+      retired_(std::make_unique<detail::RetiredSubscriptions>()) {
   // Connection settings are taken once: a reload does not reconnect (documented).
   const auto config = service.config();
   const auto& n = config->nats;
@@ -117,12 +119,12 @@ void NatsSource::start() {
 void NatsSource::stop() {
   if (jetstream_) jetstream_->stop();
   stop_core_thread();
-  std::lock_guard lock(sub_mu_);  // a scrape may be in poll_stats
-  if (sub_ != nullptr) {
-    natsSubscription_Unsubscribe(sub_);
-    natsSubscription_Destroy(sub_);
-    sub_ = nullptr;
+  natsSubscription* sub = nullptr;
+  {
+    std::lock_guard lock(sub_mu_);  // a scrape may be in poll_stats
+    std::swap(sub, sub_);
   }
+  retired_->retire(conn_, sub);  // not freed under the read loop (subscriptions.h)
 }
 
 const IngestStats& NatsSource::stats() {

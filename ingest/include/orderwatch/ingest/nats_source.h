@@ -29,8 +29,9 @@ namespace orderwatch::ingest {
 
 class JetStreamConsumer;  // ingest/src/jetstream_consumer.h
 namespace detail {
-class DeadLetterPublisher;  // ingest/src/dead_letter.h
-}
+class DeadLetterPublisher;   // ingest/src/dead_letter.h
+class RetiredSubscriptions;  // ingest/src/subscriptions.h
+}  // namespace detail
 
 class NatsSource {
  public:
@@ -76,6 +77,8 @@ class NatsSource {
   natsConnection* conn_ = nullptr;
   std::mutex sub_mu_;  // guards sub_ between stop() and stats() (scrape threads)
   natsSubscription* sub_ = nullptr;
+  // The core subscription once stopped; destroyed after the connection closed at the latest.
+  std::unique_ptr<detail::RetiredSubscriptions> retired_;
   std::unique_ptr<JetStreamConsumer> jetstream_;
   // Core mode: the thread that drains the (synchronous) subscription in batches.
   std::thread core_thread_;
