@@ -1,6 +1,6 @@
 # The Debian package (CPack DEB): orderwatch_<version>_<arch>.deb installing under /usr, its
 # library dependencies computed from the binaries by dpkg-shlibdeps (dpkg-dev). Built by
-# scripts/package (a tree built as the tests build it) or `cpack -G DEB` in any build tree;
+# scripts/package (a Release tree) or `cpack -G DEB` in any build tree (scripts/test: Release);
 # tested by tests/package.
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME orderwatch)
@@ -31,6 +31,6 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${CMAKE_SOURCE_DIR}/cmake/debian/postinst ${CMAKE_SOURCE_DIR}/cmake/debian/prerm
     ${CMAKE_SOURCE_DIR}/cmake/debian/postrm)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)
-set(CPACK_STRIP_FILES TRUE)  # the debug info of a RelWithDebInfo tree stays out of the package
+set(CPACK_STRIP_FILES TRUE)  # symbols (and the debug info of any non-Release tree) stay out
 set(CPACK_SOURCE_IGNORE_FILES "/build" "/\\\\.git/")
 include(CPack)

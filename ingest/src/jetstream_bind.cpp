@@ -261,9 +261,9 @@ bool DurableBinder::poll_info() {
 
 void DurableBinder::unbind() {
   if (sub_ == nullptr) return;
-  // Destroy only: the consumer is not the library's (bound, not created by the subscribe),
-  // and it must outlive us either way.
-  natsSubscription_Destroy(sub_);
+  // Unsubscribing a plain inbox subscription leaves the durable alone (it must outlive us).
+  // Deliveries still on their way to the inbox are redelivered after ack_wait.
+  retired_.retire(ctx_.conn, sub_);
   sub_ = nullptr;
 }
 

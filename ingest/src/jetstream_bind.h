@@ -15,6 +15,7 @@
 #include "held_rejects.h"
 #include "jetstream_util.h"
 #include "orderwatch/ingest/jetstream.h"
+#include "subscriptions.h"
 
 namespace orderwatch::ingest::detail {
 
@@ -33,9 +34,11 @@ class DurableBinder {
 
   // Stream + durable + re-read + inbox subscription; false: not bound (retry later).
   bool bind(Binding& out);
-  // Drops the inbox subscription (the durable itself is never deleted).
+  // Drops the inbox subscription (the durable itself is never deleted): unsubscribed, one round
+  // trip (acks and NAKs sent before it go out), destroyed (subscriptions.h: why not at once).
   void unbind();
-  // unbind() and the JetStream context released (the consumer thread ends).
+  // unbind() and the JetStream context released (the consumer thread ends). A subscription
+  // retired while disconnected is destroyed with this object, after the connection closed.
   void close();
   // Reads the consumer's ack floor (into the context) and lag (into the stats). False when the
   // durable or its stream is gone (deleted under us): re-bind.
@@ -63,6 +66,7 @@ class DurableBinder {
   HeldRejects& held_;
   jsCtx* js_ = nullptr;
   natsSubscription* sub_ = nullptr;  // core subscription on inbox_, where pulled messages land
+  RetiredSubscriptions retired_;     // the inbox and re-read subscriptions, once done
   std::string inbox_;
   std::int64_t last_poll_ms_ = 0;
   std::uint64_t lost_reported_for_ = UINT64_MAX;  // a retried bind must not count a gap twice

@@ -107,8 +107,7 @@ bool DurableBinder::replay(const ResumePlan& plan, bool hold_rejects) {
     ++ctx_.stats.jetstream_replayed;
     done = seq >= plan.replay_to || pending == 0;
   }
-  natsSubscription_Unsubscribe(sub);
-  natsSubscription_Destroy(sub);
+  retired_.retire(ctx_.conn, sub);  // unsubscribed (the ephemeral consumer goes), then destroyed
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!done) {
     if (!ctx_.stopping()) {

@@ -18,6 +18,7 @@
 #include "dead_letter.h"
 #include "jetstream_consumer.h"
 #include "orderwatch/ingest/connection.h"
+#include "subscriptions.h"
 
 namespace orderwatch::ingest {
 
@@ -25,7 +26,8 @@ NatsSource::NatsSource(tracking::TrackerService& service, std::string url)
     : service_(service),
       pipeline_(service),
       dead_letters_(std::make_unique<detail::DeadLetterPublisher>(pipeline_, stats_, "nats")),
-      backoff_max_(reconnect_max_backoff()) {
+      backoff_max_(reconnect_max_backoff()),
+      retired_(std::make_unique<detail::RetiredSubscriptions>()) {
   // Connection settings are taken once: a reload does not change them (documented); the files
   // they name are read anew for every connection attempt (connection_options()).
   const auto config = service.config();
@@ -106,17 +108,19 @@ void NatsSource::detach() {
     jetstream_.reset();
   }
   stop_core_thread();
-  std::lock_guard lock(sub_mu_);  // a scrape may be in stats()
-  if (sub_ != nullptr) {
-    int64_t dropped = 0;
-    if (natsSubscription_GetDropped(sub_, &dropped) == NATS_OK && dropped > 0) {
-      dropped_before_ += static_cast<std::uint64_t>(dropped);
+  natsSubscription* sub = nullptr;
+  {
+    std::lock_guard lock(sub_mu_);  // a scrape may be in stats()
+    if (sub_ != nullptr) {
+      int64_t dropped = 0;
+      if (natsSubscription_GetDropped(sub_, &dropped) == NATS_OK && dropped > 0) {
+        dropped_before_ += static_cast<std::uint64_t>(dropped);
+      }
+      stats_.nats_dropped = dropped_before_;
     }
-    stats_.nats_dropped = dropped_before_;
-    natsSubscription_Unsubscribe(sub_);
-    natsSubscription_Destroy(sub_);
-    sub_ = nullptr;
+    std::swap(sub, sub_);
   }
+  if (sub != nullptr) retired_->retire(conn_, sub);  // not freed under the read loop
 }
 
 void NatsSource::stop() {

@@ -17,6 +17,8 @@ namespace orderwatch::serve {
 
 namespace {
 
+constexpr int64_t kNatsCloseWaitMs = 5000;
+
 // One malloc arena with a generous top pad, unless the operator set these in the environment
 // (MALLOC_ARENA_MAX, MALLOC_TOP_PAD_, MALLOC_TRIM_THRESHOLD_, or the same in GLIBC_TUNABLES).
 // Why: docs/design.md, web and serve.
@@ -71,7 +73,13 @@ int run(const Options& options) {
     if (!e.message.empty()) std::cerr << e.message << "\n";
     exit_code = e.exit_code;
   }
-  nats_Close();
+  // Every connection and subscription is destroyed by now: wait for the client library's own
+  // threads (message garbage collector, timers, callbacks) to finish, so none runs on while
+  // the process exits (exit-time destructors, LeakSanitizer's final check).
+  if (nats_CloseAndWait(kNatsCloseWaitMs) == NATS_TIMEOUT) {  // else done, or never opened
+    log::warn("serve", "the NATS client's threads did not end within " +
+                           std::to_string(kNatsCloseWaitMs / 1000) + " s; exiting anyway");
+  }
   return exit_code;
 }
 

@@ -285,14 +285,19 @@ int Server::shutdown() {
   if (p.shut_down) return p.status;
   p.shut_down = true;
   const std::int64_t stop_start = steady_ms();
+  // The order of serve.h's contract. 1-3: stop intake, drain, ack (and retire the consumer's
+  // subscription with a round trip) -- all inside stop_consuming.
   if (!p.nats->stop_consuming(kDrainTimeout)) {
     log::warn("nats", "messages still pending after " + seconds_text(kDrainTimeout.count() * 1000) +
                           "; the final snapshot may miss the last of them");
   }
+  // 4. The final snapshot: nothing is applied any more.
   if (!p.options.snapshot_file.empty() &&
       !save_snapshot(*p.service, p.options.snapshot_file, "final snapshot")) {
     p.status = kExitInvalid;
   }
+  // 5. Close: the core subscription, HTTP (its workers read the source's stats), then the
+  // connection (joins the client's read loop); run() then waits for the library's threads.
   p.nats->stop();
   p.http.reset();
   p.drilldown.reset();

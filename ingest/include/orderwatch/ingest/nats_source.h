@@ -34,8 +34,9 @@ namespace orderwatch::ingest {
 
 class JetStreamConsumer;  // ingest/src/jetstream_consumer.h
 namespace detail {
-class DeadLetterPublisher;  // ingest/src/dead_letter.h
-}
+class DeadLetterPublisher;   // ingest/src/dead_letter.h
+class RetiredSubscriptions;  // ingest/src/subscriptions.h
+}  // namespace detail
 
 class NatsSource {
  public:
@@ -108,6 +109,9 @@ class NatsSource {
   std::mutex sub_mu_;  // guards sub_ between stop() and stats() (scrape threads)
   natsSubscription* sub_ = nullptr;
   std::uint64_t dropped_before_ = 0;  // dropped by the subscriptions of earlier connections
+  // The core subscriptions once stopped; destroyed after a round trip or a close (each
+  // connection's are parked until a later one's round trip, or the destructor).
+  std::unique_ptr<detail::RetiredSubscriptions> retired_;
   std::unique_ptr<JetStreamConsumer> jetstream_;
   // Core mode: the thread that drains the (synchronous) subscription in batches.
   std::thread core_thread_;

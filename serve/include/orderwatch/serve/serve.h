@@ -52,8 +52,20 @@ class Server {
   // Re-reads the SLA file; an invalid one keeps the running config. Returns the HTTP status
   // (200, 400 invalid, 500 failed) and the message.
   std::pair<int, std::string> reload(const std::string& trigger);
-  // Orderly shutdown: consuming stops (received messages applied, up to 5 s), the final
-  // snapshot, HTTP, NATS. Returns the exit code (kExitInvalid when the final snapshot failed).
+  // Orderly shutdown, in this order (each step relies on the one before):
+  //  1. stop intake: no new pull requests (JetStream) or messages (core NATS, drained);
+  //  2. drain: what has arrived is applied, up to 5 s; in JetStream mode what arrives after
+  //     the stop is NAKed (redelivered at once to the next run);
+  //  3. ack: the applied messages' acknowledgements (and the NAKs) reach the server: the
+  //     subscription is retired with a round trip, which also lets the client's read loop
+  //     finish with it before it is freed (ingest/src/subscriptions.h: libnats 3.4 frees a
+  //     subscription under its read loop otherwise, the old SIGTERM abort);
+  //  4. final snapshot: covers everything this process applied and acknowledged;
+  //  5. close: HTTP (its workers read the NATS source's stats), then the NATS connection
+  //     (joins the client's read loop; subscriptions retired while disconnected are freed
+  //     after it), then run() waits for the client library's own threads (nats_CloseAndWait)
+  //     so none outlives main().
+  // Returns the exit code (kExitInvalid when the final snapshot failed). Idempotent.
   int shutdown();
   // kExitOk, or the code of a failure after start (NATS options refused by the client).
   int status() const;
