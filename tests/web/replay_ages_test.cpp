@@ -24,7 +24,7 @@ constexpr std::int64_t kWall = T0 + 5 * kHour;  // replayed five hours later
 const char* kConfig = R"(
 service: shop
 nats: {subject: orders.>}
-event: {idle_timeout: 5m}
+event: {idle_timeout: 1m}
 statuses:
   - {name: Placed, sla: 10m}
   - name: Authorized
