@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -175,6 +176,11 @@ TEST_F(DrilldownServe, OverdueAnswersExactlyAndPagesWhileOrdersComeAndGo) {
   const std::int64_t before = unix_now_ms();
   json p1 = get_json("/api/v1/overdue?status=Authorized&severity=page&limit=4");
   const std::int64_t after = unix_now_ms();
+  // The watermark W the answer is judged as of: the producer is idle, so the wall clock of
+  // the request (same-length RFC 3339 texts order as their times).
+  const std::string w1 = p1["watermark"];
+  EXPECT_GE(w1, rfc3339(before));
+  EXPECT_LE(w1, rfc3339(after));
   EXPECT_EQ(p1["status"], "Authorized");
   EXPECT_EQ(p1["severity"], "page");
   EXPECT_EQ(p1["limit"], 4);
@@ -187,10 +193,10 @@ TEST_F(DrilldownServe, OverdueAnswersExactlyAndPagesWhileOrdersComeAndGo) {
     EXPECT_EQ(o["tiers_crossed"], 2);
     EXPECT_EQ(o["severity"], "page");
     EXPECT_EQ(o["dims"], json({{"region", id == "a0" || id == "a3" ? "us" : "eu"}}));
-    // Age against the wall clock: the only value with a tolerance (the request's duration).
+    // Age as of the answer's watermark W, exactly; W (the producer idle: the wall clock) is
+    // the only value with a tolerance (the request's duration).
     const double age = o["age_seconds"];
-    EXPECT_GE(age * 1000, static_cast<double>(before - entered[id]) - 1) << id;
-    EXPECT_LE(age * 1000, static_cast<double>(after - entered[id]) + 1) << id;
+    EXPECT_EQ(rfc3339(entered[id] + std::llround(age * 1000)), w1) << id;
   }
   ASSERT_TRUE(p1["next_cursor"].is_string());
 

@@ -25,6 +25,7 @@
 
 #include "harness.h"
 #include "nats_publisher.h"
+#include "orderwatch/events/time.h"
 #include "orderwatch/loadgen/flow.h"
 #include "orderwatch/sla/loader.h"
 
@@ -381,18 +382,27 @@ struct Listed {
     int tiers = 0;  // tiers_crossed
   };
   std::vector<Order> orders;
+  // The answer's own "watermark" (the W its ages are judged as of: the gauges' W, so within
+  // [w_before, w_after]) and how many of its ages were not that W - entered.
+  std::int64_t w_answer = 0;
+  std::size_t wrong_ages = 0;
 };
 
-std::vector<Listed::Order> overdue_orders(int port) {
-  std::vector<Listed::Order> out;
+Listed overdue_orders(int port, std::int64_t w_before) {
+  Listed out{w_before, 0, {}};
   const auto r = http_get(port, "/api/v1/overdue?limit=1000");
   const auto j = nlohmann::json::parse(r.body, nullptr, false);
-  EXPECT_FALSE(j.is_discarded() || !j.contains("orders")) << r.body;
-  if (j.is_discarded() || !j.contains("orders")) return out;
+  EXPECT_FALSE(j.is_discarded() || !j.contains("orders") || !j.contains("watermark")) << r.body;
+  if (j.is_discarded() || !j.contains("orders") || !j.contains("watermark")) return out;
   EXPECT_LE(j["total"].get<std::size_t>(), 1000u) << "more overdue than one page lists";
-  for (const auto& o : j["orders"])
-    out.push_back({o["id"].get<std::string>(), o["status"].get<std::string>(),
-                   o["tiers_crossed"].get<int>()});
+  out.w_answer = events::parse_time_text(j["watermark"].get<std::string>()).value_or(0);
+  for (const auto& o : j["orders"]) {
+    out.orders.push_back({o["id"].get<std::string>(), o["status"].get<std::string>(),
+                          o["tiers_crossed"].get<int>()});
+    const auto entered = events::parse_time_text(o["entered"].get<std::string>()).value_or(0);
+    const auto age_ms = std::llround(o["age_seconds"].get<double>() * 1000);
+    if (age_ms != out.w_answer - entered) ++out.wrong_ages;
+  }
   return out;
 }
 
@@ -476,7 +486,7 @@ Outcome run_backfill(const std::string& yaml, const Plan& plan) {
     }
     if (!out.listed.empty() && out.listed.back().w_after == 0) out.listed.back().w_after = s.w;
     if (plan.check_orders && out.samples.size() % 5 == 0 && s.applied < most)
-      out.listed.push_back({s.w, 0, overdue_orders(e.port())});
+      out.listed.push_back(overdue_orders(e.port(), s.w));
     out.samples.push_back(std::move(s));
     if (!sent || out.samples.back().applied < order.size()) continue;
     if (!all_applied) all_applied = std::chrono::steady_clock::now();
@@ -516,6 +526,11 @@ Outcome run_backfill(const std::string& yaml, const Plan& plan) {
     const std::size_t n = false_overdue(l, out.truth.stays, stays_of, cfg);
     out.false_overdue += n;
     out.most_false_overdue = std::max(out.most_false_overdue, n);
+    // The API's ages are judged as of the gauges' W (never the wall clock): its W lies between
+    // the scrapes around it, and every age is that W - entered.
+    EXPECT_GE(l.w_answer, l.w_before);
+    EXPECT_LE(l.w_answer, l.w_after);
+    EXPECT_EQ(l.wrong_ages, 0u) << "ages not W - entered, W " << l.w_answer;
   }
   EXPECT_EQ(out.most_false_overdue, 0u)
       << out.false_overdue << " orders listed overdue that were not as of W, over "

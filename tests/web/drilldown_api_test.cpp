@@ -80,7 +80,10 @@ TEST_F(ApiTest, OverdueAnswersExactlyAndPagesWithTheCursor) {
   json b = body(r);
   ASSERT_TRUE(b["next_cursor"].is_string());
   const std::string cursor = b["next_cursor"];
-  EXPECT_EQ(b, json::parse(R"({"now":"2023-11-14T22:13:20.000Z","status":null,"severity":null,
+  EXPECT_EQ(
+      b,
+      json::parse(
+          R"({"now":"2023-11-14T22:13:20.000Z","watermark":"2023-11-14T22:13:20.000Z","status":null,"severity":null,
     "limit":2,"total":3,"acknowledged":0,"orders":[
     {"id":"a-old","status":"Authorized","entered":"2023-11-14T22:10:50.000Z","age_seconds":150.0,
      "tiers_crossed":2,"severity":"page","dims":{"region":"us"},
@@ -88,10 +91,13 @@ TEST_F(ApiTest, OverdueAnswersExactlyAndPagesWithTheCursor) {
     {"id":"p-old","status":"Placed","entered":"2023-11-14T22:11:40.000Z","age_seconds":100.0,
      "tiers_crossed":1,"severity":"warning","dims":{"region":"eu"},
      "deadline":"2023-11-14T22:11:50.000Z"}],
-    "next_cursor":")" + cursor +
-                           R"("})"));
+    "next_cursor":")" +
+          cursor + R"("})"));
   // Key order is fixed (readable with curl): id first.
-  EXPECT_EQ(r.body.rfind(R"({"now":"2023-11-14T22:13:20.000Z","status":null)", 0), 0u);
+  EXPECT_EQ(r.body.rfind(R"({"now":"2023-11-14T22:13:20.000Z",)"
+                         R"("watermark":"2023-11-14T22:13:20.000Z","status":null)",
+                         0),
+            0u);
 
   json b2 = body(overdue("limit=2&cursor=" + cursor));
   EXPECT_EQ(b2["orders"].size(), 1u);
@@ -199,7 +205,8 @@ TEST_F(ApiTest, OrderLookup) {
   EXPECT_EQ(body(r), json::parse(R"({"id":"o/1 x","status":"Authorized",
     "entered":"2023-11-14T22:13:18.000Z","age_seconds":2.0,"tiers_crossed":0,"severity":null,
     "dims":{"region":"eu"},"deadline":"2023-11-14T22:14:18.000Z",
-    "first_seen":"2023-11-14T22:13:17.000Z","now":"2023-11-14T22:13:20.000Z"})"));
+    "first_seen":"2023-11-14T22:13:17.000Z","now":"2023-11-14T22:13:20.000Z",
+    "watermark":"2023-11-14T22:13:20.000Z"})"));
   auto missing = api_.order(get("", "", "nope"));
   EXPECT_EQ(missing.status, 404);
   EXPECT_EQ(body(missing)["error"], "order not tracked (unknown, finished or evicted)");
@@ -246,7 +253,10 @@ TEST_F(ApiTest, SummaryAnswersExactly) {
   apply("a4", 1, kNow - 1 * kS, "ap");
   auto r = api_.summary(get("/api/v1/summary"));
   ASSERT_EQ(r.status, 200);
-  EXPECT_EQ(body(r), json::parse(R"({"now":"2023-11-14T22:13:20.000Z","tracked":4,"statuses":[
+  EXPECT_EQ(
+      body(r),
+      json::parse(
+          R"({"now":"2023-11-14T22:13:20.000Z","watermark":"2023-11-14T22:13:20.000Z","tracked":4,"statuses":[
     {"status":"Placed","terminal":false,"in_flight":0,"overdue":[{"severity":"warning","count":0}],
      "acknowledged":[{"severity":"warning","count":0}],
      "oldest_entered":null,"oldest_age_seconds":null,"top_overdue":{},
@@ -355,7 +365,8 @@ TEST_F(ApiTest, RecoveredAnswersExactly) {
   auto r = api_.recovered(get("/api/v1/recovered"));
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type, "application/json");
-  EXPECT_EQ(body(r), json::parse(R"({"now":"2023-11-14T22:13:20.000Z","status":null,"limit":100,
+  EXPECT_EQ(body(r), json::parse(
+                         R"({"now":"2023-11-14T22:13:20.000Z","status":null,"limit":100,
     "kept":1000,"held":3,"recorded":3,"recovered":[
     {"id":"p1","status":"Placed","severity":"warning","tiers_crossed":1,
      "entered":"2023-11-14T22:12:50.000Z","overdue_seconds":20.0,

@@ -1,10 +1,12 @@
 // Private: the acknowledgements an operator placed on orders (OrderTracker::acknowledge) and on
 // their milestone clocks (acknowledge_milestone). An acknowledgement belongs to one stay (or
 // one clock): it holds while the order is still in the status and entry time it was placed on
-// (the clock still runs or is paused), until its expiry (wall clock). It is checked lazily (a
-// status change or a forget simply makes it stale) and purged by the tick, so the event path
-// carries no hook for it. Bounded: at most kMaxAcks at once. Cost: O(1) per lookup, O(acks) per
-// purge. Not thread-safe: owned by OrderTracker::Impl under the service's lock.
+// (the clock still runs or is paused), until its expiry, judged as of the watermark W as
+// overdue is (placed at W, it lasts its length of stream time; the wall clock while W has no
+// position). It is checked lazily (a status change or a forget simply makes it stale) and
+// purged by the tick, so the event path carries no hook for it. Bounded: at most kMaxAcks at once.
+// Cost: O(1) per lookup, O(acks) per purge. Not thread-safe: owned by OrderTracker::Impl under the
+// service's lock.
 #pragma once
 
 #include <cstdint>
@@ -60,7 +62,7 @@ class AckTable {
   typename Table::const_iterator begin() const { return table_.begin(); }
   typename Table::const_iterator end() const { return table_.end(); }
 
-  // The acknowledgement under `key` of `of...` (a stay, a clock), if it holds at wall clock now.
+  // The acknowledgement under `key` of `of...` (a stay, a clock), if it holds at `now` (W).
   template <typename... Of>
   const Entry* holding(std::string_view key, std::int64_t now, const Of&... of) const {
     if (table_.empty()) return nullptr;
@@ -89,7 +91,7 @@ class AckTable {
   void erase(std::string_view key) {
     if (auto it = table_.find(key); it != table_.end()) table_.erase(it);
   }
-  // Drops the expired ones and those held(key, entry) says no longer hold.
+  // Drops the ones expired at `now` (W) and those held(key, entry) says no longer hold.
   template <typename Held>
   void purge(std::int64_t now, Held&& held) {
     std::erase_if(table_, [&](const auto& kv) {

@@ -100,7 +100,9 @@ std::int64_t TrackerService::tick_read_locked() {
   const std::int64_t now = clock_();
   if (journal_.active) journal_tick(now);
   tracker_->tick(now, behind_);
-  if (trend_->due(now)) trend_->record(now, tracker_->status_counts());
+  // Sampled on W's time axis, as the counts are judged: a replay draws the hour it replays.
+  const std::int64_t judged = tracker_->judge_at(now);
+  if (trend_->due(judged)) trend_->record(judged, tracker_->status_counts());
   return now;
 }
 
@@ -130,6 +132,7 @@ FoundOrder TrackerService::find(std::string_view id) {
   FoundOrder out;
   std::lock_guard lock(mu_);
   out.now_ms = tick_read_locked();
+  out.watermark_ms = tracker_->judge_at(out.now_ms);
   out.order = tracker_->find(id);
   if (out.order) out.dimension_labels = tracker_->dimension_labels();
   return out;
@@ -140,6 +143,7 @@ OverduePage TrackerService::overdue(const OverdueQuery& query) {
   const std::int64_t now = tick_read_locked();
   OverduePage page = tracker_->overdue(query);
   page.now_ms = now;
+  page.watermark_ms = tracker_->judge_at(now);
   return page;
 }
 
@@ -148,6 +152,7 @@ TrackerSummary TrackerService::summary() {
   const std::int64_t now = tick_read_locked();
   TrackerSummary s = tracker_->summary();
   s.now_ms = now;
+  s.watermark_ms = tracker_->judge_at(now);
   return s;
 }
 
@@ -161,7 +166,7 @@ RecoveredList TrackerService::recovered(std::string_view status, std::size_t lim
 
 TrendView TrackerService::trend() {
   std::lock_guard lock(mu_);
-  return trend_->view(tick_read_locked());
+  return trend_->view(tracker_->judge_at(tick_read_locked()));
 }
 
 void TrackerService::reserve(std::size_t orders) {

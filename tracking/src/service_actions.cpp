@@ -24,6 +24,14 @@ std::optional<OrderView> act_one(OrderTracker& t, OrderAction action, std::strin
   return t.find(id);
 }
 
+// `ack` as placed at `judged` (W): for its length, until - at, from there.
+Acknowledgement placed_at(const Acknowledgement& ack, std::int64_t judged) {
+  Acknowledgement placed = ack;
+  placed.at_ms = judged;
+  placed.until_ms = judged + (ack.until_ms - ack.at_ms);
+  return placed;
+}
+
 // The number of milestone `name` in the config ("" : none), or the error that refuses it.
 std::optional<std::size_t> milestone_number(const sla::Config& config, std::string_view name,
                                             std::string& error) {
@@ -42,10 +50,12 @@ ActionOutcome TrackerService::act(OrderAction action, std::string_view id,
   ActionOutcome out;
   std::lock_guard lock(mu_);
   out.now_ms = tick_locked();
+  out.watermark_ms = tracker_->judge_at(out.now_ms);
+  out.ack = placed_at(ack, out.watermark_ms);
   const auto m = milestone_number(*config_, milestone, out.error);
   if (!out.error.empty()) return out;
   bool full = false;
-  if (auto v = act_one(*tracker_, action, id, ack, out.now_ms, &full, m)) {
+  if (auto v = act_one(*tracker_, action, id, out.ack, out.now_ms, &full, m)) {
     out.orders.push_back(std::move(*v));
   }
   if (full) out.error = "full";
@@ -64,6 +74,8 @@ ActionOutcome TrackerService::act_on_overdue(OrderAction action, const OverdueQu
   ActionOutcome out;
   std::lock_guard lock(mu_);
   out.now_ms = tick_locked();
+  out.watermark_ms = tracker_->judge_at(out.now_ms);
+  out.ack = placed_at(ack, out.watermark_ms);
   OverduePage page = tracker_->overdue(query);
   out.error = std::move(page.error);
   out.matched = page.total;
@@ -78,7 +90,7 @@ ActionOutcome TrackerService::act_on_overdue(OrderAction action, const OverdueQu
       continue;
     }
     bool full = false;
-    if (auto done = act_one(*tracker_, action, v.id, ack, out.now_ms, &full, m)) {
+    if (auto done = act_one(*tracker_, action, v.id, out.ack, out.now_ms, &full, m)) {
       out.orders.push_back(std::move(*done));
     }
     if (full) {

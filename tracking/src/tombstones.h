@@ -18,7 +18,9 @@ class TombstoneSet {
  public:
   TombstoneSet();
 
-  // Remembers `hash` as finished in `status` until expires_ms (wall clock).
+  // Remembers `hash` as finished in `status` until expires_ms. The tracker's times are those
+  // of the watermark W (W + tombstone_ttl; the wall clock while W has no position): a replay
+  // keeps an id's late events out for the ttl of stream time, as a live run would.
   void add(std::uint64_t hash, std::uint8_t status, std::int64_t expires_ms);
   // Terminal status of a remembered id, if any.
   std::optional<std::uint8_t> find(std::uint64_t hash) const;
@@ -26,9 +28,10 @@ class TombstoneSet {
   void prefetch(std::uint64_t hash) const { __builtin_prefetch(&slots_[home(key(hash))]); }
   // Slots a lookup of `hash` visits (tests: probe lengths, not time).
   std::size_t probe_length(std::uint64_t hash) const;
-  // Forgets entries whose expiry is <= now_ms. An entry expiring later than now_ms + ttl_ms was
-  // written by a wall clock that was ahead (since corrected): it gets now_ms + ttl_ms instead,
-  // so a clock that jumped forward and back leaves no tombstone stuck in the future.
+  // Forgets entries whose expiry is <= now_ms (the tracker passes W). An entry expiring later
+  // than now_ms + ttl_ms was written by a clock that was ahead (a wall clock since corrected,
+  // or the wall clock used before W had a position): it gets now_ms + ttl_ms instead, so no
+  // tombstone stays stuck in the future.
   void expire(std::int64_t now_ms, std::int64_t ttl_ms);
   std::size_t size() const { return size_; }
   std::size_t memory_bytes() const;

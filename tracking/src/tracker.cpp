@@ -70,6 +70,9 @@ void OrderTracker::snapshot(TrackerSnapshot& out) const {
 std::size_t OrderTracker::tracked() const { return impl_->table.size(); }
 void OrderTracker::reserve(std::size_t orders) { impl_->table.reserve(orders); }
 std::int64_t OrderTracker::watermark_ms() const { return impl_->watermark.exported_ms(); }
+std::int64_t OrderTracker::judge_at(std::int64_t now_ms) const {
+  return impl_->watermark.judge_at(now_ms);
+}
 
 std::size_t OrderTracker::memory_bytes() const {
   std::size_t bytes = impl_->table.memory_bytes() + impl_->tombstones.memory_bytes() +

@@ -244,10 +244,12 @@ struct OrderTracker::Impl {
   std::size_t tiers_past(const OrderRecord& r) const {
     return r.late ? 0 : deadlines[r.status].tiers_past(r.entered_ms);
   }
-  // The acknowledgement of the stay in record idx, if it still holds.
+  // The acknowledgement of the stay in record idx, if it still holds as of W (the wall clock of
+  // the last tick while W has no position).
   const AckEntry* ack_of(std::uint32_t idx) const {
     const OrderRecord& r = table.at(idx);
-    return acks.holding(table.id(idx), watermark.last_now(), r.status, r.entered_ms);
+    return acks.holding(table.id(idx), watermark.judge_at(watermark.last_now()), r.status,
+                        r.entered_ms);
   }
   // The acknowledgement of milestone m's clock in record idx, if it still holds (the clock it
   // was placed on runs or is paused); the clock's view in `clock` when given.
@@ -257,8 +259,8 @@ struct OrderTracker::Impl {
     const ClockView c = milestones.view(owner(idx, table.at(idx)), m);
     if (clock != nullptr) *clock = c;
     if (c.state != ClockState::kRunning && c.state != ClockState::kPaused) return nullptr;
-    return milestone_acks.holding(milestone_ack_key(table.id(idx), m), watermark.last_now(),
-                                  c.started_ms);
+    return milestone_acks.holding(milestone_ack_key(table.id(idx), m),
+                                  watermark.judge_at(watermark.last_now()), c.started_ms);
   }
   // Calls f(record idx, milestone, clock view) for every clock whose acknowledgement holds:
   // O(milestone acks).

@@ -25,7 +25,8 @@ void OrderTracker::Impl::add_tombstone(std::uint64_t h, std::uint8_t status, std
                        ") reached: a finished order is not remembered");
     return;
   }
-  tombstones.add(h, status, now + cfg.retention.tombstone_ttl.count());
+  // Expires when W passes it (the tick), so a replay keeps late events out as a live run would.
+  tombstones.add(h, status, watermark.judge_at(now) + cfg.retention.tombstone_ttl.count());
 }
 
 }  // namespace orderwatch::tracking

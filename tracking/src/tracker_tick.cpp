@@ -1,7 +1,8 @@
 // The tracker's tick (OrderTracker::tick, called by TrackerService at least once a second and
 // before every query): W moves by its rule (Watermark), each status's deadlines follow it
 // (DeadlineModel), visiting only the orders whose deadline W crossed; late stays the arriving
-// events have passed are confirmed; retention evicts, tombstones expire, idle label sets go.
+// events have passed are confirmed; retention evicts, tombstones and acknowledgements expire
+// (as of W too), idle label sets go.
 #include "tracker_impl.h"
 
 namespace orderwatch::tracking {
@@ -22,14 +23,16 @@ void OrderTracker::Impl::tick(std::int64_t now, bool behind) {
     if (has_milestones) milestones.confirm_late(std::min(horizon, w));
   }
   if (watermark.known()) evict(watermark.ms());
-  tombstones.expire(now, cfg.retention.tombstone_ttl.count());
+  // Expiries are judged as of W, as overdue is (the wall clock while W has no position).
+  const std::int64_t judged = watermark.judge_at(now);
+  tombstones.expire(judged, cfg.retention.tombstone_ttl.count());
   labels.sweep_idle(
       now, [&](std::size_t c) { return by_series.orders_in_combo(c); },
       [&](std::size_t c) { by_series.clear_combo(c); });
-  acks.purge(now, [&](std::string_view id, const AckEntry& a) {
+  acks.purge(judged, [&](std::string_view id, const AckEntry& a) {
     return holds_stay(find(id), a.status, a.entered_ms);
   });
-  milestone_acks.purge(now, [&](std::string_view key, const MilestoneAckEntry& a) {
+  milestone_acks.purge(judged, [&](std::string_view key, const MilestoneAckEntry& a) {
     const std::uint32_t idx = find(id_of_milestone_ack_key(key));
     if (idx == OrderTable::kNotFound) return false;
     const ClockView c = milestones.view(owner(idx, table.at(idx)), a.milestone);

@@ -85,6 +85,9 @@ class Watermark {
 
   bool known() const { return w_ != kNever; }
   std::int64_t ms() const { return w_; }  // kNever before the first positioned tick
+  // The time ages and expiries (tombstones, acknowledgements) are judged at: W, or the wall
+  // clock `now` while W has no position yet.
+  std::int64_t judge_at(std::int64_t now) const { return w_ == kNever ? now : w_; }
   std::int64_t exported_ms() const { return w_ == kNever ? 0 : w_; }  // 0 = no position yet
   // Wall clock of the last tick - W, >= 0.
   std::int64_t lag_ms() const { return std::max<std::int64_t>(0, last_now_ - exported_ms()); }

@@ -70,7 +70,8 @@ bool parse_body(const HttpRequest& req, bool form, std::map<std::string, std::st
   return true;
 }
 
-// The request's reason and, for acknowledge, its expiry; "" or the error.
+// The request's reason and, for acknowledge, its length (until - at, read from now: the
+// service places it at the watermark W, TrackerService::act); "" or the error.
 std::string read_fields(const std::map<std::string, std::string>& f, std::size_t action,
                         tracking::Acknowledgement& ack, std::int64_t now) {
   for (const auto& [k, v] : f) {
@@ -264,7 +265,7 @@ HttpResponse ActionsApi::on_order(const HttpRequest& req, const std::string& id,
             {"status", v.status_name},
             {"actor", ack.actor},
             {"reason", ack.reason}};
-  if (action == 0) body["until"] = events::format_rfc3339_ms(ack.until_ms);
+  if (action == 0) body["until"] = events::format_rfc3339_ms(out.ack.until_ms);  // W + for
   if (!milestone.empty()) body["milestone"] = milestone;
   if (action == 2) body["subject"] = subject;
   return reply(action == 2 ? 202 : 200, body);

@@ -2,7 +2,7 @@
 // element (no scripts, no style attributes), every text escaped. Byte-stable for the same
 // model; thread-safe; O(samples) and O(buckets).
 //  - trend_svg: per status, in-flight and overdue counts over the last hour, as lines (the
-//    service's TrendRing samples).
+//    service's TrendRing samples, on the watermark W's time axis: "now" is W).
 //  - age_svg: the current ages of a status's orders against its SLA tiers: one bar per bucket
 //    of order_age_seconds, a marker at every tier threshold (each is a bucket bound).
 // section() builds the models from the service's views and lays the charts out for the page.

@@ -109,12 +109,13 @@ json dims_json(const std::vector<std::string>& labels, const std::vector<std::st
 }
 
 // `with_milestones`: the config has milestones, so the order carries its clocks (additive).
+// Its age is judged as of `watermark_ms` (W, as /metrics judges overdue), not the wall clock.
 json order_json(const tracking::OrderView& v, const std::vector<std::string>& labels,
-                std::int64_t now_ms, bool with_milestones) {
+                std::int64_t watermark_ms, bool with_milestones) {
   json o{{"id", v.id},
          {"status", v.status_name},
          {"entered", events::format_rfc3339_ms(v.entered_ms)},
-         {"age_seconds", static_cast<double>(now_ms - v.entered_ms) / 1000.0},
+         {"age_seconds", static_cast<double>(watermark_ms - v.entered_ms) / 1000.0},
          {"tiers_crossed", v.tiers_crossed},
          {"severity", v.severity.empty() ? json(nullptr) : json(v.severity)},
          {"dims", dims_json(labels, v.dims)}};
@@ -218,8 +219,9 @@ HttpResponse DrilldownApi::overdue(const HttpRequest& req) const {
   if (!page.error.empty()) return json_error(400, page.error);
   json orders = json::array();
   for (const auto& v : page.orders)
-    orders.push_back(order_json(v, page.dimension_labels, page.now_ms, with_milestones));
+    orders.push_back(order_json(v, page.dimension_labels, page.watermark_ms, with_milestones));
   json body{{"now", events::format_rfc3339_ms(page.now_ms)},
+            {"watermark", events::format_rfc3339_ms(page.watermark_ms)},
             {"status", f.status.empty() ? json(nullptr) : json(f.status)}};
   if (with_milestones) {
     body["milestone"] = f.milestone.empty() ? json(nullptr) : json(f.milestone);
@@ -245,10 +247,11 @@ HttpResponse DrilldownApi::order(const HttpRequest& req) const {
   }
   const tracking::FoundOrder found = service_.find(id);
   if (!found.order) return json_error(404, "order not tracked (unknown, finished or evicted)");
-  json o = order_json(*found.order, found.dimension_labels, found.now_ms,
+  json o = order_json(*found.order, found.dimension_labels, found.watermark_ms,
                       !service_.config()->milestones.empty());
   o["first_seen"] = events::format_rfc3339_ms(found.order->first_seen_ms);
   o["now"] = events::format_rfc3339_ms(found.now_ms);
+  o["watermark"] = events::format_rfc3339_ms(found.watermark_ms);
   return json_response(200, o);
 }
 
@@ -290,22 +293,24 @@ HttpResponse DrilldownApi::summary(const HttpRequest& req) const {
       top[d.label] = std::move(values);
       over[d.label] = std::move(shares);
     }
-    statuses.push_back({{"status", s.name},
-                        {"terminal", s.terminal},
-                        {"in_flight", s.in_flight},
-                        {"overdue", std::move(overdue)},
-                        {"acknowledged", std::move(acknowledged)},
-                        {"oldest_entered",
-                         s.oldest_entered_ms ? json(events::format_rfc3339_ms(*s.oldest_entered_ms))
-                                             : json(nullptr)},
-                        {"oldest_age_seconds",
-                         s.oldest_entered_ms
-                             ? json(static_cast<double>(sum.now_ms - *s.oldest_entered_ms) / 1000.0)
-                             : json(nullptr)},
-                        {"top_overdue", std::move(top)},
-                        {"over_representation", std::move(over)}});
+    statuses.push_back(
+        {{"status", s.name},
+         {"terminal", s.terminal},
+         {"in_flight", s.in_flight},
+         {"overdue", std::move(overdue)},
+         {"acknowledged", std::move(acknowledged)},
+         {"oldest_entered", s.oldest_entered_ms
+                                ? json(events::format_rfc3339_ms(*s.oldest_entered_ms))
+                                : json(nullptr)},
+         {"oldest_age_seconds",
+          s.oldest_entered_ms
+              ? json(static_cast<double>(sum.watermark_ms - *s.oldest_entered_ms) / 1000.0)
+              : json(nullptr)},
+         {"top_overdue", std::move(top)},
+         {"over_representation", std::move(over)}});
   }
   json body{{"now", events::format_rfc3339_ms(sum.now_ms)},
+            {"watermark", events::format_rfc3339_ms(sum.watermark_ms)},
             {"tracked", sum.tracked},
             {"statuses", std::move(statuses)}};
   if (!sum.milestones.empty())

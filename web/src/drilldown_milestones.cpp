@@ -35,7 +35,7 @@ const tracking::MilestoneClockView* clock_of(const tracking::OrderView& v,
 // deadline (a paused clock has none), counted, paused, tier; with a token its acknowledgement
 // and the action forms.
 void clock_row(std::string& html, const tracking::OrderView& v, std::string_view milestone,
-               std::int64_t now_ms, std::size_t max_id_bytes, const std::string& token) {
+               std::int64_t w_ms, std::size_t max_id_bytes, const std::string& token) {
   const bool linkable = linkable_id(v.id, max_id_bytes);
   html += linkable ? "<tr><td class=\"id\"><a href=\"/api/v1/orders/" + esc(url_encode(v.id)) +
                          "\">" + esc(v.id) + "</a>"
@@ -50,8 +50,9 @@ void clock_row(std::string& html, const tracking::OrderView& v, std::string_view
   std::string deadline = c->state == "paused" ? "none while paused" : deadline_of(*c);
   if (c->deadline_ms != 0 && c->state == "running" && c->calendar.empty()) {
     // An "at risk" promise is listed before its deadline.
-    deadline += now_ms >= c->deadline_ms ? ", overdue by " + human_age(now_ms - c->deadline_ms)
-                                         : ", due in " + human_age(c->deadline_ms - now_ms);
+    // As of W, as the tiers crossed are.
+    deadline += w_ms >= c->deadline_ms ? ", overdue by " + human_age(w_ms - c->deadline_ms)
+                                       : ", due in " + human_age(c->deadline_ms - w_ms);
   } else if (!c->calendar.empty()) {
     deadline += " (calendar " + c->calendar + ")";
   }
@@ -78,7 +79,8 @@ void clocks_table(std::string& html, const tracking::OverduePage& page, std::str
                                    "Deadline", "Counted", "Paused", "Tier"};
   if (!token.empty()) columns.emplace_back("Act");
   markup::table_head(html, "orders milestone", columns);
-  for (const auto& v : page.orders) clock_row(html, v, milestone, page.now_ms, max_id_bytes, token);
+  for (const auto& v : page.orders)
+    clock_row(html, v, milestone, page.watermark_ms, max_id_bytes, token);
   html += "</table>\n";
 }
 

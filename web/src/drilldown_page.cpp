@@ -102,7 +102,7 @@ void summary_table(std::string& html, const tracking::TrackerSummary& sum) {
     if (!any_acked) html += "<span class=\"muted\">-</span>";
     html += "</td><td>";
     if (s.oldest_entered_ms) {
-      html += esc(human_age(sum.now_ms - *s.oldest_entered_ms)) + " <span class=\"muted\">(" +
+      html += esc(human_age(sum.watermark_ms - *s.oldest_entered_ms)) + " <span class=\"muted\">(" +
               esc(events::format_rfc3339_ms(*s.oldest_entered_ms)) + ")</span>";
     } else {
       html += "<span class=\"muted\">-</span>";
@@ -137,20 +137,21 @@ struct OrderTables {
   std::string token;  // the user's form token; "" = no action forms
 };
 
-// The Deadline column: the first tier's deadline and how far it is. A calendar status says it
-// in the calendar's local time and open time ("overdue by 2h 5m open time, calendar office").
-std::string deadline_text(const tracking::OrderView& v, std::int64_t now_ms) {
+// The Deadline column: the first tier's deadline and how far it is from W (w_ms). A calendar
+// status says it in the calendar's local time and open time ("overdue by 2h 5m open time,
+// calendar office").
+std::string deadline_text(const tracking::OrderView& v, std::int64_t w_ms) {
   if (v.deadline_ms == 0) return "";
   const bool open_time = !v.calendar.empty();
-  const std::int64_t left = open_time ? v.open_to_deadline_ms : v.deadline_ms - now_ms;
+  const std::int64_t left = open_time ? v.open_to_deadline_ms : v.deadline_ms - w_ms;
   return (open_time ? v.deadline_local : events::format_rfc3339_ms(v.deadline_ms)) +
          (left > 0 ? ", due in " + human_age(left) : ", overdue by " + human_age(-left)) +
          (open_time ? " open time (calendar " + v.calendar + ")" : "");
 }
 
-// One order's row: id (linked when the lookup takes it), status, entered, age, tier,
-// dimensions, and with a token its acknowledgement and forms.
-void order_row(std::string& html, const tracking::OrderView& v, std::int64_t now_ms,
+// One order's row: id (linked when the lookup takes it), status, entered, age and deadline
+// (as of W: w_ms), tier, dimensions, and with a token its acknowledgement and forms.
+void order_row(std::string& html, const tracking::OrderView& v, std::int64_t w_ms,
                const OrderTables& t) {
   const bool linkable = drilldown::linkable_id(v.id, t.max_id_bytes);
   html += linkable ? "<tr><td class=\"id\"><a href=\"/api/v1/orders/" + esc(url_encode(v.id)) +
@@ -158,7 +159,7 @@ void order_row(std::string& html, const tracking::OrderView& v, std::int64_t now
                    : "<tr><td class=\"id\">" + esc(v.id);
   html += "</td><td>" + esc(v.status_name) + "</td><td>" +
           esc(events::format_rfc3339_ms(v.entered_ms)) + "</td><td class=\"num\">" +
-          esc(human_age(now_ms - v.entered_ms)) + "</td><td>" + esc(deadline_text(v, now_ms)) +
+          esc(human_age(w_ms - v.entered_ms)) + "</td><td>" + esc(deadline_text(v, w_ms)) +
           "</td><td class=\"sev-" + esc(v.severity) + "\">" + esc(v.severity) + "</td>";
   for (const auto& value : v.dims) html += "<td>" + esc(value) + "</td>";
   if (!t.token.empty()) {
@@ -182,7 +183,7 @@ void orders_table(std::string& html, const tracking::OverduePage& page, const Or
   columns.insert(columns.end(), page.dimension_labels.begin(), page.dimension_labels.end());
   if (!t.token.empty()) columns.emplace_back("Act");
   markup::table_head(html, "orders", columns);
-  for (const auto& v : page.orders) order_row(html, v, page.now_ms, t);
+  for (const auto& v : page.orders) order_row(html, v, page.watermark_ms, t);
   html += "</table>\n";
 }
 
@@ -305,8 +306,15 @@ HttpResponse DrilldownApi::page(const HttpRequest& req) const {
 
   const OrderTables tables{service_, max_id_bytes, token_of_ ? token_of_(req.user) : ""};
   const tracking::TrackerSummary sum = service_.summary();
+  // Ages and deadlines are judged as of W, as /metrics judges them; it trails the wall clock
+  // during a catch-up or replay, which the page then says.
   html += "<p class=\"muted\">" + std::to_string(sum.tracked) + " orders in flight; as of " +
-          esc(events::format_rfc3339_ms(sum.now_ms)) + "</p>\n";
+          esc(events::format_rfc3339_ms(sum.watermark_ms));
+  if (sum.watermark_ms != sum.now_ms) {
+    html += " (the watermark: the stream is seen up to there; wall clock " +
+            esc(events::format_rfc3339_ms(sum.now_ms)) + ")";
+  }
+  html += "</p>\n";
   if (gaps_) gaps_notice(html, gaps_());
   summary_table(html, sum);
   drilldown::milestone_summary_table(html, sum);

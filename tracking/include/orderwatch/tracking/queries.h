@@ -17,8 +17,11 @@ namespace orderwatch::tracking {
 struct Acknowledgement {
   std::string actor;
   std::string reason;
-  std::int64_t at_ms = 0;     // wall clock when placed
-  std::int64_t until_ms = 0;  // wall clock expiry
+  // When placed and when it expires, as times of the watermark W (TrackerService places it at
+  // W, or at the wall clock while W has no position; until - at is its length). It holds while
+  // W < until_ms.
+  std::int64_t at_ms = 0;
+  std::int64_t until_ms = 0;
 };
 
 // One milestone clock of an order (OrderView::milestones), as of W. Clocks not started are
@@ -101,8 +104,9 @@ struct OverdueQuery {
 };
 
 struct OverduePage {
-  std::string error;  // non-empty: refused (unknown status or severity); nothing else is set
-  std::int64_t now_ms = 0;
+  std::string error;        // non-empty: refused (unknown status or severity); nothing else is set
+  std::int64_t now_ms = 0;  // the wall clock when the answer was taken
+  std::int64_t watermark_ms = 0;  // as of which ages and deadlines are judged (judge_at())
   std::vector<std::string> dimension_labels;
   std::vector<OrderView> orders;    // oldest first
   std::optional<OrderCursor> next;  // set when more orders follow
@@ -187,7 +191,8 @@ struct MilestoneSummary {
 };
 
 struct TrackerSummary {
-  std::int64_t now_ms = 0;
+  std::int64_t now_ms = 0;        // the wall clock when the answer was taken
+  std::int64_t watermark_ms = 0;  // as of which ages and deadlines are judged (judge_at())
   std::uint64_t tracked = 0;
   std::vector<std::string> dimension_labels;
   std::vector<StatusSummary> statuses;       // config order

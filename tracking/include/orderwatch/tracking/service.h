@@ -33,7 +33,8 @@ std::int64_t system_now_ms();
 
 // One order for GET /api/v1/orders/{id}, with the clock and labels it was read with.
 struct FoundOrder {
-  std::int64_t now_ms = 0;
+  std::int64_t now_ms = 0;        // the wall clock when it was read
+  std::int64_t watermark_ms = 0;  // as of which its age and deadline are judged (judge_at())
   std::vector<std::string> dimension_labels;
   std::optional<OrderView> order;
 };
@@ -91,7 +92,7 @@ struct ReloadTimings {
 struct TrendView {
   std::int64_t interval_ms = 0;        // between samples
   std::int64_t window_ms = 0;          // how far back samples are kept
-  std::int64_t now_ms = 0;             // when the view was taken
+  std::int64_t now_ms = 0;             // W when the view was taken (judge_at(); samples too)
   std::vector<std::int64_t> times_ms;  // oldest first
   struct Status {
     std::string name;
@@ -105,7 +106,9 @@ class TrendRing;
 // What an operator action did (service_actions.cpp).
 enum class OrderAction : std::uint8_t { kAcknowledge, kForget, kRedrive };
 struct ActionOutcome {
-  std::int64_t now_ms = 0;
+  std::int64_t now_ms = 0;        // the wall clock of the action (the audit's time)
+  std::int64_t watermark_ms = 0;  // W the action was judged at (judge_at())
+  Acknowledgement ack;            // acknowledge: as placed (at W, until W + its length)
   std::vector<std::string> dimension_labels;
   std::vector<OrderView> orders;  // the orders acted on (views as before a forget)
   std::uint64_t matched = 0;      // batch: orders the filter selects (all, not just this cap)
@@ -182,12 +185,15 @@ class TrackerService {
 
   // Drill-down queries. Each ticks to now first, so answers agree with a scrape taken at the
   // same moment; status and severity names are resolved under the same lock as the query.
+  // Ages and deadlines are judged as of watermark_ms (W, as /metrics judges them), now_ms is
+  // the wall clock of the answer.
   FoundOrder find(std::string_view id);
   OverduePage overdue(const OverdueQuery& query);
   TrackerSummary summary();
   // What recovered (OrderTracker::recovered), ticked first like the other queries.
   RecoveredList recovered(std::string_view status, std::size_t limit);
-  // The samples the ticks took (one per 15 s, the last hour): a copy, O(statuses x samples).
+  // The samples the ticks took (one per 15 s of W, the last hour of W): a copy,
+  // O(statuses x samples). Times are W's (judge_at()), so a replay draws the hour it replays.
   TrendView trend();
   void reserve(std::size_t orders);
 
@@ -195,7 +201,9 @@ class TrackerService {
   // not held. Redrive changes no count: the order is returned for the caller to publish, and
   // the request is remembered for what recovered (OrderTracker::note_redrive).
   // milestone: acknowledge that milestone's clock of the order (not its stay); an unknown name
-  // is refused in `error`, a clock not running or paused acts on nothing.
+  // is refused in `error`, a clock not running or paused acts on nothing. An acknowledgement
+  // is placed at W (OrderTracker::judge_at) for its length ack.until_ms - ack.at_ms, so it
+  // expires when W passes (ActionOutcome::ack says where it was placed).
   ActionOutcome act(OrderAction action, std::string_view id, const Acknowledgement& ack,
                     std::string_view milestone = {});
   // The same on the overdue orders `query` selects, oldest first, at most query.limit of them;

@@ -120,11 +120,15 @@ class OrderTracker {
   // still waiting; minus event.max_lateness; never backwards nor past the wall clock) and the
   // deadlines with it (tier crossings + breaches), confirms the tiers of stays that arrived
   // already past one once the arriving events passed them, evicts orders W shows past
-  // retention, expires tombstones, acknowledgements and idle label sets (wall clock).
+  // retention, expires tombstones and acknowledgements (as of W: judge_at()) and idle label
+  // sets (wall clock).
   // Idempotent for the same arguments.
   void tick(std::int64_t now_ms, bool behind = false);
   // W as of the last tick, Unix ms; 0 before the first tick that had a position.
   std::int64_t watermark_ms() const;
+  // The time ages, deadlines and expiries are judged at: W, or `now_ms` (the wall clock) while
+  // W has no position yet. Tombstones are placed at it + retention.tombstone_ttl.
+  std::int64_t judge_at(std::int64_t now_ms) const;
 
   // ---- Metrics (tracker.cpp): every exported count; O(series + acknowledgements).
   void snapshot(TrackerSnapshot& out) const;
@@ -181,7 +185,8 @@ class OrderTracker {
 
   // ---- Operator actions (actions.cpp, recovered.cpp). acknowledge(): the order's current stay
   // leaves the overdue counts for the acknowledged ones (SeriesValues::acknowledged) until the
-  // order moves or ack.until_ms passes (wall clock); nullopt when the order is not held here or
+  // order moves or W passes ack.until_ms (judge_at(): TrackerService places an acknowledgement
+  // at W, so "for 4h" lasts 4h of stream time); nullopt when the order is not held here or
   // kMaxAcks acknowledgements are held already (`full` tells which). forget(): the order is
   // dropped as if it had reached a terminal status -- tombstoned, its stay and turnaround not
   // observed; returns its view before, nullopt when not held. Acknowledgements are saved in
@@ -191,7 +196,7 @@ class OrderTracker {
   std::optional<OrderView> forget(std::string_view id, std::int64_t now_ms);
   // acknowledge_milestone(): the order's running or paused clock of milestone m (config order)
   // leaves the milestone's overdue counts for the acknowledged ones (MilestoneValues::
-  // acknowledged) until the clock stops or ack.until_ms passes (wall clock); nullopt when the
+  // acknowledged) until the clock stops or W passes ack.until_ms; nullopt when the
   // order is not held, its clock is not running or paused, or kMaxAcks clock acknowledgements
   // are held (`full`). Saved in snapshots; forget() drops them with the order.
   std::optional<OrderView> acknowledge_milestone(std::string_view id, std::size_t milestone,
