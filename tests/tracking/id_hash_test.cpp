@@ -80,7 +80,7 @@ std::size_t worst_table_probe(const std::vector<std::string>& ids, Hash hash) {
 template <typename Hash>
 std::size_t worst_tombstone_probe(const std::vector<std::string>& ids, Hash hash) {
   TombstoneSet set;
-  for (const auto& id : ids) set.add(hash(id), 1, 1000);
+  for (const auto& id : ids) set.add(hash(id), 1, 1000, 1000);
   std::size_t worst = 0;
   for (const auto& id : ids) worst = std::max(worst, set.probe_length(hash(id)));
   return worst;

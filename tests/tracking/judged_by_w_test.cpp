@@ -1,6 +1,7 @@
 // Everything judged by the watermark W (issue 26 item 6): during a replay W trails the wall
 // clock by hours, and the queries' ages, the tombstones' and the acknowledgements' expiries
-// follow W as the overdue counts do -- never the wall clock -- also across a snapshot.
+// follow W as the overdue counts do, also across a snapshot (a tombstone also lasts its ttl of
+// wall clock: W jumps when a catch-up ends).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -115,6 +116,24 @@ TEST_F(ReplayTest, TombstonesExpireWhenWPassesTheirTtl) {
   EXPECT_EQ(replay("a", 1, T0 + 10 * kMin - 1), ApplyResult::kStale);
   replay("z", 1, T0 + 10 * kMin);                                        // W reaches it: expired
   EXPECT_EQ(replay("a", 1, T0 + 10 * kMin + 1), ApplyResult::kApplied);  // a new order now
+}
+
+// The catch-up ends and the source goes idle: W jumps hours ahead to the wall clock. A tombstone
+// still keeps a redelivered event out for its ttl of wall clock (a restart re-reads what was
+// not saved), then goes.
+TEST_F(ReplayTest, ATombstoneOutlivesWsJumpToTheWallClockByItsTtl) {
+  replay("a", 0, T0);
+  replay("a", 2, T0 + 1 * kMin);
+  service_.set_behind(false);
+  wall_ += 2 * kMin;  // idle for longer than idle_timeout: W reaches the wall clock
+  service_.tick();
+  ASSERT_EQ(w(), wall_);
+  wall_ += kS;
+  EXPECT_EQ(service_.apply(event("a", 0, T0), wall_), ApplyResult::kStale);  // a redelivery
+  EXPECT_EQ(service_.find("a").order, std::nullopt);
+  wall_ += 10 * kMin;
+  service_.tick();
+  EXPECT_EQ(service_.apply(event("a", 0, T0), wall_), ApplyResult::kApplied);  // gone by now
 }
 
 TEST_F(ReplayTest, AnAcknowledgementLastsItsLengthOfW) {

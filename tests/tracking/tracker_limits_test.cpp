@@ -70,7 +70,7 @@ TEST(TrackerLimits, TombstonesPastMaxTombstonesAreNotKept) {
 TEST(TrackerLimits, WhatATombstoneCosts) {
   TombstoneSet set;
   constexpr std::size_t kEntries = 1'000'000;
-  for (std::size_t i = 0; i < kEntries; ++i) set.add(i * 0x9E3779B97F4A7C15ULL + 1, 1, 1000);
+  for (std::size_t i = 0; i < kEntries; ++i) set.add(i * 0x9E3779B97F4A7C15ULL + 1, 1, 1000, 1000);
   const double per_entry = static_cast<double>(set.memory_bytes()) / kEntries;
   RecordProperty("bytes_per_tombstone", std::to_string(per_entry));
   // 24 B slots at a load between 3/8 and 3/4 plus a 16 B expiry queue element: 48-80 B.

@@ -94,8 +94,8 @@ std::optional<OrderView> OrderTracker::forget(std::string_view id, std::int64_t 
   const OrderRecord& r = m.table.at(idx);
   // As an eviction: the stay's end is unknown, so nothing is observed; the tombstone makes
   // late events for it duplicates or stale, as after a terminal status.
-  m.tombstones.add(h, r.status,
-                   m.watermark.judge_at(now_ms) + m.cfg.retention.tombstone_ttl.count());
+  const std::int64_t ttl = m.cfg.retention.tombstone_ttl.count();
+  m.tombstones.add(h, r.status, m.watermark.judge_at(now_ms) + ttl, now_ms + ttl);
   m.note_leave(idx, r, -1, now_ms);
   m.leave(idx, r, std::nullopt);
   m.release(idx, h);

@@ -347,7 +347,9 @@ class StateLoader {
         ++rep.tombstones_dropped;
         continue;
       }
-      m.tombstones.add(hash, static_cast<std::uint8_t>(target), expiry);
+      // The wall clock's half of its expiry: the ttl after the snapshot was written.
+      m.tombstones.add(hash, static_cast<std::uint8_t>(target), expiry,
+                       rep.meta.written_ms + m.cfg.retention.tombstone_ttl.count());
     }
     if (version < 3 && !r.done())
       r.fail(std::to_string(r.remaining()) + " unexpected bytes after the tombstones");

@@ -27,13 +27,14 @@ void TombstoneSet::grow() {
   }
 }
 
-void TombstoneSet::add(std::uint64_t hash, std::uint8_t status, std::int64_t expires_ms) {
+void TombstoneSet::add(std::uint64_t hash, std::uint8_t status, std::int64_t expires_ms,
+                       std::int64_t wall_expires_ms) {
   const std::uint64_t k = key(hash);
   if ((size_ + 1) * 4 > slots_.size() * 3) grow();
   std::size_t pos = locate(k);
   if (slots_[pos].hash == 0) ++size_;
   slots_[pos] = Slot{k, expires_ms, status};
-  fifo_.push_back(Pending{k, expires_ms});
+  fifo_.push_back(Pending{k, expires_ms, wall_expires_ms});
 }
 
 std::optional<std::uint8_t> TombstoneSet::find(std::uint64_t hash) const {
@@ -68,21 +69,25 @@ void TombstoneSet::erase_at(std::size_t pos) {
   --size_;
 }
 
-void TombstoneSet::expire(std::int64_t now_ms, std::int64_t ttl_ms) {
+void TombstoneSet::expire(std::int64_t now_ms, std::int64_t wall_ms, std::int64_t ttl_ms) {
   const std::int64_t latest = now_ms + ttl_ms;
+  const std::int64_t wall_latest = wall_ms + ttl_ms;
   while (!fifo_.empty()) {
     const Pending p = fifo_.front();
-    if (p.expires_ms > now_ms && p.expires_ms <= latest) break;
+    const bool ahead = p.expires_ms > latest || p.wall_expires_ms > wall_latest;
+    if (!ahead && (p.expires_ms > now_ms || p.wall_expires_ms > wall_ms)) break;
     fifo_.pop_front();
     const std::size_t pos = locate(p.hash);
     // The id may have been tombstoned again later with a later expiry; only the entry whose
     // expiry matches this queue element is live.
     if (slots_[pos].hash != p.hash || slots_[pos].expires_ms != p.expires_ms) continue;
-    if (p.expires_ms <= now_ms) {
+    if (p.expires_ms <= now_ms && p.wall_expires_ms <= wall_ms) {
       erase_at(pos);
-    } else {
-      slots_[pos].expires_ms = latest;  // from a clock that was ahead: a fresh ttl from now
-      fifo_.push_back(Pending{p.hash, latest});
+    } else {  // from a clock that was ahead: a fresh ttl from now
+      const Pending fresh{p.hash, std::min(p.expires_ms, latest),
+                          std::min(p.wall_expires_ms, wall_latest)};
+      slots_[pos].expires_ms = fresh.expires_ms;
+      fifo_.push_back(fresh);
     }
   }
 }

@@ -18,21 +18,25 @@ class TombstoneSet {
  public:
   TombstoneSet();
 
-  // Remembers `hash` as finished in `status` until expires_ms. The tracker's times are those
-  // of the watermark W (W + tombstone_ttl; the wall clock while W has no position): a replay
-  // keeps an id's late events out for the ttl of stream time, as a live run would.
-  void add(std::uint64_t hash, std::uint8_t status, std::int64_t expires_ms);
+  // Remembers `hash` as finished in `status` until both W passes expires_ms and the wall clock
+  // passes wall_expires_ms (the tracker: W + tombstone_ttl and wall clock + tombstone_ttl). On
+  // W alone a replay keeps an id's late events out for the ttl of stream time, as a live run
+  // would; the wall clock too, because W jumps when an idle source lets it reach the wall clock
+  // (a catch-up that ends, a redelivery after a restart): tombstones must outlive that.
+  void add(std::uint64_t hash, std::uint8_t status, std::int64_t expires_ms,
+           std::int64_t wall_expires_ms);
   // Terminal status of a remembered id, if any.
   std::optional<std::uint8_t> find(std::uint64_t hash) const;
   // Starts loading the home slot of `hash` (a hint for a find() soon after).
   void prefetch(std::uint64_t hash) const { __builtin_prefetch(&slots_[home(key(hash))]); }
   // Slots a lookup of `hash` visits (tests: probe lengths, not time).
   std::size_t probe_length(std::uint64_t hash) const;
-  // Forgets entries whose expiry is <= now_ms (the tracker passes W). An entry expiring later
-  // than now_ms + ttl_ms was written by a clock that was ahead (a wall clock since corrected,
-  // or the wall clock used before W had a position): it gets now_ms + ttl_ms instead, so no
-  // tombstone stays stuck in the future.
-  void expire(std::int64_t now_ms, std::int64_t ttl_ms);
+  // Forgets entries whose expiry is <= now_ms (the tracker passes W) and whose wall expiry is
+  // <= wall_ms. An entry expiring later than now_ms + ttl_ms (or wall_ms + ttl_ms) was written
+  // by a clock that was ahead (a wall clock since corrected, or the wall clock used before W
+  // had a position): it gets now_ms + ttl_ms (wall_ms + ttl_ms) instead, so no tombstone stays
+  // stuck in the future.
+  void expire(std::int64_t now_ms, std::int64_t wall_ms, std::int64_t ttl_ms);
   std::size_t size() const { return size_; }
   std::size_t memory_bytes() const;
 
@@ -55,6 +59,7 @@ class TombstoneSet {
   struct Pending {
     std::uint64_t hash;
     std::int64_t expires_ms;
+    std::int64_t wall_expires_ms;
   };
   static std::uint64_t key(std::uint64_t hash) { return hash == 0 ? 1 : hash; }
   std::size_t home(std::uint64_t k) const { return static_cast<std::size_t>(k >> (64 - bits_)); }

@@ -26,7 +26,8 @@ void OrderTracker::Impl::add_tombstone(std::uint64_t h, std::uint8_t status, std
     return;
   }
   // Expires when W passes it (the tick), so a replay keeps late events out as a live run would.
-  tombstones.add(h, status, watermark.judge_at(now) + cfg.retention.tombstone_ttl.count());
+  const std::int64_t ttl = cfg.retention.tombstone_ttl.count();
+  tombstones.add(h, status, watermark.judge_at(now) + ttl, now + ttl);
 }
 
 }  // namespace orderwatch::tracking

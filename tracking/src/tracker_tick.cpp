@@ -25,7 +25,7 @@ void OrderTracker::Impl::tick(std::int64_t now, bool behind) {
   if (watermark.known()) evict(watermark.ms());
   // Expiries are judged as of W, as overdue is (the wall clock while W has no position).
   const std::int64_t judged = watermark.judge_at(now);
-  tombstones.expire(judged, cfg.retention.tombstone_ttl.count());
+  tombstones.expire(judged, now, cfg.retention.tombstone_ttl.count());
   labels.sweep_idle(
       now, [&](std::size_t c) { return by_series.orders_in_combo(c); },
       [&](std::size_t c) { by_series.clear_combo(c); });
