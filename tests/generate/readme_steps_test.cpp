@@ -24,15 +24,13 @@ std::string readme_block(const std::string& heading) {
   return readme.substr(start + open.size(), end + 1 - start - open.size());
 }
 
-std::string dir_of(const std::string& program) {
-  return fs::path(program).parent_path().string();
-}
+std::string dir_of(const std::string& program) { return fs::path(program).parent_path().string(); }
 
 // Runs the block in `dir` (stdout and stderr, each command echoed by set -x).
 CommandResult run_steps(const TempDir& dir, const std::string& block) {
   const std::string script = dir.write("steps.sh", "set -euxo pipefail\n" + block);
-  const std::string path = dir_of(ORDERWATCH_BIN) + ":" + dir_of(PROMTOOL) + ":" +
-                           dir_of(AMTOOL) + ":/usr/bin:/bin";
+  const std::string path =
+      dir_of(ORDERWATCH_BIN) + ":" + dir_of(PROMTOOL) + ":" + dir_of(AMTOOL) + ":/usr/bin:/bin";
   return run("cd " + shell_quote(dir.path()) + " && PATH=" + shell_quote(path) + " bash " +
              shell_quote(script) + " 2>&1");
 }
