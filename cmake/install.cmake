@@ -27,5 +27,8 @@ install(CODE "
 install(FILES ${CMAKE_BINARY_DIR}/install/orderwatch.service DESTINATION lib/systemd/system)
 
 install(FILES examples/sla.yaml examples/loan.yaml DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+# sla.yaml's fake receiver secrets (relative paths): `orderwatch check --config
+# examples/sla.yaml` passes when run from the doc directory, as from a checkout.
+install(DIRECTORY examples/secrets DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES rules/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR}/rules)

@@ -94,7 +94,7 @@ TEST(Operator, AlertmanagerConfigReferencesEverySecretFileAndNoSecret) {
   }
   EXPECT_EQ(keys, (std::set<std::string>{"opsgenie-payments", "pd-logistics", "pd-payments",
                                          "slack-checkout-url", "slack-payments-url"}));
-  EXPECT_NE(object.str().find("--from-file=pd-payments=/etc/orderwatch/secrets/pd-payments"),
+  EXPECT_NE(object.str().find("--from-file=pd-payments=examples/secrets/pd-payments"),
             std::string::npos);
   EXPECT_EQ(
       doc["spec"]["inhibitRules"].size(),

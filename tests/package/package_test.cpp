@@ -125,6 +125,10 @@ TEST_F(DebianPackage, InstallsChecksServesOverHttpsAndPurges) {
       run("/usr/bin/orderwatch check --no-receiver-files --config "
           "/usr/share/doc/orderwatch/examples/sla.yaml");
   EXPECT_EQ(check.exit_code, 0) << check.output;
+  // From the doc directory, as the README's first steps do, its fake receiver secrets included.
+  const auto from_docs =
+      run("cd /usr/share/doc/orderwatch && /usr/bin/orderwatch check --config examples/sla.yaml");
+  EXPECT_EQ(from_docs.exit_code, 0) << from_docs.output;
 
   // 4. The installed serve, TLS and basic auth, scraped over HTTPS.
   const auto cert = run(std::string(OPENSSL_BIN) +
