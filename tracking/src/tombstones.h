@@ -2,8 +2,8 @@
 // (retention.tombstone_ttl) so late or redelivered events for them do not re-create them.
 // Stores only the 64-bit keyed id hash (id_hash.h; a false match needs a 64-bit collision
 // among recent ids), the terminal status and the expiry, expired in FIFO order on tick:
-// a 24 B slot at a load of at most 3/4 (32-48 B per entry) plus a 16 B queue element, about
-// 50-65 B per tombstone.
+// a 24 B slot at a load of at most 3/4 (32-48 B per entry) plus a 24 B queue element (the
+// expiry on W and on the wall clock), about 58-72 B per tombstone.
 // Not thread-safe: owned by OrderTracker.
 #pragma once
 
