@@ -11,6 +11,7 @@
 
 #include "orderwatch/sla/loader.h"
 #include "orderwatch/tracking/service.h"
+#include "test_events.h"
 
 namespace orderwatch::tracking {
 namespace {
@@ -42,19 +43,6 @@ milestones:
     severity: page
 )";
 
-events::Event at_status(const std::string& id, std::uint8_t status, std::int64_t t,
-                        std::int64_t promise = 0) {
-  events::Event e;
-  e.id = id;
-  e.status = status;
-  e.time_ms = t;
-  if (promise != 0) {
-    e.deadline_ms[0] = promise;
-    e.has_deadline = 1;
-  }
-  return e;
-}
-
 Acknowledgement ack_for(std::int64_t now, std::int64_t ms) {
   return Acknowledgement{"alice", "carrier strike", now, now + ms};
 }
@@ -66,7 +54,7 @@ class MilestoneAck : public ::testing::Test {
   void apply(TrackerService& s, const std::string& id, std::uint8_t status, std::int64_t t,
              std::int64_t promise = 0) {
     now_ = std::max(now_, t);
-    ASSERT_TRUE(s.apply(at_status(id, status, t, promise), now_ - 1).has_value());
+    ASSERT_TRUE(s.apply(test::promised(id, status, t, promise), now_ - 1).has_value());
   }
   void apply(const std::string& id, std::uint8_t status, std::int64_t t, std::int64_t promise = 0) {
     apply(service_, id, status, t, promise);

@@ -10,6 +10,7 @@
 
 #include "orderwatch/sla/loader.h"
 #include "orderwatch/tracking/tracker.h"
+#include "test_events.h"
 
 namespace orderwatch::tracking {
 namespace {
@@ -46,15 +47,7 @@ class MilestoneLate : public ::testing::Test {
   }
   void apply(const std::string& id, S status, std::int64_t t, std::int64_t now,
              std::int64_t promise = 0) {
-    events::Event e;
-    e.id = id;
-    e.status = status;
-    e.time_ms = t;
-    if (promise != 0) {
-      e.deadline_ms[0] = promise;
-      e.has_deadline = 1;
-    }
-    tracker_.apply(e, now);
+    tracker_.apply(test::promised(id, status, t, promise), now);
   }
   TrackerSnapshot snap() const {
     TrackerSnapshot s;

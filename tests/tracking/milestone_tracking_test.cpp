@@ -8,6 +8,7 @@
 
 #include "orderwatch/sla/loader.h"
 #include "orderwatch/tracking/service.h"
+#include "test_events.h"
 
 namespace orderwatch::tracking {
 namespace {
@@ -40,20 +41,6 @@ milestones:
     severity: page
 )";
 
-// An event of order `id`, carrying the promise (deadline slot 0) when given.
-events::Event at_status(const char* id, std::uint8_t status, std::int64_t t,
-                        std::int64_t promise = 0) {
-  events::Event e;
-  e.id = id;
-  e.status = status;
-  e.time_ms = t;
-  if (promise != 0) {
-    e.deadline_ms[0] = promise;
-    e.has_deadline = 1;
-  }
-  return e;
-}
-
 class MilestoneTracking : public ::testing::Test {
  protected:
   MilestoneTracking() : service_(sla::load_string(kConfig), [this] { return now_; }) {}
@@ -62,7 +49,7 @@ class MilestoneTracking : public ::testing::Test {
                     std::int64_t promise = 0) {
     now_ = std::max(now_, t);
     // Idle by the next tick: W follows the clock.
-    return *service_.apply(at_status(id.c_str(), status, t, promise), now_ - 1);
+    return *service_.apply(test::promised(id, status, t, promise), now_ - 1);
   }
   TrackerSnapshot at(std::int64_t t) {
     now_ = t;
@@ -207,10 +194,10 @@ TEST(MilestoneSnapshot, ClocksSurviveARestartMidHoldAndMidPromise) {
   const sla::Config cfg = sla::load_string(kConfig);
   OrderTracker before(cfg);
   auto apply = [](OrderTracker& t, const events::Event& e) { t.apply(e, e.time_ms); };
-  apply(before, at_status("held", 0, kDay0 + 10 * kH));
-  apply(before, at_status("held", 1, kDay0 + 11 * kH));  // on hold from 11:00
-  apply(before, at_status("promised", 0, kDay0 + 8 * kH, kDay0 + 18 * kH));
-  apply(before, at_status("early", 2, kDay0 + 9 * kH, kDay0 + 30 * kH));  // first seen inside
+  apply(before, test::event("held", 0, kDay0 + 10 * kH));
+  apply(before, test::event("held", 1, kDay0 + 11 * kH));  // on hold from 11:00
+  apply(before, test::promised("promised", 0, kDay0 + 8 * kH, kDay0 + 18 * kH));
+  apply(before, test::promised("early", 2, kDay0 + 9 * kH, kDay0 + 30 * kH));  // first seen inside
   before.tick(kDay0 + 13 * kH, false);
   std::string image;
   before.save_state(image, 0, kDay0 + 13 * kH);
@@ -232,7 +219,7 @@ TEST(MilestoneSnapshot, ClocksSurviveARestartMidHoldAndMidPromise) {
   EXPECT_EQ(early->milestones[1].deadline_ms, kDay0 + 30 * kH);
   EXPECT_EQ(overdue_of(after, 1, 0), 1);  // "promised" is at risk since 12:00
   // The hold ends at 15:00: due at 10:00 + 24h + 4h the next day, not before.
-  apply(after, at_status("held", 2, kDay0 + 15 * kH));
+  apply(after, test::event("held", 2, kDay0 + 15 * kH));
   after.tick(kDay0 + 38 * kH - 1, false);
   const std::size_t before_due = static_cast<std::size_t>(overdue_of(after, 0, 0));
   after.tick(kDay0 + 38 * kH, false);
@@ -258,8 +245,8 @@ milestones:
   - {name: answered, from: [Placed], until: [Shipped], pause: [OnHold], sla: 8h, calendar: office}
 )");
   OrderTracker t(cfg);
-  const std::int64_t friday = kDay0 - 2 * 24 * kH;                 // 2026-12-04, a Friday
-  t.apply(at_status("o", 0, friday + 13 * kH), friday + 13 * kH);  // 4h left on Friday
+  const std::int64_t friday = kDay0 - 2 * 24 * kH;                   // 2026-12-04, a Friday
+  t.apply(test::event("o", 0, friday + 13 * kH), friday + 13 * kH);  // 4h left on Friday
   t.tick(friday + 17 * kH, false);
   t.tick(kDay0 + 24 * kH + 13 * kH - 1, false);  // Monday 12:59: 7h59m counted
   EXPECT_EQ(overdue_of(t, 0, 0), 0);
@@ -323,8 +310,8 @@ milestones:
   - {name: delivered_in_3d, from: [Placed], until: [Delivered], sla: 72h}
 )");
   OrderTracker t(cfg);
-  t.apply(at_status("packing", 1, kDay0 + 10 * kH), kDay0 + 10 * kH);
-  t.apply(at_status("transit", 3, kDay0 + 11 * kH), kDay0 + 11 * kH);
+  t.apply(test::event("packing", 1, kDay0 + 10 * kH), kDay0 + 10 * kH);
+  t.apply(test::event("transit", 3, kDay0 + 11 * kH), kDay0 + 11 * kH);
   const auto packing = t.find("packing");
   ASSERT_EQ(packing->milestones.size(), 2u);
   EXPECT_EQ(packing->milestones[0].started_ms, kDay0 + 10 * kH);

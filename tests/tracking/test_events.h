@@ -26,4 +26,16 @@ inline Event event(std::string_view id, std::uint8_t status, std::int64_t t,
   return e;
 }
 
+// An event carrying an order's promise (deadline slot 0, a deadline_field milestone's) when
+// `promise` is not 0.
+inline Event promised(std::string_view id, std::uint8_t status, std::int64_t t,
+                      std::int64_t promise) {
+  Event e = event(id, status, t);
+  if (promise != 0) {
+    e.deadline_ms[0] = promise;
+    e.has_deadline = 1;
+  }
+  return e;
+}
+
 }  // namespace orderwatch::tracking::test
